@@ -1,0 +1,237 @@
+/* ZeroMQ + libevent glue; see bus.h for the edge-trigger rules it follows. */
+#include "bus.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+struct bus_sock {
+    void *zsock;
+    struct event *fd_ev;
+    struct event *check_ev;
+    bus_readable_cb cb;
+    void *arg;
+    bool paused;
+    char endpoint[128];
+};
+
+static void s_check(bus_sock_t *self)
+{
+    if (!self->cb || self->paused)
+        return;
+    int events = 0;
+    size_t len = sizeof(events);
+    if (zmq_getsockopt(self->zsock, ZMQ_EVENTS, &events, &len) != 0) {
+        log_error("could not read events of socket %s: %s", self->endpoint, zmq_strerror(errno));
+        return;
+    }
+    if (events & ZMQ_POLLIN) {
+        self->cb(self, self->arg);
+        /* The callback may have left messages (batch limit) or consumed the
+         * edge; look again on the next loop turn rather than recursing. */
+        event_active(self->check_ev, 0, 0);
+    }
+}
+
+static void s_fd_cb(evutil_socket_t fd, short what, void *arg)
+{
+    s_check(arg);
+}
+
+static void s_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+    s_check(arg);
+}
+
+bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const char *endpoint,
+                         bool bind, bus_readable_cb cb, void *arg)
+{
+    bus_sock_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    snprintf(self->endpoint, sizeof(self->endpoint), "%s", endpoint);
+    self->cb = cb;
+    self->arg = arg;
+    self->zsock = zmq_socket(zctx, type);
+    if (!self->zsock) {
+        log_error("could not create socket for %s: %s", endpoint, zmq_strerror(errno));
+        goto out_free_self;
+    }
+    int linger = 100;
+    int64_t maxmsg = BUS_MAX_MESSAGE;
+    zmq_setsockopt(self->zsock, ZMQ_LINGER, &linger, sizeof(linger));
+    zmq_setsockopt(self->zsock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+    if (type == ZMQ_PUB || type == ZMQ_SUB || type == ZMQ_PUSH) {
+        /* Bursts (a product scare) must queue, not drop; the outbox still
+         * covers what is lost beyond this. */
+        int hwm = 200000;
+        zmq_setsockopt(self->zsock, type == ZMQ_SUB ? ZMQ_RCVHWM : ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    }
+    if (type == ZMQ_ROUTER) {
+        int one = 1;
+        zmq_setsockopt(self->zsock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+    }
+    int rc = bind ? zmq_bind(self->zsock, endpoint) : zmq_connect(self->zsock, endpoint);
+    if (rc != 0) {
+        log_error("could not %s socket to %s: %s", bind ? "bind" : "connect", endpoint,
+                  zmq_strerror(errno));
+        goto out_close;
+    }
+    int fd = -1;
+    size_t fdlen = sizeof(fd);
+    if (zmq_getsockopt(self->zsock, ZMQ_FD, &fd, &fdlen) != 0)
+        goto out_close;
+    self->fd_ev = event_new(base, fd, EV_READ | EV_PERSIST, s_fd_cb, self);
+    self->check_ev = event_new(base, -1, 0, s_check_cb, self);
+    if (!self->fd_ev || !self->check_ev || event_add(self->fd_ev, NULL) != 0)
+        goto out_events;
+    event_active(self->check_ev, 0, 0);
+    return self;
+
+out_events:
+    if (self->fd_ev)
+        event_free(self->fd_ev);
+    if (self->check_ev)
+        event_free(self->check_ev);
+out_close:
+    zmq_close(self->zsock);
+out_free_self:
+    free(self);
+    return NULL;
+}
+
+void bus_sock_destroy(bus_sock_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    bus_sock_t *self = *self_p;
+    event_free(self->fd_ev);
+    event_free(self->check_ev);
+    zmq_close(self->zsock);
+    free(self);
+    *self_p = NULL;
+}
+
+void *bus_sock_handle(bus_sock_t *self)
+{
+    return self->zsock;
+}
+
+void bus_sock_kick(bus_sock_t *self)
+{
+    event_active(self->check_ev, 0, 0);
+}
+
+void bus_sock_pause(bus_sock_t *self)
+{
+    self->paused = true;
+}
+
+void bus_sock_resume(bus_sock_t *self)
+{
+    self->paused = false;
+    bus_sock_kick(self);
+}
+
+int bus_send_frames(bus_sock_t *self, const void *const *frames, const size_t *lengths,
+                    int nframes)
+{
+    int rc = 0;
+    for (int i = 0; i < nframes; i++) {
+        int flags = ZMQ_DONTWAIT | (i + 1 < nframes ? ZMQ_SNDMORE : 0);
+        if (zmq_send(self->zsock, frames[i], lengths[i], flags) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    int saved = errno;
+    bus_sock_kick(self);
+    errno = saved;
+    return rc;
+}
+
+int bus_recv_frames(bus_sock_t *self, void **frames, size_t *lengths, int max_frames)
+{
+    int n = 0;
+    bool too_many = false;
+    for (;;) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, self->zsock, ZMQ_DONTWAIT) < 0) {
+            int err = errno;
+            zmq_msg_close(&msg);
+            if (err == EAGAIN && n == 0)
+                return 0;
+            log_error("could not receive from %s: %s", self->endpoint, zmq_strerror(err));
+            goto out_free_frames;
+        }
+        int more = zmq_msg_more(&msg);
+        if (n < max_frames) {
+            size_t len = zmq_msg_size(&msg);
+            frames[n] = malloc(len ? len : 1);
+            if (frames[n]) {
+                memcpy(frames[n], zmq_msg_data(&msg), len);
+                lengths[n++] = len;
+            }
+        } else {
+            too_many = true;
+        }
+        zmq_msg_close(&msg);
+        if (!more)
+            break;
+    }
+    if (too_many) {
+        log_warn("dropped message from %s: more than %d frames", self->endpoint, max_frames);
+        goto out_free_frames;
+    }
+    return n;
+
+out_free_frames:
+    for (int i = 0; i < n; i++)
+        free(frames[i]);
+    return -1;
+}
+
+int bus_send_envelope(bus_sock_t *self, const char *topic, const Duban__Envelope *env)
+{
+    size_t len = duban__envelope__get_packed_size(env);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return -1;
+    duban__envelope__pack(env, buf);
+    const void *frames[2];
+    size_t lengths[2];
+    int n = 0;
+    if (topic) {
+        frames[n] = topic;
+        lengths[n++] = strlen(topic);
+    }
+    frames[n] = buf;
+    lengths[n++] = len;
+    int rc = bus_send_frames(self, frames, lengths, n);
+    free(buf);
+    return rc;
+}
+
+Duban__Envelope *bus_envelope_unpack(const void *data, size_t len)
+{
+    if (len > BUS_MAX_MESSAGE)
+        return NULL;
+    Duban__Envelope *env = duban__envelope__unpack(NULL, len, data);
+    if (env && (env->msg_id == NULL || env->msg_id[0] == '\0')) {
+        duban__envelope__free_unpacked(env, NULL);
+        return NULL;
+    }
+    return env;
+}
+
+const char *bus_msg_type_str(Duban__MsgType type)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&duban__msg_type__descriptor, (int)type);
+    return v ? v->name : "MSG_UNSPECIFIED";
+}

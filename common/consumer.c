@@ -1,0 +1,202 @@
+/* Batched, idempotent consumption of pipeline messages; see consumer.h. */
+#include "consumer.h"
+
+#include "log.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define CONSUMER_BATCH 256
+#define CONSUMER_MAX_INFLIGHT 2
+
+typedef struct {
+    consumer_t *owner;
+    Duban__Envelope *envs[CONSUMER_BATCH];
+    int first_stmt[CONSUMER_BATCH];
+    int count;
+    bool single;
+} batch_t;
+
+struct consumer {
+    pg_t *pg;
+    bus_sock_t *sock;
+    Duban__MsgType type;
+    consumer_build_cb build;
+    consumer_applied_cb applied_cb;
+    void *arg;
+    outbox_relay_t *relay;
+    int inflight;
+    unsigned long applied;
+    unsigned long rejected;
+};
+
+static void s_batch_free(batch_t *b)
+{
+    for (int i = 0; i < b->count; i++)
+        if (b->envs[i])
+            duban__envelope__free_unpacked(b->envs[i], NULL);
+    free(b);
+}
+
+static void s_submit(consumer_t *self, batch_t *b);
+
+static void s_done(pg_txn_t *txn, bool ok, void *arg)
+{
+    batch_t *b = arg;
+    consumer_t *self = b->owner;
+    self->inflight--;
+    if (ok) {
+        for (int i = 0; i < b->count; i++) {
+            self->applied++;
+            if (self->applied_cb)
+                self->applied_cb(b->envs[i], pg_txn_result(txn, b->first_stmt[i]), self->arg);
+        }
+        if (self->relay)
+            outbox_relay_kick(self->relay);
+    } else if (pg_txn_connection_lost(txn)) {
+        log_warn("lost %d messages with the database connection; the producer will resend them",
+                 b->count);
+    } else if (b->single || b->count == 1) {
+        self->rejected++;
+        log_error("could not apply msg=%s case=%s: %s", b->envs[0]->msg_id,
+                  b->envs[0]->case_number, pg_txn_error(txn));
+    } else {
+        log_warn("batch of %d messages failed, applying one by one: %s", b->count,
+                 pg_txn_error(txn));
+        for (int i = 0; i < b->count; i++) {
+            batch_t *one = calloc(1, sizeof(*one));
+            if (!one)
+                break;
+            one->owner = self;
+            one->single = true;
+            one->envs[0] = b->envs[i];
+            one->count = 1;
+            b->envs[i] = NULL;
+            s_submit(self, one);
+        }
+    }
+    s_batch_free(b);
+    if (self->inflight < CONSUMER_MAX_INFLIGHT)
+        bus_sock_resume(self->sock);
+}
+
+static void s_submit(consumer_t *self, batch_t *b)
+{
+    pg_txn_t *txn = pg_txn_new();
+    int kept = 0;
+    for (int i = 0; txn && i < b->count; i++) {
+        int first = pg_txn_count(txn);
+        if (self->build(txn, b->envs[i], self->arg) < 0) {
+            self->rejected++;
+            log_warn("dropped msg=%s case=%s: not acceptable", b->envs[i]->msg_id,
+                     b->envs[i]->case_number);
+            duban__envelope__free_unpacked(b->envs[i], NULL);
+            continue;
+        }
+        b->first_stmt[kept] = first;
+        b->envs[kept++] = b->envs[i];
+    }
+    b->count = kept;
+    if (!txn || kept == 0) {
+        pg_txn_destroy(&txn);
+        s_batch_free(b);
+        return;
+    }
+    self->inflight++;
+    pg_txn_submit(self->pg, &txn, s_done, b);
+}
+
+static void s_readable(bus_sock_t *sock, void *arg)
+{
+    consumer_t *self = arg;
+    if (self->inflight >= CONSUMER_MAX_INFLIGHT || !pg_is_up(self->pg)) {
+        /* Leave messages queued; s_done resumes. When the database is down
+         * they are dropped later anyway and re-sent by the producer. */
+        if (self->inflight > 0)
+            bus_sock_pause(sock);
+        if (!pg_is_up(self->pg) && self->inflight == 0)
+            goto out_drain_dropped;
+        return;
+    }
+    batch_t *b = calloc(1, sizeof(*b));
+    if (!b)
+        return;
+    b->owner = self;
+    while (b->count < CONSUMER_BATCH) {
+        void *frames[1];
+        size_t lengths[1];
+        int n = bus_recv_frames(sock, frames, lengths, 1);
+        if (n <= 0)
+            break;
+        Duban__Envelope *env = bus_envelope_unpack(frames[0], lengths[0]);
+        free(frames[0]);
+        if (!env || env->type != self->type) {
+            self->rejected++;
+            log_warn("dropped malformed or unexpected message (%zu bytes)", lengths[0]);
+            if (env)
+                duban__envelope__free_unpacked(env, NULL);
+            continue;
+        }
+        b->envs[b->count++] = env;
+    }
+    if (b->count == 0) {
+        free(b);
+        return;
+    }
+    s_submit(self, b);
+    return;
+
+out_drain_dropped:
+    /* Nothing can be applied; receive and forget so the socket does not
+     * wake us forever. The producer's outbox still holds every message. */
+    for (;;) {
+        void *frames[1];
+        size_t lengths[1];
+        if (bus_recv_frames(sock, frames, lengths, 1) <= 0)
+            break;
+        free(frames[0]);
+    }
+}
+
+consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const char *endpoint,
+                         Duban__MsgType type, consumer_build_cb build, consumer_applied_cb applied,
+                         void *arg, outbox_relay_t *relay)
+{
+    consumer_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->pg = pg;
+    self->type = type;
+    self->build = build;
+    self->applied_cb = applied;
+    self->arg = arg;
+    self->relay = relay;
+    self->sock = bus_sock_new(zctx, base, ZMQ_PULL, endpoint, false, s_readable, self);
+    if (!self->sock) {
+        free(self);
+        return NULL;
+    }
+    return self;
+}
+
+void consumer_destroy(consumer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    consumer_t *self = *self_p;
+    bus_sock_destroy(&self->sock);
+    free(self);
+    *self_p = NULL;
+}
+
+unsigned long consumer_applied(const consumer_t *self)
+{
+    return self->applied;
+}
+
+unsigned long consumer_rejected(const consumer_t *self)
+{
+    return self->rejected;
+}

@@ -1,0 +1,44 @@
+/* The receiving half of a pipeline stage: drains envelopes from a bus socket
+ * in batches and applies each batch in one PostgreSQL transaction.
+ *
+ * The stage supplies, per envelope, one statement that acknowledges the
+ * message (OUTBOX_ACK_SQL in a CTE), makes the guarded transition and writes
+ * its own event and outbox rows. A re-sent message finds its outbox row
+ * already delivered and changes nothing, so delivery is at-least-once and
+ * the effect exactly-once. A batch that PostgreSQL refuses is retried one
+ * envelope per transaction, so one bad message cannot hold up the rest; a
+ * batch lost with the connection is simply dropped: its messages are still
+ * undelivered in the producer's outbox and will be re-sent. */
+#ifndef DUBAN_CONSUMER_H
+#define DUBAN_CONSUMER_H
+
+#include "bus.h"
+#include "outbox.h"
+#include "pg.h"
+
+struct event_base;
+
+typedef struct consumer consumer_t;
+
+/* Adds env's statements to txn (the first one acknowledges the message and
+ * its result reaches the applied callback). Returns how many it added (>= 1),
+ * or -1 when env is not acceptable (it is then logged and dropped; whatever
+ * it added is discarded with the transaction, so add nothing on failure). */
+typedef int (*consumer_build_cb)(pg_txn_t *txn, const Duban__Envelope *env, void *arg);
+
+/* Called after commit for each envelope with its first statement's result. */
+typedef void (*consumer_applied_cb)(const Duban__Envelope *env, PGresult *res, void *arg);
+
+/* Creates a PULL socket connected to endpoint and starts consuming envelopes
+ * of type. relay (may be NULL) is kicked after each commit. */
+consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const char *endpoint,
+                         Duban__MsgType type, consumer_build_cb build, consumer_applied_cb applied,
+                         void *arg, outbox_relay_t *relay);
+
+void consumer_destroy(consumer_t **self_p);
+
+/* Counters for health reports. */
+unsigned long consumer_applied(const consumer_t *self);
+unsigned long consumer_rejected(const consumer_t *self);
+
+#endif

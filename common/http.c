@@ -1,0 +1,104 @@
+#include "http.h"
+
+#include "log.h"
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <stdlib.h>
+#include <string.h>
+
+int http_split_hostport(const char *hostport, char *host, size_t hostlen, int *port)
+{
+    const char *colon = strrchr(hostport, ':');
+    if (!colon || colon == hostport)
+        return -1;
+    const char *start = hostport;
+    size_t n = (size_t)(colon - hostport);
+    if (start[0] == '[' && n >= 2 && start[n - 1] == ']') {
+        start++;
+        n -= 2;
+    }
+    if (n + 1 > hostlen)
+        return -1;
+    memcpy(host, start, n);
+    host[n] = '\0';
+    char *end = NULL;
+    long p = strtol(colon + 1, &end, 10);
+    if (!end || *end != '\0' || p <= 0 || p > 65535)
+        return -1;
+    *port = (int)p;
+    return 0;
+}
+
+int http_bind(struct evhttp *http, const char *hostport)
+{
+    char host[128];
+    int port = 0;
+    if (http_split_hostport(hostport, host, sizeof(host), &port) < 0) {
+        log_error("cannot bind http to %s: expected host:port", hostport);
+        return -1;
+    }
+    if (evhttp_bind_socket(http, host, (ev_uint16_t)port) != 0) {
+        log_error("could not bind http to %s", hostport);
+        return -1;
+    }
+    return 0;
+}
+
+static void s_send(struct evhttp_request *req, int code, const char *type, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    struct evbuffer *buf = evbuffer_new();
+    if (!text || !buf) {
+        free(text);
+        if (buf)
+            evbuffer_free(buf);
+        evhttp_send_error(req, 500, "out of memory");
+        return;
+    }
+    evbuffer_add(buf, text, strlen(text));
+    evbuffer_add(buf, "\n", 1);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+    evhttp_send_reply(req, code, NULL, buf);
+    evbuffer_free(buf);
+    free(text);
+}
+
+void http_reply_json(struct evhttp_request *req, int code, json_t *body)
+{
+    if (!body)
+        body = json_object();
+    s_send(req, code, "application/json; charset=utf-8", body);
+    json_decref(body);
+}
+
+void http_reply_problem(struct evhttp_request *req, int code, const char *title,
+                        const char *detail, const char *field)
+{
+    json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title", title,
+                             "status", code, "detail", detail);
+    if (body && field)
+        json_object_set_new(body, "field", json_string(field));
+    if (!body) {
+        evhttp_send_error(req, code, title);
+        return;
+    }
+    s_send(req, code, "application/problem+json; charset=utf-8", body);
+    json_decref(body);
+}
+
+int http_read_body(struct evhttp_request *req, size_t max, char **out, size_t *len)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t n = evbuffer_get_length(in);
+    if (n > max)
+        return -1;
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return -1;
+    evbuffer_copyout(in, buf, n);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}

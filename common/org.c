@@ -1,0 +1,285 @@
+/* Reads the org file with libconfig into plain arrays. */
+#include "org.h"
+
+#include "log.h"
+
+#include <libconfig.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *s_dup_member(config_setting_t *item, const char *name, const char *def)
+{
+    const char *value = NULL;
+    if (config_setting_lookup_string(item, name, &value) != CONFIG_TRUE)
+        value = def;
+    return value ? strdup(value) : NULL;
+}
+
+static int s_read_named(config_t *cfg, const char *list, org_named_t **out, int *count)
+{
+    config_setting_t *setting = config_lookup(cfg, list);
+    if (!setting || !config_setting_is_list(setting)) {
+        log_error("org file: %s must be a list of { code = ...; name = ...; }", list);
+        return -1;
+    }
+    int n = config_setting_length(setting);
+    *out = calloc((size_t)n + 1, sizeof(**out));
+    if (!*out)
+        return -1;
+    *count = n;
+    for (int i = 0; i < n; i++) {
+        config_setting_t *item = config_setting_get_elem(setting, (unsigned)i);
+        (*out)[i].code = s_dup_member(item, "code", NULL);
+        (*out)[i].name = s_dup_member(item, "name", "");
+        if (!(*out)[i].code) {
+            log_error("org file: %s entry %d has no code", list, i + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_read_strings(config_setting_t *item, const char *name, char **out, int max,
+                          int *count)
+{
+    *count = 0;
+    config_setting_t *array = config_setting_get_member(item, name);
+    if (!array)
+        return 0;
+    int n = config_setting_length(array);
+    if (n > max) {
+        log_error("org file: at most %d entries allowed in %s", max, name);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *s = config_setting_get_string_elem(array, i);
+        if (!s) {
+            log_error("org file: %s must hold strings", name);
+            return -1;
+        }
+        out[(*count)++] = strdup(s);
+    }
+    return 0;
+}
+
+static int s_read_categories(config_t *cfg, org_t *self)
+{
+    config_setting_t *setting = config_lookup(cfg, "categories");
+    if (!setting || !config_setting_is_list(setting)) {
+        log_error("org file: categories must be a list");
+        return -1;
+    }
+    int n = config_setting_length(setting);
+    self->categories = calloc((size_t)n + 1, sizeof(*self->categories));
+    if (!self->categories)
+        return -1;
+    self->ncategories = n;
+    for (int i = 0; i < n; i++) {
+        config_setting_t *item = config_setting_get_elem(setting, (unsigned)i);
+        org_category_t *c = &self->categories[i];
+        c->code = s_dup_member(item, "code", NULL);
+        c->name = s_dup_member(item, "name", "");
+        c->lead = s_dup_member(item, "lead", NULL);
+        int urgent = 0;
+        config_setting_lookup_bool(item, "urgent", &urgent);
+        c->urgent = urgent != 0;
+        if (!c->code || !c->lead) {
+            log_error("org file: category %d needs code and lead", i + 1);
+            return -1;
+        }
+        if (s_read_strings(item, "co", c->co, ORG_MAX_CO, &c->nco) < 0 ||
+            s_read_strings(item, "keywords", c->keywords, ORG_MAX_KEYWORDS, &c->nkeywords) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int s_read_staff(config_t *cfg, org_t *self)
+{
+    config_setting_t *setting = config_lookup(cfg, "staff");
+    if (!setting || !config_setting_is_list(setting)) {
+        log_error("org file: staff must be a list");
+        return -1;
+    }
+    int n = config_setting_length(setting);
+    self->staff = calloc((size_t)n + 1, sizeof(*self->staff));
+    if (!self->staff)
+        return -1;
+    self->nstaff = n;
+    for (int i = 0; i < n; i++) {
+        config_setting_t *item = config_setting_get_elem(setting, (unsigned)i);
+        org_staff_t *s = &self->staff[i];
+        s->code = s_dup_member(item, "code", NULL);
+        s->name = s_dup_member(item, "name", "");
+        s->role = s_dup_member(item, "role", NULL);
+        s->division = s_dup_member(item, "division", "");
+        if (!s->code || !s->role) {
+            log_error("org file: staff entry %d needs code and role", i + 1);
+            return -1;
+        }
+    }
+    config_setting_t *roster = config_lookup(cfg, "roster");
+    if (roster) {
+        int max = config_setting_length(config_setting_get_member(roster, "on_duty"));
+        self->on_duty = calloc((size_t)max + 1, sizeof(char *));
+        if (!self->on_duty || s_read_strings(roster, "on_duty", self->on_duty, max,
+                                             &self->non_duty) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int s_check(const org_t *self)
+{
+    for (int i = 0; i < self->ncategories; i++) {
+        const org_category_t *c = &self->categories[i];
+        if (!org_division_find(self, c->lead)) {
+            log_error("org file: category %s routes to division %s, which is not listed",
+                      c->code, c->lead);
+            return -1;
+        }
+        for (int j = 0; j < c->nco; j++)
+            if (!org_division_find(self, c->co[j])) {
+                log_error("org file: category %s names co-handling division %s, which is not "
+                          "listed", c->code, c->co[j]);
+                return -1;
+            }
+    }
+    for (int i = 0; i < self->nstaff; i++) {
+        const char *div = self->staff[i].division;
+        if (div[0] && !org_division_find(self, div)) {
+            log_error("org file: staff %s belongs to division %s, which is not listed",
+                      self->staff[i].code, div);
+            return -1;
+        }
+    }
+    for (int i = 0; i < self->non_duty; i++)
+        if (!org_staff_find(self, self->on_duty[i])) {
+            log_error("org file: roster names staff %s, who is not listed", self->on_duty[i]);
+            return -1;
+        }
+    return 0;
+}
+
+org_t *org_new(const char *path)
+{
+    config_t cfg;
+    config_init(&cfg);
+    org_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        goto out_config;
+    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+        log_error("could not read org file=%s line=%d: %s", path, config_error_line(&cfg),
+                  config_error_text(&cfg));
+        goto out_free_self;
+    }
+    if (s_read_named(&cfg, "divisions", &self->divisions, &self->ndivisions) < 0 ||
+        s_read_named(&cfg, "kinds", &self->kinds, &self->nkinds) < 0 ||
+        s_read_named(&cfg, "channels", &self->channels, &self->nchannels) < 0 ||
+        s_read_categories(&cfg, self) < 0 || s_read_staff(&cfg, self) < 0 || s_check(self) < 0)
+        goto out_free_self;
+    config_destroy(&cfg);
+    return self;
+
+out_free_self:
+    org_destroy(&self);
+out_config:
+    config_destroy(&cfg);
+    return NULL;
+}
+
+static void s_free_named(org_named_t *list, int n)
+{
+    for (int i = 0; list && i < n; i++) {
+        free(list[i].code);
+        free(list[i].name);
+    }
+    free(list);
+}
+
+void org_destroy(org_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    org_t *self = *self_p;
+    s_free_named(self->divisions, self->ndivisions);
+    s_free_named(self->kinds, self->nkinds);
+    s_free_named(self->channels, self->nchannels);
+    for (int i = 0; self->categories && i < self->ncategories; i++) {
+        org_category_t *c = &self->categories[i];
+        free(c->code);
+        free(c->name);
+        free(c->lead);
+        for (int j = 0; j < c->nco; j++)
+            free(c->co[j]);
+        for (int j = 0; j < c->nkeywords; j++)
+            free(c->keywords[j]);
+    }
+    free(self->categories);
+    for (int i = 0; self->staff && i < self->nstaff; i++) {
+        free(self->staff[i].code);
+        free(self->staff[i].name);
+        free(self->staff[i].role);
+        free(self->staff[i].division);
+    }
+    free(self->staff);
+    for (int i = 0; i < self->non_duty; i++)
+        free(self->on_duty[i]);
+    free(self->on_duty);
+    free(self);
+    *self_p = NULL;
+}
+
+static const org_named_t *s_find_named(const org_named_t *list, int n, const char *code)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i].code, code) == 0)
+            return &list[i];
+    return NULL;
+}
+
+const org_named_t *org_division_find(const org_t *self, const char *code)
+{
+    return s_find_named(self->divisions, self->ndivisions, code);
+}
+
+const org_named_t *org_kind_find(const org_t *self, const char *code)
+{
+    return s_find_named(self->kinds, self->nkinds, code);
+}
+
+const org_named_t *org_channel_find(const org_t *self, const char *code)
+{
+    return s_find_named(self->channels, self->nchannels, code);
+}
+
+const org_category_t *org_category_find(const org_t *self, const char *code)
+{
+    for (int i = 0; i < self->ncategories; i++)
+        if (strcmp(self->categories[i].code, code) == 0)
+            return &self->categories[i];
+    return NULL;
+}
+
+const org_staff_t *org_staff_find(const org_t *self, const char *code)
+{
+    for (int i = 0; i < self->nstaff; i++)
+        if (strcmp(self->staff[i].code, code) == 0)
+            return &self->staff[i];
+    return NULL;
+}
+
+const org_category_t *org_category_match(const org_t *self, const char *text,
+                                         const char **keyword)
+{
+    for (int i = 0; i < self->ncategories; i++) {
+        const org_category_t *c = &self->categories[i];
+        for (int j = 0; j < c->nkeywords; j++)
+            if (strstr(text, c->keywords[j])) {
+                if (keyword)
+                    *keyword = c->keywords[j];
+                return c;
+            }
+    }
+    return NULL;
+}

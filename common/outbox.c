@@ -1,0 +1,185 @@
+/* Outbox relay; see outbox.h for the delivery contract. */
+#include "outbox.h"
+
+#include "log.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OUTBOX_BATCH "500"
+#define OUTBOX_BATCH_ROWS 500
+
+/* New rows: those never sent ($2 is unused but keeps one parameter list). */
+static const char *s_claim_new_sql =
+    "WITH claimed AS ("
+    " UPDATE outbox o SET sent_at = now(), attempts = o.attempts + 1,"
+    "  delivered_at = CASE WHEN $4::boolean THEN NULL ELSE now() END"
+    " WHERE o.id IN (SELECT id FROM outbox WHERE destination = $1 AND sent_at IS NULL"
+    "  AND $2::int IS NOT NULL ORDER BY id LIMIT $3::int FOR UPDATE SKIP LOCKED)"
+    " RETURNING o.id, o.msg_id, o.msg_type, coalesce(o.case_id, 0) AS case_id,"
+    "  coalesce(o.case_number, '') AS case_number, coalesce(o.task_id, 0) AS task_id,"
+    "  o.topic, o.body, (extract(epoch FROM o.created_at) * 1000000)::bigint AS created_us,"
+    "  o.producer)"
+    " SELECT * FROM claimed ORDER BY id";
+
+/* Rows sent but not acknowledged within the re-send period. */
+static const char *s_claim_stale_sql =
+    "WITH claimed AS ("
+    " UPDATE outbox o SET sent_at = now(), attempts = o.attempts + 1"
+    " WHERE o.id IN (SELECT id FROM outbox WHERE destination = $1 AND delivered_at IS NULL"
+    "  AND sent_at < now() - $2::int * interval '1 millisecond'"
+    "  AND $4::boolean ORDER BY sent_at LIMIT $3::int FOR UPDATE SKIP LOCKED)"
+    " RETURNING o.id, o.msg_id, o.msg_type, coalesce(o.case_id, 0) AS case_id,"
+    "  coalesce(o.case_number, '') AS case_number, coalesce(o.task_id, 0) AS task_id,"
+    "  o.topic, o.body, (extract(epoch FROM o.created_at) * 1000000)::bigint AS created_us,"
+    "  o.producer)"
+    " SELECT * FROM claimed ORDER BY id";
+
+struct outbox_relay {
+    pg_t *pg;
+    bus_sock_t *sock;
+    char destination[64];
+    bool acked;
+    char resend_ms[16];
+    struct event *kick_ev;
+    struct event *sweep_ev;
+    bool busy;
+    bool again;
+    bool stale_due; /* the sweep timer asked for a re-send pass */
+    unsigned long sent;
+};
+
+static void s_send_row(outbox_relay_t *self, PGresult *res, int row)
+{
+    size_t body_len = 0;
+    unsigned char *body =
+        PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 7), &body_len);
+    if (!body) {
+        log_error("could not decode outbox row %s", PQgetvalue(res, row, 0));
+        return;
+    }
+    Duban__Envelope env = DUBAN__ENVELOPE__INIT;
+    env.msg_id = PQgetvalue(res, row, 1);
+    env.type = (Duban__MsgType)atoi(PQgetvalue(res, row, 2));
+    env.case_id = strtoll(PQgetvalue(res, row, 3), NULL, 10);
+    env.case_number = PQgetvalue(res, row, 4);
+    env.task_id = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+    env.producer = PQgetvalue(res, row, 9);
+    env.seq = strtoull(PQgetvalue(res, row, 0), NULL, 10);
+    env.time_us = strtoll(PQgetvalue(res, row, 8), NULL, 10);
+    env.body.data = body;
+    env.body.len = body_len;
+    const char *topic = PQgetisnull(res, row, 6) ? NULL : PQgetvalue(res, row, 6);
+    if (bus_send_envelope(self->sock, topic, &env) < 0)
+        log_warn("could not send msg=%s case=%s to %s, will resend", env.msg_id,
+                 env.case_number, self->destination);
+    else
+        self->sent++;
+    PQfreemem(body);
+}
+
+static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
+{
+    outbox_relay_t *self = arg;
+    self->busy = false;
+    if (!ok) {
+        log_warn("could not claim outbox rows for %s: %s", self->destination, pg_txn_error(txn));
+        return;
+    }
+    int rows = 0;
+    for (int r = 0; r < pg_txn_count(txn); r++) {
+        PGresult *res = pg_txn_result(txn, r);
+        int n = PQntuples(res);
+        if (r > 0 && n > 0)
+            log_info("re-sent %d unacknowledged message(s) to %s", n, self->destination);
+        for (int i = 0; i < n; i++)
+            s_send_row(self, res, i);
+        rows = r == 0 ? n : rows;
+    }
+    if (rows == OUTBOX_BATCH_ROWS || self->again) {
+        self->again = false;
+        outbox_relay_kick(self);
+    }
+}
+
+static void s_kick_cb(evutil_socket_t fd, short what, void *arg);
+
+static void s_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+    outbox_relay_t *self = arg;
+    self->stale_due = true;
+    s_kick_cb(fd, what, arg);
+}
+
+static void s_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    outbox_relay_t *self = arg;
+    if (self->busy) {
+        self->again = true;
+        return;
+    }
+    if (!pg_is_up(self->pg))
+        return;
+    pg_txn_t *txn = pg_txn_new();
+    if (!txn)
+        return;
+    pg_param_t params[] = {PG_TEXT(self->destination), PG_TEXT(self->resend_ms),
+                           PG_TEXT(OUTBOX_BATCH), PG_TEXT(self->acked ? "true" : "false")};
+    if (pg_txn_add(txn, false, s_claim_new_sql, 4, params) < 0 ||
+        (self->stale_due && self->acked &&
+         pg_txn_add(txn, false, s_claim_stale_sql, 4, params) < 0)) {
+        pg_txn_destroy(&txn);
+        return;
+    }
+    self->stale_due = false;
+    self->busy = true;
+    self->again = false;
+    pg_txn_submit(self->pg, &txn, s_claim_done, self);
+}
+
+outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *sock,
+                                 const char *destination, bool acked, int resend_after_ms)
+{
+    outbox_relay_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->pg = pg;
+    self->sock = sock;
+    self->acked = acked;
+    snprintf(self->destination, sizeof(self->destination), "%s", destination);
+    snprintf(self->resend_ms, sizeof(self->resend_ms), "%d", resend_after_ms);
+    self->kick_ev = event_new(base, -1, 0, s_kick_cb, self);
+    self->sweep_ev = event_new(base, -1, EV_PERSIST, s_sweep_cb, self);
+    int period_ms = resend_after_ms / 2 < 100 ? 100 : resend_after_ms / 2;
+    struct timeval tv = {period_ms / 1000, (period_ms % 1000) * 1000};
+    if (!self->kick_ev || !self->sweep_ev || event_add(self->sweep_ev, &tv) < 0) {
+        outbox_relay_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void outbox_relay_destroy(outbox_relay_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    outbox_relay_t *self = *self_p;
+    if (self->kick_ev)
+        event_free(self->kick_ev);
+    if (self->sweep_ev)
+        event_free(self->sweep_ev);
+    free(self);
+    *self_p = NULL;
+}
+
+void outbox_relay_kick(outbox_relay_t *self)
+{
+    event_active(self->kick_ev, 0, 0);
+}
+
+unsigned long outbox_relay_sent(const outbox_relay_t *self)
+{
+    return self->sent;
+}

@@ -1,0 +1,43 @@
+/* The outbox relay: sends what a service committed to its outbox.
+ *
+ * Rows for one destination are claimed in batches (UPDATE ... FOR UPDATE SKIP
+ * LOCKED, so several instances never claim the same row at once), sent on a
+ * bus socket, and left undelivered until the consumer marks them delivered
+ * in the transaction that applies them. A row still undelivered resend_after
+ * milliseconds after its last send is claimed and sent again, which covers a
+ * producer killed between commit and send and a message lost in transit.
+ * For destinations that cannot acknowledge (PUB to consoles, which take a
+ * snapshot when they connect) rows count as delivered when claimed. */
+#ifndef DUBAN_OUTBOX_H
+#define DUBAN_OUTBOX_H
+
+#include "bus.h"
+#include "pg.h"
+
+#include <stdbool.h>
+
+struct event_base;
+
+typedef struct outbox_relay outbox_relay_t;
+
+/* The statement a consumer runs (inside a CTE) to acknowledge msg_id: it
+ * yields one row the first time and none for a duplicate. */
+#define OUTBOX_ACK_SQL \
+    "UPDATE outbox SET delivered_at = now() WHERE msg_id = $1::uuid AND delivered_at IS NULL " \
+    "RETURNING id"
+
+/* Creates a relay for destination on sock (borrowed). acked says whether
+ * consumers acknowledge. Starts its sweep timer. NULL on failure. */
+outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *sock,
+                                 const char *destination, bool acked, int resend_after_ms);
+
+void outbox_relay_destroy(outbox_relay_t **self_p);
+
+/* Asks the relay to look for new rows soon; call after each commit that
+ * wrote to the outbox. Kicks while a claim is in flight are merged. */
+void outbox_relay_kick(outbox_relay_t *self);
+
+/* Messages sent so far (including re-sends). */
+unsigned long outbox_relay_sent(const outbox_relay_t *self);
+
+#endif

@@ -1,0 +1,88 @@
+/* PostgreSQL on the service's event loop: one libpq connection in pipeline
+ * mode, transactions queued and sent without waiting for each other.
+ *
+ * A transaction is a list of statements sent between two pipeline syncs, so
+ * PostgreSQL runs them as one implicit transaction: all commit or none do.
+ * Its callback runs once, after the sync, with every statement's result.
+ * When the connection is lost, every transaction in flight fails (its commit
+ * state is unknown to us: callers keep their writes idempotent) and pg
+ * reconnects with backoff; statements registered with pg_prepare are prepared
+ * again on every new connection. */
+#ifndef DUBAN_PG_H
+#define DUBAN_PG_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+
+typedef struct pg pg_t;
+typedef struct pg_txn pg_txn_t;
+
+/* One statement parameter: text (value NUL-terminated, len -1) or binary. */
+typedef struct {
+    const char *value; /* NULL is SQL NULL */
+    int len;
+    int binary;
+} pg_param_t;
+
+#define PG_TEXT(s) ((pg_param_t){(s), -1, 0})
+#define PG_BINARY(p, n) ((pg_param_t){(const char *)(p), (int)(n), 1})
+#define PG_NULL ((pg_param_t){NULL, -1, 0})
+
+/* Called once per transaction. ok is true when it committed; the txn and its
+ * results are freed when the callback returns. */
+typedef void (*pg_txn_cb)(pg_txn_t *txn, bool ok, void *arg);
+
+/* Called whenever the connection comes up (up = true) or goes down. */
+typedef void (*pg_state_cb)(pg_t *pg, bool up, void *arg);
+
+/* Creates the connection object and starts connecting on the loop. Returns
+ * NULL only when out of memory. */
+pg_t *pg_new(struct event_base *base, const char *conninfo);
+
+/* Fails every queued transaction, closes the connection, frees. */
+void pg_destroy(pg_t **self_p);
+
+void pg_on_state(pg_t *self, pg_state_cb cb, void *arg);
+
+/* Registers a statement to prepare on every connection (call before the
+ * first connect completes, i.e. right after pg_new). Returns 0 / -1. */
+int pg_prepare(pg_t *self, const char *name, const char *sql);
+
+bool pg_is_up(const pg_t *self);
+
+/* Number of transactions queued or in flight. */
+size_t pg_backlog(const pg_t *self);
+
+/* A new, empty transaction. */
+pg_txn_t *pg_txn_new(void);
+void pg_txn_destroy(pg_txn_t **txn_p);
+
+/* Appends a statement: a prepared statement's name when prepared is true,
+ * otherwise SQL text. Parameters are copied. Returns its index, or -1. */
+int pg_txn_add(pg_txn_t *txn, bool prepared, const char *stmt, int nparams,
+               const pg_param_t *params);
+
+int pg_txn_count(const pg_txn_t *txn);
+
+/* Sends the transaction (takes ownership, nulls *txn_p). When pg is down the
+ * callback runs at once from the loop with ok = false. */
+void pg_txn_submit(pg_t *self, pg_txn_t **txn_p, pg_txn_cb cb, void *arg);
+
+/* Result of statement i, valid inside the callback; NULL if it never ran. */
+PGresult *pg_txn_result(pg_txn_t *txn, int i);
+
+/* First error message of a failed transaction, "" when ok. */
+const char *pg_txn_error(const pg_txn_t *txn);
+
+/* True when the failure was the loss of the connection (retry later) rather
+ * than a statement PostgreSQL refused. */
+bool pg_txn_connection_lost(const pg_txn_t *txn);
+
+/* Blocking helper for tools: runs sql (several statements allowed) on a
+ * plain connection; returns 0 / -1 and logs the error. */
+int pg_exec_script(PGconn *conn, const char *sql);
+
+#endif

@@ -1,0 +1,161 @@
+#include "service.h"
+
+#include "http.h"
+#include "log.h"
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+static void s_usage(const char *name, const char *summary)
+{
+    printf("usage: duban-%s [--config FILE] [--log-level LEVEL]\n\n%s\n\n"
+           "  --config FILE      settings file (libconfig); every setting can be overridden\n"
+           "                     by an environment variable, e.g. pg.conninfo by\n"
+           "                     DUBAN_PG_CONNINFO\n"
+           "  --log-level LEVEL  debug, info, warn or error (default info)\n"
+           "  --help             this text\n",
+           name, summary);
+}
+
+static void s_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    service_t *self = arg;
+    log_info("received signal %d, shutting down", (int)sig);
+    event_base_loopexit(self->base, NULL);
+}
+
+service_t *service_new(const char *name, const char *summary, int argc, char **argv,
+                       int *exit_code)
+{
+    static const struct option options[] = {{"config", required_argument, NULL, 'c'},
+                                             {"log-level", required_argument, NULL, 'l'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *config_path = getenv("DUBAN_CONFIG");
+    const char *level_text = NULL;
+    int opt;
+    *exit_code = 1;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "c:l:h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'l':
+            level_text = optarg;
+            break;
+        case 'h':
+            s_usage(name, summary);
+            *exit_code = 0;
+            return NULL;
+        default:
+            s_usage(name, summary);
+            return NULL;
+        }
+    }
+    log_init(name, LOG_INFO);
+    service_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->name = name;
+    self->settings = settings_new(config_path);
+    if (!self->settings)
+        goto out_destroy;
+    log_level_t level = LOG_INFO;
+    if (!level_text)
+        level_text = settings_string(self->settings, "log.level", "info");
+    if (log_level_parse(level_text, &level) < 0) {
+        log_error("cannot use log level %s: expected debug, info, warn or error", level_text);
+        goto out_destroy;
+    }
+    log_init(name, level);
+    const char *org_path = settings_string(self->settings, "org_file", NULL);
+    if (!org_path) {
+        log_error("no org file: set org_file in the settings or DUBAN_ORG_FILE");
+        goto out_destroy;
+    }
+    self->org = org_new(org_path);
+    self->base = event_base_new();
+    self->zctx = zmq_ctx_new();
+    if (!self->org || !self->base || !self->zctx)
+        goto out_destroy;
+    self->sigterm_ev = evsignal_new(self->base, SIGTERM, s_signal_cb, self);
+    self->sigint_ev = evsignal_new(self->base, SIGINT, s_signal_cb, self);
+    if (!self->sigterm_ev || !self->sigint_ev || evsignal_add(self->sigterm_ev, NULL) < 0 ||
+        evsignal_add(self->sigint_ev, NULL) < 0)
+        goto out_destroy;
+    signal(SIGPIPE, SIG_IGN);
+    log_info("starting settings=%s", settings_path(self->settings));
+    *exit_code = 0;
+    return self;
+
+out_destroy:
+    service_destroy(&self);
+    return NULL;
+}
+
+void service_destroy(service_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    service_t *self = *self_p;
+    if (self->http)
+        evhttp_free(self->http);
+    if (self->sigterm_ev)
+        event_free(self->sigterm_ev);
+    if (self->sigint_ev)
+        event_free(self->sigint_ev);
+    if (self->zctx)
+        zmq_ctx_term(self->zctx);
+    if (self->base)
+        event_base_free(self->base);
+    org_destroy(&self->org);
+    settings_destroy(&self->settings);
+    free(self);
+    *self_p = NULL;
+}
+
+static void s_health_cb(struct evhttp_request *req, void *arg)
+{
+    service_t *self = arg;
+    json_t *report = json_pack("{s:s}", "service", self->name);
+    bool ok = self->health_cb ? self->health_cb(report, self->health_arg) : true;
+    json_object_set_new(report, "status", json_string(ok ? "ok" : "degraded"));
+    http_reply_json(req, ok ? 200 : 503, report);
+}
+
+int service_health_start(service_t *self, const char *addr, service_health_cb cb, void *arg)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%s.health", self->name);
+    if (!addr)
+        addr = settings_string(self->settings, key, NULL);
+    if (!addr) {
+        log_error("no health address: set %s", key);
+        return -1;
+    }
+    self->health_cb = cb;
+    self->health_arg = arg;
+    if (!self->http) {
+        self->http = evhttp_new(self->base);
+        if (!self->http || http_bind(self->http, addr) < 0)
+            return -1;
+        evhttp_set_timeout(self->http, 30);
+    }
+    evhttp_set_cb(self->http, "/healthz", s_health_cb, self);
+    return 0;
+}
+
+int service_run(service_t *self)
+{
+    log_info("ready");
+    event_base_dispatch(self->base);
+    log_info("stopped");
+    return 0;
+}

@@ -1,0 +1,48 @@
+/* What every duban service does the same way: command line (--help,
+ * --config FILE), settings, logging, one libevent loop, one ZeroMQ context,
+ * clean shutdown on SIGTERM/SIGINT, the org file, and a /healthz endpoint. */
+#ifndef DUBAN_SERVICE_H
+#define DUBAN_SERVICE_H
+
+#include "org.h"
+#include "settings.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct event_base;
+struct evhttp;
+
+typedef struct service service_t;
+
+/* Fills report with the service's own checks; returns true when healthy. */
+typedef bool (*service_health_cb)(json_t *report, void *arg);
+
+struct service {
+    const char *name;
+    settings_t *settings;
+    org_t *org;
+    struct event_base *base;
+    void *zctx;
+    struct evhttp *http; /* the health endpoint's server; services may add routes */
+    service_health_cb health_cb;
+    void *health_arg;
+    struct event *sigterm_ev;
+    struct event *sigint_ev;
+};
+
+/* Parses argv and sets everything up. On --help prints usage and sets
+ * *exit_code = 0; on error logs it and sets *exit_code = 1; both return NULL. */
+service_t *service_new(const char *name, const char *summary, int argc, char **argv,
+                       int *exit_code);
+
+void service_destroy(service_t **self_p);
+
+/* Serves GET /healthz on the address in setting "<name>.health" (or addr
+ * when given) using cb for the body. Returns 0 / -1. */
+int service_health_start(service_t *self, const char *addr, service_health_cb cb, void *arg);
+
+/* Runs the loop until a signal asks to stop. Returns 0. */
+int service_run(service_t *self);
+
+#endif

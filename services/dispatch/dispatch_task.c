@@ -1,0 +1,108 @@
+/* Task creation. Idempotent twice over: the message acknowledgement (a
+ * re-sent message changes nothing) and the unique (case, division, role) of
+ * tasks (a co-handling insert that already happened does nothing). */
+#include "dispatch_task.h"
+
+#include "dispatch_route.h"
+#include "log.h"
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *s_lead_sql =
+    "WITH ack AS (" OUTBOX_ACK_SQL "),"
+    " c AS (UPDATE cases SET state = 'dispatched', updated_at = now()"
+    "  WHERE id = $2 AND state = 'triaged' AND EXISTS (SELECT 1 FROM ack)"
+    "  RETURNING id, case_number),"
+    " t AS (INSERT INTO tasks (case_id, division, role) SELECT id, $3, 'lead' FROM c"
+    "  ON CONFLICT (case_id, division, role) DO NOTHING RETURNING id, case_id),"
+    " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
+    "  SELECT case_id, id, 'dispatched', 'dispatch',"
+    "   jsonb_build_object('division', $3::text, 'role', 'lead') FROM t),"
+    " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
+    "  task_id, body)"
+    "  SELECT 'dispatch', 'console', 'div.' || $3 || '|', $4::int, t.case_id, c.case_number,"
+    "   t.id, $5::bytea FROM t JOIN c ON c.id = t.case_id)"
+    " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c), (SELECT id FROM t), $3::text";
+
+static const char *s_co_sql =
+    "WITH t AS (INSERT INTO tasks (case_id, division, role)"
+    "  SELECT $1::bigint, $2, 'co' WHERE EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::bigint"
+    "   AND role = 'lead')"
+    "  ON CONFLICT (case_id, division, role) DO NOTHING RETURNING id, case_id),"
+    " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
+    "  SELECT case_id, id, 'dispatched', 'dispatch',"
+    "   jsonb_build_object('division', $2::text, 'role', 'co') FROM t),"
+    " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
+    "  task_id, body)"
+    "  SELECT 'dispatch', 'console', 'div.' || $2 || '|', $3::int, t.case_id, $4, t.id,"
+    "   $5::bytea FROM t)"
+    " SELECT count(*) FROM t";
+
+int dispatch_task_prepare(pg_t *pg)
+{
+    return pg_prepare(pg, "dispatch_lead", s_lead_sql) | pg_prepare(pg, "dispatch_co", s_co_sql);
+}
+
+static uint8_t *s_pack(const Duban__CaseTriaged *triaged, const char *division, const char *role,
+                       size_t *len)
+{
+    Duban__TaskDispatched msg = DUBAN__TASK_DISPATCHED__INIT;
+    msg.division = (char *)division;
+    msg.role = (char *)role;
+    msg.category = triaged->category;
+    msg.kind = triaged->kind;
+    msg.subject = triaged->subject;
+    msg.priority = triaged->priority;
+    *len = duban__task_dispatched__get_packed_size(&msg);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf)
+        duban__task_dispatched__pack(&msg, buf);
+    return buf;
+}
+
+int dispatch_task_build(const org_t *org, pg_txn_t *txn, const Duban__Envelope *env)
+{
+    Duban__CaseTriaged *triaged =
+        duban__case_triaged__unpack(NULL, env->body.len, env->body.data);
+    if (!triaged || env->case_id <= 0) {
+        log_warn("cannot dispatch msg=%s case=%s: body is not a CaseTriaged", env->msg_id,
+                 env->case_number);
+        if (triaged)
+            duban__case_triaged__free_unpacked(triaged, NULL);
+        return -1;
+    }
+    dispatch_route_t route;
+    if (dispatch_route_find(org, triaged->category, triaged->lead_division, &route) < 0) {
+        log_error("cannot dispatch case=%s: no route for category %s", env->case_number,
+                  triaged->category);
+        duban__case_triaged__free_unpacked(triaged, NULL);
+        return -1;
+    }
+    char case_id[24], type[8];
+    snprintf(case_id, sizeof(case_id), "%lld", (long long)env->case_id);
+    snprintf(type, sizeof(type), "%d", DUBAN__MSG_TYPE__TASK_DISPATCHED);
+    int added = 0;
+    size_t len;
+    uint8_t *body = s_pack(triaged, route.lead, "lead", &len);
+    if (body) {
+        pg_param_t lead[5] = {PG_TEXT(env->msg_id), PG_TEXT(case_id), PG_TEXT(route.lead),
+                              PG_TEXT(type), PG_BINARY(body, len)};
+        if (pg_txn_add(txn, true, "dispatch_lead", 5, lead) >= 0)
+            added = 1;
+        free(body);
+    }
+    for (int i = 0; added > 0 && i < route.nco; i++) {
+        body = s_pack(triaged, route.co[i], "co", &len);
+        pg_param_t co[5] = {PG_TEXT(case_id), PG_TEXT(route.co[i]), PG_TEXT(type),
+                            PG_TEXT(env->case_number), PG_BINARY(body, len)};
+        if (!body || pg_txn_add(txn, true, "dispatch_co", 5, co) < 0)
+            added = -1;
+        else
+            added++;
+        free(body);
+    }
+    duban__case_triaged__free_unpacked(triaged, NULL);
+    return added > 0 ? added : -1;
+}

@@ -1,0 +1,114 @@
+/* duban-dispatch: turns triaged cases into tasks for the responsible
+ * divisions (routing table), announces them to division consoles (PUB via
+ * the outbox), answers console snapshots (ROUTER) and keeps the pending
+ * index in Redis. */
+#include "consumer.h"
+#include "dispatch_console.h"
+#include "dispatch_index.h"
+#include "dispatch_task.h"
+#include "log.h"
+#include "outbox.h"
+#include "pg.h"
+#include "service.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+typedef struct {
+    service_t *svc;
+    pg_t *pg;
+    consumer_t *consumer;
+    outbox_relay_t *relay;
+    dispatch_console_t *console;
+    dispatch_index_t *index;
+} dispatch_t;
+
+static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
+{
+    dispatch_t *self = arg;
+    return dispatch_task_build(self->svc->org, txn, env);
+}
+
+static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
+{
+    dispatch_t *self = arg;
+    if (strcmp(PQgetvalue(res, 0, DISPATCH_COL_ACKED), "1") != 0) {
+        log_info("ignored duplicate msg=%s case=%s", env->msg_id, env->case_number);
+        return;
+    }
+    if (PQgetisnull(res, 0, DISPATCH_COL_TASK)) {
+        log_warn("case=%s msg=%s was not in state triaged; nothing changed", env->case_number,
+                 env->msg_id);
+        return;
+    }
+    const char *division = PQgetvalue(res, 0, DISPATCH_COL_DIVISION);
+    int64_t task_id = strtoll(PQgetvalue(res, 0, DISPATCH_COL_TASK), NULL, 10);
+    log_info("case dispatched case=%s task=%lld division=%s msg=%s", env->case_number,
+             (long long)task_id, division, env->msg_id);
+    dispatch_index_add(self->index, division, task_id, env->time_us);
+}
+
+static bool s_health(json_t *report, void *arg)
+{
+    dispatch_t *self = arg;
+    bool up = pg_is_up(self->pg);
+    json_object_set_new(report, "postgres", json_boolean(up));
+    json_object_set_new(report, "redis", json_boolean(dispatch_index_up(self->index)));
+    json_object_set_new(report, "index_rebuilds",
+                        json_integer((json_int_t)dispatch_index_rebuilds(self->index)));
+    json_object_set_new(report, "applied", json_integer((json_int_t)consumer_applied(self->consumer)));
+    json_object_set_new(report, "rejected",
+                        json_integer((json_int_t)consumer_rejected(self->consumer)));
+    return up;
+}
+
+int main(int argc, char **argv)
+{
+    int exit_code = 1;
+    dispatch_t self = {0};
+    self.svc = service_new("dispatch", "Creates tasks for the responsible divisions and delivers "
+                                       "them to division consoles.",
+                           argc, argv, &exit_code);
+    if (!self.svc)
+        return exit_code;
+    settings_t *st = self.svc->settings;
+    bus_sock_t *pub = NULL;
+    exit_code = 1;
+    self.pg = pg_new(self.svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
+    if (!self.pg || dispatch_task_prepare(self.pg) < 0 || dispatch_console_prepare(self.pg) < 0 ||
+        dispatch_index_prepare(self.pg) < 0)
+        goto out_teardown;
+    pub = bus_sock_new(self.svc->zctx, self.svc->base, ZMQ_PUB,
+                       settings_string(st, "dispatch.pub", "tcp://127.0.0.1:7105"), true, NULL,
+                       NULL);
+    if (!pub)
+        goto out_teardown;
+    self.relay = outbox_relay_new(self.svc->base, self.pg, pub, "console", false,
+                                  (int)settings_int(st, "outbox.resend_after_ms", 10000));
+    self.index = dispatch_index_new(self.svc->base, self.pg, self.svc->org,
+                                    settings_string(st, "redis.host", "127.0.0.1"),
+                                    (int)settings_int(st, "redis.port", 6379),
+                                    settings_string(st, "redis.prefix", "duban:"));
+    self.console = dispatch_console_new(self.svc->base, self.svc->zctx, self.pg, self.svc->org,
+                                        settings_string(st, "dispatch.console",
+                                                        "tcp://127.0.0.1:7106"));
+    self.consumer = consumer_new(self.svc->base, self.svc->zctx, self.pg,
+                                 settings_string(st, "dispatch.in", "tcp://127.0.0.1:7103"),
+                                 DUBAN__MSG_TYPE__CASE_TRIAGED, s_build, s_applied, &self,
+                                 self.relay);
+    if (!self.relay || !self.index || !self.console || !self.consumer ||
+        service_health_start(self.svc, NULL, s_health, &self) < 0)
+        goto out_teardown;
+    exit_code = service_run(self.svc);
+
+out_teardown:
+    pg_destroy(&self.pg);
+    consumer_destroy(&self.consumer);
+    dispatch_console_destroy(&self.console);
+    dispatch_index_destroy(&self.index);
+    outbox_relay_destroy(&self.relay);
+    bus_sock_destroy(&pub);
+    service_destroy(&self.svc);
+    return exit_code;
+}

@@ -1,0 +1,48 @@
+/* A case submission: parsed from JSON and checked against the org file.
+ * Pure logic (no I/O), so it is unit-tested on its own. */
+#ifndef DUBAN_INTAKE_REQUEST_H
+#define DUBAN_INTAKE_REQUEST_H
+
+#include "org.h"
+
+#include <stddef.h>
+
+#define INTAKE_MAX_SUBJECT 200       /* characters */
+#define INTAKE_MAX_DESCRIPTION 4000  /* characters */
+#define INTAKE_MAX_NAME 64
+#define INTAKE_MAX_PHONE 32
+
+typedef struct {
+    char *channel;
+    char *kind;
+    char *category;        /* NULL when not given */
+    char *division;        /* lead division chosen by the operator, NULL when not given */
+    char *subject;
+    char *description;
+    char *requester_name;  /* NULL when anonymous */
+    char *requester_phone;
+    char *first_responder; /* staff code; NULL until assigned for web and letters */
+} intake_request_t;
+
+/* Why a submission was refused: HTTP status, a title, a detail for the user
+ * and the field at fault (may be NULL). */
+typedef struct {
+    int status;
+    char title[64];
+    char detail[256];
+    char field[48];
+} intake_error_t;
+
+/* Parses body (len bytes) into a new request. Returns NULL and fills err when
+ * the body is not a JSON object, has invalid UTF-8, a field is missing, of the
+ * wrong type, too long, or names a channel, kind, category, division or staff
+ * member the org file does not know. */
+intake_request_t *intake_request_parse(const org_t *org, const char *body, size_t len,
+                                       intake_error_t *err);
+
+void intake_request_destroy(intake_request_t **self_p);
+
+/* Number of UTF-8 characters in s (assumed valid UTF-8). */
+size_t intake_utf8_length(const char *s);
+
+#endif

@@ -1,0 +1,143 @@
+/* duban-triage: classifies each received case (category, priority) and
+ * passes it to dispatch, or parks it in the manual triage queue. */
+#include "consumer.h"
+#include "log.h"
+#include "outbox.h"
+#include "pg.h"
+#include "service.h"
+#include "triage_rule.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+typedef struct {
+    service_t *svc;
+    pg_t *pg;
+    consumer_t *consumer;
+    outbox_relay_t *relay;
+} triage_t;
+
+static const char *s_apply_sql =
+    "WITH ack AS (" OUTBOX_ACK_SQL "),"
+    " c AS (UPDATE cases SET state = $3, category = coalesce($4, category), priority = $5,"
+    "  updated_at = now()"
+    "  WHERE id = $2 AND state = 'received' AND EXISTS (SELECT 1 FROM ack)"
+    "  RETURNING id, case_number),"
+    " e AS (INSERT INTO case_events (case_id, type, actor, detail)"
+    "  SELECT id, $3, 'triage', jsonb_build_object('category', $4::text, 'priority', $5::text,"
+    "   'rule', $6::text) FROM c),"
+    " o AS (INSERT INTO outbox (producer, destination, msg_type, case_id, case_number, body)"
+    "  SELECT 'triage', 'dispatch', $7::int, id, case_number, $8::bytea FROM c"
+    "  WHERE $3 = 'triaged')"
+    " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c)";
+
+static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
+{
+    triage_t *self = arg;
+    Duban__CaseReceived *msg =
+        duban__case_received__unpack(NULL, env->body.len, env->body.data);
+    if (!msg || env->case_id <= 0)
+        goto out_reject;
+    triage_decision_t d;
+    triage_rule_decide(self->svc->org, msg->category, msg->subject, msg->description, &d);
+    Duban__CaseTriaged out = DUBAN__CASE_TRIAGED__INIT;
+    out.category = d.category ? d.category->code : "";
+    out.priority = (char *)d.priority;
+    out.rule = d.rule;
+    out.kind = msg->kind;
+    out.subject = msg->subject;
+    out.lead_division = msg->lead_division;
+    size_t len = duban__case_triaged__get_packed_size(&out);
+    uint8_t *body = malloc(len ? len : 1);
+    if (!body)
+        goto out_free_msg;
+    duban__case_triaged__pack(&out, body);
+    char case_id[24], type[8];
+    snprintf(case_id, sizeof(case_id), "%lld", (long long)env->case_id);
+    snprintf(type, sizeof(type), "%d", DUBAN__MSG_TYPE__CASE_TRIAGED);
+    pg_param_t params[8] = {
+        PG_TEXT(env->msg_id),
+        PG_TEXT(case_id),
+        PG_TEXT(d.outcome == TRIAGE_ROUTED ? "triaged" : "needs_triage"),
+        PG_TEXT(d.category ? d.category->code : NULL),
+        PG_TEXT(d.priority),
+        PG_TEXT(d.rule),
+        PG_TEXT(type),
+        PG_BINARY(body, len),
+    };
+    int rc = pg_txn_add(txn, true, "triage_apply", 8, params);
+    log_debug("triaged case=%s msg=%s outcome=%s rule=%s", env->case_number, env->msg_id,
+              triage_outcome_str(d.outcome), d.rule);
+    free(body);
+    duban__case_received__free_unpacked(msg, NULL);
+    return rc < 0 ? -1 : 1;
+
+out_free_msg:
+    duban__case_received__free_unpacked(msg, NULL);
+out_reject:
+    return -1;
+}
+
+static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
+{
+    bool acked = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+    bool moved = strcmp(PQgetvalue(res, 0, 1), "1") == 0;
+    if (!acked)
+        log_info("ignored duplicate msg=%s case=%s", env->msg_id, env->case_number);
+    else if (!moved)
+        log_warn("case=%s msg=%s was not in state received; nothing changed", env->case_number,
+                 env->msg_id);
+    else
+        log_info("case triaged case=%s msg=%s", env->case_number, env->msg_id);
+}
+
+static bool s_health(json_t *report, void *arg)
+{
+    triage_t *self = arg;
+    bool up = pg_is_up(self->pg);
+    json_object_set_new(report, "postgres", json_boolean(up));
+    json_object_set_new(report, "applied", json_integer((json_int_t)consumer_applied(self->consumer)));
+    json_object_set_new(report, "rejected",
+                        json_integer((json_int_t)consumer_rejected(self->consumer)));
+    return up;
+}
+
+int main(int argc, char **argv)
+{
+    int exit_code = 1;
+    triage_t self = {0};
+    self.svc = service_new("triage", "Classifies received cases and passes them to dispatch.",
+                           argc, argv, &exit_code);
+    if (!self.svc)
+        return exit_code;
+    settings_t *st = self.svc->settings;
+    bus_sock_t *out = NULL;
+    exit_code = 1;
+    self.pg = pg_new(self.svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
+    if (!self.pg || pg_prepare(self.pg, "triage_apply", s_apply_sql) < 0)
+        goto out_teardown;
+    out = bus_sock_new(self.svc->zctx, self.svc->base, ZMQ_PUSH,
+                       settings_string(st, "triage.out", "tcp://127.0.0.1:7103"), true, NULL,
+                       NULL);
+    if (!out)
+        goto out_teardown;
+    self.relay = outbox_relay_new(self.svc->base, self.pg, out, "dispatch", true,
+                                  (int)settings_int(st, "outbox.resend_after_ms", 10000));
+    self.consumer = consumer_new(self.svc->base, self.svc->zctx, self.pg,
+                                 settings_string(st, "triage.in", "tcp://127.0.0.1:7101"),
+                                 DUBAN__MSG_TYPE__CASE_RECEIVED, s_build, s_applied, &self,
+                                 self.relay);
+    if (!self.relay || !self.consumer || service_health_start(self.svc, NULL, s_health, &self) < 0)
+        goto out_teardown;
+    exit_code = service_run(self.svc);
+
+out_teardown:
+    pg_destroy(&self.pg);
+    consumer_destroy(&self.consumer);
+    outbox_relay_destroy(&self.relay);
+    bus_sock_destroy(&out);
+    service_destroy(&self.svc);
+    return exit_code;
+}

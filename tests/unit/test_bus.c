@@ -1,0 +1,158 @@
+/* common/bus.c: envelopes from outside are validated, and a socket on the
+ * libevent loop receives every message of a burst (the edge-triggered
+ * ZMQ_FD trap), also across pause and resume. */
+#include "bus.h"
+
+#include <event2/event.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <zmq.h>
+
+static void test_envelope_round_trip(void **state)
+{
+    Duban__Envelope env = DUBAN__ENVELOPE__INIT;
+    env.msg_id = "0b5e9b3a-1111-2222-3333-444455556666";
+    env.type = DUBAN__MSG_TYPE__CASE_TRIAGED;
+    env.case_id = 42;
+    env.case_number = "DB20261127000042";
+    env.producer = "triage";
+    uint8_t buf[256];
+    size_t len = duban__envelope__pack(&env, buf);
+    Duban__Envelope *back = bus_envelope_unpack(buf, len);
+    assert_non_null(back);
+    assert_string_equal(back->msg_id, env.msg_id);
+    assert_int_equal(back->type, DUBAN__MSG_TYPE__CASE_TRIAGED);
+    assert_int_equal(back->case_id, 42);
+    duban__envelope__free_unpacked(back, NULL);
+    assert_string_equal(bus_msg_type_str(DUBAN__MSG_TYPE__TASK_DISPATCHED), "TASK_DISPATCHED");
+}
+
+static void test_malformed_envelopes_are_refused(void **state)
+{
+    const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x01};
+    assert_null(bus_envelope_unpack(garbage, sizeof(garbage)));
+    /* Well-formed protobuf without a message id is not an envelope we accept. */
+    Duban__Envelope env = DUBAN__ENVELOPE__INIT;
+    env.case_id = 1;
+    uint8_t buf[64];
+    size_t len = duban__envelope__pack(&env, buf);
+    assert_null(bus_envelope_unpack(buf, len));
+    assert_null(bus_envelope_unpack(buf, BUS_MAX_MESSAGE + 1));
+}
+
+typedef struct {
+    int received;
+    int expected;
+    int per_call; /* receive at most this many per callback */
+    bus_sock_t *pull;
+    struct event_base *base;
+    bool pause_once;
+    struct event *resume_ev;
+} drain_t;
+
+static void s_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    drain_t *d = arg;
+    bus_sock_resume(d->pull);
+}
+
+static void s_readable(bus_sock_t *sock, void *arg)
+{
+    drain_t *d = arg;
+    for (int i = 0; i < d->per_call; i++) {
+        void *frames[1];
+        size_t lengths[1];
+        int n = bus_recv_frames(sock, frames, lengths, 1);
+        if (n <= 0)
+            break;
+        free(frames[0]);
+        d->received++;
+    }
+    if (d->pause_once && d->received >= d->expected / 2) {
+        d->pause_once = false;
+        bus_sock_pause(sock);
+        struct timeval tv = {0, 20000};
+        evtimer_add(d->resume_ev, &tv);
+    }
+    if (d->received == d->expected)
+        event_base_loopexit(d->base, NULL);
+}
+
+static void s_burst(int per_call, bool pause_once)
+{
+    void *zctx = zmq_ctx_new();
+    struct event_base *base = event_base_new();
+    drain_t d = {.expected = 2000, .per_call = per_call, .base = base, .pause_once = pause_once};
+    d.resume_ev = evtimer_new(base, s_resume_cb, &d);
+    bus_sock_t *push = bus_sock_new(zctx, base, ZMQ_PUSH, "inproc://burst", true, NULL, NULL);
+    d.pull = bus_sock_new(zctx, base, ZMQ_PULL, "inproc://burst", false, s_readable, &d);
+    assert_non_null(push);
+    assert_non_null(d.pull);
+    for (int i = 0; i < d.expected; i++) {
+        const void *frames[1] = {"x"};
+        size_t lengths[1] = {1};
+        assert_int_equal(bus_send_frames(push, frames, lengths, 1), 0);
+    }
+    struct timeval limit = {5, 0};
+    event_base_loopexit(base, &limit);
+    event_base_dispatch(base);
+    assert_int_equal(d.received, d.expected);
+    bus_sock_destroy(&push);
+    bus_sock_destroy(&d.pull);
+    assert_null(d.pull);
+    event_free(d.resume_ev);
+    event_base_free(base);
+    zmq_ctx_term(zctx);
+}
+
+static void test_burst_is_drained_in_small_batches(void **state)
+{
+    s_burst(7, false);
+}
+
+static void test_burst_survives_pause_and_resume(void **state)
+{
+    s_burst(64, true);
+}
+
+static void test_oversize_frame_counts_are_dropped(void **state)
+{
+    void *zctx = zmq_ctx_new();
+    struct event_base *base = event_base_new();
+    bus_sock_t *push = bus_sock_new(zctx, base, ZMQ_PUSH, "inproc://frames", true, NULL, NULL);
+    bus_sock_t *pull = bus_sock_new(zctx, base, ZMQ_PULL, "inproc://frames", false, NULL, NULL);
+    const void *frames[3] = {"a", "b", "c"};
+    size_t lengths[3] = {1, 1, 1};
+    assert_int_equal(bus_send_frames(push, frames, lengths, 3), 0);
+    assert_int_equal(bus_send_frames(push, frames, lengths, 1), 0);
+    void *got[2];
+    size_t got_len[2];
+    int n = -2;
+    for (int tries = 0; tries < 1000 && (n = bus_recv_frames(pull, got, got_len, 2)) == 0; tries++)
+        event_base_loop(base, EVLOOP_NONBLOCK);
+    assert_int_equal(n, -1); /* three frames where two are allowed */
+    for (int tries = 0; tries < 1000 && (n = bus_recv_frames(pull, got, got_len, 2)) == 0; tries++)
+        event_base_loop(base, EVLOOP_NONBLOCK);
+    assert_int_equal(n, 1);
+    free(got[0]);
+    bus_sock_destroy(&push);
+    bus_sock_destroy(&pull);
+    event_base_free(base);
+    zmq_ctx_term(zctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_envelope_round_trip),
+        cmocka_unit_test(test_malformed_envelopes_are_refused),
+        cmocka_unit_test(test_burst_is_drained_in_small_batches),
+        cmocka_unit_test(test_burst_survives_pause_and_resume),
+        cmocka_unit_test(test_oversize_frame_counts_are_dropped),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

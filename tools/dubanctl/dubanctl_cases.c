@@ -1,0 +1,210 @@
+/* dubanctl submit, show and tasks: the hotline desk's and divisions' view of
+ * cases, over intake's HTTP API. */
+#include "dubanctl.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct option s_submit_options[] = {
+    {"channel", required_argument, NULL, 'c'},  {"kind", required_argument, NULL, 'k'},
+    {"operator", required_argument, NULL, 'o'}, {"subject", required_argument, NULL, 's'},
+    {"description", required_argument, NULL, 'd'}, {"category", required_argument, NULL, 'C'},
+    {"division", required_argument, NULL, 'D'}, {"phone", required_argument, NULL, 'p'},
+    {"name", required_argument, NULL, 'n'},     {"json", no_argument, NULL, 'j'},
+    {NULL, 0, NULL, 0}};
+
+int ctl_submit(ctl_t *ctl, int argc, char **argv)
+{
+    const char *channel = "hotline", *kind = NULL, *op = NULL, *subject = NULL, *desc = NULL;
+    const char *category = NULL, *division = NULL, *phone = NULL, *name = NULL;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", s_submit_options, NULL)) != -1) {
+        switch (opt) {
+        case 'c': channel = optarg; break;
+        case 'k': kind = optarg; break;
+        case 'o': op = optarg; break;
+        case 's': subject = optarg; break;
+        case 'd': desc = optarg; break;
+        case 'C': category = optarg; break;
+        case 'D': division = optarg; break;
+        case 'p': phone = optarg; break;
+        case 'n': name = optarg; break;
+        case 'j': break;
+        default: return CTL_USAGE;
+        }
+    }
+    if (!kind || !subject || !desc) {
+        fprintf(stderr, "error: submit needs --kind, --subject and --description\n");
+        return CTL_USAGE;
+    }
+    json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "channel", channel, "kind", kind, "subject",
+                            subject, "description", desc);
+    if (op)
+        json_object_set_new(req, "first_responder", json_string(op));
+    if (category)
+        json_object_set_new(req, "category", json_string(category));
+    if (division)
+        json_object_set_new(req, "division", json_string(division));
+    if (phone || name) {
+        json_t *r = json_object();
+        if (name)
+            json_object_set_new(r, "name", json_string(name));
+        if (phone)
+            json_object_set_new(r, "phone", json_string(phone));
+        json_object_set_new(req, "requester", r);
+    }
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    json_t *reply = NULL;
+    int status = ctl_http(ctl, "POST", "/api/v1/cases", body, &reply);
+    free(body);
+    int rc = CTL_FAILED;
+    if (status == 201) {
+        if (ctl->json)
+            ctl_print_json(reply);
+        else
+            printf("%s\n", json_string_value(json_object_get(reply, "case_number")));
+        rc = CTL_OK;
+    } else if (status > 0) {
+        if (ctl->json)
+            ctl_print_json(reply);
+        ctl_print_problem(status, reply);
+    }
+    json_decref(reply);
+    return rc;
+}
+
+static void s_print_case(json_t *c)
+{
+    json_t *req = json_object_get(c, "requester");
+    printf("案件 %s  [%s]\n", json_string_value(json_object_get(c, "case_number")),
+           json_string_value(json_object_get(c, "state")));
+    printf("  channel=%s kind=%s category=%s priority=%s first_responder=%s\n",
+           json_string_value(json_object_get(c, "channel")),
+           json_string_value(json_object_get(c, "kind")),
+           json_is_string(json_object_get(c, "category"))
+               ? json_string_value(json_object_get(c, "category"))
+               : "-",
+           json_string_value(json_object_get(c, "priority")),
+           json_string_value(json_object_get(c, "first_responder")));
+    printf("  subject: %s\n", json_string_value(json_object_get(c, "subject")));
+    printf("  description: %s\n", json_string_value(json_object_get(c, "description")));
+    if (json_is_string(json_object_get(req, "name")) || json_is_string(json_object_get(req, "phone")))
+        printf("  requester: %s %s\n",
+               json_is_string(json_object_get(req, "name"))
+                   ? json_string_value(json_object_get(req, "name"))
+                   : "",
+               json_is_string(json_object_get(req, "phone"))
+                   ? json_string_value(json_object_get(req, "phone"))
+                   : "");
+    size_t i;
+    json_t *t;
+    printf("tasks:\n");
+    json_array_foreach(json_object_get(c, "tasks"), i, t)
+    {
+        printf("  #%lld %-18s %-4s %-10s %s\n",
+               (long long)json_integer_value(json_object_get(t, "task_id")),
+               json_string_value(json_object_get(t, "division")),
+               json_string_value(json_object_get(t, "role")),
+               json_string_value(json_object_get(t, "state")),
+               json_string_value(json_object_get(t, "dispatched_at")));
+    }
+    printf("timeline:\n");
+    json_array_foreach(json_object_get(c, "timeline"), i, t)
+    {
+        char *detail = json_dumps(json_object_get(t, "detail"), JSON_COMPACT);
+        printf("  %s  %-12s by %-10s %s\n", json_string_value(json_object_get(t, "at")),
+               json_string_value(json_object_get(t, "type")),
+               json_string_value(json_object_get(t, "actor")), detail ? detail : "");
+        free(detail);
+    }
+}
+
+int ctl_show(ctl_t *ctl, int argc, char **argv)
+{
+    const char *number = NULL;
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] != '-')
+            number = argv[i];
+    if (!number) {
+        fprintf(stderr, "error: show needs a case number\n");
+        return CTL_USAGE;
+    }
+    size_t len = strlen(number);
+    for (size_t i = 0; i < len; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
+                    number[i])) {
+            fprintf(stderr, "error: %s is not a case number\n", number);
+            return CTL_USAGE;
+        }
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/cases/%s", number);
+    json_t *reply = NULL;
+    int status = ctl_http(ctl, "GET", path, NULL, &reply);
+    int rc = CTL_FAILED;
+    if (status == 200) {
+        if (ctl->json)
+            ctl_print_json(reply);
+        else
+            s_print_case(reply);
+        rc = CTL_OK;
+    } else if (status > 0) {
+        ctl_print_problem(status, reply);
+    }
+    json_decref(reply);
+    return rc;
+}
+
+int ctl_tasks(ctl_t *ctl, int argc, char **argv)
+{
+    static const struct option options[] = {{"division", required_argument, NULL, 'd'},
+                                            {"state", required_argument, NULL, 's'},
+                                            {"json", no_argument, NULL, 'j'},
+                                            {NULL, 0, NULL, 0}};
+    const char *division = NULL, *state = "open";
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == 'd')
+            division = optarg;
+        else if (opt == 's')
+            state = optarg;
+        else if (opt != 'j')
+            return CTL_USAGE;
+    }
+    if (!division) {
+        fprintf(stderr, "error: tasks needs --division CODE\n");
+        return CTL_USAGE;
+    }
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/divisions/%s/tasks?state=%s", division, state);
+    json_t *reply = NULL;
+    int status = ctl_http(ctl, "GET", path, NULL, &reply);
+    int rc = CTL_FAILED;
+    if (status == 200) {
+        if (ctl->json) {
+            ctl_print_json(reply);
+        } else {
+            size_t i;
+            json_t *t;
+            json_array_foreach(json_object_get(reply, "tasks"), i, t)
+            {
+                printf("#%lld %s %-4s %-10s %-8s %s\n",
+                       (long long)json_integer_value(json_object_get(t, "task_id")),
+                       json_string_value(json_object_get(t, "case_number")),
+                       json_string_value(json_object_get(t, "role")),
+                       json_string_value(json_object_get(t, "state")),
+                       json_string_value(json_object_get(t, "priority")),
+                       json_string_value(json_object_get(t, "subject")));
+            }
+        }
+        rc = CTL_OK;
+    } else if (status > 0) {
+        ctl_print_problem(status, reply);
+    }
+    json_decref(reply);
+    return rc;
+}

@@ -1,0 +1,207 @@
+/* dubanctl setup: applies the numbered schema migrations that are not yet
+ * recorded (each in its own transaction, under an advisory lock so two
+ * setups never race), then loads the org file's reference data (upserts:
+ * entries removed from the file stay, as cases refer to them). */
+#include "dubanctl.h"
+
+#include "pg.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SETUP_LOCK_KEY "7243"
+#define SETUP_MAX_MIGRATIONS 256
+
+static int s_exec(PGconn *conn, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    int rc = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : -1;
+    if (rc < 0)
+        fprintf(stderr, "error: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    return rc;
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *s_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf)
+        buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int s_applied(PGconn *conn, const char *version)
+{
+    const char *params[1] = {version};
+    PGresult *res = PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1,
+                                 NULL, params, NULL, NULL, 0);
+    int applied = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) : -1;
+    PQclear(res);
+    return applied;
+}
+
+static int s_migrate_one(PGconn *conn, const char *dir, const char *file, int *count)
+{
+    char version[16];
+    size_t digits = strspn(file, "0123456789");
+    if (digits == 0 || digits >= sizeof(version) || file[digits] != '_')
+        return 0; /* not a migration */
+    memcpy(version, file, digits);
+    version[digits] = '\0';
+    int applied = s_applied(conn, version);
+    if (applied != 0)
+        return applied < 0 ? -1 : 0;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    char *sql = s_read_file(path);
+    if (!sql) {
+        fprintf(stderr, "error: could not read migration %s\n", path);
+        return -1;
+    }
+    const char *params[2] = {version, file};
+    int rc = s_exec(conn, "BEGIN", 0, NULL);
+    if (rc == 0 && pg_exec_script(conn, sql) < 0) {
+        fprintf(stderr, "error: migration %s failed\n", file);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = s_exec(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
+                    params);
+    rc = rc == 0 ? s_exec(conn, "COMMIT", 0, NULL) : (s_exec(conn, "ROLLBACK", 0, NULL), -1);
+    free(sql);
+    if (rc == 0)
+        (*count)++;
+    return rc;
+}
+
+static int s_migrate(PGconn *conn, const char *dir, int *count)
+{
+    if (s_exec(conn,
+               "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
+               " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+               0, NULL) < 0)
+        return -1;
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "error: could not open schema folder %s\n", dir);
+        return -1;
+    }
+    char *files[SETUP_MAX_MIGRATIONS];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < SETUP_MAX_MIGRATIONS) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0)
+            files[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(files, (size_t)n, sizeof(char *), s_cmp);
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = s_migrate_one(conn, dir, files[i], count);
+        free(files[i]);
+    }
+    return rc;
+}
+
+static int s_load_named(PGconn *conn, const char *table, const org_named_t *list, int n)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO %s (code, name) VALUES ($1, $2)"
+             " ON CONFLICT (code) DO UPDATE SET name = excluded.name", table);
+    for (int i = 0; i < n; i++) {
+        const char *params[2] = {list[i].code, list[i].name};
+        if (s_exec(conn, sql, 2, params) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int s_load_org(PGconn *conn, const org_t *org)
+{
+    if (s_exec(conn, "BEGIN", 0, NULL) < 0)
+        return -1;
+    int rc = s_load_named(conn, "divisions", org->divisions, org->ndivisions) |
+             s_load_named(conn, "kinds", org->kinds, org->nkinds) |
+             s_load_named(conn, "channels", org->channels, org->nchannels);
+    for (int i = 0; rc == 0 && i < org->ncategories; i++) {
+        const org_category_t *c = &org->categories[i];
+        char co[512] = "{";
+        for (int j = 0; j < c->nco; j++)
+            snprintf(co + strlen(co), sizeof(co) - strlen(co), "%s\"%s\"", j ? "," : "", c->co[j]);
+        strncat(co, "}", sizeof(co) - strlen(co) - 1);
+        const char *params[5] = {c->code, c->name, c->lead, co, c->urgent ? "true" : "false"};
+        rc = s_exec(conn,
+                    "INSERT INTO categories (code, name, lead_division, co_divisions, urgent)"
+                    " VALUES ($1, $2, $3, $4::text[], $5::boolean) ON CONFLICT (code) DO UPDATE"
+                    " SET name = excluded.name, lead_division = excluded.lead_division,"
+                    " co_divisions = excluded.co_divisions, urgent = excluded.urgent",
+                    5, params);
+    }
+    for (int i = 0; rc == 0 && i < org->nstaff; i++) {
+        const org_staff_t *s = &org->staff[i];
+        const char *params[4] = {s->code, s->name, s->role, s->division[0] ? s->division : NULL};
+        rc = s_exec(conn,
+                    "INSERT INTO staff (code, name, role, division) VALUES ($1, $2, $3, $4)"
+                    " ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
+                    " role = excluded.role, division = excluded.division",
+                    4, params);
+    }
+    return rc == 0 ? s_exec(conn, "COMMIT", 0, NULL) : (s_exec(conn, "ROLLBACK", 0, NULL), -1);
+}
+
+int ctl_setup(ctl_t *ctl, int argc, char **argv)
+{
+    const char *conninfo = settings_string(ctl->settings, "pg.conninfo", "dbname=duban");
+    const char *schema_dir = settings_string(ctl->settings, "schema_dir", "deploy/schema");
+    const char *org_path = settings_string(ctl->settings, "org_file", "deploy/config/org.conf");
+    org_t *org = org_new(org_path);
+    if (!org) {
+        fprintf(stderr, "error: the org file %s is not valid (see above)\n", org_path);
+        return CTL_FAILED;
+    }
+    int rc = CTL_FAILED;
+    int count = 0;
+    PGconn *conn = PQconnectdb(conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        fprintf(stderr, "error: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
+        goto out_finish;
+    }
+    s_exec(conn, "SET client_min_messages = warning", 0, NULL);
+    if (s_exec(conn, "SELECT pg_advisory_lock(" SETUP_LOCK_KEY ")", 0, NULL) < 0 ||
+        s_migrate(conn, schema_dir, &count) < 0 || s_load_org(conn, org) < 0)
+        goto out_finish;
+    rc = CTL_OK;
+    if (ctl->json)
+        printf("{\"migrations_applied\": %d, \"divisions\": %d, \"categories\": %d, \"staff\": %d}\n",
+               count, org->ndivisions, org->ncategories, org->nstaff);
+    else
+        printf("setup done: %d migration(s) applied; %d divisions, %d categories, %d staff loaded\n",
+               count, org->ndivisions, org->ncategories, org->nstaff);
+out_finish:
+    PQfinish(conn);
+    org_destroy(&org);
+    return rc;
+}

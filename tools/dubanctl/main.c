@@ -1,0 +1,114 @@
+/* dubanctl: one command-line tool for the hotline desk, the divisions, the
+ * inspection office and administrators. Finds the local deployment started by
+ * tools/up when no --config is given. */
+#include "dubanctl.h"
+
+#include "log.h"
+
+#include <curl/curl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dubanctl [--config FILE] [--json] COMMAND [ARGS]\n\n"
+            "commands:\n"
+            "  submit --channel C --kind K --operator STAFF --subject TEXT --description TEXT\n"
+            "         [--category CODE] [--division CODE] [--phone P] [--name N]\n"
+            "                          record a case (hotline desk); prints its case number\n"
+            "  show CASE_NUMBER        a case with its tasks and timeline\n"
+            "  tasks --division CODE [--state open|all|dispatched|signed|returned|replied]\n"
+            "                          a division's tasks\n"
+            "  console --division CODE [--once]\n"
+            "                          division console: pending tasks, then live ones\n"
+            "  bench [-n CASES] [-c CONNECTIONS]\n"
+            "                          load generator: throughput and latency percentiles\n"
+            "  setup                   apply schema migrations and load the org file\n\n"
+            "Without --config, dubanctl uses $DUBAN_CONFIG or the deployment of tools/up\n"
+            "(var/duban.conf). Every command takes --json for machine-readable output.\n");
+}
+
+/* var/duban.conf of the checkout this binary was built in (build/bin/..). */
+static const char *s_default_config(char *buf, size_t len)
+{
+    const char *env = getenv("DUBAN_CONFIG");
+    if (env && env[0])
+        return env;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    snprintf(buf, len, "%s/../../var/duban.conf", exe);
+    return access(buf, R_OK) == 0 ? buf : NULL;
+}
+
+int main(int argc, char **argv)
+{
+    ctl_t ctl = {0};
+    char path[PATH_MAX + 32];
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            ctl.config = argv[++i];
+        else if (strcmp(argv[i], "--json") == 0)
+            ctl.json = true;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            s_usage(stdout);
+            return CTL_OK;
+        } else {
+            fprintf(stderr, "error: unknown option %s\n", argv[i]);
+            s_usage(stderr);
+            return CTL_USAGE;
+        }
+    }
+    if (i >= argc) {
+        s_usage(stderr);
+        return CTL_USAGE;
+    }
+    for (int j = i + 1; j < argc; j++)
+        if (strcmp(argv[j], "--json") == 0)
+            ctl.json = true;
+    if (!ctl.config)
+        ctl.config = s_default_config(path, sizeof(path));
+    log_init("dubanctl", LOG_WARN);
+    ctl.settings = settings_new(ctl.config);
+    if (!ctl.settings)
+        return CTL_FAILED;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const char *cmd = argv[i];
+    int sub_argc = argc - i;
+    char **sub_argv = argv + i;
+    int rc;
+    if (strcmp(cmd, "submit") == 0)
+        rc = ctl_submit(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "show") == 0)
+        rc = ctl_show(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "tasks") == 0)
+        rc = ctl_tasks(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "console") == 0)
+        rc = ctl_console(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "bench") == 0)
+        rc = ctl_bench(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "setup") == 0)
+        rc = ctl_setup(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "help") == 0) {
+        s_usage(stdout);
+        rc = CTL_OK;
+    } else {
+        fprintf(stderr, "error: unknown command %s\n", cmd);
+        s_usage(stderr);
+        rc = CTL_USAGE;
+    }
+    curl_global_cleanup();
+    settings_destroy(&ctl.settings);
+    return rc;
+}
