@@ -10,6 +10,7 @@
 
 #define OUTBOX_BATCH "500"
 #define OUTBOX_BATCH_ROWS 500
+#define OUTBOX_RETRY_MS 100
 
 /* New rows: those never sent ($2 is unused but keeps one parameter list). */
 static const char *s_claim_new_sql =
@@ -45,20 +46,23 @@ struct outbox_relay {
     char resend_ms[16];
     struct event *kick_ev;
     struct event *sweep_ev;
+    struct event *retry_ev;
     bool busy;
     bool again;
     bool stale_due; /* the sweep timer asked for a re-send pass */
     unsigned long sent;
 };
 
-static void s_send_row(outbox_relay_t *self, PGresult *res, int row)
+/* Sends one claimed row; -1 when the socket would not take it (no consumer
+ * connected yet, or its queue is full). */
+static int s_send_row(outbox_relay_t *self, PGresult *res, int row)
 {
     size_t body_len = 0;
     unsigned char *body =
         PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 7), &body_len);
     if (!body) {
         log_error("could not decode outbox row %s", PQgetvalue(res, row, 0));
-        return;
+        return 0;
     }
     Duban__Envelope env = DUBAN__ENVELOPE__INIT;
     env.msg_id = PQgetvalue(res, row, 1);
@@ -72,12 +76,35 @@ static void s_send_row(outbox_relay_t *self, PGresult *res, int row)
     env.body.data = body;
     env.body.len = body_len;
     const char *topic = PQgetisnull(res, row, 6) ? NULL : PQgetvalue(res, row, 6);
-    if (bus_send_envelope(self->sock, topic, &env) < 0)
-        log_warn("could not send msg=%s case=%s to %s, will resend", env.msg_id,
-                 env.case_number, self->destination);
-    else
+    int rc = bus_send_envelope(self->sock, topic, &env);
+    if (rc == 0)
         self->sent++;
     PQfreemem(body);
+    return rc;
+}
+
+static void s_release_done(pg_txn_t *txn, bool ok, void *arg)
+{
+    if (!ok)
+        log_warn("could not release unsent outbox rows: %s", pg_txn_error(txn));
+}
+
+/* Rows claimed but not taken by the socket go back to unsent, to be tried
+ * again shortly rather than after the whole re-send period. */
+static void s_release(outbox_relay_t *self, const char *ids)
+{
+    pg_txn_t *txn = pg_txn_new();
+    pg_param_t params[1] = {PG_TEXT(ids)};
+    if (!txn || pg_txn_add(txn, false,
+                           "UPDATE outbox SET sent_at = NULL WHERE id = ANY($1::bigint[])"
+                           " AND delivered_at IS NULL",
+                           1, params) < 0) {
+        pg_txn_destroy(&txn);
+        return;
+    }
+    pg_txn_submit(self->pg, &txn, s_release_done, self);
+    struct timeval tv = {0, OUTBOX_RETRY_MS * 1000};
+    event_add(self->retry_ev, &tv);
 }
 
 static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
@@ -89,15 +116,32 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
         return;
     }
     int rows = 0;
+    char *unsent = NULL;
+    size_t unsent_len = 0;
+    FILE *ids = open_memstream(&unsent, &unsent_len);
+    int nunsent = 0;
     for (int r = 0; r < pg_txn_count(txn); r++) {
         PGresult *res = pg_txn_result(txn, r);
         int n = PQntuples(res);
         if (r > 0 && n > 0)
-            log_info("re-sent %d unacknowledged message(s) to %s", n, self->destination);
+            log_info("re-sending %d unacknowledged message(s) to %s", n, self->destination);
         for (int i = 0; i < n; i++)
-            s_send_row(self, res, i);
+            if (s_send_row(self, res, i) < 0 && ids)
+                fprintf(ids, "%s%s", nunsent++ ? "," : "{", PQgetvalue(res, i, 0));
         rows = r == 0 ? n : rows;
     }
+    if (ids) {
+        fputs("}", ids);
+        fclose(ids);
+    }
+    if (nunsent > 0) {
+        log_warn("%d message(s) to %s not taken by the socket (no consumer yet?), retrying",
+                 nunsent, self->destination);
+        s_release(self, unsent);
+        free(unsent);
+        return;
+    }
+    free(unsent);
     if (rows == OUTBOX_BATCH_ROWS || self->again) {
         self->again = false;
         outbox_relay_kick(self);
@@ -152,9 +196,10 @@ outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *
     snprintf(self->resend_ms, sizeof(self->resend_ms), "%d", resend_after_ms);
     self->kick_ev = event_new(base, -1, 0, s_kick_cb, self);
     self->sweep_ev = event_new(base, -1, EV_PERSIST, s_sweep_cb, self);
+    self->retry_ev = evtimer_new(base, s_kick_cb, self);
     int period_ms = resend_after_ms / 2 < 100 ? 100 : resend_after_ms / 2;
     struct timeval tv = {period_ms / 1000, (period_ms % 1000) * 1000};
-    if (!self->kick_ev || !self->sweep_ev || event_add(self->sweep_ev, &tv) < 0) {
+    if (!self->kick_ev || !self->sweep_ev || !self->retry_ev || event_add(self->sweep_ev, &tv) < 0) {
         outbox_relay_destroy(&self);
         return NULL;
     }
@@ -170,6 +215,8 @@ void outbox_relay_destroy(outbox_relay_t **self_p)
         event_free(self->kick_ev);
     if (self->sweep_ev)
         event_free(self->sweep_ev);
+    if (self->retry_ev)
+        event_free(self->retry_ev);
     free(self);
     *self_p = NULL;
 }

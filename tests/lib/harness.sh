@@ -1,0 +1,366 @@
+# shellcheck shell=bash
+# tests/lib/harness.sh: helpers for duban's integration and end-to-end test scripts.
+#
+# ctest runs each test as `bash tests/<kind>/<name>.sh` through tools/test, which
+# provides a throw-away PostgreSQL cluster and Redis and these variables:
+#   DUBAN_TEST_PGPORT DUBAN_TEST_REDISPORT DUBAN_TEST_TMP DUBAN_SOURCE_DIR
+#   DUBAN_BIN_DIR (set by CMake: the bin folder of the build under test)
+#
+# Typical test:
+#   source "$(dirname "$0")/../lib/harness.sh"
+#   harness_init my_test              # own database, ports, settings; runs dubanctl setup
+#   harness_start                     # intake triage dispatch, waits for /healthz
+#   out=$(harness_ctl submit ...)
+#   wait_until 10 case_is_routed      # CMD is re-run every 0.1 s (use a function for
+#                                     # anything that needs $(...) re-evaluated)
+#   assert_eq 1 "$(psql_q "SELECT count(*) FROM ...")" "one row"
+#   # services still running are stopped at exit; each must exit 0 on SIGTERM
+#
+# After harness_init these are exported:
+#   H_NAME H_DIR H_CONF H_DB H_BASE H_PGPORT H_PSQL H_REDIS_PORT H_REDIS_PREFIX
+#   H_INTAKE_URL H_TRIAGE_HEALTH_URL H_DISPATCH_HEALTH_URL
+#   H_INTAKE_OUT H_TRIAGE_OUT H_DISPATCH_PUB H_DISPATCH_CONSOLE  (tcp:// endpoints)
+#   DUBAN_CONFIG (= H_CONF)
+# and the array PSQL holds the psql command line for the test database.
+#
+# Tunables (environment): H_HEALTH_TIMEOUT (30 s), H_STOP_TIMEOUT (15 s),
+# DUBAN_LOG_LEVEL (info), DUBAN_OUTBOX_RESEND_MS (10000).
+
+_H_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../tools/lib/common.sh
+source "$_H_LIB_DIR/../../tools/lib/common.sh"
+
+declare -gA H_PIDS=()
+declare -ga H_CLEANUP_HOOKS=()
+declare -ga PSQL=()
+_H_INITED=0
+_H_ALL_SERVICES=(intake triage dispatch)
+
+# ---------------------------------------------------------------------------
+# Assertions
+
+# fail MSG: print "FAIL: MSG" and end the test with status 1.
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+# assert_eq EXPECTED ACTUAL MSG
+assert_eq() {
+  if [[ "$1" != "$2" ]]; then
+    fail "${3:-assert_eq}: expected '$1', got '$2'"
+  fi
+}
+
+# assert_ne UNEXPECTED ACTUAL MSG
+assert_ne() {
+  if [[ "$1" == "$2" ]]; then
+    fail "${3:-assert_ne}: did not expect '$2'"
+  fi
+}
+
+# assert_contains HAYSTACK NEEDLE MSG
+assert_contains() {
+  if [[ "$1" != *"$2"* ]]; then
+    fail "${3:-assert_contains}: '$2' not found in: $1"
+  fi
+}
+
+# assert_not_contains HAYSTACK NEEDLE MSG
+assert_not_contains() {
+  if [[ "$1" == *"$2"* ]]; then
+    fail "${3:-assert_not_contains}: '$2' unexpectedly found in: $1"
+  fi
+}
+
+# _h_us SECONDS: seconds (integer or decimal, e.g. 2.5) as microseconds.
+_h_us() {
+  local s=$1 int frac
+  if [[ ! "$s" =~ ^([0-9]*)(\.([0-9]*))?$ ]]; then
+    fail "not a number of seconds: '$s'"
+  fi
+  int=${BASH_REMATCH[1]:-0}
+  frac=${BASH_REMATCH[3]:-}
+  frac=${frac}000000
+  frac=${frac:0:6}
+  printf '%s\n' "$((10#$int * 1000000 + 10#$frac))"
+}
+
+# wait_until TIMEOUT_S CMD...: run CMD every 0.1 s until it succeeds; fail on timeout.
+wait_until() {
+  local timeout=$1 us now deadline
+  shift
+  (($#)) || fail "wait_until: no command given"
+  us=$(_h_us "$timeout")
+  now=${EPOCHREALTIME/[.,]/}
+  deadline=$((now + us))
+  while :; do
+    if "$@"; then
+      return 0
+    fi
+    now=${EPOCHREALTIME/[.,]/}
+    if ((now >= deadline)); then
+      fail "timed out after ${timeout}s waiting for: $*"
+    fi
+    sleep 0.1
+  done
+}
+
+# ---------------------------------------------------------------------------
+# Database and tools
+
+# psql_q SQL [PSQL_ARGS...]: run SQL on the test database, print rows unaligned
+# without headers (fields separated by |). Fails on SQL errors.
+psql_q() {
+  "${PSQL[@]}" -v ON_ERROR_STOP=1 -c "$1" "${@:2}"
+}
+
+# harness_psql ARGS...: psql on the test database with any arguments.
+harness_psql() {
+  "${PSQL[@]}" "$@"
+}
+
+# redis_q ARGS...: redis-cli on the test Redis (keys of this test start with $H_REDIS_PREFIX).
+redis_q() {
+  redis-cli -h 127.0.0.1 -p "$H_REDIS_PORT" "$@"
+}
+
+# harness_ctl ARGS...: dubanctl with this test's settings.
+harness_ctl() {
+  "$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" "$@"
+}
+
+# harness_on_exit CMD: run CMD (a string, eval'ed) at exit, before services stop.
+harness_on_exit() {
+  H_CLEANUP_HOOKS+=("$1")
+}
+
+# ---------------------------------------------------------------------------
+# Set-up and clean-up
+
+_harness_on_err() {
+  local st=$1 line=$2 cmd=$3 i
+  printf 'harness: command failed with status %s at %s:%s: %s\n' \
+    "$st" "${BASH_SOURCE[1]:-?}" "$line" "$cmd" >&2
+  for ((i = 2; i < ${#BASH_SOURCE[@]}; i++)); do
+    printf 'harness:   called from %s:%s (%s)\n' "${BASH_SOURCE[i]}" "${BASH_LINENO[i - 1]}" "${FUNCNAME[i]}" >&2
+  done
+}
+
+# harness_init NAME
+harness_init() {
+  set -euo pipefail
+  if ((_H_INITED)); then
+    fail "harness_init called twice"
+  fi
+  local v missing=() raw=${1:-}
+  [[ -n "$raw" ]] || fail "usage: harness_init NAME"
+  for v in DUBAN_TEST_PGPORT DUBAN_TEST_REDISPORT DUBAN_TEST_TMP DUBAN_SOURCE_DIR DUBAN_BIN_DIR; do
+    [[ -n "${!v:-}" ]] || missing+=("$v")
+  done
+  if ((${#missing[@]})); then
+    printf 'harness: missing environment: %s\n' "${missing[*]}" >&2
+    printf 'harness: run the tests through tools/test (it builds, starts PostgreSQL and Redis, and runs ctest)\n' >&2
+    exit 1
+  fi
+  [[ -d "$DUBAN_TEST_TMP" ]] || fail "DUBAN_TEST_TMP=$DUBAN_TEST_TMP is not a folder"
+  [[ -x "$DUBAN_BIN_DIR/dubanctl" ]] || fail "$DUBAN_BIN_DIR/dubanctl not found (DUBAN_BIN_DIR)"
+
+  local name=${raw,,}
+  name=${name//[^a-z0-9_]/_}
+  name=${name:0:40}
+  _H_INITED=1
+  set -E # the ERR trap below also reports failures inside functions
+  trap '_harness_on_err $? "$LINENO" "$BASH_COMMAND"' ERR
+  trap _harness_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  H_NAME=$name
+  H_DIR=$DUBAN_TEST_TMP/$name.$$
+  H_DB=t_${name}_$$
+  H_PGPORT=$DUBAN_TEST_PGPORT
+  H_REDIS_PORT=$DUBAN_TEST_REDISPORT
+  H_REDIS_PREFIX="t_${name}_$$:"
+  H_CONF=$H_DIR/duban.conf
+  mkdir -p "$H_DIR"
+  H_BASE=$(duban_free_port_block 8) || fail "no free ports"
+  H_INTAKE_URL=http://127.0.0.1:$H_BASE
+  H_TRIAGE_HEALTH_URL=$(duban_health_url triage "$H_BASE")
+  H_DISPATCH_HEALTH_URL=$(duban_health_url dispatch "$H_BASE")
+  H_INTAKE_OUT=tcp://127.0.0.1:$((H_BASE + 1))
+  H_TRIAGE_OUT=tcp://127.0.0.1:$((H_BASE + 3))
+  H_DISPATCH_PUB=tcp://127.0.0.1:$((H_BASE + 5))
+  H_DISPATCH_CONSOLE=tcp://127.0.0.1:$((H_BASE + 6))
+  local pgbin
+  pgbin=$(duban_pg_bindir) || fail "PostgreSQL binaries not found"
+  PSQL=("$pgbin/psql" -X -q -At -h 127.0.0.1 -p "$H_PGPORT" -U duban -d "$H_DB")
+  H_PSQL="${PSQL[*]}"
+  DUBAN_CONFIG=$H_CONF
+  export H_NAME H_DIR H_CONF H_DB H_BASE H_PGPORT H_PSQL H_REDIS_PORT H_REDIS_PREFIX \
+    H_INTAKE_URL H_TRIAGE_HEALTH_URL H_DISPATCH_HEALTH_URL \
+    H_INTAKE_OUT H_TRIAGE_OUT H_DISPATCH_PUB H_DISPATCH_CONSOLE DUBAN_CONFIG
+
+  _H_DB_CREATED=1
+  duban_pg_createdb "$H_PGPORT" "$H_DB" || fail "could not create database $H_DB"
+  duban_write_settings "$H_CONF" "$DUBAN_SOURCE_DIR" "$H_PGPORT" "$H_DB" \
+    "$H_REDIS_PORT" "$H_REDIS_PREFIX" "$H_BASE"
+  if ! harness_ctl setup >"$H_DIR/setup.log" 2>&1; then
+    cat "$H_DIR/setup.log" >&2
+    fail "dubanctl setup failed for database $H_DB"
+  fi
+}
+
+# _harness_show_log FILE: a sanitizer report (from its start) if any, then the tail.
+_harness_show_log() {
+  local file=$1 first
+  [[ -f "$file" ]] || return 0
+  first=$(grep -n -m1 -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:|WARNING: [A-Za-z]+Sanitizer' "$file" 2>/dev/null | cut -d: -f1) || true
+  if [[ -n "$first" ]]; then
+    printf -- '----- sanitizer report in %s (from line %s) -----\n' "$file" "$first" >&2
+    sed -n "${first},$((first + 59))p" "$file" >&2 || true
+  fi
+  duban_tail_log "$file" 40
+}
+
+# _harness_stop_svc SVC: TERM the service, wait (H_STOP_TIMEOUT), collect its exit
+# status. Returns 1 (with a message) unless it exited 0.
+_harness_stop_svc() {
+  local svc=$1 pid st=0 i timeout=${H_STOP_TIMEOUT:-15} was_running=0
+  pid=${H_PIDS[$svc]:-}
+  [[ -n "$pid" ]] || return 0
+  unset "H_PIDS[$svc]"
+  if duban_pid_alive "$pid"; then
+    was_running=1
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < timeout * 10; i++)); do
+      duban_pid_alive "$pid" || break
+      sleep 0.1
+    done
+    if duban_pid_alive "$pid"; then
+      printf 'harness: duban-%s (pid %s) still running %ss after SIGTERM; killing it\n' "$svc" "$pid" "$timeout" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      return 1
+    fi
+  fi
+  wait "$pid" 2>/dev/null || st=$?
+  if ((st != 0)); then
+    if ((was_running)); then
+      printf 'harness: duban-%s (pid %s) exited with status %s after SIGTERM (expected 0; see %s)\n' \
+        "$svc" "$pid" "$st" "$H_DIR/$svc.log" >&2
+    else
+      printf 'harness: duban-%s (pid %s) had already exited with status %s (see %s)\n' \
+        "$svc" "$pid" "$st" "$H_DIR/$svc.log" >&2
+    fi
+    return 1
+  fi
+  if ((!was_running)); then
+    printf 'harness: note: duban-%s (pid %s) had already exited (status 0) before it was stopped\n' "$svc" "$pid" >&2
+  fi
+  return 0
+}
+
+_harness_exit() {
+  local rc=$? svc hook bad=0 f
+  trap - EXIT ERR INT TERM
+  set +e
+  for hook in "${H_CLEANUP_HOOKS[@]}"; do
+    eval "$hook"
+  done
+  for svc in "${_H_ALL_SERVICES[@]}"; do
+    if [[ -n "${H_PIDS[$svc]:-}" ]]; then
+      _harness_stop_svc "$svc" || bad=1
+    fi
+  done
+  if ((bad && rc == 0)); then
+    printf 'FAIL: a service did not stop cleanly\n' >&2
+    rc=1
+  fi
+  if ((rc == 0)); then
+    if [[ -n "${_H_DB_CREATED:-}" ]]; then
+      duban_pg_dropdb "$H_PGPORT" "$H_DB" >/dev/null 2>&1 ||
+        printf 'harness: warning: could not drop database %s\n' "$H_DB" >&2
+    fi
+    rm -rf "$H_DIR"
+  else
+    for svc in "${_H_ALL_SERVICES[@]}"; do
+      f=$H_DIR/$svc.log
+      [[ -f "$f" ]] && _harness_show_log "$f"
+    done
+    printf 'harness: test %s failed (status %s); kept %s and database %s\n' \
+      "${H_NAME:-?}" "$rc" "${H_DIR:-?}" "${H_DB:-?}" >&2
+  fi
+  exit "$rc"
+}
+
+# ---------------------------------------------------------------------------
+# Services
+
+_harness_check_svc() {
+  case "$1" in
+    intake | triage | dispatch) ;;
+    *) fail "unknown service '$1' (expected intake, triage or dispatch)" ;;
+  esac
+}
+
+# harness_start [SVC...]: start services (default: intake triage dispatch) and wait
+# until each answers /healthz.
+harness_start() {
+  local svcs=("$@") svc pid started=()
+  ((_H_INITED)) || fail "harness_start before harness_init"
+  if ((${#svcs[@]} == 0)); then
+    svcs=("${_H_ALL_SERVICES[@]}")
+  fi
+  for svc in "${svcs[@]}"; do
+    _harness_check_svc "$svc"
+    if [[ -n "${H_PIDS[$svc]:-}" ]]; then
+      if duban_pid_alive "${H_PIDS[$svc]}"; then
+        fail "duban-$svc is already running (pid ${H_PIDS[$svc]})"
+      fi
+      _harness_stop_svc "$svc" || fail "duban-$svc had died before harness_start"
+    fi
+    printf '=== %s harness: starting duban-%s ===\n' "$(date '+%F %T')" "$svc" >>"$H_DIR/$svc.log"
+    "$DUBAN_BIN_DIR/duban-$svc" --config "$H_CONF" >>"$H_DIR/$svc.log" 2>&1 </dev/null &
+    H_PIDS[$svc]=$!
+    started+=("$svc")
+  done
+  for svc in "${started[@]}"; do
+    pid=${H_PIDS[$svc]}
+    duban_wait_http "$(duban_health_url "$svc" "$H_BASE")" "${H_HEALTH_TIMEOUT:-30}" "$pid" "" "duban-$svc" ||
+      fail "duban-$svc did not become healthy"
+  done
+}
+
+# harness_stop SVC: SIGTERM and wait; the service must exit with status 0.
+harness_stop() {
+  local svc=${1:-}
+  _harness_check_svc "$svc"
+  [[ -n "${H_PIDS[$svc]:-}" ]] || fail "harness_stop: duban-$svc is not running"
+  _harness_stop_svc "$svc" || fail "duban-$svc did not stop cleanly"
+}
+
+# harness_kill9 SVC: SIGKILL and wait (simulates a crash).
+harness_kill9() {
+  local svc=${1:-} pid
+  _harness_check_svc "$svc"
+  pid=${H_PIDS[$svc]:-}
+  [[ -n "$pid" ]] || fail "harness_kill9: duban-$svc is not running"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset "H_PIDS[$svc]"
+}
+
+# harness_restart SVC: harness_stop then harness_start.
+harness_restart() {
+  harness_stop "${1:-}"
+  harness_start "$1"
+}
+
+# harness_pid SVC: print the PID of a running service.
+harness_pid() {
+  local svc=${1:-}
+  _harness_check_svc "$svc"
+  [[ -n "${H_PIDS[$svc]:-}" ]] || fail "harness_pid: duban-$svc is not running"
+  printf '%s\n' "${H_PIDS[$svc]}"
+}
