@@ -56,8 +56,6 @@ CREATE TABLE cases (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE INDEX cases_state_idx ON cases (state) WHERE state <> 'closed';
-
 CREATE TABLE tasks (
     id bigserial PRIMARY KEY,
     case_id bigint NOT NULL REFERENCES cases (id),

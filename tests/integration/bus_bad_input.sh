@@ -1,0 +1,37 @@
+# Broken protobuf and unexpected messages on the pipeline sockets: triage and
+# dispatch log and drop them (counted in /healthz), store nothing, do not
+# crash, and keep working for real cases afterwards. Broken console hellos
+# get a refusal that says why.
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init bus_bad_input
+harness_start triage dispatch
+INJECT=$DUBAN_BIN_DIR/bus_inject
+
+rejected() { # HEALTH_URL: the "rejected" counter of a stage
+  [[ "$(curl -s "$1")" =~ \"rejected\":\ ?([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+}
+before=$(psql_q "SELECT (SELECT count(*) FROM cases) || '/' || (SELECT count(*) FROM case_events) || '/' || (SELECT count(*) FROM outbox)")
+
+# triage consumes from intake's endpoint: play intake.
+"$INJECT" push "$H_INTAKE_OUT" CASE_RECEIVED || fail "could not inject into triage"
+triage_rejected() { (( $(rejected "$H_TRIAGE_HEALTH_URL") >= 4 )); }
+wait_until 10 triage_rejected
+# dispatch consumes from triage's endpoint: stop triage and play it.
+harness_stop triage
+"$INJECT" push "$H_TRIAGE_OUT" CASE_TRIAGED || fail "could not inject into dispatch"
+dispatch_rejected() { (( $(rejected "$H_DISPATCH_HEALTH_URL") >= 5 )); }
+wait_until 10 dispatch_rejected
+"$INJECT" console "$H_DISPATCH_CONSOLE" || fail "broken console hellos were not refused"
+
+assert_eq "$before" "$(psql_q "SELECT (SELECT count(*) FROM cases) || '/' || (SELECT count(*) FROM case_events) || '/' || (SELECT count(*) FROM outbox)")" \
+  "nothing stored changed"
+grep -q "dropped malformed or unexpected message" "$H_DIR/triage.log" || fail "triage did not log the broken message"
+grep -q "ignored duplicate msg=00000000-0000-4000-8000-000000000005" "$H_DIR/triage.log" || fail "uncommitted message not ignored"
+grep -q "no route for category weather" "$H_DIR/dispatch.log" || fail "dispatch did not log the unroutable message"
+
+# Both stages still work for a real case.
+harness_start intake triage
+number=$(harness_ctl submit --channel hotline --kind complaint --operator op001 --subject '电子秤' --description '缺斤短两')
+dispatched() { [[ "$(psql_q "SELECT state FROM cases WHERE case_number = '$number'")" == dispatched ]]; }
+wait_until 10 dispatched
+echo "PASS bus_bad_input"

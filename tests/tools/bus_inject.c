@@ -1,0 +1,188 @@
+/* Test tool: plays a misbehaving peer on duban's ZeroMQ sockets.
+ *
+ *   bus_inject push ENDPOINT TYPE   bind PUSH at ENDPOINT (where a stage's
+ *                                   consumer connects) and send it broken and
+ *                                   unexpected messages; TYPE is the message
+ *                                   type the stage expects (e.g. CASE_RECEIVED)
+ *   bus_inject console ENDPOINT     send broken hellos to dispatch's console
+ *                                   ROUTER and check that each is refused
+ * Exits 0 when everything was sent (and, for console, refused as expected). */
+#include "duban.pb-c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+static void s_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Sends one message of nframes frames, waiting up to 5 s for a peer. */
+static int s_send(void *sock, const void *const *frames, const size_t *lengths, int nframes)
+{
+    for (int tries = 0; tries < 500; tries++) {
+        int i = 0;
+        for (; i < nframes; i++)
+            if (zmq_send(sock, frames[i], lengths[i],
+                         ZMQ_DONTWAIT | (i + 1 < nframes ? ZMQ_SNDMORE : 0)) < 0)
+                break;
+        if (i == nframes)
+            return 0;
+        if (i > 0)
+            return -1; /* a partial multi-part send cannot be retried */
+        s_sleep_ms(10);
+    }
+    return -1;
+}
+
+static int s_send_one(void *sock, const void *data, size_t len)
+{
+    const void *frames[1] = {data};
+    size_t lengths[1] = {len};
+    return s_send(sock, frames, lengths, 1);
+}
+
+static size_t s_envelope(uint8_t *buf, const char *msg_id, Duban__MsgType type,
+                         const uint8_t *body, size_t body_len)
+{
+    Duban__Envelope env = DUBAN__ENVELOPE__INIT;
+    env.msg_id = (char *)msg_id;
+    env.type = type;
+    env.case_id = 999999;
+    env.case_number = "DB20990101999999";
+    env.producer = "bus_inject";
+    env.body.data = (uint8_t *)body;
+    env.body.len = body_len;
+    return duban__envelope__pack(&env, buf);
+}
+
+static int s_push(const char *endpoint, const char *type_name)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value_by_name(&duban__msg_type__descriptor, type_name);
+    if (!v) {
+        fprintf(stderr, "bus_inject: unknown message type %s\n", type_name);
+        return 2;
+    }
+    Duban__MsgType type = (Duban__MsgType)v->value;
+    Duban__MsgType wrong = type == DUBAN__MSG_TYPE__CASE_RECEIVED ? DUBAN__MSG_TYPE__CASE_TRIAGED
+                                                                  : DUBAN__MSG_TYPE__CASE_RECEIVED;
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_PUSH);
+    int linger = 2000;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+    if (zmq_bind(sock, endpoint) != 0) {
+        fprintf(stderr, "bus_inject: could not bind %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
+        return 1;
+    }
+    uint8_t buf[4096];
+    const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x34};
+    const uint8_t garbage_body[] = {0x0a, 0xff, 0xff, 0xff, 0x7f};
+    int rc = 0;
+    /* 1: not protobuf at all */
+    rc |= s_send_one(sock, garbage, sizeof(garbage));
+    /* 2: an envelope without a message id */
+    rc |= s_send_one(sock, buf, s_envelope(buf, "", type, NULL, 0));
+    /* 3: a message type this stage does not consume */
+    rc |= s_send_one(sock, buf,
+                     s_envelope(buf, "00000000-0000-4000-8000-000000000003", wrong, NULL, 0));
+    /* 4: the right type with a body that is not its message */
+    rc |= s_send_one(sock, buf,
+                     s_envelope(buf, "00000000-0000-4000-8000-000000000004", type, garbage_body,
+                                sizeof(garbage_body)));
+    /* 5: a well-formed message nobody committed (unknown msg id): ignored */
+    uint8_t body[512];
+    size_t body_len = 0;
+    if (type == DUBAN__MSG_TYPE__CASE_RECEIVED) {
+        Duban__CaseReceived m = DUBAN__CASE_RECEIVED__INIT;
+        m.channel = "hotline";
+        m.kind = "complaint";
+        m.subject = "伪造消息";
+        m.description = "电梯";
+        m.first_responder = "op001";
+        body_len = duban__case_received__pack(&m, body);
+    } else {
+        Duban__CaseTriaged m = DUBAN__CASE_TRIAGED__INIT;
+        m.category = "metrology";
+        m.priority = "normal";
+        m.kind = "complaint";
+        m.subject = "伪造消息";
+        body_len = duban__case_triaged__pack(&m, body);
+    }
+    rc |= s_send_one(sock, buf,
+                     s_envelope(buf, "00000000-0000-4000-8000-000000000005", type, body, body_len));
+    /* 6: a routed body with a category no route knows (dispatch refuses it) */
+    if (type == DUBAN__MSG_TYPE__CASE_TRIAGED) {
+        Duban__CaseTriaged m = DUBAN__CASE_TRIAGED__INIT;
+        m.category = "weather";
+        body_len = duban__case_triaged__pack(&m, body);
+        rc |= s_send_one(sock, buf, s_envelope(buf, "00000000-0000-4000-8000-000000000006", type,
+                                               body, body_len));
+    }
+    /* 7: too many frames */
+    const void *frames[3] = {garbage, garbage, garbage};
+    size_t lengths[3] = {sizeof(garbage), sizeof(garbage), sizeof(garbage)};
+    rc |= s_send(sock, frames, lengths, 3);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    if (rc)
+        fprintf(stderr, "bus_inject: could not send everything to %s\n", endpoint);
+    return rc ? 1 : 0;
+}
+
+/* Sends payload to the console ROUTER and checks the refusal names want. */
+static int s_expect_refusal(void *sock, const void *payload, size_t len, const char *want)
+{
+    if (s_send_one(sock, payload, len) < 0)
+        return -1;
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&item, 1, 5000) != 1) {
+        fprintf(stderr, "bus_inject: no answer to a broken hello\n");
+        return -1;
+    }
+    uint8_t buf[65536];
+    int n = zmq_recv(sock, buf, sizeof(buf), 0);
+    Duban__ConsoleSnapshot *snap =
+        n > 0 ? duban__console_snapshot__unpack(NULL, (size_t)n, buf) : NULL;
+    int ok = snap && snap->error && strstr(snap->error, want) && snap->n_tasks == 0;
+    if (!ok)
+        fprintf(stderr, "bus_inject: expected a refusal with '%s', got '%s'\n", want,
+                snap && snap->error ? snap->error : "(nothing)");
+    if (snap)
+        duban__console_snapshot__free_unpacked(snap, NULL);
+    return ok ? 0 : -1;
+}
+
+static int s_console(const char *endpoint)
+{
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+    if (zmq_connect(sock, endpoint) != 0)
+        return 1;
+    const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0x0f};
+    uint8_t buf[256];
+    Duban__ConsoleHello hello = DUBAN__CONSOLE_HELLO__INIT;
+    hello.division = "ministry";
+    size_t len = duban__console_hello__pack(&hello, buf);
+    int rc = s_expect_refusal(sock, garbage, sizeof(garbage), "malformed") |
+             s_expect_refusal(sock, buf, len, "unknown division");
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "push") == 0)
+        return s_push(argv[2], argv[3]);
+    if (argc == 3 && strcmp(argv[1], "console") == 0)
+        return s_console(argv[2]);
+    fprintf(stderr, "usage: bus_inject push ENDPOINT TYPE | bus_inject console ENDPOINT\n");
+    return 2;
+}
