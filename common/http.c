@@ -102,3 +102,53 @@ int http_read_body(struct evhttp_request *req, size_t max, char **out, size_t *l
     *len = n;
     return 0;
 }
+
+struct http_held {
+    struct evhttp_request *req;
+    struct evhttp_connection *conn;
+};
+
+static void s_held_closed_cb(struct evhttp_connection *conn, void *arg)
+{
+    http_held_t *held = arg;
+    held->req = NULL;
+    held->conn = NULL;
+}
+
+http_held_t *http_hold(struct evhttp_request *req)
+{
+    http_held_t *held = calloc(1, sizeof(*held));
+    if (!held)
+        return NULL;
+    held->req = req;
+    held->conn = evhttp_request_get_connection(req);
+    if (held->conn)
+        evhttp_connection_set_closecb(held->conn, s_held_closed_cb, held);
+    return held;
+}
+
+struct evhttp_request *http_held_request(const http_held_t *held)
+{
+    return held->req;
+}
+
+void http_release(http_held_t **held_p)
+{
+    if (!held_p || !*held_p)
+        return;
+    http_held_t *held = *held_p;
+    if (held->conn)
+        evhttp_connection_set_closecb(held->conn, NULL, NULL);
+    free(held);
+    *held_p = NULL;
+}
+
+const char *http_peer(struct evhttp_request *req)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    if (conn)
+        evhttp_connection_get_peer(conn, &addr, &port);
+    return addr ? addr : "";
+}

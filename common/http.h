@@ -25,4 +25,21 @@ void http_reply_problem(struct evhttp_request *req, int code, const char *title,
  * 0, -1 when it is larger than max (nothing allocated). */
 int http_read_body(struct evhttp_request *req, size_t max, char **out, size_t *len);
 
+/* A request whose reply waits for something (a commit, a lookup). libevent
+ * frees a request whose client disconnects; a held request notices that, so
+ * the late reply goes nowhere instead of to freed memory. */
+typedef struct http_held http_held_t;
+
+/* Watches req's connection; NULL when out of memory. */
+http_held_t *http_hold(struct evhttp_request *req);
+
+/* The request, or NULL when the client has gone away. */
+struct evhttp_request *http_held_request(const http_held_t *held);
+
+/* Stops watching and frees; call once the reply is sent or abandoned. */
+void http_release(http_held_t **held_p);
+
+/* The client's address as text ("" when unknown). */
+const char *http_peer(struct evhttp_request *req);
+
 #endif

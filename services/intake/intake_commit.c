@@ -11,39 +11,70 @@
 
 #define INTAKE_MAX_INFLIGHT 2
 
+static const char *s_claim_key_sql =
+    "INSERT INTO idempotency_keys (scope, key, request_sha256) VALUES ($1, $2, decode($3, 'hex'))"
+    " ON CONFLICT (scope, key) DO NOTHING";
+
 /* Case number: "DB" + date (China time) + sequence. It carries no personal
- * data; the query code, not the number, unlocks the public status page. */
+ * data; the query code (kept only as a hash) unlocks the public status page.
+ * The case is inserted only when its idempotency key (if any) was claimed by
+ * this transaction for this body, and only once per external reference. */
 static const char *s_insert_sql =
     "WITH c AS ("
-    " INSERT INTO cases (case_number, query_code, channel, kind, category, lead_hint, subject,"
-    "  description, requester_name, requester_phone, first_responder)"
-    " VALUES ('DB' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')"
-    "  || lpad(nextval('case_number_seq')::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7, $8, $9,"
-    "  $10)"
-    " RETURNING id, case_number, state, created_at),"
-    " e AS (INSERT INTO case_events (case_id, type, actor, detail)"
-    "  SELECT id, 'received', $10, jsonb_build_object('channel', $2::text) FROM c),"
+    " INSERT INTO cases (case_number, query_code_sha256, channel, kind, category, lead_hint,"
+    "  subject, description, requester_name, requester_phone, requester_email,"
+    "  requester_anonymous, callback_phone, place, enterprise, product, latitude, longitude,"
+    "  external_ref, source, first_responder, recorded_by, flagged, created_at, updated_at)"
+    " SELECT 'DB' || to_char(coalesce($22::timestamptz, now()) AT TIME ZONE 'Asia/Shanghai',"
+    "  'YYYYMMDD') || lpad(nextval('case_number_seq')::text, 6, '0'),"
+    "  sha256(convert_to($1, 'UTF8')), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::boolean, $12,"
+    "  $13, $14, $15, $16::float8, $17::float8, $18, $19, $20, nullif($21, ''),"
+    "  EXISTS (SELECT 1 FROM watchlist w WHERE w.removed_at IS NULL AND ("
+    "   (w.kind = 'phone' AND w.value IN ($9, $12)) OR (w.kind = 'email' AND w.value = $10)"
+    "   OR (w.kind = 'ip' AND w.value = $23))),"
+    "  coalesce($22::timestamptz, now()), coalesce($22::timestamptz, now())"
+    " WHERE ($24 = '' OR EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.scope = $24"
+    "   AND k.key = $25 AND k.case_id IS NULL AND k.request_sha256 = decode($26, 'hex')))"
+    " ON CONFLICT (external_ref) DO NOTHING"
+    " RETURNING id, case_number, state, created_at, flagged),"
+    " e AS (INSERT INTO case_events (case_id, type, actor, detail, at)"
+    "  SELECT id, 'received', $20, jsonb_strip_nulls(jsonb_build_object('channel', $2::text,"
+    "   'source', $19::text, 'recorded_by', nullif($21, ''), 'flagged', nullif(flagged, false))),"
+    "   created_at FROM c),"
     " o AS (INSERT INTO outbox (producer, destination, msg_type, case_id, case_number, body)"
-    "  SELECT 'intake', 'triage', $11::int, id, case_number, $12::bytea FROM c)"
-    " SELECT id, case_number, state, (extract(epoch FROM created_at) * 1000000)::bigint FROM c";
+    "  SELECT 'intake', 'triage', $27::int, id, case_number, $28::bytea FROM c),"
+    " r AS (SELECT id, jsonb_build_object('case_number', case_number, 'query_code', $1::text,"
+    "  'state', state, 'first_responder', $20::text, 'channel', $2::text, 'kind', $3::text,"
+    "  'received_at', to_char(created_at AT TIME ZONE 'Asia/Shanghai',"
+    "   'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')) AS response FROM c),"
+    " k AS (UPDATE idempotency_keys SET case_id = r.id, response = r.response FROM r"
+    "  WHERE scope = $24 AND key = $25)"
+    " SELECT response::text FROM r";
+
+/* After the insert, in the same transaction: what the key already answered. */
+static const char *s_replay_sql =
+    "SELECT coalesce(response::text, ''), request_sha256 = decode($3, 'hex')"
+    " FROM idempotency_keys WHERE scope = $1 AND key = $2";
+
+static const char *s_by_ref_sql =
+    "SELECT jsonb_build_object('case_number', case_number, 'state', state,"
+    " 'already_imported', true)::text FROM cases WHERE external_ref = $1";
 
 typedef struct pending {
-    intake_request_t *req;
-    char query_code[16];
+    intake_submission_t *sub;
     uint8_t *body;
     size_t body_len;
     intake_commit_cb cb;
     void *ctx;
+    int first_stmt; /* index of this submission's first statement in its batch */
     struct pending *next;
 } pending_t;
 
 typedef struct batch {
-    intake_commit_t *owner;
+    struct intake_commit *owner;
     pending_t *items;
     int count;
     bool single; /* a retry of one case after its batch failed */
-    struct batch *prev;
-    struct batch *next;
 } batch_t;
 
 struct intake_commit {
@@ -54,26 +85,35 @@ struct intake_commit {
     int inflight;
     pending_t *head;
     pending_t *tail;
-    batch_t *sent; /* batches in flight, for cancel */
 };
+
+void intake_submission_destroy(intake_submission_t **sub_p)
+{
+    if (!sub_p || !*sub_p)
+        return;
+    intake_request_destroy(&(*sub_p)->req);
+    free(*sub_p);
+    *sub_p = NULL;
+}
 
 static void s_pending_free(pending_t *p)
 {
-    intake_request_destroy(&p->req);
+    intake_submission_destroy(&p->sub);
     free(p->body);
     free(p);
 }
 
 static int s_pack_body(pending_t *p)
 {
+    const intake_request_t *r = p->sub->req;
     Duban__CaseReceived msg = DUBAN__CASE_RECEIVED__INIT;
-    msg.channel = p->req->channel;
-    msg.kind = p->req->kind;
-    msg.category = p->req->category ? p->req->category : "";
-    msg.subject = p->req->subject;
-    msg.description = p->req->description;
-    msg.first_responder = p->req->first_responder;
-    msg.lead_division = p->req->division ? p->req->division : "";
+    msg.channel = r->channel;
+    msg.kind = r->kind;
+    msg.category = r->category ? r->category : "";
+    msg.subject = r->subject;
+    msg.description = r->description;
+    msg.first_responder = r->first_responder;
+    msg.lead_division = r->division ? r->division : "";
     p->body_len = duban__case_received__get_packed_size(&msg);
     p->body = malloc(p->body_len ? p->body_len : 1);
     if (!p->body)
@@ -82,89 +122,127 @@ static int s_pack_body(pending_t *p)
     return 0;
 }
 
-static int s_add_insert(pg_txn_t *txn, pending_t *p)
+/* Adds p's statements: [claim key] insert [replay] [by reference]. */
+static int s_add(pg_txn_t *txn, pending_t *p)
 {
-    intake_request_t *r = p->req;
+    const intake_submission_t *s = p->sub;
+    const intake_request_t *r = s->req;
     char type[8];
     snprintf(type, sizeof(type), "%d", DUBAN__MSG_TYPE__CASE_RECEIVED);
-    pg_param_t params[12] = {
-        PG_TEXT(p->query_code),      PG_TEXT(r->channel),
-        PG_TEXT(r->kind),            PG_TEXT(r->category),
-        PG_TEXT(r->division),        PG_TEXT(r->subject),
-        PG_TEXT(r->description),     PG_TEXT(r->requester_name),
-        PG_TEXT(r->requester_phone), PG_TEXT(r->first_responder),
-        PG_TEXT(type),               PG_BINARY(p->body, p->body_len),
+    p->first_stmt = pg_txn_count(txn);
+    if (s->idem_scope[0]) {
+        pg_param_t key[3] = {PG_TEXT(s->idem_scope), PG_TEXT(s->idem_key),
+                             PG_TEXT(s->request_sha256)};
+        if (pg_txn_add(txn, true, "intake_claim_key", 3, key) < 0)
+            return -1;
+    }
+    pg_param_t params[28] = {
+        PG_TEXT(s->query_code),       PG_TEXT(r->channel),
+        PG_TEXT(r->kind),             PG_TEXT(r->category),
+        PG_TEXT(r->division),         PG_TEXT(r->subject),
+        PG_TEXT(r->description),      PG_TEXT(r->requester_name),
+        PG_TEXT(r->requester_phone),  PG_TEXT(r->requester_email),
+        PG_TEXT(r->anonymous ? "true" : "false"),
+        PG_TEXT(r->callback_phone),   PG_TEXT(r->place),
+        PG_TEXT(r->enterprise),       PG_TEXT(r->product),
+        PG_TEXT(r->latitude),         PG_TEXT(r->longitude),
+        PG_TEXT(r->external_ref),     PG_TEXT(s->source),
+        PG_TEXT(r->first_responder),  PG_TEXT(s->recorded_by),
+        PG_TEXT(r->received_at),      PG_TEXT(s->peer),
+        PG_TEXT(s->idem_scope),       PG_TEXT(s->idem_key),
+        PG_TEXT(s->request_sha256),   PG_TEXT(type),
+        PG_BINARY(p->body, p->body_len),
     };
-    return pg_txn_add(txn, true, "intake_insert_case", 12, params);
+    if (pg_txn_add(txn, true, "intake_insert_case", 28, params) < 0)
+        return -1;
+    if (s->idem_scope[0]) {
+        pg_param_t key[3] = {PG_TEXT(s->idem_scope), PG_TEXT(s->idem_key),
+                             PG_TEXT(s->request_sha256)};
+        if (pg_txn_add(txn, true, "intake_replay", 3, key) < 0)
+            return -1;
+    }
+    if (r->external_ref) {
+        pg_param_t ref[1] = {PG_TEXT(r->external_ref)};
+        if (pg_txn_add(txn, true, "intake_by_ref", 1, ref) < 0)
+            return -1;
+    }
+    return 0;
 }
 
-static void s_track(intake_commit_t *self, batch_t *b, bool on)
+/* Reads p's outcome from the committed transaction's results. */
+static void s_answer(pending_t *p, pg_txn_t *txn)
 {
-    if (on) {
-        b->prev = NULL;
-        b->next = self->sent;
-        if (self->sent)
-            self->sent->prev = b;
-        self->sent = b;
+    int i = p->first_stmt + (p->sub->idem_scope[0] ? 1 : 0);
+    PGresult *inserted = pg_txn_result(txn, i++);
+    if (PQntuples(inserted) == 1) {
+        p->cb(p->ctx, INTAKE_CREATED, PQgetvalue(inserted, 0, 0), NULL);
         return;
     }
-    if (b->prev)
-        b->prev->next = b->next;
-    else
-        self->sent = b->next;
-    if (b->next)
-        b->next->prev = b->prev;
+    if (p->sub->idem_scope[0]) {
+        PGresult *replay = pg_txn_result(txn, i++);
+        if (PQntuples(replay) == 1 && strcmp(PQgetvalue(replay, 0, 1), "f") == 0) {
+            p->cb(p->ctx, INTAKE_CONFLICT, NULL, "idempotency key used with another body");
+            return;
+        }
+        if (PQntuples(replay) == 1 && PQgetvalue(replay, 0, 0)[0]) {
+            p->cb(p->ctx, INTAKE_REPLAYED, PQgetvalue(replay, 0, 0), NULL);
+            return;
+        }
+    }
+    if (p->sub->req->external_ref) {
+        PGresult *ref = pg_txn_result(txn, i);
+        if (PQntuples(ref) == 1) {
+            p->cb(p->ctx, INTAKE_ALREADY_IMPORTED, PQgetvalue(ref, 0, 0), NULL);
+            return;
+        }
+    }
+    p->cb(p->ctx, INTAKE_FAILED, NULL, "the case was neither created nor found");
 }
 
 static void s_send_batch(intake_commit_t *self, batch_t *b);
+
+static void s_retry_singly(intake_commit_t *self, batch_t *b)
+{
+    pending_t *p = b->items;
+    while (p) {
+        pending_t *next = p->next;
+        batch_t *one = calloc(1, sizeof(*one));
+        p->next = NULL;
+        if (!one) {
+            p->cb(p->ctx, INTAKE_FAILED, NULL, "out of memory");
+            s_pending_free(p);
+        } else {
+            one->owner = self;
+            one->items = p;
+            one->count = 1;
+            one->single = true;
+            s_send_batch(self, one);
+        }
+        p = next;
+    }
+    free(b);
+}
 
 static void s_batch_done(pg_txn_t *txn, bool ok, void *arg)
 {
     batch_t *b = arg;
     intake_commit_t *self = b->owner;
-    s_track(self, b, false);
     self->inflight--;
     if (!ok && !pg_txn_connection_lost(txn) && !b->single && b->count > 1) {
-        /* One case may have been refused; give each its own transaction. */
         log_warn("batch of %d cases failed, retrying one by one: %s", b->count,
                  pg_txn_error(txn));
-        pending_t *p = b->items;
-        while (p) {
-            pending_t *next = p->next;
-            batch_t *one = calloc(1, sizeof(*one));
-            p->next = NULL;
-            if (!one) {
-                if (p->cb)
-                    p->cb(p->ctx, 500, NULL, "out of memory");
-                s_pending_free(p);
-            } else {
-                one->owner = self;
-                one->items = p;
-                one->count = 1;
-                one->single = true;
-                s_send_batch(self, one);
-            }
-            p = next;
-        }
-        free(b);
+        s_retry_singly(self, b);
         return;
     }
-    int i = 0;
-    for (pending_t *p = b->items, *next; p; p = next, i++) {
+    for (pending_t *p = b->items, *next; p; p = next) {
         next = p->next;
-        if (p->cb) {
-            if (ok) {
-                PGresult *res = pg_txn_result(txn, i);
-                intake_case_t c = {strtoll(PQgetvalue(res, 0, 0), NULL, 10),
-                                   PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-                                   strtoll(PQgetvalue(res, 0, 3), NULL, 10)};
-                p->cb(p->ctx, 201, &c, NULL);
-            } else if (pg_txn_connection_lost(txn)) {
-                p->cb(p->ctx, 503, NULL, pg_txn_error(txn));
-            } else {
-                log_error("could not insert case: %s", pg_txn_error(txn));
-                p->cb(p->ctx, 500, NULL, pg_txn_error(txn));
-            }
+        if (ok) {
+            s_answer(p, txn);
+        } else if (pg_txn_connection_lost(txn)) {
+            p->cb(p->ctx, INTAKE_UNAVAILABLE, NULL, pg_txn_error(txn));
+        } else {
+            log_error("could not insert case: %s", pg_txn_error(txn));
+            p->cb(p->ctx, INTAKE_FAILED, NULL, pg_txn_error(txn));
         }
         s_pending_free(p);
     }
@@ -180,20 +258,18 @@ static void s_send_batch(intake_commit_t *self, batch_t *b)
     pg_txn_t *txn = pg_txn_new();
     bool built = txn != NULL;
     for (pending_t *p = b->items; built && p; p = p->next)
-        built = s_add_insert(txn, p) >= 0;
+        built = s_add(txn, p) >= 0;
     if (!built) {
         pg_txn_destroy(&txn);
         for (pending_t *p = b->items, *next; p; p = next) {
             next = p->next;
-            if (p->cb)
-                p->cb(p->ctx, 500, NULL, "out of memory");
+            p->cb(p->ctx, INTAKE_FAILED, NULL, "out of memory");
             s_pending_free(p);
         }
         free(b);
         return;
     }
     self->inflight++;
-    s_track(self, b, true);
     pg_txn_submit(self->pg, &txn, s_batch_done, b);
 }
 
@@ -222,7 +298,10 @@ static void s_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 int intake_commit_prepare(pg_t *pg)
 {
-    return pg_prepare(pg, "intake_insert_case", s_insert_sql);
+    return pg_prepare(pg, "intake_claim_key", s_claim_key_sql) |
+           pg_prepare(pg, "intake_insert_case", s_insert_sql) |
+           pg_prepare(pg, "intake_replay", s_replay_sql) |
+           pg_prepare(pg, "intake_by_ref", s_by_ref_sql);
 }
 
 intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_relay_t *relay,
@@ -249,8 +328,7 @@ void intake_commit_destroy(intake_commit_t **self_p)
     intake_commit_t *self = *self_p;
     for (pending_t *p = self->head, *next; p; p = next) {
         next = p->next;
-        if (p->cb)
-            p->cb(p->ctx, 503, NULL, "intake is shutting down");
+        p->cb(p->ctx, INTAKE_UNAVAILABLE, NULL, "intake is shutting down");
         s_pending_free(p);
     }
     event_free(self->flush_ev);
@@ -258,23 +336,22 @@ void intake_commit_destroy(intake_commit_t **self_p)
     *self_p = NULL;
 }
 
-void intake_commit_submit(intake_commit_t *self, intake_request_t **req_p, const char *query_code,
+void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
                           intake_commit_cb cb, void *ctx)
 {
     pending_t *p = calloc(1, sizeof(*p));
     if (!p) {
-        intake_request_destroy(req_p);
-        cb(ctx, 500, NULL, "out of memory");
+        intake_submission_destroy(sub_p);
+        cb(ctx, INTAKE_FAILED, NULL, "out of memory");
         return;
     }
-    p->req = *req_p;
-    *req_p = NULL;
-    snprintf(p->query_code, sizeof(p->query_code), "%s", query_code);
+    p->sub = *sub_p;
+    *sub_p = NULL;
     p->cb = cb;
     p->ctx = ctx;
     if (s_pack_body(p) < 0) {
         s_pending_free(p);
-        cb(ctx, 500, NULL, "out of memory");
+        cb(ctx, INTAKE_FAILED, NULL, "out of memory");
         return;
     }
     if (self->tail)
@@ -284,15 +361,4 @@ void intake_commit_submit(intake_commit_t *self, intake_request_t **req_p, const
     self->tail = p;
     /* Flush on the next loop turn, so requests read in this turn share it. */
     event_active(self->flush_ev, 0, 0);
-}
-
-void intake_commit_cancel(intake_commit_t *self, void *ctx)
-{
-    for (pending_t *p = self->head; p; p = p->next)
-        if (p->ctx == ctx)
-            p->cb = NULL;
-    for (batch_t *b = self->sent; b; b = b->next)
-        for (pending_t *p = b->items; p; p = p->next)
-            if (p->ctx == ctx)
-                p->cb = NULL;
 }

@@ -6,7 +6,13 @@
  * out as the next batch, so batches grow with load and a lone request waits
  * no longer than one round trip. If a batch fails on a statement (not on the
  * connection), its cases are retried one per transaction so that one bad
- * case cannot refuse the others. */
+ * case cannot refuse the others.
+ *
+ * Retries are safe: a submission with an idempotency key claims the key in
+ * the same transaction as the case, so the key maps to exactly one case and
+ * a retry gets the first response again (another body under the same key is
+ * a conflict); a submission with an external reference (imports) creates at
+ * most one case per reference. */
 #ifndef DUBAN_INTAKE_COMMIT_H
 #define DUBAN_INTAKE_COMMIT_H
 
@@ -14,22 +20,32 @@
 #include "outbox.h"
 #include "pg.h"
 
-#include <stdint.h>
-
 struct event_base;
 
 typedef struct intake_commit intake_commit_t;
 
 typedef struct {
-    int64_t id;
-    const char *case_number;
-    const char *state;
-    int64_t created_us;
-} intake_case_t;
+    intake_request_t *req;  /* owned by the submission */
+    char query_code[16];
+    char recorded_by[48];   /* staff who entered it; "" for the public */
+    char source[64];        /* "api", "web-form", "open311:<client>", "import" */
+    char peer[64];          /* client address, matched against the watch list */
+    char idem_scope[64];    /* "" when no idempotency key was given */
+    char idem_key[128];
+    char request_sha256[65];
+} intake_submission_t;
 
-/* Called once per submission. status is 201 (created: c is set), 503 (the
- * database is unreachable) or 500 (it refused the row: error says why). */
-typedef void (*intake_commit_cb)(void *ctx, int status, const intake_case_t *c,
+typedef enum {
+    INTAKE_CREATED,          /* 201: response is the new case */
+    INTAKE_REPLAYED,         /* 201 again: response is the first answer to this key */
+    INTAKE_CONFLICT,         /* 409: the key was used with another body */
+    INTAKE_ALREADY_IMPORTED, /* 200: response names the case of this external_ref */
+    INTAKE_UNAVAILABLE,      /* 503: the database could not be reached */
+    INTAKE_FAILED,           /* 500: the database refused the case; error says why */
+} intake_outcome_t;
+
+/* Called once per submission; response is JSON text, valid during the call. */
+typedef void (*intake_commit_cb)(void *ctx, intake_outcome_t outcome, const char *response,
                                  const char *error);
 
 /* Registers the statements it needs with pg (call before the loop runs). */
@@ -38,14 +54,14 @@ int intake_commit_prepare(pg_t *pg);
 intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_relay_t *relay,
                                    int max_batch);
 
-/* Fails what is still waiting (callbacks with 503) and frees. */
+/* Fails what is still waiting (callbacks with INTAKE_UNAVAILABLE) and frees. */
 void intake_commit_destroy(intake_commit_t **self_p);
 
-/* Queues a submission; takes ownership of *req_p. query_code is copied. */
-void intake_commit_submit(intake_commit_t *self, intake_request_t **req_p, const char *query_code,
+/* Queues a submission; takes ownership of *sub_p (and of its request). */
+void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
                           intake_commit_cb cb, void *ctx);
 
-/* Forgets ctx: its callback will not be called (the client went away). */
-void intake_commit_cancel(intake_commit_t *self, void *ctx);
+/* Frees a submission that was never submitted. */
+void intake_submission_destroy(intake_submission_t **sub_p);
 
 #endif

@@ -66,19 +66,21 @@ static int s_string(json_t *obj, const char *key, const char *path, bool require
     return *out ? 0 : -1;
 }
 
-static int s_check_phone(const char *phone, intake_error_t *err)
+static int s_check_phone(const char *phone, const char *field, intake_error_t *err)
 {
     for (const char *p = phone; *p; p++)
         if (!strchr("0123456789+- ()", *p)) {
-            s_fail(err, 400, "invalid field", "requester.phone",
-                   "requester.phone may hold only digits, spaces and + - ( )");
+            s_fail(err, 400, "invalid field", field,
+                   "%s may hold only digits, spaces and + - ( )", field);
             return -1;
         }
     return 0;
 }
 
-static const char *s_known[] = {"channel", "kind", "category", "division", "subject",
-                                "description", "requester", "first_responder", NULL};
+static const char *s_known[] = {"channel",   "kind",       "category",     "division",
+                                "subject",   "description", "requester",   "first_responder",
+                                "callback_phone", "place",  "enterprise",   "product",
+                                "location",  "external_ref", "received_at", NULL};
 
 static int s_check_members(json_t *root, intake_error_t *err)
 {
@@ -93,6 +95,88 @@ static int s_check_members(json_t *root, intake_error_t *err)
             s_fail(err, 400, "unexpected field", key, "%.64s is not a field of a case", key);
             return -1;
         }
+    }
+    return 0;
+}
+
+static int s_check_length(const char *value, const char *field, size_t max, bool required,
+                          intake_error_t *err)
+{
+    if (!value) {
+        if (required) {
+            s_fail(err, 400, "missing field", field, "%s is required", field);
+            return -1;
+        }
+        return 0;
+    }
+    size_t chars = intake_utf8_length(value);
+    if (required && chars == 0) {
+        s_fail(err, 400, "missing field", field, "%s must not be empty", field);
+        return -1;
+    }
+    if (chars > max) {
+        s_fail(err, 400, "field too long", field, "%s is longer than %zu characters", field, max);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_check_coordinate(const char *value, const char *field, double limit,
+                              intake_error_t *err)
+{
+    if (!value)
+        return 0;
+    char *end = NULL;
+    double v = strtod(value, &end);
+    if (!end || *end || end == value || v < -limit || v > limit) {
+        s_fail(err, 400, "invalid field", field, "%s must be a number between %g and %g", field,
+               -limit, limit);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_check_timestamp(const char *value, intake_error_t *err)
+{
+    if (!value)
+        return 0;
+    /* Full validation is PostgreSQL's (timestamptz input); here only the
+     * shape, so that junk is named before it reaches the database. */
+    size_t len = strlen(value);
+    if (len < 16 || len > 40 || value[4] != '-' || value[7] != '-' ||
+        (value[10] != 'T' && value[10] != ' ') || strspn(value, "0123456789-:T +.Z") != len) {
+        s_fail(err, 400, "invalid field", "received_at",
+               "received_at must be an RFC 3339 time such as 2017-03-01T09:30:00+08:00");
+        return -1;
+    }
+    return 0;
+}
+
+static int s_check_fields(intake_request_t *r, intake_error_t *err)
+{
+    if (s_check_length(r->channel, "channel", 32, true, err) < 0 ||
+        s_check_length(r->kind, "kind", 32, true, err) < 0 ||
+        s_check_length(r->subject, "subject", INTAKE_MAX_SUBJECT, true, err) < 0 ||
+        s_check_length(r->description, "description", INTAKE_MAX_DESCRIPTION, true, err) < 0 ||
+        s_check_length(r->requester_name, "requester.name", INTAKE_MAX_NAME, false, err) < 0 ||
+        s_check_length(r->requester_phone, "requester.phone", INTAKE_MAX_PHONE, false, err) < 0 ||
+        s_check_length(r->requester_email, "requester.email", INTAKE_MAX_SHORT, false, err) < 0 ||
+        s_check_length(r->callback_phone, "callback_phone", INTAKE_MAX_PHONE, false, err) < 0 ||
+        s_check_length(r->place, "place", INTAKE_MAX_SHORT, false, err) < 0 ||
+        s_check_length(r->enterprise, "enterprise", INTAKE_MAX_SHORT, false, err) < 0 ||
+        s_check_length(r->product, "product", INTAKE_MAX_SHORT, false, err) < 0 ||
+        s_check_length(r->external_ref, "external_ref", 64, false, err) < 0 ||
+        s_check_coordinate(r->latitude, "location.lat", 90, err) < 0 ||
+        s_check_coordinate(r->longitude, "location.long", 180, err) < 0 ||
+        s_check_timestamp(r->received_at, err) < 0)
+        return -1;
+    if (r->requester_phone && s_check_phone(r->requester_phone, "requester.phone", err) < 0)
+        return -1;
+    if (r->callback_phone && s_check_phone(r->callback_phone, "callback_phone", err) < 0)
+        return -1;
+    if (r->requester_email && !strchr(r->requester_email, '@')) {
+        s_fail(err, 400, "invalid field", "requester.email", "requester.email must be an e-mail address");
+        return -1;
     }
     return 0;
 }
@@ -117,13 +201,6 @@ static int s_check_codes(const org_t *org, intake_request_t *r, intake_error_t *
     if (r->division && !org_division_find(org, r->division)) {
         s_fail(err, 422, "unknown division", "division", "division %.40s is not configured",
                r->division);
-        return -1;
-    }
-    bool staffed = strcmp(r->channel, "hotline") == 0 || strcmp(r->channel, "walk-in") == 0;
-    if (staffed && !r->first_responder) {
-        s_fail(err, 400, "missing field", "first_responder",
-               "first_responder (the operator's staff code) is required for %s cases",
-               r->channel);
         return -1;
     }
     if (r->first_responder) {
@@ -175,8 +252,30 @@ intake_request_t *intake_request_parse(const org_t *org, const char *body, size_
         s_string(root, "description", "description", true, INTAKE_MAX_DESCRIPTION,
                  &r->description, err) < 0 ||
         s_string(root, "first_responder", "first_responder", false, 32, &r->first_responder,
-                 err) < 0)
+                 err) < 0 ||
+        s_string(root, "callback_phone", "callback_phone", false, INTAKE_MAX_PHONE,
+                 &r->callback_phone, err) < 0 ||
+        s_string(root, "place", "place", false, INTAKE_MAX_SHORT, &r->place, err) < 0 ||
+        s_string(root, "enterprise", "enterprise", false, INTAKE_MAX_SHORT, &r->enterprise, err) <
+            0 ||
+        s_string(root, "product", "product", false, INTAKE_MAX_SHORT, &r->product, err) < 0 ||
+        s_string(root, "external_ref", "external_ref", false, 64, &r->external_ref, err) < 0 ||
+        s_string(root, "received_at", "received_at", false, 40, &r->received_at, err) < 0)
         goto out_destroy;
+    json_t *location = json_object_get(root, "location");
+    if (location && !json_is_null(location)) {
+        json_t *lat = json_object_get(location, "lat"), *lon = json_object_get(location, "long");
+        if (!json_is_object(location) || !json_is_number(lat) || !json_is_number(lon)) {
+            s_fail(err, 400, "wrong type", "location",
+                   "location must be an object with numbers lat and long");
+            goto out_destroy;
+        }
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%.7f", json_number_value(lat));
+        r->latitude = strdup(buf);
+        snprintf(buf, sizeof(buf), "%.7f", json_number_value(lon));
+        r->longitude = strdup(buf);
+    }
     json_t *requester = json_object_get(root, "requester");
     if (requester && !json_is_null(requester)) {
         if (!json_is_object(requester)) {
@@ -187,12 +286,19 @@ intake_request_t *intake_request_parse(const org_t *org, const char *body, size_
         if (s_string(requester, "name", "requester.name", false, INTAKE_MAX_NAME,
                      &r->requester_name, err) < 0 ||
             s_string(requester, "phone", "requester.phone", false, INTAKE_MAX_PHONE,
-                     &r->requester_phone, err) < 0)
+                     &r->requester_phone, err) < 0 ||
+            s_string(requester, "email", "requester.email", false, INTAKE_MAX_SHORT,
+                     &r->requester_email, err) < 0)
             goto out_destroy;
-        if (r->requester_phone && s_check_phone(r->requester_phone, err) < 0)
+        json_t *anonymous = json_object_get(requester, "anonymous");
+        if (anonymous && !json_is_boolean(anonymous)) {
+            s_fail(err, 400, "wrong type", "requester.anonymous",
+                   "requester.anonymous must be true or false");
             goto out_destroy;
+        }
+        r->anonymous = json_is_true(anonymous);
     }
-    if (s_check_codes(org, r, err) < 0)
+    if (intake_request_check(org, r, err) < 0)
         goto out_destroy;
     json_decref(root);
     return r;
@@ -202,6 +308,18 @@ out_destroy:
 out_decref:
     json_decref(root);
     return NULL;
+}
+
+int intake_request_check(const org_t *org, intake_request_t *r, intake_error_t *err)
+{
+    if (s_check_fields(r, err) < 0 || s_check_codes(org, r, err) < 0)
+        return -1;
+    if (r->anonymous) {
+        /* An anonymous requester is not named anywhere, whatever was typed. */
+        free(r->requester_name);
+        r->requester_name = NULL;
+    }
+    return 0;
 }
 
 void intake_request_destroy(intake_request_t **self_p)
@@ -217,6 +335,15 @@ void intake_request_destroy(intake_request_t **self_p)
     free(r->description);
     free(r->requester_name);
     free(r->requester_phone);
+    free(r->requester_email);
+    free(r->callback_phone);
+    free(r->place);
+    free(r->enterprise);
+    free(r->product);
+    free(r->latitude);
+    free(r->longitude);
+    free(r->external_ref);
+    free(r->received_at);
     free(r->first_responder);
     free(r);
     *self_p = NULL;

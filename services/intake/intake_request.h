@@ -11,6 +11,7 @@
 #define INTAKE_MAX_DESCRIPTION 4000  /* characters */
 #define INTAKE_MAX_NAME 64
 #define INTAKE_MAX_PHONE 32
+#define INTAKE_MAX_SHORT 200         /* place, enterprise, product, e-mail */
 
 typedef struct {
     char *channel;
@@ -21,6 +22,16 @@ typedef struct {
     char *description;
     char *requester_name;  /* NULL when anonymous */
     char *requester_phone;
+    char *requester_email;
+    bool anonymous;        /* the requester asked not to be named */
+    char *callback_phone;  /* where to call back, when not the caller's number */
+    char *place;
+    char *enterprise;
+    char *product;
+    char *latitude;        /* decimal degrees as text, NULL when not given */
+    char *longitude;
+    char *external_ref;    /* an import row's own reference: one case per reference */
+    char *received_at;     /* original time of a historical case (administrators) */
     char *first_responder; /* staff code; NULL until assigned for web and letters */
 } intake_request_t;
 
@@ -39,6 +50,10 @@ typedef struct {
  * member the org file does not know. */
 intake_request_t *intake_request_parse(const org_t *org, const char *body, size_t len,
                                        intake_error_t *err);
+
+/* Checks a request built field by field (web form, Open311) like a parsed
+ * one: required fields, lengths, codes. Returns 0, or -1 with err filled. */
+int intake_request_check(const org_t *org, intake_request_t *r, intake_error_t *err);
 
 void intake_request_destroy(intake_request_t **self_p);
 

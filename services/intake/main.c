@@ -1,16 +1,24 @@
-/* duban-intake: accepts cases over HTTP, commits each (grouped) with its
- * outbox row, and relays them to triage over ZeroMQ (PUSH). */
+/* duban-intake: accepts cases over HTTP (staff API, public web, Open311),
+ * commits each (grouped) with its outbox row, and relays them to triage
+ * over ZeroMQ (PUSH). */
 #include "http.h"
+#include "intake.h"
 #include "intake_api.h"
-#include "intake_commit.h"
 #include "log.h"
 #include "outbox.h"
-#include "pg.h"
+#include "redis.h"
 #include "service.h"
 
 #include <event2/http.h>
 #include <stdlib.h>
 #include <zmq.h>
+
+static void s_pg_state(pg_t *pg, bool up, void *arg)
+{
+    intake_t *in = arg;
+    if (up)
+        intake_roster_reload(in->roster);
+}
 
 int main(int argc, char **argv)
 {
@@ -21,44 +29,60 @@ int main(int argc, char **argv)
     if (!svc)
         return exit_code;
     settings_t *st = svc->settings;
-    pg_t *pg = pg_new(svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
+    intake_t in = {.org = svc->org};
     bus_sock_t *out = NULL;
     outbox_relay_t *relay = NULL;
-    intake_commit_t *commit = NULL;
     intake_api_t *api = NULL;
+    redis_t *redis = NULL;
     struct evhttp *http = NULL;
     exit_code = 1;
-    if (!pg || intake_commit_prepare(pg) < 0 || intake_api_prepare(pg) < 0)
+    in.pg = pg_new(svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
+    if (!in.pg || intake_commit_prepare(in.pg) < 0 || intake_api_prepare(in.pg) < 0 ||
+        auth_prepare(in.pg) < 0 || intake_roster_prepare(in.pg) < 0)
         goto out_teardown;
     out = bus_sock_new(svc->zctx, svc->base, ZMQ_PUSH,
                        settings_string(st, "intake.out", "tcp://127.0.0.1:7101"), true, NULL, NULL);
     if (!out)
         goto out_teardown;
-    relay = outbox_relay_new(svc->base, pg, out, "triage", true,
+    relay = outbox_relay_new(svc->base, in.pg, out, "triage", true,
                              (int)settings_int(st, "outbox.resend_after_ms", 10000));
-    commit = intake_commit_new(svc->base, pg, relay, (int)settings_int(st, "intake.max_batch", 500));
+    in.commit = intake_commit_new(svc->base, in.pg, relay,
+                                  (int)settings_int(st, "intake.max_batch", 500));
+    in.auth = auth_new(in.pg);
+    in.roster = intake_roster_new(svc->org, in.pg);
+    redis = redis_new(svc->base, settings_string(st, "redis.host", "127.0.0.1"),
+                      (int)settings_int(st, "redis.port", 6379));
+    in.ratelimit = redis ? intake_ratelimit_new(redis, settings_string(st, "redis.prefix", "duban:"))
+                         : NULL;
+    in.submit_per_minute = (int)settings_int(st, "intake.public_submits_per_minute", 10);
+    in.lookup_per_minute = (int)settings_int(st, "intake.public_lookups_per_minute", 60);
+    in.max_body = (size_t)settings_int(st, "intake.max_body", 64 * 1024);
     http = evhttp_new(svc->base);
-    if (!relay || !commit || !http)
+    if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !http)
         goto out_teardown;
-    size_t max_body = (size_t)settings_int(st, "intake.max_body", 64 * 1024);
+    pg_on_state(in.pg, s_pg_state, &in);
     /* libevent's own limit is a backstop well above ours, so that ordinary
      * oversize bodies get our JSON error naming the limit. */
-    evhttp_set_max_body_size(http, (ev_ssize_t)(max_body * 4));
+    evhttp_set_max_body_size(http, (ev_ssize_t)(in.max_body * 4));
     evhttp_set_max_headers_size(http, 16 * 1024);
     evhttp_set_timeout(http, 30);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
-    api = intake_api_new(http, svc->org, pg, commit, max_body);
+    api = intake_api_new(http, &in);
     if (!api || http_bind(http, settings_string(st, "intake.http", "127.0.0.1:7100")) < 0)
         goto out_teardown;
     exit_code = service_run(svc);
 
 out_teardown:
-    /* pg first: its pending callbacks still reach commit, relay and api. */
-    pg_destroy(&pg);
-    intake_commit_destroy(&commit);
+    /* pg and redis first: their pending callbacks still reach the modules. */
+    pg_destroy(&in.pg);
+    redis_destroy(&redis);
+    intake_commit_destroy(&in.commit);
     if (http)
         evhttp_free(http);
     intake_api_destroy(&api);
+    intake_ratelimit_destroy(&in.ratelimit);
+    intake_roster_destroy(&in.roster);
+    auth_destroy(&in.auth);
     outbox_relay_destroy(&relay);
     bus_sock_destroy(&out);
     service_destroy(&svc);

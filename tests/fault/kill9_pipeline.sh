@@ -9,12 +9,13 @@ harness_start
 
 categories=(special-equipment metrology counterfeit fiber product-quality licensing fees standards)
 stream() { # writes the case number of every accepted submission to $H_DIR/accepted
-  local i=0 body status
+  local i=0 body status auth
+  auth=$(auth_as op003)
   while [[ ! -e "$H_DIR/stop" ]] && ((i < 2000)); do
     body="{\"channel\":\"hotline\",\"kind\":\"complaint\",\"first_responder\":\"op003\",\"category\":\"${categories[i % 8]}\",\"subject\":\"故障注入 $i\",\"description\":\"kill -9 测试\"}"
     status=$(curl -s -o "$H_DIR/stream.body" -w '%{http_code}' --max-time 5 \
-      -H 'Content-Type: application/json' --data-binary "$body" "$H_INTAKE_URL/api/v1/cases" || true)
-    if [[ "$status" == 201 && "$(cat "$H_DIR/stream.body")" =~ \"case_number\":\"(DB[0-9]+)\" ]]; then
+      -H 'Content-Type: application/json' -H "$auth" --data-binary "$body" "$H_INTAKE_URL/api/v1/cases" || true)
+    if [[ "$status" == 201 && "$(cat "$H_DIR/stream.body")" =~ \"case_number\":\ ?\"(DB[0-9]+)\" ]]; then
       echo "${BASH_REMATCH[1]}" >> "$H_DIR/accepted"
     fi
     i=$((i + 1))

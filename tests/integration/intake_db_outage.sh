@@ -10,6 +10,7 @@ admin_q() {
 }
 post() {
   curl -s -o "$H_DIR/body" -D "$H_DIR/headers" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -H "$(auth_as op001)" \
     --data-binary '{"channel":"hotline","kind":"enquiry","subject":"计量咨询","description":"电子秤检定","first_responder":"op001"}' \
     "$H_INTAKE_URL/api/v1/cases"
 }
@@ -28,7 +29,7 @@ assert_contains "$(cat "$H_DIR/headers")" "application/problem+json" "problem re
 assert_contains "$(cat "$H_DIR/headers")" "Retry-After" "retry hint"
 assert_contains "$(cat "$H_DIR/body")" "nothing was recorded" "clear message"
 assert_eq 503 "$(curl -s -o /dev/null -w '%{http_code}' "$H_INTAKE_URL/healthz")" "health says degraded"
-assert_eq 503 "$(curl -s -o /dev/null -w '%{http_code}' "$H_INTAKE_URL/api/v1/cases/DB20990101000001")" "reads say unavailable"
+assert_eq 503 "$(curl -s -o /dev/null -w '%{http_code}' -H "$(auth_as op001)" "$H_INTAKE_URL/api/v1/cases/DB20990101000001")" "reads say unavailable"
 
 reopen
 recovered() { [[ "$(post)" == 201 ]]; }

@@ -130,6 +130,16 @@ harness_ctl() {
   "$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" "$@"
 }
 
+# token_of STAFF: the saved bearer token of a staff member (for curl).
+token_of() {
+  cat "$H_DIR/tokens/$1.token"
+}
+
+# auth_as STAFF: an Authorization header for curl -H.
+auth_as() {
+  printf 'Authorization: Bearer %s' "$(token_of "$1")"
+}
+
 # harness_on_exit CMD: run CMD (a string, eval'ed) at exit, before services stop.
 harness_on_exit() {
   H_CLEANUP_HOOKS+=("$1")
@@ -205,7 +215,9 @@ harness_init() {
   duban_pg_createdb "$H_PGPORT" "$H_DB" || fail "could not create database $H_DB"
   duban_write_settings "$H_CONF" "$DUBAN_SOURCE_DIR" "$H_PGPORT" "$H_DB" \
     "$H_REDIS_PORT" "$H_REDIS_PREFIX" "$H_BASE"
-  if ! harness_ctl setup >"$H_DIR/setup.log" 2>&1; then
+  # Demo tokens for every staff member of the org file, in $H_DIR/tokens, so
+  # that harness_ctl --as STAFF (and the identity a command implies) works.
+  if ! harness_ctl setup --demo-tokens >"$H_DIR/setup.log" 2>&1; then
     cat "$H_DIR/setup.log" >&2
     fail "dubanctl setup failed for database $H_DB"
   fi

@@ -53,6 +53,24 @@ static void test_accepts_hotline_case(void **state)
     assert_null(r);
 }
 
+static void test_anonymous_requester_is_not_named(void **state)
+{
+    const char *body = "{\"channel\":\"hotline\",\"kind\":\"report\",\"subject\":\"s\","
+                       "\"description\":\"d\",\"place\":\"石家庄\",\"enterprise\":\"某公司\","
+                       "\"product\":\"电梯\",\"callback_phone\":\"0311-1234567\","
+                       "\"location\":{\"lat\":38.04,\"long\":114.51},"
+                       "\"requester\":{\"name\":\"李四\",\"phone\":\"13900000000\",\"anonymous\":true}}";
+    intake_error_t err;
+    intake_request_t *r = intake_request_parse(s_org, body, strlen(body), &err);
+    assert_non_null(r);
+    assert_true(r->anonymous);
+    assert_null(r->requester_name);
+    assert_string_equal(r->requester_phone, "13900000000");
+    assert_string_equal(r->place, "石家庄");
+    assert_string_equal(r->latitude, "38.0400000");
+    intake_request_destroy(&r);
+}
+
 static void test_accepts_anonymous_web_case(void **state)
 {
     const char *body = "{\"channel\":\"web\",\"kind\":\"enquiry\",\"subject\":\"s\","
@@ -101,8 +119,21 @@ static void test_refuses_missing_and_wrong_typed_fields(void **state)
     s_refused("{\"channel\":\"web\",\"kind\":\"enquiry\",\"subject\":\"s\",\"description\":\"d\","
               "\"colour\":\"red\"}",
               400, "colour");
-    s_refused("{\"channel\":\"hotline\",\"kind\":\"enquiry\",\"subject\":\"s\",\"description\":\"d\"}",
-              400, "first_responder");
+    s_refused("{\"channel\":\"web\",\"kind\":\"enquiry\",\"subject\":\"s\",\"description\":\"d\","
+              "\"callback_phone\":\"abc\"}",
+              400, "callback_phone");
+    s_refused("{\"channel\":\"web\",\"kind\":\"enquiry\",\"subject\":\"s\",\"description\":\"d\","
+              "\"location\":{\"lat\":\"north\"}}",
+              400, "location");
+    s_refused("{\"channel\":\"web\",\"kind\":\"enquiry\",\"subject\":\"s\",\"description\":\"d\","
+              "\"location\":{\"lat\":95,\"long\":10}}",
+              400, "location.lat");
+    s_refused("{\"channel\":\"web\",\"kind\":\"enquiry\",\"subject\":\"s\",\"description\":\"d\","
+              "\"received_at\":\"last tuesday\"}",
+              400, "received_at");
+    s_refused("{\"channel\":\"web\",\"kind\":\"enquiry\",\"subject\":\"s\",\"description\":\"d\","
+              "\"requester\":{\"anonymous\":\"yes\"}}",
+              400, "requester.anonymous");
 }
 
 static void test_refuses_unknown_codes(void **state)
@@ -159,6 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts_hotline_case),
         cmocka_unit_test(test_accepts_anonymous_web_case),
+        cmocka_unit_test(test_anonymous_requester_is_not_named),
         cmocka_unit_test(test_refuses_malformed_bodies),
         cmocka_unit_test(test_refuses_missing_and_wrong_typed_fields),
         cmocka_unit_test(test_refuses_unknown_codes),

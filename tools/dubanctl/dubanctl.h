@@ -13,6 +13,8 @@ typedef struct {
     settings_t *settings;
     bool json;          /* machine-readable output */
     const char *config; /* the settings file in use */
+    const char *token;  /* --token, else $DUBAN_TOKEN */
+    const char *as;     /* --as STAFF: whose saved token to use */
 } ctl_t;
 
 /* Exit codes: 0 done, 1 refused or failed, 2 usage error. */
@@ -24,6 +26,36 @@ int ctl_show(ctl_t *ctl, int argc, char **argv);
 int ctl_tasks(ctl_t *ctl, int argc, char **argv);
 int ctl_console(ctl_t *ctl, int argc, char **argv);
 int ctl_bench(ctl_t *ctl, int argc, char **argv);
+int ctl_staff(ctl_t *ctl, int argc, char **argv);
+int ctl_watchlist(ctl_t *ctl, int argc, char **argv);
+int ctl_import(ctl_t *ctl, int argc, char **argv);
+int ctl_open311(ctl_t *ctl, int argc, char **argv);
+
+/* Uses staff's saved token unless the user chose one (--token, --as,
+ * $DUBAN_TOKEN): e.g. submit --operator op001 acts as op001. */
+void ctl_act_as(ctl_t *ctl, const char *staff);
+
+/* Acts as the first handler of division listed in the org file (for
+ * tasks and console), unless the user chose an identity. */
+void ctl_act_as_division(ctl_t *ctl, const char *division);
+
+/* The bearer token this invocation uses (malloc'ed), or NULL. */
+char *ctl_token(ctl_t *ctl);
+
+/* The folder of saved tokens: setting ctl.token_dir, else tokens/ next to
+ * the settings file. Writes into buf. */
+const char *ctl_token_dir(ctl_t *ctl, char *buf, size_t len);
+
+struct pg_conn;
+
+/* Issues a new token for staff (optionally saved to the token folder);
+ * prints it unless quiet. Returns 0 / -1. */
+int ctl_staff_issue(ctl_t *ctl, struct pg_conn *conn, const char *staff, bool save, bool quiet);
+
+/* Opens a libpq connection with pg.conninfo; prints why and returns NULL
+ * when it cannot. */
+struct pg_conn *ctl_pg_connect(ctl_t *ctl);
+int ctl_calendar(ctl_t *ctl, int argc, char **argv);
 
 /* The intake base URL, e.g. "http://127.0.0.1:7100". */
 const char *ctl_intake_url(ctl_t *ctl, char *buf, size_t len);
@@ -33,6 +65,10 @@ const char *ctl_intake_url(ctl_t *ctl, char *buf, size_t len);
  * body was not JSON). Returns -1 when intake could not be reached, after
  * printing why. */
 int ctl_http(ctl_t *ctl, const char *method, const char *path, const char *body, json_t **reply);
+
+/* Like ctl_http, with an optional extra header line ("Name: value"). */
+int ctl_http_ex(ctl_t *ctl, const char *method, const char *path, const char *body,
+                const char *header, json_t **reply);
 
 /* Prints an RFC 9457 problem reply as "error: title: detail (field)". */
 void ctl_print_problem(int status, json_t *reply);

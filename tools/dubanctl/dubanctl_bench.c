@@ -34,6 +34,7 @@ typedef struct {
 
 struct bench {
     struct event_base *base;
+    char auth[256];
     char host[128];
     int port;
     int total;
@@ -140,13 +141,15 @@ static void s_send_next(slot_t *slot)
     struct evhttp_request *req = evhttp_request_new(s_reply_cb, slot);
     char body[512];
     snprintf(body, sizeof(body),
-             "{\"channel\":\"hotline\",\"kind\":\"complaint\",\"first_responder\":\"op00%d\","
+             "{\"channel\":\"hotline\",\"kind\":\"complaint\","
              "\"category\":\"%s\",\"subject\":\"压测案件 %d\",\"description\":\"负载测试生成的案件，"
              "序号 %d\",\"requester\":{\"name\":\"测试\",\"phone\":\"13800000000\"}}",
-             1 + idx % 3, s_categories[idx % 8], idx, idx);
+             s_categories[idx % 8], idx, idx);
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
     evhttp_add_header(headers, "Host", b->host);
     evhttp_add_header(headers, "Content-Type", "application/json");
+    if (b->auth[0])
+        evhttp_add_header(headers, "Authorization", b->auth);
     evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
     b->samples[idx].sent_us = clock_mono_us();
     if (evhttp_make_request(slot->conn, req, EVHTTP_REQ_POST, "/api/v1/cases") != 0) {
@@ -271,6 +274,14 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
         return CTL_USAGE;
     }
     bench_t b = {.total = total, .nslots = conns};
+    ctl_act_as(ctl, "op001");
+    char *token = ctl_token(ctl);
+    if (!token) {
+        fprintf(stderr, "error: no token for op001: run setup --demo-tokens or pass --token\n");
+        return CTL_FAILED;
+    }
+    snprintf(b.auth, sizeof(b.auth), "Bearer %s", token);
+    free(token);
     if (http_split_hostport(settings_string(ctl->settings, "intake.http", "127.0.0.1:7100"), b.host,
                             sizeof(b.host), &b.port) < 0) {
         fprintf(stderr, "error: intake.http is not host:port\n");

@@ -13,12 +13,18 @@ static const struct option s_submit_options[] = {
     {"description", required_argument, NULL, 'd'}, {"category", required_argument, NULL, 'C'},
     {"division", required_argument, NULL, 'D'}, {"phone", required_argument, NULL, 'p'},
     {"name", required_argument, NULL, 'n'},     {"json", no_argument, NULL, 'j'},
+    {"place", required_argument, NULL, 'P'},    {"enterprise", required_argument, NULL, 'E'},
+    {"product", required_argument, NULL, 'R'},  {"callback", required_argument, NULL, 'B'},
+    {"anonymous", no_argument, NULL, 'A'},      {"idempotency-key", required_argument, NULL, 'I'},
     {NULL, 0, NULL, 0}};
 
 int ctl_submit(ctl_t *ctl, int argc, char **argv)
 {
     const char *channel = "hotline", *kind = NULL, *op = NULL, *subject = NULL, *desc = NULL;
     const char *category = NULL, *division = NULL, *phone = NULL, *name = NULL;
+    const char *place = NULL, *enterprise = NULL, *product = NULL, *callback = NULL;
+    const char *idem = NULL;
+    bool anonymous = false;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", s_submit_options, NULL)) != -1) {
@@ -32,6 +38,12 @@ int ctl_submit(ctl_t *ctl, int argc, char **argv)
         case 'D': division = optarg; break;
         case 'p': phone = optarg; break;
         case 'n': name = optarg; break;
+        case 'P': place = optarg; break;
+        case 'E': enterprise = optarg; break;
+        case 'R': product = optarg; break;
+        case 'B': callback = optarg; break;
+        case 'A': anonymous = true; break;
+        case 'I': idem = optarg; break;
         case 'j': break;
         default: return CTL_USAGE;
         }
@@ -42,14 +54,26 @@ int ctl_submit(ctl_t *ctl, int argc, char **argv)
     }
     json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "channel", channel, "kind", kind, "subject",
                             subject, "description", desc);
-    if (op)
+    if (op) {
         json_object_set_new(req, "first_responder", json_string(op));
+        ctl_act_as(ctl, op);
+    }
+    if (place)
+        json_object_set_new(req, "place", json_string(place));
+    if (enterprise)
+        json_object_set_new(req, "enterprise", json_string(enterprise));
+    if (product)
+        json_object_set_new(req, "product", json_string(product));
+    if (callback)
+        json_object_set_new(req, "callback_phone", json_string(callback));
     if (category)
         json_object_set_new(req, "category", json_string(category));
     if (division)
         json_object_set_new(req, "division", json_string(division));
-    if (phone || name) {
+    if (phone || name || anonymous) {
         json_t *r = json_object();
+        if (anonymous)
+            json_object_set_new(r, "anonymous", json_true());
         if (name)
             json_object_set_new(r, "name", json_string(name));
         if (phone)
@@ -59,7 +83,10 @@ int ctl_submit(ctl_t *ctl, int argc, char **argv)
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     json_t *reply = NULL;
-    int status = ctl_http(ctl, "POST", "/api/v1/cases", body, &reply);
+    char header[200];
+    if (idem)
+        snprintf(header, sizeof(header), "Idempotency-Key: %s", idem);
+    int status = ctl_http_ex(ctl, "POST", "/api/v1/cases", body, idem ? header : NULL, &reply);
     free(body);
     int rc = CTL_FAILED;
     if (status == 201) {
@@ -179,6 +206,7 @@ int ctl_tasks(ctl_t *ctl, int argc, char **argv)
         fprintf(stderr, "error: tasks needs --division CODE\n");
         return CTL_USAGE;
     }
+    ctl_act_as_division(ctl, division);
     char path[256];
     snprintf(path, sizeof(path), "/api/v1/divisions/%s/tasks?state=%s", division, state);
     json_t *reply = NULL;

@@ -1,7 +1,10 @@
 /* dubanctl's HTTP client (libcurl) and output helpers. */
 #include "dubanctl.h"
 
+#include "pg.h"
+
 #include <curl/curl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +34,72 @@ const char *ctl_intake_url(ctl_t *ctl, char *buf, size_t len)
     return buf;
 }
 
+const char *ctl_token_dir(ctl_t *ctl, char *buf, size_t len)
+{
+    const char *dir = settings_string(ctl->settings, "ctl.token_dir", NULL);
+    if (dir) {
+        snprintf(buf, len, "%s", dir);
+        return buf;
+    }
+    const char *config = ctl->config ? ctl->config : "./duban.conf";
+    const char *slash = strrchr(config, '/');
+    if (slash)
+        snprintf(buf, len, "%.*s/tokens", (int)(slash - config), config);
+    else
+        snprintf(buf, len, "tokens");
+    return buf;
+}
+
+void ctl_act_as(ctl_t *ctl, const char *staff)
+{
+    if (!ctl->token && !ctl->as)
+        ctl->as = staff;
+}
+
+void ctl_act_as_division(ctl_t *ctl, const char *division)
+{
+    static char handler[64];
+    if (ctl->token || ctl->as)
+        return;
+    org_t *org = org_new(settings_string(ctl->settings, "org_file", "deploy/config/org.conf"));
+    for (int i = 0; org && i < org->nstaff; i++)
+        if (strcmp(org->staff[i].role, "handler") == 0 &&
+            strcmp(org->staff[i].division, division) == 0) {
+            snprintf(handler, sizeof(handler), "%s", org->staff[i].code);
+            ctl->as = handler;
+            break;
+        }
+    org_destroy(&org);
+}
+
+/* The token to send: --token / $DUBAN_TOKEN, else the saved token of --as
+ * (or of the identity the command implies), else admin's saved token. */
+char *ctl_token(ctl_t *ctl)
+{
+    if (ctl->token)
+        return strdup(ctl->token);
+    char dir[1024], path[1200];
+    snprintf(path, sizeof(path), "%s/%s.token", ctl_token_dir(ctl, dir, sizeof(dir)),
+             ctl->as ? ctl->as : "admin");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char line[256] = "";
+    char *ok = fgets(line, sizeof(line), f);
+    fclose(f);
+    if (!ok)
+        return NULL;
+    line[strcspn(line, "\r\n")] = '\0';
+    return strdup(line);
+}
+
 int ctl_http(ctl_t *ctl, const char *method, const char *path, const char *body, json_t **reply)
+{
+    return ctl_http_ex(ctl, method, path, body, NULL, reply);
+}
+
+int ctl_http_ex(ctl_t *ctl, const char *method, const char *path, const char *body,
+                const char *header, json_t **reply)
 {
     char base[160], url[512];
     snprintf(url, sizeof(url), "%s%s", ctl_intake_url(ctl, base, sizeof(base)), path);
@@ -40,6 +108,16 @@ int ctl_http(ctl_t *ctl, const char *method, const char *path, const char *body,
         return -1;
     buffer_t out = {0};
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    char *token = ctl_token(ctl);
+    if (token) {
+        char auth[400];
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+        headers = curl_slist_append(headers, auth);
+        sodium_memzero(token, strlen(token));
+        free(token);
+    }
+    if (header)
+        headers = curl_slist_append(headers, header);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -81,4 +159,15 @@ void ctl_print_json(json_t *j)
         puts(text);
         free(text);
     }
+}
+
+struct pg_conn *ctl_pg_connect(ctl_t *ctl)
+{
+    PGconn *conn = PQconnectdb(settings_string(ctl->settings, "pg.conninfo", "dbname=duban"));
+    if (PQstatus(conn) != CONNECTION_OK) {
+        fprintf(stderr, "error: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return NULL;
+    }
+    return conn;
 }

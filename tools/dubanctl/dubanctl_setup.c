@@ -172,8 +172,31 @@ static int s_load_org(PGconn *conn, const org_t *org)
     return rc == 0 ? s_exec(conn, "COMMIT", 0, NULL) : (s_exec(conn, "ROLLBACK", 0, NULL), -1);
 }
 
+/* For a local demo or a test: a saved token for every staff member of the
+ * org file that has none saved yet. */
+static int s_demo_tokens(ctl_t *ctl, PGconn *conn, const org_t *org)
+{
+    char dir[1024], path[1200];
+    ctl_token_dir(ctl, dir, sizeof(dir));
+    for (int i = 0; i < org->nstaff; i++) {
+        snprintf(path, sizeof(path), "%s/%s.token", dir, org->staff[i].code);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            fclose(f);
+            continue;
+        }
+        if (ctl_staff_issue(ctl, conn, org->staff[i].code, true, true) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int ctl_setup(ctl_t *ctl, int argc, char **argv)
 {
+    bool demo_tokens = false;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--demo-tokens") == 0)
+            demo_tokens = true;
     const char *conninfo = settings_string(ctl->settings, "pg.conninfo", "dbname=duban");
     const char *schema_dir = settings_string(ctl->settings, "schema_dir", "deploy/schema");
     const char *org_path = settings_string(ctl->settings, "org_file", "deploy/config/org.conf");
@@ -192,6 +215,8 @@ int ctl_setup(ctl_t *ctl, int argc, char **argv)
     s_exec(conn, "SET client_min_messages = warning", 0, NULL);
     if (s_exec(conn, "SELECT pg_advisory_lock(" SETUP_LOCK_KEY ")", 0, NULL) < 0 ||
         s_migrate(conn, schema_dir, &count) < 0 || s_load_org(conn, org) < 0)
+        goto out_finish;
+    if (demo_tokens && s_demo_tokens(ctl, conn, org) < 0)
         goto out_finish;
     rc = CTL_OK;
     if (ctl->json)

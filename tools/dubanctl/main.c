@@ -27,7 +27,8 @@ static void s_usage(FILE *out)
             "                          division console: pending tasks, then live ones\n"
             "  bench [-n CASES] [-c CONNECTIONS]\n"
             "                          load generator: throughput and latency percentiles\n"
-            "  setup                   apply schema migrations and load the org file\n\n"
+            "  setup                   apply schema migrations and load the org file\n"
+            "  calendar add|between|is-working   working-time deadlines (dubanctl calendar --help)\n\n"
             "Without --config, dubanctl uses $DUBAN_CONFIG or the deployment of tools/up\n"
             "(var/duban.conf). Every command takes --json for machine-readable output.\n");
 }
@@ -61,6 +62,10 @@ int main(int argc, char **argv)
             ctl.config = argv[++i];
         else if (strcmp(argv[i], "--json") == 0)
             ctl.json = true;
+        else if (strcmp(argv[i], "--token") == 0 && i + 1 < argc)
+            ctl.token = argv[++i];
+        else if (strcmp(argv[i], "--as") == 0 && i + 1 < argc)
+            ctl.as = argv[++i];
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             s_usage(stdout);
             return CTL_OK;
@@ -79,6 +84,8 @@ int main(int argc, char **argv)
             ctl.json = true;
     if (!ctl.config)
         ctl.config = s_default_config(path, sizeof(path));
+    if (!ctl.token && getenv("DUBAN_TOKEN") && getenv("DUBAN_TOKEN")[0])
+        ctl.token = getenv("DUBAN_TOKEN");
     log_init("dubanctl", LOG_WARN);
     ctl.settings = settings_new(ctl.config);
     if (!ctl.settings)
@@ -100,6 +107,16 @@ int main(int argc, char **argv)
         rc = ctl_bench(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "setup") == 0)
         rc = ctl_setup(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "staff") == 0)
+        rc = ctl_staff(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "watchlist") == 0)
+        rc = ctl_watchlist(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "import") == 0)
+        rc = ctl_import(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "open311") == 0)
+        rc = ctl_open311(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "calendar") == 0)
+        rc = ctl_calendar(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "help") == 0) {
         s_usage(stdout);
         rc = CTL_OK;

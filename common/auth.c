@@ -1,0 +1,165 @@
+/* Token checks with a small identity cache; see auth.h. */
+#include "auth.h"
+
+#include "clock.h"
+#include "log.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define AUTH_CACHE_SLOTS 256
+
+static const char *s_lookup_sql =
+    "SELECT s.code, s.role, coalesce(s.division, '') FROM staff_tokens t"
+    " JOIN staff s ON s.code = t.staff"
+    " WHERE t.token_sha256 = decode($1, 'hex') AND t.revoked_at IS NULL AND s.active";
+
+typedef struct {
+    char hash[AUTH_HASH_HEX];
+    auth_identity_t who;
+    int64_t expires_us;
+} slot_t;
+
+struct auth {
+    pg_t *pg;
+    slot_t cache[AUTH_CACHE_SLOTS];
+};
+
+typedef struct {
+    auth_t *owner;
+    char hash[AUTH_HASH_HEX];
+    auth_cb cb;
+    void *arg;
+} lookup_t;
+
+void auth_token_hash(const char *token, char *out)
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *)token, strlen(token));
+    sodium_bin2hex(out, AUTH_HASH_HEX, digest, sizeof(digest));
+}
+
+int auth_token_new(char *out)
+{
+    if (sodium_init() < 0)
+        return -1;
+    unsigned char raw[24];
+    randombytes_buf(raw, sizeof(raw));
+    memcpy(out, "dbn_", 4);
+    sodium_bin2hex(out + 4, AUTH_TOKEN_LEN - 4 + 1, raw, sizeof(raw));
+    return 0;
+}
+
+const char *auth_bearer(const char *header)
+{
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0)
+        return NULL;
+    header += 7;
+    while (*header == ' ')
+        header++;
+    return *header ? header : NULL;
+}
+
+bool auth_role_in(const auth_identity_t *who, const char *const *roles)
+{
+    for (; *roles; roles++)
+        if (strcmp(who->role, *roles) == 0)
+            return true;
+    return false;
+}
+
+static slot_t *s_slot(auth_t *self, const char *hash)
+{
+    unsigned idx = (unsigned)strtoul((char[9]){hash[0], hash[1], hash[2], hash[3], hash[4],
+                                               hash[5], hash[6], hash[7], 0},
+                                     NULL, 16) %
+                   AUTH_CACHE_SLOTS;
+    return &self->cache[idx];
+}
+
+static void s_lookup_done(pg_txn_t *txn, bool ok, void *arg)
+{
+    lookup_t *l = arg;
+    if (!ok) {
+        log_warn("could not check a staff token: %s", pg_txn_error(txn));
+        l->cb(l->arg, AUTH_UNAVAILABLE, NULL);
+        free(l);
+        return;
+    }
+    PGresult *res = pg_txn_result(txn, 0);
+    if (PQntuples(res) != 1) {
+        log_info("refused a staff token (unknown or revoked) hash_prefix=%.8s", l->hash);
+        l->cb(l->arg, AUTH_REFUSED, NULL);
+        free(l);
+        return;
+    }
+    slot_t *slot = s_slot(l->owner, l->hash);
+    snprintf(slot->hash, sizeof(slot->hash), "%s", l->hash);
+    snprintf(slot->who.staff, sizeof(slot->who.staff), "%s", PQgetvalue(res, 0, 0));
+    snprintf(slot->who.role, sizeof(slot->who.role), "%s", PQgetvalue(res, 0, 1));
+    snprintf(slot->who.division, sizeof(slot->who.division), "%s", PQgetvalue(res, 0, 2));
+    slot->expires_us = clock_mono_us() + AUTH_CACHE_SECONDS * 1000000LL;
+    auth_identity_t who = slot->who;
+    l->cb(l->arg, AUTH_OK, &who);
+    free(l);
+}
+
+void auth_verify(auth_t *self, const char *token, auth_cb cb, void *arg)
+{
+    if (!token || !token[0]) {
+        cb(arg, AUTH_MISSING, NULL);
+        return;
+    }
+    if (strlen(token) > 128) {
+        cb(arg, AUTH_REFUSED, NULL);
+        return;
+    }
+    char hash[AUTH_HASH_HEX];
+    auth_token_hash(token, hash);
+    slot_t *slot = s_slot(self, hash);
+    if (strcmp(slot->hash, hash) == 0 && slot->expires_us > clock_mono_us()) {
+        auth_identity_t who = slot->who;
+        cb(arg, AUTH_OK, &who);
+        return;
+    }
+    lookup_t *l = calloc(1, sizeof(*l));
+    pg_txn_t *txn = pg_txn_new();
+    pg_param_t params[1] = {PG_TEXT(hash)};
+    if (!l || !txn || pg_txn_add(txn, true, "auth_lookup", 1, params) < 0) {
+        free(l);
+        pg_txn_destroy(&txn);
+        cb(arg, AUTH_UNAVAILABLE, NULL);
+        return;
+    }
+    l->owner = self;
+    memcpy(l->hash, hash, sizeof(hash));
+    l->cb = cb;
+    l->arg = arg;
+    pg_txn_submit(self->pg, &txn, s_lookup_done, l);
+}
+
+int auth_prepare(pg_t *pg)
+{
+    return pg_prepare(pg, "auth_lookup", s_lookup_sql);
+}
+
+auth_t *auth_new(pg_t *pg)
+{
+    if (sodium_init() < 0)
+        return NULL;
+    auth_t *self = calloc(1, sizeof(*self));
+    if (self)
+        self->pg = pg;
+    return self;
+}
+
+void auth_destroy(auth_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free(*self_p);
+    *self_p = NULL;
+}

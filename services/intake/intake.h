@@ -1,0 +1,50 @@
+/* What intake's modules share: the service context and the one way in for a
+ * new case (intake_submit), used by the staff API, the public web and
+ * Open311 alike. */
+#ifndef DUBAN_INTAKE_H
+#define DUBAN_INTAKE_H
+
+#include "auth.h"
+#include "http.h"
+#include "intake_commit.h"
+#include "intake_ratelimit.h"
+#include "intake_roster.h"
+#include "org.h"
+#include "pg.h"
+
+#include <stddef.h>
+
+struct evhttp_request;
+
+typedef struct {
+    const org_t *org;
+    pg_t *pg;
+    intake_commit_t *commit;
+    auth_t *auth;
+    intake_roster_t *roster;
+    intake_ratelimit_t *ratelimit;
+    int submit_per_minute; /* public submissions per address and minute */
+    int lookup_per_minute; /* public status lookups per address and minute */
+    size_t max_body;
+} intake_t;
+
+/* Called when a submission is settled: outcome and response as in
+ * intake_commit_cb. held is the waiting request (NULL when the client left);
+ * the callee replies (if it can) and releases held. */
+typedef void (*intake_submit_cb)(http_held_t *held, intake_outcome_t outcome,
+                                 const char *response, const char *error, void *arg);
+
+/* Gives sub (owned) a first responder if it has none, and commits it. */
+void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission_t **sub_p,
+                   intake_submit_cb cb, void *arg);
+
+/* A fresh query code (8 characters, no look-alike letters). Returns 0 / -1. */
+int intake_query_code(char *out, size_t len);
+
+/* Hex SHA-256 of data into out (65 bytes), for idempotency checks. */
+void intake_sha256_hex(const void *data, size_t len, char *out);
+
+/* Replies 503 with the standard "nothing was recorded, retry" problem. */
+void intake_reply_unavailable(struct evhttp_request *req);
+
+#endif

@@ -1,0 +1,22 @@
+/* The public side of intake, for members of the public and businesses: the
+ * report form (GET /, POST /report), the status lookup page (GET /status),
+ * and the JSON behind them (POST /api/v1/public/cases, GET
+ * /api/v1/public/cases/{number}?code=...). No token; rate-limited per address;
+ * status needs the case number and its query code, and never shows personal
+ * data. Pages are Chinese, UTF-8, without JavaScript. */
+#ifndef DUBAN_INTAKE_PUBLIC_H
+#define DUBAN_INTAKE_PUBLIC_H
+
+#include "intake.h"
+
+#include <stdbool.h>
+
+int intake_public_prepare(pg_t *pg);
+
+/* True for the paths this module serves. */
+bool intake_public_handles(const char *path);
+
+void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *path,
+                          const char *query);
+
+#endif

@@ -1,0 +1,256 @@
+#include "intake_staff_read.h"
+
+#include "http.h"
+#include "log.h"
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#define UTC_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'"
+
+static const char *s_case_sql =
+    "SELECT c.id, c.case_number, c.channel, c.kind, coalesce(c.category, ''), c.priority,"
+    " c.subject, c.description, coalesce(c.requester_name, ''), coalesce(c.requester_phone, ''),"
+    " c.first_responder, c.state, to_char(c.created_at AT TIME ZONE 'UTC', " UTC_FORMAT "),"
+    " coalesce(c.lead_hint, ''), coalesce(c.requester_email, ''), c.requester_anonymous,"
+    " coalesce(c.callback_phone, ''), coalesce(c.place, ''), coalesce(c.enterprise, ''),"
+    " coalesce(c.product, ''), c.flagged, coalesce(c.external_ref, ''), coalesce(c.source, ''),"
+    " coalesce(c.recorded_by, '')"
+    " FROM cases c WHERE c.case_number = $1";
+
+static const char *s_case_tasks_sql =
+    "SELECT t.id, t.division, t.role, t.state, to_char(t.dispatched_at AT TIME ZONE 'UTC', "
+    UTC_FORMAT ")"
+    " FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_number = $1 ORDER BY t.id";
+
+static const char *s_case_events_sql =
+    "SELECT e.type, e.actor, to_char(e.at AT TIME ZONE 'UTC', " UTC_FORMAT "),"
+    " e.detail::text, coalesce(e.task_id, 0)"
+    " FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.case_number = $1"
+    " ORDER BY e.id";
+
+static const char *s_division_tasks_sql =
+    "SELECT t.id, c.case_number, t.role, t.state, c.kind, coalesce(c.category, ''), c.priority,"
+    " c.subject, to_char(t.dispatched_at AT TIME ZONE 'UTC', " UTC_FORMAT ")"
+    " FROM tasks t JOIN cases c ON c.id = t.case_id"
+    " WHERE t.division = $1 AND ($2 = 'all' OR ($2 = 'open' AND t.state <> 'replied')"
+    "  OR t.state = $2)"
+    " ORDER BY t.id LIMIT 1000";
+
+int intake_staff_read_prepare(pg_t *pg)
+{
+    return pg_prepare(pg, "intake_case", s_case_sql) |
+           pg_prepare(pg, "intake_case_tasks", s_case_tasks_sql) |
+           pg_prepare(pg, "intake_case_events", s_case_events_sql) |
+           pg_prepare(pg, "intake_division_tasks", s_division_tasks_sql);
+}
+
+/* A read waiting for PostgreSQL. */
+typedef struct {
+    http_held_t *held;
+    auth_identity_t who;
+    char key[80];
+} read_t;
+
+static const char *s_opt(PGresult *res, int col)
+{
+    const char *v = PQgetvalue(res, 0, col);
+    return v[0] ? v : NULL;
+}
+
+static bool s_holds_task(PGresult *tasks, const char *division)
+{
+    for (int i = 0; i < PQntuples(tasks); i++)
+        if (strcmp(PQgetvalue(tasks, i, 1), division) == 0)
+            return true;
+    return false;
+}
+
+static json_t *s_case_json(PGresult *c, bool personal)
+{
+    json_t *out = json_pack(
+        "{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:b, s:s?,"
+        " s:s?}",
+        "case_number", PQgetvalue(c, 0, 1), "channel", PQgetvalue(c, 0, 2), "kind",
+        PQgetvalue(c, 0, 3), "category", s_opt(c, 4), "priority", PQgetvalue(c, 0, 5),
+        "subject", PQgetvalue(c, 0, 6), "description", PQgetvalue(c, 0, 7), "first_responder",
+        PQgetvalue(c, 0, 10), "state", PQgetvalue(c, 0, 11), "received_at", PQgetvalue(c, 0, 12),
+        "division", s_opt(c, 13), "place", s_opt(c, 17), "enterprise", s_opt(c, 18), "product",
+        s_opt(c, 19), "flagged", strcmp(PQgetvalue(c, 0, 20), "t") == 0, "external_ref",
+        s_opt(c, 21), "recorded_by", s_opt(c, 23));
+    if (personal) {
+        json_object_set_new(
+            out, "requester",
+            json_pack("{s:s?, s:s?, s:s?, s:b}", "name", s_opt(c, 8), "phone", s_opt(c, 9),
+                      "email", s_opt(c, 14), "anonymous", strcmp(PQgetvalue(c, 0, 15), "t") == 0));
+        if (s_opt(c, 16))
+            json_object_set_new(out, "callback_phone", json_string(s_opt(c, 16)));
+    } else {
+        json_object_set_new(out, "requester", json_pack("{s:b}", "redacted", 1));
+    }
+    return out;
+}
+
+static void s_case_read(pg_txn_t *txn, bool ok, void *arg)
+{
+    read_t *rd = arg;
+    struct evhttp_request *req = http_held_request(rd->held);
+    if (!req)
+        goto out_free;
+    if (!ok) {
+        if (pg_txn_connection_lost(txn))
+            intake_reply_unavailable(req);
+        else
+            http_reply_problem(req, 500, "read failed", pg_txn_error(txn), NULL);
+        goto out_free;
+    }
+    PGresult *c = pg_txn_result(txn, 0), *t = pg_txn_result(txn, 1), *e = pg_txn_result(txn, 2);
+    const char *role = rd->who.role;
+    bool handler = strcmp(role, "handler") == 0;
+    if (PQntuples(c) == 0 || (handler && !s_holds_task(t, rd->who.division))) {
+        /* A division must not learn which case numbers exist elsewhere. */
+        char detail[160];
+        snprintf(detail, sizeof(detail), "no case %s is visible to you", rd->key);
+        http_reply_problem(req, 404, "case not found", detail, NULL);
+        goto out_free;
+    }
+    bool personal = handler || strcmp(role, "inspector") == 0 || strcmp(role, "admin") == 0 ||
+                    strcmp(PQgetvalue(c, 0, 10), rd->who.staff) == 0;
+    json_t *out = s_case_json(c, personal);
+    json_t *tasks = json_array();
+    for (int i = 0; i < PQntuples(t); i++)
+        json_array_append_new(
+            tasks, json_pack("{s:I, s:s, s:s, s:s, s:s}", "task_id",
+                             (json_int_t)strtoll(PQgetvalue(t, i, 0), NULL, 10), "division",
+                             PQgetvalue(t, i, 1), "role", PQgetvalue(t, i, 2), "state",
+                             PQgetvalue(t, i, 3), "dispatched_at", PQgetvalue(t, i, 4)));
+    json_t *events = json_array();
+    for (int i = 0; i < PQntuples(e); i++) {
+        json_t *detail = json_loads(PQgetvalue(e, i, 3), 0, NULL);
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:o}", "type", PQgetvalue(e, i, 0), "actor",
+                               PQgetvalue(e, i, 1), "at", PQgetvalue(e, i, 2), "detail",
+                               detail ? detail : json_object());
+        long long task_id = strtoll(PQgetvalue(e, i, 4), NULL, 10);
+        if (task_id)
+            json_object_set_new(ev, "task_id", json_integer(task_id));
+        json_array_append_new(events, ev);
+    }
+    json_object_set_new(out, "tasks", tasks);
+    json_object_set_new(out, "timeline", events);
+    http_reply_json(req, 200, out);
+out_free:
+    http_release(&rd->held);
+    free(rd);
+}
+
+static void s_tasks_read(pg_txn_t *txn, bool ok, void *arg)
+{
+    read_t *rd = arg;
+    struct evhttp_request *req = http_held_request(rd->held);
+    if (!req)
+        goto out_free;
+    if (!ok) {
+        if (pg_txn_connection_lost(txn))
+            intake_reply_unavailable(req);
+        else
+            http_reply_problem(req, 500, "read failed", pg_txn_error(txn), NULL);
+        goto out_free;
+    }
+    PGresult *t = pg_txn_result(txn, 0);
+    json_t *tasks = json_array();
+    for (int i = 0; i < PQntuples(t); i++)
+        json_array_append_new(
+            tasks,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "task_id",
+                      (json_int_t)strtoll(PQgetvalue(t, i, 0), NULL, 10), "case_number",
+                      PQgetvalue(t, i, 1), "role", PQgetvalue(t, i, 2), "state",
+                      PQgetvalue(t, i, 3), "kind", PQgetvalue(t, i, 4), "category",
+                      PQgetvalue(t, i, 5), "priority", PQgetvalue(t, i, 6), "subject",
+                      PQgetvalue(t, i, 7), "dispatched_at", PQgetvalue(t, i, 8)));
+    http_reply_json(req, 200, json_pack("{s:s, s:o}", "division", rd->key, "tasks", tasks));
+out_free:
+    http_release(&rd->held);
+    free(rd);
+}
+
+static void s_read(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
+                   const char *key, const char *const *stmts, int nstmts, const char *extra,
+                   pg_txn_cb cb)
+{
+    if (!pg_is_up(in->pg)) {
+        intake_reply_unavailable(req);
+        return;
+    }
+    read_t *rd = calloc(1, sizeof(*rd));
+    pg_txn_t *txn = pg_txn_new();
+    if (!rd || !txn || !(rd->held = http_hold(req))) {
+        free(rd);
+        pg_txn_destroy(&txn);
+        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
+        return;
+    }
+    rd->who = *who;
+    snprintf(rd->key, sizeof(rd->key), "%s", key);
+    pg_param_t params[2] = {PG_TEXT(key), PG_TEXT(extra)};
+    for (int i = 0; i < nstmts; i++)
+        pg_txn_add(txn, true, stmts[i], extra ? 2 : 1, params);
+    pg_txn_submit(in->pg, &txn, cb, rd);
+}
+
+static bool s_code_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    return n > 0 && n <= max &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
+}
+
+void intake_staff_read_case(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
+                            const char *case_number)
+{
+    if (!s_code_ok(case_number, 40)) {
+        http_reply_problem(req, 404, "case not found", "that is not a case number", NULL);
+        return;
+    }
+    const char *stmts[] = {"intake_case", "intake_case_tasks", "intake_case_events"};
+    s_read(in, req, who, case_number, stmts, 3, NULL, s_case_read);
+}
+
+void intake_staff_read_tasks(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
+                             const char *division, const char *query)
+{
+    if (!org_division_find(in->org, division)) {
+        http_reply_problem(req, 404, "unknown division", "no division has that code", "division");
+        return;
+    }
+    bool allowed = strcmp(who->role, "inspector") == 0 || strcmp(who->role, "admin") == 0 ||
+                   (strcmp(who->role, "handler") == 0 && strcmp(who->division, division) == 0);
+    if (!allowed) {
+        http_reply_problem(req, 403, "forbidden", "a division sees only its own tasks", NULL);
+        return;
+    }
+    char state[16] = "open";
+    struct evkeyvalq args;
+    TAILQ_INIT(&args);
+    if (query && query[0] && evhttp_parse_query_str(query, &args) == 0) {
+        const char *s = evhttp_find_header(&args, "state");
+        if (s)
+            snprintf(state, sizeof(state), "%s", s);
+    }
+    evhttp_clear_headers(&args);
+    static const char *states[] = {"open", "all", "dispatched", "signed", "returned", "replied"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+        known = known || strcmp(state, states[i]) == 0;
+    if (!known) {
+        http_reply_problem(req, 400, "invalid field",
+                           "state must be open, all, dispatched, signed, returned or replied",
+                           "state");
+        return;
+    }
+    const char *stmts[] = {"intake_division_tasks"};
+    s_read(in, req, who, division, stmts, 1, state, s_tasks_read);
+}

@@ -1,0 +1,87 @@
+/* The one way in for a new case, whatever the channel: first responder,
+ * then group commit, then the caller's reply. */
+#include "intake.h"
+
+#include "log.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    http_held_t *held;
+    intake_submit_cb cb;
+    void *arg;
+} waiting_t;
+
+int intake_query_code(char *out, size_t len)
+{
+    static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    if (len < 9)
+        return -1;
+    unsigned char raw[8];
+    randombytes_buf(raw, sizeof(raw));
+    for (int i = 0; i < 8; i++)
+        out[i] = alphabet[raw[i] % (sizeof(alphabet) - 1)];
+    out[8] = '\0';
+    return 0;
+}
+
+void intake_sha256_hex(const void *data, size_t len, char *out)
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, data, len);
+    sodium_bin2hex(out, 65, digest, sizeof(digest));
+}
+
+void intake_reply_unavailable(struct evhttp_request *req)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+    http_reply_problem(req, 503, "database unavailable",
+                       "the case store is not reachable right now; nothing was recorded, "
+                       "please retry in a moment", NULL);
+}
+
+static void s_committed(void *ctx, intake_outcome_t outcome, const char *response,
+                        const char *error)
+{
+    waiting_t *w = ctx;
+    w->cb(w->held, outcome, response, error, w->arg);
+    free(w);
+}
+
+void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission_t **sub_p,
+                   intake_submit_cb cb, void *arg)
+{
+    intake_submission_t *sub = *sub_p;
+    *sub_p = NULL;
+    http_held_t *held = http_hold(req);
+    waiting_t *w = calloc(1, sizeof(*w));
+    if (!held || !w) {
+        free(w);
+        intake_submission_destroy(&sub);
+        cb(held, INTAKE_FAILED, NULL, "out of memory", arg);
+        return;
+    }
+    w->held = held;
+    w->cb = cb;
+    w->arg = arg;
+    if (!sub->req->first_responder) {
+        const char *code = intake_roster_next(self->roster);
+        sub->req->first_responder = code ? strdup(code) : NULL;
+        if (!sub->req->first_responder) {
+            intake_submission_destroy(&sub);
+            free(w);
+            cb(held, INTAKE_FAILED, NULL, "nobody is on duty to accept the case", arg);
+            return;
+        }
+    }
+    if (intake_query_code(sub->query_code, sizeof(sub->query_code)) < 0 || !pg_is_up(self->pg)) {
+        intake_submission_destroy(&sub);
+        free(w);
+        cb(held, INTAKE_UNAVAILABLE, NULL, "PostgreSQL is not reachable", arg);
+        return;
+    }
+    intake_commit_submit(self->commit, &sub, s_committed, w);
+}
