@@ -61,6 +61,7 @@ calendar_t *calendar_new_round_the_clock(void);
 /* Frees the calendar and sets *self_p to NULL; accepts NULL and *self_p NULL. */
 void calendar_destroy(calendar_t **self_p);
 
+/* "working day", "make-up working day", "weekend" or "holiday". */
 const char *calendar_day_str(calendar_day_t kind);
 
 /* Sets *kind for the date; returns -1 (and leaves *kind) when the date does
@@ -87,7 +88,8 @@ int64_t calendar_day_length_us(const calendar_t *self);
  * start_us: a start outside working time counts from the next working
  * instant, and a window used up at 12:00 or 17:30 ends there, not at the next
  * segment's start. working_us <= 0 returns start_us. Returns CALENDAR_NEVER
- * past year 9999. */
+ * when the end would fall after year 9999 or start_us lies outside years
+ * 0000 to 9999. */
 int64_t calendar_add_working(const calendar_t *self, int64_t start_us, int64_t working_us);
 
 /* The close (end of the last hours segment) of the days-th working day after
@@ -95,7 +97,8 @@ int64_t calendar_add_working(const calendar_t *self, int64_t start_us, int64_t w
  * returns start_us. Returns CALENDAR_NEVER past year 9999. */
 int64_t calendar_add_days_from_next(const calendar_t *self, int64_t start_us, int days);
 
-/* Working time in [a_us, b_us); 0 when b_us <= a_us. For working_us >= 0,
+/* Working time in [a_us, b_us), both clamped to years 0000 to 9999; 0 when
+ * b_us <= a_us. For working_us >= 0,
  * calendar_working_between(a, calendar_add_working(a, w)) == w. */
 int64_t calendar_working_between(const calendar_t *self, int64_t a_us, int64_t b_us);
 
@@ -109,13 +112,15 @@ int calendar_parse_window(const char *text, calendar_window_t *window);
 int64_t calendar_window_us(const calendar_t *self, const calendar_window_t *window);
 
 /* Parses RFC 3339 "YYYY-MM-DDTHH:MM[:SS[.fraction]]" followed by "Z" or
- * "+HH:MM"/"-HH:MM" (the offset is required; fractions beyond microseconds
- * are cut). Returns 0, or -1 and leaves *us on anything else. */
+ * "+HH:MM"/"-HH:MM" (the offset is required, at most 14 hours; "T" may also
+ * be "t" or a space; fractions beyond microseconds are cut; no leap second).
+ * Returns 0, or -1 and leaves *us on anything else. */
 int calendar_parse_instant(const char *text, int64_t *us);
 
 /* Writes us as local time with the calendar's offset, e.g.
  * "2017-02-06T16:00:00+08:00" (".ffffff" added when us has a fraction of a
- * second, "Z" for offset zero). Truncates to len; 40 bytes always suffice. */
+ * second, "Z" for offset zero); "never" for CALENDAR_NEVER and "out-of-range"
+ * outside years 0000 to 9999. Truncates to len; 40 bytes always suffice. */
 void calendar_format_instant(const calendar_t *self, int64_t us, char *buf, size_t len);
 
 #endif

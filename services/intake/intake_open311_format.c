@@ -11,15 +11,22 @@
 #include <string.h>
 
 #define FORMAT_MAX_DEPTH 8
+#define FORMAT_NOTICE "已受理，将转交主办处室限期办理；可凭服务请求编号查询办理进度"
 
-struct intake_open311_format {
+/* A document being built: nested objects and lists of named fields. A
+ * list's children are array items in JSON and elements named by the child
+ * in XML; an object's fields are members in JSON and child elements in XML.
+ * A failure (out of memory, nesting too deep) is remembered, later calls
+ * do nothing, and the reply becomes a 500. */
+
+typedef struct {
     intake_open311_format_type_t type;
     bool failed;
-    int depth;                          /* open containers, the root included */
-    json_t *stack[FORMAT_MAX_DEPTH];    /* JSON: the open containers, root first */
-    xmlBufferPtr buf;                   /* XML */
+    int depth;                       /* open containers, the root included */
+    json_t *stack[FORMAT_MAX_DEPTH]; /* JSON: the open containers, root first */
+    xmlBufferPtr buf;                /* XML */
     xmlTextWriterPtr writer;
-};
+} doc_t;
 
 /* A copy of s without the characters XML 1.0 forbids: C0 controls other
  * than tab, LF and CR, and U+FFFE / U+FFFF. s is valid UTF-8. */
@@ -45,10 +52,12 @@ static char *s_xml_clean(const char *s)
     return out;
 }
 
-intake_open311_format_t *intake_open311_format_new(intake_open311_format_type_t type,
-                                                   const char *root, bool list)
+static void s_doc_destroy(doc_t **self_p);
+
+/* A document whose root is a list (XML element, JSON array) or one object. */
+static doc_t *s_doc_new(intake_open311_format_type_t type, const char *root, bool list)
 {
-    intake_open311_format_t *self = calloc(1, sizeof(*self));
+    doc_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
     self->type = type;
@@ -69,15 +78,15 @@ intake_open311_format_t *intake_open311_format_new(intake_open311_format_type_t 
     return self;
 
 out_free:
-    intake_open311_format_destroy(&self);
+    s_doc_destroy(&self);
     return NULL;
 }
 
-void intake_open311_format_destroy(intake_open311_format_t **self_p)
+static void s_doc_destroy(doc_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    intake_open311_format_t *self = *self_p;
+    doc_t *self = *self_p;
     json_decref(self->stack[0]);
     if (self->writer)
         xmlFreeTextWriter(self->writer);
@@ -88,7 +97,7 @@ void intake_open311_format_destroy(intake_open311_format_t **self_p)
 }
 
 /* Adds value (stolen) to the current JSON container under name. */
-static void s_json_add(intake_open311_format_t *self, const char *name, json_t *value)
+static void s_json_add(doc_t *self, const char *name, json_t *value)
 {
     json_t *top = self->stack[self->depth - 1];
     int rc = -1;
@@ -99,7 +108,7 @@ static void s_json_add(intake_open311_format_t *self, const char *name, json_t *
         self->failed = true;
 }
 
-static void s_open(intake_open311_format_t *self, const char *name, bool list)
+static void s_open(doc_t *self, const char *name, bool list)
 {
     if (self->failed)
         return;
@@ -118,17 +127,17 @@ static void s_open(intake_open311_format_t *self, const char *name, bool list)
     self->depth++;
 }
 
-void intake_open311_format_object(intake_open311_format_t *self, const char *name)
+static void s_object(doc_t *self, const char *name)
 {
     s_open(self, name, false);
 }
 
-void intake_open311_format_list(intake_open311_format_t *self, const char *name)
+static void s_list(doc_t *self, const char *name)
 {
     s_open(self, name, true);
 }
 
-void intake_open311_format_end(intake_open311_format_t *self)
+static void s_end(doc_t *self)
 {
     if (self->failed)
         return;
@@ -141,7 +150,7 @@ void intake_open311_format_end(intake_open311_format_t *self)
         self->failed = true;
 }
 
-static void s_xml_element(intake_open311_format_t *self, const char *name, const char *text)
+static void s_xml_element(doc_t *self, const char *name, const char *text)
 {
     char *clean = s_xml_clean(text ? text : "");
     if (!clean || xmlTextWriterWriteElement(self->writer, BAD_CAST name, BAD_CAST clean) < 0)
@@ -149,8 +158,7 @@ static void s_xml_element(intake_open311_format_t *self, const char *name, const
     free(clean);
 }
 
-void intake_open311_format_string(intake_open311_format_t *self, const char *name,
-                                  const char *value)
+static void s_string(doc_t *self, const char *name, const char *value)
 {
     if (self->failed)
         return;
@@ -160,8 +168,7 @@ void intake_open311_format_string(intake_open311_format_t *self, const char *nam
         s_json_add(self, name, value ? json_string(value) : json_null());
 }
 
-void intake_open311_format_number(intake_open311_format_t *self, const char *name,
-                                  const char *text)
+static void s_number(doc_t *self, const char *name, const char *text)
 {
     if (self->failed)
         return;
@@ -175,8 +182,7 @@ void intake_open311_format_number(intake_open311_format_t *self, const char *nam
     s_json_add(self, name, number ? json_real(v) : json_null());
 }
 
-void intake_open311_format_integer(intake_open311_format_t *self, const char *name,
-                                   long long value)
+static void s_integer(doc_t *self, const char *name, long long value)
 {
     if (self->failed)
         return;
@@ -189,7 +195,7 @@ void intake_open311_format_integer(intake_open311_format_t *self, const char *na
     }
 }
 
-void intake_open311_format_bool(intake_open311_format_t *self, const char *name, bool value)
+static void s_bool(doc_t *self, const char *name, bool value)
 {
     if (self->failed)
         return;
@@ -200,12 +206,13 @@ void intake_open311_format_bool(intake_open311_format_t *self, const char *name,
 }
 
 /* The finished document as text (malloc'ed) in *out; -1 when it failed. */
-static int s_render(intake_open311_format_t *self, char **out, size_t *len)
+static int s_render(doc_t *self, char **out, size_t *len)
 {
     if (self->failed)
         return -1;
     if (self->type == INTAKE_OPEN311_FORMAT_JSON) {
-        *out = json_dumps(self->stack[0], JSON_COMPACT);
+        /* 15 digits: 17 would print 30.2741 as 30.274100000000001 */
+        *out = json_dumps(self->stack[0], JSON_COMPACT | JSON_REAL_PRECISION(15));
         *len = *out ? strlen(*out) : 0;
         return *out ? 0 : -1;
     }
@@ -221,10 +228,9 @@ static int s_render(intake_open311_format_t *self, char **out, size_t *len)
     return 0;
 }
 
-void intake_open311_format_reply(intake_open311_format_t **self_p, struct evhttp_request *req,
-                                 int status)
+static void s_reply(doc_t **self_p, struct evhttp_request *req, int status)
 {
-    intake_open311_format_t *self = *self_p;
+    doc_t *self = *self_p;
     char *text = NULL;
     size_t len = 0;
     struct evbuffer *body = evbuffer_new();
@@ -244,18 +250,200 @@ out_free:
     if (body)
         evbuffer_free(body);
     free(text);
-    intake_open311_format_destroy(self_p);
+    s_doc_destroy(self_p);
 }
 
 void intake_open311_format_error(struct evhttp_request *req, intake_open311_format_type_t type,
                                  int status, const char *description)
 {
-    intake_open311_format_t *doc = intake_open311_format_new(type, "errors", true);
+    doc_t *doc = s_doc_new(type, "errors", true);
     if (doc) {
-        intake_open311_format_object(doc, "error");
-        intake_open311_format_integer(doc, "code", status);
-        intake_open311_format_string(doc, "description", description);
-        intake_open311_format_end(doc);
+        s_object(doc, "error");
+        s_integer(doc, "code", status);
+        s_string(doc, "description", description);
+        s_end(doc);
     }
-    intake_open311_format_reply(&doc, req, status);
+    s_reply(&doc, req, status);
+}
+
+/* ------------------------------------------------------------------------
+ * The documents */
+
+static char *s_join_keywords(const org_category_t *cat)
+{
+    size_t len = 1;
+    for (int i = 0; i < cat->nkeywords; i++)
+        len += strlen(cat->keywords[i]) + 1;
+    char *out = malloc(len);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    for (int i = 0; i < cat->nkeywords; i++) {
+        if (i)
+            strcat(out, ",");
+        strcat(out, cat->keywords[i]);
+    }
+    return out;
+}
+
+void intake_open311_format_services(struct evhttp_request *req, intake_open311_format_type_t type,
+                                    const org_t *org)
+{
+    doc_t *doc = s_doc_new(type, "services", true);
+    for (int i = 0; doc && i < org->ncategories; i++) {
+        const org_category_t *cat = &org->categories[i];
+        const org_named_t *lead = org_division_find(org, cat->lead);
+        char description[256];
+        snprintf(description, sizeof(description), "%s，由%s主办", cat->name,
+                 lead ? lead->name : cat->lead);
+        char *keywords = s_join_keywords(cat);
+        s_object(doc, "service");
+        s_string(doc, "service_code", cat->code);
+        s_string(doc, "service_name", cat->name);
+        s_string(doc, "description", description);
+        s_bool(doc, "metadata", false);
+        s_string(doc, "type", "realtime");
+        s_string(doc, "keywords", keywords ? keywords : "");
+        s_string(doc, "group", lead ? lead->name : "");
+        s_end(doc);
+        free(keywords);
+    }
+    s_reply(&doc, req, 200);
+}
+
+void intake_open311_format_service_definition(struct evhttp_request *req,
+                                              intake_open311_format_type_t type, const org_t *org,
+                                              const char *code)
+{
+    doc_t *doc = s_doc_new(type, "service_definition", false);
+    if (doc) {
+        s_string(doc, "service_code", code);
+        s_list(doc, "attributes");
+        s_object(doc, "attribute");
+        s_bool(doc, "variable", true);
+        s_string(doc, "code", "kind");
+        s_string(doc, "datatype", "singlevaluelist");
+        s_bool(doc, "required", false);
+        s_string(doc, "datatype_description", "send as attribute[kind]; complaint when not given");
+        s_integer(doc, "order", 1);
+        s_string(doc, "description", "诉求类型");
+        s_list(doc, "values");
+        for (int i = 0; i < org->nkinds; i++) {
+            s_object(doc, "value");
+            s_string(doc, "key", org->kinds[i].code);
+            s_string(doc, "name", org->kinds[i].name);
+            s_end(doc);
+        }
+    }
+    s_reply(&doc, req, 200);
+}
+
+/* Chinese status note for the public, from the case's state. */
+static const char *s_status_notes(const char *state)
+{
+    static const char *const notes[][2] = {
+        {"received", "已受理"},        {"needs_triage", "已受理，待分办"},
+        {"triaged", "已受理，待转办"}, {"dispatched", "已转办"},
+        {"replied", "已办结"},         {"closed", "已办结销号"},
+    };
+    for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+        if (strcmp(state, notes[i][0]) == 0)
+            return notes[i][1];
+    return "办理中";
+}
+
+static void s_request(doc_t *doc, const org_t *org, PGresult *res, int i)
+{
+    const char *state = PQgetvalue(res, i, 1), *code = PQgetvalue(res, i, 2);
+    const char *division = PQgetvalue(res, i, 4), *status = PQgetvalue(res, i, 10);
+    const org_category_t *cat = code[0] ? org_category_find(org, code) : NULL;
+    const org_named_t *agency = division[0] ? org_division_find(org, division) : NULL;
+    bool closed = strcmp(state, "closed") == 0;
+    s_object(doc, "request");
+    s_string(doc, "service_request_id", PQgetvalue(res, i, 0));
+    s_string(doc, "status", closed ? "closed" : "open");
+    s_string(doc, "status_notes", s_status_notes(state));
+    s_string(doc, "service_name", cat ? cat->name : "");
+    s_string(doc, "service_code", code);
+    s_string(doc, "description", PQgetvalue(res, i, 3));
+    s_string(doc, "agency_responsible", agency ? agency->name : "");
+    s_string(doc, "service_notice", "");
+    s_string(doc, "requested_datetime", PQgetvalue(res, i, 5));
+    s_string(doc, "updated_datetime", PQgetvalue(res, i, 6));
+    s_string(doc, "expected_datetime", "");
+    s_string(doc, "address", PQgetvalue(res, i, 7));
+    s_string(doc, "address_id", "");
+    s_string(doc, "zipcode", "");
+    s_number(doc, "lat", PQgetvalue(res, i, 8));
+    s_number(doc, "long", PQgetvalue(res, i, 9));
+    s_string(doc, "media_url", "");
+    s_object(doc, "extended_attributes");
+    s_string(doc, "detailed_status", closed ? "CLOSED" : status[0] ? status : "OPEN");
+    s_end(doc);
+    s_end(doc);
+}
+
+void intake_open311_format_requests(struct evhttp_request *req, intake_open311_format_type_t type,
+                                    const org_t *org, PGresult *res)
+{
+    doc_t *doc = s_doc_new(type, "service_requests", true);
+    for (int i = 0; doc && i < PQntuples(res); i++)
+        s_request(doc, org, res, i);
+    s_reply(&doc, req, 200);
+}
+
+/* The public text of an update: what happened, never who asked. */
+static void s_update_text(const org_t *org, const char *type, const char *status,
+                          const char *division, char *out, size_t len)
+{
+    const org_named_t *div = division[0] ? org_division_find(org, division) : NULL;
+    if (strcmp(type, "triaged") == 0)
+        snprintf(out, len, "已分类，待转办");
+    else if (strcmp(status, "INTERNAL_REFERRAL") == 0)
+        snprintf(out, len, "原承办单位退回，改由%s办理", div ? div->name : "其他处室");
+    else if (strcmp(type, "dispatched") == 0)
+        snprintf(out, len, "已转交%s办理", div ? div->name : "主办处室");
+    else if (strcmp(type, "duplicate") == 0)
+        snprintf(out, len, "与已受理的案件重复，合并办理");
+    else if (strcmp(type, "out_of_jurisdiction") == 0)
+        snprintf(out, len, "不属本局职责范围，已告知");
+    else if (strcmp(type, "replied") == 0)
+        snprintf(out, len, "%s已办结", div ? div->name : "承办单位");
+    else if (strcmp(type, "closed") == 0)
+        snprintf(out, len, "已办结销号");
+    else
+        snprintf(out, len, "复查后重新办理");
+}
+
+void intake_open311_format_updates(struct evhttp_request *req, intake_open311_format_type_t type,
+                                   const org_t *org, PGresult *res)
+{
+    doc_t *doc = s_doc_new(type, "service_request_updates", true);
+    for (int i = 0; doc && i < PQntuples(res); i++) {
+        char text[256];
+        s_update_text(org, PQgetvalue(res, i, 4), PQgetvalue(res, i, 2), PQgetvalue(res, i, 5),
+                      text, sizeof(text));
+        s_object(doc, "request_update");
+        s_string(doc, "update_id", PQgetvalue(res, i, 0));
+        s_string(doc, "service_request_id", PQgetvalue(res, i, 1));
+        s_string(doc, "status", PQgetvalue(res, i, 2));
+        s_string(doc, "updated_datetime", PQgetvalue(res, i, 3));
+        s_string(doc, "description", text);
+        s_string(doc, "media_url", "");
+        s_end(doc);
+    }
+    s_reply(&doc, req, 200);
+}
+
+void intake_open311_format_created(struct evhttp_request *req, intake_open311_format_type_t type,
+                                   const char *case_number)
+{
+    doc_t *doc = s_doc_new(type, "service_requests", true);
+    if (doc) {
+        s_object(doc, "request");
+        s_string(doc, "service_request_id", case_number);
+        s_string(doc, "service_notice", FORMAT_NOTICE);
+        s_string(doc, "account_id", NULL);
+    }
+    s_reply(&doc, req, 201);
 }

@@ -1,0 +1,271 @@
+/* Reading the business calendar's folder (see calendar.h): hours.conf for
+ * the zone and working hours, and one YYYY.conf per year for its holidays
+ * and make-up working days, all read with libconfig into a calendar_t that
+ * calendar.c then computes on. */
+#include "calendar_internal.h"
+
+#include "log.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CALENDAR_DEFAULT_ZONE "Asia/Shanghai"
+
+/* Zones taken as a fixed offset. China kept daylight saving in 1986-1991,
+ * which this calendar ignores; other zones need utc_offset. */
+static const struct {
+    const char *name;
+    int offset_s;
+} s_zones[] = {{"Asia/Shanghai", 8 * 3600}, {"PRC", 8 * 3600}, {"UTC", 0}, {"Etc/UTC", 0}};
+
+/* Refuses settings other than the allowed names, so that a misspelt
+ * "holiday = [...]" is an error rather than a calendar without holidays. */
+static int s_check_names(config_t *cfg, const char *path, const char *const *names)
+{
+    config_setting_t *root = config_root_setting(cfg);
+    for (int i = 0; i < config_setting_length(root); i++) {
+        const char *name = config_setting_name(config_setting_get_elem(root, (unsigned)i));
+        bool known = false;
+        for (int j = 0; names[j]; j++)
+            known = known || strcmp(name, names[j]) == 0;
+        if (!known) {
+            log_error("calendar file=%s: setting %s is not one of this file's settings", path,
+                      name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_read_file(config_t *cfg, const char *path, const char *const *names)
+{
+    if (config_read_file(cfg, path) != CONFIG_TRUE) {
+        log_error("could not read calendar file=%s line=%d: %s", path, config_error_line(cfg),
+                  config_error_text(cfg));
+        return -1;
+    }
+    return s_check_names(cfg, path, names);
+}
+
+/* "+HH:MM" or "-HH:MM", at most 14 hours. */
+int calendar_parse_offset(const char *text, int *offset_s)
+{
+    int h, m;
+    if (strlen(text) != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':' ||
+        calendar_read_digits(text + 1, 2, &h) < 0 || calendar_read_digits(text + 4, 2, &m) < 0 ||
+        m > 59 || h * 60 + m > 14 * 60)
+        return -1;
+    *offset_s = (text[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+    return 0;
+}
+
+static int s_read_zone(calendar_t *self, config_t *cfg, const char *path)
+{
+    const char *zone = CALENDAR_DEFAULT_ZONE, *offset = NULL;
+    config_lookup_string(cfg, "zone", &zone);
+    config_lookup_string(cfg, "utc_offset", &offset);
+    int zone_s = INT_MIN, offset_s = 0;
+    for (size_t i = 0; i < sizeof(s_zones) / sizeof(s_zones[0]); i++)
+        if (strcmp(zone, s_zones[i].name) == 0)
+            zone_s = s_zones[i].offset_s;
+    if (offset && calendar_parse_offset(offset, &offset_s) < 0) {
+        log_error("calendar file=%s: utc_offset %s is not of the form +HH:MM", path, offset);
+        return -1;
+    }
+    if (!offset && zone_s == INT_MIN) {
+        log_error("calendar file=%s: zone %s has no built-in offset; add utc_offset = \"+HH:MM\"",
+                  path, zone);
+        return -1;
+    }
+    if (offset && zone_s != INT_MIN && zone_s != offset_s) {
+        log_error("calendar file=%s: utc_offset %s contradicts zone %s", path, offset, zone);
+        return -1;
+    }
+    self->offset_us = (int64_t)(offset ? offset_s : zone_s) * CALENDAR_SECOND_US;
+    return 0;
+}
+
+/* "HH:MM-HH:MM" within 00:00-24:00, start before end. */
+static int s_parse_segment(const char *text, calendar_segment_t *seg)
+{
+    int h1, m1, h2, m2;
+    if (strlen(text) != 11 || text[2] != ':' || text[5] != '-' || text[8] != ':' ||
+        calendar_read_digits(text, 2, &h1) < 0 || calendar_read_digits(text + 3, 2, &m1) < 0 ||
+        calendar_read_digits(text + 6, 2, &h2) < 0 || calendar_read_digits(text + 9, 2, &m2) < 0 ||
+        m1 > 59 || m2 > 59)
+        return -1;
+    int start = h1 * 60 + m1, end = h2 * 60 + m2;
+    if (start >= end || end > 24 * 60)
+        return -1;
+    seg->start_us = start * 60 * CALENDAR_SECOND_US;
+    seg->end_us = end * 60 * CALENDAR_SECOND_US;
+    return 0;
+}
+
+static int s_read_hours(calendar_t *self, const char *dir)
+{
+    static const char *const names[] = {"zone", "utc_offset", "hours", NULL};
+    static const char *const defaults[] = {"08:30-12:00", "13:30-17:30"};
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/hours.conf", dir);
+    config_t cfg;
+    config_init(&cfg);
+    int rc = -1;
+    config_setting_t *hours = NULL;
+    if (access(path, F_OK) == 0) {
+        if (s_read_file(&cfg, path, names) < 0)
+            goto out_config;
+        hours = config_lookup(&cfg, "hours");
+    }
+    if (s_read_zone(self, &cfg, path) < 0)
+        goto out_config;
+    if (hours && !config_setting_is_array(hours)) {
+        log_error("calendar file=%s: hours must be an array of \"HH:MM-HH:MM\"", path);
+        goto out_config;
+    }
+    int n = hours ? config_setting_length(hours) : 2;
+    if (n < 1 || n > CALENDAR_MAX_SEGMENTS) {
+        log_error("calendar file=%s: hours must hold 1 to %d segments", path,
+                  CALENDAR_MAX_SEGMENTS);
+        goto out_config;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *text = hours ? config_setting_get_string_elem(hours, i) : defaults[i];
+        calendar_segment_t *seg = &self->segments[i];
+        if (!text || s_parse_segment(text, seg) < 0) {
+            log_error("calendar file=%s: hours segment %d is not HH:MM-HH:MM with start before end",
+                      path, i + 1);
+            goto out_config;
+        }
+        if (i > 0 && seg->start_us < self->segments[i - 1].end_us) {
+            log_error("calendar file=%s: hours segment %s starts before the previous one ends",
+                      path, text);
+            goto out_config;
+        }
+        self->day_us += seg->end_us - seg->start_us;
+    }
+    self->nsegments = n;
+    rc = 0;
+out_config:
+    config_destroy(&cfg);
+    return rc;
+}
+
+static int s_read_dates(calendar_year_t *year, config_t *cfg, const char *path, const char *list,
+                        unsigned char mark)
+{
+    config_setting_t *array = config_lookup(cfg, list);
+    if (!array)
+        return 0;
+    if (!config_setting_is_array(array)) {
+        log_error("calendar file=%s: %s must be an array of \"YYYY-MM-DD\"", path, list);
+        return -1;
+    }
+    for (int i = 0; i < config_setting_length(array); i++) {
+        const char *text = config_setting_get_string_elem(array, i);
+        int y, m, d;
+        if (!text || calendar_parse_date(text, &y, &m, &d) < 0) {
+            log_error("calendar file=%s: %s entry %d is not a date YYYY-MM-DD", path, list, i + 1);
+            return -1;
+        }
+        if (y != year->year) {
+            log_error("calendar file=%s: %s %s is not in year %d; list it in %d.conf", path, list,
+                      text, year->year, y);
+            return -1;
+        }
+        int64_t days = calendar_days_from_date(y, m, d);
+        int yday = (int)(days - calendar_days_from_year(y));
+        int wd = calendar_weekday(days);
+        if (mark == CALENDAR_MARK_MAKEUP && wd != 0 && wd != 6) {
+            log_error("calendar file=%s: make-up working day %s is a weekday, which works anyway",
+                      path, text);
+            return -1;
+        }
+        if (year->mark[yday] != CALENDAR_MARK_NONE && year->mark[yday] != mark) {
+            log_error("calendar file=%s: %s is both a holiday and a make-up working day", path,
+                      text);
+            return -1;
+        }
+        year->mark[yday] = mark;
+    }
+    return 0;
+}
+
+static int s_read_year(calendar_t *self, const char *dir, int file_year)
+{
+    static const char *const names[] = {"year", "holidays", "makeup_workdays", NULL};
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%04d.conf", dir, file_year);
+    config_t cfg;
+    config_init(&cfg);
+    int rc = -1, year = -1;
+    calendar_year_t *grown = realloc(self->years, sizeof(*grown) * ((size_t)self->nyears + 1));
+    if (!grown)
+        goto out_config;
+    self->years = grown;
+    calendar_year_t *entry = &self->years[self->nyears];
+    memset(entry, 0, sizeof(*entry));
+    if (s_read_file(&cfg, path, names) < 0)
+        goto out_config;
+    if (config_lookup_int(&cfg, "year", &year) != CONFIG_TRUE || year != file_year) {
+        log_error("calendar file=%s: needs year = %d;", path, file_year);
+        goto out_config;
+    }
+    entry->year = year;
+    if (s_read_dates(entry, &cfg, path, "holidays", CALENDAR_MARK_HOLIDAY) < 0 ||
+        s_read_dates(entry, &cfg, path, "makeup_workdays", CALENDAR_MARK_MAKEUP) < 0)
+        goto out_config;
+    self->nyears++;
+    rc = 0;
+out_config:
+    config_destroy(&cfg);
+    return rc;
+}
+
+/* The year of a file named exactly YYYY.conf, else -1. */
+static int s_year_of_name(const char *name)
+{
+    int year;
+    if (strlen(name) != 9 || strcmp(name + 4, ".conf") != 0 ||
+        calendar_read_digits(name, 4, &year) < 0)
+        return -1;
+    return year;
+}
+
+calendar_t *calendar_new(const char *dir)
+{
+    assert(dir);
+    calendar_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    DIR *d = opendir(dir);
+    if (!d) {
+        log_error("could not open calendar folder=%s: %s", dir, strerror(errno));
+        goto out_free_self;
+    }
+    if (s_read_hours(self, dir) < 0)
+        goto out_closedir;
+    struct dirent *entry;
+    while ((entry = readdir(d)) != NULL) {
+        int year = s_year_of_name(entry->d_name);
+        if (year >= 0 && s_read_year(self, dir, year) < 0)
+            goto out_closedir;
+    }
+    closedir(d);
+    log_debug("calendar folder=%s years=%d day_length_s=%lld", dir, self->nyears,
+              (long long)(self->day_us / CALENDAR_SECOND_US));
+    return self;
+
+out_closedir:
+    closedir(d);
+out_free_self:
+    calendar_destroy(&self);
+    return NULL;
+}
