@@ -1,5 +1,7 @@
-/* Console snapshots; see dispatch_console.h. A hello that is malformed or
- * names an unknown division gets a snapshot with `error` set. */
+/* Console requests on dispatch's ROUTER; see dispatch_console.h. A request
+ * that is malformed, unauthenticated or names a division the staff member
+ * may not see is answered with the reason. Answers to a peer that has gone
+ * are dropped (ROUTER_MANDATORY reports it; the console asks again). */
 #include "dispatch_console.h"
 
 #include "bus.h"
@@ -11,141 +13,209 @@
 
 #define CONSOLE_MAX_TASKS "2000"
 #define CONSOLE_MAX_IDENTITY 256
+#define CONSOLE_MAX_REQUEST (64 * 1024)
 
 static const char *s_snapshot_sql =
     "SELECT t.id, t.case_id, c.case_number, t.division, t.role, t.state,"
     " coalesce(c.category, ''), c.kind, c.subject,"
     " (extract(epoch FROM t.dispatched_at) * 1000000)::bigint"
     " FROM tasks t JOIN cases c ON c.id = t.case_id"
-    " WHERE t.division = $1 AND t.state = 'dispatched' ORDER BY t.id LIMIT " CONSOLE_MAX_TASKS;
+    " WHERE t.division = $1 AND t.state IN ('dispatched', 'signed') ORDER BY t.id"
+    " LIMIT " CONSOLE_MAX_TASKS;
 
 struct dispatch_console {
     bus_sock_t *sock;
     pg_t *pg;
     const org_t *org;
-    int outstanding; /* snapshot queries in flight, kept for destroy order */
+    auth_t *auth;
+    dispatch_workflow_t *workflow;
 };
 
+/* Where an answer goes. */
 typedef struct {
     dispatch_console_t *owner;
     uint8_t identity[CONSOLE_MAX_IDENTITY];
     size_t identity_len;
     char division[64];
-} hello_t;
+} peer_t;
 
-static void s_reply(dispatch_console_t *self, const uint8_t *identity, size_t identity_len,
-                    Duban__ConsoleSnapshot *snap)
+static void s_send(peer_t *peer, const char *type, const uint8_t *payload, size_t len)
+{
+    const void *frames[3] = {peer->identity, type, payload};
+    size_t lengths[3] = {peer->identity_len, strlen(type), len};
+    if (bus_send_frames(peer->owner->sock, frames, lengths, 3) < 0)
+        log_warn("could not answer a console (%s): %s", type, zmq_strerror(zmq_errno()));
+}
+
+static void s_send_snapshot(peer_t *peer, Duban__ConsoleSnapshot *snap)
 {
     size_t len = duban__console_snapshot__get_packed_size(snap);
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf)
         return;
     duban__console_snapshot__pack(snap, buf);
-    const void *frames[2] = {identity, buf};
-    size_t lengths[2] = {identity_len, len};
-    if (bus_send_frames(self->sock, frames, lengths, 2) < 0)
-        log_warn("could not send snapshot of division %s: %s", snap->division,
-                 zmq_strerror(zmq_errno()));
+    s_send(peer, "snapshot", buf, len);
     free(buf);
 }
 
-static void s_refuse(dispatch_console_t *self, const uint8_t *identity, size_t identity_len,
-                     const char *division, const char *error)
+static void s_refuse(peer_t *peer, const char *error)
 {
     Duban__ConsoleSnapshot snap = DUBAN__CONSOLE_SNAPSHOT__INIT;
-    snap.division = (char *)division;
+    snap.division = peer->division;
     snap.error = (char *)error;
-    s_reply(self, identity, identity_len, &snap);
+    s_send_snapshot(peer, &snap);
 }
 
 static void s_snapshot_done(pg_txn_t *txn, bool ok, void *arg)
 {
-    hello_t *h = arg;
-    dispatch_console_t *self = h->owner;
-    self->outstanding--;
+    peer_t *peer = arg;
     if (!ok) {
-        log_warn("could not read snapshot of division %s: %s", h->division, pg_txn_error(txn));
-        s_refuse(self, h->identity, h->identity_len, h->division,
-                 "the task store is not reachable; try again");
-        free(h);
+        log_warn("could not read snapshot of division %s: %s", peer->division, pg_txn_error(txn));
+        s_refuse(peer, "the task store is not reachable; try again");
+        free(peer);
         return;
     }
     PGresult *res = pg_txn_result(txn, 0);
     int n = PQntuples(res);
     Duban__ConsoleTask *tasks = calloc((size_t)n + 1, sizeof(*tasks));
     Duban__ConsoleTask **ptrs = calloc((size_t)n + 1, sizeof(*ptrs));
-    if (!tasks || !ptrs)
-        goto out_free;
-    for (int i = 0; i < n; i++) {
-        Duban__ConsoleTask *t = &tasks[i];
-        duban__console_task__init(t);
-        t->task_id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-        t->case_id = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-        t->case_number = PQgetvalue(res, i, 2);
-        t->division = PQgetvalue(res, i, 3);
-        t->role = PQgetvalue(res, i, 4);
-        t->state = PQgetvalue(res, i, 5);
-        t->category = PQgetvalue(res, i, 6);
-        t->kind = PQgetvalue(res, i, 7);
-        t->subject = PQgetvalue(res, i, 8);
-        t->dispatched_us = strtoll(PQgetvalue(res, i, 9), NULL, 10);
-        ptrs[i] = t;
+    if (tasks && ptrs) {
+        for (int i = 0; i < n; i++) {
+            Duban__ConsoleTask *t = &tasks[i];
+            duban__console_task__init(t);
+            t->task_id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+            t->case_id = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+            t->case_number = PQgetvalue(res, i, 2);
+            t->division = PQgetvalue(res, i, 3);
+            t->role = PQgetvalue(res, i, 4);
+            t->state = PQgetvalue(res, i, 5);
+            t->category = PQgetvalue(res, i, 6);
+            t->kind = PQgetvalue(res, i, 7);
+            t->subject = PQgetvalue(res, i, 8);
+            t->dispatched_us = strtoll(PQgetvalue(res, i, 9), NULL, 10);
+            ptrs[i] = t;
+        }
+        Duban__ConsoleSnapshot snap = DUBAN__CONSOLE_SNAPSHOT__INIT;
+        snap.division = peer->division;
+        snap.n_tasks = (size_t)n;
+        snap.tasks = ptrs;
+        s_send_snapshot(peer, &snap);
+        log_debug("sent snapshot division=%s tasks=%d", peer->division, n);
     }
-    Duban__ConsoleSnapshot snap = DUBAN__CONSOLE_SNAPSHOT__INIT;
-    snap.division = h->division;
-    snap.n_tasks = (size_t)n;
-    snap.tasks = ptrs;
-    s_reply(self, h->identity, h->identity_len, &snap);
-    log_info("sent snapshot division=%s tasks=%d", h->division, n);
-out_free:
     free(tasks);
     free(ptrs);
-    free(h);
+    free(peer);
+}
+
+static void s_hello_authed(void *arg, auth_result_t result, const auth_identity_t *who)
+{
+    peer_t *peer = arg;
+    if (result != AUTH_OK) {
+        s_refuse(peer, result == AUTH_UNAVAILABLE ? "could not check the token; try again"
+                                                  : "authentication required: the token is "
+                                                    "missing, unknown or revoked");
+        free(peer);
+        return;
+    }
+    bool allowed = strcmp(who->role, "inspector") == 0 || strcmp(who->role, "admin") == 0 ||
+                   (strcmp(who->role, "handler") == 0 && strcmp(who->division, peer->division) == 0);
+    if (!allowed) {
+        log_info("refused console of division %s to staff=%s", peer->division, who->staff);
+        s_refuse(peer, "forbidden: a division's console is for that division's handlers");
+        free(peer);
+        return;
+    }
+    pg_txn_t *txn = pg_txn_new();
+    pg_param_t params[1] = {PG_TEXT(peer->division)};
+    if (!txn || pg_txn_add(txn, true, "dispatch_snapshot", 1, params) < 0) {
+        pg_txn_destroy(&txn);
+        s_refuse(peer, "out of memory");
+        free(peer);
+        return;
+    }
+    pg_txn_submit(peer->owner->pg, &txn, s_snapshot_done, peer);
+}
+
+static void s_hello(peer_t *peer, const uint8_t *payload, size_t len)
+{
+    Duban__ConsoleHello *hello = duban__console_hello__unpack(NULL, len, payload);
+    if (!hello) {
+        log_warn("dropped malformed console hello (%zu bytes)", len);
+        s_refuse(peer, "malformed hello");
+        free(peer);
+        return;
+    }
+    snprintf(peer->division, sizeof(peer->division), "%s", hello->division);
+    if (!org_division_find(peer->owner->org, hello->division)) {
+        log_info("refused console for unknown division %.64s", hello->division);
+        s_refuse(peer, "unknown division");
+        duban__console_hello__free_unpacked(hello, NULL);
+        free(peer);
+        return;
+    }
+    char token[160];
+    snprintf(token, sizeof(token), "%s", hello->token ? hello->token : "");
+    duban__console_hello__free_unpacked(hello, NULL);
+    auth_verify(peer->owner->auth, token, s_hello_authed, peer);
+}
+
+static void s_result(const Duban__ActionResult *result, void *arg)
+{
+    peer_t *peer = arg;
+    size_t len = duban__action_result__get_packed_size(result);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (buf) {
+        duban__action_result__pack(result, buf);
+        s_send(peer, "result", buf, len);
+        free(buf);
+    }
+    free(peer);
+}
+
+static void s_action(peer_t *peer, const uint8_t *payload, size_t len)
+{
+    Duban__TaskAction *action = duban__task_action__unpack(NULL, len, payload);
+    if (!action) {
+        log_warn("dropped malformed task action (%zu bytes)", len);
+        Duban__ActionResult res = DUBAN__ACTION_RESULT__INIT;
+        res.status = 400;
+        res.message = "malformed action";
+        s_result(&res, peer);
+        return;
+    }
+    dispatch_workflow_handle(peer->owner->workflow, &action, s_result, peer);
 }
 
 static void s_readable(bus_sock_t *sock, void *arg)
 {
     dispatch_console_t *self = arg;
     for (int budget = 0; budget < 64; budget++) {
-        void *frames[2];
-        size_t lengths[2];
-        int n = bus_recv_frames(sock, frames, lengths, 2);
+        void *frames[3];
+        size_t lengths[3];
+        int n = bus_recv_frames(sock, frames, lengths, 3);
         if (n <= 0)
             return;
-        if (n != 2 || lengths[0] > CONSOLE_MAX_IDENTITY) {
-            log_warn("dropped console message with %d frames", n);
-            goto out_next;
-        }
-        Duban__ConsoleHello *hello =
-            duban__console_hello__unpack(NULL, lengths[1], frames[1]);
-        if (!hello) {
-            log_warn("dropped malformed console hello (%zu bytes)", lengths[1]);
-            s_refuse(self, frames[0], lengths[0], "", "malformed hello");
-            goto out_next;
-        }
-        if (!org_division_find(self->org, hello->division)) {
-            log_info("refused console for unknown division %.64s", hello->division);
-            s_refuse(self, frames[0], lengths[0], hello->division, "unknown division");
-            duban__console_hello__free_unpacked(hello, NULL);
-            goto out_next;
-        }
-        hello_t *h = calloc(1, sizeof(*h));
-        pg_txn_t *txn = pg_txn_new();
-        if (h && txn) {
-            h->owner = self;
-            memcpy(h->identity, frames[0], lengths[0]);
-            h->identity_len = lengths[0];
-            snprintf(h->division, sizeof(h->division), "%s", hello->division);
-            pg_param_t params[1] = {PG_TEXT(h->division)};
-            pg_txn_add(txn, true, "dispatch_snapshot", 1, params);
-            self->outstanding++;
-            pg_txn_submit(self->pg, &txn, s_snapshot_done, h);
+        peer_t *peer = calloc(1, sizeof(*peer));
+        if (peer && lengths[0] <= CONSOLE_MAX_IDENTITY) {
+            peer->owner = self;
+            memcpy(peer->identity, frames[0], lengths[0]);
+            peer->identity_len = lengths[0];
         } else {
-            free(h);
-            pg_txn_destroy(&txn);
+            free(peer);
+            peer = NULL;
         }
-        duban__console_hello__free_unpacked(hello, NULL);
-    out_next:
+        bool typed = n == 3 && lengths[2] <= CONSOLE_MAX_REQUEST;
+        if (!peer) {
+            log_warn("dropped console message with an oversize identity");
+        } else if (typed && lengths[1] == 5 && memcmp(frames[1], "hello", 5) == 0) {
+            s_hello(peer, frames[2], lengths[2]);
+        } else if (typed && lengths[1] == 6 && memcmp(frames[1], "action", 6) == 0) {
+            s_action(peer, frames[2], lengths[2]);
+        } else {
+            log_warn("dropped console message: expected hello or action, got %d frames", n);
+            s_refuse(peer, "malformed request: send a type frame (hello or action) and a body");
+            free(peer);
+        }
         for (int i = 0; i < n; i++)
             free(frames[i]);
     }
@@ -157,13 +227,16 @@ int dispatch_console_prepare(pg_t *pg)
 }
 
 dispatch_console_t *dispatch_console_new(struct event_base *base, void *zctx, pg_t *pg,
-                                         const org_t *org, const char *endpoint)
+                                         const org_t *org, auth_t *auth,
+                                         dispatch_workflow_t *workflow, const char *endpoint)
 {
     dispatch_console_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
     self->pg = pg;
     self->org = org;
+    self->auth = auth;
+    self->workflow = workflow;
     self->sock = bus_sock_new(zctx, base, ZMQ_ROUTER, endpoint, true, s_readable, self);
     if (!self->sock) {
         free(self);

@@ -3,6 +3,7 @@
  * tasks (a co-handling insert that already happened does nothing). */
 #include "dispatch_task.h"
 
+#include "clock.h"
 #include "dispatch_route.h"
 #include "log.h"
 #include "outbox.h"
@@ -10,13 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#define TS(n) "to_timestamp($" #n "::bigint / 1000000.0)"
+
 static const char *s_lead_sql =
     "WITH ack AS (" OUTBOX_ACK_SQL "),"
     " c AS (UPDATE cases SET state = 'dispatched', updated_at = now()"
     "  WHERE id = $2 AND state = 'triaged' AND EXISTS (SELECT 1 FROM ack)"
     "  RETURNING id, case_number),"
-    " t AS (INSERT INTO tasks (case_id, division, role) SELECT id, $3, 'lead' FROM c"
-    "  ON CONFLICT (case_id, division, role) DO NOTHING RETURNING id, case_id),"
+    " t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"
+    "  response_warn, completion_warn)"
+    "  SELECT id, $3, 'lead', " TS(6) ", " TS(7) ", " TS(8) ", " TS(9) " FROM c"
+    "  ON CONFLICT (case_id, division, role, round) DO NOTHING RETURNING id, case_id),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
     "   jsonb_build_object('division', $3::text, 'role', 'lead') FROM t),"
@@ -27,10 +32,11 @@ static const char *s_lead_sql =
     " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c), (SELECT id FROM t), $3::text";
 
 static const char *s_co_sql =
-    "WITH t AS (INSERT INTO tasks (case_id, division, role)"
-    "  SELECT $1::bigint, $2, 'co' WHERE EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::bigint"
-    "   AND role = 'lead')"
-    "  ON CONFLICT (case_id, division, role) DO NOTHING RETURNING id, case_id),"
+    "WITH t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"
+    "  response_warn, completion_warn)"
+    "  SELECT $1::bigint, $2, 'co', " TS(6) ", " TS(7) ", " TS(8) ", " TS(9)
+    "  WHERE EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::bigint AND role = 'lead')"
+    "  ON CONFLICT (case_id, division, role, round) DO NOTHING RETURNING id, case_id),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
     "   jsonb_build_object('division', $2::text, 'role', 'co') FROM t),"
@@ -46,7 +52,7 @@ int dispatch_task_prepare(pg_t *pg)
 }
 
 static uint8_t *s_pack(const Duban__CaseTriaged *triaged, const char *division, const char *role,
-                       size_t *len)
+                       const dispatch_dues_t *dues, int64_t now, size_t *len)
 {
     Duban__TaskDispatched msg = DUBAN__TASK_DISPATCHED__INIT;
     msg.division = (char *)division;
@@ -55,6 +61,9 @@ static uint8_t *s_pack(const Duban__CaseTriaged *triaged, const char *division, 
     msg.kind = triaged->kind;
     msg.subject = triaged->subject;
     msg.priority = triaged->priority;
+    msg.dispatched_us = now;
+    msg.response_due_us = dues->response_due;
+    msg.completion_due_us = dues->completion_due;
     *len = duban__task_dispatched__get_packed_size(&msg);
     uint8_t *buf = malloc(*len ? *len : 1);
     if (buf)
@@ -62,7 +71,8 @@ static uint8_t *s_pack(const Duban__CaseTriaged *triaged, const char *division, 
     return buf;
 }
 
-int dispatch_task_build(const org_t *org, pg_txn_t *txn, const Duban__Envelope *env)
+int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, pg_txn_t *txn,
+                        const Duban__Envelope *env)
 {
     Duban__CaseTriaged *triaged =
         duban__case_triaged__unpack(NULL, env->body.len, env->body.data);
@@ -80,24 +90,39 @@ int dispatch_task_build(const org_t *org, pg_txn_t *txn, const Duban__Envelope *
         duban__case_triaged__free_unpacked(triaged, NULL);
         return -1;
     }
-    char case_id[24], type[8];
+    int64_t now = clock_now_us();
+    dispatch_dues_t dues;
+    const char *priority = triaged->priority && triaged->priority[0] ? triaged->priority : "normal";
+    if (dispatch_deadline_for(deadline, triaged->kind, priority, now, &dues) < 0) {
+        log_error("cannot dispatch case=%s: no SLA policy for kind=%s priority=%s",
+                  env->case_number, triaged->kind, priority);
+        duban__case_triaged__free_unpacked(triaged, NULL);
+        return -1;
+    }
+    char case_id[24], type[8], d[4][24];
     snprintf(case_id, sizeof(case_id), "%lld", (long long)env->case_id);
     snprintf(type, sizeof(type), "%d", DUBAN__MSG_TYPE__TASK_DISPATCHED);
+    snprintf(d[0], sizeof(d[0]), "%lld", (long long)dues.response_due);
+    snprintf(d[1], sizeof(d[1]), "%lld", (long long)dues.completion_due);
+    snprintf(d[2], sizeof(d[2]), "%lld", (long long)dues.response_warn);
+    snprintf(d[3], sizeof(d[3]), "%lld", (long long)dues.completion_warn);
     int added = 0;
     size_t len;
-    uint8_t *body = s_pack(triaged, route.lead, "lead", &len);
+    uint8_t *body = s_pack(triaged, route.lead, "lead", &dues, now, &len);
     if (body) {
-        pg_param_t lead[5] = {PG_TEXT(env->msg_id), PG_TEXT(case_id), PG_TEXT(route.lead),
-                              PG_TEXT(type), PG_BINARY(body, len)};
-        if (pg_txn_add(txn, true, "dispatch_lead", 5, lead) >= 0)
+        pg_param_t lead[9] = {PG_TEXT(env->msg_id), PG_TEXT(case_id), PG_TEXT(route.lead),
+                              PG_TEXT(type),        PG_BINARY(body, len), PG_TEXT(d[0]),
+                              PG_TEXT(d[1]),        PG_TEXT(d[2]),        PG_TEXT(d[3])};
+        if (pg_txn_add(txn, true, "dispatch_lead", 9, lead) >= 0)
             added = 1;
         free(body);
     }
     for (int i = 0; added > 0 && i < route.nco; i++) {
-        body = s_pack(triaged, route.co[i], "co", &len);
-        pg_param_t co[5] = {PG_TEXT(case_id), PG_TEXT(route.co[i]), PG_TEXT(type),
-                            PG_TEXT(env->case_number), PG_BINARY(body, len)};
-        if (!body || pg_txn_add(txn, true, "dispatch_co", 5, co) < 0)
+        body = s_pack(triaged, route.co[i], "co", &dues, now, &len);
+        pg_param_t co[9] = {PG_TEXT(case_id), PG_TEXT(route.co[i]), PG_TEXT(type),
+                            PG_TEXT(env->case_number), PG_BINARY(body, len), PG_TEXT(d[0]),
+                            PG_TEXT(d[1]), PG_TEXT(d[2]), PG_TEXT(d[3])};
+        if (!body || pg_txn_add(txn, true, "dispatch_co", 9, co) < 0)
             added = -1;
         else
             added++;

@@ -4,6 +4,7 @@
 #define DUBAN_DISPATCH_TASK_H
 
 #include "bus.h"
+#include "dispatch_deadline.h"
 #include "org.h"
 #include "pg.h"
 
@@ -13,9 +14,11 @@ int dispatch_task_prepare(pg_t *pg);
 /* Adds the statements for env (a CASE_TRIAGED envelope) to txn: the guarded
  * transition triaged -> dispatched with the lead task, then one statement per
  * co-handling division. Each task gets a "dispatched" event and an outbox row
- * for the division's console. Returns the number of statements, or -1 when
- * the message cannot be routed (nothing added). */
-int dispatch_task_build(const org_t *org, pg_txn_t *txn, const Duban__Envelope *env);
+ * for the division's console. Deadlines follow the SLA policy from now.
+ * Returns the number of statements, or -1 when the message cannot be routed
+ * (nothing added). */
+int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, pg_txn_t *txn,
+                        const Duban__Envelope *env);
 
 /* Result columns of the first statement: acked (0/1), moved (0/1), lead task
  * id (NULL when nothing moved), lead division. */

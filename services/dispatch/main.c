@@ -3,7 +3,10 @@
  * the outbox), answers console snapshots (ROUTER) and keeps the pending
  * index in Redis. */
 #include "consumer.h"
+#include "auth.h"
 #include "dispatch_console.h"
+#include "dispatch_deadline.h"
+#include "dispatch_workflow.h"
 #include "dispatch_index.h"
 #include "dispatch_task.h"
 #include "log.h"
@@ -22,12 +25,15 @@ typedef struct {
     outbox_relay_t *relay;
     dispatch_console_t *console;
     dispatch_index_t *index;
+    dispatch_deadline_t *deadline;
+    dispatch_workflow_t *workflow;
+    auth_t *auth;
 } dispatch_t;
 
 static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
 {
     dispatch_t *self = arg;
-    return dispatch_task_build(self->svc->org, txn, env);
+    return dispatch_task_build(self->svc->org, self->deadline, txn, env);
 }
 
 static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
@@ -76,8 +82,10 @@ int main(int argc, char **argv)
     bus_sock_t *pub = NULL;
     exit_code = 1;
     self.pg = pg_new(self.svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
-    if (!self.pg || dispatch_task_prepare(self.pg) < 0 || dispatch_console_prepare(self.pg) < 0 ||
-        dispatch_index_prepare(self.pg) < 0)
+    self.deadline = dispatch_deadline_new(st);
+    if (!self.pg || !self.deadline || dispatch_task_prepare(self.pg) < 0 ||
+        dispatch_console_prepare(self.pg) < 0 || dispatch_index_prepare(self.pg) < 0 ||
+        dispatch_workflow_prepare(self.pg) < 0 || auth_prepare(self.pg) < 0)
         goto out_teardown;
     pub = bus_sock_new(self.svc->zctx, self.svc->base, ZMQ_PUB,
                        settings_string(st, "dispatch.pub", "tcp://127.0.0.1:7105"), true, NULL,
@@ -90,9 +98,16 @@ int main(int argc, char **argv)
                                     settings_string(st, "redis.host", "127.0.0.1"),
                                     (int)settings_int(st, "redis.port", 6379),
                                     settings_string(st, "redis.prefix", "duban:"));
-    self.console = dispatch_console_new(self.svc->base, self.svc->zctx, self.pg, self.svc->org,
-                                        settings_string(st, "dispatch.console",
-                                                        "tcp://127.0.0.1:7106"));
+    self.auth = auth_new(self.pg);
+    self.workflow = self.relay && self.auth ? dispatch_workflow_new(self.pg, self.svc->org,
+                                                                    self.auth, self.deadline,
+                                                                    self.relay)
+                                            : NULL;
+    self.console = self.workflow ? dispatch_console_new(self.svc->base, self.svc->zctx, self.pg,
+                                                        self.svc->org, self.auth, self.workflow,
+                                                        settings_string(st, "dispatch.console",
+                                                                        "tcp://127.0.0.1:7106"))
+                                 : NULL;
     self.consumer = consumer_new(self.svc->base, self.svc->zctx, self.pg,
                                  settings_string(st, "dispatch.in", "tcp://127.0.0.1:7103"),
                                  DUBAN__MSG_TYPE__CASE_TRIAGED, s_build, s_applied, &self,
@@ -106,6 +121,9 @@ out_teardown:
     pg_destroy(&self.pg);
     consumer_destroy(&self.consumer);
     dispatch_console_destroy(&self.console);
+    dispatch_workflow_destroy(&self.workflow);
+    auth_destroy(&self.auth);
+    dispatch_deadline_destroy(&self.deadline);
     dispatch_index_destroy(&self.index);
     outbox_relay_destroy(&self.relay);
     bus_sock_destroy(&pub);

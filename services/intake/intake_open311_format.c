@@ -342,9 +342,11 @@ void intake_open311_format_service_definition(struct evhttp_request *req,
 static const char *s_status_notes(const char *state)
 {
     static const char *const notes[][2] = {
-        {"received", "已受理"},        {"needs_triage", "已受理，待分办"},
-        {"triaged", "已受理，待转办"}, {"dispatched", "已转办"},
-        {"replied", "已办结"},         {"closed", "已办结销号"},
+        {"received", "已受理"},          {"needs_triage", "已受理，待分办"},
+        {"triaged", "已受理，待转办"},   {"dispatched", "已转办"},
+        {"arbitration", "督查室协调中"}, {"replied", "已办结"},
+        {"informed", "已办结，已告知"},  {"closed", "已办结销号"},
+        {"merged", "已并案办理"},
     };
     for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
         if (strcmp(state, notes[i][0]) == 0)

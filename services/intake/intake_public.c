@@ -22,7 +22,8 @@ static const char *s_status_sql =
     " to_char(c.updated_at AT TIME ZONE 'Asia/Shanghai', " PUBLIC_TIME "),"
     " coalesce((SELECT string_agg(d.name, '、' ORDER BY t.id) FROM tasks t"
     "  JOIN divisions d ON d.code = t.division WHERE t.case_id = c.id AND t.role = 'lead'"
-    "  AND t.state <> 'returned'), '')"
+    "  AND t.state <> 'returned'), ''),"
+    " coalesce((SELECT d.case_number FROM cases d WHERE d.id = c.duplicate_of), '')"
     " FROM cases c WHERE c.case_number = $1 AND c.query_code_sha256 = sha256(convert_to($2, 'UTF8'))";
 
 static const char *s_steps_sql =
@@ -30,7 +31,7 @@ static const char *s_steps_sql =
     " FROM case_events e JOIN cases c ON c.id = e.case_id"
     " WHERE c.case_number = $1 AND c.query_code_sha256 = sha256(convert_to($2, 'UTF8'))"
     " AND e.type IN ('received', 'triaged', 'needs_triage', 'dispatched', 'replied', 'closed',"
-    "  'reopened')"
+    "  'reopened', 'duplicate', 'informed')"
     " ORDER BY e.id";
 
 int intake_public_prepare(pg_t *pg)
@@ -285,13 +286,15 @@ static void s_status_read(pg_txn_t *txn, bool ok, void *arg)
                                         PQgetvalue(steps, i, 1)));
     http_reply_json(
         req, 200,
-        json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s, s:s?, s:o}", "case_number",
+        json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o}",
+                  "case_number",
                   PQgetvalue(c, 0, 0), "kind", PQgetvalue(c, 0, 1), "kind_name",
                   kind ? kind->name : NULL, "category", cat ? cat->code : NULL, "category_name",
                   cat ? cat->name : NULL, "state", PQgetvalue(c, 0, 3), "state_name",
                   intake_state_label(PQgetvalue(c, 0, 3)), "received_at", PQgetvalue(c, 0, 4),
                   "updated_at", PQgetvalue(c, 0, 5), "handled_by",
-                  PQgetvalue(c, 0, 6)[0] ? PQgetvalue(c, 0, 6) : NULL, "timeline", timeline));
+                  PQgetvalue(c, 0, 6)[0] ? PQgetvalue(c, 0, 6) : NULL, "merged_into",
+                  PQgetvalue(c, 0, 7)[0] ? PQgetvalue(c, 0, 7) : NULL, "timeline", timeline));
 out_free:
     http_release(&p->held);
     free(p);

@@ -35,7 +35,9 @@ const char *intake_state_label(const char *state)
 {
     static const char *labels[][2] = {{"received", "已受理"},   {"needs_triage", "待分办"},
                                       {"triaged", "已分类"},    {"dispatched", "已转承办单位办理"},
-                                      {"replied", "已办结答复"}, {"closed", "已办结"}};
+                                      {"replied", "已办结答复"}, {"closed", "已办结"},
+                                      {"informed", "已答复来件人"}, {"arbitration", "督查室协调中"},
+                                      {"merged", "已合并到同一事项的案件办理"}};
     for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
         if (strcmp(state, labels[i][0]) == 0)
             return labels[i][1];
@@ -47,7 +49,7 @@ const char *intake_step_label(const char *type)
     static const char *labels[][2] = {
         {"received", "受理登记"}, {"triaged", "分类"},     {"needs_triage", "人工分办"},
         {"dispatched", "转承办单位"}, {"replied", "办结答复"}, {"closed", "办结"},
-        {"reopened", "重新办理"}};
+        {"reopened", "重新办理"}, {"duplicate", "合并办理"}, {"informed", "答复来件人"}};
     for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
         if (strcmp(type, labels[i][0]) == 0)
             return labels[i][1];

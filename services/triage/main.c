@@ -14,24 +14,42 @@
 
 typedef struct {
     service_t *svc;
+    const char *duplicate_window; /* PostgreSQL interval, e.g. "7 days" */
     pg_t *pg;
     consumer_t *consumer;
     outbox_relay_t *relay;
 } triage_t;
 
+/* The guarded transition received -> triaged (or needs_triage), with the
+ * duplicate check: the same requester (phone) about the same matter
+ * (category) while an earlier case is open and younger than the duplicate
+ * window ($9) links the new case to it (merged) instead of dispatching it
+ * again; both timelines record the link. */
 static const char *s_apply_sql =
     "WITH ack AS (" OUTBOX_ACK_SQL "),"
-    " c AS (UPDATE cases SET state = $3, category = coalesce($4, category), priority = $5,"
-    "  updated_at = now()"
+    " cur AS (SELECT id, requester_phone FROM cases WHERE id = $2),"
+    " dup AS (SELECT d.id, d.case_number FROM cases d, cur WHERE $3 = 'triaged'"
+    "  AND cur.requester_phone IS NOT NULL AND d.requester_phone = cur.requester_phone"
+    "  AND d.category = $4 AND d.id <> cur.id"
+    "  AND d.state IN ('triaged', 'dispatched', 'arbitration', 'replied', 'informed')"
+    "  AND d.created_at > now() - $9::interval ORDER BY d.id LIMIT 1),"
+    " c AS (UPDATE cases SET state = CASE WHEN EXISTS (SELECT 1 FROM dup) THEN 'merged'"
+    "  ELSE $3 END, duplicate_of = (SELECT id FROM dup), category = coalesce($4, category),"
+    "  priority = $5, updated_at = now()"
     "  WHERE id = $2 AND state = 'received' AND EXISTS (SELECT 1 FROM ack)"
-    "  RETURNING id, case_number),"
+    "  RETURNING id, case_number, state),"
     " e AS (INSERT INTO case_events (case_id, type, actor, detail)"
-    "  SELECT id, $3, 'triage', jsonb_build_object('category', $4::text, 'priority', $5::text,"
-    "   'rule', $6::text) FROM c),"
+    "  SELECT id, CASE WHEN state = 'merged' THEN 'duplicate' ELSE $3 END, 'triage',"
+    "   jsonb_strip_nulls(jsonb_build_object('category', $4::text, 'priority', $5::text,"
+    "   'rule', $6::text, 'duplicate_of', (SELECT case_number FROM dup))) FROM c),"
+    " el AS (INSERT INTO case_events (case_id, type, actor, detail)"
+    "  SELECT dup.id, 'duplicate_linked', 'triage', jsonb_build_object('case_number',"
+    "   c.case_number) FROM dup, c WHERE c.state = 'merged'),"
     " o AS (INSERT INTO outbox (producer, destination, msg_type, case_id, case_number, body)"
     "  SELECT 'triage', 'dispatch', $7::int, id, case_number, $8::bytea FROM c"
-    "  WHERE $3 = 'triaged')"
-    " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c)";
+    "  WHERE state = 'triaged')"
+    " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c),"
+    " (SELECT case_number FROM dup)";
 
 static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
 {
@@ -57,7 +75,7 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
     char case_id[24], type[8];
     snprintf(case_id, sizeof(case_id), "%lld", (long long)env->case_id);
     snprintf(type, sizeof(type), "%d", DUBAN__MSG_TYPE__CASE_TRIAGED);
-    pg_param_t params[8] = {
+    pg_param_t params[9] = {
         PG_TEXT(env->msg_id),
         PG_TEXT(case_id),
         PG_TEXT(d.outcome == TRIAGE_ROUTED ? "triaged" : "needs_triage"),
@@ -66,8 +84,9 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
         PG_TEXT(d.rule),
         PG_TEXT(type),
         PG_BINARY(body, len),
+        PG_TEXT(self->duplicate_window),
     };
-    int rc = pg_txn_add(txn, true, "triage_apply", 8, params);
+    int rc = pg_txn_add(txn, true, "triage_apply", 9, params);
     log_debug("triaged case=%s msg=%s outcome=%s rule=%s", env->case_number, env->msg_id,
               triage_outcome_str(d.outcome), d.rule);
     free(body);
@@ -89,6 +108,9 @@ static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
     else if (!moved)
         log_warn("case=%s msg=%s was not in state received; nothing changed", env->case_number,
                  env->msg_id);
+    else if (!PQgetisnull(res, 0, 2))
+        log_info("case merged as a duplicate case=%s duplicate_of=%s msg=%s", env->case_number,
+                 PQgetvalue(res, 0, 2), env->msg_id);
     else
         log_info("case triaged case=%s msg=%s", env->case_number, env->msg_id);
 }
@@ -115,6 +137,7 @@ int main(int argc, char **argv)
     settings_t *st = self.svc->settings;
     bus_sock_t *out = NULL;
     exit_code = 1;
+    self.duplicate_window = settings_string(st, "triage.duplicate_window", "7 days");
     self.pg = pg_new(self.svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
     if (!self.pg || pg_prepare(self.pg, "triage_apply", s_apply_sql) < 0)
         goto out_teardown;

@@ -134,10 +134,15 @@ static int s_push(const char *endpoint, const char *type_name)
     return rc ? 1 : 0;
 }
 
-/* Sends payload to the console ROUTER and checks the refusal names want. */
-static int s_expect_refusal(void *sock, const void *payload, size_t len, const char *want)
+/* Sends [type?][payload] to the console ROUTER and checks the refusal names
+ * want (type NULL sends the payload alone, a malformed request). */
+static int s_expect_refusal(void *sock, const char *type, const void *payload, size_t len,
+                            const char *want)
 {
-    if (s_send_one(sock, payload, len) < 0)
+    const void *frames[2] = {type, payload};
+    size_t lengths[2] = {type ? strlen(type) : 0, len};
+    int rc = type ? s_send(sock, frames, lengths, 2) : s_send_one(sock, payload, len);
+    if (rc < 0)
         return -1;
     zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
     if (zmq_poll(&item, 1, 5000) != 1) {
@@ -145,6 +150,9 @@ static int s_expect_refusal(void *sock, const void *payload, size_t len, const c
         return -1;
     }
     uint8_t buf[65536];
+    char kind[16] = "";
+    if (zmq_recv(sock, kind, sizeof(kind) - 1, 0) < 0)
+        return -1;
     int n = zmq_recv(sock, buf, sizeof(buf), 0);
     Duban__ConsoleSnapshot *snap =
         n > 0 ? duban__console_snapshot__unpack(NULL, (size_t)n, buf) : NULL;
@@ -170,8 +178,12 @@ static int s_console(const char *endpoint)
     Duban__ConsoleHello hello = DUBAN__CONSOLE_HELLO__INIT;
     hello.division = "ministry";
     size_t len = duban__console_hello__pack(&hello, buf);
-    int rc = s_expect_refusal(sock, garbage, sizeof(garbage), "malformed") |
-             s_expect_refusal(sock, buf, len, "unknown division");
+    int rc = s_expect_refusal(sock, NULL, garbage, sizeof(garbage), "malformed") |
+             s_expect_refusal(sock, "hello", garbage, sizeof(garbage), "malformed") |
+             s_expect_refusal(sock, "hello", buf, len, "unknown division");
+    hello.division = "metrology";
+    len = duban__console_hello__pack(&hello, buf);
+    rc |= s_expect_refusal(sock, "hello", buf, len, "authentication required");
     zmq_close(sock);
     zmq_ctx_term(ctx);
     return rc ? 1 : 0;

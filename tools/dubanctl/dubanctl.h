@@ -31,6 +31,10 @@ int ctl_watchlist(ctl_t *ctl, int argc, char **argv);
 int ctl_import(ctl_t *ctl, int argc, char **argv);
 int ctl_open311(ctl_t *ctl, int argc, char **argv);
 
+/* The workflow steps (dubanctl_actions.c): argv[0] is the step's name. */
+bool ctl_is_action(const char *cmd);
+int ctl_action(ctl_t *ctl, int argc, char **argv);
+
 /* Uses staff's saved token unless the user chose one (--token, --as,
  * $DUBAN_TOKEN): e.g. submit --operator op001 acts as op001. */
 void ctl_act_as(ctl_t *ctl, const char *staff);

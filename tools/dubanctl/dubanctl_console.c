@@ -37,6 +37,7 @@ typedef struct {
     int64_t cursor;     /* newest task id seen by the previous run */
     int64_t newest;
     int64_t *seen;      /* task ids printed, to drop live duplicates of the snapshot */
+    char *token;        /* bearer token of the staff member at the console */
     size_t nseen;
     char cursor_path[PATH_MAX];
 } console_t;
@@ -181,14 +182,16 @@ static int s_send_hello(console_t *c, void *dealer)
     Duban__ConsoleHello hello = DUBAN__CONSOLE_HELLO__INIT;
     hello.division = (char *)c->division;
     hello.after_task_id = c->cursor;
-    uint8_t buf[256];
+    hello.token = c->token ? c->token : "";
+    uint8_t buf[512];
     size_t len = duban__console_hello__get_packed_size(&hello);
     if (len > sizeof(buf)) {
         fprintf(stderr, "error: division code too long\n");
         return -1;
     }
     duban__console_hello__pack(&hello, buf);
-    if (zmq_send(dealer, buf, len, ZMQ_DONTWAIT) < 0) {
+    if (zmq_send(dealer, "hello", 5, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0 ||
+        zmq_send(dealer, buf, len, ZMQ_DONTWAIT) < 0) {
         fprintf(stderr, "error: could not ask dispatch for a snapshot: %s\n", zmq_strerror(errno));
         return -1;
     }
@@ -223,9 +226,9 @@ static int s_run(console_t *c, void *sub, void *dealer, bool once)
         if (items[1].revents & ZMQ_POLLIN) {
             zmq_msg_t f[2];
             int n = s_recv(dealer, f, 2);
-            if (n == 1) {
+            if (n == 2) {
                 Duban__ConsoleSnapshot *snap = duban__console_snapshot__unpack(
-                    NULL, zmq_msg_size(&f[0]), zmq_msg_data(&f[0]));
+                    NULL, zmq_msg_size(&f[1]), zmq_msg_data(&f[1]));
                 if (!snap) {
                     fprintf(stderr, "error: malformed snapshot from dispatch\n");
                 } else if (snap->error && snap->error[0]) {
@@ -317,6 +320,8 @@ int ctl_console(ctl_t *ctl, int argc, char **argv)
         fprintf(stderr, "error: console needs --division CODE\n");
         return CTL_USAGE;
     }
+    ctl_act_as_division(ctl, c.division);
+    c.token = ctl_token(ctl);
     c.seen = calloc(CONSOLE_SEEN_MAX, sizeof(int64_t));
     if (!c.seen)
         return CTL_FAILED;
@@ -351,5 +356,6 @@ out_close:
     zmq_close(dealer);
     zmq_ctx_term(zctx);
     free(c.seen);
+    free(c.token);
     return rc;
 }

@@ -79,9 +79,21 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return CTL_USAGE;
     }
-    for (int j = i + 1; j < argc; j++)
+    /* --json, --as and --token may also follow the command. */
+    for (int j = i + 1; j < argc; j++) {
         if (strcmp(argv[j], "--json") == 0)
             ctl.json = true;
+        if ((strcmp(argv[j], "--as") == 0 || strcmp(argv[j], "--token") == 0) && j + 1 < argc) {
+            if (argv[j][2] == 'a')
+                ctl.as = argv[j + 1];
+            else
+                ctl.token = argv[j + 1];
+            memmove(&argv[j], &argv[j + 2], (size_t)(argc - j - 2) * sizeof(char *));
+            argc -= 2;
+            argv[argc] = NULL;
+            j--;
+        }
+    }
     if (!ctl.config)
         ctl.config = s_default_config(path, sizeof(path));
     if (!ctl.token && getenv("DUBAN_TOKEN") && getenv("DUBAN_TOKEN")[0])
@@ -115,6 +127,8 @@ int main(int argc, char **argv)
         rc = ctl_import(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "open311") == 0)
         rc = ctl_open311(&ctl, sub_argc, sub_argv);
+    else if (ctl_is_action(cmd))
+        rc = ctl_action(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "calendar") == 0)
         rc = ctl_calendar(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "help") == 0) {

@@ -1,0 +1,199 @@
+/* One guarded statement per workflow step; see dispatch_apply.h.
+ *
+ * Every statement follows one shape: CTE g makes the guarded transition and
+ * returns the row it changed (none when the guard failed); the event, the
+ * notices and any new task are inserted FROM g, so nothing happens unless
+ * the transition did. $1 is always the case id, $2 the task id (0 for case
+ * steps), $3 the actor, $4 the first responder's notice topic, $5 the
+ * packed notice, $6 the case number. */
+#include "dispatch_apply.h"
+
+#include "duban.pb-c.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TS(n) "to_timestamp($" #n "::bigint / 1000000.0)"
+
+#define NOTICE_FR                                                                                  \
+    " nf AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"    \
+    "  task_id, body) SELECT 'dispatch', 'console', $4, 24, $1, $6, nullif($2::bigint, 0),"        \
+    "  $5::bytea FROM g)"
+
+#define RESULT " SELECT (SELECT count(*) FROM g),"
+
+/* Read after the step, in the same transaction: the states it left. */
+static const char *s_states_sql =
+    "SELECT c.state, (SELECT state FROM tasks WHERE id = $2::bigint) FROM cases c WHERE c.id = $1";
+
+static const char *s_sign_sql =
+    "WITH g AS (UPDATE tasks SET state = 'signed', signed_at = now(), handler = $3,"
+    "  updated_at = now() WHERE id = $2 AND case_id = $1 AND state = 'dispatched'"
+    "  RETURNING id, division),"
+    " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
+    "  SELECT $1, id, 'signed', $3, jsonb_build_object('division', division) FROM g),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text";
+
+static const char *s_note_sql =
+    "WITH g AS (UPDATE tasks SET updated_at = now() WHERE id = $2 AND case_id = $1"
+    "  AND state IN ('dispatched', 'signed') RETURNING id, division),"
+    " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
+    "  SELECT $1, id, 'note', $3, jsonb_build_object('division', division, 'text', $7::text)"
+    "  FROM g)," NOTICE_FR RESULT " NULL::bigint, NULL::text";
+
+static const char *s_need_material_sql =
+    "WITH g AS (UPDATE tasks SET paused_at = now(), updated_at = now() WHERE id = $2"
+    "  AND case_id = $1 AND state IN ('dispatched', 'signed') AND paused_at IS NULL"
+    "  RETURNING id, division),"
+    " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
+    "  SELECT $1, id, 'material_requested', $3,"
+    "   jsonb_build_object('division', division, 'material', $7::text) FROM g),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text";
+
+/* Deadlines move by the working time the task waited ($7, microseconds):
+ * the caller computed the moved instants on the business calendar ($8-$11);
+ * a signed task's response deadline has been met and stays. */
+static const char *s_material_arrived_sql =
+    "WITH g AS (UPDATE tasks SET paused_total = paused_total + (now() - paused_at),"
+    "  response_due = CASE WHEN signed_at IS NULL THEN " TS(10) " ELSE response_due END,"
+    "  response_warn = CASE WHEN signed_at IS NULL THEN " TS(11) " ELSE response_warn END,"
+    "  completion_due = " TS(8) ", completion_warn = " TS(9) ","
+    "  paused_at = NULL, updated_at = now()"
+    "  WHERE id = $2 AND case_id = $1 AND paused_at IS NOT NULL AND state IN ('dispatched', 'signed')"
+    "  RETURNING id, division, completion_due),"
+    " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
+    "  SELECT $1, id, 'material_arrived', $3, jsonb_build_object('division', division,"
+    "   'paused_seconds', $7::bigint / 1000000, 'completion_due', completion_due) FROM g),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text";
+
+static const char *s_extend_sql =
+    "WITH g AS (UPDATE tasks SET extension_state = 'requested',"
+    "  extension_by = $7::bigint * interval '1 microsecond', extension_reason = $8,"
+    "  updated_at = now() WHERE id = $2 AND case_id = $1 AND state IN ('dispatched', 'signed')"
+    "  AND extension_state IS DISTINCT FROM 'requested' AND now() < completion_due"
+    "  RETURNING id, division),"
+    " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
+    "  SELECT $1, id, 'extension_requested', $3, jsonb_build_object('division', division,"
+    "   'window', $9::text, 'reason', $8::text) FROM g),"
+    " ni AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
+    "  task_id, body) SELECT 'dispatch', 'console', 'inspection|', 24, $1, $6, id, $5::bytea"
+    "  FROM g)," NOTICE_FR RESULT " NULL::bigint, NULL::text";
+
+/* Grant moves the completion deadline to $8 (warning $9); refuse only
+ * records the decision. */
+static const char *s_decide_extension_sql =
+    "WITH g AS (UPDATE tasks SET extension_state = CASE WHEN $7::boolean THEN 'granted'"
+    "  ELSE 'refused' END,"
+    "  completion_due = CASE WHEN $7::boolean THEN " TS(8) " ELSE completion_due END,"
+    "  completion_warn = CASE WHEN $7::boolean THEN " TS(9) " ELSE completion_warn END,"
+    "  updated_at = now() WHERE id = $2 AND case_id = $1 AND extension_state = 'requested'"
+    "  RETURNING id, division, completion_due),"
+    " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
+    "  SELECT $1, id, CASE WHEN $7::boolean THEN 'extension_granted' ELSE 'extension_refused'"
+    "   END, $3, jsonb_build_object('division', division, 'decision', $10::text,"
+    "   'completion_due', completion_due) FROM g),"
+    " nd AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
+    "  task_id, body) SELECT 'dispatch', 'console', 'div.' || division || '|', 24, $1, $6, id,"
+    "  $5::bytea FROM g)," NOTICE_FR RESULT " NULL::bigint, NULL::text";
+
+/* A lead reply completes the handling (case -> replied); a co-handling
+ * division's reply is its input to the lead. */
+static const char *s_reply_sql =
+    "WITH g AS (UPDATE tasks SET state = 'replied', replied_at = now(), result = $7,"
+    "  signed_at = coalesce(signed_at, now()), handler = coalesce(handler, $3),"
+    "  paused_total = paused_total + coalesce(now() - paused_at, interval '0'), paused_at = NULL,"
+    "  updated_at = now() WHERE id = $2 AND case_id = $1 AND state IN ('dispatched', 'signed')"
+    "  AND (role = 'co' OR EXISTS (SELECT 1 FROM cases WHERE id = $1 AND state = 'dispatched'))"
+    "  RETURNING id, division, role),"
+    " c AS (UPDATE cases SET state = 'replied', result = $7, replied_at = now(), updated_at = now()"
+    "  FROM g WHERE cases.id = $1 AND g.role = 'lead' AND cases.state = 'dispatched'"
+    "  RETURNING cases.id),"
+    " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
+    "  SELECT $1, id, CASE WHEN role = 'lead' THEN 'replied' ELSE 'input' END, $3,"
+    "   jsonb_build_object('division', division, 'result', $7::text) FROM g),"
+    " nl AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
+    "  task_id, body) SELECT 'dispatch', 'console', 'div.' || t.division || '|', 24, $1, $6, t.id,"
+    "  $5::bytea FROM g JOIN tasks t ON t.case_id = $1 AND t.role = 'lead'"
+    "  AND t.state IN ('dispatched', 'signed') WHERE g.role = 'co'),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text";
+
+int dispatch_apply_prepare(pg_t *pg)
+{
+    return pg_prepare(pg, "apply_sign", s_sign_sql) | pg_prepare(pg, "apply_note", s_note_sql) |
+           pg_prepare(pg, "apply_need_material", s_need_material_sql) |
+           pg_prepare(pg, "apply_material_arrived", s_material_arrived_sql) |
+           pg_prepare(pg, "apply_extend", s_extend_sql) |
+           pg_prepare(pg, "apply_decide_extension", s_decide_extension_sql) |
+           pg_prepare(pg, "apply_reply", s_reply_sql) | pg_prepare(pg, "apply_states", s_states_sql) |
+           dispatch_apply_case_prepare(pg);
+}
+
+/* Fills the six parameters every step statement shares. */
+void dispatch_apply_common(const dispatch_apply_t *a, char (*buf)[32], pg_param_t *p)
+{
+    snprintf(buf[0], 32, "%lld", (long long)a->ctx->case_id);
+    snprintf(buf[1], 32, "%lld", (long long)a->ctx->task_id);
+    snprintf(buf[2], 32, "staff.%.24s|", a->ctx->first_responder);
+    p[0] = PG_TEXT(buf[0]);
+    p[1] = PG_TEXT(buf[1]);
+    p[2] = PG_TEXT(a->actor);
+    p[3] = PG_TEXT(buf[2]);
+    p[4] = PG_BINARY(a->notice, a->notice_len);
+    p[5] = PG_TEXT(a->ctx->case_number);
+}
+
+static int s_add_step(pg_txn_t *txn, const dispatch_apply_t *a, char (*buf)[32], pg_param_t *p)
+{
+    const dispatch_step_t *s = a->step;
+    switch (s->action) {
+    case ACTION_SIGN:
+        return pg_txn_add(txn, true, "apply_sign", 6, p);
+    case ACTION_NOTE:
+        p[6] = PG_TEXT(s->text);
+        return pg_txn_add(txn, true, "apply_note", 7, p);
+    case ACTION_NEED_MATERIAL:
+        p[6] = PG_TEXT(s->text);
+        return pg_txn_add(txn, true, "apply_need_material", 7, p);
+    case ACTION_MATERIAL_ARRIVED:
+        snprintf(buf[3], 32, "%lld", (long long)a->shift_us);
+        snprintf(buf[4], 32, "%lld", (long long)a->dues.completion_due);
+        snprintf(buf[5], 32, "%lld", (long long)a->dues.completion_warn);
+        snprintf(buf[6], 32, "%lld", (long long)a->dues.response_due);
+        snprintf(buf[7], 32, "%lld", (long long)a->dues.response_warn);
+        p[6] = PG_TEXT(buf[3]);
+        p[7] = PG_TEXT(buf[4]);
+        p[8] = PG_TEXT(buf[5]);
+        p[9] = PG_TEXT(buf[6]);
+        p[10] = PG_TEXT(buf[7]);
+        return pg_txn_add(txn, true, "apply_material_arrived", 11, p);
+    case ACTION_EXTEND:
+        snprintf(buf[3], 32, "%lld", (long long)a->shift_us);
+        p[6] = PG_TEXT(buf[3]);
+        p[7] = PG_TEXT(s->text);
+        p[8] = PG_TEXT(s->window);
+        return pg_txn_add(txn, true, "apply_extend", 9, p);
+    case ACTION_DECIDE_EXTENSION:
+        snprintf(buf[4], 32, "%lld", (long long)a->dues.completion_due);
+        snprintf(buf[5], 32, "%lld", (long long)a->dues.completion_warn);
+        p[6] = PG_TEXT(s->grant ? "true" : "false");
+        p[7] = PG_TEXT(buf[4]);
+        p[8] = PG_TEXT(buf[5]);
+        p[9] = PG_TEXT(s->text);
+        return pg_txn_add(txn, true, "apply_decide_extension", 10, p);
+    case ACTION_REPLY:
+        p[6] = PG_TEXT(s->text);
+        return pg_txn_add(txn, true, "apply_reply", 7, p);
+    default:
+        return dispatch_apply_case_add(txn, a, buf, p);
+    }
+}
+
+int dispatch_apply_add(pg_txn_t *txn, const dispatch_apply_t *a)
+{
+    char buf[24][32];
+    pg_param_t p[20];
+    dispatch_apply_common(a, buf, p);
+    if (s_add_step(txn, a, buf, p) < 0)
+        return -1;
+    return pg_txn_add(txn, true, "apply_states", 2, p);
+}

@@ -1,0 +1,97 @@
+/* The rules of the division workflow, as pure decisions: given a case, the
+ * task concerned, who acts and when, may the step be taken? Pure logic
+ * (no I/O), unit-tested; the SQL that applies a step repeats the essential
+ * guards, so a race between two steps is refused there too.
+ *
+ * Rules (DESIGN.md, rules 2-4): a division acts only on its own tasks; a
+ * return needs a reason and the division (or outside agency) believed
+ * responsible, is allowed only while the task is unsigned and inside its
+ * response window, and never on a task the inspection office assigned by
+ * arbitration; only the first responder informs, records the callback and
+ * closes, after the reply; an extension is asked before the completion
+ * deadline and decided by the inspection office. */
+#ifndef DUBAN_DISPATCH_RULES_H
+#define DUBAN_DISPATCH_RULES_H
+
+#include "auth.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+    ACTION_SIGN,
+    ACTION_RETURN,
+    ACTION_NOTE,
+    ACTION_NEED_MATERIAL,
+    ACTION_MATERIAL_ARRIVED,
+    ACTION_EXTEND,
+    ACTION_DECIDE_EXTENSION,
+    ACTION_REPLY,
+    ACTION_ARBITRATE,
+    ACTION_INFORM,
+    ACTION_CALLBACK,
+    ACTION_CLOSE,
+    ACTION_TRIAGE,
+    ACTION_UNKNOWN
+} dispatch_action_t;
+
+/* What PostgreSQL said about the case and the task the step concerns. */
+typedef struct {
+    int64_t case_id;
+    char case_number[32];
+    char case_state[16];
+    char first_responder[48];
+    int returns;
+    bool has_task;          /* false when the actor's division holds no task */
+    int64_t task_id;
+    char division[64];
+    char role[8];           /* lead, co */
+    char task_state[16];
+    bool arbitrated;
+    int64_t response_due_us;
+    int64_t completion_due_us;
+    int64_t paused_at_us;   /* 0 when not waiting for material */
+    char extension_state[16];
+    /* what a step needs to build its messages and new deadlines */
+    int64_t response_warn_us;
+    int64_t completion_warn_us;
+    int64_t extension_by_us;
+    char kind[32];
+    char priority[16];
+    char category[64];
+    char subject[256];
+    char lead_division[64]; /* division of the case's latest lead task */
+} dispatch_context_t;
+
+/* The step asked for (the fields of a TaskAction that matter here). */
+typedef struct {
+    dispatch_action_t action;
+    const char *division;       /* return: believed responsible; arbitrate: decided */
+    const char *outside_agency;
+    const char *text;
+    const char *satisfaction;
+    const char *window;
+    const char *category;
+    bool grant;                 /* decide-extension */
+} dispatch_step_t;
+
+typedef struct {
+    int status;        /* 200 allowed; else as HTTP: 400, 403, 404, 409, 422 */
+    char message[256];
+} dispatch_verdict_t;
+
+dispatch_action_t dispatch_action_parse(const char *name);
+const char *dispatch_action_str(dispatch_action_t action);
+
+/* True for steps on a task (the actor's division's); false for steps on the
+ * case as a whole (arbitrate, inform, callback, close, triage). */
+bool dispatch_action_on_task(dispatch_action_t action);
+
+/* Decides whether who may take step on ctx at now_us (microseconds, UTC).
+ * Fills verdict; returns true when allowed. Deadlines are printed in
+ * China time in refusals ("return refused: response window closed at …"). */
+bool dispatch_rules_check(const dispatch_context_t *ctx, const dispatch_step_t *step,
+                          const auth_identity_t *who, int64_t now_us,
+                          dispatch_verdict_t *verdict);
+
+#endif

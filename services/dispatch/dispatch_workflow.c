@@ -1,0 +1,436 @@
+/* Workflow steps from request to result; see dispatch_workflow.h. Every
+ * path ends in exactly one callback. */
+#include "dispatch_workflow.h"
+
+#include "clock.h"
+#include "dispatch_apply.h"
+#include "dispatch_rules.h"
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define US(col) "coalesce((extract(epoch FROM " col ") * 1000000)::bigint, 0)"
+
+/* The case, and the task the step concerns: the one named, the one with an
+ * extension waiting (decide-extension), or the actor's division's latest
+ * (open ones first). */
+static const char *s_context_sql =
+    "SELECT c.id, c.case_number, c.state, c.first_responder, c.returns, c.kind, c.priority,"
+    " coalesce(c.category, ''), c.subject,"
+    " coalesce((SELECT division FROM tasks WHERE case_id = c.id AND role = 'lead'"
+    "  AND state <> 'returned' ORDER BY id DESC LIMIT 1), ''),"
+    " t.id, coalesce(t.division, ''), coalesce(t.role, ''), coalesce(t.state, ''),"
+    " coalesce(t.arbitrated, false), " US("t.response_due") ", " US("t.completion_due") ","
+    " " US("t.paused_at") ", coalesce(t.extension_state, ''), " US("t.response_warn") ","
+    " " US("t.completion_warn") ","
+    " coalesce((extract(epoch FROM t.extension_by) * 1000000)::bigint, 0)"
+    " FROM cases c LEFT JOIN LATERAL (SELECT * FROM tasks WHERE case_id = c.id AND ("
+    "  ($2::bigint > 0 AND id = $2::bigint)"
+    "  OR ($2::bigint = 0 AND $4::boolean AND extension_state = 'requested')"
+    "  OR ($2::bigint = 0 AND NOT $4::boolean AND division = $3))"
+    "  ORDER BY (state IN ('dispatched', 'signed')) DESC, id DESC LIMIT 1) t ON true"
+    " WHERE c.case_number = $1";
+
+struct dispatch_workflow {
+    pg_t *pg;
+    const org_t *org;
+    auth_t *auth;
+    dispatch_deadline_t *deadline;
+    outbox_relay_t *relay;
+};
+
+typedef struct {
+    dispatch_workflow_t *wf;
+    Duban__TaskAction *action;
+    dispatch_workflow_cb cb;
+    void *arg;
+    auth_identity_t who;
+    dispatch_context_t ctx;
+    dispatch_step_t step;
+    uint8_t *notice;
+    size_t notice_len;
+    uint8_t *dispatched;
+    size_t dispatched_len;
+    char new_division[64];
+} run_t;
+
+int dispatch_workflow_prepare(pg_t *pg)
+{
+    return pg_prepare(pg, "workflow_context", s_context_sql) | dispatch_apply_prepare(pg);
+}
+
+static void s_finish(run_t *r, int status, const char *case_state, const char *task_state,
+                     int64_t new_task, const char *fmt, ...)
+{
+    char message[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    Duban__ActionResult res = DUBAN__ACTION_RESULT__INIT;
+    res.request_id = r->action->request_id;
+    res.status = status;
+    res.message = message;
+    res.case_number = r->action->case_number;
+    res.case_state = (char *)(case_state ? case_state : "");
+    res.task_id = r->ctx.task_id;
+    res.task_state = (char *)(task_state ? task_state : "");
+    res.new_task_id = new_task;
+    res.new_division = new_task ? r->new_division : "";
+    if (status == 200)
+        log_info("workflow step done case=%s action=%s actor=%s task=%lld: %s",
+                 r->action->case_number, r->action->action, r->who.staff,
+                 (long long)r->ctx.task_id, message);
+    else
+        log_info("workflow step refused case=%s action=%s actor=%s status=%d: %s",
+                 r->action->case_number, r->action->action, r->who.staff[0] ? r->who.staff : "-",
+                 status, message);
+    r->cb(&res, r->arg);
+    duban__task_action__free_unpacked(r->action, NULL);
+    free(r->notice);
+    free(r->dispatched);
+    free(r);
+}
+
+static void s_copy(char *dst, size_t len, PGresult *res, int col)
+{
+    snprintf(dst, len, "%s", PQgetvalue(res, 0, col));
+}
+
+static int64_t s_i64(PGresult *res, int col)
+{
+    return PQgetisnull(res, 0, col) ? 0 : strtoll(PQgetvalue(res, 0, col), NULL, 10);
+}
+
+static void s_read_context(dispatch_context_t *c, PGresult *res)
+{
+    c->case_id = s_i64(res, 0);
+    s_copy(c->case_number, sizeof(c->case_number), res, 1);
+    s_copy(c->case_state, sizeof(c->case_state), res, 2);
+    s_copy(c->first_responder, sizeof(c->first_responder), res, 3);
+    c->returns = (int)s_i64(res, 4);
+    s_copy(c->kind, sizeof(c->kind), res, 5);
+    s_copy(c->priority, sizeof(c->priority), res, 6);
+    s_copy(c->category, sizeof(c->category), res, 7);
+    s_copy(c->subject, sizeof(c->subject), res, 8);
+    s_copy(c->lead_division, sizeof(c->lead_division), res, 9);
+    c->has_task = !PQgetisnull(res, 0, 10);
+    c->task_id = s_i64(res, 10);
+    s_copy(c->division, sizeof(c->division), res, 11);
+    s_copy(c->role, sizeof(c->role), res, 12);
+    s_copy(c->task_state, sizeof(c->task_state), res, 13);
+    c->arbitrated = strcmp(PQgetvalue(res, 0, 14), "t") == 0;
+    c->response_due_us = s_i64(res, 15);
+    c->completion_due_us = s_i64(res, 16);
+    c->paused_at_us = s_i64(res, 17);
+    s_copy(c->extension_state, sizeof(c->extension_state), res, 18);
+    c->response_warn_us = s_i64(res, 19);
+    c->completion_warn_us = s_i64(res, 20);
+    c->extension_by_us = s_i64(res, 21);
+}
+
+static int s_pack_notice(run_t *r)
+{
+    Duban__CaseNotice n = DUBAN__CASE_NOTICE__INIT;
+    n.event = r->action->action;
+    n.actor = r->who.staff;
+    n.division = r->ctx.division;
+    n.text = r->action->text;
+    n.case_state = r->ctx.case_state;
+    r->notice_len = duban__case_notice__get_packed_size(&n);
+    r->notice = malloc(r->notice_len ? r->notice_len : 1);
+    if (!r->notice)
+        return -1;
+    duban__case_notice__pack(&n, r->notice);
+    return 0;
+}
+
+/* The message a new task's division console gets. */
+static int s_pack_dispatched(run_t *r, const char *division, const char *role,
+                             const dispatch_dues_t *dues)
+{
+    Duban__TaskDispatched t = DUBAN__TASK_DISPATCHED__INIT;
+    t.division = (char *)division;
+    t.role = (char *)role;
+    t.category = r->ctx.category;
+    t.kind = r->ctx.kind;
+    t.subject = r->ctx.subject;
+    t.priority = r->ctx.priority;
+    t.dispatched_us = clock_now_us();
+    t.response_due_us = dues->response_due;
+    t.completion_due_us = dues->completion_due;
+    r->dispatched_len = duban__task_dispatched__get_packed_size(&t);
+    r->dispatched = malloc(r->dispatched_len ? r->dispatched_len : 1);
+    if (!r->dispatched)
+        return -1;
+    duban__task_dispatched__pack(&t, r->dispatched);
+    snprintf(r->new_division, sizeof(r->new_division), "%s", division);
+    return 0;
+}
+
+/* Manual triage sends the case on to dispatch as triage would have. */
+static int s_pack_triaged(run_t *r, const org_category_t *cat)
+{
+    Duban__CaseTriaged t = DUBAN__CASE_TRIAGED__INIT;
+    t.category = cat->code;
+    t.priority = cat->urgent ? "urgent" : "normal";
+    t.rule = "manual";
+    t.kind = r->ctx.kind;
+    t.subject = r->ctx.subject;
+    t.lead_division = "";
+    r->dispatched_len = duban__case_triaged__get_packed_size(&t);
+    r->dispatched = malloc(r->dispatched_len ? r->dispatched_len : 1);
+    if (!r->dispatched)
+        return -1;
+    duban__case_triaged__pack(&t, r->dispatched);
+    return 0;
+}
+
+static void s_applied(pg_txn_t *txn, bool ok, void *arg)
+{
+    run_t *r = arg;
+    if (!ok) {
+        if (pg_txn_connection_lost(txn))
+            s_finish(r, 503, NULL, NULL, 0, "the task store is not reachable; nothing changed, "
+                                             "try again");
+        else
+            s_finish(r, 500, NULL, NULL, 0, "could not apply the step: %s", pg_txn_error(txn));
+        return;
+    }
+    PGresult *step = pg_txn_result(txn, 0), *states = pg_txn_result(txn, 1);
+    const char *case_state = PQgetvalue(states, 0, APPLY_COL_CASE_STATE);
+    const char *task_state = PQgetvalue(states, 0, APPLY_COL_TASK_STATE);
+    if (strcmp(PQgetvalue(step, 0, APPLY_COL_APPLIED), "1") != 0) {
+        s_finish(r, 409, case_state, task_state, 0,
+                 "%s refused: the case changed meanwhile (it is now %s); look again and retry",
+                 r->action->action, case_state);
+        return;
+    }
+    int64_t new_task = s_i64(step, APPLY_COL_NEW_TASK);
+    if (!PQgetisnull(step, 0, APPLY_COL_NEW_DIVISION))
+        snprintf(r->new_division, sizeof(r->new_division), "%s",
+                 PQgetvalue(step, 0, APPLY_COL_NEW_DIVISION));
+    outbox_relay_kick(r->wf->relay);
+    if (new_task)
+        s_finish(r, 200, case_state, task_state, new_task, "%s done; new task #%lld for %s",
+                 r->action->action, (long long)new_task, r->new_division);
+    else
+        s_finish(r, 200, case_state, task_state, 0, "%s done; case is %s", r->action->action,
+                 case_state);
+}
+
+/* Deadlines and messages the step needs, then the statement. */
+static void s_apply(run_t *r)
+{
+    dispatch_workflow_t *wf = r->wf;
+    dispatch_context_t *c = &r->ctx;
+    dispatch_apply_t a = {.ctx = c, .step = &r->step, .actor = r->who.staff};
+    int64_t now = clock_now_us();
+    const char *new_division = NULL, *role = "lead";
+    switch (r->step.action) {
+    case ACTION_RETURN:
+        new_division = r->step.division && r->step.division[0] ? r->step.division : NULL;
+        role = c->role;
+        break;
+    case ACTION_ARBITRATE:
+        new_division = r->step.division && r->step.division[0] ? r->step.division : NULL;
+        break;
+    case ACTION_CALLBACK:
+        if (strcmp(r->step.satisfaction, "unsatisfied") == 0)
+            new_division = c->lead_division[0] ? c->lead_division : NULL;
+        break;
+    case ACTION_MATERIAL_ARRIVED:
+        a.shift_us = dispatch_deadline_working(wf->deadline, c->paused_at_us, now);
+        a.dues.completion_due = dispatch_deadline_move(wf->deadline, c->completion_due_us, a.shift_us);
+        a.dues.completion_warn = dispatch_deadline_move(wf->deadline, c->completion_warn_us, a.shift_us);
+        a.dues.response_due = dispatch_deadline_move(wf->deadline, c->response_due_us, a.shift_us);
+        a.dues.response_warn = dispatch_deadline_move(wf->deadline, c->response_warn_us, a.shift_us);
+        break;
+    case ACTION_EXTEND:
+        a.shift_us = dispatch_deadline_window(wf->deadline, r->step.window);
+        if (a.shift_us <= 0) {
+            s_finish(r, 422, c->case_state, c->task_state, 0,
+                     "extend refused: %s is not a window such as 5d or 8h", r->step.window);
+            return;
+        }
+        break;
+    case ACTION_DECIDE_EXTENSION:
+        a.dues.completion_due = dispatch_deadline_move(wf->deadline, c->completion_due_us,
+                                                       c->extension_by_us);
+        a.dues.completion_warn = dispatch_deadline_move(wf->deadline, c->completion_warn_us,
+                                                        c->extension_by_us);
+        break;
+    case ACTION_TRIAGE: {
+        const org_category_t *cat = org_category_find(wf->org, r->step.category);
+        if (!cat) {
+            s_finish(r, 422, c->case_state, NULL, 0, "triage refused: category %s is not "
+                                                     "configured", r->step.category);
+            return;
+        }
+        a.priority = cat->urgent ? "urgent" : "normal";
+        if (s_pack_triaged(r, cat) < 0)
+            goto out_oom;
+        break;
+    }
+    default:
+        break;
+    }
+    if (new_division) {
+        if (!org_division_find(wf->org, new_division)) {
+            s_finish(r, 422, c->case_state, c->task_state, 0,
+                     "%s refused: division %s is not configured", r->action->action, new_division);
+            return;
+        }
+        if (dispatch_deadline_for(wf->deadline, c->kind, c->priority, now, &a.dues) < 0) {
+            s_finish(r, 500, c->case_state, c->task_state, 0, "no SLA policy for this case");
+            return;
+        }
+        if (s_pack_dispatched(r, new_division, role, &a.dues) < 0)
+            goto out_oom;
+        a.new_division = new_division;
+    }
+    if (s_pack_notice(r) < 0)
+        goto out_oom;
+    a.notice = r->notice;
+    a.notice_len = r->notice_len;
+    a.dispatched = r->dispatched;
+    a.dispatched_len = r->dispatched_len;
+    pg_txn_t *txn = pg_txn_new();
+    if (!txn || dispatch_apply_add(txn, &a) < 0) {
+        pg_txn_destroy(&txn);
+        goto out_oom;
+    }
+    pg_txn_submit(wf->pg, &txn, s_applied, r);
+    return;
+
+out_oom:
+    s_finish(r, 500, NULL, NULL, 0, "out of memory");
+}
+
+static void s_context_read(pg_txn_t *txn, bool ok, void *arg)
+{
+    run_t *r = arg;
+    if (!ok) {
+        s_finish(r, pg_txn_connection_lost(txn) ? 503 : 500, NULL, NULL, 0,
+                 "could not read case %s: %s", r->action->case_number, pg_txn_error(txn));
+        return;
+    }
+    PGresult *res = pg_txn_result(txn, 0);
+    if (PQntuples(res) != 1) {
+        s_finish(r, 404, NULL, NULL, 0, "no case has the number %s", r->action->case_number);
+        return;
+    }
+    s_read_context(&r->ctx, res);
+    dispatch_verdict_t verdict;
+    if (!dispatch_rules_check(&r->ctx, &r->step, &r->who, clock_now_us(), &verdict)) {
+        s_finish(r, verdict.status, r->ctx.case_state, r->ctx.task_state, 0, "%s",
+                 verdict.message);
+        return;
+    }
+    s_apply(r);
+}
+
+static void s_authed(void *arg, auth_result_t result, const auth_identity_t *who)
+{
+    run_t *r = arg;
+    if (result == AUTH_UNAVAILABLE) {
+        s_finish(r, 503, NULL, NULL, 0, "could not check the token; try again");
+        return;
+    }
+    if (result != AUTH_OK) {
+        s_finish(r, 401, NULL, NULL, 0, "the token is missing, unknown or revoked");
+        return;
+    }
+    r->who = *who;
+    Duban__TaskAction *a = r->action;
+    /* Which task: the one named, else the actor's division's (an inspector or
+     * administrator names the division acted for). */
+    const char *division = r->who.division;
+    bool staff_for_division = strcmp(who->role, "handler") != 0;
+    if (staff_for_division && r->step.action != ACTION_RETURN && a->division && a->division[0])
+        division = a->division;
+    char task_id[24];
+    snprintf(task_id, sizeof(task_id), "%lld", (long long)a->task_id);
+    pg_param_t params[4] = {PG_TEXT(a->case_number), PG_TEXT(task_id), PG_TEXT(division),
+                            PG_TEXT(r->step.action == ACTION_DECIDE_EXTENSION ? "true" : "false")};
+    pg_txn_t *txn = pg_txn_new();
+    if (!txn || pg_txn_add(txn, true, "workflow_context", 4, params) < 0) {
+        pg_txn_destroy(&txn);
+        s_finish(r, 500, NULL, NULL, 0, "out of memory");
+        return;
+    }
+    pg_txn_submit(r->wf->pg, &txn, s_context_read, r);
+}
+
+static bool s_bounded(const char *s, size_t max)
+{
+    return !s || strlen(s) <= max;
+}
+
+void dispatch_workflow_handle(dispatch_workflow_t *self, Duban__TaskAction **action_p,
+                              dispatch_workflow_cb cb, void *arg)
+{
+    run_t *r = calloc(1, sizeof(*r));
+    Duban__TaskAction *a = *action_p;
+    *action_p = NULL;
+    if (!r) {
+        Duban__ActionResult res = DUBAN__ACTION_RESULT__INIT;
+        res.status = 500;
+        res.message = "out of memory";
+        cb(&res, arg);
+        duban__task_action__free_unpacked(a, NULL);
+        return;
+    }
+    r->wf = self;
+    r->action = a;
+    r->cb = cb;
+    r->arg = arg;
+    r->step = (dispatch_step_t){.action = dispatch_action_parse(a->action),
+                                .division = a->division,
+                                .outside_agency = a->outside_agency,
+                                .text = a->text,
+                                .satisfaction = a->satisfaction,
+                                .window = a->window,
+                                .category = a->category,
+                                .grant = a->grant};
+    if (!a->case_number || !a->case_number[0] || !s_bounded(a->case_number, 32)) {
+        s_finish(r, 400, NULL, NULL, 0, "a case number is required");
+        return;
+    }
+    if (!s_bounded(a->text, 4000) || !s_bounded(a->division, 64) ||
+        !s_bounded(a->outside_agency, 200) || !s_bounded(a->window, 16) ||
+        !s_bounded(a->category, 64) || !s_bounded(a->satisfaction, 16)) {
+        s_finish(r, 400, NULL, NULL, 0, "a field is longer than allowed");
+        return;
+    }
+    if (r->step.action == ACTION_UNKNOWN) {
+        s_finish(r, 400, NULL, NULL, 0, "unknown step %.32s", a->action ? a->action : "");
+        return;
+    }
+    auth_verify(self->auth, a->token, s_authed, r);
+}
+
+dispatch_workflow_t *dispatch_workflow_new(pg_t *pg, const org_t *org, auth_t *auth,
+                                           dispatch_deadline_t *deadline, outbox_relay_t *relay)
+{
+    dispatch_workflow_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->pg = pg;
+    self->org = org;
+    self->auth = auth;
+    self->deadline = deadline;
+    self->relay = relay;
+    return self;
+}
+
+void dispatch_workflow_destroy(dispatch_workflow_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free(*self_p);
+    *self_p = NULL;
+}
