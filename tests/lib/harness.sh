@@ -34,7 +34,7 @@ declare -gA H_PIDS=()
 declare -ga H_CLEANUP_HOOKS=()
 declare -ga PSQL=()
 _H_INITED=0
-_H_ALL_SERVICES=(intake triage dispatch)
+_H_ALL_SERVICES=()
 
 # ---------------------------------------------------------------------------
 # Assertions
@@ -194,7 +194,8 @@ harness_init() {
   H_REDIS_PREFIX="t_${name}_$$:"
   H_CONF=$H_DIR/duban.conf
   mkdir -p "$H_DIR"
-  H_BASE=$(duban_free_port_block 8) || fail "no free ports"
+  H_BASE=$(duban_free_port_block "$DUBAN_PORTS_PER_DEPLOYMENT") || fail "no free ports"
+  mapfile -t _H_ALL_SERVICES < <(duban_services_built "$DUBAN_BIN_DIR")
   H_INTAKE_URL=http://127.0.0.1:$H_BASE
   H_TRIAGE_HEALTH_URL=$(duban_health_url triage "$H_BASE")
   H_DISPATCH_HEALTH_URL=$(duban_health_url dispatch "$H_BASE")
@@ -202,6 +203,11 @@ harness_init() {
   H_TRIAGE_OUT=tcp://127.0.0.1:$((H_BASE + 3))
   H_DISPATCH_PUB=tcp://127.0.0.1:$((H_BASE + 5))
   H_DISPATCH_CONSOLE=tcp://127.0.0.1:$((H_BASE + 6))
+  H_WATCH_HEALTH_URL=$(duban_health_url watch "$H_BASE")
+  H_WATCH_PUB=tcp://127.0.0.1:$((H_BASE + 8))
+  H_WATCH_CONSOLE=tcp://127.0.0.1:$((H_BASE + 9))
+  H_BULLETIN_HEALTH_URL=$(duban_health_url bulletin "$H_BASE")
+  H_BULLETIN_PUB=tcp://127.0.0.1:$((H_BASE + 11))
   local pgbin
   pgbin=$(duban_pg_bindir) || fail "PostgreSQL binaries not found"
   PSQL=("$pgbin/psql" -X -q -At -h 127.0.0.1 -p "$H_PGPORT" -U duban -d "$H_DB")
@@ -209,7 +215,8 @@ harness_init() {
   DUBAN_CONFIG=$H_CONF
   export H_NAME H_DIR H_CONF H_DB H_BASE H_PGPORT H_PSQL H_REDIS_PORT H_REDIS_PREFIX \
     H_INTAKE_URL H_TRIAGE_HEALTH_URL H_DISPATCH_HEALTH_URL \
-    H_INTAKE_OUT H_TRIAGE_OUT H_DISPATCH_PUB H_DISPATCH_CONSOLE DUBAN_CONFIG
+    H_INTAKE_OUT H_TRIAGE_OUT H_DISPATCH_PUB H_DISPATCH_CONSOLE DUBAN_CONFIG \
+    H_WATCH_HEALTH_URL H_WATCH_PUB H_WATCH_CONSOLE H_BULLETIN_HEALTH_URL H_BULLETIN_PUB
 
   _H_DB_CREATED=1
   duban_pg_createdb "$H_PGPORT" "$H_DB" || fail "could not create database $H_DB"
@@ -311,12 +318,12 @@ _harness_exit() {
 
 _harness_check_svc() {
   case "$1" in
-    intake | triage | dispatch) ;;
-    *) fail "unknown service '$1' (expected intake, triage or dispatch)" ;;
+    intake | triage | dispatch | watch | bulletin) ;;
+    *) fail "unknown service '$1' (expected intake, triage, dispatch, watch or bulletin)" ;;
   esac
 }
 
-# harness_start [SVC...]: start services (default: intake triage dispatch) and wait
+# harness_start [SVC...]: start services (default: every service built) and wait
 # until each answers /healthz.
 harness_start() {
   local svcs=("$@") svc pid started=()

@@ -24,7 +24,19 @@ DUBAN_PACKAGES=(
 
 # The services, in start order. Stop order is the same (upstream first).
 # shellcheck disable=SC2034 # used by the scripts that source this file
-DUBAN_SERVICES=(intake triage dispatch)
+DUBAN_SERVICES=(intake triage dispatch watch bulletin)
+# Ports of one deployment's services (see duban_write_settings).
+DUBAN_PORTS_PER_DEPLOYMENT=12
+
+# duban_services_built BINDIR: the services of DUBAN_SERVICES whose binary exists,
+# in start order (a service still being written is simply not started).
+duban_services_built() {
+  local bin=$1 svc
+  for svc in "${DUBAN_SERVICES[@]}"; do
+    [[ -x "$bin/duban-$svc" ]] && printf '%s\n' "$svc"
+  done
+  return 0
+}
 
 # ---------------------------------------------------------------------------
 # Messages
@@ -262,8 +274,10 @@ duban_health_url() {
     intake) printf 'http://127.0.0.1:%s/healthz\n' "$base" ;;
     triage) printf 'http://127.0.0.1:%s/healthz\n' "$((base + 2))" ;;
     dispatch) printf 'http://127.0.0.1:%s/healthz\n' "$((base + 4))" ;;
+    watch) printf 'http://127.0.0.1:%s/healthz\n' "$((base + 7))" ;;
+    bulletin) printf 'http://127.0.0.1:%s/healthz\n' "$((base + 10))" ;;
     *)
-      duban_err "unknown service '$svc' (expected intake, triage or dispatch)"
+      duban_err "unknown service '$svc' (expected intake, triage, dispatch, watch or bulletin)"
       return 1
       ;;
   esac
@@ -524,8 +538,11 @@ _duban_cfg_str() {
 
 # duban_write_settings FILE REPO PGPORT DBNAME REDISPORT PREFIX BASEPORT
 # Writes the libconfig settings the services read (--config FILE / DUBAN_CONFIG).
-# Ports used: BASE (intake http), BASE+1 (intake->triage), BASE+2 (triage health),
-# BASE+3 (triage->dispatch), BASE+4 (dispatch health), BASE+5 (pub), BASE+6 (console).
+# Ports used (a block of DUBAN_PORTS_PER_DEPLOYMENT): BASE (intake http), BASE+1
+# (intake->triage), BASE+2 (triage health), BASE+3 (triage->dispatch), BASE+4 (dispatch
+# health), BASE+5 (dispatch pub), BASE+6 (dispatch console), BASE+7 (watch health),
+# BASE+8 (watch alerts pub), BASE+9 (watch console), BASE+10 (bulletin health),
+# BASE+11 (bulletin pub).
 # Optional environment: DUBAN_LOG_LEVEL (info), DUBAN_OUTBOX_RESEND_MS (10000).
 duban_write_settings() {
   if (($# != 7)); then
@@ -547,6 +564,8 @@ outbox = { resend_after_ms = ${DUBAN_OUTBOX_RESEND_MS:-10000}; };
 intake = { http = "$h:$b"; out = "tcp://$h:$((b + 1))"; };
 triage = { health = "$h:$((b + 2))"; in = "tcp://$h:$((b + 1))"; out = "tcp://$h:$((b + 3))"; };
 dispatch = { health = "$h:$((b + 4))"; in = "tcp://$h:$((b + 3))"; pub = "tcp://$h:$((b + 5))"; console = "tcp://$h:$((b + 6))"; };
+watch = { health = "$h:$((b + 7))"; pub = "tcp://$h:$((b + 8))"; console = "tcp://$h:$((b + 9))"; };
+bulletin = { health = "$h:$((b + 10))"; pub = "tcp://$h:$((b + 11))"; out_dir = $(_duban_cfg_str "$(dirname "$file")/bulletins"); };
 EOF
   mv -f "$tmp" "$file"
 }
