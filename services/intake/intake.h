@@ -16,8 +16,11 @@
 
 struct evhttp_request;
 
+struct intake_steps;
+
 typedef struct {
     const org_t *org;
+    struct intake_steps *steps; /* workflow steps forwarded to dispatch */
     pg_t *pg;
     intake_commit_t *commit;
     auth_t *auth;

@@ -7,6 +7,7 @@
 #include "intake_open311.h"
 #include "intake_public.h"
 #include "intake_staff_read.h"
+#include "intake_steps.h"
 #include "log.h"
 
 #include <event2/buffer.h>
@@ -267,6 +268,19 @@ static void s_route_cb(struct evhttp_request *req, void *arg)
             http_reply_problem(req, 405, "method not allowed", "use POST to submit a case", NULL);
         else
             s_staff(self, req, ROUTE_POST_CASE, NULL, NULL);
+    } else if (s_prefix(path, "/api/v1/cases/", &rest) && strstr(rest, "/steps/")) {
+        /* /api/v1/cases/{number}/steps/{step}: dispatch checks the token. */
+        char number[40];
+        const char *slash = strchr(rest, '/');
+        const char *step = strstr(rest, "/steps/") + 7;
+        if ((size_t)(slash - rest) >= sizeof(number) || slash != strstr(rest, "/steps/") ||
+            strchr(step, '/')) {
+            http_reply_problem(req, 404, "not found", "no such endpoint", NULL);
+            return;
+        }
+        memcpy(number, rest, (size_t)(slash - rest));
+        number[slash - rest] = '\0';
+        intake_steps_handle(self->intake->steps, req, number, step);
     } else if (s_prefix(path, "/api/v1/cases/", &rest) && method == EVHTTP_REQ_GET) {
         s_staff(self, req, ROUTE_GET_CASE, rest, NULL);
     } else if (s_prefix(path, "/api/v1/divisions/", &rest) && method == EVHTTP_REQ_GET) {

@@ -4,6 +4,7 @@
 #include "http.h"
 #include "intake.h"
 #include "intake_api.h"
+#include "intake_steps.h"
 #include "log.h"
 #include "outbox.h"
 #include "redis.h"
@@ -57,8 +58,10 @@ int main(int argc, char **argv)
     in.submit_per_minute = (int)settings_int(st, "intake.public_submits_per_minute", 10);
     in.lookup_per_minute = (int)settings_int(st, "intake.public_lookups_per_minute", 60);
     in.max_body = (size_t)settings_int(st, "intake.max_body", 64 * 1024);
+    in.steps = intake_steps_new(svc->base, svc->zctx, &in,
+                                settings_string(st, "dispatch.console", "tcp://127.0.0.1:7106"));
     http = evhttp_new(svc->base);
-    if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !http)
+    if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !in.steps || !http)
         goto out_teardown;
     pg_on_state(in.pg, s_pg_state, &in);
     /* libevent's own limit is a backstop well above ours, so that ordinary
@@ -77,6 +80,7 @@ out_teardown:
     pg_destroy(&in.pg);
     redis_destroy(&redis);
     intake_commit_destroy(&in.commit);
+    intake_steps_destroy(&in.steps);
     if (http)
         evhttp_free(http);
     intake_api_destroy(&api);

@@ -1,0 +1,182 @@
+/* services/dispatch/dispatch_rules.c: who may take which workflow step,
+ * and the refusals people read. */
+#include "dispatch_rules.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define NOW 1485417600000000LL /* 2017-01-26T08:00:00Z = 16:00 in China */
+#define HOUR 3600000000LL
+
+static const auth_identity_t s_handler = {"h-metrology", "handler", "metrology"};
+static const auth_identity_t s_other = {"h-fiber", "handler", "fiber"};
+static const auth_identity_t s_operator = {"op001", "operator", ""};
+static const auth_identity_t s_inspector = {"insp001", "inspector", "inspection"};
+
+static dispatch_context_t s_ctx(void)
+{
+    dispatch_context_t c = {0};
+    snprintf(c.case_number, sizeof(c.case_number), "DB20170126000001");
+    snprintf(c.case_state, sizeof(c.case_state), "dispatched");
+    snprintf(c.first_responder, sizeof(c.first_responder), "op001");
+    c.has_task = true;
+    c.task_id = 7;
+    snprintf(c.division, sizeof(c.division), "metrology");
+    snprintf(c.role, sizeof(c.role), "lead");
+    snprintf(c.task_state, sizeof(c.task_state), "dispatched");
+    c.response_due_us = NOW + 2 * HOUR;
+    c.completion_due_us = NOW + 48 * HOUR;
+    return c;
+}
+
+static dispatch_verdict_t s_check(const dispatch_context_t *c, dispatch_step_t step,
+                                  const auth_identity_t *who, int64_t now)
+{
+    dispatch_verdict_t v;
+    dispatch_rules_check(c, &step, who, now, &v);
+    return v;
+}
+
+static void test_parse_names(void **state)
+{
+    assert_int_equal(dispatch_action_parse("need-material"), ACTION_NEED_MATERIAL);
+    assert_int_equal(dispatch_action_parse("dance"), ACTION_UNKNOWN);
+    assert_int_equal(dispatch_action_parse(NULL), ACTION_UNKNOWN);
+    assert_string_equal(dispatch_action_str(ACTION_DECIDE_EXTENSION), "decide-extension");
+    assert_true(dispatch_action_on_task(ACTION_SIGN));
+    assert_false(dispatch_action_on_task(ACTION_ARBITRATE));
+    assert_false(dispatch_action_on_task(ACTION_DECIDE_EXTENSION));
+}
+
+static void test_division_acts_on_its_own_task(void **state)
+{
+    dispatch_context_t c = s_ctx();
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_SIGN}, &s_handler, NOW).status,
+                     200);
+    dispatch_verdict_t v = s_check(&c, (dispatch_step_t){.action = ACTION_SIGN}, &s_other, NOW);
+    assert_int_equal(v.status, 403);
+    assert_non_null(strstr(v.message, "acts only on its own tasks"));
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_SIGN}, &s_operator, NOW).status,
+                     403);
+    snprintf(c.task_state, sizeof(c.task_state), "signed");
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_SIGN}, &s_handler, NOW).status,
+                     409);
+}
+
+static void test_return_needs_grounds_and_window(void **state)
+{
+    dispatch_context_t c = s_ctx();
+    dispatch_step_t ok = {.action = ACTION_RETURN, .text = "不属于本处", .division = "fiber"};
+    assert_int_equal(s_check(&c, ok, &s_handler, NOW).status, 200);
+    dispatch_step_t outside = {.action = ACTION_RETURN, .text = "属于市场监管", .outside_agency = "市场监管局"};
+    assert_int_equal(s_check(&c, outside, &s_handler, NOW).status, 200);
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_RETURN, .division = "fiber"},
+                             &s_handler, NOW).status, 422);
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_RETURN, .text = "x"},
+                             &s_handler, NOW).status, 422);
+    dispatch_step_t self = {.action = ACTION_RETURN, .text = "x", .division = "metrology"};
+    assert_int_equal(s_check(&c, self, &s_handler, NOW).status, 422);
+    dispatch_verdict_t late = s_check(&c, ok, &s_handler, NOW + 3 * HOUR);
+    assert_int_equal(late.status, 409);
+    assert_string_equal(late.message, "return refused: response window closed at 2017-01-26 18:00:00");
+    c.arbitrated = true;
+    dispatch_verdict_t final = s_check(&c, ok, &s_handler, NOW);
+    assert_int_equal(final.status, 409);
+    assert_non_null(strstr(final.message, "its decision is final"));
+    c.arbitrated = false;
+    snprintf(c.task_state, sizeof(c.task_state), "signed");
+    assert_int_equal(s_check(&c, ok, &s_handler, NOW).status, 409);
+}
+
+static void test_material_and_extension(void **state)
+{
+    dispatch_context_t c = s_ctx();
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_NEED_MATERIAL, .text = "凭证"},
+                             &s_handler, NOW).status, 200);
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_MATERIAL_ARRIVED}, &s_handler,
+                             NOW).status, 409);
+    c.paused_at_us = NOW;
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_NEED_MATERIAL, .text = "x"},
+                             &s_handler, NOW).status, 409);
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_MATERIAL_ARRIVED}, &s_handler,
+                             NOW).status, 200);
+    dispatch_step_t extend = {.action = ACTION_EXTEND, .window = "5d", .text = "送检"};
+    assert_int_equal(s_check(&c, extend, &s_handler, NOW).status, 200);
+    assert_int_equal(s_check(&c, extend, &s_handler, NOW + 49 * HOUR).status, 409);
+    snprintf(c.extension_state, sizeof(c.extension_state), "requested");
+    assert_int_equal(s_check(&c, extend, &s_handler, NOW).status, 409);
+    dispatch_step_t decide = {.action = ACTION_DECIDE_EXTENSION, .grant = true};
+    assert_int_equal(s_check(&c, decide, &s_handler, NOW).status, 403);
+    assert_int_equal(s_check(&c, decide, &s_inspector, NOW).status, 200);
+}
+
+static void test_only_first_responder_closes_after_reply(void **state)
+{
+    dispatch_context_t c = s_ctx();
+    dispatch_step_t inform = {.action = ACTION_INFORM};
+    assert_int_equal(s_check(&c, inform, &s_operator, NOW).status, 409);
+    snprintf(c.case_state, sizeof(c.case_state), "replied");
+    assert_int_equal(s_check(&c, inform, &s_operator, NOW).status, 200);
+    auth_identity_t other_op = {"op002", "operator", ""};
+    dispatch_verdict_t v = s_check(&c, inform, &other_op, NOW);
+    assert_int_equal(v.status, 403);
+    assert_non_null(strstr(v.message, "only the first responder (op001)"));
+    dispatch_step_t callback = {.action = ACTION_CALLBACK, .satisfaction = "satisfied"};
+    assert_int_equal(s_check(&c, callback, &s_operator, NOW).status, 409);
+    snprintf(c.case_state, sizeof(c.case_state), "informed");
+    assert_int_equal(s_check(&c, callback, &s_operator, NOW).status, 200);
+    callback.satisfaction = "happy";
+    assert_int_equal(s_check(&c, callback, &s_operator, NOW).status, 422);
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_CLOSE}, &s_operator, NOW).status,
+                     200);
+}
+
+static void test_arbitration_and_triage(void **state)
+{
+    dispatch_context_t c = s_ctx();
+    dispatch_step_t arb = {.action = ACTION_ARBITRATE, .division = "fiber", .text = "职责所在"};
+    assert_int_equal(s_check(&c, arb, &s_inspector, NOW).status, 409);
+    snprintf(c.case_state, sizeof(c.case_state), "arbitration");
+    assert_int_equal(s_check(&c, arb, &s_inspector, NOW).status, 200);
+    assert_int_equal(s_check(&c, arb, &s_handler, NOW).status, 403);
+    arb.text = NULL;
+    assert_int_equal(s_check(&c, arb, &s_inspector, NOW).status, 422);
+    dispatch_step_t triage = {.action = ACTION_TRIAGE, .category = "metrology"};
+    assert_int_equal(s_check(&c, triage, &s_operator, NOW).status, 409);
+    snprintf(c.case_state, sizeof(c.case_state), "needs_triage");
+    assert_int_equal(s_check(&c, triage, &s_operator, NOW).status, 200);
+    assert_int_equal(s_check(&c, triage, &s_handler, NOW).status, 403);
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_UNKNOWN}, &s_operator, NOW).status,
+                     400);
+}
+
+static void test_lead_reply_needs_dispatched_case(void **state)
+{
+    dispatch_context_t c = s_ctx();
+    dispatch_step_t reply = {.action = ACTION_REPLY, .text = "已处理"};
+    assert_int_equal(s_check(&c, reply, &s_handler, NOW).status, 200);
+    assert_int_equal(s_check(&c, (dispatch_step_t){.action = ACTION_REPLY}, &s_handler, NOW).status,
+                     422);
+    snprintf(c.case_state, sizeof(c.case_state), "arbitration");
+    assert_int_equal(s_check(&c, reply, &s_handler, NOW).status, 409);
+    snprintf(c.role, sizeof(c.role), "co");
+    assert_int_equal(s_check(&c, reply, &s_handler, NOW).status, 200);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_names),
+        cmocka_unit_test(test_division_acts_on_its_own_task),
+        cmocka_unit_test(test_return_needs_grounds_and_window),
+        cmocka_unit_test(test_material_and_extension),
+        cmocka_unit_test(test_only_first_responder_closes_after_reply),
+        cmocka_unit_test(test_arbitration_and_triage),
+        cmocka_unit_test(test_lead_reply_needs_dispatched_case),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
