@@ -24,6 +24,7 @@ struct consumer {
     bus_sock_t *sock;
     Duban__MsgType type;
     consumer_build_cb build;
+    consumer_prepare_cb prepare;
     consumer_applied_cb applied_cb;
     void *arg;
     outbox_relay_t *relay;
@@ -108,6 +109,16 @@ static void s_submit(consumer_t *self, batch_t *b)
     pg_txn_submit(self->pg, &txn, s_done, b);
 }
 
+static void s_prepared(void *arg)
+{
+    batch_t *b = arg;
+    consumer_t *self = b->owner;
+    self->inflight--;
+    s_submit(self, b);
+    if (self->inflight < CONSUMER_MAX_INFLIGHT)
+        bus_sock_resume(self->sock);
+}
+
 static void s_readable(bus_sock_t *sock, void *arg)
 {
     consumer_t *self = arg;
@@ -143,6 +154,12 @@ static void s_readable(bus_sock_t *sock, void *arg)
     }
     if (b->count == 0) {
         free(b);
+        return;
+    }
+    if (self->prepare) {
+        /* Counts as in flight while prepare runs, so batches stay ordered. */
+        self->inflight++;
+        self->prepare(b->envs, b->count, self->arg, s_prepared, b);
         return;
     }
     s_submit(self, b);
@@ -189,6 +206,11 @@ void consumer_destroy(consumer_t **self_p)
     bus_sock_destroy(&self->sock);
     free(self);
     *self_p = NULL;
+}
+
+void consumer_on_prepare(consumer_t *self, consumer_prepare_cb prepare)
+{
+    self->prepare = prepare;
 }
 
 unsigned long consumer_applied(const consumer_t *self)

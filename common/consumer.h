@@ -29,6 +29,15 @@ typedef int (*consumer_build_cb)(pg_txn_t *txn, const Duban__Envelope *env, void
 /* Called after commit for each envelope with its first statement's result. */
 typedef void (*consumer_applied_cb)(const Duban__Envelope *env, PGresult *res, void *arg);
 
+/* Optional step before a batch is built: look things up elsewhere (e.g.
+ * Redis) for the envelopes, then call done(done_arg) exactly once; the batch
+ * is built right after, so what prepare learnt is current during build. */
+typedef void (*consumer_prepare_cb)(Duban__Envelope *const *envs, int count, void *arg,
+                                    void (*done)(void *done_arg), void *done_arg);
+
+/* Installs a prepare step (see consumer_prepare_cb). */
+void consumer_on_prepare(consumer_t *self, consumer_prepare_cb prepare);
+
 /* Creates a PULL socket connected to endpoint and starts consuming envelopes
  * of type. relay (may be NULL) is kicked after each commit. */
 consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const char *endpoint,

@@ -17,7 +17,9 @@ ALTER TABLE cases
     ADD COLUMN satisfaction text CHECK (satisfaction IN ('satisfied', 'basically', 'unsatisfied')),
     ADD COLUMN closed_at timestamptz;
 
-CREATE INDEX cases_duplicate_idx ON cases (requester_phone, category, created_at)
+-- The same requester (phone digits, however written) about the same category.
+CREATE INDEX cases_duplicate_idx
+    ON cases ((regexp_replace(requester_phone, '[^0-9]', '', 'g')), category, created_at)
     WHERE state NOT IN ('closed', 'merged');
 
 ALTER TABLE tasks DROP CONSTRAINT tasks_state_check;

@@ -23,6 +23,13 @@
 #define RESULT " SELECT (SELECT count(*) FROM g),"
 
 /* Read after the step, in the same transaction: the states it left. */
+/* After a manual triage: the requester's fingerprint, for the duplicate
+ * index in Redis (see services/triage/triage_duplicate.h). */
+static const char *s_fingerprint_sql =
+    "SELECT encode(sha256(convert_to('duban-requester:' ||"
+    " regexp_replace(requester_phone, '[^0-9]', '', 'g'), 'UTF8')), 'hex'), category, case_number"
+    " FROM cases WHERE id = $1 AND requester_phone ~ '[0-9]' AND state IN ('triaged', 'dispatched')";
+
 static const char *s_states_sql =
     "SELECT c.state, (SELECT state FROM tasks WHERE id = $2::bigint) FROM cases c WHERE c.id = $1";
 
@@ -125,6 +132,7 @@ int dispatch_apply_prepare(pg_t *pg)
            pg_prepare(pg, "apply_extend", s_extend_sql) |
            pg_prepare(pg, "apply_decide_extension", s_decide_extension_sql) |
            pg_prepare(pg, "apply_reply", s_reply_sql) | pg_prepare(pg, "apply_states", s_states_sql) |
+           pg_prepare(pg, "apply_fingerprint", s_fingerprint_sql) |
            dispatch_apply_case_prepare(pg);
 }
 
@@ -193,7 +201,9 @@ int dispatch_apply_add(pg_txn_t *txn, const dispatch_apply_t *a)
     char buf[24][32];
     pg_param_t p[20];
     dispatch_apply_common(a, buf, p);
-    if (s_add_step(txn, a, buf, p) < 0)
+    if (s_add_step(txn, a, buf, p) < 0 || pg_txn_add(txn, true, "apply_states", 2, p) < 0)
         return -1;
-    return pg_txn_add(txn, true, "apply_states", 2, p);
+    if (a->step->action == ACTION_TRIAGE && pg_txn_add(txn, true, "apply_fingerprint", 1, p) < 0)
+        return -1;
+    return 0;
 }

@@ -134,3 +134,8 @@ unsigned long dispatch_index_rebuilds(const dispatch_index_t *self)
 {
     return self->rebuilds;
 }
+
+redis_t *dispatch_index_redis(dispatch_index_t *self)
+{
+    return self->redis;
+}

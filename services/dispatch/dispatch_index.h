@@ -27,6 +27,9 @@ void dispatch_index_add(dispatch_index_t *self, const char *division, int64_t ta
 
 bool dispatch_index_up(const dispatch_index_t *self);
 
+/* The Redis connection the index uses (for other small writes). */
+redis_t *dispatch_index_redis(dispatch_index_t *self);
+
 /* Rebuilds done since start (for health reports and tests). */
 unsigned long dispatch_index_rebuilds(const dispatch_index_t *self);
 

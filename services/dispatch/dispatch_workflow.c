@@ -6,6 +6,7 @@
 #include "dispatch_apply.h"
 #include "dispatch_rules.h"
 #include "log.h"
+#include "redis.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,9 @@ static const char *s_context_sql =
     " WHERE c.case_number = $1";
 
 struct dispatch_workflow {
+    redis_t *redis;
+    char prefix[64];
+    char window_s[16];
     pg_t *pg;
     const org_t *org;
     auth_t *auth;
@@ -214,6 +218,15 @@ static void s_applied(pg_txn_t *txn, bool ok, void *arg)
         snprintf(r->new_division, sizeof(r->new_division), "%s",
                  PQgetvalue(step, 0, APPLY_COL_NEW_DIVISION));
     outbox_relay_kick(r->wf->relay);
+    if (r->step.action == ACTION_TRIAGE && r->wf->redis && pg_txn_count(txn) > 2 &&
+        PQntuples(pg_txn_result(txn, 2)) == 1) {
+        PGresult *fp = pg_txn_result(txn, 2);
+        char key[200];
+        snprintf(key, sizeof(key), "%sdup:%s:%s", r->wf->prefix, PQgetvalue(fp, 0, 0),
+                 PQgetvalue(fp, 0, 1));
+        const char *argv[] = {"SET", key, PQgetvalue(fp, 0, 2), "EX", r->wf->window_s};
+        redis_command_argv(r->wf->redis, NULL, NULL, 5, argv);
+    }
     if (new_task)
         s_finish(r, 200, case_state, task_state, new_task, "%s done; new task #%lld for %s",
                  r->action->action, (long long)new_task, r->new_division);
@@ -433,4 +446,12 @@ void dispatch_workflow_destroy(dispatch_workflow_t **self_p)
         return;
     free(*self_p);
     *self_p = NULL;
+}
+
+void dispatch_workflow_use_redis(dispatch_workflow_t *self, redis_t *redis,
+                                 const char *prefix, long window_s)
+{
+    self->redis = redis;
+    snprintf(self->prefix, sizeof(self->prefix), "%s", prefix);
+    snprintf(self->window_s, sizeof(self->window_s), "%ld", window_s);
 }

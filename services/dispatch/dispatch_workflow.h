@@ -12,6 +12,7 @@
 #include "org.h"
 #include "outbox.h"
 #include "pg.h"
+#include "redis.h"
 
 typedef struct dispatch_workflow dispatch_workflow_t;
 
@@ -24,6 +25,12 @@ int dispatch_workflow_prepare(pg_t *pg);
 dispatch_workflow_t *dispatch_workflow_new(pg_t *pg, const org_t *org, auth_t *auth,
                                            dispatch_deadline_t *deadline, outbox_relay_t *relay);
 void dispatch_workflow_destroy(dispatch_workflow_t **self_p);
+
+/* Lets manual triage record the requester's fingerprint in Redis (key
+ * <prefix>dup:<fingerprint>:<category>, TTL window_s) as triage does, so a
+ * repeat of a manually triaged case is recognised too. redis borrowed. */
+void dispatch_workflow_use_redis(dispatch_workflow_t *self, redis_t *redis,
+                                 const char *prefix, long window_s);
 
 /* Runs action (ownership taken; freed when done) and calls cb once. */
 void dispatch_workflow_handle(dispatch_workflow_t *self, Duban__TaskAction **action_p,

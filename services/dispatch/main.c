@@ -103,6 +103,10 @@ int main(int argc, char **argv)
                                                                     self.auth, self.deadline,
                                                                     self.relay)
                                             : NULL;
+    if (self.workflow && self.index)
+        dispatch_workflow_use_redis(self.workflow, dispatch_index_redis(self.index),
+                                    settings_string(st, "redis.prefix", "duban:"),
+                                    settings_int(st, "triage.duplicate_window_s", 7 * 24 * 3600));
     self.console = self.workflow ? dispatch_console_new(self.svc->base, self.svc->zctx, self.pg,
                                                         self.svc->org, self.auth, self.workflow,
                                                         settings_string(st, "dispatch.console",

@@ -1,6 +1,8 @@
 /* Group commit of new cases; see intake_commit.h. */
 #include "intake_commit.h"
 
+#include "intake.h"
+
 #include "duban.pb-c.h"
 #include "log.h"
 
@@ -114,6 +116,22 @@ static int s_pack_body(pending_t *p)
     msg.description = r->description;
     msg.first_responder = r->first_responder;
     msg.lead_division = r->division ? r->division : "";
+    /* Triage spots repeats by requester without personal data on the bus. */
+    char fingerprint[65] = "";
+    if (r->requester_phone) {
+        char digits[40];
+        size_t n = 0;
+        for (const char *c = r->requester_phone; *c && n < sizeof(digits) - 1; c++)
+            if (*c >= '0' && *c <= '9')
+                digits[n++] = *c;
+        digits[n] = '\0';
+        if (n > 0) {
+            char salted[64];
+            snprintf(salted, sizeof(salted), "duban-requester:%s", digits);
+            intake_sha256_hex(salted, strlen(salted), fingerprint);
+        }
+    }
+    msg.requester_fingerprint = fingerprint;
     p->body_len = duban__case_received__get_packed_size(&msg);
     p->body = malloc(p->body_len ? p->body_len : 1);
     if (!p->body)

@@ -4,35 +4,36 @@
 #include "log.h"
 #include "outbox.h"
 #include "pg.h"
+#include "redis.h"
 #include "service.h"
+#include "triage.h"
+#include "triage_duplicate.h"
 #include "triage_rule.h"
 
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
-typedef struct {
-    service_t *svc;
-    const char *duplicate_window; /* PostgreSQL interval, e.g. "7 days" */
-    pg_t *pg;
-    consumer_t *consumer;
-    outbox_relay_t *relay;
-} triage_t;
+
 
 /* The guarded transition received -> triaged (or needs_triage), with the
  * duplicate check: the same requester (phone) about the same matter
  * (category) while an earlier case is open and younger than the duplicate
- * window ($9) links the new case to it (merged) instead of dispatching it
- * again; both timelines record the link. */
+ * window ($9 seconds) links the new case to it (merged) instead of
+ * dispatching it again; both timelines record the link. PostgreSQL confirms
+ * only when Redis holds the requester's fingerprint for that category ($10),
+ * which keeps the common case (a first report) to one cheap statement. */
 static const char *s_apply_sql =
     "WITH ack AS (" OUTBOX_ACK_SQL "),"
     " cur AS (SELECT id, requester_phone FROM cases WHERE id = $2),"
-    " dup AS (SELECT d.id, d.case_number FROM cases d, cur WHERE $3 = 'triaged'"
-    "  AND cur.requester_phone IS NOT NULL AND d.requester_phone = cur.requester_phone"
+    " dup AS (SELECT d.id, d.case_number FROM cases d, cur WHERE $3 = 'triaged' AND $10::boolean"
+    "  AND cur.requester_phone ~ '[0-9]' AND regexp_replace(d.requester_phone, '[^0-9]', '', 'g')"
+    "   = regexp_replace(cur.requester_phone, '[^0-9]', '', 'g')"
     "  AND d.category = $4 AND d.id <> cur.id"
-    "  AND d.state IN ('triaged', 'dispatched', 'arbitration', 'replied', 'informed')"
-    "  AND d.created_at > now() - $9::interval ORDER BY d.id LIMIT 1),"
+    "  AND d.state NOT IN ('closed', 'merged', 'received', 'needs_triage')"
+    "  AND d.created_at > now() - $9::int * interval '1 second' ORDER BY d.id LIMIT 1),"
     " c AS (UPDATE cases SET state = CASE WHEN EXISTS (SELECT 1 FROM dup) THEN 'merged'"
     "  ELSE $3 END, duplicate_of = (SELECT id FROM dup), category = coalesce($4, category),"
     "  priority = $5, updated_at = now()"
@@ -75,7 +76,7 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
     char case_id[24], type[8];
     snprintf(case_id, sizeof(case_id), "%lld", (long long)env->case_id);
     snprintf(type, sizeof(type), "%d", DUBAN__MSG_TYPE__CASE_TRIAGED);
-    pg_param_t params[9] = {
+    pg_param_t params[10] = {
         PG_TEXT(env->msg_id),
         PG_TEXT(case_id),
         PG_TEXT(d.outcome == TRIAGE_ROUTED ? "triaged" : "needs_triage"),
@@ -84,9 +85,10 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
         PG_TEXT(d.rule),
         PG_TEXT(type),
         PG_BINARY(body, len),
-        PG_TEXT(self->duplicate_window),
+        PG_TEXT(self->duplicate_window_s),
+        PG_TEXT(triage_duplicate_hit(self, env->msg_id) ? "true" : "false"),
     };
-    int rc = pg_txn_add(txn, true, "triage_apply", 9, params);
+    int rc = pg_txn_add(txn, true, "triage_apply", 10, params);
     log_debug("triaged case=%s msg=%s outcome=%s rule=%s", env->case_number, env->msg_id,
               triage_outcome_str(d.outcome), d.rule);
     free(body);
@@ -101,6 +103,7 @@ out_reject:
 
 static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
 {
+    triage_t *self = arg;
     bool acked = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
     bool moved = strcmp(PQgetvalue(res, 0, 1), "1") == 0;
     if (!acked)
@@ -113,6 +116,8 @@ static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
                  PQgetvalue(res, 0, 2), env->msg_id);
     else
         log_info("case triaged case=%s msg=%s", env->case_number, env->msg_id);
+    if (acked && moved && PQgetisnull(res, 0, 2))
+        triage_duplicate_remember(self, env);
 }
 
 static bool s_health(json_t *report, void *arg)
@@ -120,10 +125,16 @@ static bool s_health(json_t *report, void *arg)
     triage_t *self = arg;
     bool up = pg_is_up(self->pg);
     json_object_set_new(report, "postgres", json_boolean(up));
+    json_object_set_new(report, "redis", json_boolean(redis_is_up(self->redis)));
     json_object_set_new(report, "applied", json_integer((json_int_t)consumer_applied(self->consumer)));
     json_object_set_new(report, "rejected",
                         json_integer((json_int_t)consumer_rejected(self->consumer)));
     return up;
+}
+
+static void s_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+    triage_duplicate_check(arg);
 }
 
 int main(int argc, char **argv)
@@ -136,10 +147,16 @@ int main(int argc, char **argv)
         return exit_code;
     settings_t *st = self.svc->settings;
     bus_sock_t *out = NULL;
+    struct event *check_ev = NULL;
     exit_code = 1;
-    self.duplicate_window = settings_string(st, "triage.duplicate_window", "7 days");
+    snprintf(self.duplicate_window_s, sizeof(self.duplicate_window_s), "%ld",
+             settings_int(st, "triage.duplicate_window_s", 7 * 24 * 3600));
+    self.prefix = settings_string(st, "redis.prefix", "duban:");
+    self.redis = redis_new(self.svc->base, settings_string(st, "redis.host", "127.0.0.1"),
+                           (int)settings_int(st, "redis.port", 6379));
     self.pg = pg_new(self.svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
-    if (!self.pg || pg_prepare(self.pg, "triage_apply", s_apply_sql) < 0)
+    if (!self.pg || pg_prepare(self.pg, "triage_apply", s_apply_sql) < 0 ||
+        triage_duplicate_prepare_sql(self.pg) < 0)
         goto out_teardown;
     out = bus_sock_new(self.svc->zctx, self.svc->base, ZMQ_PUSH,
                        settings_string(st, "triage.out", "tcp://127.0.0.1:7103"), true, NULL,
@@ -152,11 +169,24 @@ int main(int argc, char **argv)
                                  settings_string(st, "triage.in", "tcp://127.0.0.1:7101"),
                                  DUBAN__MSG_TYPE__CASE_RECEIVED, s_build, s_applied, &self,
                                  self.relay);
-    if (!self.relay || !self.consumer || service_health_start(self.svc, NULL, s_health, &self) < 0)
+    if (!self.redis || !self.relay || !self.consumer ||
+        service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
+    consumer_on_prepare(self.consumer, triage_duplicate_prepare);
+    redis_on_connect(self.redis, triage_duplicate_redis_connected, &self);
+    check_ev = event_new(self.svc->base, -1, EV_PERSIST, s_check_cb, &self);
+    struct timeval every = {settings_int(st, "triage.fingerprint_check_s", 5), 0};
+    if (!check_ev || event_add(check_ev, &every) < 0)
+        goto out_teardown;
+    pg_on_state(self.pg, triage_duplicate_pg_state, &self);
     exit_code = service_run(self.svc);
 
 out_teardown:
+    /* redis first: a pending lookup completes its batch into pg's queue, which
+     * pg_destroy then fails cleanly. */
+    if (check_ev)
+        event_free(check_ev);
+    redis_destroy(&self.redis);
     pg_destroy(&self.pg);
     consumer_destroy(&self.consumer);
     outbox_relay_destroy(&self.relay);
