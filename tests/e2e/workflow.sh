@@ -30,6 +30,12 @@ wait_state() { # CASE STATE
 tasks_of() { psql_q "SELECT string_agg(t.division || ':' || t.role || ':' || t.state, ',' ORDER BY t.id) FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_number = '$1'"; }
 due_of() { psql_q "SELECT (extract(epoch FROM $2) * 1000)::bigint FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_number = '$1' AND t.state IN ('dispatched', 'signed') ORDER BY t.id DESC LIMIT 1"; }
 
+# The first responder is told of every step on their cases.
+"$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" --json notices --staff op001 > "$H_DIR/notices.out" 2>&1 &
+notices_pid=$!
+harness_on_exit "kill $notices_pid 2>/dev/null || true"
+sleep 0.3
+
 # --- Lead and co-handling; sign, reply, inform, callback satisfied -> closed.
 shop=$(submit --subject '网购手机有质量问题' --description '电商平台购买的手机质量差' --phone 13800002222 --category e-commerce)
 wait_state "$shop" dispatched
@@ -53,6 +59,10 @@ assert_eq "received,triaged,dispatched,dispatched,signed,input,note,replied,info
   "$(psql_q "SELECT string_agg(e.type, ',' ORDER BY e.id) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.case_number = '$shop'")" \
   "the whole timeline, each step once"
 assert_contains "$(harness_ctl show "$shop")" "callback" "show has the timeline"
+for event in sign note reply inform callback; do
+  told() { grep "\"case_number\":\"$shop\"" "$H_DIR/notices.out" | grep -q "\"event\":\"$event\""; }
+  wait_until 5 told
+done
 
 # --- Unsatisfied reopens to the same division with a new deadline, counted.
 scale=$(submit --subject '电子秤不准' --description '菜市场电子秤缺斤短两' --phone 13800003333)

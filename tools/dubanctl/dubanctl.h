@@ -30,6 +30,7 @@ int ctl_staff(ctl_t *ctl, int argc, char **argv);
 int ctl_watchlist(ctl_t *ctl, int argc, char **argv);
 int ctl_import(ctl_t *ctl, int argc, char **argv);
 int ctl_open311(ctl_t *ctl, int argc, char **argv);
+int ctl_notices(ctl_t *ctl, int argc, char **argv);
 
 /* The workflow steps (dubanctl_actions.c): argv[0] is the step's name. */
 bool ctl_is_action(const char *cmd);

@@ -127,6 +127,8 @@ int main(int argc, char **argv)
         rc = ctl_import(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "open311") == 0)
         rc = ctl_open311(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "notices") == 0)
+        rc = ctl_notices(&ctl, sub_argc, sub_argv);
     else if (ctl_is_action(cmd))
         rc = ctl_action(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "calendar") == 0)
