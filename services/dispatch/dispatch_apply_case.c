@@ -76,6 +76,9 @@ static const char *s_arbitrate_sql =
     "   'outside_agency', $9::text, 'decision', $7::text, 'groundless_returns',"
     "   coalesce((SELECT jsonb_agg(DISTINCT division) FROM tasks WHERE case_id = $1"
     "    AND state = 'returned' AND division = $8), '[]'::jsonb)) FROM g),"
+    " eo AS (INSERT INTO case_events (case_id, type, actor, detail)"
+    "  SELECT $1, 'out_of_jurisdiction', $3, jsonb_build_object('outside_agency', $9::text,"
+    "   'result', $7::text) FROM g WHERE $8::text IS NULL),"
     NEW_TASK_EVENTS(14) NOTICE_FR
     " SELECT (SELECT count(*) FROM g), (SELECT id FROM n), (SELECT division FROM n)";
 

@@ -94,6 +94,18 @@ assert_eq t "$(psql_q "SELECT arbitrated FROM tasks t JOIN cases c ON c.id = t.c
 assert_contains "$(psql_q "SELECT detail::text FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.case_number = '$boiler' AND e.type = 'arbitrated'")" '"groundless_returns": ["finance"]' "finance's return was groundless"
 refused "by arbitration; its decision is final" return "$boiler" --as h-finance --reason '仍不属于' --to licensing
 
+# --- Out of the bureau's remit: returned to an outside agency, confirmed by
+#     the inspection office; the first responder then tells the requester.
+outside=$(submit --subject '食品过期' --description '超市出售过期食品' --category general)
+wait_state "$outside" dispatched
+step return "$outside" --as h-office-legal --reason '食品安全不属质监职责' --outside 市场监督管理局 > /dev/null
+assert_eq arbitration "$(state_of "$outside")" "an outside return goes to the inspection office"
+step arbitrate "$outside" --as insp001 --outside 市场监督管理局 --decision '确属食药监部门职责，告知来电人' > /dev/null
+assert_eq replied "$(state_of "$outside")" "answered as out of jurisdiction"
+assert_eq 1 "$(psql_q "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.case_number = '$outside' AND e.type = 'out_of_jurisdiction'")" "recorded"
+step inform "$outside" --as op001 --how '电话告知向市场监督管理局反映' > /dev/null
+step close "$outside" --as op001 --reason '来电人不需回访' | grep -q "case is closed" || fail "closed without callback"
+
 # --- A return after the response window (6 s here) is refused.
 late=$(submit --subject '标准咨询' --description '企业标准如何备案' --category standards)
 wait_state "$late" dispatched
