@@ -34,6 +34,7 @@ typedef struct {
 
 struct bench {
     struct event_base *base;
+    int run_tag; /* makes each run's requesters new, so none is a duplicate */
     char auth[256];
     char host[128];
     int port;
@@ -143,8 +144,8 @@ static void s_send_next(slot_t *slot)
     snprintf(body, sizeof(body),
              "{\"channel\":\"hotline\",\"kind\":\"complaint\","
              "\"category\":\"%s\",\"subject\":\"压测案件 %d\",\"description\":\"负载测试生成的案件，"
-             "序号 %d\",\"requester\":{\"name\":\"测试\",\"phone\":\"13800000000\"}}",
-             s_categories[idx % 8], idx, idx);
+             "序号 %d\",\"requester\":{\"name\":\"测试\",\"phone\":\"139%08d\"}}",
+             s_categories[idx % 8], idx, idx, (b->run_tag + idx) % 100000000);
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
     evhttp_add_header(headers, "Host", b->host);
     evhttp_add_header(headers, "Content-Type", "application/json");
@@ -273,7 +274,7 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
         fprintf(stderr, "error: bench needs -n > 0 and 0 < -c <= 1024\n");
         return CTL_USAGE;
     }
-    bench_t b = {.total = total, .nslots = conns};
+    bench_t b = {.total = total, .nslots = conns, .run_tag = (int)(clock_now_us() / 1000 % 100000000)};
     ctl_act_as(ctl, "op001");
     char *token = ctl_token(ctl);
     if (!token) {
