@@ -30,6 +30,9 @@ int ctl_staff(ctl_t *ctl, int argc, char **argv);
 int ctl_watchlist(ctl_t *ctl, int argc, char **argv);
 int ctl_import(ctl_t *ctl, int argc, char **argv);
 int ctl_open311(ctl_t *ctl, int argc, char **argv);
+int ctl_alerts(ctl_t *ctl, int argc, char **argv);
+int ctl_ack(ctl_t *ctl, int argc, char **argv);
+int ctl_bench_watch(ctl_t *ctl, int argc, char **argv);
 int ctl_notices(ctl_t *ctl, int argc, char **argv);
 
 /* The workflow steps (dubanctl_actions.c): argv[0] is the step's name. */
@@ -56,6 +59,13 @@ struct pg_conn;
 /* Issues a new token for staff (optionally saved to the token folder);
  * prints it unless quiet. Returns 0 / -1. */
 int ctl_staff_issue(ctl_t *ctl, struct pg_conn *conn, const char *staff, bool save, bool quiet);
+
+struct pg_result;
+
+/* Runs one statement with text parameters; prints PostgreSQL's error and
+ * returns -1 when it fails. With out, the result is handed over (PQclear). */
+int ctl_pg_exec(struct pg_conn *conn, const char *sql, int nparams, const char *const *params,
+                struct pg_result **out);
 
 /* Opens a libpq connection with pg.conninfo; prints why and returns NULL
  * when it cannot. */

@@ -171,3 +171,20 @@ struct pg_conn *ctl_pg_connect(ctl_t *ctl)
     }
     return conn;
 }
+
+int ctl_pg_exec(struct pg_conn *conn, const char *sql, int nparams, const char *const *params,
+                struct pg_result **out)
+{
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        fprintf(stderr, "error: %s", PQresultErrorMessage(res));
+        PQclear(res);
+        return -1;
+    }
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    return 0;
+}

@@ -34,22 +34,6 @@ static bool s_name_ok(const char *name)
 
 /* Runs sql; *out gets the result when wanted (caller clears). Prints
  * PostgreSQL's message and returns -1 on failure. */
-static int s_exec(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out)
-{
-    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        fprintf(stderr, "error: %s", PQresultErrorMessage(res));
-        PQclear(res);
-        return -1;
-    }
-    if (out)
-        *out = res;
-    else
-        PQclear(res);
-    return 0;
-}
-
 static int s_add(ctl_t *ctl, PGconn *conn, const char *name)
 {
     unsigned char raw[OPEN311_KEY_BYTES], digest[crypto_hash_sha256_BYTES];
@@ -63,10 +47,10 @@ static int s_add(ctl_t *ctl, PGconn *conn, const char *name)
     const char *params[2] = {name, hash};
     PGresult *res = NULL;
     int rc = CTL_FAILED;
-    if (s_exec(conn,
-               "INSERT INTO open311_clients (name, key_sha256) VALUES ($1, decode($2, 'hex'))"
-               " ON CONFLICT (name) DO NOTHING RETURNING id",
-               2, params, &res) < 0)
+    if (ctl_pg_exec(conn,
+                    "INSERT INTO open311_clients (name, key_sha256) VALUES ($1, decode($2, 'hex'))"
+                    " ON CONFLICT (name) DO NOTHING RETURNING id",
+                    2, params, &res) < 0)
         goto out_wipe;
     if (PQntuples(res) == 0) {
         fprintf(
@@ -97,16 +81,17 @@ out_wipe:
 static int s_list(ctl_t *ctl, PGconn *conn)
 {
     PGresult *res = NULL;
-    if (s_exec(conn,
-               "SELECT o.name, to_char(o.created_at AT TIME ZONE 'Asia/Shanghai',"
-               "  'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'),"
-               " coalesce(to_char(o.revoked_at AT TIME ZONE 'Asia/Shanghai',"
-               "  'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), ''),"
-               " coalesce(n.cases, 0)"
-               " FROM open311_clients o LEFT JOIN (SELECT source, count(*) AS cases FROM cases"
-               "  WHERE source LIKE 'open311:%' GROUP BY source) n ON n.source = 'open311:' || o.name"
-               " ORDER BY o.name",
-               0, NULL, &res) < 0)
+    if (ctl_pg_exec(
+            conn,
+            "SELECT o.name, to_char(o.created_at AT TIME ZONE 'Asia/Shanghai',"
+            "  'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'),"
+            " coalesce(to_char(o.revoked_at AT TIME ZONE 'Asia/Shanghai',"
+            "  'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), ''),"
+            " coalesce(n.cases, 0)"
+            " FROM open311_clients o LEFT JOIN (SELECT source, count(*) AS cases FROM cases"
+            "  WHERE source LIKE 'open311:%' GROUP BY source) n ON n.source = 'open311:' || o.name"
+            " ORDER BY o.name",
+            0, NULL, &res) < 0)
         return CTL_FAILED;
     json_t *list = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
@@ -134,10 +119,10 @@ static int s_revoke(ctl_t *ctl, PGconn *conn, const char *name)
 {
     const char *params[1] = {name};
     PGresult *res = NULL;
-    if (s_exec(conn,
-               "UPDATE open311_clients SET revoked_at = now()"
-               " WHERE name = $1 AND revoked_at IS NULL RETURNING id",
-               1, params, &res) < 0)
+    if (ctl_pg_exec(conn,
+                    "UPDATE open311_clients SET revoked_at = now()"
+                    " WHERE name = $1 AND revoked_at IS NULL RETURNING id",
+                    1, params, &res) < 0)
         return CTL_FAILED;
     int n = PQntuples(res);
     PQclear(res);

@@ -15,17 +15,6 @@
 #define SETUP_LOCK_KEY "7243"
 #define SETUP_MAX_MIGRATIONS 256
 
-static int s_exec(PGconn *conn, const char *sql, int nparams, const char *const *params)
-{
-    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    int rc = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : -1;
-    if (rc < 0)
-        fprintf(stderr, "error: %s", PQresultErrorMessage(res));
-    PQclear(res);
-    return rc;
-}
-
 static int s_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -79,15 +68,16 @@ static int s_migrate_one(PGconn *conn, const char *dir, const char *file, int *c
         return -1;
     }
     const char *params[2] = {version, file};
-    int rc = s_exec(conn, "BEGIN", 0, NULL);
+    int rc = ctl_pg_exec(conn, "BEGIN", 0, NULL, NULL);
     if (rc == 0 && pg_exec_script(conn, sql) < 0) {
         fprintf(stderr, "error: migration %s failed\n", file);
         rc = -1;
     }
     if (rc == 0)
-        rc = s_exec(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
-                    params);
-    rc = rc == 0 ? s_exec(conn, "COMMIT", 0, NULL) : (s_exec(conn, "ROLLBACK", 0, NULL), -1);
+        rc = ctl_pg_exec(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
+                         params, NULL);
+    rc = rc == 0 ? ctl_pg_exec(conn, "COMMIT", 0, NULL, NULL)
+                 : (ctl_pg_exec(conn, "ROLLBACK", 0, NULL, NULL), -1);
     free(sql);
     if (rc == 0)
         (*count)++;
@@ -96,10 +86,10 @@ static int s_migrate_one(PGconn *conn, const char *dir, const char *file, int *c
 
 static int s_migrate(PGconn *conn, const char *dir, int *count)
 {
-    if (s_exec(conn,
-               "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
-               " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-               0, NULL) < 0)
+    if (ctl_pg_exec(conn,
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
+                    " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                    0, NULL, NULL) < 0)
         return -1;
     DIR *d = opendir(dir);
     if (!d) {
@@ -130,10 +120,11 @@ static int s_load_named(PGconn *conn, const char *table, const org_named_t *list
     char sql[256];
     snprintf(sql, sizeof(sql),
              "INSERT INTO %s (code, name) VALUES ($1, $2)"
-             " ON CONFLICT (code) DO UPDATE SET name = excluded.name", table);
+             " ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+             table);
     for (int i = 0; i < n; i++) {
         const char *params[2] = {list[i].code, list[i].name};
-        if (s_exec(conn, sql, 2, params) < 0)
+        if (ctl_pg_exec(conn, sql, 2, params, NULL) < 0)
             return -1;
     }
     return 0;
@@ -141,7 +132,7 @@ static int s_load_named(PGconn *conn, const char *table, const org_named_t *list
 
 static int s_load_org(PGconn *conn, const org_t *org)
 {
-    if (s_exec(conn, "BEGIN", 0, NULL) < 0)
+    if (ctl_pg_exec(conn, "BEGIN", 0, NULL, NULL) < 0)
         return -1;
     int rc = s_load_named(conn, "divisions", org->divisions, org->ndivisions) |
              s_load_named(conn, "kinds", org->kinds, org->nkinds) |
@@ -153,23 +144,25 @@ static int s_load_org(PGconn *conn, const org_t *org)
             snprintf(co + strlen(co), sizeof(co) - strlen(co), "%s\"%s\"", j ? "," : "", c->co[j]);
         strncat(co, "}", sizeof(co) - strlen(co) - 1);
         const char *params[5] = {c->code, c->name, c->lead, co, c->urgent ? "true" : "false"};
-        rc = s_exec(conn,
-                    "INSERT INTO categories (code, name, lead_division, co_divisions, urgent)"
-                    " VALUES ($1, $2, $3, $4::text[], $5::boolean) ON CONFLICT (code) DO UPDATE"
-                    " SET name = excluded.name, lead_division = excluded.lead_division,"
-                    " co_divisions = excluded.co_divisions, urgent = excluded.urgent",
-                    5, params);
+        rc =
+            ctl_pg_exec(conn,
+                        "INSERT INTO categories (code, name, lead_division, co_divisions, urgent)"
+                        " VALUES ($1, $2, $3, $4::text[], $5::boolean) ON CONFLICT (code) DO UPDATE"
+                        " SET name = excluded.name, lead_division = excluded.lead_division,"
+                        " co_divisions = excluded.co_divisions, urgent = excluded.urgent",
+                        5, params, NULL);
     }
     for (int i = 0; rc == 0 && i < org->nstaff; i++) {
         const org_staff_t *s = &org->staff[i];
         const char *params[4] = {s->code, s->name, s->role, s->division[0] ? s->division : NULL};
-        rc = s_exec(conn,
-                    "INSERT INTO staff (code, name, role, division) VALUES ($1, $2, $3, $4)"
-                    " ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
-                    " role = excluded.role, division = excluded.division",
-                    4, params);
+        rc = ctl_pg_exec(conn,
+                         "INSERT INTO staff (code, name, role, division) VALUES ($1, $2, $3, $4)"
+                         " ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
+                         " role = excluded.role, division = excluded.division",
+                         4, params, NULL);
     }
-    return rc == 0 ? s_exec(conn, "COMMIT", 0, NULL) : (s_exec(conn, "ROLLBACK", 0, NULL), -1);
+    return rc == 0 ? ctl_pg_exec(conn, "COMMIT", 0, NULL, NULL)
+                   : (ctl_pg_exec(conn, "ROLLBACK", 0, NULL, NULL), -1);
 }
 
 /* For a local demo or a test: a saved token for every staff member of the
@@ -212,19 +205,21 @@ int ctl_setup(ctl_t *ctl, int argc, char **argv)
         fprintf(stderr, "error: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
         goto out_finish;
     }
-    s_exec(conn, "SET client_min_messages = warning", 0, NULL);
-    if (s_exec(conn, "SELECT pg_advisory_lock(" SETUP_LOCK_KEY ")", 0, NULL) < 0 ||
+    ctl_pg_exec(conn, "SET client_min_messages = warning", 0, NULL, NULL);
+    if (ctl_pg_exec(conn, "SELECT pg_advisory_lock(" SETUP_LOCK_KEY ")", 0, NULL, NULL) < 0 ||
         s_migrate(conn, schema_dir, &count) < 0 || s_load_org(conn, org) < 0)
         goto out_finish;
     if (demo_tokens && s_demo_tokens(ctl, conn, org) < 0)
         goto out_finish;
     rc = CTL_OK;
     if (ctl->json)
-        printf("{\"migrations_applied\": %d, \"divisions\": %d, \"categories\": %d, \"staff\": %d}\n",
-               count, org->ndivisions, org->ncategories, org->nstaff);
+        printf(
+            "{\"migrations_applied\": %d, \"divisions\": %d, \"categories\": %d, \"staff\": %d}\n",
+            count, org->ndivisions, org->ncategories, org->nstaff);
     else
-        printf("setup done: %d migration(s) applied; %d divisions, %d categories, %d staff loaded\n",
-               count, org->ndivisions, org->ncategories, org->nstaff);
+        printf(
+            "setup done: %d migration(s) applied; %d divisions, %d categories, %d staff loaded\n",
+            count, org->ndivisions, org->ncategories, org->nstaff);
 out_finish:
     PQfinish(conn);
     org_destroy(&org);

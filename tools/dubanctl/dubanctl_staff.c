@@ -14,23 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int s_exec(PGconn *conn, const char *sql, int n, const char *const *params,
-                  PGresult **out)
-{
-    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        fprintf(stderr, "error: %s", PQresultErrorMessage(res));
-        PQclear(res);
-        return -1;
-    }
-    if (out)
-        *out = res;
-    else
-        PQclear(res);
-    return 0;
-}
-
 /* Writes token to <dir>/<staff>.token, readable by the owner only. */
 static int s_save(ctl_t *ctl, const char *staff, const char *token)
 {
@@ -61,10 +44,10 @@ int ctl_staff_issue(ctl_t *ctl, PGconn *conn, const char *staff, bool save, bool
     auth_token_hash(token, hash);
     const char *params[3] = {staff, hash, save ? "saved" : "issued"};
     PGresult *res = NULL;
-    if (s_exec(conn,
-               "INSERT INTO staff_tokens (staff, token_sha256, label)"
-               " SELECT code, decode($2, 'hex'), $3 FROM staff WHERE code = $1 RETURNING id",
-               3, params, &res) < 0)
+    if (ctl_pg_exec(conn,
+                    "INSERT INTO staff_tokens (staff, token_sha256, label)"
+                    " SELECT code, decode($2, 'hex'), $3 FROM staff WHERE code = $1 RETURNING id",
+                    3, params, &res) < 0)
         return -1;
     int found = PQntuples(res);
     PQclear(res);
@@ -85,12 +68,10 @@ int ctl_staff_issue(ctl_t *ctl, PGconn *conn, const char *staff, bool save, bool
 
 static int s_add(ctl_t *ctl, PGconn *conn, int argc, char **argv)
 {
-    static const struct option options[] = {{"name", required_argument, NULL, 'n'},
-                                            {"role", required_argument, NULL, 'r'},
-                                            {"division", required_argument, NULL, 'd'},
-                                            {"save", no_argument, NULL, 's'},
-                                            {"json", no_argument, NULL, 'j'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"name", required_argument, NULL, 'n'},     {"role", required_argument, NULL, 'r'},
+        {"division", required_argument, NULL, 'd'}, {"save", no_argument, NULL, 's'},
+        {"json", no_argument, NULL, 'j'},           {NULL, 0, NULL, 0}};
     const char *name = NULL, *role = NULL, *division = NULL;
     bool save = false;
     int opt;
@@ -118,8 +99,8 @@ static int s_add(ctl_t *ctl, PGconn *conn, int argc, char **argv)
         return CTL_USAGE;
     }
     const char *params[4] = {code, name, role, division};
-    if (s_exec(conn, "INSERT INTO staff (code, name, role, division) VALUES ($1, $2, $3, $4)", 4,
-               params, NULL) < 0)
+    if (ctl_pg_exec(conn, "INSERT INTO staff (code, name, role, division) VALUES ($1, $2, $3, $4)",
+                    4, params, NULL) < 0)
         return CTL_FAILED;
     return ctl_staff_issue(ctl, conn, code, save, false) < 0 ? CTL_FAILED : CTL_OK;
 }
@@ -127,26 +108,25 @@ static int s_add(ctl_t *ctl, PGconn *conn, int argc, char **argv)
 static int s_list(ctl_t *ctl, PGconn *conn)
 {
     PGresult *res = NULL;
-    if (s_exec(conn,
-               "SELECT s.code, s.name, s.role, coalesce(s.division, ''), s.active,"
-               " count(t.id) FILTER (WHERE t.revoked_at IS NULL)"
-               " FROM staff s LEFT JOIN staff_tokens t ON t.staff = s.code"
-               " GROUP BY s.code ORDER BY s.code",
-               0, NULL, &res) < 0)
+    if (ctl_pg_exec(conn,
+                    "SELECT s.code, s.name, s.role, coalesce(s.division, ''), s.active,"
+                    " count(t.id) FILTER (WHERE t.revoked_at IS NULL)"
+                    " FROM staff s LEFT JOIN staff_tokens t ON t.staff = s.code"
+                    " GROUP BY s.code ORDER BY s.code",
+                    0, NULL, &res) < 0)
         return CTL_FAILED;
     json_t *list = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
         if (ctl->json)
             json_array_append_new(
-                list, json_pack("{s:s, s:s, s:s, s:s, s:b, s:i}", "code", PQgetvalue(res, i, 0),
-                                "name", PQgetvalue(res, i, 1), "role", PQgetvalue(res, i, 2),
-                                "division", PQgetvalue(res, i, 3), "active",
-                                strcmp(PQgetvalue(res, i, 4), "t") == 0, "tokens",
-                                atoi(PQgetvalue(res, i, 5))));
+                list,
+                json_pack("{s:s, s:s, s:s, s:s, s:b, s:i}", "code", PQgetvalue(res, i, 0), "name",
+                          PQgetvalue(res, i, 1), "role", PQgetvalue(res, i, 2), "division",
+                          PQgetvalue(res, i, 3), "active", strcmp(PQgetvalue(res, i, 4), "t") == 0,
+                          "tokens", atoi(PQgetvalue(res, i, 5))));
         else
-            printf("%-20s %-10s %-18s tokens=%s %s\n", PQgetvalue(res, i, 0),
-                   PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 5),
-                   PQgetvalue(res, i, 1));
+            printf("%-20s %-10s %-18s tokens=%s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
+                   PQgetvalue(res, i, 3), PQgetvalue(res, i, 5), PQgetvalue(res, i, 1));
     }
     if (ctl->json)
         ctl_print_json(list);
@@ -159,10 +139,11 @@ static int s_revoke(ctl_t *ctl, PGconn *conn, const char *code)
 {
     const char *params[1] = {code};
     PGresult *res = NULL;
-    if (s_exec(conn,
-               "UPDATE staff_tokens SET revoked_at = now() WHERE staff = $1 AND revoked_at IS NULL"
-               " RETURNING id",
-               1, params, &res) < 0)
+    if (ctl_pg_exec(
+            conn,
+            "UPDATE staff_tokens SET revoked_at = now() WHERE staff = $1 AND revoked_at IS NULL"
+            " RETURNING id",
+            1, params, &res) < 0)
         return CTL_FAILED;
     int n = PQntuples(res);
     PQclear(res);
@@ -193,9 +174,9 @@ int ctl_staff(ctl_t *ctl, int argc, char **argv)
         rc = s_list(ctl, conn);
     } else if (argc > 2 && argv[2][0] != '-') {
         bool save = argc > 3 && strcmp(argv[3], "--save") == 0;
-        rc = strcmp(sub, "revoke") == 0 ? s_revoke(ctl, conn, argv[2])
+        rc = strcmp(sub, "revoke") == 0                             ? s_revoke(ctl, conn, argv[2])
              : ctl_staff_issue(ctl, conn, argv[2], save, false) < 0 ? CTL_FAILED
-                                                                     : CTL_OK;
+                                                                    : CTL_OK;
     } else {
         fprintf(stderr, "error: staff %s needs a staff code\n", sub);
     }
@@ -242,29 +223,35 @@ int ctl_watchlist(ctl_t *ctl, int argc, char **argv)
     int rc = CTL_OK;
     const char *params[4] = {kind, value, reason, by};
     if (add) {
-        rc = s_exec(conn,
-                    "INSERT INTO watchlist (kind, value, reason, added_by) VALUES ($1, $2, $3, $4)"
-                    " ON CONFLICT (kind, value) DO UPDATE SET reason = excluded.reason,"
-                    " added_by = excluded.added_by, added_at = now(), removed_at = NULL",
-                    4, params, NULL) < 0 ? CTL_FAILED : CTL_OK;
+        rc = ctl_pg_exec(
+                 conn,
+                 "INSERT INTO watchlist (kind, value, reason, added_by) VALUES ($1, $2, $3, $4)"
+                 " ON CONFLICT (kind, value) DO UPDATE SET reason = excluded.reason,"
+                 " added_by = excluded.added_by, added_at = now(), removed_at = NULL",
+                 4, params, NULL) < 0
+                 ? CTL_FAILED
+                 : CTL_OK;
         if (rc == CTL_OK && !ctl->json)
             printf("watching %s %s: still accepted, flagged and kept out of metrics\n", kind,
                    value);
     } else if (remove) {
-        rc = s_exec(conn, "UPDATE watchlist SET removed_at = now() WHERE kind = $1 AND value = $2",
-                    2, params, NULL) < 0 ? CTL_FAILED : CTL_OK;
+        rc = ctl_pg_exec(conn,
+                         "UPDATE watchlist SET removed_at = now() WHERE kind = $1 AND value = $2",
+                         2, params, NULL) < 0
+                 ? CTL_FAILED
+                 : CTL_OK;
     } else {
         PGresult *res = NULL;
-        if (s_exec(conn,
-                   "SELECT kind, value, reason, added_by, to_char(added_at, 'YYYY-MM-DD HH24:MI')"
-                   " FROM watchlist WHERE removed_at IS NULL ORDER BY added_at",
-                   0, NULL, &res) < 0) {
+        if (ctl_pg_exec(
+                conn,
+                "SELECT kind, value, reason, added_by, to_char(added_at, 'YYYY-MM-DD HH24:MI')"
+                " FROM watchlist WHERE removed_at IS NULL ORDER BY added_at",
+                0, NULL, &res) < 0) {
             rc = CTL_FAILED;
         } else {
             for (int i = 0; i < PQntuples(res); i++)
-                printf("%-6s %-20s %s (by %s, %s)\n", PQgetvalue(res, i, 0),
-                       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-                       PQgetvalue(res, i, 4));
+                printf("%-6s %-20s %s (by %s, %s)\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+                       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
             PQclear(res);
         }
     }
