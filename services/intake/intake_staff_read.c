@@ -95,19 +95,27 @@ static json_t *s_case_json(PGresult *c, bool personal)
     return out;
 }
 
-static void s_case_read(pg_txn_t *txn, bool ok, void *arg)
+/* The waiting request, or NULL when there is nothing to answer (the client
+ * left) or the read failed (the error is answered here). */
+static struct evhttp_request *s_read_outcome(read_t *rd, pg_txn_t *txn, bool ok)
 {
-    read_t *rd = arg;
     struct evhttp_request *req = http_held_request(rd->held);
-    if (!req)
-        goto out_free;
-    if (!ok) {
+    if (req && !ok) {
         if (pg_txn_connection_lost(txn))
             intake_reply_unavailable(req);
         else
             http_reply_problem(req, 500, "read failed", pg_txn_error(txn), NULL);
-        goto out_free;
+        return NULL;
     }
+    return req;
+}
+
+static void s_case_read(pg_txn_t *txn, bool ok, void *arg)
+{
+    read_t *rd = arg;
+    struct evhttp_request *req = s_read_outcome(rd, txn, ok);
+    if (!req)
+        goto out_free;
     PGresult *c = pg_txn_result(txn, 0), *t = pg_txn_result(txn, 1), *e = pg_txn_result(txn, 2);
     const char *role = rd->who.role;
     bool handler = strcmp(role, "handler") == 0;
@@ -150,16 +158,9 @@ out_free:
 static void s_tasks_read(pg_txn_t *txn, bool ok, void *arg)
 {
     read_t *rd = arg;
-    struct evhttp_request *req = http_held_request(rd->held);
+    struct evhttp_request *req = s_read_outcome(rd, txn, ok);
     if (!req)
         goto out_free;
-    if (!ok) {
-        if (pg_txn_connection_lost(txn))
-            intake_reply_unavailable(req);
-        else
-            http_reply_problem(req, 500, "read failed", pg_txn_error(txn), NULL);
-        goto out_free;
-    }
     PGresult *t = pg_txn_result(txn, 0);
     json_t *tasks = json_array();
     for (int i = 0; i < PQntuples(t); i++)
