@@ -1,0 +1,366 @@
+/* Open311 POST requests: an api_key check, the form's fields under their
+ * Open311 names, and a case of channel "open311" through intake_submit. */
+#include "intake_open311_format.h"
+#include "intake_open311_internal.h"
+#include "log.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <libxml/xmlstring.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+
+#define OPEN311_SUBJECT_CHARS 30 /* a case's subject: the start of its description */
+
+static bool s_utf8(const char *text)
+{
+    return xmlCheckUTF8((const unsigned char *)text) != 0;
+}
+
+/* ------------------------------------------------------------------------
+ * POST requests: a new case from an Open311 client */
+
+/* A POST waiting for its api_key check. */
+typedef struct {
+    intake_t *in;
+    http_held_t *held;
+    intake_open311_format_type_t fmt;
+    intake_submission_t *sub;
+    bool media; /* a media_url was sent (not stored) */
+} post_t;
+
+/* What intake_submit's callback needs to answer and log. */
+typedef struct {
+    intake_open311_format_type_t fmt;
+    char client[49];      /* a client's name is at most 48 characters (dubanctl) */
+    const char *location; /* "coordinates", "address" or "none" (allowed, but logged) */
+    bool media;           /* a media_url was sent: not stored */
+} posted_t;
+
+/* Open311's name for a field intake_request_check named. */
+static const char *s_open311_field(const char *field)
+{
+    static const char *const names[][2] = {
+        {"category", "service_code"},     {"subject", "description"},
+        {"requester.name", "first_name"}, {"requester.phone", "phone"},
+        {"requester.email", "email"},     {"place", "address_string"},
+        {"location.lat", "lat"},          {"location.long", "long"},
+        {"kind", "attribute[kind]"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(field, names[i][0]) == 0)
+            return names[i][1];
+    return field;
+}
+
+static int s_refuse(intake_error_t *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int s_refuse(intake_error_t *err, const char *field, const char *fmt, ...)
+{
+    err->status = 400;
+    snprintf(err->field, sizeof(err->field), "%s", field);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A strict decimal number within [-limit, limit]: digits, one point, sign. */
+static bool s_coordinate_ok(const char *s, double limit)
+{
+    size_t n = strlen(s);
+    const char *digits = s + (s[0] == '-' || s[0] == '+');
+    if (n == 0 || n > 24 || strspn(digits, "0123456789.") != strlen(digits) ||
+        !strpbrk(digits, "0123456789") || strchr(digits, '.') != strrchr(digits, '.'))
+        return false;
+    double v = strtod(s, NULL);
+    return v >= -limit && v <= limit;
+}
+
+/* The first OPEN311_SUBJECT_CHARS characters of the description, on one line. */
+static char *s_subject(const char *description)
+{
+    char *out = malloc(OPEN311_SUBJECT_CHARS * 4 + 8); /* UTF-8: at most 4 bytes each */
+    if (!out)
+        return NULL;
+    size_t j = 0, chars = 0;
+    const char *p = description;
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+        p++;
+    for (; *p && chars < OPEN311_SUBJECT_CHARS; p++) {
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            chars++;
+        out[j++] = (*p == '\t' || *p == '\r' || *p == '\n') ? ' ' : *p;
+    }
+    while (((unsigned char)*p & 0xC0) == 0x80) /* finish the last character */
+        out[j++] = *p++;
+    if (*p)
+        j += (size_t)sprintf(out + j, "…");
+    out[j] = '\0';
+    return out;
+}
+
+static bool s_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
+/* Requester's name: family name first for Chinese names ("张" + "三"),
+ * given name first with a space for names written in Latin letters. */
+static char *s_name(const char *first, const char *last)
+{
+    if (!first || !last)
+        return first ? strdup(first) : last ? strdup(last) : NULL;
+    size_t len = strlen(first) + strlen(last) + 2;
+    char *out = malloc(len);
+    if (!out)
+        return NULL;
+    if (s_ascii(first) && s_ascii(last))
+        snprintf(out, len, "%s %s", first, last);
+    else
+        snprintf(out, len, "%s%s", last, first);
+    return out;
+}
+
+/* *out = a copy of value (none when value is NULL); -1 when out of memory. */
+static int s_dup(char **out, const char *value)
+{
+    *out = value ? strdup(value) : NULL;
+    return value && !*out ? -1 : 0;
+}
+
+/* Checks the form's fields under their Open311 names and builds the case
+ * request; -1 with err filled when refused. */
+static int s_build(intake_t *in, struct evkeyvalq *args, intake_request_t **out,
+                   intake_error_t *err)
+{
+    const char *code = intake_open311_arg(args, "service_code"),
+               *text = intake_open311_arg(args, "description");
+    const char *lat = intake_open311_arg(args, "lat"), *lon = intake_open311_arg(args, "long");
+    const char *kind = intake_open311_arg(args, "attribute[kind]");
+    const char *first = intake_open311_arg(args, "first_name"),
+               *last = intake_open311_arg(args, "last_name");
+    if (!code)
+        return s_refuse(err, "service_code",
+                        "service_code is required: one of the codes that services.xml lists");
+    if (!org_category_find(in->org, code))
+        return s_refuse(err, "service_code",
+                        "service_code is not one of the services; see services.xml");
+    if (!text)
+        return s_refuse(err, "description", "description is required: what happened, where");
+    if (intake_utf8_length(text) > INTAKE_MAX_DESCRIPTION)
+        return s_refuse(err, "description", "description is longer than %d characters",
+                        INTAKE_MAX_DESCRIPTION);
+    if ((lat && !lon) || (!lat && lon))
+        return s_refuse(err, lat ? "long" : "lat",
+                        "lat and long go together: send both or neither");
+    if (lat && !s_coordinate_ok(lat, 90))
+        return s_refuse(err, "lat", "lat must be a decimal number between -90 and 90");
+    if (lon && !s_coordinate_ok(lon, 180))
+        return s_refuse(err, "long", "long must be a decimal number between -180 and 180");
+    if ((first ? intake_utf8_length(first) : 0) + (last ? intake_utf8_length(last) : 0) >
+        INTAKE_MAX_NAME)
+        return s_refuse(err, "first_name",
+                        "first_name and last_name together are longer than %d characters",
+                        INTAKE_MAX_NAME);
+    if (kind && (!org_kind_find(in->org, kind)))
+        return s_refuse(err, "attribute[kind]",
+                        "attribute[kind] must be complaint, report, enquiry or suggestion");
+    intake_request_t *r = calloc(1, sizeof(*r));
+    if (!r || s_dup(&r->channel, "open311") < 0 || s_dup(&r->kind, kind ? kind : "complaint") < 0 ||
+        s_dup(&r->category, code) < 0 || s_dup(&r->description, text) < 0 ||
+        s_dup(&r->requester_phone, intake_open311_arg(args, "phone")) < 0 ||
+        s_dup(&r->requester_email, intake_open311_arg(args, "email")) < 0 ||
+        s_dup(&r->place, intake_open311_arg(args, "address_string")) < 0 ||
+        s_dup(&r->latitude, lat) < 0 || s_dup(&r->longitude, lon) < 0 ||
+        !(r->subject = s_subject(text)) ||
+        ((first || last) && !(r->requester_name = s_name(first, last)))) {
+        intake_request_destroy(&r);
+        err->status = 500;
+        snprintf(err->detail, sizeof(err->detail), "out of memory; try again");
+        return -1;
+    }
+    intake_error_t check;
+    if (intake_request_check(in->org, r, &check) < 0) {
+        intake_request_destroy(&r);
+        return s_refuse(err, s_open311_field(check.field), "%s is not valid: %s",
+                        s_open311_field(check.field), check.detail);
+    }
+    *out = r;
+    return 0;
+}
+
+static void s_post_reply(http_held_t *held, intake_outcome_t outcome, const char *response,
+                         const char *error, void *arg)
+{
+    posted_t *posted = arg;
+    struct evhttp_request *req = held ? http_held_request(held) : NULL;
+    json_t *body = response ? json_loads(response, 0, NULL) : NULL;
+    const char *number = json_string_value(json_object_get(body, "case_number"));
+    bool created = (outcome == INTAKE_CREATED || outcome == INTAKE_REPLAYED) && number;
+    if (created)
+        log_info("open311 case accepted case=%s client=%s location=%s media_url=%s", number,
+                 posted->client, posted->location, posted->media ? "ignored" : "none");
+    else
+        log_warn("open311 case not stored client=%s: %s", posted->client,
+                 error ? error : "no case number");
+    if (!req)
+        goto out_free;
+    if (created) {
+        char location[128];
+        snprintf(location, sizeof(location), "/open311/v2/requests/%s.%s", number,
+                 posted->fmt == INTAKE_OPEN311_FORMAT_XML ? "xml" : "json");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Location", location);
+        intake_open311_format_created(req, posted->fmt, number);
+    } else if (outcome == INTAKE_UNAVAILABLE) {
+        intake_open311_unavailable(req, posted->fmt);
+    } else {
+        intake_open311_format_error(req, posted->fmt, 500,
+                                    error ? error : "the case store refused the request");
+    }
+out_free:
+    json_decref(body);
+    http_release(&held);
+    free(posted);
+}
+
+static void s_client_checked(pg_txn_t *txn, bool ok, void *arg)
+{
+    post_t *p = arg;
+    struct evhttp_request *req = http_held_request(p->held);
+    if (!req)
+        goto out_free;
+    if (!ok) {
+        if (pg_txn_connection_lost(txn)) {
+            intake_open311_unavailable(req, p->fmt);
+        } else {
+            log_error("could not look up open311 client: %s", pg_txn_error(txn));
+            intake_open311_format_error(req, p->fmt, 500, "the api_key could not be checked");
+        }
+        goto out_free;
+    }
+    PGresult *res = pg_txn_result(txn, 0);
+    if (PQntuples(res) == 0) {
+        log_info("open311 refused post status=403 peer=%s: api_key unknown or revoked",
+                 http_peer(req));
+        intake_open311_format_error(
+            req, p->fmt, 403,
+            "api_key is not valid (unknown or revoked); ask the bureau for an Open311 key");
+        goto out_free;
+    }
+    posted_t *posted = calloc(1, sizeof(*posted));
+    if (!posted) {
+        intake_open311_format_error(req, p->fmt, 500, "out of memory; try again");
+        goto out_free;
+    }
+    posted->fmt = p->fmt;
+    snprintf(posted->client, sizeof(posted->client), "%s", PQgetvalue(res, 0, 0));
+    snprintf(p->sub->source, sizeof(p->sub->source), "open311:%s", posted->client);
+    posted->media = p->media;
+    posted->location = p->sub->req->latitude ? "coordinates"
+                       : p->sub->req->place  ? "address"
+                                             : "none";
+    /* intake_submit holds the request again for the commit. */
+    http_release(&p->held);
+    intake_submit(p->in, req, &p->sub, s_post_reply, posted);
+out_free:
+    http_release(&p->held);
+    intake_submission_destroy(&p->sub);
+    free(p);
+}
+
+/* Refuses bodies that are not a form: multipart (media uploads) and JSON. */
+static bool s_form_type(struct evhttp_request *req)
+{
+    const char *type = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    return !type || strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+void intake_open311_post(intake_t *in, struct evhttp_request *req, intake_open311_format_type_t fmt)
+{
+    char *body = NULL;
+    size_t len = 0;
+    struct evkeyvalq args;
+    TAILQ_INIT(&args);
+    post_t *p = NULL;
+    intake_error_t err = {0};
+    if (!s_form_type(req)) {
+        intake_open311_format_error(req, fmt, 415,
+                                    "send the request as application/x-www-form-urlencoded");
+        goto out_free;
+    }
+    if (http_read_body(req, in->max_body, &body, &len) < 0) {
+        char detail[96];
+        snprintf(detail, sizeof(detail), "the body is larger than %zu bytes", in->max_body);
+        intake_open311_format_error(req, fmt, 413, detail);
+        goto out_free;
+    }
+    if (strlen(body) != len || evhttp_parse_query_str(body, &args) < 0) {
+        intake_open311_format_error(
+            req, fmt, 400,
+            "the body is not a form: send name=value pairs joined by &, URL-encoded");
+        goto out_free;
+    }
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, &args, next)
+    {
+        if (!s_utf8(kv->key) || !s_utf8(kv->value)) {
+            intake_open311_format_error(req, fmt, 400,
+                                        "the form holds text that is not valid UTF-8; send UTF-8");
+            goto out_free;
+        }
+    }
+    const char *key = intake_open311_arg(&args, "api_key");
+    if (!key || strlen(key) > 256) {
+        intake_open311_format_error(req, fmt, 403,
+                                    "api_key is required; ask the bureau for an Open311 key");
+        goto out_free;
+    }
+    p = calloc(1, sizeof(*p));
+    if (!p || !(p->sub = calloc(1, sizeof(*p->sub)))) {
+        intake_open311_format_error(req, fmt, 500, "out of memory; try again");
+        goto out_free;
+    }
+    if (s_build(in, &args, &p->sub->req, &err) < 0) {
+        log_info("open311 refused post status=%d field=%s: %s", err.status, err.field, err.detail);
+        intake_open311_format_error(req, fmt, err.status, err.detail);
+        goto out_free;
+    }
+    if (!pg_is_up(in->pg)) {
+        intake_open311_unavailable(req, fmt);
+        goto out_free;
+    }
+    p->in = in;
+    p->fmt = fmt;
+    p->media = intake_open311_arg(&args, "media_url") != NULL;
+    snprintf(p->sub->peer, sizeof(p->sub->peer), "%s", http_peer(req));
+    char hash[65];
+    intake_sha256_hex(key, strlen(key), hash);
+    pg_param_t params[1] = {PG_TEXT(hash)};
+    pg_txn_t *txn = pg_txn_new();
+    if (!txn || pg_txn_add(txn, true, "open311_client", 1, params) < 0 ||
+        !(p->held = http_hold(req))) {
+        pg_txn_destroy(&txn);
+        intake_open311_format_error(req, fmt, 500, "out of memory; try again");
+        goto out_free;
+    }
+    pg_txn_submit(in->pg, &txn, s_client_checked, p);
+    p = NULL;
+out_free:
+    if (p)
+        intake_submission_destroy(&p->sub);
+    free(p);
+    evhttp_clear_headers(&args);
+    free(body);
+}
