@@ -27,7 +27,18 @@ static void s_usage(FILE *out)
             "                          division console: pending tasks, then live ones\n"
             "  bench [-n CASES] [-c CONNECTIONS]\n"
             "                          load generator: throughput and latency percentiles\n"
+            "  alerts [--follow] [--for SECONDS] [--pub ENDPOINT]...\n"
+            "                          inspection office: unacknowledged alerts, then live ones\n"
+            "  ack ALERT_ID --decision TEXT [--rung-decision TEXT]\n"
+            "                          acknowledge an alert (as insp001 unless --as/--token)\n"
+            "  bench-watch [-n TASKS] [--probes N] [--keep]\n"
+            "                          deadline watch figures: index rebuild time, alert latency\n"
             "  setup                   apply schema migrations and load the org file\n"
+            "  bulletin month|quarter|half|year PERIOD\n"
+            "                          month-check, quarter-bulletin, half-year, year-end review\n"
+            "  bulletin show|render|list|rechecks|recheck|follow   the records and re-checks\n"
+            "  import-history FILE.json  migrate historical cases with their handling history\n"
+            "  bench-bulletin [--tasks N]  time a month-check over a scratch database of N tasks\n"
             "  calendar add|between|is-working   working-time deadlines (dubanctl calendar --help)\n\n"
             "Without --config, dubanctl uses $DUBAN_CONFIG or the deployment of tools/up\n"
             "(var/duban.conf). Every command takes --json for machine-readable output.\n");
@@ -127,6 +138,18 @@ int main(int argc, char **argv)
         rc = ctl_import(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "open311") == 0)
         rc = ctl_open311(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "bulletin") == 0)
+        rc = ctl_bulletin(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "import-history") == 0)
+        rc = ctl_import_history(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "bench-bulletin") == 0)
+        rc = ctl_bench_bulletin(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "alerts") == 0)
+        rc = ctl_alerts(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "ack") == 0)
+        rc = ctl_ack(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "bench-watch") == 0)
+        rc = ctl_bench_watch(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "notices") == 0)
         rc = ctl_notices(&ctl, sub_argc, sub_argv);
     else if (ctl_is_action(cmd))

@@ -1,0 +1,57 @@
+/* Loading what a bulletin is computed with; see bulletin_engine.h. */
+#include "bulletin_engine.h"
+
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+bulletin_engine_t *bulletin_engine_new(settings_t *st)
+{
+    char path[PATH_MAX], sla_default[PATH_MAX], cal_default[PATH_MAX];
+    bulletin_engine_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    bulletin_config_beside_org(st, "sla.conf", sla_default, sizeof(sla_default));
+    bulletin_config_beside_org(st, "calendar", cal_default, sizeof(cal_default));
+    self->config = bulletin_config_new(bulletin_config_path(st, path, sizeof(path)));
+    self->sla = sla_new(settings_string(st, "sla_file", sla_default));
+    if (settings_int(st, "calendar.round_the_clock", 0))
+        self->calendar = calendar_new_round_the_clock();
+    else
+        self->calendar = calendar_new(settings_string(st, "calendar_dir", cal_default));
+    if (!self->config || !self->sla || !self->calendar) {
+        log_error("cannot compute bulletins: the bulletin file, the SLA file or the business "
+                  "calendar is not valid (see above)");
+        bulletin_engine_destroy(&self);
+        return NULL;
+    }
+    self->ctx = (bulletin_ctx_t){self->config, self->sla, self->calendar};
+    self->offset_us = bulletin_calendar_offset_us(self->calendar);
+    snprintf(self->out_dir, sizeof(self->out_dir), "%s",
+             settings_string(st, "bulletin.out_dir", "var/bulletins"));
+    return self;
+}
+
+void bulletin_engine_destroy(bulletin_engine_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    bulletin_engine_t *self = *self_p;
+    bulletin_config_destroy(&self->config);
+    sla_destroy(&self->sla);
+    calendar_destroy(&self->calendar);
+    free(self);
+    *self_p = NULL;
+}
+
+bulletin_report_t *bulletin_engine_report(const bulletin_engine_t *self, const bulletin_query_t *q,
+                                          PGresult *const *results)
+{
+    bulletin_data_t *data = bulletin_data_new(q, self->calendar, results);
+    if (!data)
+        return NULL;
+    bulletin_report_t *report = bulletin_render_json(&self->ctx, data);
+    bulletin_data_destroy(&data);
+    return report;
+}

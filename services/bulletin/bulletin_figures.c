@@ -1,0 +1,249 @@
+/* Folding the read statements' rows into counts; see bulletin_figures.h.
+ * Rows naming a division not in the divisions table, or none, land in the
+ * unattributed slot: they count for the bureau, not for a division. */
+#include "bulletin_figures.h"
+
+#include "log.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t s_i64(PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static int s_cmp_code(const void *key, const void *elem)
+{
+    return strcmp(key, ((const bulletin_division_t *)elem)->code);
+}
+
+static int s_division(const bulletin_data_t *d, const char *code)
+{
+    const bulletin_division_t *hit =
+        bsearch(code, d->divisions, (size_t)d->ndivisions, sizeof(*d->divisions), s_cmp_code);
+    return hit ? (int)(hit - d->divisions) : d->ndivisions;
+}
+
+static int s_role(const char *role)
+{
+    return strcmp(role, "co") == 0 ? BULLETIN_CO : BULLETIN_LEAD;
+}
+
+/* The cell of a row whose first columns are month, division, role (or
+ * month, division when role_col < 0); NULL for a month outside the range. */
+static bulletin_counts_t *s_cell(bulletin_data_t *d, PGresult *res, int row, int div_col,
+                                 int role_col)
+{
+    int64_t m = s_i64(res, row, 0);
+    if (m < 0 || m >= d->q.nmonths)
+        return NULL;
+    int div = s_division(d, PQgetvalue(res, row, div_col));
+    int role = role_col >= 0 ? s_role(PQgetvalue(res, row, role_col)) : BULLETIN_LEAD;
+    size_t index =
+        ((size_t)role * (size_t)(d->ndivisions + 1) + (size_t)div) * (size_t)d->q.nmonths +
+        (size_t)m;
+    return &d->cells[index];
+}
+
+static int s_load_divisions(bulletin_data_t *d, PGresult *res)
+{
+    int n = PQntuples(res);
+    d->divisions = calloc((size_t)n + 1, sizeof(*d->divisions));
+    if (!d->divisions)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        d->divisions[i].code = strdup(PQgetvalue(res, i, 0));
+        d->divisions[i].name = strdup(PQgetvalue(res, i, 1));
+        d->ndivisions = i + 1;
+        if (!d->divisions[i].code || !d->divisions[i].name)
+            return -1;
+    }
+    size_t ncells = 2 * (size_t)(n + 1) * (size_t)d->q.nmonths;
+    d->cells = calloc(ncells, sizeof(*d->cells));
+    return d->cells ? 0 : -1;
+}
+
+static void s_load_flows(bulletin_data_t *d, PGresult *const *r, const calendar_t *cal)
+{
+    for (int i = 0; i < PQntuples(r[BQ_RECEIVED]); i++) {
+        bulletin_counts_t *c = s_cell(d, r[BQ_RECEIVED], i, 1, 2);
+        if (c)
+            c->received += s_i64(r[BQ_RECEIVED], i, 3);
+    }
+    for (int i = 0; i < PQntuples(r[BQ_RESPONSE]); i++) {
+        bulletin_counts_t *c = s_cell(d, r[BQ_RESPONSE], i, 1, 2);
+        if (c) {
+            c->response_due += s_i64(r[BQ_RESPONSE], i, 3);
+            c->response_met += s_i64(r[BQ_RESPONSE], i, 4);
+        }
+    }
+    for (int i = 0; i < PQntuples(r[BQ_ONTIME]); i++) {
+        bulletin_counts_t *c = s_cell(d, r[BQ_ONTIME], i, 1, 2);
+        if (c) {
+            c->ontime_due += s_i64(r[BQ_ONTIME], i, 3);
+            c->ontime_met += s_i64(r[BQ_ONTIME], i, 4);
+        }
+    }
+    for (int i = 0; i < PQntuples(r[BQ_REPLIES]); i++) {
+        bulletin_counts_t *c = s_cell(d, r[BQ_REPLIES], i, 1, 2);
+        if (c) {
+            c->replies++;
+            c->handling_us += calendar_working_between(cal, s_i64(r[BQ_REPLIES], i, 3),
+                                                       s_i64(r[BQ_REPLIES], i, 4));
+        }
+    }
+}
+
+static void s_load_events(bulletin_data_t *d, PGresult *const *r)
+{
+    static const struct {
+        const char *kind;
+        size_t offset;
+    } kinds[] = {
+        {"returned", offsetof(bulletin_counts_t, returns)},
+        {"arbitrated", offsetof(bulletin_counts_t, arbitrated)},
+        {"groundless_return", offsetof(bulletin_counts_t, groundless)},
+        {"reopened", offsetof(bulletin_counts_t, reopened)},
+        {"extension_granted", offsetof(bulletin_counts_t, extensions)},
+        {"callback_satisfied", offsetof(bulletin_counts_t, satisfied)},
+        {"callback_basically", offsetof(bulletin_counts_t, basically)},
+        {"callback_unsatisfied", offsetof(bulletin_counts_t, unsatisfied)},
+    };
+    PGresult *res = r[BQ_EVENTS];
+    for (int i = 0; i < PQntuples(res); i++) {
+        bulletin_counts_t *c = s_cell(d, res, i, 2, 3);
+        const char *kind = PQgetvalue(res, i, 1);
+        for (size_t k = 0; c && k < sizeof(kinds) / sizeof(kinds[0]); k++)
+            if (strcmp(kind, kinds[k].kind) == 0)
+                *(int64_t *)((char *)c + kinds[k].offset) += s_i64(res, i, 4);
+    }
+    res = r[BQ_ALERTS];
+    for (int i = 0; i < PQntuples(res); i++) {
+        bulletin_counts_t *c = s_cell(d, res, i, 1, 2);
+        int64_t level = s_i64(res, i, 3);
+        if (level < 0)
+            level = 0;
+        if (level >= BULLETIN_LEVELS)
+            level = BULLETIN_LEVELS - 1;
+        if (c)
+            c->alerts[level] += s_i64(res, i, 4);
+    }
+    res = r[BQ_VIOLATIONS];
+    for (int i = 0; i < PQntuples(res); i++) {
+        bulletin_counts_t *c = s_cell(d, res, i, 1, -1);
+        if (c)
+            c->violations += s_i64(res, i, 2);
+    }
+}
+
+static int s_load_census(bulletin_data_t *d, PGresult *res, const calendar_t *cal)
+{
+    int n = PQntuples(res);
+    d->overdue = calloc((size_t)n + 1, sizeof(*d->overdue));
+    if (!d->overdue)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        int64_t m = s_i64(res, i, 0);
+        if (m < 0 || m >= d->q.nmonths)
+            continue;
+        bulletin_overdue_t *o = &d->overdue[d->noverdue++];
+        o->month = (int)m;
+        snprintf(o->case_number, sizeof(o->case_number), "%s", PQgetvalue(res, i, 1));
+        o->division = s_division(d, PQgetvalue(res, i, 2));
+        o->role = s_role(PQgetvalue(res, i, 3));
+        o->due_us = s_i64(res, i, 4);
+        o->over_us = calendar_working_between(cal, o->due_us, d->q.bounds[m + 1]);
+    }
+    return 0;
+}
+
+static int s_load_closed(bulletin_data_t *d, PGresult *res)
+{
+    int n = PQntuples(res);
+    d->closed = calloc((size_t)n + 1, sizeof(*d->closed));
+    d->closed_numbers = calloc((size_t)n + 1, sizeof(char *));
+    if (!d->closed || !d->closed_numbers)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        const char *division = PQgetvalue(res, i, 1);
+        if (!division[0])
+            continue; /* no division replied (e.g. referred to an outside agency) */
+        char *number = strdup(PQgetvalue(res, i, 0));
+        if (!number)
+            return -1;
+        d->closed_numbers[d->nclosed] = number;
+        d->closed[d->nclosed].case_number = number;
+        d->closed[d->nclosed].division = s_division(d, division);
+        d->nclosed++;
+    }
+    return 0;
+}
+
+bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *calendar,
+                                   PGresult *const *results)
+{
+    for (int i = BQ_DIVISIONS; i < BQ_COMMIT; i++)
+        if (!results[i] || PQresultStatus(results[i]) != PGRES_TUPLES_OK) {
+            log_error("cannot compute bulletin %s: statement %d gave no rows", q->period.label, i);
+            return NULL;
+        }
+    bulletin_data_t *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->q = *q;
+    d->day_us = calendar_day_length_us(calendar);
+    if (s_load_divisions(d, results[BQ_DIVISIONS]) < 0 ||
+        s_load_census(d, results[BQ_CENSUS], calendar) < 0 ||
+        s_load_closed(d, results[BQ_CLOSED]) < 0) {
+        log_error("cannot compute bulletin %s: out of memory", q->period.label);
+        bulletin_data_destroy(&d);
+        return NULL;
+    }
+    s_load_flows(d, results, calendar);
+    s_load_events(d, results);
+    return d;
+}
+
+void bulletin_data_destroy(bulletin_data_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    bulletin_data_t *d = *self_p;
+    for (int i = 0; i < d->ndivisions; i++) {
+        free(d->divisions[i].code);
+        free(d->divisions[i].name);
+    }
+    for (int i = 0; i < d->nclosed; i++)
+        free(d->closed_numbers[i]);
+    free(d->divisions);
+    free(d->cells);
+    free(d->overdue);
+    free(d->closed);
+    free(d->closed_numbers);
+    free(d);
+    *self_p = NULL;
+}
+
+void bulletin_data_sum(const bulletin_data_t *d, int role, int division, int from, int to,
+                       bulletin_counts_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    int first = division < 0 ? 0 : division, last = division < 0 ? d->ndivisions : division;
+    for (int div = first; div <= last; div++)
+        for (int m = from; m < to && m < d->q.nmonths; m++) {
+            size_t index =
+                ((size_t)role * (size_t)(d->ndivisions + 1) + (size_t)div) * (size_t)d->q.nmonths +
+                (size_t)m;
+            bulletin_counts_add(out, &d->cells[index]);
+        }
+    for (int i = 0; i < d->noverdue; i++) {
+        const bulletin_overdue_t *o = &d->overdue[i];
+        if (o->month == to - 1 && o->role == role && (division < 0 || o->division == division)) {
+            out->overdue_open++;
+            out->overdue_us += o->over_us;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/* A bulletin's figures as counts: the rows of the read statements
+ * (bulletin_query.h) folded into counts per role, division and month, the
+ * census of overdue open tasks at each month's end with their working time
+ * over, and the closed cases of a month-check. Working time is counted on
+ * the business calendar. */
+#ifndef DUBAN_BULLETIN_FIGURES_H
+#define DUBAN_BULLETIN_FIGURES_H
+
+#include "bulletin_query.h"
+#include "bulletin_sample.h"
+#include "bulletin_score.h"
+#include "calendar.h"
+
+#include <libpq-fe.h>
+
+#define BULLETIN_LEAD 0
+#define BULLETIN_CO 1
+
+typedef struct {
+    char *code;
+    char *name;
+} bulletin_division_t;
+
+typedef struct {
+    int month; /* the month at whose end the task was overdue */
+    char case_number[40];
+    int division;    /* index in divisions */
+    int role;        /* BULLETIN_LEAD or BULLETIN_CO */
+    int64_t due_us;  /* completion deadline */
+    int64_t over_us; /* working time from the deadline to the month's end */
+} bulletin_overdue_t;
+
+typedef struct {
+    bulletin_query_t q;
+    int64_t day_us;                 /* the calendar's standard working day */
+    bulletin_division_t *divisions; /* ordered by code; slot ndivisions: none */
+    int ndivisions;
+    bulletin_counts_t *cells; /* [role][division 0..ndivisions][month] */
+    bulletin_overdue_t *overdue;
+    int noverdue;
+    bulletin_sample_item_t *closed; /* month-checks: cases closed in the month */
+    char **closed_numbers;          /* owned strings the items point to */
+    int nclosed;
+} bulletin_data_t;
+
+/* Folds results[BQ_*] (each PGRES_TUPLES_OK) of query q into counts.
+ * Returns NULL when out of memory or a result is missing; logs why. */
+bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *calendar,
+                                   PGresult *const *results);
+
+void bulletin_data_destroy(bulletin_data_t **self_p);
+
+/* Sums role's counts of division (or of every division and the unattributed
+ * slot when division < 0) over months [from, to), with the census at the end
+ * of month to - 1, into *out. */
+void bulletin_data_sum(const bulletin_data_t *d, int role, int division, int from, int to,
+                       bulletin_counts_t *out);
+
+#endif

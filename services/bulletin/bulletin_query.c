@@ -1,0 +1,203 @@
+/* The read statements of a bulletin; see bulletin_query.h and the figure
+ * definitions in deploy/bulletin/README.md. Every statement is a range scan
+ * on the index of the instant that defines its figure (005_bulletin.sql);
+ * width_bucket over the month starts ($1) tags each row with its month, so
+ * one pass yields the period, the period before and the month-by-month
+ * trend. Cases on the watch list (flagged) are left out everywhere. */
+#include "bulletin_query.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define B "$1::timestamptz[]"
+#define FROM_TO(col) " " col " >= $2::timestamptz AND " col " < $3::timestamptz"
+#define MONTH(col) "width_bucket(" col ", " B ") - 1"
+#define US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
+/* Flagged cases are few: an anti-join on their partial index, never a join
+ * with every case (which the planner may turn into a scan of all cases). */
+#define NOT_FLAGGED(case_id)                                                                       \
+    " NOT EXISTS (SELECT 1 FROM cases f WHERE f.id = " case_id " AND f.flagged)"
+/* The task a row names, looked up by its key: OFFSET 0 keeps the planner
+ * from turning the lookup into a join that reads every task. */
+#define TASK_OF(task_id)                                                                           \
+    " LEFT JOIN LATERAL (SELECT k.division, k.role FROM tasks k WHERE k.id = " task_id             \
+    " OFFSET 0) t ON true"
+#define CASE_NUMBER(case_id) "(SELECT n.case_number FROM cases n WHERE n.id = " case_id ")"
+
+/* The lead division whose reply the case's requester was answered with at
+ * the instant "at": the latest lead task replied by then. */
+#define REPLYING_DIVISION(case_id, at)                                                             \
+    "(SELECT l.division FROM tasks l WHERE l.case_id = " case_id " AND l.role = 'lead'"            \
+    " AND l.replied_at <= " at " ORDER BY l.replied_at DESC, l.id DESC LIMIT 1)"
+
+/* SQL reads best laid out as SQL, not as clang-format would. */
+/* clang-format off */
+static const char *s_sql[BQ_COUNT] = {
+    [BQ_BEGIN] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+
+    /* The planner's cost of a month over ten million tasks crosses the JIT
+     * threshold; compiling takes longer than the index scans it would speed. */
+    [BQ_SETUP] = "SET LOCAL jit = off",
+
+    [BQ_DIVISIONS] = "SELECT code, name FROM divisions ORDER BY code COLLATE \"C\"",
+
+    /* received: dispatched in the month and not returned by the month's end
+     * (a returned task counts as the returning division's return and as the
+     * new task's division's receipt). */
+    [BQ_RECEIVED] =
+        "SELECT m, division, role, count(*) FROM ("
+        " SELECT " MONTH("t.dispatched_at") " AS m, t.division, t.role, t.returned_at"
+        " FROM tasks t WHERE" FROM_TO("t.dispatched_at") " AND" NOT_FLAGGED("t.case_id") ") x"
+        " WHERE returned_at IS NULL OR returned_at >= (" B ")[m + 2]"
+        " GROUP BY 1, 2, 3",
+
+    /* response: response deadline in the month; met when signed (a reply
+     * signs) or returned by it. A task waiting for material before signing
+     * has its response clock stopped and is left out until it runs again. */
+    [BQ_RESPONSE] =
+        "SELECT " MONTH("t.response_due") ", t.division, t.role, count(*),"
+        " count(*) FILTER (WHERE t.signed_at <= t.response_due"
+        "  OR t.returned_at <= t.response_due)"
+        " FROM tasks t WHERE" FROM_TO("t.response_due") " AND" NOT_FLAGGED("t.case_id")
+        " AND NOT (t.paused_at IS NOT NULL AND t.signed_at IS NULL AND t.returned_at IS NULL)"
+        " GROUP BY 1, 2, 3",
+
+    /* on time: completion deadline (after pauses and extensions) in the
+     * month, of tasks not returned and not waiting for material; met when
+     * replied by it. */
+    [BQ_ONTIME] =
+        "SELECT " MONTH("t.completion_due") ", t.division, t.role, count(*),"
+        " count(*) FILTER (WHERE t.replied_at <= t.completion_due)"
+        " FROM tasks t WHERE" FROM_TO("t.completion_due") " AND" NOT_FLAGGED("t.case_id")
+        " AND t.returned_at IS NULL AND t.paused_at IS NULL GROUP BY 1, 2, 3",
+
+    /* replies in the month, with dispatch and reply instants: the working
+     * days between them are counted on the business calendar in C. */
+    [BQ_REPLIES] =
+        "SELECT " MONTH("t.replied_at") ", t.division, t.role, " US("t.dispatched_at") ","
+        " " US("t.replied_at")
+        " FROM tasks t WHERE" FROM_TO("t.replied_at") " AND" NOT_FLAGGED("t.case_id"),
+
+    /* Counted events, each for the division it concerns: a return and an
+     * extension for the task's division; a reopen for the division the case
+     * went back to; an arbitration for the division it named, and a
+     * groundless return for each division it found had returned the case
+     * without grounds; a callback for the division whose reply it judged. */
+    [BQ_EVENTS] =
+        "SELECT m, kind, coalesce(division, ''), role, count(*) FROM ("
+        " SELECT " MONTH("e.at") " AS m,"
+        "  CASE WHEN e.type = 'callback'"
+        "   THEN 'callback_' || coalesce(e.detail->>'satisfaction', '')"
+        "   ELSE e.type END AS kind,"
+        "  CASE WHEN e.type IN ('returned', 'extension_granted') THEN t.division"
+        "   WHEN e.type IN ('reopened', 'arbitrated') THEN coalesce(e.detail->>'division',"
+        "    " REPLYING_DIVISION("e.case_id", "e.at") ")"
+        "   ELSE " REPLYING_DIVISION("e.case_id", "e.at") " END AS division,"
+        "  CASE WHEN e.type IN ('returned', 'extension_granted') THEN t.role ELSE 'lead' END"
+        "   AS role"
+        " FROM case_events e" TASK_OF("e.task_id")
+        " WHERE" FROM_TO("e.at") " AND" NOT_FLAGGED("e.case_id")
+        "  AND e.type IN ('returned', 'arbitrated', 'reopened', 'extension_granted', 'callback')"
+        " UNION ALL"
+        " SELECT " MONTH("e.at") ", 'groundless_return', g.division, 'lead'"
+        " FROM case_events e,"
+        "  jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.detail->'groundless_returns')"
+        "   = 'array' THEN e.detail->'groundless_returns' ELSE '[]'::jsonb END) g(division)"
+        " WHERE" FROM_TO("e.at") " AND e.type = 'arbitrated' AND" NOT_FLAGGED("e.case_id") ") x"
+        " GROUP BY 1, 2, 3, 4",
+
+    /* Alerts raised in the month: warnings as level 0, breach and
+     * escalations by level. */
+    [BQ_ALERTS] =
+        "SELECT " MONTH("a.raised_at") ", a.division, coalesce(t.role, 'lead'),"
+        " CASE WHEN a.kind = 'warning' THEN 0 ELSE greatest(a.level, 1) END, count(*)"
+        " FROM alerts a" TASK_OF("a.task_id")
+        " WHERE" FROM_TO("a.raised_at") " AND" NOT_FLAGGED("a.case_id")
+        " GROUP BY 1, 2, 3, 4",
+
+    [BQ_VIOLATIONS] =
+        "SELECT " MONTH("v.at") ", v.division, count(*)"
+        " FROM violations v WHERE" FROM_TO("v.at") " AND" NOT_FLAGGED("v.case_id")
+        " GROUP BY 1, 2",
+
+    /* Census at each month's end: tasks open then (dispatched, neither
+     * replied nor returned; the GiST index on their open span), whose
+     * completion deadline had passed, and not waiting for material then.
+     * "+ interval '0'" keeps the planner off the completion_due index, which
+     * for "< e.at" would read every task ever due. */
+    [BQ_CENSUS] =
+        "SELECT e.i - 1, " CASE_NUMBER("t.case_id") ", t.division, t.role, "
+        US("t.completion_due")
+        " FROM unnest((" B ")[2:]) WITH ORDINALITY AS e(at, i)"
+        " JOIN tasks t ON bulletin_open_span(t.dispatched_at, t.replied_at, t.returned_at) @> e.at"
+        "  AND t.completion_due + interval '0' < e.at"
+        "  AND (t.paused_at IS NULL OR t.paused_at >= e.at)"
+        " WHERE" NOT_FLAGGED("t.case_id"),
+
+    /* Cases closed in the period (month-checks), by the division whose
+     * reply closed them; the latest close of a case counts. */
+    [BQ_CLOSED] =
+        "SELECT DISTINCT ON (1) " CASE_NUMBER("e.case_id") ","
+        " coalesce(" REPLYING_DIVISION("e.case_id", "e.at") ", '')"
+        " FROM case_events e"
+        " WHERE e.type = 'closed' AND e.at >= $4::timestamptz AND e.at < $3::timestamptz"
+        "  AND" NOT_FLAGGED("e.case_id")
+        "  AND $2::timestamptz <= $4::timestamptz AND cardinality(" B ") > 0"
+        " ORDER BY 1, e.at DESC",
+
+    [BQ_COMMIT] = "COMMIT",
+};
+/* clang-format on */
+
+static const int s_nparams[BQ_COUNT] = {
+    [BQ_RECEIVED] = 3, [BQ_RESPONSE] = 3,   [BQ_ONTIME] = 3, [BQ_REPLIES] = 3, [BQ_EVENTS] = 3,
+    [BQ_ALERTS] = 3,   [BQ_VIOLATIONS] = 3, [BQ_CENSUS] = 1, [BQ_CLOSED] = 4,
+};
+
+static void s_instant(char *buf, size_t len, int year, int month, int64_t offset_us)
+{
+    int64_t minutes = (offset_us < 0 ? -offset_us : offset_us) / 60000000;
+    snprintf(buf, len, "%04d-%02d-01T00:00:00%c%02d:%02d", year, month, offset_us < 0 ? '-' : '+',
+             (int)(minutes / 60), (int)(minutes % 60));
+}
+
+void bulletin_query_init(bulletin_query_t *q, const bulletin_period_t *p, int64_t offset_us)
+{
+    memset(q, 0, sizeof(*q));
+    q->period = *p;
+    bulletin_period_previous(p, &q->previous);
+    q->nmonths = q->previous.months + p->months;
+    q->first_current = q->previous.months;
+    size_t used = 0;
+    q->params[0][used++] = '{';
+    for (int i = 0; i <= q->nmonths; i++) {
+        int year, month;
+        char one[40];
+        bulletin_period_month(&q->previous, i, &year, &month);
+        q->bounds[i] = bulletin_month_start_us(year, month, offset_us);
+        s_instant(one, sizeof(one), year, month, offset_us);
+        used += (size_t)snprintf(q->params[0] + used, sizeof(q->params[0]) - used, "%s%s",
+                                 i ? "," : "", one);
+        if (i == 0)
+            snprintf(q->params[1], sizeof(q->params[1]), "%s", one);
+        if (i == q->first_current)
+            snprintf(q->params[3], sizeof(q->params[3]), "%s", one);
+        if (i == q->nmonths)
+            snprintf(q->params[2], sizeof(q->params[2]), "%s", one);
+    }
+    snprintf(q->params[0] + used, sizeof(q->params[0]) - used, "}");
+}
+
+const char *bulletin_query_sql(const bulletin_query_t *q, int i, int *nparams)
+{
+    if (i < 0 || i >= BQ_COUNT) {
+        *nparams = 0;
+        return NULL;
+    }
+    if (i == BQ_CLOSED && q->period.kind != BULLETIN_MONTH) {
+        *nparams = 0;
+        return "SELECT NULL::text, NULL::text LIMIT 0";
+    }
+    *nparams = s_nparams[i];
+    return s_sql[i];
+}

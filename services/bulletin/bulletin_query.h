@@ -1,0 +1,52 @@
+/* The read statements of a bulletin: one indexed range query per figure
+ * family over the months of the period and of the period before it (for the
+ * change against it), each row tagged with its month. They run in one
+ * REPEATABLE READ, READ ONLY transaction, so every figure sees the same
+ * snapshot. The service sends them pipelined on its event loop (pg.h);
+ * dubanctl and the bench run them one by one (bulletin_run.c). */
+#ifndef DUBAN_BULLETIN_QUERY_H
+#define DUBAN_BULLETIN_QUERY_H
+
+#include "bulletin_period.h"
+
+#include <stdint.h>
+
+/* Statements and results, in this order. */
+enum {
+    BQ_BEGIN = 0,
+    BQ_SETUP,      /* no JIT: it costs more than these short scans gain */
+    BQ_DIVISIONS,  /* code, name */
+    BQ_RECEIVED,   /* month, division, role, count */
+    BQ_RESPONSE,   /* month, division, role, due, met */
+    BQ_ONTIME,     /* month, division, role, due, met */
+    BQ_REPLIES,    /* month, division, role, dispatched_us, replied_us */
+    BQ_EVENTS,     /* month, kind, division, role, count */
+    BQ_ALERTS,     /* month, division, role, level (0 warning), count */
+    BQ_VIOLATIONS, /* month, division, count */
+    BQ_CENSUS,     /* month (whose end), case_number, division, role, completion_due_us */
+    BQ_CLOSED,     /* case_number, division: closed in the period (month-checks only) */
+    BQ_COMMIT,
+    BQ_COUNT
+};
+
+#define BQ_PARAMS 4
+
+/* The months a bulletin reads: those of the period before, then those of
+ * the period, with their bounds. */
+typedef struct {
+    bulletin_period_t period, previous;
+    int nmonths;                  /* previous.months + period.months */
+    int first_current;            /* index of the period's first month */
+    int64_t bounds[25];           /* nmonths + 1 instants: local month starts */
+    char params[BQ_PARAMS][1024]; /* $1 bounds array, $2 from, $3 to, $4 period from */
+} bulletin_query_t;
+
+/* Fills q for period p in a zone offset_us east of UTC. */
+void bulletin_query_init(bulletin_query_t *q, const bulletin_period_t *p, int64_t offset_us);
+
+/* The SQL of statement i (BQ_BEGIN .. BQ_COMMIT) and its number of
+ * parameters ($1..$n of q->params). Statement BQ_CLOSED is "SELECT NULL
+ * LIMIT 0" for other kinds than month. */
+const char *bulletin_query_sql(const bulletin_query_t *q, int i, int *nparams);
+
+#endif

@@ -1,0 +1,166 @@
+/* The blocking bulletin runner; see bulletin_run.h. */
+#include "bulletin_run.h"
+
+#include "bulletin_render.h"
+#include "bulletin_store.h"
+#include "clock.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_results[] = {"published", "unchanged", "differs", "replaced", "failed"};
+
+const char *bulletin_run_result_str(bulletin_run_result_t result)
+{
+    return (unsigned)result <= BULLETIN_RUN_FAILED ? s_results[result] : "failed";
+}
+
+static PGresult *s_exec(PGconn *conn, const char *sql, int n, const pg_param_t *params)
+{
+    const char *values[16];
+    int lengths[16], formats[16];
+    for (int i = 0; i < n && i < 16; i++) {
+        values[i] = params[i].value;
+        lengths[i] = params[i].len;
+        formats[i] = params[i].binary;
+    }
+    return PQexecParams(conn, sql, n, NULL, values, lengths, formats, 0);
+}
+
+static bool s_ok(PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+    return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+/* Runs the read statements; results[] gets every result (caller clears). */
+static int s_read(PGconn *conn, const bulletin_query_t *q, PGresult **results)
+{
+    pg_param_t params[BQ_PARAMS];
+    for (int i = 0; i < BQ_PARAMS; i++)
+        params[i] = PG_TEXT(q->params[i]);
+    for (int i = 0; i < BQ_COUNT; i++) {
+        int n;
+        const char *sql = bulletin_query_sql(q, i, &n);
+        results[i] = s_exec(conn, sql, n, params);
+        if (!s_ok(results[i])) {
+            log_error("could not read figures of bulletin %s (statement %d): %s", q->period.label,
+                      i, PQresultErrorMessage(results[i]));
+            if (i > BQ_BEGIN)
+                PQclear(PQexec(conn, "ROLLBACK"));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_store(PGconn *conn, const bulletin_report_t *report, const bulletin_run_opts_t *o,
+                   int replace_revision, bulletin_stored_t *stored)
+{
+    bulletin_store_t *s = bulletin_store_new(report, o->trigger, o->by, replace_revision);
+    if (!s) {
+        log_error("cannot store bulletin %s: out of memory", report->period.label);
+        return -1;
+    }
+    int n;
+    const pg_param_t *params = bulletin_store_params(s, &n);
+    PGresult *res = s_exec(conn, bulletin_store_sql(s), n, params);
+    int rc = 0;
+    if (!s_ok(res) || bulletin_store_result(res, stored) < 0) {
+        log_error("could not store bulletin %s: %s", report->period.label,
+                  PQresultErrorMessage(res));
+        rc = -1;
+    }
+    PQclear(res);
+    bulletin_store_destroy(&s);
+    return rc;
+}
+
+/* The stored digest and revision, read again: the publishing statement saw
+ * none because another publisher of the period committed while it waited. */
+static int s_reread(PGconn *conn, const bulletin_period_t *p, bulletin_stored_t *stored)
+{
+    const char *params[2] = {bulletin_kind_str(p->kind), p->label};
+    PGresult *res = PQexecParams(conn, BULLETIN_STORE_READ_SQL, 2, NULL, params, NULL, NULL, 0);
+    int rc = -1;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+        snprintf(stored->digest, sizeof(stored->digest), "%s", PQgetvalue(res, 0, 1));
+        stored->revision = atoi(PQgetvalue(res, 0, 2));
+        rc = 0;
+    } else {
+        log_error("could not read the published bulletin %s: %s", p->label,
+                  PQresultErrorMessage(res));
+    }
+    PQclear(res);
+    return rc;
+}
+
+int bulletin_run(PGconn *conn, const bulletin_engine_t *engine, const bulletin_period_t *p,
+                 const bulletin_run_opts_t *opts, bulletin_run_info_t *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->result = BULLETIN_RUN_FAILED;
+    bulletin_query_t q;
+    bulletin_query_init(&q, p, engine->offset_us);
+    PGresult *results[BQ_COUNT] = {0};
+    bulletin_report_t *report = NULL;
+    int rc = -1;
+    int64_t t0 = clock_mono_us();
+    if (s_read(conn, &q, results) < 0)
+        goto out_clear;
+    int64_t t1 = clock_mono_us();
+    report = bulletin_engine_report(engine, &q, results);
+    if (!report)
+        goto out_clear;
+    snprintf(info->digest, sizeof(info->digest), "%s", report->digest);
+    int64_t t2 = clock_mono_us();
+    bulletin_stored_t stored;
+    if (s_store(conn, report, opts, 0, &stored) < 0)
+        goto out_clear;
+    if (!stored.stored && !stored.digest[0] && s_reread(conn, p, &stored) < 0)
+        goto out_clear;
+    snprintf(info->stored_digest, sizeof(info->stored_digest), "%s", stored.digest);
+    info->revision = stored.revision;
+    info->rechecks = stored.rechecks;
+    if (stored.stored)
+        info->result = BULLETIN_RUN_PUBLISHED;
+    else if (strcmp(stored.digest, report->digest) == 0)
+        info->result = BULLETIN_RUN_UNCHANGED;
+    else if (!opts->replace)
+        info->result = BULLETIN_RUN_DIFFERS;
+    else {
+        int before = stored.revision;
+        if (s_store(conn, report, opts, before, &stored) < 0)
+            goto out_clear;
+        if (!stored.stored) {
+            log_error("could not replace bulletin %s: it changed meanwhile; run it again",
+                      p->label);
+            goto out_clear;
+        }
+        info->result = BULLETIN_RUN_REPLACED;
+        info->revision = stored.revision;
+        info->rechecks = stored.rechecks;
+    }
+    int64_t t3 = clock_mono_us();
+    /* Files follow the record: a run whose figures differ from the published
+     * record leaves the published files alone. */
+    if (!opts->no_files && info->result != BULLETIN_RUN_DIFFERS) {
+        if (bulletin_render_files(report, engine->out_dir) < 0)
+            goto out_clear;
+        snprintf(info->files, sizeof(info->files), "%s", engine->out_dir);
+    }
+    info->read_us = t1 - t0;
+    info->compute_us = t2 - t1;
+    info->store_us = t3 - t2;
+    info->files_us = clock_mono_us() - t3;
+    rc = 0;
+out_clear:
+    if (rc < 0)
+        info->result = BULLETIN_RUN_FAILED;
+    for (int i = 0; i < BQ_COUNT; i++)
+        PQclear(results[i]);
+    bulletin_report_destroy(&report);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/* Producing a bulletin on a plain (blocking) libpq connection: read in one
+ * REPEATABLE READ snapshot, compute the record, publish it exactly once,
+ * write its files. Used by dubanctl (on demand) and the bench; the service
+ * does the same steps on its event loop (bulletin_schedule.c). */
+#ifndef DUBAN_BULLETIN_RUN_H
+#define DUBAN_BULLETIN_RUN_H
+
+#include "bulletin_engine.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+typedef enum {
+    BULLETIN_RUN_PUBLISHED = 0, /* first record of the period: stored, files written */
+    BULLETIN_RUN_UNCHANGED,     /* already published with the same digest: files written */
+    BULLETIN_RUN_DIFFERS,       /* already published with another digest: left as published */
+    BULLETIN_RUN_REPLACED,      /* re-published as a new revision (replace asked) */
+    BULLETIN_RUN_FAILED,
+} bulletin_run_result_t;
+
+typedef struct {
+    bulletin_run_result_t result;
+    char digest[65];        /* of the record computed now */
+    char stored_digest[65]; /* of the record that was published before ("" if none) */
+    int revision;
+    int rechecks;                                    /* re-check tasks created */
+    int64_t read_us, compute_us, store_us, files_us; /* durations */
+    char files[4096];                                /* the folder written, or "" */
+} bulletin_run_info_t;
+
+typedef struct {
+    const char *trigger; /* "demand" or "schedule" */
+    const char *by;      /* who asked (tool or staff code) */
+    bool replace;        /* publish a new revision when the figures changed */
+    bool no_files;       /* compute and store only */
+} bulletin_run_opts_t;
+
+/* Runs period p on conn. Returns 0 with *info filled (result PUBLISHED,
+ * UNCHANGED, DIFFERS or REPLACED), or -1 with the reason logged (result
+ * FAILED). */
+int bulletin_run(PGconn *conn, const bulletin_engine_t *engine, const bulletin_period_t *p,
+                 const bulletin_run_opts_t *opts, bulletin_run_info_t *info);
+
+/* "published", "unchanged", "differs", "replaced", "failed". */
+const char *bulletin_run_result_str(bulletin_run_result_t result);
+
+#endif

@@ -1,0 +1,63 @@
+/* Tasks as the watch reads them from PostgreSQL: one column list shared by
+ * every query that feeds the index (rebuild pages, changed tasks, a task
+ * read again after one of its entries fell due), the parser for it, and
+ * the step that turns such rows into index entries.
+ *
+ * Instants travel as microseconds since the epoch (bigint), 0 for NULL, so
+ * that a deadline read here compares exactly with the one stored. */
+#ifndef DUBAN_WATCH_TASK_H
+#define DUBAN_WATCH_TASK_H
+
+#include "pg.h"
+#include "watch_index.h"
+#include "watch_rules.h"
+
+/* A timestamptz column as microseconds, 0 for NULL. */
+#define WATCH_US(col) "coalesce((extract(epoch FROM " col ") * 1000000)::bigint, 0)"
+
+/* A microseconds parameter as a timestamptz, exactly. */
+#define WATCH_TS(n) "('epoch'::timestamptz + $" #n "::bigint * interval '1 microsecond')"
+
+/* The columns of a task row (table alias t), WATCH_ROW_COLS of them. */
+#define WATCH_ROW_SELECT                                                                           \
+    "t.id, t.case_id, t.division, coalesce(t.handler, ''), t.state, "                            \
+    WATCH_US("t.response_due") ", " WATCH_US("t.response_warn") ", "                               \
+    WATCH_US("t.completion_due") ", " WATCH_US("t.completion_warn") ", "                           \
+    WATCH_US("t.signed_at") ", " WATCH_US("t.returned_at") ", " WATCH_US("t.replied_at") ", "      \
+    WATCH_US("t.paused_at") ", " WATCH_US("t.updated_at")
+
+/* What a task raised so far, one "deadline,kind,level,id,acked,next_repeat_us,repeats" per
+ * alert, joined by ';' (NULL when none): the last of the row's columns. */
+#define WATCH_RAISED_ITEM                                                                          \
+    "a.deadline || ',' || a.kind || ',' || a.level || ',' || a.id || ',' ||"                       \
+    " (a.acknowledged_at IS NOT NULL)::int || ',' || " WATCH_US("a.next_repeat_at")                \
+    " || ',' || a.repeats"
+#define WATCH_RAISED_OF_T                                                                          \
+    "(SELECT string_agg(" WATCH_RAISED_ITEM ", ';') FROM alerts a WHERE a.task_id = t.id)"
+
+#define WATCH_ROW_COLS 15
+
+typedef struct {
+    watch_task_t t;
+    int64_t case_id;
+    int64_t updated_us;
+    char division[64];
+    char handler[48];
+    char state[16];
+} watch_row_t;
+
+/* Registers the index queries: "watch_rows_page" ($1 after id, $2 limit,
+ * $3 look-back seconds: open tasks, and tasks changed within the look-back,
+ * by id), "watch_rows_ids" ($1 bigint[]) and "watch_rows_changed" ($1 since
+ * us, $2 after id, $3 limit: by (updated_at, id)). Returns 0 / -1. */
+int watch_task_prepare(pg_t *pg);
+
+/* Reads row i of res, whose first WATCH_ROW_COLS columns are a task row.
+ * Returns 0, or -1 (logged) when the row is not one. */
+int watch_row_read(PGresult *res, int i, watch_row_t *out);
+
+/* Adds to the index the next entry of every task row in res. Returns the
+ * number of entries armed, or -1 when Redis is not connected. */
+int watch_task_arm(PGresult *res, const watch_policy_t *p, watch_index_t *index, int64_t now_us);
+
+#endif

@@ -1,0 +1,70 @@
+# Redis emptied under a running watch (the tests share one Redis, so only
+# this test's keys are deleted): watch notices the missing marker, rebuilds
+# its index from PostgreSQL, and every deadline still alerts on time. Then
+# Redis connections are killed: watch reconnects, rebuilds, and goes on.
+export DUBAN_SLA_FILE="$DUBAN_SOURCE_DIR/tests/config/sla-fast.conf"
+export DUBAN_CALENDAR_ROUND_THE_CLOCK=1
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init watch_redis_flush
+harness_start
+
+index_size() { redis_q ZCARD "${H_REDIS_PREFIX}watch:due"; }
+rebuilds() { local n; n=$(curl -s "$H_WATCH_HEALTH_URL" | jq -r ".rebuilds // 0" 2>/dev/null) || n=0; echo "${n:-0}"; }
+flush_mine() {
+  local keys
+  mapfile -t keys < <(redis_q --scan --pattern "${H_REDIS_PREFIX}*")
+  ((${#keys[@]} == 0)) || redis_q DEL "${keys[@]}" > /dev/null
+}
+
+numbers=()
+for i in 1 2 3 4 5; do
+  numbers+=("$(harness_ctl submit --channel hotline --kind complaint --operator op001 --subject "电子秤$i" --description '缺斤短两' --category metrology)")
+done
+tasks() { psql_q "SELECT count(*) FROM tasks"; }
+five() { [[ "$(tasks)" == 5 ]]; }
+wait_until 10 five
+indexed() { (( $(index_size) >= 5 )); }
+wait_until 5 indexed
+warned() { [[ "$(psql_q "SELECT count(*) FROM alerts WHERE kind = 'warning' AND deadline = 'response'")" == 5 ]]; }
+wait_until 8 warned
+
+# --- Empty this test's keys between the warnings and the breaches.
+before=$(rebuilds)
+flush_mine
+assert_eq 0 "$(index_size)" "index emptied"
+rebuilt() { (( $(rebuilds) > before )) && (( $(index_size) >= 5 )); }
+wait_until 5 rebuilt
+grep -q "marker .* is missing" "$H_DIR/watch.log" || fail "watch did not say why it rebuilt"
+breached() { [[ "$(psql_q "SELECT count(*) FROM alerts WHERE kind = 'breach'")" == 5 ]]; }
+wait_until 10 breached
+assert_eq 0 "$(psql_q "SELECT count(*) FROM alerts a JOIN tasks t ON t.id = a.task_id WHERE a.kind = 'breach' AND a.raised_at > t.response_due + interval '3 s'")" \
+  "every breach on time despite the flush"
+
+# --- Redis drops watch's connection (only watch's: the Redis is shared):
+#     it reconnects and rebuilds.
+watch_redis_addrs() { # PID: local addresses of its connections to our Redis
+  local pid=$1 inodes=" " line fields local_hex port_hex
+  port_hex=$(printf '%04X' "$H_REDIS_PORT")
+  for line in $(find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null); do
+    inodes+="${line//[^0-9]/} "
+  done
+  while read -r -a fields; do
+    [[ "${fields[2]:-}" == *":$port_hex" && "$inodes" == *" ${fields[9]} "* ]] || continue
+    local_hex=${fields[1]#*:}
+    printf '127.0.0.1:%d\n' "$((16#$local_hex))"
+  done < /proc/net/tcp
+}
+before=$(rebuilds)
+mapfile -t addrs < <(watch_redis_addrs "$(harness_pid watch)")
+((${#addrs[@]} >= 1)) || fail "found no redis connection of duban-watch"
+for a in "${addrs[@]}"; do
+  redis_q CLIENT KILL ADDR "$a" > /dev/null
+done
+wait_until 10 rebuilt
+escalated() { [[ "$(psql_q "SELECT count(*) FROM alerts WHERE kind = 'escalation' AND level = 2")" == 5 ]]; }
+wait_until 10 escalated
+assert_eq 0 "$(psql_q "SELECT count(*) FROM (SELECT 1 FROM alerts GROUP BY task_id, deadline, kind, level HAVING count(*) > 1) d")" "no alert twice"
+# (one statement, one snapshot: repeats go on meanwhile)
+assert_eq t "$(psql_q "SELECT (SELECT count(*) + coalesce(sum(repeats), 0) FROM alerts WHERE kind <> 'warning') = (SELECT count(*) FROM outbox WHERE producer = 'watch' AND msg_type = 11)")" \
+  "one message per alert and per repeat"
+echo "PASS watch_redis_flush"

@@ -1,0 +1,301 @@
+/* dubanctl bench-bulletin [--tasks N] [--months M] [--reuse] [--keep]:
+ * how long a month-check takes over a large database. Creates a scratch
+ * database (duban_bench_bulletin, on the server of pg.conninfo) with the
+ * full schema, fills it with N tasks spread evenly over the M months ending
+ * with the last full month (bulk INSERT ... SELECT generate_series, indexes
+ * built after the load), then times month-checks with the same engine as
+ * duban-bulletin: the latest month, one in the middle of the data, and the
+ * latest quarter. The data is synthetic but shaped like the real thing:
+ * a tenth of the cases have a co-handling task; most tasks are signed and
+ * replied (some late), a few returned, a few never replied; cases get a
+ * callback and close; some tasks get extensions, alerts and violations. */
+#include "dubanctl.h"
+
+#include "bulletin_run.h"
+#include "clock.h"
+
+#include <libpq-fe.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BENCH_DB "duban_bench_bulletin"
+
+static int s_exec(PGconn *conn, const char *sql)
+{
+    PGresult *res = PQexec(conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
+    if (rc < 0)
+        fprintf(stderr, "error: %s\nin: %.200s\n", PQresultErrorMessage(res), sql);
+    PQclear(res);
+    return rc;
+}
+
+static double s_seconds(int64_t since_mono)
+{
+    return (double)(clock_mono_us() - since_mono) / 1e6;
+}
+
+/* Indexes other than primary keys and unique constraints of the big tables:
+ * dropped before the load and built again after, which is several times
+ * faster than maintaining them row by row. */
+static const char *s_index_sql =
+    "SELECT indexdef, indexname FROM pg_indexes i WHERE tablename IN ('tasks', 'cases',"
+    " 'case_events', 'alerts', 'violations') AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+    " WHERE c.conname = i.indexname)";
+
+/* $1 cases, $2 first month start, $3 seconds spanned. Task shapes by r in
+ * 0..9999: 0..199 returned within the response window, 200 never replied,
+ * 201..1200 replied late, the rest replied on time; tasks of the last 20
+ * days are still open. */
+static const char *s_fill[] = {
+    "CREATE TEMP TABLE g AS SELECT i, abs(hashint8(i)) % 10000 AS r,"
+    " to_timestamp($2::bigint) + (i::float8 / $1::bigint) * $3::float8 * interval '1 second'"
+    "  AS at,"
+    " (ARRAY['metrology','supervision','enforcement','fiber','standards','special-equipment',"
+    "  'certification','licensing','finance','office-legal','discipline'])"
+    "  [1 + abs(hashint8(i + 7)) % 11] AS division"
+    " FROM generate_series(1, $1::bigint) i",
+    "INSERT INTO cases (id, case_number, query_code_sha256, channel, kind, priority, subject,"
+    " description, first_responder, state, created_at, updated_at, satisfaction, closed_at,"
+    " replied_at, flagged)"
+    " SELECT i, 'DB' || lpad(i::text, 12, '0'), '\\x00', 'hotline', 'complaint', 'normal',"
+    " '电子秤不准', '缺斤短两', 'op001',"
+    " CASE WHEN at > now() - interval '20 days' OR r = 200 THEN 'dispatched' ELSE 'closed' END,"
+    " at, at, CASE WHEN r % 10 = 0 THEN 'unsatisfied' WHEN r % 10 < 4 THEN 'basically'"
+    "  ELSE 'satisfied' END, at + interval '20 days', at + interval '18 days', r % 1000 = 999"
+    " FROM g",
+    "INSERT INTO tasks (case_id, division, role, state, dispatched_at, response_due,"
+    " completion_due, response_warn, completion_warn, signed_at, returned_at, return_to,"
+    " return_reason, replied_at, result, updated_at)"
+    " SELECT i, division, 'lead',"
+    "  CASE WHEN r < 200 THEN 'returned' WHEN at > now() - interval '20 days' OR r = 200"
+    "   THEN 'signed' ELSE 'replied' END,"
+    "  at + interval '10 minutes', at + interval '1 day', at + interval '19 days',"
+    "  at + interval '18 hours', at + interval '15 days',"
+    "  CASE WHEN r >= 200 THEN at + (r % 30) * interval '1 hour' END,"
+    "  CASE WHEN r < 200 THEN at + interval '2 hours' END,"
+    "  CASE WHEN r < 200 THEN 'licensing' END, CASE WHEN r < 200 THEN '不属于本处' END,"
+    "  CASE WHEN r > 200 AND at <= now() - interval '20 days'"
+    "   THEN at + (CASE WHEN r <= 1200 THEN 21 ELSE 3 + r % 15 END) * interval '1 day' END,"
+    "  CASE WHEN r > 200 THEN '已办结' END, at FROM g",
+    "INSERT INTO tasks (case_id, division, role, state, dispatched_at, response_due,"
+    " completion_due, response_warn, completion_warn, signed_at, replied_at, updated_at)"
+    " SELECT i, 'supervision', 'co', CASE WHEN at > now() - interval '20 days' THEN 'signed'"
+    "  ELSE 'replied' END, at + interval '10 minutes', at + interval '1 day',"
+    "  at + interval '19 days', at + interval '18 hours', at + interval '15 days',"
+    "  at + interval '3 hours', CASE WHEN at <= now() - interval '20 days'"
+    "   THEN at + interval '10 days' END, at FROM g WHERE i % 10 = 0",
+    "INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
+    " SELECT t.case_id, t.id, 'returned', 'bench', jsonb_build_object('division', t.division),"
+    "  t.returned_at FROM tasks t WHERE t.returned_at IS NOT NULL",
+    "INSERT INTO case_events (case_id, type, actor, detail, at)"
+    " SELECT c.id, x.type, 'op001', x.detail, c.closed_at - x.before FROM cases c,"
+    " LATERAL (VALUES ('callback', jsonb_build_object('satisfaction', c.satisfaction),"
+    "  interval '1 second'), ('closed', '{}'::jsonb, interval '0')) x(type, detail, before)"
+    " WHERE c.state = 'closed'",
+    "INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
+    " SELECT t.case_id, t.id, 'extension_granted', 'insp001',"
+    "  jsonb_build_object('division', t.division), t.dispatched_at + interval '5 days'"
+    " FROM tasks t WHERE t.id % 37 = 0 AND t.role = 'lead'",
+    "INSERT INTO alerts (task_id, case_id, division, deadline, kind, level, due_at, raised_at)"
+    " SELECT t.id, t.case_id, t.division, 'completion', 'breach', 1, t.completion_due,"
+    "  t.completion_due FROM tasks t WHERE t.role = 'lead' AND t.completion_due < now()"
+    "  AND (t.replied_at IS NULL OR t.replied_at > t.completion_due) AND t.returned_at IS NULL",
+    "INSERT INTO violations (division, case_id, task_id, kind, at)"
+    " SELECT division, case_id, task_id, 'completion_overdue', raised_at FROM alerts",
+    "SELECT setval('cases_id_seq', (SELECT max(id) FROM cases))",
+};
+
+static int s_fill_db(PGconn *conn, long tasks, int months, int64_t first_us, int64_t span_s)
+{
+    long cases = tasks * 10 / 11;
+    char p1[32], p2[64], p3[32];
+    snprintf(p1, sizeof(p1), "%ld", cases);
+    snprintf(p2, sizeof(p2), "%lld", (long long)(first_us / 1000000));
+    snprintf(p3, sizeof(p3), "%lld", (long long)span_s);
+    PGresult *idx = PQexec(conn, s_index_sql);
+    if (PQresultStatus(idx) != PGRES_TUPLES_OK) {
+        PQclear(idx);
+        return -1;
+    }
+    int rc = s_exec(conn, "SET session_replication_role = replica") |
+             s_exec(conn, "SET maintenance_work_mem = '512MB'") |
+             s_exec(conn, "SET synchronous_commit = off");
+    for (int i = 0; rc == 0 && i < PQntuples(idx); i++) {
+        char sql[256];
+        snprintf(sql, sizeof(sql), "DROP INDEX %s", PQgetvalue(idx, i, 1));
+        rc = s_exec(conn, sql);
+    }
+    int64_t t0 = clock_mono_us();
+    for (size_t i = 0; rc == 0 && i < sizeof(s_fill) / sizeof(s_fill[0]); i++) {
+        const char *params[3] = {p1, p2, p3};
+        PGresult *res = PQexecParams(conn, s_fill[i], i == 0 ? 3 : 0, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+            fprintf(stderr, "error: filling the scratch database: %s", PQresultErrorMessage(res));
+            rc = -1;
+        }
+        PQclear(res);
+        fprintf(stderr, "  fill step %zu done after %.1f s\n", i + 1, s_seconds(t0));
+    }
+    for (int i = 0; rc == 0 && i < PQntuples(idx); i++)
+        rc = s_exec(conn, PQgetvalue(idx, i, 0));
+    fprintf(stderr, "  %d indexes built after %.1f s\n", PQntuples(idx), s_seconds(t0));
+    PQclear(idx);
+    if (rc == 0)
+        rc = s_exec(conn, "RESET session_replication_role") | s_exec(conn, "VACUUM ANALYZE");
+    return rc;
+}
+
+static long s_count(PGconn *conn, const char *sql)
+{
+    PGresult *res = PQexec(conn, sql);
+    long n = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+                 ? strtol(PQgetvalue(res, 0, 0), NULL, 10)
+                 : -1;
+    PQclear(res);
+    return n;
+}
+
+static int s_time(PGconn *conn, bulletin_engine_t *e, bulletin_kind_t kind, int year, int month,
+                  json_t *out)
+{
+    bulletin_period_t p;
+    bulletin_period_of(kind, year, month, &p);
+    bulletin_run_opts_t opts = {.trigger = "demand", .by = "bench", .replace = true};
+    bulletin_run_info_t info;
+    for (int pass = 1; pass <= 2; pass++) {
+        int64_t t0 = clock_mono_us();
+        if (bulletin_run(conn, e, &p, &opts, &info) < 0)
+            return -1;
+        double total = s_seconds(t0);
+        printf("%s %s (run %d): %.2f s — read %.2f s, compute %.2f s, store %.3f s, files "
+               "%.3f s; %s\n",
+               bulletin_kind_name(kind), p.label, pass, total, info.read_us / 1e6,
+               info.compute_us / 1e6, info.store_us / 1e6, info.files_us / 1e6,
+               bulletin_run_result_str(info.result));
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:i, s:f, s:f, s:f}", "kind", bulletin_kind_str(kind),
+                           "period", p.label, "run", pass, "seconds", total, "read_seconds",
+                           info.read_us / 1e6, "compute_seconds", info.compute_us / 1e6));
+    }
+    return 0;
+}
+
+int ctl_bench_bulletin(ctl_t *ctl, int argc, char **argv)
+{
+    long tasks = 1000000;
+    int months = 120;
+    bool reuse = false, keep = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--tasks") == 0 && i + 1 < argc)
+            tasks = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--months") == 0 && i + 1 < argc)
+            months = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--reuse") == 0)
+            reuse = true;
+        else if (strcmp(argv[i], "--keep") == 0)
+            keep = true;
+        else {
+            fprintf(stderr, "usage: dubanctl bench-bulletin [--tasks N] [--months M] [--reuse] "
+                            "[--keep]\n");
+            return CTL_USAGE;
+        }
+    }
+    if (tasks < 11 || months < 4 || months > 600) {
+        fprintf(stderr, "error: --tasks at least 11, --months 4..600\n");
+        return CTL_USAGE;
+    }
+    if (sodium_init() < 0)
+        return CTL_FAILED;
+    /* Everything below talks to the scratch database: a later dbname in a
+     * conninfo string wins over an earlier one. */
+    const char *base = settings_string(ctl->settings, "pg.conninfo", "dbname=duban");
+    char conninfo[1024], outdir[] = "/tmp/duban-bench-bulletin.XXXXXX";
+    snprintf(conninfo, sizeof(conninfo), "%s dbname=%s", base, BENCH_DB);
+    PGconn *admin = ctl_pg_connect(ctl);
+    if (!admin || !mkdtemp(outdir)) {
+        PQfinish(admin);
+        return CTL_FAILED;
+    }
+    s_exec(admin, "SET client_min_messages = warning");
+    int rc = CTL_FAILED;
+    bulletin_engine_t *e = NULL;
+    PGconn *conn = NULL;
+    json_t *runs = json_array();
+    bool exists =
+        s_count(admin, "SELECT count(*) FROM pg_database WHERE datname = '" BENCH_DB "'") == 1;
+    if (!reuse || !exists) {
+        if (s_exec(admin, "DROP DATABASE IF EXISTS " BENCH_DB " WITH (FORCE)") < 0 ||
+            s_exec(admin, "CREATE DATABASE " BENCH_DB) < 0)
+            goto out_finish;
+        setenv("DUBAN_PG_CONNINFO", conninfo, 1);
+        char *setup_argv[] = {"setup", NULL};
+        if (ctl_setup(ctl, 1, setup_argv) != CTL_OK)
+            goto out_finish;
+    }
+    setenv("DUBAN_PG_CONNINFO", conninfo, 1);
+    setenv("DUBAN_BULLETIN_OUT_DIR", outdir, 1);
+    e = bulletin_engine_new(ctl->settings);
+    conn = ctl_pg_connect(ctl);
+    if (!e || !conn)
+        goto out_finish;
+    s_exec(conn, "SET client_min_messages = warning");
+    bulletin_period_t last;
+    bulletin_period_last_ended(BULLETIN_MONTH, clock_now_us(), e->offset_us, &last);
+    bulletin_period_t first = last;
+    for (int i = 1; i < months; i++)
+        bulletin_period_previous(&first, &first);
+    int64_t first_us = bulletin_month_start_us(first.year, first.first_month, e->offset_us);
+    int ny, nm;
+    bulletin_period_month(&last, 1, &ny, &nm);
+    int64_t span_s = (bulletin_month_start_us(ny, nm, e->offset_us) - first_us) / 1000000;
+    if (!reuse || !exists || s_count(conn, "SELECT count(*) FROM tasks") == 0) {
+        printf("filling %s with %ld tasks over %d months (%s to %s) ...\n", BENCH_DB, tasks, months,
+               first.label, last.label);
+        fflush(stdout);
+        int64_t t0 = clock_mono_us();
+        if (s_fill_db(conn, tasks, months, first_us, span_s) < 0)
+            goto out_finish;
+        printf("filled in %.1f s\n", s_seconds(t0));
+    }
+    long ntasks = s_count(conn, "SELECT count(*) FROM tasks");
+    long nevents = s_count(conn, "SELECT count(*) FROM case_events");
+    printf("database: %ld tasks, %ld cases, %ld events, %ld alerts\n", ntasks,
+           s_count(conn, "SELECT count(*) FROM cases"), nevents,
+           s_count(conn, "SELECT count(*) FROM alerts"));
+    s_exec(conn, "DELETE FROM bulletin_rechecks");
+    s_exec(conn, "DELETE FROM bulletins");
+    bulletin_period_t middle = last;
+    for (int i = 0; i < months / 2; i++)
+        bulletin_period_previous(&middle, &middle);
+    bulletin_period_t quarter;
+    bulletin_period_last_ended(BULLETIN_QUARTER, clock_now_us(), e->offset_us, &quarter);
+    if (s_time(conn, e, BULLETIN_MONTH, last.year, last.first_month, runs) < 0 ||
+        s_time(conn, e, BULLETIN_MONTH, middle.year, middle.first_month, runs) < 0 ||
+        s_time(conn, e, BULLETIN_QUARTER, quarter.year, quarter.first_month, runs) < 0)
+        goto out_finish;
+    if (ctl->json) {
+        json_t *j = json_pack("{s:I, s:I, s:o}", "tasks", (json_int_t)ntasks, "events",
+                              (json_int_t)nevents, "runs", runs);
+        runs = NULL;
+        ctl_print_json(j);
+        json_decref(j);
+    }
+    rc = CTL_OK;
+out_finish:
+    json_decref(runs);
+    PQfinish(conn);
+    bulletin_engine_destroy(&e);
+    if (!keep && rc == CTL_OK)
+        s_exec(admin, "DROP DATABASE IF EXISTS " BENCH_DB " WITH (FORCE)");
+    PQfinish(admin);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", outdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", outdir);
+    return rc;
+}
