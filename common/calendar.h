@@ -123,4 +123,11 @@ int calendar_parse_instant(const char *text, int64_t *us);
  * outside years 0000 to 9999. Truncates to len; 40 bytes always suffice. */
 void calendar_format_instant(const calendar_t *self, int64_t us, char *buf, size_t len);
 
+struct settings;
+
+/* The working calendar a service uses: round-the-clock when the setting
+ * calendar.round_the_clock is 1 (tests), else the folder in calendar_dir
+ * (default: calendar/ beside the org file). NULL (logged) when invalid. */
+calendar_t *calendar_from_settings(struct settings *settings);
+
 #endif

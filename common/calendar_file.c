@@ -3,6 +3,7 @@
  * and make-up working days, all read with libconfig into a calendar_t that
  * calendar.c then computes on. */
 #include "calendar_internal.h"
+#include "settings.h"
 
 #include "log.h"
 
@@ -268,4 +269,12 @@ out_closedir:
 out_free_self:
     calendar_destroy(&self);
     return NULL;
+}
+
+calendar_t *calendar_from_settings(struct settings *settings)
+{
+    char dir[4096];
+    if (settings_int(settings, "calendar.round_the_clock", 0))
+        return calendar_new_round_the_clock();
+    return calendar_new(settings_file(settings, "calendar_dir", "calendar", dir, sizeof(dir)));
 }

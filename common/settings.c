@@ -104,3 +104,20 @@ const char *settings_path(const settings_t *self)
 {
     return self->path;
 }
+
+const char *settings_file(settings_t *self, const char *key, const char *name, char *buf,
+                          size_t len)
+{
+    const char *set = settings_string(self, key, NULL);
+    if (set) {
+        snprintf(buf, len, "%s", set);
+        return buf;
+    }
+    const char *org = settings_string(self, "org_file", "deploy/config/org.conf");
+    const char *slash = strrchr(org, '/');
+    if (slash)
+        snprintf(buf, len, "%.*s/%s", (int)(slash - org), org, name);
+    else
+        snprintf(buf, len, "%s", name);
+    return buf;
+}

@@ -4,6 +4,8 @@
 #ifndef DUBAN_SETTINGS_H
 #define DUBAN_SETTINGS_H
 
+#include <stddef.h>
+
 typedef struct settings settings_t;
 
 /* Reads path; NULL path means no file (environment and defaults only).
@@ -18,6 +20,12 @@ const char *settings_string(settings_t *self, const char *key, const char *def);
 
 /* Looks an integer setting up; returns def when absent or not a number. */
 long settings_int(settings_t *self, const char *key, long def);
+
+/* The file a setting names, else the file called name in the org file's
+ * folder (deploy/config/ in a checkout): e.g. settings_file(st, "sla_file",
+ * "sla.conf", ...). Writes into buf and returns it. */
+const char *settings_file(settings_t *self, const char *key, const char *name, char *buf,
+                          size_t len);
 
 /* The path the settings were read from, or "". */
 const char *settings_path(const settings_t *self);

@@ -4,6 +4,8 @@
  * rather than silently giving tasks no deadline or the wrong one. */
 #include "sla.h"
 
+#include "settings.h"
+
 #include "log.h"
 
 #include <assert.h>
@@ -521,4 +523,10 @@ const char *sla_ladder_rung(const sla_t *self, int violations, const char **name
     if (name)
         *name = reached ? reached->name : NULL;
     return reached ? reached->code : NULL;
+}
+
+sla_t *sla_from_settings(struct settings *settings)
+{
+    char path[4096];
+    return sla_new(settings_file(settings, "sla_file", "sla.conf", path, sizeof(path)));
 }

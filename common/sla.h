@@ -102,4 +102,10 @@ int64_t sla_ladder_period_us(const sla_t *self);
  * (and *name NULL) below the first rung. Owned by self. */
 const char *sla_ladder_rung(const sla_t *self, int violations, const char **name);
 
+struct settings;
+
+/* The SLA file of the setting sla_file (default: sla.conf beside the org
+ * file), as sla_new reads it. */
+sla_t *sla_from_settings(struct settings *settings);
+
 #endif

@@ -227,21 +227,8 @@ void bulletin_config_destroy(bulletin_config_t **self_p)
     *self_p = NULL;
 }
 
-const char *bulletin_config_beside_org(settings_t *st, const char *name, char *buf, size_t len)
-{
-    const char *org = settings_string(st, "org_file", "deploy/config/org.conf");
-    const char *slash = strrchr(org, '/');
-    if (slash)
-        snprintf(buf, len, "%.*s/%s", (int)(slash - org), org, name);
-    else
-        snprintf(buf, len, "%s", name);
-    return buf;
-}
-
 const char *bulletin_config_path(settings_t *st, char *buf, size_t len)
 {
-    char def[1024];
-    bulletin_config_beside_org(st, "bulletin.conf", def, sizeof(def));
-    snprintf(buf, len, "%s", settings_string(st, "bulletin_file", def));
+    settings_file(st, "bulletin_file", "bulletin.conf", buf, len);
     return buf;
 }

@@ -39,9 +39,4 @@ void bulletin_config_destroy(bulletin_config_t **self_p);
  * bulletin.conf beside org_file. Writes into buf. */
 const char *bulletin_config_path(settings_t *settings, char *buf, size_t len);
 
-/* A setting file path beside the org file (sla.conf, calendar), as dispatch
- * finds its defaults. Writes into buf. */
-const char *bulletin_config_beside_org(settings_t *settings, const char *name, char *buf,
-                                       size_t len);
-
 #endif

@@ -8,18 +8,13 @@
 
 bulletin_engine_t *bulletin_engine_new(settings_t *st)
 {
-    char path[PATH_MAX], sla_default[PATH_MAX], cal_default[PATH_MAX];
+    char path[PATH_MAX];
     bulletin_engine_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
-    bulletin_config_beside_org(st, "sla.conf", sla_default, sizeof(sla_default));
-    bulletin_config_beside_org(st, "calendar", cal_default, sizeof(cal_default));
     self->config = bulletin_config_new(bulletin_config_path(st, path, sizeof(path)));
-    self->sla = sla_new(settings_string(st, "sla_file", sla_default));
-    if (settings_int(st, "calendar.round_the_clock", 0))
-        self->calendar = calendar_new_round_the_clock();
-    else
-        self->calendar = calendar_new(settings_string(st, "calendar_dir", cal_default));
+    self->sla = sla_from_settings(st);
+    self->calendar = calendar_from_settings(st);
     if (!self->config || !self->sla || !self->calendar) {
         log_error("cannot compute bulletins: the bulletin file, the SLA file or the business "
                   "calendar is not valid (see above)");

@@ -14,30 +14,13 @@ struct watch_sla {
     watch_policy_t policy;
 };
 
-/* path of name beside the org file, for defaults (as dispatch does). */
-static void s_beside_org(settings_t *st, const char *name, char *buf, size_t len)
-{
-    const char *org = settings_string(st, "org_file", "deploy/config/org.conf");
-    const char *slash = strrchr(org, '/');
-    if (slash)
-        snprintf(buf, len, "%.*s/%s", (int)(slash - org), org, name);
-    else
-        snprintf(buf, len, "%s", name);
-}
-
 watch_sla_t *watch_sla_new(settings_t *st)
 {
-    char sla_default[PATH_MAX], cal_default[PATH_MAX];
-    s_beside_org(st, "sla.conf", sla_default, sizeof(sla_default));
-    s_beside_org(st, "calendar", cal_default, sizeof(cal_default));
     watch_sla_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
-    self->sla = sla_new(settings_string(st, "sla_file", sla_default));
-    if (settings_int(st, "calendar.round_the_clock", 0))
-        self->working = calendar_new_round_the_clock();
-    else
-        self->working = calendar_new(settings_string(st, "calendar_dir", cal_default));
+    self->sla = sla_from_settings(st);
+    self->working = calendar_from_settings(st);
     if (!self->sla || !self->working) {
         log_error("cannot watch deadlines: the SLA file or the business calendar is not valid");
         watch_sla_destroy(&self);

@@ -714,20 +714,10 @@ int ctl_import_history(ctl_t *ctl, int argc, char **argv)
         json_decref(root);
         return CTL_FAILED;
     }
-    char sla_default[PATH_MAX], cal_default[PATH_MAX];
-    const char *org_path = settings_string(ctl->settings, "org_file", "deploy/config/org.conf");
-    const char *slash = strrchr(org_path, '/');
-    int dir_len = slash ? (int)(slash - org_path) : 1;
-    const char *dir = slash ? org_path : ".";
-    snprintf(sla_default, sizeof(sla_default), "%.*s/sla.conf", dir_len, dir);
-    snprintf(cal_default, sizeof(cal_default), "%.*s/calendar", dir_len, dir);
-    org_t *org = org_new(org_path);
-    sla_t *sla = sla_new(settings_string(ctl->settings, "sla_file", sla_default));
+    org_t *org = org_new(settings_string(ctl->settings, "org_file", "deploy/config/org.conf"));
+    sla_t *sla = sla_from_settings(ctl->settings);
     calendar_t *natural = calendar_new_round_the_clock();
-    calendar_t *working =
-        settings_int(ctl->settings, "calendar.round_the_clock", 0)
-            ? calendar_new_round_the_clock()
-            : calendar_new(settings_string(ctl->settings, "calendar_dir", cal_default));
+    calendar_t *working = calendar_from_settings(ctl->settings);
     PGconn *conn = NULL;
     h_case_t *h = calloc(1, sizeof(*h));
     h_run_t run = {.ctl = ctl, .report = ctl->json ? json_array() : NULL};
