@@ -235,3 +235,53 @@ const char *bus_msg_type_str(Duban__MsgType type)
         protobuf_c_enum_descriptor_get_value(&duban__msg_type__descriptor, (int)type);
     return v ? v->name : "MSG_UNSPECIFIED";
 }
+
+int bus_request_recv(bus_sock_t *self, bus_request_t *req, size_t max_body)
+{
+    void *frames[3];
+    size_t lengths[3];
+    memset(req, 0, sizeof(*req));
+    int n = bus_recv_frames(self, frames, lengths, 3);
+    if (n <= 0)
+        return n;
+    int rc = -1;
+    if (lengths[0] <= BUS_MAX_IDENTITY) {
+        memcpy(req->peer.identity, frames[0], lengths[0]);
+        req->peer.identity_len = lengths[0];
+    }
+    if (n >= 2 && lengths[1] < sizeof(req->type)) {
+        memcpy(req->type, frames[1], lengths[1]);
+        req->type[lengths[1]] = '\0';
+    }
+    if (n == 3 && req->peer.identity_len && req->type[0] && lengths[2] <= max_body) {
+        req->body = frames[2];
+        req->body_len = lengths[2];
+        frames[2] = NULL;
+        rc = 1;
+    } else {
+        log_warn("dropped a request on %s: expected [type][body], got %d frames", self->endpoint,
+                 n);
+    }
+    for (int i = 0; i < n; i++)
+        free(frames[i]);
+    return rc;
+}
+
+void bus_request_clear(bus_request_t *req)
+{
+    free(req->body);
+    req->body = NULL;
+    req->body_len = 0;
+}
+
+int bus_reply(bus_sock_t *self, const bus_peer_t *peer, const char *type, const void *payload,
+              size_t len)
+{
+    const void *frames[3] = {peer->identity, type, payload};
+    size_t lengths[3] = {peer->identity_len, strlen(type), len};
+    int rc = bus_send_frames(self, frames, lengths, 3);
+    if (rc < 0)
+        log_warn("could not answer a request on %s (%s): %s", self->endpoint, type,
+                 zmq_strerror(zmq_errno()));
+    return rc;
+}

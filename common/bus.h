@@ -67,4 +67,33 @@ Duban__Envelope *bus_envelope_unpack(const void *data, size_t len);
 
 const char *bus_msg_type_str(Duban__MsgType type);
 
+/* Typed requests on a ROUTER socket: [identity][type][body] in, and
+ * [identity][type][payload] back (the consoles' protocol). */
+#define BUS_MAX_IDENTITY 256
+
+typedef struct {
+    uint8_t identity[BUS_MAX_IDENTITY];
+    size_t identity_len;  /* 0 when the sender could not be told apart */
+} bus_peer_t;
+
+typedef struct {
+    bus_peer_t peer;
+    char type[16];        /* the type frame ("" when missing or too long), also when the
+                           * request is refused, so the answer can be of the right kind */
+    void *body;           /* malloc'ed; free with bus_request_clear */
+    size_t body_len;
+} bus_request_t;
+
+/* Receives one request without blocking. Returns 1 with *req filled, 0 when
+ * nothing waits, -1 when the message was not a typed request or its body is
+ * over max_body (req->peer is set when the sender is known, so the caller
+ * can answer why; the body is discarded). */
+int bus_request_recv(bus_sock_t *self, bus_request_t *req, size_t max_body);
+
+void bus_request_clear(bus_request_t *req);
+
+/* Sends [peer][type][payload]. Returns 0 / -1 (logged). */
+int bus_reply(bus_sock_t *self, const bus_peer_t *peer, const char *type, const void *payload,
+              size_t len);
+
 #endif

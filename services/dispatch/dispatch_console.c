@@ -12,7 +12,6 @@
 #include <zmq.h>
 
 #define CONSOLE_MAX_TASKS "2000"
-#define CONSOLE_MAX_IDENTITY 256
 #define CONSOLE_MAX_REQUEST (64 * 1024)
 
 static const char *s_snapshot_sql =
@@ -34,17 +33,13 @@ struct dispatch_console {
 /* Where an answer goes. */
 typedef struct {
     dispatch_console_t *owner;
-    uint8_t identity[CONSOLE_MAX_IDENTITY];
-    size_t identity_len;
+    bus_peer_t to;
     char division[64];
 } peer_t;
 
 static void s_send(peer_t *peer, const char *type, const uint8_t *payload, size_t len)
 {
-    const void *frames[3] = {peer->identity, type, payload};
-    size_t lengths[3] = {peer->identity_len, strlen(type), len};
-    if (bus_send_frames(peer->owner->sock, frames, lengths, 3) < 0)
-        log_warn("could not answer a console (%s): %s", type, zmq_strerror(zmq_errno()));
+    bus_reply(peer->owner->sock, &peer->to, type, payload, len);
 }
 
 static void s_send_snapshot(peer_t *peer, Duban__ConsoleSnapshot *snap)
@@ -190,34 +185,26 @@ static void s_readable(bus_sock_t *sock, void *arg)
 {
     dispatch_console_t *self = arg;
     for (int budget = 0; budget < 64; budget++) {
-        void *frames[3];
-        size_t lengths[3];
-        int n = bus_recv_frames(sock, frames, lengths, 3);
-        if (n <= 0)
+        bus_request_t req;
+        int rc = bus_request_recv(sock, &req, CONSOLE_MAX_REQUEST);
+        if (rc == 0)
             return;
-        peer_t *peer = calloc(1, sizeof(*peer));
-        if (peer && lengths[0] <= CONSOLE_MAX_IDENTITY) {
+        peer_t *peer = req.peer.identity_len ? calloc(1, sizeof(*peer)) : NULL;
+        if (peer) {
             peer->owner = self;
-            memcpy(peer->identity, frames[0], lengths[0]);
-            peer->identity_len = lengths[0];
-        } else {
-            free(peer);
-            peer = NULL;
+            peer->to = req.peer;
         }
-        bool typed = n == 3 && lengths[2] <= CONSOLE_MAX_REQUEST;
         if (!peer) {
-            log_warn("dropped console message with an oversize identity");
-        } else if (typed && lengths[1] == 5 && memcmp(frames[1], "hello", 5) == 0) {
-            s_hello(peer, frames[2], lengths[2]);
-        } else if (typed && lengths[1] == 6 && memcmp(frames[1], "action", 6) == 0) {
-            s_action(peer, frames[2], lengths[2]);
+            log_warn("dropped console message from a peer that cannot be answered");
+        } else if (rc == 1 && strcmp(req.type, "hello") == 0) {
+            s_hello(peer, req.body, req.body_len);
+        } else if (rc == 1 && strcmp(req.type, "action") == 0) {
+            s_action(peer, req.body, req.body_len);
         } else {
-            log_warn("dropped console message: expected hello or action, got %d frames", n);
             s_refuse(peer, "malformed request: send a type frame (hello or action) and a body");
             free(peer);
         }
-        for (int i = 0; i < n; i++)
-            free(frames[i]);
+        bus_request_clear(&req);
     }
 }
 

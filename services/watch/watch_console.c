@@ -16,7 +16,6 @@
 #include <zmq.h>
 
 #define CONSOLE_MAX_ALERTS "2000"
-#define CONSOLE_MAX_IDENTITY 256
 #define CONSOLE_MAX_REQUEST (64 * 1024)
 #define CONSOLE_MAX_DECISION 2000
 
@@ -64,8 +63,7 @@ struct watch_console {
 /* One request and where its answer goes. */
 typedef struct {
     watch_console_t *owner;
-    uint8_t identity[CONSOLE_MAX_IDENTITY];
-    size_t identity_len;
+    bus_peer_t to;
     bool is_ack;          /* an ack request (answered with a result) */
     Duban__AlertAck *ack; /* its body, once unpacked */
     auth_identity_t who;
@@ -73,10 +71,7 @@ typedef struct {
 
 static void s_send(peer_t *peer, const char *type, const uint8_t *payload, size_t len)
 {
-    const void *frames[3] = {peer->identity, type, payload};
-    size_t lengths[3] = {peer->identity_len, strlen(type), len};
-    if (bus_send_frames(peer->owner->sock, frames, lengths, 3) < 0)
-        log_warn("could not answer an alerts console (%s): %s", type, zmq_strerror(zmq_errno()));
+    bus_reply(peer->owner->sock, &peer->to, type, payload, len);
 }
 
 static void s_peer_free(peer_t *peer)
@@ -315,35 +310,29 @@ static void s_readable(bus_sock_t *sock, void *arg)
 {
     watch_console_t *self = arg;
     for (int budget = 0; budget < 64; budget++) {
-        void *frames[3];
-        size_t lengths[3];
-        int n = bus_recv_frames(sock, frames, lengths, 3);
-        if (n <= 0)
+        bus_request_t req;
+        int rc = bus_request_recv(sock, &req, CONSOLE_MAX_REQUEST);
+        if (rc == 0)
             return;
-        peer_t *peer = calloc(1, sizeof(*peer));
-        if (peer && lengths[0] <= CONSOLE_MAX_IDENTITY) {
+        peer_t *peer = req.peer.identity_len ? calloc(1, sizeof(*peer)) : NULL;
+        if (peer) {
             peer->owner = self;
-            memcpy(peer->identity, frames[0], lengths[0]);
-            peer->identity_len = lengths[0];
-        } else {
-            free(peer);
-            peer = NULL;
+            peer->to = req.peer;
         }
-        bool typed = n == 3 && lengths[2] <= CONSOLE_MAX_REQUEST;
         if (!peer) {
-            log_warn("dropped alerts console message with an oversize identity");
-        } else if (typed && lengths[1] == 6 && memcmp(frames[1], "alerts", 6) == 0) {
-            s_hello(peer, frames[2], lengths[2]);
-        } else if (typed && lengths[1] == 3 && memcmp(frames[1], "ack", 3) == 0) {
-            s_ack_request(peer, frames[2], lengths[2]);
+            self->rejected++;
+            log_warn("dropped alerts console message from a peer that cannot be answered");
+        } else if (rc == 1 && strcmp(req.type, "alerts") == 0) {
+            s_hello(peer, req.body, req.body_len);
+        } else if (rc == 1 && strcmp(req.type, "ack") == 0) {
+            s_ack_request(peer, req.body, req.body_len);
         } else {
             self->rejected++;
-            peer->is_ack = n >= 2 && lengths[1] == 3 && memcmp(frames[1], "ack", 3) == 0;
-            log_warn("dropped alerts console message: expected alerts or ack, got %d frames", n);
+            peer->is_ack = strcmp(req.type, "ack") == 0;
+            log_warn("dropped alerts console message: expected alerts or ack");
             s_refuse(peer, 400, "malformed request: send a type frame (alerts or ack) and a body");
         }
-        for (int i = 0; i < n; i++)
-            free(frames[i]);
+        bus_request_clear(&req);
     }
 }
 
