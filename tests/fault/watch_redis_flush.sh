@@ -9,11 +9,11 @@ harness_init watch_redis_flush
 harness_start
 
 index_size() { redis_q ZCARD "${H_REDIS_PREFIX}watch:due"; }
-rebuilds() { local n; n=$(curl -s "$H_WATCH_HEALTH_URL" | jq -r ".rebuilds // 0" 2>/dev/null) || n=0; echo "${n:-0}"; }
-flush_mine() {
+rebuilds() { [[ "$(curl -s "$H_WATCH_HEALTH_URL")" =~ \"rebuilds\":\ ?([0-9]+) ]] && echo "${BASH_REMATCH[1]}" || echo 0; }
+flush_mine() { # prints how many keys it deleted
   local keys
   mapfile -t keys < <(redis_q --scan --pattern "${H_REDIS_PREFIX}*")
-  ((${#keys[@]} == 0)) || redis_q DEL "${keys[@]}" > /dev/null
+  if ((${#keys[@]} == 0)); then echo 0; else redis_q DEL "${keys[@]}"; fi
 }
 
 numbers=()
@@ -30,8 +30,10 @@ wait_until 8 warned
 
 # --- Empty this test's keys between the warnings and the breaches.
 before=$(rebuilds)
-flush_mine
-assert_eq 0 "$(index_size)" "index emptied"
+# (watch keeps arming entries meanwhile, so the index need not stay empty:
+# what matters is that the marker and the index were deleted and come back)
+deleted=$(flush_mine)
+(( deleted >= 2 )) || fail "expected the index and its marker among the deleted keys, deleted $deleted"
 rebuilt() { (( $(rebuilds) > before )) && (( $(index_size) >= 5 )); }
 wait_until 5 rebuilt
 grep -q "marker .* is missing" "$H_DIR/watch.log" || fail "watch did not say why it rebuilt"
