@@ -26,7 +26,7 @@ quick_task=$(task_of "$quick")
 harness_ctl sign "$quick" --as h-metrology > /dev/null
 
 # The inspection office follows the alerts from now on.
-harness_ctl alerts --follow --json --for 40 > "$H_DIR/follow.json" 2> "$H_DIR/follow.err" &
+"$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" alerts --follow --json --for 40 > "$H_DIR/follow.json" 2> "$H_DIR/follow.err" &
 follow_pid=$!
 harness_on_exit "kill $follow_pid 2>/dev/null; wait $follow_pid 2>/dev/null"
 

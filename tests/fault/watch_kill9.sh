@@ -12,7 +12,7 @@ harness_start intake triage dispatch
 DUBAN_WATCH_FAULT=exit_after_commit harness_start watch
 watch_pid=$(harness_pid watch)
 
-harness_ctl alerts --follow --json --for 60 > "$H_DIR/follow.json" 2> "$H_DIR/follow.err" &
+"$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" alerts --follow --json --for 60 > "$H_DIR/follow.json" 2> "$H_DIR/follow.err" &
 follow_pid=$!
 harness_on_exit "kill $follow_pid 2>/dev/null; wait $follow_pid 2>/dev/null"
 

@@ -20,7 +20,7 @@ second_pid=$!
 harness_on_exit "kill -KILL $second_pid 2>/dev/null; wait $second_pid 2>/dev/null"
 duban_wait_http "$second_health" 30 "$second_pid" "$H_DIR/watch2.log" duban-watch#2 || fail "second watch did not start"
 
-harness_ctl alerts --follow --json --for 60 --pub "$H_WATCH_PUB" --pub "$second_pub" \
+"$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" alerts --follow --json --for 60 --pub "$H_WATCH_PUB" --pub "$second_pub" \
   > "$H_DIR/follow.json" 2> "$H_DIR/follow.err" &
 follow_pid=$!
 harness_on_exit "kill $follow_pid 2>/dev/null; wait $follow_pid 2>/dev/null"
