@@ -18,6 +18,11 @@ void log_init(const char *service, log_level_t level)
     s_level = level;
 }
 
+const char *log_service(void)
+{
+    return s_service;
+}
+
 int log_level_parse(const char *text, log_level_t *level)
 {
     static const char *names[] = {"debug", "info", "warn", "error"};

@@ -9,6 +9,9 @@ typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
 /* Sets the service name (copied) and the lowest level printed. */
 void log_init(const char *service, log_level_t level);
 
+/* The service name given to log_init ("duban" before). */
+const char *log_service(void);
+
 /* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */
 int log_level_parse(const char *text, log_level_t *level);
 

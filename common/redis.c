@@ -6,6 +6,7 @@
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #define REDIS_RETRY_MS 500
@@ -39,7 +40,12 @@ static void s_connected(const redisAsyncContext *ac, int status)
         return;
     }
     self->up = true;
-    log_info("connected to redis %s:%d", self->host, self->port);
+    /* Named so that an operator's CLIENT LIST (and a test that cuts one
+     * service off a shared Redis) can tell whose connection is whose. */
+    char name[64];
+    snprintf(name, sizeof(name), "duban-%s-%ld", log_service(), (long)getpid());
+    redisAsyncCommand(self->ac, NULL, NULL, "CLIENT SETNAME %s", name);
+    log_info("connected to redis %s:%d name=%s", self->host, self->port, name);
     if (self->connect_cb)
         self->connect_cb(self, self->connect_arg);
 }

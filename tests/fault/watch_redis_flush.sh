@@ -44,23 +44,15 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM alerts a JOIN tasks t ON t.id = a.ta
 
 # --- Redis drops watch's connection (only watch's: the Redis is shared):
 #     it reconnects and rebuilds.
-watch_redis_addrs() { # PID: local addresses of its connections to our Redis
-  local pid=$1 inodes=" " line fields local_hex port_hex
-  port_hex=$(printf '%04X' "$H_REDIS_PORT")
-  for line in $(find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null); do
-    inodes+="${line//[^0-9]/} "
-  done
-  while read -r -a fields; do
-    [[ "${fields[2]:-}" == *":$port_hex" && "$inodes" == *" ${fields[9]} "* ]] || continue
-    local_hex=${fields[1]#*:}
-    printf '127.0.0.1:%d\n' "$((16#$local_hex))"
-  done < /proc/net/tcp
+watch_redis_ids() { # ids of the connections duban-watch named as its own
+  local name="duban-watch-$(harness_pid watch)"
+  redis_q CLIENT LIST | sed -n "s/^id=\([0-9]*\) .* name=$name .*/\1/p"
 }
 before=$(rebuilds)
-mapfile -t addrs < <(watch_redis_addrs "$(harness_pid watch)")
-((${#addrs[@]} >= 1)) || fail "found no redis connection of duban-watch"
-for a in "${addrs[@]}"; do
-  redis_q CLIENT KILL ADDR "$a" > /dev/null
+mapfile -t ids < <(watch_redis_ids)
+((${#ids[@]} >= 1)) || fail "found no redis connection named duban-watch-$(harness_pid watch)"
+for id in "${ids[@]}"; do
+  redis_q CLIENT KILL ID "$id" > /dev/null
 done
 wait_until 10 rebuilt
 escalated() { [[ "$(psql_q "SELECT count(*) FROM alerts WHERE kind = 'escalation' AND level = 2")" == 5 ]]; }
