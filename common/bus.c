@@ -21,14 +21,18 @@ struct bus_sock {
 
 static void s_check(bus_sock_t *self)
 {
-    if (!self->cb || self->paused)
-        return;
+    /* Read ZMQ_EVENTS even when nobody will receive (a PUB socket, or a
+     * consumer paused while its batch commits): that is what processes the
+     * socket's pending commands and clears the descriptor. Skipping it leaves
+     * the descriptor readable and libevent (level-triggered) spins at 100%. */
     int events = 0;
     size_t len = sizeof(events);
     if (zmq_getsockopt(self->zsock, ZMQ_EVENTS, &events, &len) != 0) {
         log_error("could not read events of socket %s: %s", self->endpoint, zmq_strerror(errno));
         return;
     }
+    if (!self->cb || self->paused)
+        return;
     if (events & ZMQ_POLLIN) {
         self->cb(self, self->arg);
         /* The callback may have left messages (batch limit) or consumed the
