@@ -55,6 +55,7 @@
 #      17:30), signed 10:00, replied Thu 03-02 10:00 (7 + 1.5 = 8.5 h), closed.
 export DUBAN_LOG_LEVEL=warn
 source "$(dirname "$0")/../lib/harness.sh"
+source "$(dirname "$0")/../lib/browser.sh"
 harness_init bulletin_quarter
 FIXTURE=$DUBAN_SOURCE_DIR/tests/fixtures/bulletin_2017q1.json
 OUT=$H_DIR/bulletins
@@ -271,16 +272,23 @@ assert_contains "$md" "| 7 | 稽查局 | 0.0 | D（差） |" "Markdown ranking"
 assert_contains "$md" "| $(num TZ2017-G) | 稽查局 | 主办 | 2017-03-13T17:30:00+08:00 | 14.0 |" "Markdown names the overdue case"
 assert_contains "$(head -1 "$OUT/2017-Q1.csv")" "处室代码,处室,受理" "CSV header"
 assert_contains "$(cat "$OUT/2017-Q1.csv")" "主办,metrology,计量处,3,3,2,66.7,3,2,66.7,0,0.0,3,8.0" "CSV row"
-check_html() {
-  local f=$1 errors
+check_html() { # FILE CHARTS
+  local f=$1 charts=$2 errors
   xmllint --noout "$f" || fail "$f is not well-formed"
   # libxml2's HTML 4 parser does not know SVG's element names and says so;
   # anything else it reports is a fault of the page.
   errors=$(xmllint --html --noout "$f" 2>&1 | grep -a 'parser error' |
     grep -av -E 'Tag (svg|rect|line|polyline|circle|text) invalid' || true)
   assert_eq "" "$errors" "$f parses as HTML"
+  # and a real browser opens it without errors, every chart drawn as SVG
+  assert_eq "svg=$charts laid_out=$charts svg_ns=$charts errors=0" "$(browser_check "$f")" "$f opens in a browser"
 }
-check_html "$OUT/2017-Q1.html"
+# (the browser check itself sees a broken page: a missing image, a script error)
+printf '%s' '<!DOCTYPE html><html><head><meta charset="utf-8"/><script>console.error("坏");</script></head><body><img src="missing.png"/><svg width="10" height="10"></svg></body></html>' > "$H_DIR/broken.html"
+out=$(browser_check "$H_DIR/broken.html")
+assert_contains "$out" "svg=1 laid_out=1 svg_ns=1 errors=1 could not load file://" "the browser check sees a missing image"
+assert_contains "$out" 'missing.png console: "坏"' "the browser check sees a console error"
+check_html "$OUT/2017-Q1.html" 2
 html=$(cat "$OUT/2017-Q1.html")
 assert_eq 2 "$(grep -c '<svg ' "$OUT/2017-Q1.html")" "two charts: divisions and trend"
 assert_contains "$html" "各处室按时办结率与满意率" "bar chart of the divisions"
@@ -298,7 +306,7 @@ assert_contains "$out" "4 re-check task(s)" "four re-check tasks"
 # completion breach, the escalation; one violation (completion).
 assert_eq "15|17|17|100.0|15|13|86.7|2|16.0|14|3.8|3|1|1|1|1|3|2|0|1|66.7|1|1|1|0|1|criticism" \
   "$(figures 2017-03 totals)" "March totals"
-check_html "$OUT/2017-03.html"
+check_html "$OUT/2017-03.html" 1 # no trend within one month
 # The sample: ceil(10%) of each division's cases closed in March: D
 # (certification, 1 of 1), E (finance, 1 of 1), K01-K11 (office-legal, 2 of
 # 11): the two K cases whose SHA-256("2017-03\n" case number) is smallest.
@@ -344,8 +352,8 @@ assert_eq 6 "$(rec 2017-H1 trend | grep -o '"month"' | wc -l)" "six months"
 assert_eq 12 "$(rec 2017 trend | grep -o '"month"' | wc -l)" "twelve months"
 assert_eq "$(trend 2017-Q1)" "$(trend 2017-H1 | head -3)" "the half-year's first quarter"
 assert_eq "2016-H2|2016" "$(rec 2017-H1 previous,period)|$(rec 2017 previous,period)" "compared with the period before"
-check_html "$OUT/2017-H1.html"
-check_html "$OUT/2017.html"
+check_html "$OUT/2017-H1.html" 2
+check_html "$OUT/2017.html" 2
 assert_contains "$(cat "$OUT/2017.md")" "## 七、逐月趋势" "year-end review has the trend"
 # A period that has not ended is refused; a malformed one too.
 assert_contains "$(harness_ctl bulletin year 2999 2>&1 || true)" "has not ended yet" "future period refused"
