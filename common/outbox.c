@@ -183,6 +183,25 @@ static void s_kick_cb(evutil_socket_t fd, short what, void *arg)
     pg_txn_submit(self->pg, &txn, s_claim_done, self);
 }
 
+/* Every relay listens on "outbox_<destination>". */
+static void s_channel(const char *destination, char *channel, size_t size)
+{
+    snprintf(channel, size, "outbox_%s", destination);
+}
+
+static void s_notified(pg_t *pg, const char *channel, void *arg)
+{
+    outbox_relay_kick(arg);
+}
+
+int outbox_txn_notify(pg_txn_t *txn, const char *destination)
+{
+    char channel[96];
+    s_channel(destination, channel, sizeof(channel));
+    pg_param_t params[] = {PG_TEXT(channel)};
+    return pg_txn_add(txn, false, "SELECT pg_notify($1, '')", 1, params) < 0 ? -1 : 0;
+}
+
 outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *sock,
                                  const char *destination, bool acked, int resend_after_ms)
 {
@@ -199,7 +218,10 @@ outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *
     self->retry_ev = evtimer_new(base, s_kick_cb, self);
     int period_ms = resend_after_ms / 2 < 100 ? 100 : resend_after_ms / 2;
     struct timeval tv = {period_ms / 1000, (period_ms % 1000) * 1000};
-    if (!self->kick_ev || !self->sweep_ev || !self->retry_ev || event_add(self->sweep_ev, &tv) < 0) {
+    char channel[96];
+    s_channel(destination, channel, sizeof(channel));
+    if (!self->kick_ev || !self->sweep_ev || !self->retry_ev || event_add(self->sweep_ev, &tv) < 0 ||
+        pg_listen(pg, channel, s_notified, self) < 0) {
         outbox_relay_destroy(&self);
         return NULL;
     }

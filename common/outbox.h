@@ -37,6 +37,12 @@ void outbox_relay_destroy(outbox_relay_t **self_p);
  * wrote to the outbox. Kicks while a claim is in flight are merged. */
 void outbox_relay_kick(outbox_relay_t *self);
 
+/* For rows that another process relays (watch's warnings go out through
+ * dispatch's console relay): adds to the transaction that wrote them a
+ * notification that makes that relay send them at the commit, not at its
+ * next sweep. Returns 0 / -1. */
+int outbox_txn_notify(pg_txn_t *txn, const char *destination);
+
 /* Messages sent so far (including re-sends). */
 unsigned long outbox_relay_sent(const outbox_relay_t *self);
 

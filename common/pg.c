@@ -17,6 +17,7 @@
 #define PG_BACKOFF_MIN_MS 100
 #define PG_BACKOFF_MAX_MS 3000
 #define PG_MAX_PREPARED 64
+#define PG_MAX_LISTENERS 8
 
 typedef struct {
     bool prepared;
@@ -42,6 +43,12 @@ struct pg_txn {
 };
 
 typedef struct {
+    char *channel;
+    pg_notify_cb cb;
+    void *arg;
+} pg_listener_t;
+
+typedef struct {
     pg_txn_t *head;
     pg_txn_t *tail;
     size_t count;
@@ -63,6 +70,8 @@ struct pg {
     char *prep_names[PG_MAX_PREPARED];
     char *prep_sql[PG_MAX_PREPARED];
     int nprepared;
+    pg_listener_t listeners[PG_MAX_LISTENERS];
+    int nlisteners;
     pg_state_cb state_cb;
     void *state_arg;
 };
@@ -328,6 +337,17 @@ static void s_read_results(pg_t *self)
     }
 }
 
+static void s_deliver_notifications(pg_t *self)
+{
+    PGnotify *n;
+    while (self->conn && (n = PQnotifies(self->conn))) {
+        for (int i = 0; i < self->nlisteners; i++)
+            if (strcmp(self->listeners[i].channel, n->relname) == 0)
+                self->listeners[i].cb(self, n->relname, self->listeners[i].arg);
+        PQfreemem(n);
+    }
+}
+
 static void s_read_cb(evutil_socket_t fd, short what, void *arg)
 {
     pg_t *self = arg;
@@ -336,6 +356,7 @@ static void s_read_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     s_read_results(self);
+    s_deliver_notifications(self);
     if (self->conn && PQstatus(self->conn) != CONNECTION_OK)
         s_connection_lost(self, "connection status bad");
 }
@@ -360,6 +381,28 @@ static int s_prepare_all(pg_t *self)
     return 0;
 }
 
+static void s_listen_sql(const char *channel, char *sql, size_t size)
+{
+    snprintf(sql, size, "LISTEN \"%s\"", channel);
+}
+
+static int s_listen_all(pg_t *self)
+{
+    for (int i = 0; i < self->nlisteners; i++) {
+        char sql[128];
+        s_listen_sql(self->listeners[i].channel, sql, sizeof(sql));
+        PGresult *res = PQexec(self->conn, sql);
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            log_error("could not listen on %s: %s", self->listeners[i].channel,
+                      PQresultErrorMessage(res));
+        PQclear(res);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
 static void s_connect_cb(evutil_socket_t fd, short what, void *arg)
 {
     pg_t *self = arg;
@@ -371,7 +414,7 @@ static void s_connect_cb(evutil_socket_t fd, short what, void *arg)
         log_warn("could not connect to postgresql, retrying in %d ms: %s", self->backoff_ms, msg);
         goto out_retry;
     }
-    if (s_prepare_all(self) < 0 || PQsetnonblocking(self->conn, 1) != 0 ||
+    if (s_prepare_all(self) < 0 || s_listen_all(self) < 0 || PQsetnonblocking(self->conn, 1) != 0 ||
         !PQenterPipelineMode(self->conn))
         goto out_retry;
     self->read_ev = event_new(self->base, PQsocket(self->conn), EV_READ | EV_PERSIST, s_read_cb,
@@ -384,6 +427,8 @@ static void s_connect_cb(evutil_socket_t fd, short what, void *arg)
     log_info("connected to postgresql");
     if (self->state_cb)
         self->state_cb(self, true, self->state_arg);
+    for (int i = 0; i < self->nlisteners; i++)
+        self->listeners[i].cb(self, NULL, self->listeners[i].arg);
     s_send_pending(self);
     return;
 
@@ -444,6 +489,8 @@ void pg_destroy(pg_t **self_p)
         free(self->prep_names[i]);
         free(self->prep_sql[i]);
     }
+    for (int i = 0; i < self->nlisteners; i++)
+        free(self->listeners[i].channel);
     free(self->conninfo);
     free(self);
     *self_p = NULL;
@@ -467,6 +514,38 @@ int pg_prepare(pg_t *self, const char *name, const char *sql)
         return -1;
     }
     self->nprepared++;
+    return 0;
+}
+
+static void s_listen_done(pg_txn_t *txn, bool ok, void *arg)
+{
+    if (!ok)
+        log_error("could not listen: %s", pg_txn_error(txn));
+}
+
+int pg_listen(pg_t *self, const char *channel, pg_notify_cb cb, void *arg)
+{
+    size_t len = strlen(channel);
+    if (len == 0 || len > 63 || strspn(channel, "abcdefghijklmnopqrstuvwxyz"
+                                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != len ||
+        self->nlisteners == PG_MAX_LISTENERS)
+        return -1;
+    pg_listener_t *l = &self->listeners[self->nlisteners];
+    if (!(l->channel = strdup(channel)))
+        return -1;
+    l->cb = cb;
+    l->arg = arg;
+    self->nlisteners++;
+    if (self->up) { /* connected already: LISTEN through the pipeline */
+        char sql[128];
+        s_listen_sql(channel, sql, sizeof(sql));
+        pg_txn_t *txn = pg_txn_new();
+        if (!txn || pg_txn_add(txn, false, sql, 0, NULL) < 0) {
+            pg_txn_destroy(&txn);
+            return -1;
+        }
+        pg_txn_submit(self, &txn, s_listen_done, NULL);
+    }
     return 0;
 }
 

@@ -51,6 +51,15 @@ void pg_on_state(pg_t *self, pg_state_cb cb, void *arg);
  * first connect completes, i.e. right after pg_new). Returns 0 / -1. */
 int pg_prepare(pg_t *self, const char *name, const char *sql);
 
+/* Called for each notification on a channel listened to, and once after
+ * every (re)connect with channel NULL: notifications sent while the
+ * connection was down are lost, so the listener should look for itself. */
+typedef void (*pg_notify_cb)(pg_t *pg, const char *channel, void *arg);
+
+/* LISTENs on channel (letters, digits, '_' and '-') on every connection.
+ * Returns 0 / -1 (bad name, too many listeners, out of memory). */
+int pg_listen(pg_t *self, const char *channel, pg_notify_cb cb, void *arg);
+
 bool pg_is_up(const pg_t *self);
 
 /* Number of transactions queued or in flight. */

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "outbox.h"
 #include "watch_apply.h"
 
 #include <stdio.h>
@@ -251,6 +252,13 @@ static void s_read(pg_txn_t *txn, bool ok, void *arg)
         it->verdict = rc == 0 ? it->verdict : WATCH_SKIP; /* the alert to repeat is gone */
         it->stmt = rc == 0 ? pg_txn_count(write) - 1 : -1;
     }
+    bool warned = false;
+    for (int i = 0; i < b->n; i++)
+        warned |= b->items[i].stmt >= 0 && b->items[i].verdict != WATCH_REPEAT &&
+                  b->items[i].e.kind == WATCH_KIND_WARNING;
+    /* warnings go out through dispatch's console relay: wake it at the commit */
+    if (warned && outbox_txn_notify(write, "console") < 0)
+        goto out_retry;
     if (pg_txn_count(write) == 0) {
         pg_txn_destroy(&write);
         s_arm(b);

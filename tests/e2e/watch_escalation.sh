@@ -3,7 +3,11 @@
 # round-the-clock calendar: a task nobody signs is warned, breached,
 # escalated to level 2 and acknowledged, after which that alert stops
 # repeating; a task signed in time never raises a response alert; the
-# inspection office's console sees each alert once, then live.
+# inspection office's console sees each alert once, then live; the
+# division's console shows the warning as soon as it is raised, although it
+# travels through dispatch's relay (re-send sweep set to 60 s here, so only
+# the notification at watch's commit can bring it in time).
+export DUBAN_OUTBOX_RESEND_MS=60000
 export DUBAN_SLA_FILE="$DUBAN_SOURCE_DIR/tests/config/sla-fast.conf"
 export DUBAN_CALENDAR_ROUND_THE_CLOCK=1
 source "$(dirname "$0")/../lib/harness.sh"
@@ -30,11 +34,20 @@ harness_ctl sign "$quick" --as h-metrology > /dev/null
 follow_pid=$!
 harness_on_exit "kill $follow_pid 2>/dev/null; wait $follow_pid 2>/dev/null"
 
+# The division's console, live.
+"$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" console --division metrology --json > "$H_DIR/division.json" 2> "$H_DIR/division.err" &
+division_pid=$!
+harness_on_exit "kill $division_pid 2>/dev/null; wait $division_pid 2>/dev/null"
+
 # --- Warning at half the response window, to the division's console.
 warned() { [[ "$(alerts_of "$idle_task" response)" == warning:0* ]]; }
 wait_until 8 warned
 assert_eq "console div.metrology|" "$(psql_q "SELECT destination || ' ' || topic FROM outbox WHERE task_id = $idle_task AND msg_type = 9 AND producer = 'watch'")" \
   "warning goes to the division's console"
+shown() { grep -q "\"warning\":\"deadline\".*\"case_number\":\"$idle\"" "$H_DIR/division.json"; }
+wait_until 3 shown
+assert_contains "$(grep '"warning"' "$H_DIR/division.json")" '"division":"metrology","deadline":"response"' \
+  "the division's console shows the warning with its deadline"
 
 # --- Breach at the deadline: level 1 to the inspection office, a violation.
 breached() { [[ "$(alerts_of "$idle_task" response)" == warning:0,breach:1* ]]; }

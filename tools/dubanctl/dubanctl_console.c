@@ -6,6 +6,8 @@
 #include "dubanctl.h"
 
 #include "bus.h"
+#include "calendar.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +40,7 @@ typedef struct {
     int64_t newest;
     int64_t *seen;      /* task ids printed, to drop live duplicates of the snapshot */
     char *token;        /* bearer token of the staff member at the console */
+    calendar_t *cal;    /* the bureau's zone, for times shown to people */
     size_t nseen;
     char cursor_path[PATH_MAX];
 } console_t;
@@ -121,9 +124,48 @@ static void s_print(console_t *c, int64_t task_id, const char *case_number, cons
     fflush(stdout);
 }
 
+/* A deadline warning from watch: the division is told before it breaches. */
+static void s_print_warning(console_t *c, const Duban__Envelope *env)
+{
+    Duban__DeadlineWarning *w =
+        duban__deadline_warning__unpack(NULL, env->body.len, env->body.data);
+    if (!w || strcmp(w->division, c->division) != 0) {
+        if (w)
+            duban__deadline_warning__free_unpacked(w, NULL);
+        return;
+    }
+    char due[48];
+    if (c->cal)
+        calendar_format_instant(c->cal, w->due_us, due, sizeof(due));
+    else
+        clock_format_utc(w->due_us, due, sizeof(due));
+    bool response = strcmp(w->deadline, "response") == 0;
+    if (c->ctl->json) {
+        json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "warning", "deadline",
+                              "alert_id", (json_int_t)w->alert_id, "task_id",
+                              (json_int_t)env->task_id, "case_number", env->case_number,
+                              "division", w->division, "deadline", w->deadline, "due", due,
+                              "handler", w->handler);
+        char *text = json_dumps(j, JSON_COMPACT);
+        printf("%s\n", text);
+        free(text);
+        json_decref(j);
+    } else {
+        printf("[预警] #%lld %s %s将于 %s 到期\n", (long long)env->task_id, env->case_number,
+               response ? "签收期限" : "办结期限", due);
+    }
+    fflush(stdout);
+    duban__deadline_warning__free_unpacked(w, NULL);
+}
+
 static void s_print_live(console_t *c, const void *data, size_t len)
 {
     Duban__Envelope *env = bus_envelope_unpack(data, len);
+    if (env && env->type == DUBAN__MSG_TYPE__DEADLINE_WARNING) {
+        s_print_warning(c, env);
+        duban__envelope__free_unpacked(env, NULL);
+        return;
+    }
     if (!env || env->type != DUBAN__MSG_TYPE__TASK_DISPATCHED) {
         if (env)
             duban__envelope__free_unpacked(env, NULL);
@@ -327,6 +369,7 @@ int ctl_console(ctl_t *ctl, int argc, char **argv)
         return CTL_FAILED;
     s_cursor_path(&c);
     s_cursor_load(&c);
+    c.cal = calendar_from_settings(ctl->settings);
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
     void *zctx = zmq_ctx_new();
@@ -357,5 +400,6 @@ out_close:
     zmq_ctx_term(zctx);
     free(c.seen);
     free(c.token);
+    calendar_destroy(&c.cal);
     return rc;
 }
