@@ -4,7 +4,7 @@
  * back to back, each closed by PQpipelineSync, and move to `inflight`. Results
  * come back in order, so the head of `inflight` owns every result read until
  * its PGRES_PIPELINE_SYNC. The connection is made with a blocking
- * PQconnectdb (bounded by connect_timeout in the conninfo) from a timer, so
+ * PQconnectdbParams (bounded by connect_timeout in the conninfo) from a timer, so
  * the loop never spins on a dead server. */
 #include "pg.h"
 
@@ -406,7 +406,13 @@ static int s_listen_all(pg_t *self)
 static void s_connect_cb(evutil_socket_t fd, short what, void *arg)
 {
     pg_t *self = arg;
-    self->conn = PQconnectdb(self->conninfo);
+    /* Named after the service, so pg_stat_activity tells whose each
+     * connection is; a name in the conninfo itself comes later and wins. */
+    char name[64];
+    snprintf(name, sizeof(name), "duban-%s", log_service());
+    const char *const keys[] = {"application_name", "dbname", NULL};
+    const char *const values[] = {name, self->conninfo, NULL};
+    self->conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(self->conn) != CONNECTION_OK) {
         char msg[256];
         snprintf(msg, sizeof(msg), "%s", PQerrorMessage(self->conn));

@@ -70,6 +70,13 @@ kill "$live_pid"
 live_rc=0; wait "$live_pid" || live_rc=$?
 assert_eq 0 "$live_rc" "live console exit status after SIGTERM"
 
+# Each service's connections carry its name, in PostgreSQL and in Redis.
+assert_eq "duban-dispatch,duban-intake,duban-triage" \
+  "$(psql_q "SELECT string_agg(DISTINCT application_name, ',' ORDER BY application_name) FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name IN ('duban-intake', 'duban-triage', 'duban-dispatch')")" \
+  "PostgreSQL connections named after their service"
+assert_contains "$(redis_q CLIENT LIST)" "name=duban-intake-$(harness_pid intake) " "Redis connection named after its service"
+
 # The Redis pending index matches PostgreSQL.
 pending_pg=$(psql_q "SELECT count(*) FROM tasks WHERE division = 'metrology' AND state = 'dispatched'")
 assert_eq "$pending_pg" "$(redis_q ZCARD "${H_REDIS_PREFIX}pending:metrology")" "redis index"
