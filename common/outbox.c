@@ -1,6 +1,7 @@
 /* Outbox relay; see outbox.h for the delivery contract. */
 #include "outbox.h"
 
+#include "clock.h"
 #include "log.h"
 
 #include <event2/event.h>
@@ -11,6 +12,7 @@
 #define OUTBOX_BATCH "500"
 #define OUTBOX_BATCH_ROWS 500
 #define OUTBOX_RETRY_MS 100
+#define OUTBOX_UNSENT_LOG_US (10 * 1000000LL)
 
 /* New rows: those never sent ($2 is unused but keeps one parameter list). */
 static const char *s_claim_new_sql =
@@ -38,6 +40,15 @@ static const char *s_claim_stale_sql =
     "  o.producer)"
     " SELECT * FROM claimed ORDER BY id";
 
+/* Delivered rows older than the retention, oldest first, a batch at a time
+ * (the BRIN index on created_at finds them without a scan of the table). */
+#define OUTBOX_PRUNE_ROWS 10000
+static const char *s_prune_sql =
+    "WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+    " WHERE destination = $1 AND created_at < now() - $2::bigint * interval '1 second'"
+    " AND delivered_at IS NOT NULL LIMIT $3::int FOR UPDATE SKIP LOCKED) RETURNING 1)"
+    " SELECT count(*) FROM gone";
+
 struct outbox_relay {
     pg_t *pg;
     bus_sock_t *sock;
@@ -50,7 +61,12 @@ struct outbox_relay {
     bool busy;
     bool again;
     bool stale_due; /* the sweep timer asked for a re-send pass */
+    char keep_s[24];
+    struct event *prune_ev;
+    bool pruning;
+    int64_t unsent_logged_us; /* when "not taken" was last logged; 0: all taken */
     unsigned long sent;
+    unsigned long pruned;
 };
 
 /* Sends one claimed row; -1 when the socket would not take it (no consumer
@@ -119,7 +135,7 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
     char *unsent = NULL;
     size_t unsent_len = 0;
     FILE *ids = open_memstream(&unsent, &unsent_len);
-    int nunsent = 0;
+    int nunsent = 0, claimed = 0;
     for (int r = 0; r < pg_txn_count(txn); r++) {
         PGresult *res = pg_txn_result(txn, r);
         int n = PQntuples(res);
@@ -129,19 +145,31 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
             if (s_send_row(self, res, i) < 0 && ids)
                 fprintf(ids, "%s%s", nunsent++ ? "," : "{", PQgetvalue(res, i, 0));
         rows = r == 0 ? n : rows;
+        claimed += n;
     }
     if (ids) {
         fputs("}", ids);
         fclose(ids);
     }
     if (nunsent > 0) {
-        log_warn("%d message(s) to %s not taken by the socket (no consumer yet?), retrying",
-                 nunsent, self->destination);
+        /* retried every OUTBOX_RETRY_MS while the consumer is away: say so
+         * once, then every OUTBOX_UNSENT_LOG_US */
+        int64_t now = clock_mono_us();
+        if (self->unsent_logged_us == 0 || now - self->unsent_logged_us >= OUTBOX_UNSENT_LOG_US) {
+            log_warn("%d message(s) to %s not taken by the socket (no consumer connected?), "
+                     "retrying every %d ms",
+                     nunsent, self->destination, OUTBOX_RETRY_MS);
+            self->unsent_logged_us = now;
+        }
         s_release(self, unsent);
         free(unsent);
         return;
     }
     free(unsent);
+    if (self->unsent_logged_us != 0 && claimed > 0) {
+        log_info("%s takes messages again", self->destination);
+        self->unsent_logged_us = 0;
+    }
     if (rows == OUTBOX_BATCH_ROWS || self->again) {
         self->again = false;
         outbox_relay_kick(self);
@@ -150,11 +178,47 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
 
 static void s_kick_cb(evutil_socket_t fd, short what, void *arg);
 
+static void s_pruned(pg_txn_t *txn, bool ok, void *arg)
+{
+    outbox_relay_t *self = arg;
+    self->pruning = false;
+    if (!ok) {
+        log_warn("could not delete old outbox rows for %s: %s", self->destination,
+                 pg_txn_error(txn));
+        return;
+    }
+    long n = strtol(PQgetvalue(pg_txn_result(txn, 0), 0, 0), NULL, 10);
+    self->pruned += (unsigned long)n;
+    if (n > 0)
+        log_info("deleted %ld delivered outbox row(s) for %s older than %s s", n,
+                 self->destination, self->keep_s);
+    if (n == OUTBOX_PRUNE_ROWS) /* more to go: another batch on the next turn */
+        event_active(self->prune_ev, 0, 0);
+}
+
+static void s_prune_cb(evutil_socket_t fd, short what, void *arg)
+{
+    outbox_relay_t *self = arg;
+    if (self->pruning || strcmp(self->keep_s, "0") == 0 || !pg_is_up(self->pg))
+        return;
+    pg_txn_t *txn = pg_txn_new();
+    char limit[16];
+    snprintf(limit, sizeof(limit), "%d", OUTBOX_PRUNE_ROWS);
+    pg_param_t params[] = {PG_TEXT(self->destination), PG_TEXT(self->keep_s), PG_TEXT(limit)};
+    if (!txn || pg_txn_add(txn, false, s_prune_sql, 3, params) < 0) {
+        pg_txn_destroy(&txn);
+        return;
+    }
+    self->pruning = true;
+    pg_txn_submit(self->pg, &txn, s_pruned, self);
+}
+
 static void s_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
     outbox_relay_t *self = arg;
     self->stale_due = true;
     s_kick_cb(fd, what, arg);
+    s_prune_cb(fd, what, arg);
 }
 
 static void s_kick_cb(evutil_socket_t fd, short what, void *arg)
@@ -203,8 +267,10 @@ int outbox_txn_notify(pg_txn_t *txn, const char *destination)
 }
 
 outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *sock,
-                                 const char *destination, bool acked, int resend_after_ms)
+                                 const char *destination, bool acked, settings_t *st)
 {
+    int resend_after_ms = (int)settings_int(st, "outbox.resend_after_ms", 10000);
+    long keep_s = settings_int(st, "outbox.keep_s", 3 * 24 * 3600);
     outbox_relay_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
@@ -213,6 +279,8 @@ outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *
     self->acked = acked;
     snprintf(self->destination, sizeof(self->destination), "%s", destination);
     snprintf(self->resend_ms, sizeof(self->resend_ms), "%d", resend_after_ms);
+    snprintf(self->keep_s, sizeof(self->keep_s), "%ld", keep_s < 0 ? 0 : keep_s);
+    self->prune_ev = event_new(base, -1, 0, s_prune_cb, self);
     self->kick_ev = event_new(base, -1, 0, s_kick_cb, self);
     self->sweep_ev = event_new(base, -1, EV_PERSIST, s_sweep_cb, self);
     self->retry_ev = evtimer_new(base, s_kick_cb, self);
@@ -220,7 +288,8 @@ outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *
     struct timeval tv = {period_ms / 1000, (period_ms % 1000) * 1000};
     char channel[96];
     s_channel(destination, channel, sizeof(channel));
-    if (!self->kick_ev || !self->sweep_ev || !self->retry_ev || event_add(self->sweep_ev, &tv) < 0 ||
+    if (!self->kick_ev || !self->sweep_ev || !self->retry_ev || !self->prune_ev ||
+        event_add(self->sweep_ev, &tv) < 0 ||
         pg_listen(pg, channel, s_notified, self) < 0) {
         outbox_relay_destroy(&self);
         return NULL;
@@ -239,6 +308,8 @@ void outbox_relay_destroy(outbox_relay_t **self_p)
         event_free(self->sweep_ev);
     if (self->retry_ev)
         event_free(self->retry_ev);
+    if (self->prune_ev)
+        event_free(self->prune_ev);
     free(self);
     *self_p = NULL;
 }
@@ -251,4 +322,9 @@ void outbox_relay_kick(outbox_relay_t *self)
 unsigned long outbox_relay_sent(const outbox_relay_t *self)
 {
     return self->sent;
+}
+
+unsigned long outbox_relay_pruned(const outbox_relay_t *self)
+{
+    return self->pruned;
 }

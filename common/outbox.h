@@ -7,12 +7,15 @@
  * milliseconds after its last send is claimed and sent again, which covers a
  * producer killed between commit and send and a message lost in transit.
  * For destinations that cannot acknowledge (PUB to consoles, which take a
- * snapshot when they connect) rows count as delivered when claimed. */
+ * snapshot when they connect) rows count as delivered when claimed.
+ * Delivered rows are deleted once older than outbox.keep_s (a late duplicate
+ * then finds no row to acknowledge and is dropped as it would be anyway). */
 #ifndef DUBAN_OUTBOX_H
 #define DUBAN_OUTBOX_H
 
 #include "bus.h"
 #include "pg.h"
+#include "settings.h"
 
 #include <stdbool.h>
 
@@ -27,9 +30,11 @@ typedef struct outbox_relay outbox_relay_t;
     "RETURNING id"
 
 /* Creates a relay for destination on sock (borrowed). acked says whether
- * consumers acknowledge. Starts its sweep timer. NULL on failure. */
+ * consumers acknowledge. Reads outbox.resend_after_ms (default 10000) and
+ * outbox.keep_s (default 259200, three days; 0 keeps every row) from st.
+ * Starts its sweep timer. NULL on failure. */
 outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *sock,
-                                 const char *destination, bool acked, int resend_after_ms);
+                                 const char *destination, bool acked, settings_t *st);
 
 void outbox_relay_destroy(outbox_relay_t **self_p);
 
@@ -45,5 +50,8 @@ int outbox_txn_notify(pg_txn_t *txn, const char *destination);
 
 /* Messages sent so far (including re-sends). */
 unsigned long outbox_relay_sent(const outbox_relay_t *self);
+
+/* Delivered rows deleted so far by this relay. */
+unsigned long outbox_relay_pruned(const outbox_relay_t *self);
 
 #endif

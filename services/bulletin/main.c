@@ -59,8 +59,7 @@ int main(int argc, char **argv)
                      settings_string(st, "bulletin.pub", "tcp://127.0.0.1:7111"), true, NULL, NULL);
     if (!self.pub)
         goto out_teardown;
-    self.relay = outbox_relay_new(self.svc->base, self.pg, self.pub, "bulletin", false,
-                                  (int)settings_int(st, "outbox.resend_after_ms", 10000));
+    self.relay = outbox_relay_new(self.svc->base, self.pg, self.pub, "bulletin", false, st);
     self.schedule =
         self.relay
             ? bulletin_schedule_new(self.svc->base, self.pg, self.engine, self.relay, instance,

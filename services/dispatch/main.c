@@ -92,8 +92,7 @@ int main(int argc, char **argv)
                        NULL);
     if (!pub)
         goto out_teardown;
-    self.relay = outbox_relay_new(self.svc->base, self.pg, pub, "console", false,
-                                  (int)settings_int(st, "outbox.resend_after_ms", 10000));
+    self.relay = outbox_relay_new(self.svc->base, self.pg, pub, "console", false, st);
     self.index = dispatch_index_new(self.svc->base, self.pg, self.svc->org,
                                     settings_string(st, "redis.host", "127.0.0.1"),
                                     (int)settings_int(st, "redis.port", 6379),

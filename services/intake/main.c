@@ -45,8 +45,7 @@ int main(int argc, char **argv)
                        settings_string(st, "intake.out", "tcp://127.0.0.1:7101"), true, NULL, NULL);
     if (!out)
         goto out_teardown;
-    relay = outbox_relay_new(svc->base, in.pg, out, "triage", true,
-                             (int)settings_int(st, "outbox.resend_after_ms", 10000));
+    relay = outbox_relay_new(svc->base, in.pg, out, "triage", true, st);
     in.commit = intake_commit_new(svc->base, in.pg, relay,
                                   (int)settings_int(st, "intake.max_batch", 500));
     in.auth = auth_new(in.pg);

@@ -163,8 +163,7 @@ int main(int argc, char **argv)
                        NULL);
     if (!out)
         goto out_teardown;
-    self.relay = outbox_relay_new(self.svc->base, self.pg, out, "dispatch", true,
-                                  (int)settings_int(st, "outbox.resend_after_ms", 10000));
+    self.relay = outbox_relay_new(self.svc->base, self.pg, out, "dispatch", true, st);
     self.consumer = consumer_new(self.svc->base, self.svc->zctx, self.pg,
                                  settings_string(st, "triage.in", "tcp://127.0.0.1:7101"),
                                  DUBAN__MSG_TYPE__CASE_RECEIVED, s_build, s_applied, &self,

@@ -167,8 +167,7 @@ int main(int argc, char **argv)
                             NULL);
     if (!self.pub)
         goto out_teardown;
-    self.relay = outbox_relay_new(self.svc->base, self.pg_out, self.pub, "watch-pub", false,
-                                  (int)settings_int(st, "outbox.resend_after_ms", 10000));
+    self.relay = outbox_relay_new(self.svc->base, self.pg_out, self.pub, "watch-pub", false, st);
     self.index = watch_index_new(self.svc->base, settings_string(st, "redis.host", "127.0.0.1"),
                                  (int)settings_int(st, "redis.port", 6379),
                                  settings_string(st, "redis.prefix", "duban:"));

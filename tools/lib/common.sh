@@ -543,7 +543,8 @@ _duban_cfg_str() {
 # health), BASE+5 (dispatch pub), BASE+6 (dispatch console), BASE+7 (watch health),
 # BASE+8 (watch alerts pub), BASE+9 (watch console), BASE+10 (bulletin health),
 # BASE+11 (bulletin pub).
-# Optional environment: DUBAN_LOG_LEVEL (info), DUBAN_OUTBOX_RESEND_MS (10000).
+# Optional environment: DUBAN_LOG_LEVEL (info), DUBAN_OUTBOX_RESEND_MS (10000),
+# DUBAN_OUTBOX_KEEP_S (259200: delivered outbox rows are kept three days).
 duban_write_settings() {
   if (($# != 7)); then
     duban_err "usage: duban_write_settings FILE REPO PGPORT DBNAME REDISPORT PREFIX BASEPORT"
@@ -560,7 +561,7 @@ schema_dir = $(_duban_cfg_str "$repo/deploy/schema");
 pg = { conninfo = "host=$h port=$pgport dbname=$db user=duban connect_timeout=2"; };
 redis = { host = "$h"; port = $rport; prefix = $(_duban_cfg_str "$prefix"); };
 log = { level = "${DUBAN_LOG_LEVEL:-info}"; };
-outbox = { resend_after_ms = ${DUBAN_OUTBOX_RESEND_MS:-10000}; };
+outbox = { resend_after_ms = ${DUBAN_OUTBOX_RESEND_MS:-10000}; keep_s = ${DUBAN_OUTBOX_KEEP_S:-259200}; };
 intake = { http = "$h:$b"; out = "tcp://$h:$((b + 1))"; };
 triage = { health = "$h:$((b + 2))"; in = "tcp://$h:$((b + 1))"; out = "tcp://$h:$((b + 3))"; };
 dispatch = { health = "$h:$((b + 4))"; in = "tcp://$h:$((b + 3))"; pub = "tcp://$h:$((b + 5))"; console = "tcp://$h:$((b + 6))"; };

@@ -1,0 +1,54 @@
+# The outbox does not grow for ever: delivered rows older than outbox.keep_s
+# are deleted by the relays' sweep, while a row not yet delivered is kept
+# however old it is (its consumer is down) and still reaches it afterwards.
+export DUBAN_OUTBOX_KEEP_S=2
+export DUBAN_OUTBOX_RESEND_MS=1000
+export DUBAN_LOG_LEVEL=info
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init outbox_retention
+harness_start
+
+submit() {
+  harness_ctl submit --channel hotline --kind complaint --operator op001 \
+    --subject "$1" --description '缺斤短两' --category metrology
+}
+tasks_are() { [[ "$(psql_q "SELECT count(*) FROM tasks")" == "$1" ]]; }
+for i in 1 2 3; do submit "电子秤$i" > /dev/null; done
+wait_until 10 tasks_are 3
+(( $(psql_q "SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL") >= 6 )) ||
+  fail "expected the three cases' messages in the outbox"
+
+# Triage goes away: what intake accepts now waits in the outbox, undelivered.
+harness_stop triage
+for i in 4 5; do submit "电子秤$i" > /dev/null; done
+waiting=$(psql_q "SELECT count(*) FROM outbox WHERE destination = 'triage' AND delivered_at IS NULL")
+assert_eq 2 "$waiting" "two messages wait for triage"
+
+# Past the retention, the delivered rows go (those of the running relays:
+# intake's to triage, dispatch's to the consoles), the waiting ones stay.
+pruned() { [[ "$(psql_q "SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL AND producer <> 'triage'")" == 0 ]]; }
+wait_until 15 pruned
+assert_eq 2 "$(psql_q "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND created_at < now() - interval '2 s'")" \
+  "rows not yet delivered are kept past the retention"
+grep -q "deleted [0-9]* delivered outbox row(s) for triage older than 2 s" "$H_DIR/intake.log" ||
+  fail "intake did not log what it deleted"
+events() {
+  psql_q "SELECT (SELECT count(*) FROM case_events WHERE type = 'received'),
+    (SELECT count(*) FROM case_events WHERE type = 'triaged'), (SELECT count(*) FROM case_events WHERE type = 'dispatched')" |
+    tr -d ' '
+}
+assert_eq "5|3|3" "$(events)" "the record (the event log) is untouched"
+
+# Triage comes back: the kept messages are delivered, nothing lost or doubled.
+harness_start triage
+wait_until 15 tasks_are 5
+assert_eq "5|5|5" "$(events)" "every case received, triaged and dispatched once"
+grep -q "triage takes messages again" "$H_DIR/intake.log" || fail "intake did not say triage is back"
+# (retried every 100 ms: logged once, then once per 10 s, not at every retry)
+refusals=$(grep -c "to triage not taken by the socket" "$H_DIR/intake.log")
+((refusals >= 1 && refusals <= 3)) || fail "refused sends logged $refusals times"
+
+# and in the end every row, delivered, goes
+empty() { [[ "$(psql_q "SELECT count(*) FROM outbox")" == 0 ]]; }
+wait_until 15 empty
+echo "PASS outbox_retention"
