@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const char *s_counts_sql =
-    "SELECT first_responder, count(*) FROM cases WHERE state <> 'closed' GROUP BY 1";
+    "SELECT first_responder, count(*) FROM cases WHERE closed_at IS NULL GROUP BY 1";
 
 struct intake_roster {
     const org_t *org;
