@@ -21,10 +21,7 @@ static const char *s_claim_new_sql =
     "  delivered_at = CASE WHEN $4::boolean THEN NULL ELSE now() END"
     " WHERE o.id IN (SELECT id FROM outbox WHERE destination = $1 AND sent_at IS NULL"
     "  AND $2::int IS NOT NULL ORDER BY id LIMIT $3::int FOR UPDATE SKIP LOCKED)"
-    " RETURNING o.id, o.msg_id, o.msg_type, coalesce(o.case_id, 0) AS case_id,"
-    "  coalesce(o.case_number, '') AS case_number, coalesce(o.task_id, 0) AS task_id,"
-    "  o.topic, o.body, (extract(epoch FROM o.created_at) * 1000000)::bigint AS created_us,"
-    "  o.producer)"
+    " RETURNING " OUTBOX_ROW_COLUMNS ")"
     " SELECT * FROM claimed ORDER BY id";
 
 /* Rows sent but not acknowledged within the re-send period. */
@@ -34,10 +31,7 @@ static const char *s_claim_stale_sql =
     " WHERE o.id IN (SELECT id FROM outbox WHERE destination = $1 AND delivered_at IS NULL"
     "  AND sent_at < now() - $2::int * interval '1 millisecond'"
     "  AND $4::boolean ORDER BY sent_at LIMIT $3::int FOR UPDATE SKIP LOCKED)"
-    " RETURNING o.id, o.msg_id, o.msg_type, coalesce(o.case_id, 0) AS case_id,"
-    "  coalesce(o.case_number, '') AS case_number, coalesce(o.task_id, 0) AS task_id,"
-    "  o.topic, o.body, (extract(epoch FROM o.created_at) * 1000000)::bigint AS created_us,"
-    "  o.producer)"
+    " RETURNING " OUTBOX_ROW_COLUMNS ")"
     " SELECT * FROM claimed ORDER BY id";
 
 /* Delivered rows older than the retention, oldest first, a batch at a time
@@ -75,27 +69,27 @@ struct outbox_relay {
 
 /* Sends one claimed row; -1 when the socket would not take it (no consumer
  * connected yet, or its queue is full). */
-static int s_send_row(outbox_relay_t *self, PGresult *res, int row)
+static int s_send_row(outbox_relay_t *self, PGresult *res, int row, int col0)
 {
     size_t body_len = 0;
     unsigned char *body =
-        PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 7), &body_len);
+        PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col0 + 7), &body_len);
     if (!body) {
-        log_error("could not decode outbox row %s", PQgetvalue(res, row, 0));
+        log_error("could not decode outbox row %s", PQgetvalue(res, row, col0 + 0));
         return 0;
     }
     Duban__Envelope env = DUBAN__ENVELOPE__INIT;
-    env.msg_id = PQgetvalue(res, row, 1);
-    env.type = (Duban__MsgType)atoi(PQgetvalue(res, row, 2));
-    env.case_id = strtoll(PQgetvalue(res, row, 3), NULL, 10);
-    env.case_number = PQgetvalue(res, row, 4);
-    env.task_id = strtoll(PQgetvalue(res, row, 5), NULL, 10);
-    env.producer = PQgetvalue(res, row, 9);
-    env.seq = strtoull(PQgetvalue(res, row, 0), NULL, 10);
-    env.time_us = strtoll(PQgetvalue(res, row, 8), NULL, 10);
+    env.msg_id = PQgetvalue(res, row, col0 + 1);
+    env.type = (Duban__MsgType)atoi(PQgetvalue(res, row, col0 + 2));
+    env.case_id = strtoll(PQgetvalue(res, row, col0 + 3), NULL, 10);
+    env.case_number = PQgetvalue(res, row, col0 + 4);
+    env.task_id = strtoll(PQgetvalue(res, row, col0 + 5), NULL, 10);
+    env.producer = PQgetvalue(res, row, col0 + 9);
+    env.seq = strtoull(PQgetvalue(res, row, col0 + 0), NULL, 10);
+    env.time_us = strtoll(PQgetvalue(res, row, col0 + 8), NULL, 10);
     env.body.data = body;
     env.body.len = body_len;
-    const char *topic = PQgetisnull(res, row, 6) ? NULL : PQgetvalue(res, row, 6);
+    const char *topic = PQgetisnull(res, row, col0 + 6) ? NULL : PQgetvalue(res, row, col0 + 6);
     int rc = bus_send_envelope(self->sock, topic, &env);
     if (rc == 0)
         self->sent++;
@@ -146,7 +140,7 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
         if (r > 0 && n > 0)
             log_info("re-sending %d unacknowledged message(s) to %s", n, self->destination);
         for (int i = 0; i < n; i++)
-            if (s_send_row(self, res, i) < 0 && ids)
+            if (s_send_row(self, res, i, 0) < 0 && ids)
                 fprintf(ids, "%s%s", nunsent++ ? "," : "{", PQgetvalue(res, i, 0));
         rows = r == 0 ? n : rows;
         claimed += n;
@@ -330,6 +324,21 @@ void outbox_relay_kick(outbox_relay_t *self)
 unsigned long outbox_relay_sent(const outbox_relay_t *self)
 {
     return self->sent;
+}
+
+void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row, int col0)
+{
+    if (!self || PQgetisnull(res, row, col0) || s_send_row(self, res, row, col0) == 0)
+        return;
+    if (self->unsent_logged_us == 0) {
+        log_warn("a message to %s was not taken by the socket (no consumer connected?), "
+                 "retrying every %d ms",
+                 self->destination, OUTBOX_RETRY_MS);
+        self->unsent_logged_us = clock_mono_us();
+    }
+    char ids[40];
+    snprintf(ids, sizeof(ids), "{%s}", PQgetvalue(res, row, col0));
+    s_release(self, ids);
 }
 
 unsigned long outbox_relay_pruned(const outbox_relay_t *self)

@@ -23,6 +23,13 @@ struct event_base;
 
 typedef struct outbox_relay outbox_relay_t;
 
+/* The columns a relay sends a row from, in this order (claims return them,
+ * and so does a producer that claims its rows as it writes them). */
+#define OUTBOX_ROW_COLUMNS                                                                     \
+    "id, msg_id, msg_type, coalesce(case_id, 0) AS case_id, coalesce(case_number, '') AS "     \
+    "case_number, coalesce(task_id, 0) AS task_id, topic, body, (extract(epoch FROM "          \
+    "created_at) * 1000000)::bigint AS created_us, producer"
+
 /* The statement a consumer runs (inside a CTE) to acknowledge msg_id: it
  * yields one row the first time and none for a duplicate. */
 #define OUTBOX_ACK_SQL \
@@ -47,6 +54,14 @@ void outbox_relay_kick(outbox_relay_t *self);
  * notification that makes that relay send them at the commit, not at its
  * next sweep. Returns 0 / -1. */
 int outbox_txn_notify(pg_txn_t *txn, const char *destination);
+
+/* Sends the row at res[row], columns col0... in OUTBOX_ROW_COLUMNS order, that
+ * its producer wrote already claimed (sent_at set; for a destination that
+ * does not acknowledge, delivered_at too) in the transaction just committed:
+ * the hot path's messages go out without a claim of their own. A NULL id
+ * (no row written) is skipped; a row the socket refuses is released to the
+ * claim path. A crash before the send is covered by the re-send sweep. */
+void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row, int col0);
 
 /* Messages sent so far (including re-sends). */
 unsigned long outbox_relay_sent(const outbox_relay_t *self);

@@ -26,10 +26,12 @@ static const char *s_lead_sql =
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
     "   jsonb_build_object('division', $3::text, 'role', 'lead') FROM t),"
     " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body)"
+    "  task_id, body, sent_at, delivered_at)"
     "  SELECT 'dispatch', 'console', 'div.' || $3 || '|', $4::int, t.case_id, c.case_number,"
-    "   t.id, $5::bytea FROM t JOIN c ON c.id = t.case_id)"
-    " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c), (SELECT id FROM t), $3::text";
+    "   t.id, $5::bytea, now(), now() FROM t JOIN c ON c.id = t.case_id"
+    "  RETURNING " OUTBOX_ROW_COLUMNS ")"
+    " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c), (SELECT id FROM t), $3::text,"
+    "  o.* FROM (SELECT) one LEFT JOIN o ON true";
 
 static const char *s_co_sql =
     "WITH t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"

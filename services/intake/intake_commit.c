@@ -43,15 +43,16 @@ static const char *s_insert_sql =
     "  SELECT id, 'received', $20, jsonb_strip_nulls(jsonb_build_object('channel', $2::text,"
     "   'source', $19::text, 'recorded_by', nullif($21, ''), 'flagged', nullif(flagged, false))),"
     "   created_at FROM c),"
-    " o AS (INSERT INTO outbox (producer, destination, msg_type, case_id, case_number, body)"
-    "  SELECT 'intake', 'triage', $27::int, id, case_number, $28::bytea FROM c),"
+    " o AS (INSERT INTO outbox (producer, destination, msg_type, case_id, case_number, body,"
+    "  sent_at) SELECT 'intake', 'triage', $27::int, id, case_number, $28::bytea, now() FROM c"
+    "  RETURNING " OUTBOX_ROW_COLUMNS "),"
     " r AS (SELECT id, jsonb_build_object('case_number', case_number, 'query_code', $1::text,"
     "  'state', state, 'first_responder', $20::text, 'channel', $2::text, 'kind', $3::text,"
     "  'received_at', to_char(created_at AT TIME ZONE 'Asia/Shanghai',"
     "   'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')) AS response FROM c),"
     " k AS (UPDATE idempotency_keys SET case_id = r.id, response = r.response FROM r"
     "  WHERE scope = $24 AND key = $25)"
-    " SELECT response::text FROM r";
+    " SELECT r.response::text, o.* FROM r LEFT JOIN o ON true";
 
 /* After the insert, in the same transaction: what the key already answered. */
 static const char *s_replay_sql =
@@ -187,12 +188,14 @@ static int s_add(pg_txn_t *txn, pending_t *p)
     return 0;
 }
 
-/* Reads p's outcome from the committed transaction's results. */
-static void s_answer(pending_t *p, pg_txn_t *txn)
+/* Reads p's outcome from the committed transaction's results; a new case's
+ * message to triage (written claimed) goes out before the answer. */
+static void s_answer(pending_t *p, pg_txn_t *txn, outbox_relay_t *relay)
 {
     int i = p->first_stmt + (p->sub->idem_scope[0] ? 1 : 0);
     PGresult *inserted = pg_txn_result(txn, i++);
     if (PQntuples(inserted) == 1) {
+        outbox_relay_send_claimed(relay, inserted, 0, 1);
         p->cb(p->ctx, INTAKE_CREATED, PQgetvalue(inserted, 0, 0), NULL);
         return;
     }
@@ -255,7 +258,7 @@ static void s_batch_done(pg_txn_t *txn, bool ok, void *arg)
     for (pending_t *p = b->items, *next; p; p = next) {
         next = p->next;
         if (ok) {
-            s_answer(p, txn);
+            s_answer(p, txn, self->relay);
         } else if (pg_txn_connection_lost(txn)) {
             p->cb(p->ctx, INTAKE_UNAVAILABLE, NULL, pg_txn_error(txn));
         } else {
@@ -265,8 +268,6 @@ static void s_batch_done(pg_txn_t *txn, bool ok, void *arg)
         s_pending_free(p);
     }
     free(b);
-    if (ok)
-        outbox_relay_kick(self->relay);
     if (self->head)
         event_active(self->flush_ev, 0, 0);
 }

@@ -46,11 +46,11 @@ static const char *s_apply_sql =
     " el AS (INSERT INTO case_events (case_id, type, actor, detail)"
     "  SELECT dup.id, 'duplicate_linked', 'triage', jsonb_build_object('case_number',"
     "   c.case_number) FROM dup, c WHERE c.state = 'merged'),"
-    " o AS (INSERT INTO outbox (producer, destination, msg_type, case_id, case_number, body)"
-    "  SELECT 'triage', 'dispatch', $7::int, id, case_number, $8::bytea FROM c"
-    "  WHERE state = 'triaged')"
+    " o AS (INSERT INTO outbox (producer, destination, msg_type, case_id, case_number, body,"
+    "  sent_at) SELECT 'triage', 'dispatch', $7::int, id, case_number, $8::bytea, now() FROM c"
+    "  WHERE state = 'triaged' RETURNING " OUTBOX_ROW_COLUMNS ")"
     " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c),"
-    " (SELECT case_number FROM dup)";
+    " (SELECT case_number FROM dup), o.* FROM (SELECT) one LEFT JOIN o ON true";
 
 static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
 {
@@ -118,6 +118,7 @@ static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
         log_info("case triaged case=%s msg=%s", env->case_number, env->msg_id);
     if (acked && moved && PQgetisnull(res, 0, 2))
         triage_duplicate_remember(self, env);
+    outbox_relay_send_claimed(self->relay, res, 0, 3); /* the case, to dispatch */
 }
 
 static bool s_health(json_t *report, void *arg)
@@ -167,7 +168,7 @@ int main(int argc, char **argv)
     self.consumer = consumer_new(self.svc->base, self.svc->zctx, self.pg,
                                  settings_string(st, "triage.in", "tcp://127.0.0.1:7101"),
                                  DUBAN__MSG_TYPE__CASE_RECEIVED, s_build, s_applied, &self,
-                                 self.relay);
+                                 NULL /* s_applied sends what it wrote, claimed */);
     if (!self.redis || !self.relay || !self.consumer ||
         service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
