@@ -1,13 +1,17 @@
 /* The outbox relay: sends what a service committed to its outbox.
  *
- * Rows for one destination are claimed in batches (UPDATE ... FOR UPDATE SKIP
- * LOCKED, so several instances never claim the same row at once), sent on a
- * bus socket, and left undelivered until the consumer marks them delivered
- * in the transaction that applies them. A row still undelivered resend_after
- * milliseconds after its last send is claimed and sent again, which covers a
- * producer killed between commit and send and a message lost in transit.
- * For destinations that cannot acknowledge (PUB to consoles, which take a
- * snapshot when they connect) rows count as delivered when claimed.
+ * On the hot path (intake -> triage -> dispatch -> consoles) a producer
+ * writes its row already claimed (sent_at set) and sends it from the
+ * results of the transaction that wrote it (outbox_relay_send_claimed).
+ * Other rows are claimed in batches (UPDATE ... FOR UPDATE SKIP LOCKED, so
+ * several instances never claim the same row at once) after a kick, a
+ * notification on "outbox_<destination>" or the sweep. Either way a row stays
+ * undelivered until the consumer marks it delivered in the transaction that
+ * applies it; a row still undelivered resend_after milliseconds after its
+ * last send is claimed and sent again, which covers a producer killed
+ * between commit and send and a message lost in transit. For destinations
+ * that cannot acknowledge (PUB to consoles, which take a snapshot when they
+ * connect) rows count as delivered when sent.
  * Delivered rows are deleted once older than outbox.keep_s (a late duplicate
  * then finds no row to acknowledge and is dropped as it would be anyway). */
 #ifndef DUBAN_OUTBOX_H
