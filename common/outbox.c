@@ -57,6 +57,7 @@ struct outbox_relay {
     bool busy;
     bool again;
     bool stale_due; /* the sweep timer asked for a re-send pass */
+    bool prepared;  /* the statements below are prepared on the connection */
     char keep_s[24];
     struct event *prune_ev;
     bool pruning;
@@ -203,7 +204,8 @@ static void s_prune_cb(evutil_socket_t fd, short what, void *arg)
     char limit[16];
     snprintf(limit, sizeof(limit), "%d", OUTBOX_PRUNE_ROWS);
     pg_param_t params[] = {PG_TEXT(self->destination), PG_TEXT(self->keep_s), PG_TEXT(limit)};
-    if (!txn || pg_txn_add(txn, false, s_prune_sql, 3, params) < 0) {
+    if (!txn || pg_txn_add(txn, self->prepared, self->prepared ? "outbox_prune" : s_prune_sql, 3,
+                           params) < 0) {
         pg_txn_destroy(&txn);
         return;
     }
@@ -235,9 +237,11 @@ static void s_kick_cb(evutil_socket_t fd, short what, void *arg)
         return;
     pg_param_t params[] = {PG_TEXT(self->destination), PG_TEXT(self->resend_ms),
                            PG_TEXT(OUTBOX_BATCH), PG_TEXT(self->acked ? "true" : "false")};
-    if (pg_txn_add(txn, false, s_claim_new_sql, 4, params) < 0 ||
+    if (pg_txn_add(txn, self->prepared, self->prepared ? "outbox_claim_new" : s_claim_new_sql, 4,
+                   params) < 0 ||
         (self->stale_due && self->acked &&
-         pg_txn_add(txn, false, s_claim_stale_sql, 4, params) < 0)) {
+         pg_txn_add(txn, self->prepared, self->prepared ? "outbox_claim_stale" : s_claim_stale_sql,
+                    4, params) < 0)) {
         pg_txn_destroy(&txn);
         return;
     }
@@ -279,6 +283,11 @@ outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *
     self->acked = acked;
     snprintf(self->destination, sizeof(self->destination), "%s", destination);
     snprintf(self->resend_ms, sizeof(self->resend_ms), "%d", resend_after_ms);
+    /* planned once per connection rather than at every claim; a relay made
+     * after the connection is up sends its statements unprepared */
+    self->prepared = !pg_is_up(pg) && pg_prepare(pg, "outbox_claim_new", s_claim_new_sql) == 0 &&
+                     pg_prepare(pg, "outbox_claim_stale", s_claim_stale_sql) == 0 &&
+                     pg_prepare(pg, "outbox_prune", s_prune_sql) == 0;
     snprintf(self->keep_s, sizeof(self->keep_s), "%ld", keep_s < 0 ? 0 : keep_s);
     /* a short retention (tests) is honoured at the sweep's pace */
     self->prune_period_us = keep_s * 1000000LL < OUTBOX_PRUNE_PERIOD_US ? 0 : OUTBOX_PRUNE_PERIOD_US;

@@ -510,6 +510,9 @@ void pg_on_state(pg_t *self, pg_state_cb cb, void *arg)
 
 int pg_prepare(pg_t *self, const char *name, const char *sql)
 {
+    for (int i = 0; i < self->nprepared; i++) /* two users of one statement */
+        if (strcmp(self->prep_names[i], name) == 0)
+            return strcmp(self->prep_sql[i], sql) == 0 ? 0 : -1;
     if (self->nprepared == PG_MAX_PREPARED)
         return -1;
     self->prep_names[self->nprepared] = strdup(name);

@@ -48,7 +48,9 @@ void pg_destroy(pg_t **self_p);
 void pg_on_state(pg_t *self, pg_state_cb cb, void *arg);
 
 /* Registers a statement to prepare on every connection (call before the
- * first connect completes, i.e. right after pg_new). Returns 0 / -1. */
+ * first connect completes, i.e. right after pg_new). Registering a name again
+ * with the same SQL is a no-op. Returns 0 / -1 (the name holds other SQL,
+ * too many statements, out of memory). */
 int pg_prepare(pg_t *self, const char *name, const char *sql);
 
 /* Called for each notification on a channel listened to, and once after
