@@ -45,7 +45,7 @@ wait_until 8 warned
 assert_eq "console div.metrology|" "$(psql_q "SELECT destination || ' ' || topic FROM outbox WHERE task_id = $idle_task AND msg_type = 9 AND producer = 'watch'")" \
   "warning goes to the division's console"
 shown() { grep -q "\"warning\":\"deadline\".*\"case_number\":\"$idle\"" "$H_DIR/division.json"; }
-wait_until 3 shown
+wait_until 5 shown
 assert_contains "$(grep '"warning"' "$H_DIR/division.json")" '"division":"metrology","deadline":"response"' \
   "the division's console shows the warning with its deadline"
 
