@@ -8,7 +8,8 @@
 /* $1 alert id, $2 task, $3 deadline, $4 kind, $5 level, $6 due us, $7 the
  * event's instant us, $8 violations, $9 rung, $10 next repeat us (NULL for
  * warnings), $11 violation kind (NULL: none), $12 destination, $13 topic,
- * $14 message type, $15 body, $16 case number, $17 raised us. Answers
+ * $14 message type, $15 body, $16 case number, $17 raised us, $18 the
+ * handler's violations (NULL: no handler). Answers
  * whether the guard held, the alert was inserted, the violation too. */
 static const char *s_raise_sql =
     "WITH k AS (SELECT t.id, t.case_id, t.division, t.handler FROM tasks t WHERE t.id = $2::bigint"
@@ -22,9 +23,9 @@ static const char *s_raise_sql =
     "  WHERE $11::text IS NOT NULL"
     "  ON CONFLICT (task_id, kind) DO NOTHING RETURNING id),"
     " a AS (INSERT INTO alerts (id, task_id, case_id, division, handler, deadline, kind, level,"
-    "  due_at, raised_at, violations, rung, next_repeat_at)"
+    "  due_at, raised_at, violations, rung, next_repeat_at, handler_violations)"
     "  SELECT $1::bigint, id, case_id, division, handler, $3, $4, $5::int, " WATCH_TS(6) ", "
-    WATCH_TS(17) ", $8::int, $9, " WATCH_TS(10) " FROM k"
+    WATCH_TS(17) ", $8::int, $9, " WATCH_TS(10) ", $18::int FROM k"
     "  ON CONFLICT (task_id, deadline, kind, level) DO NOTHING RETURNING id),"
     " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
     "  task_id, body) SELECT 'watch', $12, $13, $14::int, k.case_id, $16, k.id, $15::bytea"
@@ -80,7 +81,7 @@ int watch_apply_raise(pg_txn_t *txn, watch_apply_item_t *it, const char *alert_i
     size_t len = 0;
     if ((warning ? watch_warning_pack(a, &body, &len) : watch_alert_pack(a, sla, &body, &len)) < 0)
         return -1;
-    char v[7][32], topic[96], type[8];
+    char v[8][32], topic[96], type[8];
     snprintf(v[0], 32, "%lld", (long long)it->e.task_id);
     snprintf(v[1], 32, "%d", it->e.level);
     snprintf(v[2], 32, "%lld", (long long)it->e.due_us);
@@ -88,17 +89,19 @@ int watch_apply_raise(pg_txn_t *txn, watch_apply_item_t *it, const char *alert_i
     snprintf(v[4], 32, "%d", a->violations);
     snprintf(v[5], 32, "%lld", (long long)(now_us + pol->repeat_us));
     snprintf(v[6], 32, "%lld", (long long)now_us);
+    snprintf(v[7], 32, "%d", a->handler_violations);
+    bool has_handler = t->row.handler[0] != '\0';
     snprintf(topic, sizeof(topic), warning ? "div.%s|" : "inspection|", t->row.division);
     snprintf(type, sizeof(type), "%d", warning ? DUBAN__MSG_TYPE__DEADLINE_WARNING
                                                : DUBAN__MSG_TYPE__ESCALATION_ALERT);
-    pg_param_t p[17] = {PG_TEXT(alert_id), PG_TEXT(v[0]), PG_TEXT(watch_deadline_str(d)),
+    pg_param_t p[18] = {PG_TEXT(alert_id), PG_TEXT(v[0]), PG_TEXT(watch_deadline_str(d)),
                         PG_TEXT(a->kind), PG_TEXT(v[1]), PG_TEXT(v[2]), PG_TEXT(v[3]),
                         PG_TEXT(v[4]), PG_TEXT(rung), PG_TEXT(warning ? NULL : v[5]),
                         PG_TEXT(breach ? s_violation_kind(d) : NULL),
                         PG_TEXT(warning ? "console" : "watch-pub"), PG_TEXT(topic),
                         PG_TEXT(type), PG_BINARY(body, len), PG_TEXT(t->case_number),
-                        PG_TEXT(v[6])};
-    int rc = pg_txn_add(txn, true, "watch_raise", 17, p);
+                        PG_TEXT(v[6]), PG_TEXT(has_handler ? v[7] : NULL)};
+    int rc = pg_txn_add(txn, true, "watch_raise", 18, p);
     free(body);
     return rc < 0 ? -1 : 0;
 }

@@ -25,8 +25,9 @@ static const char *s_snapshot_sql =
     "SELECT a.id, a.task_id, c.case_number, left(c.subject, 120), a.division,"
     " coalesce(a.handler, ''), a.deadline, a.kind, a.level, " WATCH_US("a.due_at") ","
     " " WATCH_US("a.raised_at") ", a.violations, coalesce(a.rung, ''), a.repeats,"
-    " (SELECT count(*) FROM violations v WHERE a.handler IS NOT NULL AND v.handler = a.handler"
-    "  AND v.at > now() - $1::bigint * interval '1 microsecond')"
+    " coalesce(a.handler_violations, (SELECT count(*) FROM violations v"
+    "  WHERE a.handler IS NOT NULL AND v.handler = a.handler"
+    "  AND v.at > now() - $1::bigint * interval '1 microsecond'))" /* rows from before 008 */
     " FROM alerts a JOIN cases c ON c.id = a.case_id"
     " WHERE a.acknowledged_at IS NULL AND a.kind <> 'warning'"
     " ORDER BY a.raised_at DESC, a.id DESC LIMIT " CONSOLE_MAX_ALERTS;

@@ -60,6 +60,11 @@ assert_eq t "$(psql_q "SELECT due_at = (SELECT response_due FROM tasks WHERE id 
 ext_breach() { [[ "$(alerts_of "$lift_task" completion)" == *breach:1* ]]; }
 wait_until 35 ext_breach
 assert_eq "warning:0,breach:1" "$(alerts_of "$lift_task" completion | cut -d, -f1,2)" "warned, then breached"
+assert_eq "h-special-equipment|1|1" "$(psql_q "SELECT handler, violations, handler_violations FROM alerts WHERE task_id = $lift_task AND deadline = 'completion' AND kind = 'breach'")" \
+  "the breach records the handler who signed and the handler's count as raised"
+snap=$(harness_ctl alerts --json)
+assert_eq "1|criticism" "$(jq -r "select(.task_id == $lift_task and .kind == \"breach\") | [.handler_violations, .handler_rung] | join(\"|\")" <<< "$snap")" \
+  "the inspection office's snapshot shows the handler's count and rung"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM alerts WHERE task_id = $lift_task AND deadline = 'completion' AND (extract(epoch FROM due_at) * 1000000)::bigint <> $new_due")" \
   "no alert for the deadline before the extension"
 assert_eq t "$(psql_q "SELECT raised_at >= due_at FROM alerts WHERE task_id = $lift_task AND deadline = 'completion' AND kind = 'breach'")" \
