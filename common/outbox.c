@@ -11,7 +11,12 @@
 
 #define OUTBOX_BATCH "500"
 #define OUTBOX_BATCH_ROWS 500
+/* A message the socket refuses (its consumer not connected yet, or away) is
+ * retried after 10 ms, doubling up to 100 ms; refusals that last over a
+ * second are logged, then once per 10 s. */
+#define OUTBOX_RETRY_MIN_MS 10
 #define OUTBOX_RETRY_MS 100
+#define OUTBOX_REFUSED_LOG_AFTER_US (1000000LL)
 #define OUTBOX_UNSENT_LOG_US (10 * 1000000LL)
 
 /* New rows: those never sent ($2 is unused but keeps one parameter list). */
@@ -63,7 +68,9 @@ struct outbox_relay {
     bool pruning;
     int64_t pruned_mono_us; /* when the last prune pass started */
     int64_t prune_period_us;
-    int64_t unsent_logged_us; /* when "not taken" was last logged; 0: all taken */
+    int64_t refused_since_us; /* first refusal of the current run of them; 0: none */
+    int64_t unsent_logged_us; /* when "not taken" was last logged; 0: not logged */
+    int retry_ms;             /* the next retry's delay after a refusal */
     unsigned long sent;
     unsigned long pruned;
 };
@@ -118,8 +125,36 @@ static void s_release(outbox_relay_t *self, const char *ids)
         return;
     }
     pg_txn_submit(self->pg, &txn, s_release_done, self);
-    struct timeval tv = {0, OUTBOX_RETRY_MS * 1000};
+    if (self->retry_ms < OUTBOX_RETRY_MIN_MS)
+        self->retry_ms = OUTBOX_RETRY_MIN_MS;
+    struct timeval tv = {0, self->retry_ms * 1000};
     event_add(self->retry_ev, &tv);
+    self->retry_ms = self->retry_ms * 2 > OUTBOX_RETRY_MS ? OUTBOX_RETRY_MS : self->retry_ms * 2;
+}
+
+/* n messages were refused by the socket. */
+static void s_refused(outbox_relay_t *self, int n)
+{
+    int64_t now = clock_mono_us();
+    if (self->refused_since_us == 0)
+        self->refused_since_us = now;
+    if (now - self->refused_since_us < OUTBOX_REFUSED_LOG_AFTER_US ||
+        (self->unsent_logged_us != 0 && now - self->unsent_logged_us < OUTBOX_UNSENT_LOG_US))
+        return;
+    log_warn("%d message(s) to %s not taken by the socket for %.1f s (no consumer connected?), "
+             "retrying every %d ms",
+             n, self->destination, (double)(now - self->refused_since_us) / 1e6, OUTBOX_RETRY_MS);
+    self->unsent_logged_us = now;
+}
+
+/* The socket took what was sent. */
+static void s_taken(outbox_relay_t *self)
+{
+    if (self->unsent_logged_us != 0)
+        log_info("%s takes messages again", self->destination);
+    self->unsent_logged_us = 0;
+    self->refused_since_us = 0;
+    self->retry_ms = OUTBOX_RETRY_MIN_MS;
 }
 
 static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
@@ -151,24 +186,14 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
         fclose(ids);
     }
     if (nunsent > 0) {
-        /* retried every OUTBOX_RETRY_MS while the consumer is away: say so
-         * once, then every OUTBOX_UNSENT_LOG_US */
-        int64_t now = clock_mono_us();
-        if (self->unsent_logged_us == 0 || now - self->unsent_logged_us >= OUTBOX_UNSENT_LOG_US) {
-            log_warn("%d message(s) to %s not taken by the socket (no consumer connected?), "
-                     "retrying every %d ms",
-                     nunsent, self->destination, OUTBOX_RETRY_MS);
-            self->unsent_logged_us = now;
-        }
+        s_refused(self, nunsent);
         s_release(self, unsent);
         free(unsent);
         return;
     }
     free(unsent);
-    if (self->unsent_logged_us != 0 && claimed > 0) {
-        log_info("%s takes messages again", self->destination);
-        self->unsent_logged_us = 0;
-    }
+    if (claimed > 0)
+        s_taken(self);
     if (rows == OUTBOX_BATCH_ROWS || self->again) {
         self->again = false;
         outbox_relay_kick(self);
@@ -337,14 +362,14 @@ unsigned long outbox_relay_sent(const outbox_relay_t *self)
 
 void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row, int col0)
 {
-    if (!self || PQgetisnull(res, row, col0) || s_send_row(self, res, row, col0) == 0)
+    if (!self || PQgetisnull(res, row, col0))
         return;
-    if (self->unsent_logged_us == 0) {
-        log_warn("a message to %s was not taken by the socket (no consumer connected?), "
-                 "retrying every %d ms",
-                 self->destination, OUTBOX_RETRY_MS);
-        self->unsent_logged_us = clock_mono_us();
+    if (s_send_row(self, res, row, col0) == 0) {
+        if (self->refused_since_us != 0 && !event_pending(self->retry_ev, EV_TIMEOUT, NULL))
+            s_taken(self);
+        return;
     }
+    s_refused(self, 1);
     char ids[40];
     snprintf(ids, sizeof(ids), "{%s}", PQgetvalue(res, row, col0));
     s_release(self, ids);
