@@ -18,7 +18,7 @@ DUBAN_PACKAGES=(
   build-essential cmake pkg-config
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libevent-dev libjansson-dev
   libcmocka-dev libconfig-dev libhiredis-dev libpq-dev libcurl4-openssl-dev uuid-dev
-  libsodium-dev libxml2-dev libcsv-dev libxml2-utils jq chromium
+  libsodium-dev libxml2-dev libcsv-dev libxml2-utils jq chromium systemd
   postgresql redis-server curl
 )
 

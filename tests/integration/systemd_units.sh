@@ -1,0 +1,48 @@
+# A server install: `cmake --install` lays out the binaries, the default
+# configuration, the migrations and the systemd units; systemd-analyze finds
+# nothing wrong in the units; and the installed binaries, with the installed
+# configuration, take a case through to its division.
+export DUBAN_LOG_LEVEL=warn
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init systemd_units
+
+prefix=$H_DIR/prefix
+cmake --install "$DUBAN_BIN_DIR/.." --prefix "$prefix" > "$H_DIR/install.log" ||
+  fail "cmake --install failed (see $H_DIR/install.log)"
+for f in bin/duban-intake bin/duban-triage bin/duban-dispatch bin/duban-watch bin/duban-bulletin \
+  bin/dubanctl share/duban/config/org.conf share/duban/config/sla.conf share/duban/config/calendar/2017.conf \
+  share/duban/schema/001_core.sql lib/systemd/system/duban@.service lib/systemd/system/duban.target \
+  share/duban/systemd/duban.conf.example share/duban/systemd/README.md; do
+  [[ -e "$prefix/$f" ]] || fail "the install lacks $f"
+done
+
+# --- The units, one instance per service, as systemd would load them.
+units=$H_DIR/units
+mkdir -p "$units"
+for svc in intake triage dispatch watch bulletin; do
+  sed "s|/usr/local/bin/duban-%i|$prefix/bin/duban-$svc|" "$prefix/lib/systemd/system/duban@.service" \
+    > "$units/duban@$svc.service"
+done
+cp "$prefix/lib/systemd/system/duban.target" "$units/"
+out=$(cd "$units" && systemd-analyze verify ./duban@*.service ./duban.target 2>&1) ||
+  fail "systemd-analyze verify failed: $out"
+assert_eq "" "$out" "systemd-analyze has nothing to say about the units"
+# (and it does speak up about a broken unit)
+sed 's/^Restart=always/Restart=sometimes/' "$units/duban@intake.service" > "$units/broken.service"
+assert_contains "$(cd "$units" && systemd-analyze verify ./broken.service 2>&1)" "restart specifier" \
+  "systemd-analyze reports a broken unit"
+
+# --- The installed programs with the installed configuration files.
+sed -i -e "s|^org_file = .*|org_file = \"$prefix/share/duban/config/org.conf\";|" \
+  -e "s|^schema_dir = .*|schema_dir = \"$prefix/share/duban/schema\";|" "$H_CONF"
+"$prefix/bin/dubanctl" --config "$H_CONF" setup > "$H_DIR/setup-installed.log" 2>&1 ||
+  fail "the installed dubanctl setup failed (see $H_DIR/setup-installed.log)"
+DUBAN_BIN_DIR=$prefix/bin
+harness_start
+n=$("$prefix/bin/dubanctl" --config "$H_CONF" submit --channel hotline --kind complaint --operator op001 \
+  --subject '锅炉' --description '锅炉压力异常' --category special-equipment)
+dispatched() { [[ "$(psql_q "SELECT state FROM cases WHERE case_number = '$n'")" == dispatched ]]; }
+wait_until 15 dispatched
+assert_contains "$("$prefix/bin/dubanctl" --config "$H_CONF" console --division special-equipment --once)" "$n" \
+  "the installed programs take a case to its division"
+echo "PASS systemd_units"
