@@ -1,6 +1,11 @@
 /* Structured logging to stderr; lines are written with one write(2) so that
- * lines from several processes sharing a log file never interleave. */
+ * lines from several processes sharing a log file never interleave. Control
+ * characters in a message (a newline or an escape sequence carried by a
+ * value from outside) are escaped, so one event is always one line and no
+ * value can forge another line or act on the terminal that shows the log. */
 #include "log.h"
+
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,13 +67,15 @@ void log_write(log_level_t level, const char *fmt, ...)
     int n = snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ level=%s svc=%s ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                      tm.tm_sec, (int)(tv.tv_usec / 1000), log_level_str(level), s_service);
+    char msg[sizeof(line)];
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    int m = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof(line) - 2)
-        len = sizeof(line) - 2;
+    size_t msg_len = m < 0 ? 0 : (size_t)m < sizeof(msg) ? (size_t)m : sizeof(msg) - 1;
+    /* One byte stays free for the newline. */
+    size_t len = (size_t)n + text_escape(msg, msg_len, line + n, sizeof(line) - (size_t)n - 1,
+                                         false);
     line[len++] = '\n';
     ssize_t ignored = write(STDERR_FILENO, line, len);
     (void)ignored;
