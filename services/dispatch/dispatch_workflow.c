@@ -7,6 +7,7 @@
 #include "dispatch_rules.h"
 #include "log.h"
 #include "redis.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -383,6 +384,43 @@ static bool s_bounded(const char *s, size_t max)
     return !s || strlen(s) <= max;
 }
 
+/* The step's texts come from consoles and intake, i.e. from people: no
+ * control characters (see text.h), newlines only in the free text. Fills
+ * why and returns false when one is refused. */
+static bool s_clean(Duban__TaskAction *a, char *why, size_t len)
+{
+    const struct {
+        const char *value;
+        const char *field;
+    } single[] = {{a->case_number, "case_number"}, {a->action, "action"},
+                  {a->division, "division"},       {a->outside_agency, "outside_agency"},
+                  {a->window, "window"},           {a->category, "category"},
+                  {a->satisfaction, "satisfaction"}, {a->request_id, "request_id"}};
+    size_t at = 0;
+    uint32_t cp = 0;
+    char what[96];
+    for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++) {
+        text_status_t st = single[i].value ? text_check(single[i].value, false, &at, &cp) : TEXT_OK;
+        if (st != TEXT_OK) {
+            snprintf(why, len, "%s %s", single[i].field, text_describe(st, at, cp, what, sizeof(what)));
+            return false;
+        }
+    }
+    if (a->text) {
+        /* Only rewrite when needed: an empty field is protobuf-c's shared
+         * read-only "". */
+        if (strchr(a->text, '\r'))
+            text_normalize_newlines(a->text);
+        text_status_t st = text_check(a->text, true, &at, &cp);
+        if (st != TEXT_OK) {
+            snprintf(why, len, "text %s; only newlines and tabs are allowed",
+                     text_describe(st, at, cp, what, sizeof(what)));
+            return false;
+        }
+    }
+    return true;
+}
+
 void dispatch_workflow_handle(dispatch_workflow_t *self, Duban__TaskAction **action_p,
                               dispatch_workflow_cb cb, void *arg)
 {
@@ -417,6 +455,11 @@ void dispatch_workflow_handle(dispatch_workflow_t *self, Duban__TaskAction **act
         !s_bounded(a->outside_agency, 200) || !s_bounded(a->window, 16) ||
         !s_bounded(a->category, 64) || !s_bounded(a->satisfaction, 16)) {
         s_finish(r, 400, NULL, NULL, 0, "a field is longer than allowed");
+        return;
+    }
+    char why[160];
+    if (!s_clean(a, why, sizeof(why))) {
+        s_finish(r, 400, NULL, NULL, 0, "%s", why);
         return;
     }
     if (r->step.action == ACTION_UNKNOWN) {

@@ -2,6 +2,8 @@
  * everything else is checked here so that the error names the field. */
 #include "intake_request.h"
 
+#include "text.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,8 +154,59 @@ static int s_check_timestamp(const char *value, intake_error_t *err)
     return 0;
 }
 
+/* Refuses invalid UTF-8 and control characters in field (see text.h); only
+ * a multi-line field keeps newlines and tabs. Line ends CR LF, as forms and
+ * Open311 clients send them, become LF first. */
+static int s_check_text(char *value, const char *field, bool multiline, intake_error_t *err)
+{
+    if (!value)
+        return 0;
+    text_normalize_newlines(value);
+    size_t at = 0;
+    uint32_t cp = 0;
+    text_status_t st = text_check(value, multiline, &at, &cp);
+    if (st == TEXT_OK)
+        return 0;
+    char why[96];
+    s_fail(err, 400, st == TEXT_CONTROL ? "control character" : "invalid UTF-8", field,
+           "%s %s%s", field, text_describe(st, at, cp, why, sizeof(why)),
+           st == TEXT_CONTROL && !multiline ? "; this field is one line of text"
+                                            : "; only newlines and tabs are allowed");
+    return -1;
+}
+
+static int s_check_texts(intake_request_t *r, intake_error_t *err)
+{
+    struct {
+        char *value;
+        const char *field;
+    } single[] = {{r->channel, "channel"},
+                  {r->kind, "kind"},
+                  {r->category, "category"},
+                  {r->division, "division"},
+                  {r->subject, "subject"},
+                  {r->requester_name, "requester.name"},
+                  {r->requester_phone, "requester.phone"},
+                  {r->requester_email, "requester.email"},
+                  {r->callback_phone, "callback_phone"},
+                  {r->place, "place"},
+                  {r->enterprise, "enterprise"},
+                  {r->product, "product"},
+                  {r->latitude, "location.lat"},
+                  {r->longitude, "location.long"},
+                  {r->external_ref, "external_ref"},
+                  {r->received_at, "received_at"},
+                  {r->first_responder, "first_responder"}};
+    for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++)
+        if (s_check_text(single[i].value, single[i].field, false, err) < 0)
+            return -1;
+    return s_check_text(r->description, "description", true, err);
+}
+
 static int s_check_fields(intake_request_t *r, intake_error_t *err)
 {
+    if (s_check_texts(r, err) < 0)
+        return -1;
     if (s_check_length(r->channel, "channel", 32, true, err) < 0 ||
         s_check_length(r->kind, "kind", 32, true, err) < 0 ||
         s_check_length(r->subject, "subject", INTAKE_MAX_SUBJECT, true, err) < 0 ||

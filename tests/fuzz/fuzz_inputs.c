@@ -14,6 +14,7 @@
 #include "calendar.h"
 #include "intake_request.h"
 #include "org.h"
+#include "text.h"
 #include "triage_rule.h"
 
 #include <stdint.h>
@@ -37,7 +38,9 @@ static void s_fail(const char *target, const uint8_t *data, size_t len, const ch
 }
 
 /* The submission parser refuses with 400 and says why and where, or
- * accepts a request whose required fields are there. */
+ * accepts a request whose required fields are there and whose text is
+ * valid UTF-8 without control characters (newlines and tabs only in the
+ * description). */
 static void s_target_json(const uint8_t *data, size_t len)
 {
     intake_error_t err;
@@ -51,6 +54,13 @@ static void s_target_json(const uint8_t *data, size_t len)
     s_accepted++;
     if (!r->channel || !r->kind || !r->subject || !r->subject[0] || !r->description)
         s_fail("json", data, len, "accepted without its required fields");
+    const char *one_line[] = {r->subject, r->requester_name, r->requester_phone, r->place,
+                              r->enterprise, r->product, r->external_ref};
+    for (size_t i = 0; i < sizeof(one_line) / sizeof(one_line[0]); i++)
+        if (one_line[i] && text_check(one_line[i], false, NULL, NULL) != TEXT_OK)
+            s_fail("json", data, len, "accepted a control character in a one-line field");
+    if (r->description && text_check(r->description, true, NULL, NULL) != TEXT_OK)
+        s_fail("json", data, len, "accepted a control character in the description");
     intake_request_destroy(&r);
 }
 

@@ -94,4 +94,16 @@ void ctl_print_problem(int status, json_t *reply);
 /* Prints j as indented JSON on stdout. */
 void ctl_print_json(json_t *j);
 
+/* Puts stdout and stderr behind a filter that escapes control characters
+ * (see dubanctl_output.c); call once at start. */
+void ctl_output_guard(void);
+
+/* s on one line in buf (len bytes): newlines shown as U+23CE, tabs as
+ * spaces, cut at a whole character. For values in a one-line listing. */
+const char *ctl_flat(const char *s, char *buf, size_t len);
+
+/* Prints "  label: text" with every further line of text indented under
+ * the first, so a value's own lines cannot pass for dubanctl's. */
+void ctl_print_block(const char *label, const char *text);
+
 #endif

@@ -104,7 +104,7 @@ static void s_print_alert(alerts_t *a, const Duban__EscalationAlert *m, const ch
             "notify", notify, "received_us", (json_int_t)clock_now_us());
         s_print_json(j);
     } else {
-        char due[40], tag[48];
+        char due[40], tag[48], flat[1024];
         clock_format_utc(m->due_us, due, sizeof(due));
         if (m->repeat > 0)
             snprintf(tag, sizeof(tag), "L%d %s, repeat %d", m->level, m->kind, m->repeat);
@@ -114,7 +114,7 @@ static void s_print_alert(alerts_t *a, const Duban__EscalationAlert *m, const ch
                tag, (long long)m->alert_id, m->case_number, m->division, m->deadline, due,
                m->handler[0] ? m->handler : "-", m->violations, m->rung[0] ? m->rung : "-",
                m->rung_name[0] ? "(" : "", m->rung_name, m->rung_name[0] ? ")" : "",
-               m->level_name, m->subject);
+               m->level_name, ctl_flat(m->subject, flat, sizeof(flat)));
     }
     fflush(stdout);
 }
@@ -133,8 +133,11 @@ static void s_print_ack(alerts_t *a, const Duban__AlertAcknowledged *m)
                                m->rung_decision, "acknowledged_us",
                                (json_int_t)m->acknowledged_us));
     } else {
+        char decision[1024], rung[512];
         printf("[acknowledged] #%lld by %s: %s%s%s\n", (long long)m->alert_id, m->officer,
-               m->decision, m->rung_decision[0] ? " / accountability: " : "", m->rung_decision);
+               ctl_flat(m->decision, decision, sizeof(decision)),
+               m->rung_decision[0] ? " / accountability: " : "",
+               ctl_flat(m->rung_decision, rung, sizeof(rung)));
     }
     fflush(stdout);
 }

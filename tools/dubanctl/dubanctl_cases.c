@@ -117,8 +117,10 @@ static void s_print_case(json_t *c)
                : "-",
            json_string_value(json_object_get(c, "priority")),
            json_string_value(json_object_get(c, "first_responder")));
-    printf("  subject: %s\n", json_string_value(json_object_get(c, "subject")));
-    printf("  description: %s\n", json_string_value(json_object_get(c, "description")));
+    char flat[1024];
+    printf("  subject: %s\n",
+           ctl_flat(json_string_value(json_object_get(c, "subject")), flat, sizeof(flat)));
+    ctl_print_block("description", json_string_value(json_object_get(c, "description")));
     if (json_is_string(json_object_get(req, "name")) || json_is_string(json_object_get(req, "phone")))
         printf("  requester: %s %s\n",
                json_is_string(json_object_get(req, "name"))
@@ -218,6 +220,7 @@ int ctl_tasks(ctl_t *ctl, int argc, char **argv)
         } else {
             size_t i;
             json_t *t;
+            char flat[1024];
             json_array_foreach(json_object_get(reply, "tasks"), i, t)
             {
                 printf("#%lld %s %-4s %-10s %-8s %s\n",
@@ -226,7 +229,8 @@ int ctl_tasks(ctl_t *ctl, int argc, char **argv)
                        json_string_value(json_object_get(t, "role")),
                        json_string_value(json_object_get(t, "state")),
                        json_string_value(json_object_get(t, "priority")),
-                       json_string_value(json_object_get(t, "subject")));
+                       ctl_flat(json_string_value(json_object_get(t, "subject")), flat,
+                                sizeof(flat)));
             }
         }
         rc = CTL_OK;

@@ -118,8 +118,9 @@ static void s_print(console_t *c, int64_t task_id, const char *case_number, cons
         free(text);
         json_decref(j);
     } else {
+        char flat[1024];
         printf("%s #%lld %s %-4s %-18s %-10s %s\n", is_new ? "[新]" : "[待签]", (long long)task_id,
-               case_number, role, category, kind, subject);
+               case_number, role, category, kind, ctl_flat(subject, flat, sizeof(flat)));
     }
     fflush(stdout);
 }

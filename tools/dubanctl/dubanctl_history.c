@@ -15,6 +15,8 @@
  * nothing of it is stored; external_ref makes a re-import add nothing. */
 #include "dubanctl_history.h"
 
+#include "text.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,11 +400,69 @@ static int s_replay(h_case_t *h, json_t *steps)
     return 0;
 }
 
+/* Free-text members, which keep newlines and tabs; every other string is one line. */
+static bool s_multiline(const char *key)
+{
+    static const char *const keys[] = {"description", "reason", "result", "text", "decision",
+                                       "note", NULL};
+    for (int i = 0; key && keys[i]; i++)
+        if (strcmp(key, keys[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Refuses control characters in every string of v (see text.h), as intake
+ * does; line ends CR LF become LF. path names v in the error. 0 / -1. */
+static int s_clean_texts(h_case_t *h, json_t *v, const char *key, const char *path)
+{
+    char sub[160];
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *member;
+        json_object_foreach(v, k, member)
+        {
+            snprintf(sub, sizeof(sub), "%s%s%.64s", path, path[0] ? "." : "", k);
+            if (json_is_string(member) && strstr(json_string_value(member), "\r\n")) {
+                char *copy = strdup(json_string_value(member));
+                if (!copy)
+                    return s_fail(h, "out of memory");
+                text_normalize_newlines(copy);
+                json_object_set_new(v, k, json_string(copy));
+                free(copy);
+                member = json_object_get(v, k);
+            }
+            if (s_clean_texts(h, member, k, sub) < 0)
+                return -1;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+            if (s_clean_texts(h, item, key, sub) < 0)
+                return -1;
+        }
+    } else if (json_is_string(v)) {
+        size_t at = 0;
+        uint32_t cp = 0;
+        char why[96];
+        if (strlen(json_string_value(v)) != json_string_length(v))
+            return s_fail(h, "%s contains a NUL character", path);
+        text_status_t st = text_check(json_string_value(v), s_multiline(key), &at, &cp);
+        if (st != TEXT_OK)
+            return s_fail(h, "%s %s", path, text_describe(st, at, cp, why, sizeof(why)));
+    }
+    return 0;
+}
+
 /* Reads the case's own fields; 0, or -1 with h->error. */
 static int s_fields(h_case_t *h, json_t *e)
 {
     if (!json_is_object(e))
         return s_fail(h, "an entry is a JSON object");
+    if (s_clean_texts(h, e, NULL, "") < 0)
+        return -1;
     h->ref = s_str(e, "external_ref");
     h->kind = s_str(e, "kind");
     h->subject = s_str(e, "subject");

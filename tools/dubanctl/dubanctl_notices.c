@@ -40,8 +40,9 @@ static void s_print(ctl_t *ctl, const zmq_msg_t *frame)
             free(text);
             json_decref(j);
         } else {
+            char flat[1024];
             printf("%s %-16s by %-14s %s %s\n", env->case_number, n->event, n->actor, n->division,
-                   n->text);
+                   ctl_flat(n->text, flat, sizeof(flat)));
         }
         fflush(stdout);
         duban__case_notice__free_unpacked(n, NULL);

@@ -65,6 +65,7 @@ static const char *s_default_config(char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
+    ctl_output_guard();
     ctl_t ctl = {0};
     char path[PATH_MAX + 32];
     int i = 1;
