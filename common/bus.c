@@ -51,6 +51,30 @@ static void s_check_cb(evutil_socket_t fd, short what, void *arg)
     s_check(arg);
 }
 
+/* The options every bus socket has; -1 (logged by name) when one is refused.
+ * A socket without them (an unbounded message size, a ROUTER dropping
+ * unroutable answers in silence) is not one to use. */
+static int s_set_options(void *zsock, int type)
+{
+    int linger = 100;
+    int64_t maxmsg = BUS_MAX_MESSAGE;
+    if (BUS_SETSOCKOPT(zsock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        BUS_SETSOCKOPT(zsock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0)
+        return -1;
+    /* Bursts (a product scare) must queue, not drop; the outbox still covers
+     * what is lost beyond this. */
+    int hwm = 200000;
+    if ((type == ZMQ_PUB || type == ZMQ_PUSH) &&
+        BUS_SETSOCKOPT(zsock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0)
+        return -1;
+    if (type == ZMQ_SUB && BUS_SETSOCKOPT(zsock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0)
+        return -1;
+    int one = 1;
+    if (type == ZMQ_ROUTER && BUS_SETSOCKOPT(zsock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0)
+        return -1;
+    return 0;
+}
+
 bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const char *endpoint,
                          bool bind, bus_readable_cb cb, void *arg)
 {
@@ -65,19 +89,10 @@ bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const ch
         log_error("could not create socket for %s: %s", endpoint, zmq_strerror(errno));
         goto out_free_self;
     }
-    int linger = 100;
-    int64_t maxmsg = BUS_MAX_MESSAGE;
-    zmq_setsockopt(self->zsock, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(self->zsock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-    if (type == ZMQ_PUB || type == ZMQ_SUB || type == ZMQ_PUSH) {
-        /* Bursts (a product scare) must queue, not drop; the outbox still
-         * covers what is lost beyond this. */
-        int hwm = 200000;
-        zmq_setsockopt(self->zsock, type == ZMQ_SUB ? ZMQ_RCVHWM : ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    }
-    if (type == ZMQ_ROUTER) {
-        int one = 1;
-        zmq_setsockopt(self->zsock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+    if (s_set_options(self->zsock, type) < 0) {
+        log_error("could not set up socket for %s: an option was refused; not using it",
+                  endpoint);
+        goto out_close;
     }
     int rc = bind ? zmq_bind(self->zsock, endpoint) : zmq_connect(self->zsock, endpoint);
     if (rc != 0) {
@@ -87,8 +102,11 @@ bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const ch
     }
     int fd = -1;
     size_t fdlen = sizeof(fd);
-    if (zmq_getsockopt(self->zsock, ZMQ_FD, &fd, &fdlen) != 0)
+    if (zmq_getsockopt(self->zsock, ZMQ_FD, &fd, &fdlen) != 0) {
+        log_error("could not read the descriptor of socket %s: %s", endpoint,
+                  zmq_strerror(errno));
         goto out_close;
+    }
     self->fd_ev = event_new(base, fd, EV_READ | EV_PERSIST, s_fd_cb, self);
     self->check_ev = event_new(base, -1, 0, s_check_cb, self);
     if (!self->fd_ev || !self->check_ev || event_add(self->fd_ev, NULL) != 0)
@@ -106,6 +124,14 @@ out_close:
 out_free_self:
     free(self);
     return NULL;
+}
+
+int bus_setsockopt(void *zsock, int option, const char *name, const void *value, size_t len)
+{
+    if (zmq_setsockopt(zsock, option, value, len) == 0)
+        return 0;
+    log_error("could not set socket option %s: %s", name, zmq_strerror(errno));
+    return -1;
 }
 
 void bus_sock_destroy(bus_sock_t **self_p)

@@ -25,12 +25,21 @@ typedef void (*bus_readable_cb)(bus_sock_t *sock, void *arg);
 /* Creates a socket of type (ZMQ_PUSH, ZMQ_PULL, ZMQ_PUB, ZMQ_SUB, ZMQ_ROUTER,
  * ZMQ_DEALER), binds (bind = true) or connects it to endpoint, sets a low
  * linger, ROUTER_MANDATORY on routers and a bounded message size, and joins
- * it to base. cb may be NULL for send-only sockets. Returns NULL on failure,
- * with the reason logged. */
+ * it to base. cb may be NULL for send-only sockets. Returns NULL on failure
+ * (an option refused included: the socket is closed, never used without
+ * it), with the reason logged. */
 bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const char *endpoint,
                          bool bind, bus_readable_cb cb, void *arg);
 
 void bus_sock_destroy(bus_sock_t **self_p);
+
+/* zmq_setsockopt on a raw socket, logged by option name when ZeroMQ refuses
+ * it ("could not set socket option ZMQ_LINGER: ..."). Returns 0 / -1; the
+ * caller must not use a socket whose option failed. BUS_SETSOCKOPT passes
+ * the option's name for it. */
+int bus_setsockopt(void *zsock, int option, const char *name, const void *value, size_t len);
+#define BUS_SETSOCKOPT(zsock, option, value, len)                                                  \
+    bus_setsockopt((zsock), (option), #option, (value), (len))
 
 /* The raw ZeroMQ socket, for setsockopt and frame-level I/O. */
 void *bus_sock_handle(bus_sock_t *self);

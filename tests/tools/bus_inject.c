@@ -39,6 +39,14 @@ static int s_send(void *sock, const void *const *frames, const size_t *lengths, 
     return -1;
 }
 
+static int s_linger(void *sock, int ms)
+{
+    if (zmq_setsockopt(sock, ZMQ_LINGER, &ms, sizeof(ms)) == 0)
+        return 0;
+    fprintf(stderr, "bus_inject: could not set ZMQ_LINGER: %s\n", zmq_strerror(zmq_errno()));
+    return -1;
+}
+
 static int s_send_one(void *sock, const void *data, size_t len)
 {
     const void *frames[1] = {data};
@@ -73,8 +81,8 @@ static int s_push(const char *endpoint, const char *type_name)
                                                                   : DUBAN__MSG_TYPE__CASE_RECEIVED;
     void *ctx = zmq_ctx_new();
     void *sock = zmq_socket(ctx, ZMQ_PUSH);
-    int linger = 2000;
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+    if (s_linger(sock, 2000) < 0)
+        return 1;
     if (zmq_bind(sock, endpoint) != 0) {
         fprintf(stderr, "bus_inject: could not bind %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
         return 1;
@@ -169,9 +177,7 @@ static int s_console(const char *endpoint)
 {
     void *ctx = zmq_ctx_new();
     void *sock = zmq_socket(ctx, ZMQ_DEALER);
-    int linger = 0;
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
-    if (zmq_connect(sock, endpoint) != 0)
+    if (s_linger(sock, 0) < 0 || zmq_connect(sock, endpoint) != 0)
         return 1;
     const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0x0f};
     uint8_t buf[256];

@@ -1,6 +1,8 @@
-/* common/bus.c: envelopes from outside are validated, and a socket on the
+/* common/bus.c: envelopes from outside are validated, a socket on the
  * libevent loop receives every message of a burst (the edge-triggered
- * ZMQ_FD trap), also across pause and resume. */
+ * ZMQ_FD trap), also across pause and resume, and a socket whose option
+ * ZeroMQ refuses is never used (zmq_setsockopt is wrapped at link time, see
+ * tests/CMakeLists.txt, to refuse one chosen option). */
 #include "bus.h"
 
 #include <event2/event.h>
@@ -10,7 +12,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <zmq.h>
+
+/* The option the wrapped zmq_setsockopt refuses (0: none) and how often it
+ * was asked for it. */
+static int s_refused_option;
+static int s_refusals;
+
+int __real_zmq_setsockopt(void *s, int option, const void *value, size_t len);
+
+int __wrap_zmq_setsockopt(void *s, int option, const void *value, size_t len)
+{
+    if (option == s_refused_option) {
+        s_refusals++;
+        errno = EINVAL;
+        return -1;
+    }
+    return __real_zmq_setsockopt(s, option, value, len);
+}
 
 static void test_envelope_round_trip(void **state)
 {
@@ -145,6 +167,63 @@ static void test_oversize_frame_counts_are_dropped(void **state)
     zmq_ctx_term(zctx);
 }
 
+/* bus_sock_new of type with option refused: NULL, and the log names it. */
+static void s_expect_refused(int type, int option, const char *name)
+{
+    void *zctx = zmq_ctx_new();
+    struct event_base *base = event_base_new();
+    char path[] = "/tmp/test_bus_log.XXXXXX";
+    int log_fd = mkstemp(path);
+    assert_true(log_fd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    s_refused_option = option;
+    s_refusals = 0;
+    bus_sock_t *sock = bus_sock_new(zctx, base, type, "inproc://refused", true, NULL, NULL);
+    s_refused_option = 0;
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char log[2048] = "";
+    ssize_t n = pread(log_fd, log, sizeof(log) - 1, 0);
+    log[n > 0 ? n : 0] = '\0';
+    close(log_fd);
+    unlink(path);
+    assert_int_equal(s_refusals, 1);
+    assert_null(sock);
+    assert_non_null(strstr(log, name));
+    assert_non_null(strstr(log, "inproc://refused"));
+    /* the endpoint is free again: the refused socket was closed, not bound */
+    sock = bus_sock_new(zctx, base, type, "inproc://refused", true, NULL, NULL);
+    assert_non_null(sock);
+    bus_sock_destroy(&sock);
+    event_base_free(base);
+    zmq_ctx_term(zctx);
+}
+
+static void test_refused_options_leave_no_socket(void **state)
+{
+    s_expect_refused(ZMQ_ROUTER, ZMQ_ROUTER_MANDATORY, "ZMQ_ROUTER_MANDATORY");
+    s_expect_refused(ZMQ_PULL, ZMQ_LINGER, "ZMQ_LINGER");
+    s_expect_refused(ZMQ_PUSH, ZMQ_MAXMSGSIZE, "ZMQ_MAXMSGSIZE");
+    s_expect_refused(ZMQ_PUB, ZMQ_SNDHWM, "ZMQ_SNDHWM");
+    s_expect_refused(ZMQ_SUB, ZMQ_RCVHWM, "ZMQ_RCVHWM");
+}
+
+static void test_setsockopt_helper_reports(void **state)
+{
+    void *zctx = zmq_ctx_new();
+    void *sock = zmq_socket(zctx, ZMQ_SUB);
+    int linger = 0;
+    assert_int_equal(BUS_SETSOCKOPT(sock, ZMQ_LINGER, &linger, sizeof(linger)), 0);
+    s_refused_option = ZMQ_SUBSCRIBE;
+    assert_int_equal(BUS_SETSOCKOPT(sock, ZMQ_SUBSCRIBE, "x", 1), -1);
+    s_refused_option = 0;
+    zmq_close(sock);
+    zmq_ctx_term(zctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +232,8 @@ int main(void)
         cmocka_unit_test(test_burst_is_drained_in_small_batches),
         cmocka_unit_test(test_burst_survives_pause_and_resume),
         cmocka_unit_test(test_oversize_frame_counts_are_dropped),
+        cmocka_unit_test(test_refused_options_leave_no_socket),
+        cmocka_unit_test(test_setsockopt_helper_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

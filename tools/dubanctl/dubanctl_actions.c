@@ -5,6 +5,7 @@
  * which rule refused the step. */
 #include "dubanctl.h"
 
+#include "bus.h"
 #include "duban.pb-c.h"
 
 #include <getopt.h>
@@ -68,11 +69,11 @@ static int s_exchange(ctl_t *ctl, Duban__TaskAction *action)
     void *zctx = zmq_ctx_new();
     void *sock = zmq_socket(zctx, ZMQ_DEALER);
     int linger = 0, rc = CTL_FAILED;
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
     const char *ep = settings_string(ctl->settings, "dispatch.console", "tcp://127.0.0.1:7106");
     size_t len = duban__task_action__get_packed_size(action);
     uint8_t *buf = malloc(len ? len : 1);
-    if (!buf || zmq_connect(sock, ep) != 0)
+    if (!buf || BUS_SETSOCKOPT(sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        zmq_connect(sock, ep) != 0)
         goto out_close;
     duban__task_action__pack(action, buf);
     if (zmq_send(sock, "action", 6, ZMQ_SNDMORE) < 0 || zmq_send(sock, buf, len, 0) < 0)

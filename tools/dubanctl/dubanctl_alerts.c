@@ -311,9 +311,10 @@ int ctl_alerts(ctl_t *ctl, int argc, char **argv)
     void *sub = zmq_socket(zctx, ZMQ_SUB);
     void *dealer = zmq_socket(zctx, ZMQ_DEALER);
     int linger = 0, rc = CTL_FAILED;
-    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "inspection|", 11);
+    if (BUS_SETSOCKOPT(sub, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        BUS_SETSOCKOPT(dealer, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        BUS_SETSOCKOPT(sub, ZMQ_SUBSCRIBE, "inspection|", 11) < 0)
+        goto out_close;
     const char *con = settings_string(ctl->settings, "watch.console", "tcp://127.0.0.1:7109");
     for (int i = 0; i < npubs; i++)
         if (zmq_connect(sub, pubs[i]) != 0) {
@@ -372,13 +373,13 @@ int ctl_ack(ctl_t *ctl, int argc, char **argv)
     void *zctx = zmq_ctx_new();
     void *sock = zmq_socket(zctx, ZMQ_DEALER);
     int linger = 0, rc = CTL_FAILED;
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
     const char *ep = settings_string(ctl->settings, "watch.console", "tcp://127.0.0.1:7109");
     size_t len = duban__alert_ack__get_packed_size(&ack);
     uint8_t *buf = malloc(len ? len : 1);
     static uint8_t reply[65536];
     char kind[16];
-    if (!buf || zmq_connect(sock, ep) != 0)
+    if (!buf || BUS_SETSOCKOPT(sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        zmq_connect(sock, ep) != 0)
         goto out_close;
     duban__alert_ack__pack(&ack, buf);
     if (zmq_send(sock, "ack", 3, ZMQ_SNDMORE) < 0 || zmq_send(sock, buf, len, 0) < 0)

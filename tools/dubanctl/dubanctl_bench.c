@@ -301,9 +301,8 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
     sub = bus_sock_new(zctx, b.base, ZMQ_SUB,
                        settings_string(ctl->settings, "dispatch.pub", "tcp://127.0.0.1:7105"),
                        false, s_task_cb, &b);
-    if (!sub)
+    if (!sub || BUS_SETSOCKOPT(bus_sock_handle(sub), ZMQ_SUBSCRIBE, "div.", 4) < 0)
         goto out_free;
-    zmq_setsockopt(bus_sock_handle(sub), ZMQ_SUBSCRIBE, "div.", 4);
     struct timespec settle = {0, 200 * 1000000};
     nanosleep(&settle, NULL); /* let the subscription reach dispatch */
     b.timeout_ev = evtimer_new(b.base, s_timeout_cb, &b);

@@ -378,10 +378,9 @@ static int s_latency(bw_t *b, int64_t *recv_lat, int64_t *raise_lat, int *got)
     int linger = 0, hwm = 0, rc = -1;
     char ep[64];
     snprintf(ep, sizeof(ep), "tcp://127.0.0.1:%d", b->ports[1]);
-    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "inspection|", 11);
-    if (zmq_connect(sub, ep) != 0)
+    if (BUS_SETSOCKOPT(sub, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        BUS_SETSOCKOPT(sub, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0 ||
+        BUS_SETSOCKOPT(sub, ZMQ_SUBSCRIBE, "inspection|", 11) < 0 || zmq_connect(sub, ep) != 0)
         goto out_close;
     struct timespec settle = {0, 300 * 1000000};
     nanosleep(&settle, NULL);

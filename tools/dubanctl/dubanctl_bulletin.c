@@ -337,8 +337,8 @@ static int s_follow(int argc, char **argv, settings_t *st)
     void *ctx = zmq_ctx_new();
     void *sub = ctx ? zmq_socket(ctx, ZMQ_SUB) : NULL;
     int linger = 0, rc = CTL_FAILED, got = 0;
-    if (!sub || zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-        zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "bulletin.", 9) < 0)
+    if (!sub || BUS_SETSOCKOPT(sub, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        BUS_SETSOCKOPT(sub, ZMQ_SUBSCRIBE, "bulletin.", 9) < 0)
         goto out_close;
     for (int i = 0; i < npubs; i++)
         if (zmq_connect(sub, pubs[i]) < 0) {

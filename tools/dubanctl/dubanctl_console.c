@@ -377,12 +377,13 @@ int ctl_console(ctl_t *ctl, int argc, char **argv)
     void *sub = zmq_socket(zctx, ZMQ_SUB);
     void *dealer = zmq_socket(zctx, ZMQ_DEALER);
     int linger = 0;
-    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof(linger));
     char topic[96];
     snprintf(topic, sizeof(topic), "div.%s|", c.division);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
     int rc = CTL_FAILED;
+    if (BUS_SETSOCKOPT(sub, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        BUS_SETSOCKOPT(dealer, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        BUS_SETSOCKOPT(sub, ZMQ_SUBSCRIBE, topic, strlen(topic)) < 0)
+        goto out_close;
     const char *pub_ep = settings_string(ctl->settings, "dispatch.pub", "tcp://127.0.0.1:7105");
     const char *con_ep =
         settings_string(ctl->settings, "dispatch.console", "tcp://127.0.0.1:7106");

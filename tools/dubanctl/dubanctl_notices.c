@@ -83,11 +83,12 @@ int ctl_notices(ctl_t *ctl, int argc, char **argv)
     void *zctx = zmq_ctx_new();
     void *sub = zmq_socket(zctx, ZMQ_SUB);
     int linger = 0;
-    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
     int rc = CTL_OK;
-    if (zmq_connect(sub, settings_string(ctl->settings, "dispatch.pub", "tcp://127.0.0.1:7105")) !=
-        0) {
+    if (BUS_SETSOCKOPT(sub, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        BUS_SETSOCKOPT(sub, ZMQ_SUBSCRIBE, topic, strlen(topic)) < 0)
+        rc = CTL_FAILED;
+    else if (zmq_connect(sub, settings_string(ctl->settings, "dispatch.pub",
+                                              "tcp://127.0.0.1:7105")) != 0) {
         fprintf(stderr, "error: could not connect to dispatch: %s\n", zmq_strerror(errno));
         rc = CTL_FAILED;
     }
