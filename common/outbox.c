@@ -27,7 +27,7 @@ static const char *s_claim_new_sql =
     " WHERE o.id IN (SELECT id FROM outbox WHERE destination = $1 AND sent_at IS NULL"
     "  AND $2::int IS NOT NULL ORDER BY id LIMIT $3::int FOR UPDATE SKIP LOCKED)"
     " RETURNING " OUTBOX_ROW_COLUMNS ")"
-    " SELECT * FROM claimed ORDER BY id";
+    " SELECT * FROM claimed ORDER BY outbox_id";
 
 /* Rows sent but not acknowledged within the re-send period. */
 static const char *s_claim_stale_sql =
@@ -37,7 +37,7 @@ static const char *s_claim_stale_sql =
     "  AND sent_at < now() - $2::int * interval '1 millisecond'"
     "  AND $4::boolean ORDER BY sent_at LIMIT $3::int FOR UPDATE SKIP LOCKED)"
     " RETURNING " OUTBOX_ROW_COLUMNS ")"
-    " SELECT * FROM claimed ORDER BY id";
+    " SELECT * FROM claimed ORDER BY outbox_id";
 
 /* Delivered rows older than the retention, oldest first, a batch at a time
  * (outbox_delivered_idx reads exactly them), once a minute. */
@@ -75,29 +75,55 @@ struct outbox_relay {
     unsigned long pruned;
 };
 
+/* Where the OUTBOX_ROW_COLUMNS are in a result. */
+typedef struct {
+    int id, msg_id, msg_type, case_id, case_number, task_id, topic, body, created_us, producer;
+} row_cols_t;
+
+/* Finds the columns by name; -1 (logged) when a result lacks one. */
+static int s_row_cols(PGresult *res, row_cols_t *c)
+{
+    c->id = PQfnumber(res, "outbox_id");
+    c->msg_id = PQfnumber(res, "outbox_msg_id");
+    c->msg_type = PQfnumber(res, "outbox_msg_type");
+    c->case_id = PQfnumber(res, "outbox_case_id");
+    c->case_number = PQfnumber(res, "outbox_case_number");
+    c->task_id = PQfnumber(res, "outbox_task_id");
+    c->topic = PQfnumber(res, "outbox_topic");
+    c->body = PQfnumber(res, "outbox_body");
+    c->created_us = PQfnumber(res, "outbox_created_us");
+    c->producer = PQfnumber(res, "outbox_producer");
+    if (c->id < 0 || c->msg_id < 0 || c->msg_type < 0 || c->case_id < 0 || c->case_number < 0 ||
+        c->task_id < 0 || c->topic < 0 || c->body < 0 || c->created_us < 0 || c->producer < 0) {
+        log_error("could not send outbox rows: the result lacks the outbox row columns");
+        return -1;
+    }
+    return 0;
+}
+
 /* Sends one claimed row; -1 when the socket would not take it (no consumer
  * connected yet, or its queue is full). */
-static int s_send_row(outbox_relay_t *self, PGresult *res, int row, int col0)
+static int s_send_row(outbox_relay_t *self, PGresult *res, int row, const row_cols_t *c)
 {
     size_t body_len = 0;
     unsigned char *body =
-        PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col0 + 7), &body_len);
+        PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, c->body), &body_len);
     if (!body) {
-        log_error("could not decode outbox row %s", PQgetvalue(res, row, col0 + 0));
+        log_error("could not decode outbox row %s", PQgetvalue(res, row, c->id));
         return 0;
     }
     Duban__Envelope env = DUBAN__ENVELOPE__INIT;
-    env.msg_id = PQgetvalue(res, row, col0 + 1);
-    env.type = (Duban__MsgType)atoi(PQgetvalue(res, row, col0 + 2));
-    env.case_id = strtoll(PQgetvalue(res, row, col0 + 3), NULL, 10);
-    env.case_number = PQgetvalue(res, row, col0 + 4);
-    env.task_id = strtoll(PQgetvalue(res, row, col0 + 5), NULL, 10);
-    env.producer = PQgetvalue(res, row, col0 + 9);
-    env.seq = strtoull(PQgetvalue(res, row, col0 + 0), NULL, 10);
-    env.time_us = strtoll(PQgetvalue(res, row, col0 + 8), NULL, 10);
+    env.msg_id = PQgetvalue(res, row, c->msg_id);
+    env.type = (Duban__MsgType)atoi(PQgetvalue(res, row, c->msg_type));
+    env.case_id = strtoll(PQgetvalue(res, row, c->case_id), NULL, 10);
+    env.case_number = PQgetvalue(res, row, c->case_number);
+    env.task_id = strtoll(PQgetvalue(res, row, c->task_id), NULL, 10);
+    env.producer = PQgetvalue(res, row, c->producer);
+    env.seq = strtoull(PQgetvalue(res, row, c->id), NULL, 10);
+    env.time_us = strtoll(PQgetvalue(res, row, c->created_us), NULL, 10);
     env.body.data = body;
     env.body.len = body_len;
-    const char *topic = PQgetisnull(res, row, col0 + 6) ? NULL : PQgetvalue(res, row, col0 + 6);
+    const char *topic = PQgetisnull(res, row, c->topic) ? NULL : PQgetvalue(res, row, c->topic);
     int rc = bus_send_envelope(self->sock, topic, &env);
     if (rc == 0)
         self->sent++;
@@ -112,13 +138,15 @@ static void s_release_done(pg_txn_t *txn, bool ok, void *arg)
 }
 
 /* Rows claimed but not taken by the socket go back to unsent, to be tried
- * again shortly rather than after the whole re-send period. */
+ * again shortly rather than after the whole re-send period; a send that did
+ * not happen is not counted as an attempt. */
 static void s_release(outbox_relay_t *self, const char *ids)
 {
     pg_txn_t *txn = pg_txn_new();
     pg_param_t params[1] = {PG_TEXT(ids)};
     if (!txn || pg_txn_add(txn, false,
-                           "UPDATE outbox SET sent_at = NULL WHERE id = ANY($1::bigint[])"
+                           "UPDATE outbox SET sent_at = NULL, attempts = greatest(attempts - 1, 0)"
+                           " WHERE id = ANY($1::bigint[])"
                            " AND delivered_at IS NULL",
                            1, params) < 0) {
         pg_txn_destroy(&txn);
@@ -173,11 +201,14 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
     for (int r = 0; r < pg_txn_count(txn); r++) {
         PGresult *res = pg_txn_result(txn, r);
         int n = PQntuples(res);
+        row_cols_t cols;
+        if (n > 0 && s_row_cols(res, &cols) < 0)
+            continue;
         if (r > 0 && n > 0)
             log_info("re-sending %d unacknowledged message(s) to %s", n, self->destination);
         for (int i = 0; i < n; i++)
-            if (s_send_row(self, res, i, 0) < 0 && ids)
-                fprintf(ids, "%s%s", nunsent++ ? "," : "{", PQgetvalue(res, i, 0));
+            if (s_send_row(self, res, i, &cols) < 0 && ids)
+                fprintf(ids, "%s%s", nunsent++ ? "," : "{", PQgetvalue(res, i, cols.id));
         rows = r == 0 ? n : rows;
         claimed += n;
     }
@@ -360,18 +391,19 @@ unsigned long outbox_relay_sent(const outbox_relay_t *self)
     return self->sent;
 }
 
-void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row, int col0)
+void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
 {
-    if (!self || PQgetisnull(res, row, col0))
+    row_cols_t cols;
+    if (!self || s_row_cols(res, &cols) < 0 || PQgetisnull(res, row, cols.id))
         return;
-    if (s_send_row(self, res, row, col0) == 0) {
+    if (s_send_row(self, res, row, &cols) == 0) {
         if (self->refused_since_us != 0 && !event_pending(self->retry_ev, EV_TIMEOUT, NULL))
             s_taken(self);
         return;
     }
     s_refused(self, 1);
     char ids[40];
-    snprintf(ids, sizeof(ids), "{%s}", PQgetvalue(res, row, col0));
+    snprintf(ids, sizeof(ids), "{%s}", PQgetvalue(res, row, cols.id));
     s_release(self, ids);
 }
 

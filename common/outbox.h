@@ -18,7 +18,9 @@
 #define DUBAN_OUTBOX_H
 
 #include "bus.h"
+#include "duban_msg_sql.h"
 #include "pg.h"
+#include "pg_time.h"
 #include "settings.h"
 
 #include <stdbool.h>
@@ -27,17 +29,46 @@ struct event_base;
 
 typedef struct outbox_relay outbox_relay_t;
 
-/* The columns a relay sends a row from, in this order (claims return them,
- * and so does a producer that claims its rows as it writes them). */
-#define OUTBOX_ROW_COLUMNS                                                                     \
-    "id, msg_id, msg_type, coalesce(case_id, 0) AS case_id, coalesce(case_number, '') AS "     \
-    "case_number, coalesce(task_id, 0) AS task_id, topic, body, (extract(epoch FROM "          \
-    "created_at) * 1000000)::bigint AS created_us, producer"
+/* A message type as SQL text, named as in the proto: OUTBOX_MSG(CASE_NOTICE)
+ * is "24" (see duban_msg_sql.h, generated from proto/duban.proto). */
+#define OUTBOX_MSG(name) DUBAN_MSG_SQL_##name
+
+/* How a row is born (its sent_at, delivered_at, attempts): unclaimed, for
+ * the relay to claim; claimed, for a producer that sends it itself from the
+ * results of the commit that wrote it (outbox_relay_send_claimed); claimed
+ * and delivered, the same for a destination that does not acknowledge. */
+#define OUTBOX_UNCLAIMED "NULL, NULL, 0"
+#define OUTBOX_CLAIMED "now(), NULL, 1"
+#define OUTBOX_CLAIMED_DELIVERED "now(), now(), 1"
+
+/* The one way a statement writes outbox rows, as the body of a CTE:
+ *
+ *   " o AS (" OUTBOX_INSERT("'intake'", "'triage'", "NULL", OUTBOX_MSG(CASE_RECEIVED), "id",
+ *                           "case_number", "NULL", "$28::bytea", OUTBOX_CLAIMED)
+ *   " FROM c RETURNING " OUTBOX_ROW_COLUMNS ")"
+ *
+ * Each argument is an SQL expression over what the FROM that follows yields
+ * (a literal, a parameter, a column); born is one of the three above. */
+#define OUTBOX_INSERT(producer, destination, topic, type, case_id, case_number, task_id, body,     \
+                      born)                                                                        \
+    "INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number, task_id,"   \
+    " body, sent_at, delivered_at, attempts) SELECT " producer ", " destination ", " topic ", "    \
+    type ", " case_id ", " case_number ", " task_id ", " body ", " born
+
+/* The columns a relay sends a row from (claims return them, and so does a
+ * producer that claims its rows as it writes them). They are named, not
+ * numbered, so that a producer may return them after columns of its own:
+ * outbox_relay_send_claimed finds them by name. */
+#define OUTBOX_ROW_COLUMNS                                                                         \
+    "id AS outbox_id, msg_id AS outbox_msg_id, msg_type AS outbox_msg_type,"                       \
+    " coalesce(case_id, 0) AS outbox_case_id, coalesce(case_number, '') AS outbox_case_number,"    \
+    " coalesce(task_id, 0) AS outbox_task_id, topic AS outbox_topic, body AS outbox_body, "        \
+    PG_TIME_US("created_at") " AS outbox_created_us, producer AS outbox_producer"
 
 /* The statement a consumer runs (inside a CTE) to acknowledge msg_id: it
  * yields one row the first time and none for a duplicate. */
-#define OUTBOX_ACK_SQL \
-    "UPDATE outbox SET delivered_at = now() WHERE msg_id = $1::uuid AND delivered_at IS NULL " \
+#define OUTBOX_ACK_SQL                                                                             \
+    "UPDATE outbox SET delivered_at = now() WHERE msg_id = $1::uuid AND delivered_at IS NULL "     \
     "RETURNING id"
 
 /* Creates a relay for destination on sock (borrowed). acked says whether
@@ -59,13 +90,13 @@ void outbox_relay_kick(outbox_relay_t *self);
  * next sweep. Returns 0 / -1. */
 int outbox_txn_notify(pg_txn_t *txn, const char *destination);
 
-/* Sends the row at res[row], columns col0... in OUTBOX_ROW_COLUMNS order, that
+/* Sends the row at res[row] (the OUTBOX_ROW_COLUMNS, found by name) that
  * its producer wrote already claimed (sent_at set; for a destination that
  * does not acknowledge, delivered_at too) in the transaction just committed:
  * the hot path's messages go out without a claim of their own. A NULL id
  * (no row written) is skipped; a row the socket refuses is released to the
  * claim path. A crash before the send is covered by the re-send sweep. */
-void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row, int col0);
+void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row);
 
 /* Messages sent so far (including re-sends). */
 unsigned long outbox_relay_sent(const outbox_relay_t *self);

@@ -6,13 +6,14 @@
  * trend. Cases on the watch list (flagged) are left out everywhere. */
 #include "bulletin_query.h"
 
+#include "pg_time.h"
+
 #include <stdio.h>
 #include <string.h>
 
 #define B "$1::timestamptz[]"
 #define FROM_TO(col) " " col " >= $2::timestamptz AND " col " < $3::timestamptz"
 #define MONTH(col) "width_bucket(" col ", " B ") - 1"
-#define US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 /* Flagged cases are few: an anti-join on their partial index, never a join
  * with every case (which the planner may turn into a scan of all cases). */
 #define NOT_FLAGGED(case_id)                                                                       \
@@ -74,8 +75,8 @@ static const char *s_sql[BQ_COUNT] = {
     /* replies in the month, with dispatch and reply instants: the working
      * days between them are counted on the business calendar in C. */
     [BQ_REPLIES] =
-        "SELECT " MONTH("t.replied_at") ", t.division, t.role, " US("t.dispatched_at") ","
-        " " US("t.replied_at")
+        "SELECT " MONTH("t.replied_at") ", t.division, t.role, " PG_TIME_US("t.dispatched_at") ","
+        " " PG_TIME_US("t.replied_at")
         " FROM tasks t WHERE" FROM_TO("t.replied_at") " AND" NOT_FLAGGED("t.case_id"),
 
     /* Counted events, each for the division it concerns: a return and an
@@ -127,7 +128,7 @@ static const char *s_sql[BQ_COUNT] = {
      * for "< e.at" would read every task ever due. */
     [BQ_CENSUS] =
         "SELECT e.i - 1, " CASE_NUMBER("t.case_id") ", t.division, t.role, "
-        US("t.completion_due")
+        PG_TIME_US("t.completion_due")
         " FROM unnest((" B ")[2:]) WITH ORDINALITY AS e(at, i)"
         " JOIN tasks t ON bulletin_open_span(t.dispatched_at, t.replied_at, t.returned_at) @> e.at"
         "  AND t.completion_due + interval '0' < e.at"

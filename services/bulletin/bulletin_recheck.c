@@ -6,12 +6,11 @@
 #include "clock.h"
 #include "duban.pb-c.h"
 #include "log.h"
+#include "outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define TS(n) "to_timestamp($" #n "::bigint / 1000000.0)"
 
 static const char *s_lock_sql =
     "SELECT r.state, r.division, r.period, c.id, c.case_number, c.state, c.kind, c.priority,"
@@ -43,14 +42,15 @@ static const char *s_task_sql =
     "  completion_due, response_warn, completion_warn)"
     "  SELECT $1::bigint, $2, 'lead', coalesce((SELECT max(round) FROM tasks WHERE case_id = $1"
     "   AND division = $2 AND role = 'lead'), 0) + 1,"
-    "  " TS(3) ", " TS(4) ", " TS(5) ", " TS(6) ", " TS(7)
+    "  " PG_TIME_TS(3) ", " PG_TIME_TS(4) ", " PG_TIME_TS(5) ", " PG_TIME_TS(6) ", "
+    PG_TIME_TS(7)
     "  RETURNING id, division, role, round),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
     "  SELECT $1, id, 'dispatched', 'bulletin', jsonb_build_object('division', division,"
-    "   'role', role, 'round', round, 'recheck', $8::bigint), " TS(3) " FROM n),"
-    " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body) SELECT 'bulletin', 'console', 'div.' || division || '|', 3, $1, $9, id,"
-    "  $10::bytea FROM n),"
+    "   'role', role, 'round', round, 'recheck', $8::bigint), " PG_TIME_TS(3) " FROM n),"
+    " o AS (" OUTBOX_INSERT("'bulletin'", "'console'", "'div.' || division || '|'",
+                            OUTBOX_MSG(TASK_DISPATCHED), "$1", "$9", "id", "$10::bytea",
+                            OUTBOX_UNCLAIMED) " FROM n),"
     " u AS (UPDATE bulletin_rechecks SET reopened_task_id = n.id FROM n"
     "  WHERE bulletin_rechecks.id = $8::bigint)"
     " SELECT id FROM n";

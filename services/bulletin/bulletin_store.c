@@ -5,6 +5,7 @@
 #include "bulletin_store.h"
 
 #include "duban.pb-c.h"
+#include "outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,9 @@
     "  SELECT b.id, $2, c.id, s.division FROM b, unnest($9::text[], $10::text[])"                  \
     "   AS s(case_number, division) JOIN cases c ON c.case_number = s.case_number"                 \
     "  ON CONFLICT (period, case_id) DO NOTHING RETURNING id),"                                    \
-    " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, body)"                     \
-    "  SELECT 'bulletin', 'bulletin', 'bulletin.' || $1 || '|', 13, $11::bytea FROM b)"            \
+    " o AS (" OUTBOX_INSERT("'bulletin'", "'bulletin'", "'bulletin.' || $1 || '|'",                \
+                            OUTBOX_MSG(BULLETIN_PUBLISHED), "NULL", "NULL", "NULL", "$11::bytea",  \
+                            OUTBOX_UNCLAIMED) " FROM b)"                                           \
     " SELECT (SELECT id FROM b), (SELECT count(*) FROM r),"                                        \
     "  coalesce((SELECT digest FROM bulletins WHERE kind = $1 AND label = $2), ''),"               \
     "  coalesce((SELECT revision FROM b),"                                                         \
@@ -26,8 +28,8 @@
 
 static const char *s_insert_sql =
     "WITH b AS (INSERT INTO bulletins (kind, label, period_from, period_to, record, digest,"
-    "  trigger, generated_by) SELECT $1, $2, to_timestamp($3::bigint / 1000000.0),"
-    "  to_timestamp($4::bigint / 1000000.0), $5::json, $6, $7, $8 WHERE $12::int = 0"
+    "  trigger, generated_by) SELECT $1, $2, " PG_TIME_TS(3) ", " PG_TIME_TS(4) ","
+    "  $5::json, $6, $7, $8 WHERE $12::int = 0"
     "  ON CONFLICT (kind, label) DO NOTHING RETURNING id, revision)," RECHECKS_AND_OUTBOX;
 
 static const char *s_replace_sql =

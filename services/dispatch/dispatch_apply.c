@@ -8,21 +8,15 @@
  * packed notice, $6 the case number. */
 #include "dispatch_apply.h"
 
-#include "duban.pb-c.h"
+#include "outbox.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define TS(n) "to_timestamp($" #n "::bigint / 1000000.0)"
-
-#define NOTICE_FR                                                                                  \
-    " nf AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"    \
-    "  task_id, body) SELECT 'dispatch', 'console', $4, 24, $1, $6, nullif($2::bigint, 0),"        \
-    "  $5::bytea FROM g)"
+#define NOTICE_FR DISPATCH_APPLY_NOTICE_FR
 
 #define RESULT " SELECT (SELECT count(*) FROM g),"
 
-/* Read after the step, in the same transaction: the states it left. */
 /* After a manual triage: the requester's fingerprint, for the duplicate
  * index in Redis (see services/triage/triage_duplicate.h). */
 static const char *s_fingerprint_sql =
@@ -30,6 +24,7 @@ static const char *s_fingerprint_sql =
     " regexp_replace(requester_phone, '[^0-9]', '', 'g'), 'UTF8')), 'hex'), category, case_number"
     " FROM cases WHERE id = $1 AND requester_phone ~ '[0-9]' AND state IN ('triaged', 'dispatched')";
 
+/* Read after the step, in the same transaction: the states it left. */
 static const char *s_states_sql =
     "SELECT c.state, (SELECT state FROM tasks WHERE id = $2::bigint) FROM cases c WHERE c.id = $1";
 
@@ -62,9 +57,9 @@ static const char *s_need_material_sql =
  * a signed task's response deadline has been met and stays. */
 static const char *s_material_arrived_sql =
     "WITH g AS (UPDATE tasks SET paused_total = paused_total + (now() - paused_at),"
-    "  response_due = CASE WHEN signed_at IS NULL THEN " TS(10) " ELSE response_due END,"
-    "  response_warn = CASE WHEN signed_at IS NULL THEN " TS(11) " ELSE response_warn END,"
-    "  completion_due = " TS(8) ", completion_warn = " TS(9) ","
+    "  response_due = CASE WHEN signed_at IS NULL THEN " PG_TIME_TS(10) " ELSE response_due END,"
+    "  response_warn = CASE WHEN signed_at IS NULL THEN " PG_TIME_TS(11) " ELSE response_warn END,"
+    "  completion_due = " PG_TIME_TS(8) ", completion_warn = " PG_TIME_TS(9) ","
     "  paused_at = NULL, updated_at = now()"
     "  WHERE id = $2 AND case_id = $1 AND paused_at IS NOT NULL AND state IN ('dispatched', 'signed')"
     "  RETURNING id, division, completion_due),"
@@ -82,26 +77,27 @@ static const char *s_extend_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT $1, id, 'extension_requested', $3, jsonb_build_object('division', division,"
     "   'window', $9::text, 'reason', $8::text) FROM g),"
-    " ni AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body) SELECT 'dispatch', 'console', 'inspection|', 24, $1, $6, id, $5::bytea"
-    "  FROM g)," NOTICE_FR RESULT " NULL::bigint, NULL::text";
+    " ni AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'inspection|'", OUTBOX_MSG(CASE_NOTICE),
+                             "$1", "$6", "id", "$5::bytea", OUTBOX_UNCLAIMED) " FROM g),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text";
 
 /* Grant moves the completion deadline to $8 (warning $9); refuse only
  * records the decision. */
 static const char *s_decide_extension_sql =
     "WITH g AS (UPDATE tasks SET extension_state = CASE WHEN $7::boolean THEN 'granted'"
     "  ELSE 'refused' END,"
-    "  completion_due = CASE WHEN $7::boolean THEN " TS(8) " ELSE completion_due END,"
-    "  completion_warn = CASE WHEN $7::boolean THEN " TS(9) " ELSE completion_warn END,"
+    "  completion_due = CASE WHEN $7::boolean THEN " PG_TIME_TS(8) " ELSE completion_due END,"
+    "  completion_warn = CASE WHEN $7::boolean THEN " PG_TIME_TS(9) " ELSE completion_warn END,"
     "  updated_at = now() WHERE id = $2 AND case_id = $1 AND extension_state = 'requested'"
     "  RETURNING id, division, completion_due),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT $1, id, CASE WHEN $7::boolean THEN 'extension_granted' ELSE 'extension_refused'"
     "   END, $3, jsonb_build_object('division', division, 'decision', $10::text,"
     "   'completion_due', completion_due) FROM g),"
-    " nd AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body) SELECT 'dispatch', 'console', 'div.' || division || '|', 24, $1, $6, id,"
-    "  $5::bytea FROM g)," NOTICE_FR RESULT " NULL::bigint, NULL::text";
+    " nd AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || division || '|'",
+                             OUTBOX_MSG(CASE_NOTICE), "$1", "$6", "id", "$5::bytea",
+                             OUTBOX_UNCLAIMED) " FROM g),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text";
 
 /* A lead reply completes the handling (case -> replied); a co-handling
  * division's reply is its input to the lead. */
@@ -118,9 +114,10 @@ static const char *s_reply_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT $1, id, CASE WHEN role = 'lead' THEN 'replied' ELSE 'input' END, $3,"
     "   jsonb_build_object('division', division, 'result', $7::text) FROM g),"
-    " nl AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body) SELECT 'dispatch', 'console', 'div.' || t.division || '|', 24, $1, $6, t.id,"
-    "  $5::bytea FROM g JOIN tasks t ON t.case_id = $1 AND t.role = 'lead'"
+    " nl AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || t.division || '|'",
+                             OUTBOX_MSG(CASE_NOTICE), "$1", "$6", "t.id", "$5::bytea",
+                             OUTBOX_UNCLAIMED)
+    "  FROM g JOIN tasks t ON t.case_id = $1 AND t.role = 'lead'"
     "  AND t.state IN ('dispatched', 'signed') WHERE g.role = 'co'),"
     NOTICE_FR RESULT " NULL::bigint, NULL::text";
 

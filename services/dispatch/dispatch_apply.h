@@ -35,6 +35,12 @@ typedef struct {
     int64_t shift_us;           /* material-arrived: working time paused */
 } dispatch_apply_t;
 
+/* The notice to the first responder (topic $4, body $5) that every applied
+ * step writes, as a CTE over the guarded transition g (needs outbox.h). */
+#define DISPATCH_APPLY_NOTICE_FR                                                                   \
+    " nf AS (" OUTBOX_INSERT("'dispatch'", "'console'", "$4", OUTBOX_MSG(CASE_NOTICE), "$1", "$6", \
+                             "nullif($2::bigint, 0)", "$5::bytea", OUTBOX_UNCLAIMED) " FROM g)"
+
 /* A step adds two statements: the step (columns: applied 0/1, new task id
  * or NULL, new task's division or NULL) and then the states after it
  * (columns: case state, task state or NULL). */

@@ -4,14 +4,17 @@
  * parameters $1..$6 as dispatch_apply.c. */
 #include "dispatch_apply.h"
 
+#include "outbox.h"
+
 #include <stdio.h>
 
-#define TS(n) "to_timestamp($" #n "::bigint / 1000000.0)"
+#define NOTICE_FR DISPATCH_APPLY_NOTICE_FR
 
-#define NOTICE_FR                                                                                  \
-    " nf AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"    \
-    "  task_id, body) SELECT 'dispatch', 'console', $4, 24, $1, $6, nullif($2::bigint, 0),"        \
-    "  $5::bytea FROM g)"
+/* A new task's four deadlines, parameters $10..$13 of every statement here
+ * that makes one (response_due, completion_due, response_warn,
+ * completion_warn). */
+#define DUES_10_13                                                                                 \
+    PG_TIME_TS(10) ", " PG_TIME_TS(11) ", " PG_TIME_TS(12) ", " PG_TIME_TS(13)
 
 /* A new task n for division $D with deadlines $R..$R+3 and its dispatched
  * event and console message (body $B). */
@@ -19,9 +22,9 @@
     " nd AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"                      \
     "  SELECT $1, id, 'dispatched', 'dispatch', jsonb_build_object('division', division,"          \
     "   'role', role, 'round', round, 'arbitrated', arbitrated) FROM n),"                          \
-    " nt AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"    \
-    "  task_id, body) SELECT 'dispatch', 'console', 'div.' || division || '|', 3, $1, $6, id,"     \
-    "  $" #B "::bytea FROM n),"
+    " nt AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || division || '|'",               \
+                             OUTBOX_MSG(TASK_DISPATCHED), "$1", "$6", "id", "$" #B "::bytea",      \
+                             OUTBOX_UNCLAIMED) " FROM n),"
 
 /* $7 reason, $8 division believed responsible, $9 outside agency,
  * $10-$13 deadlines of the new task, $14 its TaskDispatched body. A lead
@@ -40,7 +43,7 @@ static const char *s_return_sql =
     " n AS (INSERT INTO tasks (case_id, division, role, round, response_due, completion_due,"
     "  response_warn, completion_warn)"
     "  SELECT $1, $8, c.role, coalesce((SELECT max(round) FROM tasks WHERE case_id = $1"
-    "   AND division = $8 AND role = c.role), 0) + 1, " TS(10) ", " TS(11) ", " TS(12) ", " TS(13)
+    "   AND division = $8 AND role = c.role), 0) + 1, " DUES_10_13
     "  FROM c WHERE $8::text IS NOT NULL AND (c.state = 'dispatched' OR c.role = 'co')"
     "  RETURNING id, division, role, round, arbitrated),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
@@ -49,8 +52,8 @@ static const char *s_return_sql =
     " ea AS (INSERT INTO case_events (case_id, type, actor, detail)"
     "  SELECT $1, 'arbitration_requested', 'dispatch', jsonb_build_object('returns', returns)"
     "  FROM c WHERE state = 'arbitration'),"
-    " ni AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body) SELECT 'dispatch', 'console', 'inspection|', 24, $1, $6, NULL, $5::bytea"
+    " ni AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'inspection|'", OUTBOX_MSG(CASE_NOTICE),
+                             "$1", "$6", "NULL", "$5::bytea", OUTBOX_UNCLAIMED)
     "  FROM c WHERE state = 'arbitration'),"
     NEW_TASK_EVENTS(14) NOTICE_FR
     " SELECT (SELECT count(*) FROM g), (SELECT id FROM n), (SELECT division FROM n)";
@@ -69,8 +72,8 @@ static const char *s_arbitrate_sql =
     " n AS (INSERT INTO tasks (case_id, division, role, round, arbitrated, response_due,"
     "  completion_due, response_warn, completion_warn)"
     "  SELECT $1, $8, 'lead', coalesce((SELECT max(round) FROM tasks WHERE case_id = $1"
-    "   AND division = $8 AND role = 'lead'), 0) + 1, true, " TS(10) ", " TS(11) ", " TS(12) ", "
-    TS(13) " FROM g WHERE $8::text IS NOT NULL RETURNING id, division, role, round, arbitrated),"
+    "   AND division = $8 AND role = 'lead'), 0) + 1, true, " DUES_10_13
+    " FROM g WHERE $8::text IS NOT NULL RETURNING id, division, role, round, arbitrated),"
     " e AS (INSERT INTO case_events (case_id, type, actor, detail)"
     "  SELECT $1, 'arbitrated', $3, jsonb_build_object('division', $8::text,"
     "   'outside_agency', $9::text, 'decision', $7::text, 'groundless_returns',"
@@ -101,7 +104,7 @@ static const char *s_callback_sql =
     " n AS (INSERT INTO tasks (case_id, division, role, round, response_due, completion_due,"
     "  response_warn, completion_warn)"
     "  SELECT $1, $9, 'lead', coalesce((SELECT max(round) FROM tasks WHERE case_id = $1"
-    "   AND division = $9 AND role = 'lead'), 0) + 1, " TS(10) ", " TS(11) ", " TS(12) ", " TS(13)
+    "   AND division = $9 AND role = 'lead'), 0) + 1, " DUES_10_13
     "  FROM g WHERE g.state = 'dispatched' AND $9::text IS NOT NULL"
     "  RETURNING id, division, role, round, arbitrated),"
     " e AS (INSERT INTO case_events (case_id, type, actor, detail)"
@@ -129,8 +132,8 @@ static const char *s_triage_sql =
     " e AS (INSERT INTO case_events (case_id, type, actor, detail)"
     "  SELECT $1, 'triaged', $3, jsonb_build_object('category', $7::text, 'priority', $8::text,"
     "   'rule', 'manual') FROM g),"
-    " o AS (INSERT INTO outbox (producer, destination, msg_type, case_id, case_number, body)"
-    "  SELECT 'dispatch', 'dispatch', 2, id, case_number, $9::bytea FROM g),"
+    " o AS (" OUTBOX_INSERT("'dispatch'", "'dispatch'", "NULL", OUTBOX_MSG(CASE_TRIAGED), "id",
+                            "case_number", "NULL", "$9::bytea", OUTBOX_UNCLAIMED) " FROM g),"
     NOTICE_FR " SELECT (SELECT count(*) FROM g), NULL::bigint, NULL::text";
 
 int dispatch_apply_case_prepare(pg_t *pg)

@@ -6,6 +6,7 @@
 
 #include "bus.h"
 #include "log.h"
+#include "pg_time.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 static const char *s_snapshot_sql =
     "SELECT t.id, t.case_id, c.case_number, t.division, t.role, t.state,"
     " coalesce(c.category, ''), c.kind, c.subject,"
-    " (extract(epoch FROM t.dispatched_at) * 1000000)::bigint"
+    " " PG_TIME_US("t.dispatched_at")
     " FROM tasks t JOIN cases c ON c.id = t.case_id"
     " WHERE t.division = $1 AND t.state IN ('dispatched', 'signed') ORDER BY t.id"
     " LIMIT " CONSOLE_MAX_TASKS;

@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define TS(n) "to_timestamp($" #n "::bigint / 1000000.0)"
-
 static const char *s_lead_sql =
     "WITH ack AS (" OUTBOX_ACK_SQL "),"
     " c AS (UPDATE cases SET state = 'dispatched', updated_at = now()"
@@ -20,32 +18,32 @@ static const char *s_lead_sql =
     "  RETURNING id, case_number),"
     " t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"
     "  response_warn, completion_warn)"
-    "  SELECT id, $3, 'lead', " TS(6) ", " TS(7) ", " TS(8) ", " TS(9) " FROM c"
+    "  SELECT id, $3, 'lead', " PG_TIME_TS(5) ", " PG_TIME_TS(6) ", " PG_TIME_TS(7) ", "
+    PG_TIME_TS(8) " FROM c"
     "  ON CONFLICT (case_id, division, role, round) DO NOTHING RETURNING id, case_id),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
     "   jsonb_build_object('division', $3::text, 'role', 'lead') FROM t),"
-    " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body, sent_at, delivered_at)"
-    "  SELECT 'dispatch', 'console', 'div.' || $3 || '|', $4::int, t.case_id, c.case_number,"
-    "   t.id, $5::bytea, now(), now() FROM t JOIN c ON c.id = t.case_id"
-    "  RETURNING " OUTBOX_ROW_COLUMNS ")"
+    " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || $3 || '|'",
+                            OUTBOX_MSG(TASK_DISPATCHED), "t.case_id", "c.case_number", "t.id",
+                            "$4::bytea", OUTBOX_CLAIMED_DELIVERED)
+    "  FROM t JOIN c ON c.id = t.case_id RETURNING " OUTBOX_ROW_COLUMNS ")"
     " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c), (SELECT id FROM t), $3::text,"
     "  o.* FROM (SELECT) one LEFT JOIN o ON true";
 
 static const char *s_co_sql =
     "WITH t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"
     "  response_warn, completion_warn)"
-    "  SELECT $1::bigint, $2, 'co', " TS(6) ", " TS(7) ", " TS(8) ", " TS(9)
+    "  SELECT $1::bigint, $2, 'co', " PG_TIME_TS(5) ", " PG_TIME_TS(6) ", " PG_TIME_TS(7) ", "
+    PG_TIME_TS(8)
     "  WHERE EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::bigint AND role = 'lead')"
     "  ON CONFLICT (case_id, division, role, round) DO NOTHING RETURNING id, case_id),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
     "   jsonb_build_object('division', $2::text, 'role', 'co') FROM t),"
-    " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body)"
-    "  SELECT 'dispatch', 'console', 'div.' || $2 || '|', $3::int, t.case_id, $4, t.id,"
-    "   $5::bytea FROM t)"
+    " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || $2 || '|'",
+                            OUTBOX_MSG(TASK_DISPATCHED), "t.case_id", "$3", "t.id", "$4::bytea",
+                            OUTBOX_UNCLAIMED) " FROM t)"
     " SELECT count(*) FROM t";
 
 int dispatch_task_prepare(pg_t *pg)
@@ -101,9 +99,8 @@ int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, p
         duban__case_triaged__free_unpacked(triaged, NULL);
         return -1;
     }
-    char case_id[24], type[8], d[4][24];
+    char case_id[24], d[4][24];
     snprintf(case_id, sizeof(case_id), "%lld", (long long)env->case_id);
-    snprintf(type, sizeof(type), "%d", DUBAN__MSG_TYPE__TASK_DISPATCHED);
     snprintf(d[0], sizeof(d[0]), "%lld", (long long)dues.response_due);
     snprintf(d[1], sizeof(d[1]), "%lld", (long long)dues.completion_due);
     snprintf(d[2], sizeof(d[2]), "%lld", (long long)dues.response_warn);
@@ -112,19 +109,19 @@ int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, p
     size_t len;
     uint8_t *body = s_pack(triaged, route.lead, "lead", &dues, now, &len);
     if (body) {
-        pg_param_t lead[9] = {PG_TEXT(env->msg_id), PG_TEXT(case_id), PG_TEXT(route.lead),
-                              PG_TEXT(type),        PG_BINARY(body, len), PG_TEXT(d[0]),
-                              PG_TEXT(d[1]),        PG_TEXT(d[2]),        PG_TEXT(d[3])};
-        if (pg_txn_add(txn, true, "dispatch_lead", 9, lead) >= 0)
+        pg_param_t lead[8] = {PG_TEXT(env->msg_id), PG_TEXT(case_id), PG_TEXT(route.lead),
+                              PG_BINARY(body, len), PG_TEXT(d[0]),    PG_TEXT(d[1]),
+                              PG_TEXT(d[2]),        PG_TEXT(d[3])};
+        if (pg_txn_add(txn, true, "dispatch_lead", 8, lead) >= 0)
             added = 1;
         free(body);
     }
     for (int i = 0; added > 0 && i < route.nco; i++) {
         body = s_pack(triaged, route.co[i], "co", &dues, now, &len);
-        pg_param_t co[9] = {PG_TEXT(case_id), PG_TEXT(route.co[i]), PG_TEXT(type),
-                            PG_TEXT(env->case_number), PG_BINARY(body, len), PG_TEXT(d[0]),
-                            PG_TEXT(d[1]), PG_TEXT(d[2]), PG_TEXT(d[3])};
-        if (!body || pg_txn_add(txn, true, "dispatch_co", 9, co) < 0)
+        pg_param_t co[8] = {PG_TEXT(case_id), PG_TEXT(route.co[i]), PG_TEXT(env->case_number),
+                            PG_BINARY(body, len), PG_TEXT(d[0]), PG_TEXT(d[1]), PG_TEXT(d[2]),
+                            PG_TEXT(d[3])};
+        if (!body || pg_txn_add(txn, true, "dispatch_co", 8, co) < 0)
             added = -1;
         else
             added++;

@@ -21,13 +21,8 @@ int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, p
                         const Duban__Envelope *env);
 
 /* Result columns of the first statement: acked (0/1), moved (0/1), lead task
- * id (NULL when nothing moved), lead division. */
-enum {
-    DISPATCH_COL_ACKED,
-    DISPATCH_COL_MOVED,
-    DISPATCH_COL_TASK,
-    DISPATCH_COL_DIVISION,
-    DISPATCH_COL_OUTBOX /* the lead task's message, written claimed (OUTBOX_ROW_COLUMNS) */
-};
+ * id (NULL when nothing moved), lead division; then the lead task's message,
+ * written claimed (OUTBOX_ROW_COLUMNS, found by name). */
+enum { DISPATCH_COL_ACKED, DISPATCH_COL_MOVED, DISPATCH_COL_TASK, DISPATCH_COL_DIVISION };
 
 #endif

@@ -6,6 +6,7 @@
 #include "dispatch_apply.h"
 #include "dispatch_rules.h"
 #include "log.h"
+#include "pg_time.h"
 #include "redis.h"
 #include "text.h"
 
@@ -13,8 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define US(col) "coalesce((extract(epoch FROM " col ") * 1000000)::bigint, 0)"
 
 /* The case, and the task the step concerns: the one named, the one with an
  * extension waiting (decide-extension), or the actor's division's latest
@@ -25,10 +24,10 @@ static const char *s_context_sql =
     " coalesce((SELECT division FROM tasks WHERE case_id = c.id AND role = 'lead'"
     "  AND state <> 'returned' ORDER BY id DESC LIMIT 1), ''),"
     " t.id, coalesce(t.division, ''), coalesce(t.role, ''), coalesce(t.state, ''),"
-    " coalesce(t.arbitrated, false), " US("t.response_due") ", " US("t.completion_due") ","
-    " " US("t.paused_at") ", coalesce(t.extension_state, ''), " US("t.response_warn") ","
-    " " US("t.completion_warn") ","
-    " coalesce((extract(epoch FROM t.extension_by) * 1000000)::bigint, 0)"
+    " coalesce(t.arbitrated, false), " PG_TIME_US_OR_0("t.response_due") ","
+    " " PG_TIME_US_OR_0("t.completion_due") ", " PG_TIME_US_OR_0("t.paused_at") ","
+    " coalesce(t.extension_state, ''), " PG_TIME_US_OR_0("t.response_warn") ","
+    " " PG_TIME_US_OR_0("t.completion_warn") ", " PG_TIME_US_OR_0("t.extension_by")
     " FROM cases c LEFT JOIN LATERAL (SELECT * FROM tasks WHERE case_id = c.id AND ("
     "  ($2::bigint > 0 AND id = $2::bigint)"
     "  OR ($2::bigint = 0 AND $4::boolean AND extension_state = 'requested')"

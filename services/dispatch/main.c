@@ -39,7 +39,7 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
 static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
 {
     dispatch_t *self = arg;
-    outbox_relay_send_claimed(self->relay, res, 0, DISPATCH_COL_OUTBOX);
+    outbox_relay_send_claimed(self->relay, res, 0);
     if (strcmp(PQgetvalue(res, 0, DISPATCH_COL_ACKED), "1") != 0) {
         log_info("ignored duplicate msg=%s case=%s", env->msg_id, env->case_number);
         return;

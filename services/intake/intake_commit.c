@@ -43,16 +43,16 @@ static const char *s_insert_sql =
     "  SELECT id, 'received', $20, jsonb_strip_nulls(jsonb_build_object('channel', $2::text,"
     "   'source', $19::text, 'recorded_by', nullif($21, ''), 'flagged', nullif(flagged, false))),"
     "   created_at FROM c),"
-    " o AS (INSERT INTO outbox (producer, destination, msg_type, case_id, case_number, body,"
-    "  sent_at) SELECT 'intake', 'triage', $27::int, id, case_number, $28::bytea, now() FROM c"
-    "  RETURNING " OUTBOX_ROW_COLUMNS "),"
+    " o AS (" OUTBOX_INSERT("'intake'", "'triage'", "NULL", OUTBOX_MSG(CASE_RECEIVED), "id",
+                            "case_number", "NULL", "$27::bytea", OUTBOX_CLAIMED)
+    "  FROM c RETURNING " OUTBOX_ROW_COLUMNS "),"
     " r AS (SELECT id, jsonb_build_object('case_number', case_number, 'query_code', $1::text,"
     "  'state', state, 'first_responder', $20::text, 'channel', $2::text, 'kind', $3::text,"
     "  'received_at', to_char(created_at AT TIME ZONE 'Asia/Shanghai',"
     "   'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')) AS response FROM c),"
     " k AS (UPDATE idempotency_keys SET case_id = r.id, response = r.response FROM r"
     "  WHERE scope = $24 AND key = $25)"
-    " SELECT r.response::text, o.* FROM r LEFT JOIN o ON true";
+    " SELECT r.response::text AS response, o.* FROM r LEFT JOIN o ON true";
 
 /* After the insert, in the same transaction: what the key already answered. */
 static const char *s_replay_sql =
@@ -146,8 +146,6 @@ static int s_add(pg_txn_t *txn, pending_t *p)
 {
     const intake_submission_t *s = p->sub;
     const intake_request_t *r = s->req;
-    char type[8];
-    snprintf(type, sizeof(type), "%d", DUBAN__MSG_TYPE__CASE_RECEIVED);
     p->first_stmt = pg_txn_count(txn);
     if (s->idem_scope[0]) {
         pg_param_t key[3] = {PG_TEXT(s->idem_scope), PG_TEXT(s->idem_key),
@@ -155,7 +153,7 @@ static int s_add(pg_txn_t *txn, pending_t *p)
         if (pg_txn_add(txn, true, "intake_claim_key", 3, key) < 0)
             return -1;
     }
-    pg_param_t params[28] = {
+    pg_param_t params[27] = {
         PG_TEXT(s->query_code),       PG_TEXT(r->channel),
         PG_TEXT(r->kind),             PG_TEXT(r->category),
         PG_TEXT(r->division),         PG_TEXT(r->subject),
@@ -169,10 +167,9 @@ static int s_add(pg_txn_t *txn, pending_t *p)
         PG_TEXT(r->first_responder),  PG_TEXT(s->recorded_by),
         PG_TEXT(r->received_at),      PG_TEXT(s->peer),
         PG_TEXT(s->idem_scope),       PG_TEXT(s->idem_key),
-        PG_TEXT(s->request_sha256),   PG_TEXT(type),
-        PG_BINARY(p->body, p->body_len),
+        PG_TEXT(s->request_sha256),   PG_BINARY(p->body, p->body_len),
     };
-    if (pg_txn_add(txn, true, "intake_insert_case", 28, params) < 0)
+    if (pg_txn_add(txn, true, "intake_insert_case", 27, params) < 0)
         return -1;
     if (s->idem_scope[0]) {
         pg_param_t key[3] = {PG_TEXT(s->idem_scope), PG_TEXT(s->idem_key),
@@ -195,8 +192,9 @@ static void s_answer(pending_t *p, pg_txn_t *txn, outbox_relay_t *relay)
     int i = p->first_stmt + (p->sub->idem_scope[0] ? 1 : 0);
     PGresult *inserted = pg_txn_result(txn, i++);
     if (PQntuples(inserted) == 1) {
-        outbox_relay_send_claimed(relay, inserted, 0, 1);
-        p->cb(p->ctx, INTAKE_CREATED, PQgetvalue(inserted, 0, 0), NULL);
+        outbox_relay_send_claimed(relay, inserted, 0);
+        p->cb(p->ctx, INTAKE_CREATED, PQgetvalue(inserted, 0, PQfnumber(inserted, "response")),
+              NULL);
         return;
     }
     if (p->sub->idem_scope[0]) {

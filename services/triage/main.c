@@ -21,19 +21,19 @@
 /* The guarded transition received -> triaged (or needs_triage), with the
  * duplicate check: the same requester (phone) about the same matter
  * (category) while an earlier case is open and younger than the duplicate
- * window ($9 seconds) links the new case to it (merged) instead of
+ * window ($8 seconds) links the new case to it (merged) instead of
  * dispatching it again; both timelines record the link. PostgreSQL confirms
- * only when Redis holds the requester's fingerprint for that category ($10),
+ * only when Redis holds the requester's fingerprint for that category ($9),
  * which keeps the common case (a first report) to one cheap statement. */
 static const char *s_apply_sql =
     "WITH ack AS (" OUTBOX_ACK_SQL "),"
     " cur AS (SELECT id, requester_phone FROM cases WHERE id = $2),"
-    " dup AS (SELECT d.id, d.case_number FROM cases d, cur WHERE $3 = 'triaged' AND $10::boolean"
+    " dup AS (SELECT d.id, d.case_number FROM cases d, cur WHERE $3 = 'triaged' AND $9::boolean"
     "  AND cur.requester_phone ~ '[0-9]' AND regexp_replace(d.requester_phone, '[^0-9]', '', 'g')"
     "   = regexp_replace(cur.requester_phone, '[^0-9]', '', 'g')"
     "  AND d.category = $4 AND d.id <> cur.id"
     "  AND d.state NOT IN ('closed', 'merged', 'received', 'needs_triage')"
-    "  AND d.created_at > now() - $9::int * interval '1 second' ORDER BY d.id LIMIT 1),"
+    "  AND d.created_at > now() - $8::int * interval '1 second' ORDER BY d.id LIMIT 1),"
     " c AS (UPDATE cases SET state = CASE WHEN EXISTS (SELECT 1 FROM dup) THEN 'merged'"
     "  ELSE $3 END, duplicate_of = (SELECT id FROM dup), category = coalesce($4, category),"
     "  priority = $5, updated_at = now()"
@@ -46,11 +46,14 @@ static const char *s_apply_sql =
     " el AS (INSERT INTO case_events (case_id, type, actor, detail)"
     "  SELECT dup.id, 'duplicate_linked', 'triage', jsonb_build_object('case_number',"
     "   c.case_number) FROM dup, c WHERE c.state = 'merged'),"
-    " o AS (INSERT INTO outbox (producer, destination, msg_type, case_id, case_number, body,"
-    "  sent_at) SELECT 'triage', 'dispatch', $7::int, id, case_number, $8::bytea, now() FROM c"
-    "  WHERE state = 'triaged' RETURNING " OUTBOX_ROW_COLUMNS ")"
-    " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c),"
-    " (SELECT case_number FROM dup), o.* FROM (SELECT) one LEFT JOIN o ON true";
+    " o AS (" OUTBOX_INSERT("'triage'", "'dispatch'", "NULL", OUTBOX_MSG(CASE_TRIAGED), "id",
+                            "case_number", "NULL", "$7::bytea", OUTBOX_CLAIMED)
+    "  FROM c WHERE state = 'triaged' RETURNING " OUTBOX_ROW_COLUMNS ")"
+    " SELECT (SELECT count(*) FROM ack) AS acked, (SELECT count(*) FROM c) AS moved,"
+    " (SELECT case_number FROM dup) AS duplicate_of, o.* FROM (SELECT) one LEFT JOIN o ON true";
+
+/* The columns of s_apply_sql's row before the outbox row's. */
+enum { TRIAGE_COL_ACKED, TRIAGE_COL_MOVED, TRIAGE_COL_DUPLICATE_OF };
 
 static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
 {
@@ -73,22 +76,20 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
     if (!body)
         goto out_free_msg;
     duban__case_triaged__pack(&out, body);
-    char case_id[24], type[8];
+    char case_id[24];
     snprintf(case_id, sizeof(case_id), "%lld", (long long)env->case_id);
-    snprintf(type, sizeof(type), "%d", DUBAN__MSG_TYPE__CASE_TRIAGED);
-    pg_param_t params[10] = {
+    pg_param_t params[9] = {
         PG_TEXT(env->msg_id),
         PG_TEXT(case_id),
         PG_TEXT(d.outcome == TRIAGE_ROUTED ? "triaged" : "needs_triage"),
         PG_TEXT(d.category ? d.category->code : NULL),
         PG_TEXT(d.priority),
         PG_TEXT(d.rule),
-        PG_TEXT(type),
         PG_BINARY(body, len),
         PG_TEXT(self->duplicate_window_s),
         PG_TEXT(triage_duplicate_hit(self, env->msg_id) ? "true" : "false"),
     };
-    int rc = pg_txn_add(txn, true, "triage_apply", 10, params);
+    int rc = pg_txn_add(txn, true, "triage_apply", 9, params);
     log_debug("triaged case=%s msg=%s outcome=%s rule=%s", env->case_number, env->msg_id,
               triage_outcome_str(d.outcome), d.rule);
     free(body);
@@ -104,21 +105,21 @@ out_reject:
 static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
 {
     triage_t *self = arg;
-    bool acked = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
-    bool moved = strcmp(PQgetvalue(res, 0, 1), "1") == 0;
+    bool acked = strcmp(PQgetvalue(res, 0, TRIAGE_COL_ACKED), "1") == 0;
+    bool moved = strcmp(PQgetvalue(res, 0, TRIAGE_COL_MOVED), "1") == 0;
     if (!acked)
         log_info("ignored duplicate msg=%s case=%s", env->msg_id, env->case_number);
     else if (!moved)
         log_warn("case=%s msg=%s was not in state received; nothing changed", env->case_number,
                  env->msg_id);
-    else if (!PQgetisnull(res, 0, 2))
+    else if (!PQgetisnull(res, 0, TRIAGE_COL_DUPLICATE_OF))
         log_info("case merged as a duplicate case=%s duplicate_of=%s msg=%s", env->case_number,
-                 PQgetvalue(res, 0, 2), env->msg_id);
+                 PQgetvalue(res, 0, TRIAGE_COL_DUPLICATE_OF), env->msg_id);
     else
         log_info("case triaged case=%s msg=%s", env->case_number, env->msg_id);
-    if (acked && moved && PQgetisnull(res, 0, 2))
+    if (acked && moved && PQgetisnull(res, 0, TRIAGE_COL_DUPLICATE_OF))
         triage_duplicate_remember(self, env);
-    outbox_relay_send_claimed(self->relay, res, 0, 3); /* the case, to dispatch */
+    outbox_relay_send_claimed(self->relay, res, 0); /* the case, to dispatch */
 }
 
 static bool s_health(json_t *report, void *arg)

@@ -1,6 +1,8 @@
 /* Applying deadline events in PostgreSQL; see watch_apply.h. */
 #include "watch_apply.h"
 
+#include "outbox.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,34 +15,34 @@
  * whether the guard held, the alert was inserted, the violation too. */
 static const char *s_raise_sql =
     "WITH k AS (SELECT t.id, t.case_id, t.division, t.handler FROM tasks t WHERE t.id = $2::bigint"
-    "  AND " WATCH_US("CASE WHEN $3 = 'response' THEN t.response_due ELSE t.completion_due END")
+    "  AND " PG_TIME_US_OR_0("CASE WHEN $3 = 'response' THEN t.response_due"
+                             " ELSE t.completion_due END")
     "   = $6::bigint"
-    "  AND (t.paused_at IS NULL OR t.paused_at > " WATCH_TS(7) ")"
+    "  AND (t.paused_at IS NULL OR t.paused_at > " PG_TIME_TS(7) ")"
     "  AND coalesce(CASE WHEN $3 = 'response' THEN least(t.signed_at, t.returned_at)"
-    "   ELSE least(t.replied_at, t.returned_at) END > " WATCH_TS(7) ", true)),"
+    "   ELSE least(t.replied_at, t.returned_at) END > " PG_TIME_TS(7) ", true)),"
     " v AS (INSERT INTO violations (division, handler, case_id, task_id, kind, at)"
-    "  SELECT division, handler, case_id, id, $11, " WATCH_TS(6) " FROM k"
+    "  SELECT division, handler, case_id, id, $11, " PG_TIME_TS(6) " FROM k"
     "  WHERE $11::text IS NOT NULL"
     "  ON CONFLICT (task_id, kind) DO NOTHING RETURNING id),"
     " a AS (INSERT INTO alerts (id, task_id, case_id, division, handler, deadline, kind, level,"
     "  due_at, raised_at, violations, rung, next_repeat_at, handler_violations)"
-    "  SELECT $1::bigint, id, case_id, division, handler, $3, $4, $5::int, " WATCH_TS(6) ", "
-    WATCH_TS(17) ", $8::int, $9, " WATCH_TS(10) ", $18::int FROM k"
+    "  SELECT $1::bigint, id, case_id, division, handler, $3, $4, $5::int, " PG_TIME_TS(6) ", "
+    PG_TIME_TS(17) ", $8::int, $9, " PG_TIME_TS(10) ", $18::int FROM k"
     "  ON CONFLICT (task_id, deadline, kind, level) DO NOTHING RETURNING id),"
-    " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body) SELECT 'watch', $12, $13, $14::int, k.case_id, $16, k.id, $15::bytea"
-    "  FROM a CROSS JOIN k RETURNING id)"
+    " o AS (" OUTBOX_INSERT("'watch'", "$12", "$13", "$14::int", "k.case_id", "$16", "k.id",
+                            "$15::bytea", OUTBOX_UNCLAIMED) " FROM a CROSS JOIN k RETURNING id)"
     " SELECT (SELECT count(*) FROM k), (SELECT count(*) FROM a), (SELECT count(*) FROM v)";
 
 /* $1 alert id, $2 next_repeat_at as read (us), $3 the next one, $4 body,
  * $5 case number. */
 static const char *s_repeat_sql =
-    "WITH a AS (UPDATE alerts SET repeats = repeats + 1, next_repeat_at = " WATCH_TS(3)
+    "WITH a AS (UPDATE alerts SET repeats = repeats + 1, next_repeat_at = " PG_TIME_TS(3)
     "  WHERE id = $1::bigint AND acknowledged_at IS NULL"
-    "  AND " WATCH_US("next_repeat_at") " = $2::bigint RETURNING id, task_id, case_id),"
-    " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body) SELECT 'watch', 'watch-pub', 'inspection|', 11, case_id, $5, task_id,"
-    "  $4::bytea FROM a)"
+    "  AND " PG_TIME_US_OR_0("next_repeat_at") " = $2::bigint RETURNING id, task_id, case_id),"
+    " o AS (" OUTBOX_INSERT("'watch'", "'watch-pub'", "'inspection|'",
+                            OUTBOX_MSG(ESCALATION_ALERT), "case_id", "$5", "task_id", "$4::bytea",
+                            OUTBOX_UNCLAIMED) " FROM a)"
     " SELECT count(*) FROM a";
 
 int watch_apply_prepare(pg_t *pg)

@@ -23,8 +23,8 @@
  * sent); $1 ladder period in us for the handler's count. */
 static const char *s_snapshot_sql =
     "SELECT a.id, a.task_id, c.case_number, left(c.subject, 120), a.division,"
-    " coalesce(a.handler, ''), a.deadline, a.kind, a.level, " WATCH_US("a.due_at") ","
-    " " WATCH_US("a.raised_at") ", a.violations, coalesce(a.rung, ''), a.repeats,"
+    " coalesce(a.handler, ''), a.deadline, a.kind, a.level, " PG_TIME_US_OR_0("a.due_at") ","
+    " " PG_TIME_US_OR_0("a.raised_at") ", a.violations, coalesce(a.rung, ''), a.repeats,"
     " coalesce(a.handler_violations, (SELECT count(*) FROM violations v"
     "  WHERE a.handler IS NOT NULL AND v.handler = a.handler"
     "  AND v.at > now() - $1::bigint * interval '1 microsecond'))" /* rows from before 008 */
@@ -37,17 +37,18 @@ static const char *s_snapshot_sql =
  * happened: found, acknowledged now, and who had acknowledged it before. */
 static const char *s_ack_sql =
     "WITH cur AS (SELECT id, kind, coalesce(acknowledged_by, '') AS by,"
-    "  " WATCH_US("acknowledged_at") " AS at FROM alerts WHERE id = $1::bigint),"
-    " u AS (UPDATE alerts SET acknowledged_at = " WATCH_TS(6) ", acknowledged_by = $2,"
+    "  " PG_TIME_US_OR_0("acknowledged_at") " AS at FROM alerts WHERE id = $1::bigint),"
+    " u AS (UPDATE alerts SET acknowledged_at = " PG_TIME_TS(6) ", acknowledged_by = $2,"
     "  decision = $3, next_repeat_at = NULL"
     "  WHERE id = $1::bigint AND acknowledged_at IS NULL AND kind <> 'warning'"
     "  RETURNING id, task_id, case_id, division, handler, rung),"
     " d AS (INSERT INTO accountability_decisions (alert_id, division, handler, recommended_rung,"
     "  decision, decided_by, decided_at) SELECT id, division, handler, rung, $4, $2, "
-    WATCH_TS(6) " FROM u WHERE $4::text IS NOT NULL),"
-    " o AS (INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number,"
-    "  task_id, body) SELECT 'watch', 'watch-pub', 'inspection|', 12, u.case_id, c.case_number,"
-    "  u.task_id, $5::bytea FROM u JOIN cases c ON c.id = u.case_id)"
+    PG_TIME_TS(6) " FROM u WHERE $4::text IS NOT NULL),"
+    " o AS (" OUTBOX_INSERT("'watch'", "'watch-pub'", "'inspection|'",
+                            OUTBOX_MSG(ALERT_ACKNOWLEDGED), "u.case_id", "c.case_number",
+                            "u.task_id", "$5::bytea", OUTBOX_UNCLAIMED)
+    "  FROM u JOIN cases c ON c.id = u.case_id)"
     " SELECT (SELECT count(*) FROM cur), (SELECT count(*) FROM u), (SELECT kind FROM cur),"
     "  (SELECT by FROM cur), (SELECT at FROM cur)";
 

@@ -44,7 +44,7 @@ static const char *s_ids_sql = "SELECT nextval('alerts_id_seq') FROM generate_se
 /* The alerts repeats re-send, of the tasks $1. */
 static const char *s_alerts_sql =
     "SELECT a.task_id, a.deadline, a.level, a.id, a.violations, coalesce(a.rung, ''),"
-    " " WATCH_US("a.raised_at") ", a.repeats, " WATCH_US("a.next_repeat_at")
+    " " PG_TIME_US_OR_0("a.raised_at") ", a.repeats, " PG_TIME_US_OR_0("a.next_repeat_at")
     " FROM alerts a WHERE a.task_id = ANY($1::bigint[]) AND a.kind <> 'warning'";
 
 typedef watch_apply_task_t task_t;

@@ -168,7 +168,7 @@ static void s_poll_cb(evutil_socket_t fd, short what, void *arg)
     pg_param_t p[3] = {PG_TEXT(since), PG_TEXT(after), PG_TEXT(limit)};
     pg_txn_t *txn = pg_txn_new();
     if (!txn || pg_txn_add(txn, true, "watch_rows_changed", 3, p) < 0 ||
-        pg_txn_add(txn, false, "SELECT " WATCH_US("now()"), 0, NULL) < 0) {
+        pg_txn_add(txn, false, "SELECT " PG_TIME_US_OR_0("now()"), 0, NULL) < 0) {
         pg_txn_destroy(&txn);
         return;
     }

@@ -28,8 +28,8 @@ static const char *s_ids_sql =
  * never stalls on many rows of one instant. */
 static const char *s_changed_sql =
     "SELECT " WATCH_ROW_SELECT ", " WATCH_RAISED_OF_T " FROM tasks t"
-    " WHERE t.updated_at >= " WATCH_TS(1)
-    " AND (t.updated_at, t.id) > (" WATCH_TS(1) ", $2::bigint)"
+    " WHERE t.updated_at >= " PG_TIME_TS(1)
+    " AND (t.updated_at, t.id) > (" PG_TIME_TS(1) ", $2::bigint)"
     " ORDER BY t.updated_at, t.id LIMIT $3::int";
 
 int watch_task_prepare(pg_t *pg)

@@ -3,34 +3,31 @@
  * read again after one of its entries fell due), the parser for it, and
  * the step that turns such rows into index entries.
  *
- * Instants travel as microseconds since the epoch (bigint), 0 for NULL, so
- * that a deadline read here compares exactly with the one stored. */
+ * Instants travel as microseconds since the epoch (bigint, PG_TIME_US_OR_0:
+ * 0 for NULL), so that a deadline read here compares exactly with the one
+ * stored. */
 #ifndef DUBAN_WATCH_TASK_H
 #define DUBAN_WATCH_TASK_H
 
 #include "pg.h"
+#include "pg_time.h"
 #include "watch_index.h"
 #include "watch_rules.h"
 
-/* A timestamptz column as microseconds, 0 for NULL. */
-#define WATCH_US(col) "coalesce((extract(epoch FROM " col ") * 1000000)::bigint, 0)"
-
-/* A microseconds parameter as a timestamptz, exactly. */
-#define WATCH_TS(n) "('epoch'::timestamptz + $" #n "::bigint * interval '1 microsecond')"
-
 /* The columns of a task row (table alias t), WATCH_ROW_COLS of them. */
 #define WATCH_ROW_SELECT                                                                           \
-    "t.id, t.case_id, t.division, coalesce(t.handler, ''), t.state, "                            \
-    WATCH_US("t.response_due") ", " WATCH_US("t.response_warn") ", "                               \
-    WATCH_US("t.completion_due") ", " WATCH_US("t.completion_warn") ", "                           \
-    WATCH_US("t.signed_at") ", " WATCH_US("t.returned_at") ", " WATCH_US("t.replied_at") ", "      \
-    WATCH_US("t.paused_at") ", " WATCH_US("t.updated_at")
+    "t.id, t.case_id, t.division, coalesce(t.handler, ''), t.state, "                              \
+    PG_TIME_US_OR_0("t.response_due") ", " PG_TIME_US_OR_0("t.response_warn") ", "                 \
+    PG_TIME_US_OR_0("t.completion_due") ", " PG_TIME_US_OR_0("t.completion_warn") ", "             \
+    PG_TIME_US_OR_0("t.signed_at") ", " PG_TIME_US_OR_0("t.returned_at") ", "                     \
+    PG_TIME_US_OR_0("t.replied_at") ", "                                                           \
+    PG_TIME_US_OR_0("t.paused_at") ", " PG_TIME_US_OR_0("t.updated_at")
 
 /* What a task raised so far, one "deadline,kind,level,id,acked,next_repeat_us,repeats" per
  * alert, joined by ';' (NULL when none): the last of the row's columns. */
 #define WATCH_RAISED_ITEM                                                                          \
     "a.deadline || ',' || a.kind || ',' || a.level || ',' || a.id || ',' ||"                       \
-    " (a.acknowledged_at IS NOT NULL)::int || ',' || " WATCH_US("a.next_repeat_at")                \
+    " (a.acknowledged_at IS NOT NULL)::int || ',' || " PG_TIME_US_OR_0("a.next_repeat_at")         \
     " || ',' || a.repeats"
 #define WATCH_RAISED_OF_T                                                                          \
     "(SELECT string_agg(" WATCH_RAISED_ITEM ", ';') FROM alerts a WHERE a.task_id = t.id)"

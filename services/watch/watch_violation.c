@@ -18,16 +18,16 @@ static const char *s_scan_sql =
     "   THEN e.detail->'groundless_returns' ELSE '[]'::jsonb END) AS r(division)"
     "  JOIN tasks t ON t.case_id = e.case_id AND t.division = r.division"
     "   AND t.state = 'returned' AND t.returned_at <= e.at"
-    "  WHERE e.type = 'arbitrated' AND e.at >= " WATCH_TS(1)
+    "  WHERE e.type = 'arbitrated' AND e.at >= " PG_TIME_TS(1)
     "  ON CONFLICT (task_id, kind) DO NOTHING RETURNING id),"
     " o AS (INSERT INTO violations (division, handler, case_id, task_id, kind, at)"
     "  SELECT t.division, t.handler, e.case_id, t.id, 'reopen', e.at FROM case_events e"
     "  JOIN LATERAL (SELECT id, division, handler FROM tasks WHERE case_id = e.case_id"
     "   AND role = 'lead' AND state = 'replied' AND replied_at <= e.at"
     "   ORDER BY replied_at DESC, id DESC LIMIT 1) t ON true"
-    "  WHERE e.type = 'reopened' AND e.at >= " WATCH_TS(1)
+    "  WHERE e.type = 'reopened' AND e.at >= " PG_TIME_TS(1)
     "  ON CONFLICT (task_id, kind) DO NOTHING RETURNING id)"
-    " SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM o), " WATCH_US("now()");
+    " SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM o), " PG_TIME_US_OR_0("now()");
 
 struct watch_violation {
     pg_t *pg;

@@ -2,12 +2,14 @@
  * in one transaction, so that nothing of an invalid case is stored. */
 #include "dubanctl_history.h"
 
+#include "pg_time.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TS(n) "(timestamptz 'epoch' + $" #n "::bigint * interval '1 microsecond')"
+#define TS(n) PG_TIME_TS(n) /* short: the statements below use it 21 times */
 
 /* ------------------------------------------------------------- storing */
 
