@@ -1,17 +1,16 @@
 /* duban-dispatch: turns triaged cases into tasks for the responsible
  * divisions (routing table), announces them to division consoles (PUB via
- * the outbox), answers console snapshots (ROUTER) and keeps the pending
- * index in Redis. */
+ * the outbox), answers console snapshots and workflow steps (ROUTER). */
 #include "consumer.h"
 #include "auth.h"
 #include "dispatch_console.h"
 #include "dispatch_deadline.h"
 #include "dispatch_workflow.h"
-#include "dispatch_index.h"
 #include "dispatch_task.h"
 #include "log.h"
 #include "outbox.h"
 #include "pg.h"
+#include "redis.h"
 #include "service.h"
 
 #include <stdlib.h>
@@ -24,7 +23,7 @@ typedef struct {
     consumer_t *consumer;
     outbox_relay_t *relay;
     dispatch_console_t *console;
-    dispatch_index_t *index;
+    redis_t *redis; /* manual triage records the requester's fingerprint */
     dispatch_deadline_t *deadline;
     dispatch_workflow_t *workflow;
     auth_t *auth;
@@ -49,11 +48,9 @@ static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
                  env->msg_id);
         return;
     }
-    const char *division = PQgetvalue(res, 0, DISPATCH_COL_DIVISION);
-    int64_t task_id = strtoll(PQgetvalue(res, 0, DISPATCH_COL_TASK), NULL, 10);
-    log_info("case dispatched case=%s task=%lld division=%s msg=%s", env->case_number,
-             (long long)task_id, division, env->msg_id);
-    dispatch_index_add(self->index, division, task_id, env->time_us);
+    log_info("case dispatched case=%s task=%s division=%s msg=%s", env->case_number,
+             PQgetvalue(res, 0, DISPATCH_COL_TASK), PQgetvalue(res, 0, DISPATCH_COL_DIVISION),
+             env->msg_id);
 }
 
 static bool s_health(json_t *report, void *arg)
@@ -61,9 +58,7 @@ static bool s_health(json_t *report, void *arg)
     dispatch_t *self = arg;
     bool up = pg_is_up(self->pg);
     json_object_set_new(report, "postgres", json_boolean(up));
-    json_object_set_new(report, "redis", json_boolean(dispatch_index_up(self->index)));
-    json_object_set_new(report, "index_rebuilds",
-                        json_integer((json_int_t)dispatch_index_rebuilds(self->index)));
+    json_object_set_new(report, "redis", json_boolean(redis_is_up(self->redis)));
     json_object_set_new(report, "applied", json_integer((json_int_t)consumer_applied(self->consumer)));
     json_object_set_new(report, "rejected",
                         json_integer((json_int_t)consumer_rejected(self->consumer)));
@@ -85,7 +80,7 @@ int main(int argc, char **argv)
     self.pg = pg_new(self.svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
     self.deadline = dispatch_deadline_new(st);
     if (!self.pg || !self.deadline || dispatch_task_prepare(self.pg) < 0 ||
-        dispatch_console_prepare(self.pg) < 0 || dispatch_index_prepare(self.pg) < 0 ||
+        dispatch_console_prepare(self.pg) < 0 ||
         dispatch_workflow_prepare(self.pg) < 0 || auth_prepare(self.pg) < 0)
         goto out_teardown;
     pub = bus_sock_new(self.svc->zctx, self.svc->base, ZMQ_PUB,
@@ -94,17 +89,15 @@ int main(int argc, char **argv)
     if (!pub)
         goto out_teardown;
     self.relay = outbox_relay_new(self.svc->base, self.pg, pub, "console", false, st);
-    self.index = dispatch_index_new(self.svc->base, self.pg, self.svc->org,
-                                    settings_string(st, "redis.host", "127.0.0.1"),
-                                    (int)settings_int(st, "redis.port", 6379),
-                                    settings_string(st, "redis.prefix", "duban:"));
+    self.redis = redis_new(self.svc->base, settings_string(st, "redis.host", "127.0.0.1"),
+                           (int)settings_int(st, "redis.port", 6379));
     self.auth = auth_new(self.pg);
     self.workflow = self.relay && self.auth ? dispatch_workflow_new(self.pg, self.svc->org,
                                                                     self.auth, self.deadline,
                                                                     self.relay)
                                             : NULL;
-    if (self.workflow && self.index)
-        dispatch_workflow_use_redis(self.workflow, dispatch_index_redis(self.index),
+    if (self.workflow && self.redis)
+        dispatch_workflow_use_redis(self.workflow, self.redis,
                                     settings_string(st, "redis.prefix", "duban:"),
                                     settings_int(st, "triage.duplicate_window_s", 7 * 24 * 3600));
     self.console = self.workflow ? dispatch_console_new(self.svc->base, self.svc->zctx, self.pg,
@@ -116,7 +109,7 @@ int main(int argc, char **argv)
                                  settings_string(st, "dispatch.in", "tcp://127.0.0.1:7103"),
                                  DUBAN__MSG_TYPE__CASE_TRIAGED, s_build, s_applied, &self,
                                  self.relay);
-    if (!self.relay || !self.index || !self.console || !self.consumer ||
+    if (!self.relay || !self.redis || !self.console || !self.consumer ||
         service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
     exit_code = service_run(self.svc);
@@ -128,7 +121,7 @@ out_teardown:
     dispatch_workflow_destroy(&self.workflow);
     auth_destroy(&self.auth);
     dispatch_deadline_destroy(&self.deadline);
-    dispatch_index_destroy(&self.index);
+    redis_destroy(&self.redis);
     outbox_relay_destroy(&self.relay);
     bus_sock_destroy(&pub);
     service_destroy(&self.svc);
