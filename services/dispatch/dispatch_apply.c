@@ -100,7 +100,9 @@ static const char *s_decide_extension_sql =
     NOTICE_FR RESULT " NULL::bigint, NULL::text";
 
 /* A lead reply completes the handling (case -> replied); a co-handling
- * division's reply is its input to the lead. */
+ * division's reply is its input to the lead. $7 is the result the requester
+ * is told (cases.result, the public status page); $8, when given, an
+ * internal part kept in the event for staff only. */
 static const char *s_reply_sql =
     "WITH g AS (UPDATE tasks SET state = 'replied', replied_at = now(), result = $7,"
     "  signed_at = coalesce(signed_at, now()), handler = coalesce(handler, $3),"
@@ -113,7 +115,9 @@ static const char *s_reply_sql =
     "  RETURNING cases.id),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT $1, id, CASE WHEN role = 'lead' THEN 'replied' ELSE 'input' END, $3,"
-    "   jsonb_build_object('division', division, 'result', $7::text) FROM g),"
+    "   jsonb_build_object('division', division, 'result', $7::text)"
+    "   || CASE WHEN $8::text IS NULL THEN '{}'::jsonb"
+    "      ELSE jsonb_build_object('internal', $8::text) END FROM g),"
     " nl AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || t.division || '|'",
                              OUTBOX_MSG(CASE_NOTICE), "$1", "$6", "t.id", "$5::bytea",
                              OUTBOX_UNCLAIMED)
@@ -187,7 +191,8 @@ static int s_add_step(pg_txn_t *txn, const dispatch_apply_t *a, char (*buf)[32],
         return pg_txn_add(txn, true, "apply_decide_extension", 10, p);
     case ACTION_REPLY:
         p[6] = PG_TEXT(s->text);
-        return pg_txn_add(txn, true, "apply_reply", 7, p);
+        p[7] = PG_TEXT(s->internal && s->internal[0] ? s->internal : NULL);
+        return pg_txn_add(txn, true, "apply_reply", 8, p);
     default:
         return dispatch_apply_case_add(txn, a, buf, p);
     }

@@ -113,9 +113,7 @@ static void s_hello_authed(void *arg, auth_result_t result, const auth_identity_
         free(peer);
         return;
     }
-    bool allowed = strcmp(who->role, "inspector") == 0 || strcmp(who->role, "admin") == 0 ||
-                   (strcmp(who->role, "handler") == 0 && strcmp(who->division, peer->division) == 0);
-    if (!allowed) {
+    if (!auth_may_see_division(who, peer->division)) {
         log_info("refused console of division %s to staff=%s", peer->division, who->staff);
         s_refuse(peer, "forbidden: a division's console is for that division's handlers");
         free(peer);

@@ -72,6 +72,7 @@ typedef struct {
     const char *satisfaction;
     const char *window;
     const char *category;
+    const char *internal;       /* reply: the internal part (staff only) */
     bool grant;                 /* decide-extension */
 } dispatch_step_t;
 
@@ -93,5 +94,13 @@ bool dispatch_action_on_task(dispatch_action_t action);
 bool dispatch_rules_check(const dispatch_context_t *ctx, const dispatch_step_t *step,
                           const auth_identity_t *who, int64_t now_us,
                           dispatch_verdict_t *verdict);
+
+/* True when who may take action on ctx at now_us as far as the rules can tell
+ * before the step's own fields are known: the step is probed with fields
+ * filled in (a reason, another division, a window), so only who, the states
+ * and the deadlines decide. The case page shows a button exactly for these;
+ * the step itself is still checked whole when taken. */
+bool dispatch_rules_may(const dispatch_context_t *ctx, dispatch_action_t action,
+                        const auth_identity_t *who, int64_t now_us);
 
 #endif

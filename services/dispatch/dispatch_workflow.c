@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "dispatch_apply.h"
+#include "dispatch_context.h"
 #include "dispatch_rules.h"
 #include "log.h"
 #include "pg_time.h"
@@ -14,26 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The case, and the task the step concerns: the one named, the one with an
- * extension waiting (decide-extension), or the actor's division's latest
- * (open ones first). */
-static const char *s_context_sql =
-    "SELECT c.id, c.case_number, c.state, c.first_responder, c.returns, c.kind, c.priority,"
-    " coalesce(c.category, ''), c.subject,"
-    " coalesce((SELECT division FROM tasks WHERE case_id = c.id AND role = 'lead'"
-    "  AND state <> 'returned' ORDER BY id DESC LIMIT 1), ''),"
-    " t.id, coalesce(t.division, ''), coalesce(t.role, ''), coalesce(t.state, ''),"
-    " coalesce(t.arbitrated, false), " PG_TIME_US_OR_0("t.response_due") ","
-    " " PG_TIME_US_OR_0("t.completion_due") ", " PG_TIME_US_OR_0("t.paused_at") ","
-    " coalesce(t.extension_state, ''), " PG_TIME_US_OR_0("t.response_warn") ","
-    " " PG_TIME_US_OR_0("t.completion_warn") ", " PG_TIME_US_OR_0("t.extension_by")
-    " FROM cases c LEFT JOIN LATERAL (SELECT * FROM tasks WHERE case_id = c.id AND ("
-    "  ($2::bigint > 0 AND id = $2::bigint)"
-    "  OR ($2::bigint = 0 AND $4::boolean AND extension_state = 'requested')"
-    "  OR ($2::bigint = 0 AND NOT $4::boolean AND division = $3))"
-    "  ORDER BY (state IN ('dispatched', 'signed')) DESC, id DESC LIMIT 1) t ON true"
-    " WHERE c.case_number = $1";
 
 struct dispatch_workflow {
     redis_t *redis;
@@ -63,7 +44,7 @@ typedef struct {
 
 int dispatch_workflow_prepare(pg_t *pg)
 {
-    return pg_prepare(pg, "workflow_context", s_context_sql) | dispatch_apply_prepare(pg);
+    return dispatch_context_prepare(pg) | dispatch_apply_prepare(pg);
 }
 
 static void s_finish(run_t *r, int status, const char *case_state, const char *task_state,
@@ -99,41 +80,9 @@ static void s_finish(run_t *r, int status, const char *case_state, const char *t
     free(r);
 }
 
-static void s_copy(char *dst, size_t len, PGresult *res, int col)
-{
-    snprintf(dst, len, "%s", PQgetvalue(res, 0, col));
-}
-
 static int64_t s_i64(PGresult *res, int col)
 {
     return PQgetisnull(res, 0, col) ? 0 : strtoll(PQgetvalue(res, 0, col), NULL, 10);
-}
-
-static void s_read_context(dispatch_context_t *c, PGresult *res)
-{
-    c->case_id = s_i64(res, 0);
-    s_copy(c->case_number, sizeof(c->case_number), res, 1);
-    s_copy(c->case_state, sizeof(c->case_state), res, 2);
-    s_copy(c->first_responder, sizeof(c->first_responder), res, 3);
-    c->returns = (int)s_i64(res, 4);
-    s_copy(c->kind, sizeof(c->kind), res, 5);
-    s_copy(c->priority, sizeof(c->priority), res, 6);
-    s_copy(c->category, sizeof(c->category), res, 7);
-    s_copy(c->subject, sizeof(c->subject), res, 8);
-    s_copy(c->lead_division, sizeof(c->lead_division), res, 9);
-    c->has_task = !PQgetisnull(res, 0, 10);
-    c->task_id = s_i64(res, 10);
-    s_copy(c->division, sizeof(c->division), res, 11);
-    s_copy(c->role, sizeof(c->role), res, 12);
-    s_copy(c->task_state, sizeof(c->task_state), res, 13);
-    c->arbitrated = strcmp(PQgetvalue(res, 0, 14), "t") == 0;
-    c->response_due_us = s_i64(res, 15);
-    c->completion_due_us = s_i64(res, 16);
-    c->paused_at_us = s_i64(res, 17);
-    s_copy(c->extension_state, sizeof(c->extension_state), res, 18);
-    c->response_warn_us = s_i64(res, 19);
-    c->completion_warn_us = s_i64(res, 20);
-    c->extension_by_us = s_i64(res, 21);
 }
 
 static int s_pack_notice(run_t *r)
@@ -336,7 +285,7 @@ static void s_context_read(pg_txn_t *txn, bool ok, void *arg)
         s_finish(r, 404, NULL, NULL, 0, "no case has the number %s", r->action->case_number);
         return;
     }
-    s_read_context(&r->ctx, res);
+    dispatch_context_read(&r->ctx, res);
     dispatch_verdict_t verdict;
     if (!dispatch_rules_check(&r->ctx, &r->step, &r->who, clock_now_us(), &verdict)) {
         s_finish(r, verdict.status, r->ctx.case_state, r->ctx.task_state, 0, "%s",
@@ -370,7 +319,7 @@ static void s_authed(void *arg, auth_result_t result, const auth_identity_t *who
     pg_param_t params[4] = {PG_TEXT(a->case_number), PG_TEXT(task_id), PG_TEXT(division),
                             PG_TEXT(r->step.action == ACTION_DECIDE_EXTENSION ? "true" : "false")};
     pg_txn_t *txn = pg_txn_new();
-    if (!txn || pg_txn_add(txn, true, "workflow_context", 4, params) < 0) {
+    if (!txn || pg_txn_add(txn, true, DISPATCH_CONTEXT_STMT, 4, params) < 0) {
         pg_txn_destroy(&txn);
         s_finish(r, 500, NULL, NULL, 0, "out of memory");
         return;
@@ -445,6 +394,7 @@ void dispatch_workflow_handle(dispatch_workflow_t *self, Duban__TaskAction **act
                                 .satisfaction = a->satisfaction,
                                 .window = a->window,
                                 .category = a->category,
+                                .internal = a->internal,
                                 .grant = a->grant};
     if (!a->case_number || !a->case_number[0] || !s_bounded(a->case_number, 32)) {
         s_finish(r, 400, NULL, NULL, 0, "a case number is required");
@@ -452,7 +402,8 @@ void dispatch_workflow_handle(dispatch_workflow_t *self, Duban__TaskAction **act
     }
     if (!s_bounded(a->text, 4000) || !s_bounded(a->division, 64) ||
         !s_bounded(a->outside_agency, 200) || !s_bounded(a->window, 16) ||
-        !s_bounded(a->category, 64) || !s_bounded(a->satisfaction, 16)) {
+        !s_bounded(a->category, 64) || !s_bounded(a->satisfaction, 16) ||
+        !s_bounded(a->internal, 4000)) {
         s_finish(r, 400, NULL, NULL, 0, "a field is longer than allowed");
         return;
     }

@@ -29,6 +29,10 @@ typedef struct {
     int submit_per_minute; /* public submissions per address and minute */
     int lookup_per_minute; /* public status lookups per address and minute */
     size_t max_body;
+    const char *trusted_proxy; /* the web console's address: its X-Forwarded-For is believed */
+    struct calendar *calendar; /* working time left on the division queue */
+    struct calendar *natural;  /* for deadlines on the natural clock */
+    struct sla *sla;
 } intake_t;
 
 /* Called when a submission is settled: outcome and response as in

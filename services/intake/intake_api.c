@@ -3,9 +3,11 @@
  * request (http_hold) so a client that leaves is noticed. */
 #include "intake_api.h"
 
+#include "auth_http.h"
 #include "http.h"
 #include "intake_open311.h"
 #include "intake_public.h"
+#include "intake_queue.h"
 #include "intake_staff_read.h"
 #include "intake_steps.h"
 #include "log.h"
@@ -21,7 +23,12 @@ struct intake_api {
     intake_t *intake;
 };
 
-typedef enum { ROUTE_POST_CASE, ROUTE_GET_CASE, ROUTE_DIVISION_TASKS } route_t;
+typedef enum {
+    ROUTE_POST_CASE,
+    ROUTE_GET_CASE,
+    ROUTE_DIVISION_TASKS,
+    ROUTE_DIVISION_QUEUE
+} route_t;
 
 /* A staff request waiting for its token check. */
 typedef struct {
@@ -153,7 +160,7 @@ static void s_post_case(intake_api_t *self, struct evhttp_request *req, const au
     sub->req = r;
     snprintf(sub->recorded_by, sizeof(sub->recorded_by), "%s", who->staff);
     snprintf(sub->source, sizeof(sub->source), "%s", r->external_ref ? "import" : "api");
-    snprintf(sub->peer, sizeof(sub->peer), "%s", http_peer(req));
+    snprintf(sub->peer, sizeof(sub->peer), "%s", http_client(req, in->trusted_proxy));
     const char *key = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
     if (key) {
         if (strlen(key) == 0 || strlen(key) >= sizeof(sub->idem_key)) {
@@ -209,6 +216,9 @@ static void s_authed(void *arg, auth_result_t result, const auth_identity_t *who
     case ROUTE_DIVISION_TASKS:
         intake_staff_read_tasks(s->api->intake, req, who, s->key, s->query);
         break;
+    case ROUTE_DIVISION_QUEUE:
+        intake_queue_read(s->api->intake, req, who, s->key, s->query);
+        break;
     }
 out_free:
     http_release(&s->held);
@@ -227,10 +237,25 @@ static void s_staff(intake_api_t *self, struct evhttp_request *req, route_t rout
     s->api = self;
     s->route = route;
     snprintf(s->key, sizeof(s->key), "%s", key ? key : "");
+    if (query && strlen(query) >= sizeof(s->query)) {
+        http_release(&s->held);
+        free(s);
+        http_reply_problem(req, 414, "query too long", "the query string is too long", NULL);
+        return;
+    }
     snprintf(s->query, sizeof(s->query), "%s", query ? query : "");
-    const char *header =
-        evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-    auth_verify(self->intake->auth, auth_bearer(header), s_authed, s);
+    auth_http_cred_t cred;
+    auth_http_credential(req, &cred);
+    const char *refusal = auth_http_csrf_refusal(req, &cred);
+    if (refusal) {
+        log_info("refused a console request without CSRF proof path=%s peer=%s",
+                 evhttp_request_get_uri(req), http_peer(req));
+        http_release(&s->held);
+        free(s);
+        http_reply_problem(req, 403, "forbidden", refusal, AUTH_HTTP_CSRF_HEADER);
+        return;
+    }
+    auth_verify(self->intake->auth, cred.credential, s_authed, s);
 }
 
 static void s_health(intake_api_t *self, struct evhttp_request *req)
@@ -286,10 +311,12 @@ static void s_route_cb(struct evhttp_request *req, void *arg)
     } else if (s_prefix(path, "/api/v1/divisions/", &rest) && method == EVHTTP_REQ_GET) {
         const char *slash = strchr(rest, '/');
         char code[64];
-        if (slash && strcmp(slash, "/tasks") == 0 && (size_t)(slash - rest) < sizeof(code)) {
+        bool tasks = slash && strcmp(slash, "/tasks") == 0;
+        if ((tasks || (slash && strcmp(slash, "/queue") == 0)) &&
+            (size_t)(slash - rest) < sizeof(code)) {
             memcpy(code, rest, (size_t)(slash - rest));
             code[slash - rest] = '\0';
-            s_staff(self, req, ROUTE_DIVISION_TASKS, code, query);
+            s_staff(self, req, tasks ? ROUTE_DIVISION_TASKS : ROUTE_DIVISION_QUEUE, code, query);
         } else {
             http_reply_problem(req, 404, "not found", "no such endpoint", NULL);
         }

@@ -1,6 +1,9 @@
 #include "intake_staff_read.h"
 
+#include "clock.h"
+#include "dispatch_context.h"
 #include "http.h"
+#include "intake_queue.h"
 #include "log.h"
 
 #include <event2/http.h>
@@ -22,10 +25,21 @@ static const char *s_case_sql =
     " coalesce(c.recorded_by, '')"
     " FROM cases c WHERE c.case_number = $1";
 
+#define US(col) "coalesce((extract(epoch FROM " col ") * 1000000)::bigint, 0)"
+
 static const char *s_case_tasks_sql =
     "SELECT t.id, t.division, t.role, t.state, to_char(t.dispatched_at AT TIME ZONE 'UTC', "
-    UTC_FORMAT ")"
+    UTC_FORMAT "), " US("t.response_warn") ", " US("t.response_due") ", "
+    US("t.completion_warn") ", " US("t.completion_due") ", " US("t.paused_at") ","
+    " coalesce(t.extension_state, ''), coalesce(t.handler, ''), t.arbitrated"
     " FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_number = $1 ORDER BY t.id";
+
+/* The buttons of the case page: every step, in the order people meet them. */
+static const dispatch_action_t s_page_actions[] = {
+    ACTION_SIGN,   ACTION_RETURN,    ACTION_REPLY,           ACTION_NEED_MATERIAL,
+    ACTION_MATERIAL_ARRIVED, ACTION_EXTEND, ACTION_NOTE,     ACTION_DECIDE_EXTENSION,
+    ACTION_ARBITRATE, ACTION_TRIAGE, ACTION_INFORM,          ACTION_CALLBACK,
+    ACTION_CLOSE};
 
 static const char *s_case_events_sql =
     "SELECT e.type, e.actor, to_char(e.at AT TIME ZONE 'UTC', " UTC_FORMAT "),"
@@ -43,7 +57,7 @@ static const char *s_division_tasks_sql =
 
 int intake_staff_read_prepare(pg_t *pg)
 {
-    return pg_prepare(pg, "intake_case", s_case_sql) |
+    return pg_prepare(pg, "intake_case", s_case_sql) | dispatch_context_prepare(pg) |
            pg_prepare(pg, "intake_case_tasks", s_case_tasks_sql) |
            pg_prepare(pg, "intake_case_events", s_case_events_sql) |
            pg_prepare(pg, "intake_division_tasks", s_division_tasks_sql);
@@ -51,6 +65,7 @@ int intake_staff_read_prepare(pg_t *pg)
 
 /* A read waiting for PostgreSQL. */
 typedef struct {
+    intake_t *in;
     http_held_t *held;
     auth_identity_t who;
     char key[80];
@@ -129,13 +144,43 @@ static void s_case_read(pg_txn_t *txn, bool ok, void *arg)
     bool personal = handler || strcmp(role, "inspector") == 0 || strcmp(role, "admin") == 0 ||
                     strcmp(PQgetvalue(c, 0, 10), rd->who.staff) == 0;
     json_t *out = s_case_json(c, personal);
+    int64_t now = clock_now_us();
     json_t *tasks = json_array();
-    for (int i = 0; i < PQntuples(t); i++)
-        json_array_append_new(
-            tasks, json_pack("{s:I, s:s, s:s, s:s, s:s}", "task_id",
-                             (json_int_t)strtoll(PQgetvalue(t, i, 0), NULL, 10), "division",
-                             PQgetvalue(t, i, 1), "role", PQgetvalue(t, i, 2), "state",
-                             PQgetvalue(t, i, 3), "dispatched_at", PQgetvalue(t, i, 4)));
+    for (int i = 0; i < PQntuples(t); i++) {
+        json_t *task = json_pack(
+            "{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "task_id",
+            (json_int_t)strtoll(PQgetvalue(t, i, 0), NULL, 10), "division", PQgetvalue(t, i, 1),
+            "role", PQgetvalue(t, i, 2), "state", PQgetvalue(t, i, 3), "dispatched_at",
+            PQgetvalue(t, i, 4), "handler", PQgetvalue(t, i, 11), "arbitrated",
+            strcmp(PQgetvalue(t, i, 12), "t") == 0);
+        if (PQgetvalue(t, i, 10)[0])
+            json_object_set_new(task, "extension", json_string(PQgetvalue(t, i, 10)));
+        json_t *d = intake_task_deadline_json(
+            rd->in, PQgetvalue(c, 0, 3), PQgetvalue(c, 0, 5), PQgetvalue(t, i, 3), now,
+            strtoll(PQgetvalue(t, i, 5), NULL, 10), strtoll(PQgetvalue(t, i, 6), NULL, 10),
+            strtoll(PQgetvalue(t, i, 7), NULL, 10), strtoll(PQgetvalue(t, i, 8), NULL, 10),
+            strtoll(PQgetvalue(t, i, 9), NULL, 10));
+        if (d)
+            json_object_update_new(task, d);
+        json_array_append_new(tasks, task);
+    }
+    /* What the viewer may do now, by the workflow's own rules: the context
+     * of the viewer's division's task, and of the task with an extension
+     * waiting (decide-extension). */
+    dispatch_context_t own = {0}, ext = {0};
+    PGresult *own_res = pg_txn_result(txn, 3), *ext_res = pg_txn_result(txn, 4);
+    json_t *actions = json_array();
+    if (PQntuples(own_res) == 1 && PQntuples(ext_res) == 1) {
+        dispatch_context_read(&own, own_res);
+        dispatch_context_read(&ext, ext_res);
+        for (size_t i = 0; i < sizeof(s_page_actions) / sizeof(s_page_actions[0]); i++) {
+            dispatch_action_t a = s_page_actions[i];
+            if (dispatch_rules_may(a == ACTION_DECIDE_EXTENSION ? &ext : &own, a, &rd->who, now))
+                json_array_append_new(actions, json_string(dispatch_action_str(a)));
+        }
+    }
+    if (own.has_task)
+        json_object_set_new(out, "my_task_id", json_integer(own.task_id));
     json_t *events = json_array();
     for (int i = 0; i < PQntuples(e); i++) {
         json_t *detail = json_loads(PQgetvalue(e, i, 3), 0, NULL);
@@ -149,6 +194,7 @@ static void s_case_read(pg_txn_t *txn, bool ok, void *arg)
     }
     json_object_set_new(out, "tasks", tasks);
     json_object_set_new(out, "timeline", events);
+    json_object_set_new(out, "actions", actions);
     http_reply_json(req, 200, out);
 out_free:
     http_release(&rd->held);
@@ -194,6 +240,7 @@ static void s_read(intake_t *in, struct evhttp_request *req, const auth_identity
         http_reply_problem(req, 500, "internal error", "out of memory", NULL);
         return;
     }
+    rd->in = in;
     rd->who = *who;
     snprintf(rd->key, sizeof(rd->key), "%s", key);
     pg_param_t params[2] = {PG_TEXT(key), PG_TEXT(extra)};
@@ -216,8 +263,31 @@ void intake_staff_read_case(intake_t *in, struct evhttp_request *req, const auth
         http_reply_problem(req, 404, "case not found", "that is not a case number", NULL);
         return;
     }
-    const char *stmts[] = {"intake_case", "intake_case_tasks", "intake_case_events"};
-    s_read(in, req, who, case_number, stmts, 3, NULL, s_case_read);
+    if (!pg_is_up(in->pg)) {
+        intake_reply_unavailable(req);
+        return;
+    }
+    read_t *rd = calloc(1, sizeof(*rd));
+    pg_txn_t *txn = pg_txn_new();
+    if (!rd || !txn || !(rd->held = http_hold(req))) {
+        free(rd);
+        pg_txn_destroy(&txn);
+        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
+        return;
+    }
+    rd->in = in;
+    rd->who = *who;
+    snprintf(rd->key, sizeof(rd->key), "%s", case_number);
+    pg_param_t one[1] = {PG_TEXT(case_number)};
+    pg_param_t own[4] = {PG_TEXT(case_number), PG_TEXT("0"), PG_TEXT(who->division),
+                         PG_TEXT("false")};
+    pg_param_t ext[4] = {PG_TEXT(case_number), PG_TEXT("0"), PG_TEXT(""), PG_TEXT("true")};
+    pg_txn_add(txn, true, "intake_case", 1, one);
+    pg_txn_add(txn, true, "intake_case_tasks", 1, one);
+    pg_txn_add(txn, true, "intake_case_events", 1, one);
+    pg_txn_add(txn, true, DISPATCH_CONTEXT_STMT, 4, own);
+    pg_txn_add(txn, true, DISPATCH_CONTEXT_STMT, 4, ext);
+    pg_txn_submit(in->pg, &txn, s_case_read, rd);
 }
 
 void intake_staff_read_tasks(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
@@ -227,9 +297,7 @@ void intake_staff_read_tasks(intake_t *in, struct evhttp_request *req, const aut
         http_reply_problem(req, 404, "unknown division", "no division has that code", "division");
         return;
     }
-    bool allowed = strcmp(who->role, "inspector") == 0 || strcmp(who->role, "admin") == 0 ||
-                   (strcmp(who->role, "handler") == 0 && strcmp(who->division, division) == 0);
-    if (!allowed) {
+    if (!auth_may_see_division(who, division)) {
         http_reply_problem(req, 403, "forbidden", "a division sees only its own tasks", NULL);
         return;
     }

@@ -4,6 +4,7 @@
  * ends in exactly one reply. */
 #include "intake_steps.h"
 
+#include "auth_http.h"
 #include "bus.h"
 #include "clock.h"
 #include "log.h"
@@ -155,8 +156,15 @@ void intake_steps_handle(intake_steps_t *self, struct evhttp_request *req,
         http_reply_problem(req, 400, "malformed JSON", "the body must be a JSON object", NULL);
         return;
     }
-    const char *header =
-        evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    auth_http_cred_t cred;
+    auth_http_credential(req, &cred);
+    const char *refusal = auth_http_csrf_refusal(req, &cred);
+    if (refusal) {
+        json_decref(body);
+        log_info("refused a console step without CSRF proof case=%s step=%s", case_number, step);
+        http_reply_problem(req, 403, "forbidden", refusal, AUTH_HTTP_CSRF_HEADER);
+        return;
+    }
     waiting_t *w = calloc(1, sizeof(*w));
     if (!w || !(w->held = http_hold(req))) {
         free(w);
@@ -168,7 +176,7 @@ void intake_steps_handle(intake_steps_t *self, struct evhttp_request *req,
     w->deadline_us = clock_mono_us() + STEPS_TIMEOUT_US;
     Duban__TaskAction a = DUBAN__TASK_ACTION__INIT;
     a.request_id = w->request_id;
-    a.token = (char *)(auth_bearer(header) ? auth_bearer(header) : "");
+    a.token = cred.credential;
     a.action = (char *)step;
     a.case_number = (char *)case_number;
     a.task_id = json_integer_value(json_object_get(body, "task_id"));
@@ -179,6 +187,7 @@ void intake_steps_handle(intake_steps_t *self, struct evhttp_request *req,
     a.window = s_str(body, "by");
     a.grant = json_is_true(json_object_get(body, "grant"));
     a.category = s_str(body, "category");
+    a.internal = s_str(body, "internal");
     size_t plen = duban__task_action__get_packed_size(&a);
     uint8_t *buf = malloc(plen ? plen : 1);
     int rc = -1;

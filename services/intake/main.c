@@ -1,6 +1,7 @@
 /* duban-intake: accepts cases over HTTP (staff API, public web, Open311),
  * commits each (grouped) with its outbox row, and relays them to triage
  * over ZeroMQ (PUSH). */
+#include "calendar.h"
 #include "http.h"
 #include "intake.h"
 #include "intake_api.h"
@@ -9,6 +10,7 @@
 #include "outbox.h"
 #include "redis.h"
 #include "service.h"
+#include "sla.h"
 
 #include <event2/http.h>
 #include <stdlib.h>
@@ -57,10 +59,15 @@ int main(int argc, char **argv)
     in.submit_per_minute = (int)settings_int(st, "intake.public_submits_per_minute", 10);
     in.lookup_per_minute = (int)settings_int(st, "intake.public_lookups_per_minute", 60);
     in.max_body = (size_t)settings_int(st, "intake.max_body", 64 * 1024);
+    in.trusted_proxy = settings_string(st, "intake.trusted_proxy", "");
+    in.calendar = calendar_from_settings(st);
+    in.natural = calendar_new_round_the_clock();
+    in.sla = sla_from_settings(st);
     in.steps = intake_steps_new(svc->base, svc->zctx, &in,
                                 settings_string(st, "dispatch.console", "tcp://127.0.0.1:7106"));
     http = evhttp_new(svc->base);
-    if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !in.steps || !http)
+    if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !in.steps || !http ||
+        !in.calendar || !in.natural || !in.sla)
         goto out_teardown;
     pg_on_state(in.pg, s_pg_state, &in);
     /* libevent's own limit is a backstop well above ours, so that ordinary
@@ -86,6 +93,9 @@ out_teardown:
     intake_ratelimit_destroy(&in.ratelimit);
     intake_roster_destroy(&in.roster);
     auth_destroy(&in.auth);
+    calendar_destroy(&in.calendar);
+    calendar_destroy(&in.natural);
+    sla_destroy(&in.sla);
     outbox_relay_destroy(&relay);
     bus_sock_destroy(&out);
     service_destroy(&svc);

@@ -167,6 +167,27 @@ static void test_lead_reply_needs_dispatched_case(void **state)
     assert_int_equal(s_check(&c, reply, &s_handler, NOW).status, 200);
 }
 
+/* The case page's buttons: what the rules allow now, whatever the fields. */
+static void test_may_lists_the_buttons(void **state)
+{
+    dispatch_context_t c = s_ctx();
+    assert_true(dispatch_rules_may(&c, ACTION_SIGN, &s_handler, NOW));
+    assert_true(dispatch_rules_may(&c, ACTION_RETURN, &s_handler, NOW));
+    assert_true(dispatch_rules_may(&c, ACTION_REPLY, &s_handler, NOW));
+    assert_false(dispatch_rules_may(&c, ACTION_MATERIAL_ARRIVED, &s_handler, NOW));
+    assert_false(dispatch_rules_may(&c, ACTION_SIGN, &s_other, NOW));
+    assert_false(dispatch_rules_may(&c, ACTION_CLOSE, &s_handler, NOW));
+    assert_false(dispatch_rules_may(&c, ACTION_RETURN, &s_handler, NOW + 3 * HOUR));
+    snprintf(c.task_state, sizeof(c.task_state), "signed");
+    assert_false(dispatch_rules_may(&c, ACTION_SIGN, &s_handler, NOW));
+    assert_false(dispatch_rules_may(&c, ACTION_RETURN, &s_handler, NOW));
+    assert_true(dispatch_rules_may(&c, ACTION_EXTEND, &s_handler, NOW));
+    c.paused_at_us = NOW - HOUR;
+    assert_true(dispatch_rules_may(&c, ACTION_MATERIAL_ARRIVED, &s_handler, NOW));
+    assert_false(dispatch_rules_may(&c, ACTION_NEED_MATERIAL, &s_handler, NOW));
+    assert_false(dispatch_rules_may(&c, ACTION_ARBITRATE, &s_inspector, NOW));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_only_first_responder_closes_after_reply),
         cmocka_unit_test(test_arbitration_and_triage),
         cmocka_unit_test(test_lead_reply_needs_dispatched_case),
+        cmocka_unit_test(test_may_lists_the_buttons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

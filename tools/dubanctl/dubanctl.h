@@ -24,6 +24,7 @@ int ctl_setup(ctl_t *ctl, int argc, char **argv);
 int ctl_submit(ctl_t *ctl, int argc, char **argv);
 int ctl_show(ctl_t *ctl, int argc, char **argv);
 int ctl_tasks(ctl_t *ctl, int argc, char **argv);
+int ctl_queue(ctl_t *ctl, int argc, char **argv);
 int ctl_console(ctl_t *ctl, int argc, char **argv);
 int ctl_bench(ctl_t *ctl, int argc, char **argv);
 int ctl_staff(ctl_t *ctl, int argc, char **argv);
@@ -62,6 +63,10 @@ struct pg_conn;
 /* Issues a new token for staff (optionally saved to the token folder);
  * prints it unless quiet. Returns 0 / -1. */
 int ctl_staff_issue(ctl_t *ctl, struct pg_conn *conn, const char *staff, bool save, bool quiet);
+
+/* Sets staff's console password (argon2id hash) and ends their console
+ * sessions. Returns 0 / -1 (printed why). */
+int ctl_staff_set_password(struct pg_conn *conn, const char *staff, const char *password);
 
 struct pg_result;
 

@@ -194,6 +194,11 @@ int ctl_tasks(ctl_t *ctl, int argc, char **argv)
                                             {"json", no_argument, NULL, 'j'},
                                             {NULL, 0, NULL, 0}};
     const char *division = NULL, *state = "open";
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--page") == 0 || strcmp(argv[i], "--limit") == 0 ||
+            strcmp(argv[i], "--kind") == 0 || strcmp(argv[i], "--category") == 0 ||
+            strcmp(argv[i], "--overdue") == 0)
+            return ctl_queue(ctl, argc, argv);
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {

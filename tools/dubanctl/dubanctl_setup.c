@@ -184,12 +184,41 @@ static int s_demo_tokens(ctl_t *ctl, PGconn *conn, const org_t *org)
     return 0;
 }
 
+/* For a local demo or a test: the console password demo-<code> for every
+ * staff member of the org file that has no password yet (printed, so that
+ * tools/up can show how to sign in). */
+static int s_demo_passwords(ctl_t *ctl, PGconn *conn, const org_t *org)
+{
+    for (int i = 0; i < org->nstaff; i++) {
+        const char *params[1] = {org->staff[i].code};
+        PGresult *res = NULL;
+        if (ctl_pg_exec(conn, "SELECT 1 FROM staff WHERE code = $1 AND password_hash IS NULL", 1,
+                        params, &res) < 0)
+            return -1;
+        bool unset = PQntuples(res) == 1;
+        PQclear(res);
+        if (!unset)
+            continue;
+        char password[96];
+        snprintf(password, sizeof(password), "demo-%s", org->staff[i].code);
+        if (ctl_staff_set_password(conn, org->staff[i].code, password) < 0)
+            return -1;
+        if (!ctl->json)
+            printf("demo password of %s (%s): %s\n", org->staff[i].code, org->staff[i].role,
+                   password);
+    }
+    return 0;
+}
+
 int ctl_setup(ctl_t *ctl, int argc, char **argv)
 {
-    bool demo_tokens = false;
-    for (int i = 1; i < argc; i++)
+    bool demo_tokens = false, demo_passwords = false;
+    for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--demo-tokens") == 0)
             demo_tokens = true;
+        if (strcmp(argv[i], "--demo-passwords") == 0)
+            demo_passwords = true;
+    }
     const char *conninfo = settings_string(ctl->settings, "pg.conninfo", "dbname=duban");
     const char *schema_dir = settings_string(ctl->settings, "schema_dir", "deploy/schema");
     const char *org_path = settings_string(ctl->settings, "org_file", "deploy/config/org.conf");
@@ -210,6 +239,8 @@ int ctl_setup(ctl_t *ctl, int argc, char **argv)
         s_migrate(conn, schema_dir, &count) < 0 || s_load_org(conn, org) < 0)
         goto out_finish;
     if (demo_tokens && s_demo_tokens(ctl, conn, org) < 0)
+        goto out_finish;
+    if (demo_passwords && s_demo_passwords(ctl, conn, org) < 0)
         goto out_finish;
     rc = CTL_OK;
     if (ctl->json)

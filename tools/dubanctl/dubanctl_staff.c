@@ -1,11 +1,15 @@
 /* dubanctl staff and watchlist: administration done on the server, straight
  * in PostgreSQL. A token is shown once, when issued; only its SHA-256 is
  * stored. --save also writes it to the token folder (mode 600) so that
- * dubanctl --as STAFF can use it. */
+ * dubanctl --as STAFF can use it. staff passwd sets the password for the web
+ * console (only its argon2id hash is stored) and ends the staff member's
+ * console sessions. */
 #include "dubanctl.h"
 
 #include "auth.h"
 #include "pg.h"
+
+#include <sodium.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
 
 /* Writes token to <dir>/<staff>.token, readable by the owner only. */
 static int s_save(ctl_t *ctl, const char *staff, const char *token)
@@ -155,13 +161,123 @@ static int s_revoke(ctl_t *ctl, PGconn *conn, const char *code)
     return CTL_OK;
 }
 
+/* Reads one line into buf without its newline; false at end of input or
+ * when the line does not fit. */
+static bool s_read_line(FILE *in, char *buf, size_t len)
+{
+    if (!fgets(buf, (int)len, in))
+        return false;
+    size_t n = strlen(buf);
+    if (n && buf[n - 1] == '\n')
+        buf[--n] = '\0';
+    else if (!feof(in))
+        return false;
+    if (n && buf[n - 1] == '\r')
+        buf[--n] = '\0';
+    return true;
+}
+
+/* Asks for the password twice on the terminal, without echo. */
+static bool s_read_tty_password(char *buf, size_t len)
+{
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty) {
+        fprintf(stderr, "error: no terminal to read the password from; use --stdin\n");
+        return false;
+    }
+    struct termios old, quiet;
+    bool ok = false;
+    char again[AUTH_PASSWORD_MAX + 2];
+    if (tcgetattr(fileno(tty), &old) < 0)
+        goto out_close;
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+    fprintf(tty, "new password: ");
+    fflush(tty);
+    ok = s_read_line(tty, buf, len);
+    fprintf(tty, "\nagain: ");
+    fflush(tty);
+    ok = ok && s_read_line(tty, again, sizeof(again));
+    fprintf(tty, "\n");
+    tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    if (ok && strcmp(buf, again) != 0) {
+        fprintf(stderr, "error: the two passwords differ; nothing changed\n");
+        ok = false;
+    }
+    sodium_memzero(again, sizeof(again));
+out_close:
+    fclose(tty);
+    return ok;
+}
+
+int ctl_staff_set_password(PGconn *conn, const char *staff, const char *password)
+{
+    char hash[AUTH_PASSWORD_HASH_MAX];
+    if (auth_password_hash(password, hash) < 0) {
+        fprintf(stderr, "error: a password has %d to %d characters\n", AUTH_PASSWORD_MIN,
+                AUTH_PASSWORD_MAX);
+        return -1;
+    }
+    const char *params[2] = {staff, hash};
+    PGresult *res = NULL;
+    if (ctl_pg_exec(conn,
+                    "WITH s AS (UPDATE staff SET password_hash = $2 WHERE code = $1 RETURNING code),"
+                    " r AS (UPDATE staff_sessions SET revoked_at = now() FROM s"
+                    "  WHERE staff_sessions.staff = s.code AND revoked_at IS NULL)"
+                    " SELECT count(*) FROM s",
+                    2, params, &res) < 0)
+        return -1;
+    bool found = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+    PQclear(res);
+    if (!found) {
+        fprintf(stderr, "error: no staff member %s; add them first (dubanctl staff add)\n", staff);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_passwd(ctl_t *ctl, PGconn *conn, int argc, char **argv)
+{
+    const char *code = NULL;
+    bool from_stdin = false;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--stdin") == 0)
+            from_stdin = true;
+        else if (argv[i][0] != '-' && !code)
+            code = argv[i];
+        else if (strcmp(argv[i], "--json") != 0)
+            code = NULL, i = argc;
+    }
+    if (!code) {
+        fprintf(stderr, "usage: dubanctl staff passwd CODE [--stdin]\n");
+        return CTL_USAGE;
+    }
+    char password[AUTH_PASSWORD_MAX + 2];
+    bool ok = from_stdin ? s_read_line(stdin, password, sizeof(password))
+                         : s_read_tty_password(password, sizeof(password));
+    if (!ok && from_stdin)
+        fprintf(stderr, "error: no password on standard input (one line, at most %d bytes)\n",
+                AUTH_PASSWORD_MAX);
+    int rc = ok && ctl_staff_set_password(conn, code, password) == 0 ? CTL_OK : CTL_FAILED;
+    sodium_memzero(password, sizeof(password));
+    if (rc == CTL_OK) {
+        if (ctl->json)
+            printf("{\"staff\": \"%s\", \"password\": \"set\"}\n", code);
+        else
+            printf("password of %s set; their console sessions were ended\n", code);
+    }
+    return rc;
+}
+
 int ctl_staff(ctl_t *ctl, int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : "";
     bool known = strcmp(sub, "add") == 0 || strcmp(sub, "list") == 0 ||
-                 strcmp(sub, "revoke") == 0 || strcmp(sub, "token") == 0;
+                 strcmp(sub, "revoke") == 0 || strcmp(sub, "token") == 0 ||
+                 strcmp(sub, "passwd") == 0;
     if (!known) {
-        fprintf(stderr, "usage: dubanctl staff add|list|token|revoke ...\n");
+        fprintf(stderr, "usage: dubanctl staff add|list|token|revoke|passwd ...\n");
         return CTL_USAGE;
     }
     PGconn *conn = ctl_pg_connect(ctl);
@@ -172,6 +288,8 @@ int ctl_staff(ctl_t *ctl, int argc, char **argv)
         rc = s_add(ctl, conn, argc, argv);
     } else if (strcmp(sub, "list") == 0) {
         rc = s_list(ctl, conn);
+    } else if (strcmp(sub, "passwd") == 0) {
+        rc = s_passwd(ctl, conn, argc, argv);
     } else if (argc > 2 && argv[2][0] != '-') {
         bool save = argc > 3 && strcmp(argv[3], "--save") == 0;
         rc = strcmp(sub, "revoke") == 0                             ? s_revoke(ctl, conn, argv[2])

@@ -23,6 +23,12 @@ static void s_usage(FILE *out)
             "  show CASE_NUMBER        a case with its tasks and timeline\n"
             "  tasks --division CODE [--state open|all|dispatched|signed|returned|replied]\n"
             "                          a division's tasks\n"
+            "  queue --division CODE [--state S] [--kind K] [--category C] [--overdue]\n"
+            "        [--page N] [--limit N]\n"
+            "                          a division's queue by deadline, with time left (also\n"
+            "                          tasks with any of these options)\n"
+            "  staff add|list|token|revoke|passwd CODE [--stdin]\n"
+            "                          staff, tokens and web console passwords\n"
             "  console --division CODE [--once]\n"
             "                          division console: pending tasks, then live ones\n"
             "  bench [-n CASES] [-c CONNECTIONS]\n"
@@ -125,6 +131,8 @@ int main(int argc, char **argv)
         rc = ctl_show(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "tasks") == 0)
         rc = ctl_tasks(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "queue") == 0)
+        rc = ctl_queue(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "console") == 0)
         rc = ctl_console(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "bench") == 0)
