@@ -136,6 +136,25 @@ bool auth_may_see_division(const auth_identity_t *who, const char *division)
            (strcmp(who->role, "handler") == 0 && strcmp(who->division, division) == 0);
 }
 
+bool auth_may_see_topic(const auth_identity_t *who, const char *topic)
+{
+    const char *bar = strchr(topic, '|');
+    size_t n = bar ? (size_t)(bar - topic) : strlen(topic);
+    char code[64];
+    if (strcmp(who->role, "admin") == 0)
+        return true;
+    if (n > 4 && strncmp(topic, "div.", 4) == 0 && n - 4 < sizeof(code)) {
+        memcpy(code, topic + 4, n - 4);
+        code[n - 4] = '\0';
+        return auth_may_see_division(who, code);
+    }
+    if (n > 6 && strncmp(topic, "staff.", 6) == 0)
+        return n - 6 == strlen(who->staff) && strncmp(topic + 6, who->staff, n - 6) == 0;
+    if (n == 10 && strncmp(topic, "inspection", 10) == 0)
+        return strcmp(who->role, "inspector") == 0;
+    return false;
+}
+
 bool auth_role_in(const auth_identity_t *who, const char *const *roles)
 {
     for (; *roles; roles++)

@@ -74,6 +74,12 @@ void auth_forget(auth_t *self, const char *credential);
  * handlers, the inspection office and administrators. */
 bool auth_may_see_division(const auth_identity_t *who, const char *division);
 
+/* The same rule for live events: who may see a message published under
+ * topic on dispatch's or watch's PUB socket ("div.<code>|" a division's,
+ * "staff.<code>|" one staff member's, "inspection|" the inspection
+ * office's; administrators see all). */
+bool auth_may_see_topic(const auth_identity_t *who, const char *topic);
+
 /* True when the credential is a console session id (else a bearer token). */
 bool auth_is_session(const char *credential);
 

@@ -9,7 +9,8 @@ harness_init systemd_units
 prefix=$H_DIR/prefix
 cmake --install "$DUBAN_BIN_DIR/.." --prefix "$prefix" > "$H_DIR/install.log" ||
   fail "cmake --install failed (see $H_DIR/install.log)"
-for f in bin/duban-intake bin/duban-triage bin/duban-dispatch bin/duban-watch bin/duban-bulletin \
+for f in bin/duban-intake bin/duban-triage bin/duban-dispatch bin/duban-watch bin/duban-bulletin bin/duban-web \
+  share/duban/web/pages/home.html \
   bin/dubanctl share/duban/config/org.conf share/duban/config/sla.conf share/duban/config/calendar/2017.conf \
   share/duban/schema/001_core.sql lib/systemd/system/duban@.service lib/systemd/system/duban.target \
   share/duban/systemd/duban.conf.example share/duban/systemd/README.md; do
@@ -19,7 +20,7 @@ done
 # --- The units, one instance per service, as systemd would load them.
 units=$H_DIR/units
 mkdir -p "$units"
-for svc in intake triage dispatch watch bulletin; do
+for svc in intake triage dispatch watch bulletin web; do
   sed "s|/usr/local/bin/duban-%i|$prefix/bin/duban-$svc|" "$prefix/lib/systemd/system/duban@.service" \
     > "$units/duban@$svc.service"
 done

@@ -20,13 +20,14 @@ DUBAN_PACKAGES=(
   libcmocka-dev libconfig-dev libhiredis-dev libpq-dev libcurl4-openssl-dev uuid-dev
   libsodium-dev libxml2-dev libcsv-dev libxml2-utils jq chromium systemd
   postgresql redis-server curl
+  chromium-driver python3-selenium fonts-wqy-microhei wrk
 )
 
 # The services, in start order. Stop order is the same (upstream first).
 # shellcheck disable=SC2034 # used by the scripts that source this file
-DUBAN_SERVICES=(intake triage dispatch watch bulletin)
+DUBAN_SERVICES=(intake triage dispatch watch bulletin web)
 # Ports of one deployment's services (see duban_write_settings).
-DUBAN_PORTS_PER_DEPLOYMENT=12
+DUBAN_PORTS_PER_DEPLOYMENT=13
 
 # duban_services_built BINDIR: the services of DUBAN_SERVICES whose binary exists,
 # in start order (a service still being written is simply not started).
@@ -276,8 +277,9 @@ duban_health_url() {
     dispatch) printf 'http://127.0.0.1:%s/healthz\n' "$((base + 4))" ;;
     watch) printf 'http://127.0.0.1:%s/healthz\n' "$((base + 7))" ;;
     bulletin) printf 'http://127.0.0.1:%s/healthz\n' "$((base + 10))" ;;
+    web) printf 'http://127.0.0.1:%s/healthz\n' "$((base + 12))" ;;
     *)
-      duban_err "unknown service '$svc' (expected intake, triage, dispatch, watch or bulletin)"
+      duban_err "unknown service '$svc' (expected intake, triage, dispatch, watch, bulletin or web)"
       return 1
       ;;
   esac
@@ -542,7 +544,7 @@ _duban_cfg_str() {
 # (intake->triage), BASE+2 (triage health), BASE+3 (triage->dispatch), BASE+4 (dispatch
 # health), BASE+5 (dispatch pub), BASE+6 (dispatch console), BASE+7 (watch health),
 # BASE+8 (watch alerts pub), BASE+9 (watch console), BASE+10 (bulletin health),
-# BASE+11 (bulletin pub).
+# BASE+11 (bulletin pub), BASE+12 (web console http).
 # Optional environment: DUBAN_LOG_LEVEL (info), DUBAN_OUTBOX_RESEND_MS (10000),
 # DUBAN_OUTBOX_KEEP_S (259200: delivered outbox rows are kept three days).
 duban_write_settings() {
@@ -562,11 +564,12 @@ pg = { conninfo = "host=$h port=$pgport dbname=$db user=duban connect_timeout=2"
 redis = { host = "$h"; port = $rport; prefix = $(_duban_cfg_str "$prefix"); };
 log = { level = "${DUBAN_LOG_LEVEL:-info}"; };
 outbox = { resend_after_ms = ${DUBAN_OUTBOX_RESEND_MS:-10000}; keep_s = ${DUBAN_OUTBOX_KEEP_S:-259200}; };
-intake = { http = "$h:$b"; out = "tcp://$h:$((b + 1))"; };
+intake = { http = "$h:$b"; out = "tcp://$h:$((b + 1))"; trusted_proxy = "$h"; };
 triage = { health = "$h:$((b + 2))"; in = "tcp://$h:$((b + 1))"; out = "tcp://$h:$((b + 3))"; };
 dispatch = { health = "$h:$((b + 4))"; in = "tcp://$h:$((b + 3))"; pub = "tcp://$h:$((b + 5))"; console = "tcp://$h:$((b + 6))"; };
 watch = { health = "$h:$((b + 7))"; pub = "tcp://$h:$((b + 8))"; console = "tcp://$h:$((b + 9))"; };
 bulletin = { health = "$h:$((b + 10))"; pub = "tcp://$h:$((b + 11))"; out_dir = $(_duban_cfg_str "$(dirname "$file")/bulletins"); };
+web = { http = "$h:$((b + 12))"; assets_dir = $(_duban_cfg_str "$repo/deploy/web"); bureau_name = "${DUBAN_BUREAU_NAME:-某省质量技术监督局}"; };
 EOF
   mv -f "$tmp" "$file"
 }
