@@ -1,0 +1,280 @@
+/* The case page (/console/cases/NUMBER): header (number, kind, category,
+ * state, time left), the requester (only when the API shows it), the
+ * description, the handling divisions, the timeline (newest last) and the
+ * steps the viewer may take now — exactly the API's "actions", each a
+ * button: one click where nothing must be said, else a short form that
+ * keeps what was typed when the server refuses and says what to fix beside
+ * the field. After a step the page shows the new state at once. Live
+ * events about this case re-read it in place, never under an open form. */
+(function () {
+  "use strict";
+  var el = duban.el, number = decodeURIComponent(location.pathname.split("/").pop() || "");
+  var data = null, openForm = null;
+
+  /* What each step asks for. Fields: name, label, kind (text, textarea,
+   * division, category, satisfaction, days, grant), required message. */
+  var FORMS = {
+    sign: { oneClick: true, done: "已签收" },
+    "material-arrived": { oneClick: true, done: "已记录材料到达，时限继续计算" },
+    close: { oneClick: true, done: "已结案" },
+    "return": { done: "已退回", fields: [
+      { name: "text", label: "退回理由", kind: "textarea", required: "请填写退回理由" },
+      { name: "division", label: "应由哪个单位办理", kind: "division", required: "请选择应承办的单位" }] },
+    reply: { done: "已办结答复", fields: [
+      { name: "text", label: "答复内容（告知诉求人）", kind: "textarea", required: "请填写答复内容" },
+      { name: "internal", label: "内部说明（仅工作人员可见，可不填）", kind: "textarea" }] },
+    "need-material": { done: "已登记补充材料，时限暂停", fields: [
+      { name: "text", label: "需要补充的材料", kind: "textarea", required: "请说明需要补充什么材料" }] },
+    extend: { done: "延期申请已提交督查室", fields: [
+      { name: "days", label: "延长工作日数", kind: "days", required: "请填写 1 至 60 之间的天数" },
+      { name: "text", label: "延期理由", kind: "textarea", required: "请填写延期理由" }] },
+    note: { done: "已添加备注", fields: [
+      { name: "text", label: "备注", kind: "textarea", required: "请填写备注内容" }] },
+    "decide-extension": { done: "已审批延期申请", fields: [
+      { name: "grant", label: "审批意见", kind: "grant" },
+      { name: "text", label: "说明", kind: "textarea" }] },
+    arbitrate: { done: "已仲裁", fields: [
+      { name: "division", label: "承办单位", kind: "division", required: "请选择承办单位" },
+      { name: "text", label: "仲裁理由", kind: "textarea", required: "请填写仲裁理由" }] },
+    triage: { done: "已分类派单", fields: [
+      { name: "category", label: "事项分类", kind: "category", required: "请选择事项分类" }] },
+    inform: { done: "已记录告知诉求人", fields: [
+      { name: "text", label: "告知方式与情况", kind: "textarea", required: "请填写告知情况" }] },
+    callback: { done: "已记录回访", fields: [
+      { name: "satisfaction", label: "满意度", kind: "satisfaction", required: "请选择满意度" },
+      { name: "text", label: "回访记录", kind: "textarea" }] }
+  };
+
+  function main() { return document.getElementById("main"); }
+
+  function denied(status) {
+    var code = status === 404 || status === 403 ? 403 : status;
+    document.title = "无权查看 - 督办工作台";
+    duban.clear(main()).appendChild(el("div", { class: "card denied", id: "denied" }, [
+      el("div", { class: "code", text: String(code) }),
+      el("h1", { text: code === 403 ? "无权查看此工单" : "暂时无法打开此工单" }),
+      el("p", { class: "muted", text: code === 403 ? "工单 " + number + " 不存在，或不属于您所在的处室。" : "请稍后刷新重试。" }),
+      el("p", {}, el("a", { href: "/console/", text: "返回工作台" }))]));
+  }
+
+  function myTask() {
+    for (var i = 0; data && i < data.tasks.length; i++) if (data.tasks[i].task_id === data.my_task_id) return data.tasks[i];
+    return null;
+  }
+
+  function headCard() {
+    var t = myTask();
+    var light = t && t.light;
+    return el("section", { class: "card", id: "case-head" }, [
+      el("div", { class: "case-head" }, [
+        el("span", { class: "number", id: "case-number", text: data.case_number }),
+        el("span", { class: "badge", id: "case-state", text: duban.name.caseState(data.state) }),
+        t ? el("span", { class: "badge", id: "task-state", text: "本处室：" + duban.name.taskState(t.state) }) : null,
+        data.priority === "urgent" ? el("span", { class: "badge urgent", text: "紧急" }) : null,
+        light ? el("span", { class: "left " + light, id: "time-left" }, [el("span", { class: "light " + light }), t.left_text]) : null]),
+      el("dl", { class: "facts", style: "margin-top:10px" }, [
+        el("dt", { text: "诉求类型" }), el("dd", { text: duban.name.kind(data.kind) }),
+        el("dt", { text: "事项分类" }), el("dd", { text: duban.name.category(data.category) }),
+        el("dt", { text: "受理渠道" }), el("dd", { text: duban.name.channel(data.channel) }),
+        el("dt", { text: "受理时间" }), el("dd", { text: duban.time(data.received_at) }),
+        el("dt", { text: "首问负责人" }), el("dd", { text: data.first_responder }),
+        t && t.due ? el("dt", { text: t.deadline === "response" ? "签收期限" : "办结期限" }) : null,
+        t && t.due ? el("dd", { text: duban.time(t.due) }) : null])]);
+  }
+
+  function requesterCard() {
+    var r = data.requester || {};
+    if (r.redacted) return null;
+    var facts = [];
+    function add(k, v) { if (v) { facts.push(el("dt", { text: k })); facts.push(el("dd", { text: v })); } }
+    add("姓名", r.anonymous ? "匿名" : r.name);
+    add("来电号码", r.phone);
+    add("回复电话", data.callback_phone);
+    add("电子邮箱", r.email);
+    return el("section", { class: "card", id: "requester" }, [el("h2", { text: "诉求人" }),
+      facts.length ? el("dl", { class: "facts" }, facts) : el("p", { class: "muted", text: "未留联系方式" })]);
+  }
+
+  function contentCard() {
+    var facts = [];
+    function add(k, v) { if (v) { facts.push(el("dt", { text: k })); facts.push(el("dd", { text: v })); } }
+    add("地点", data.place);
+    add("企业", data.enterprise);
+    add("产品", data.product);
+    return el("section", { class: "card" }, [el("h2", { text: data.subject }),
+      el("p", { class: "description", text: data.description }),
+      facts.length ? el("dl", { class: "facts" }, facts) : null]);
+  }
+
+  function tasksCard() {
+    return el("section", { class: "card" }, [el("h2", { text: "承办单位" }), el("div", { class: "table-box" },
+      el("table", { style: "min-width:600px" }, [
+        el("thead", {}, el("tr", {}, ["单位", "主办/协办", "状态", "派单时间", "剩余时限"].map(function (h) { return el("th", { text: h }); }))),
+        el("tbody", {}, data.tasks.map(function (t) {
+          return el("tr", {}, [el("td", { text: duban.name.division(t.division) }),
+            el("td", { text: t.role === "lead" ? "主办" : "协办" }),
+            el("td", { class: "nowrap", text: duban.name.taskState(t.state) + (t.extension === "requested" ? "（延期审批中）" : "") }),
+            el("td", { class: "nowrap", text: duban.time(t.dispatched_at, true) }),
+            el("td", { class: "nowrap" }, t.left_text ? el("span", { class: "left " + t.light }, [el("span", { class: "light " + t.light }), t.left_text]) : "—")]);
+        }))]))]);
+  }
+
+  function why(e) {
+    var d = e.detail || {}, parts = [];
+    if (e.type === "returned") parts.push("理由：" + (d.reason || ""), d.to || d.return_to ? "建议承办：" + duban.name.division(d.to || d.return_to) : "");
+    if (d.result) parts.push("答复：" + d.result);
+    if (d.internal) parts.push("内部说明：" + d.internal);
+    if (d.text) parts.push(d.text);
+    if (d.material) parts.push("需补充：" + d.material);
+    if (d.reason && e.type !== "returned") parts.push("理由：" + d.reason);
+    if (d.window) parts.push("延长：" + d.window.replace(/d$/, " 个工作日"));
+    if (d.decision) parts.push("意见：" + d.decision);
+    if (d.satisfaction) parts.push("满意度：" + duban.name.satisfaction(d.satisfaction));
+    if (d.how) parts.push("告知情况：" + d.how);
+    if (d.remark) parts.push("回访记录：" + d.remark);
+    if (d.division && e.type !== "returned") parts.push(duban.name.division(d.division));
+    return parts.filter(Boolean).join("\n");
+  }
+
+  function timelineCard() {
+    return el("section", { class: "card" }, [el("h2", { text: "办理过程" }), el("ol", { class: "timeline", id: "timeline" },
+      data.timeline.map(function (e) {
+        return el("li", { "data-type": e.type }, [el("span", { class: "when", text: duban.time(e.at) }),
+          el("span", { class: "what", text: duban.name.event(e.type) }), " ", el("span", { class: "muted", text: duban.name.actor(e.actor) }),
+          el("div", { class: "why", text: why(e) })]);
+      }))]);
+  }
+
+  function input(f, values) {
+    var v = values[f.name] || "", id = "f-" + f.name, s = duban.session();
+    if (f.kind === "textarea") return el("textarea", { id: id, name: f.name, maxlength: 4000 }, v);
+    if (f.kind === "days") return el("input", { id: id, name: f.name, type: "number", min: 1, max: 60, value: v, inputmode: "numeric" });
+    var options = [];
+    if (f.kind === "division") options = s.org.divisions.filter(function (d) { return d.code !== s.division; });
+    if (f.kind === "category") options = s.org.categories;
+    if (f.kind === "satisfaction") options = [{ code: "satisfied", name: "满意" }, { code: "basically", name: "基本满意" }, { code: "unsatisfied", name: "不满意" }];
+    if (f.kind === "grant") options = [{ code: "true", name: "同意延期" }, { code: "false", name: "不同意" }];
+    if (!options.length) return el("input", { id: id, name: f.name, value: v });
+    return el("select", { id: id, name: f.name }, [f.kind === "grant" ? null : el("option", { value: "", text: "请选择" })].concat(
+      options.map(function (o) { return el("option", { value: o.code, text: o.name, selected: o.code === v }); })));
+  }
+
+  function body(action, values) {
+    var out = {};
+    if (data.my_task_id && ["decide-extension", "arbitrate", "triage", "inform", "callback", "close"].indexOf(action) < 0)
+      out.task_id = data.my_task_id;
+    Object.keys(values).forEach(function (k) { if (values[k] !== "") out[k] = values[k]; });
+    if (action === "extend") { out.by = values.days + "d"; delete out.days; }
+    if (action === "decide-extension") out.grant = values.grant === "true";
+    return out;
+  }
+
+  function take(action, values, form) {
+    var spec = FORMS[action] || {};
+    var buttons = document.querySelectorAll("#actions button, .action-form button");
+    [].forEach.call(buttons, function (b) { b.disabled = true; });
+    return duban.api("POST", "/api/v1/cases/" + encodeURIComponent(number) + "/steps/" + action, body(action, values)).then(function (res) {
+      [].forEach.call(buttons, function (b) { b.disabled = false; });
+      if (res.ok) {
+        openForm = null;
+        duban.note(spec.done || duban.name.step(action) + "已完成");
+        return load();
+      }
+      if (form) {
+        var err = form.querySelector(".form-error");
+        err.textContent = duban.problem(res);
+        err.classList.remove("hidden");
+      } else {
+        duban.note(duban.problem(res), "error");
+        return load();
+      }
+    });
+  }
+
+  function showForm(action, values) {
+    var spec = FORMS[action];
+    var form = el("form", { class: "action-form", id: "form-" + action, novalidate: true }, [el("h2", { text: duban.name.step(action) })]);
+    spec.fields.forEach(function (f) {
+      form.appendChild(el("label", { for: "f-" + f.name, text: f.label }));
+      form.appendChild(input(f, values || {}));
+      form.appendChild(el("div", { class: "field-error hidden", id: "e-" + f.name }));
+    });
+    form.appendChild(el("div", { class: "form-error hidden", role: "alert" }));
+    form.appendChild(el("div", { class: "row" }, [el("button", { type: "submit", text: "提交" }),
+      el("button", { type: "button", class: "secondary", text: "取消", onclick: function () { openForm = null; renderActions(); } })]));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var values = {}, bad = false;
+      spec.fields.forEach(function (f) {
+        var v = (form.elements[f.name].value || "").trim();
+        values[f.name] = v;
+        var msg = "";
+        if (f.required && !v) msg = f.required;
+        if (f.kind === "days" && v && !(+v >= 1 && +v <= 60 && /^\d+$/.test(v))) msg = f.required;
+        var n = form.querySelector("#e-" + f.name);
+        n.textContent = msg;
+        n.classList.toggle("hidden", !msg);
+        bad = bad || !!msg;
+      });
+      if (!bad) take(action, values, form);
+    });
+    openForm = action;
+    return form;
+  }
+
+  function renderActions() {
+    var box = document.getElementById("actions-card");
+    if (!box) return;
+    duban.clear(box).appendChild(el("h2", { text: "办理" }));
+    var actions = (data.actions || []).filter(function (a) { return FORMS[a]; });
+    if (!actions.length) { box.appendChild(el("p", { class: "muted", text: "当前没有需要您办理的事项。" })); return; }
+    box.appendChild(el("div", { class: "actions", id: "actions" }, actions.map(function (a) {
+      return el("button", { type: "button", class: FORMS[a].oneClick ? "" : "secondary", "data-action": a, text: duban.name.step(a), onclick: function () {
+        if (FORMS[a].oneClick) { take(a, {}, null); return; }
+        renderActions();
+        var f = showForm(a, {});
+        box.appendChild(f);
+        var first = f.querySelector("textarea, input, select");
+        if (first) first.focus();
+      } });
+    })));
+  }
+
+  function render() {
+    document.title = data.case_number + " " + data.subject + " - " + duban.session().bureau;
+    var m = duban.clear(main());
+    [headCard(), requesterCard(), contentCard(), el("section", { class: "card", id: "actions-card" }), tasksCard(), timelineCard()]
+      .forEach(function (c) { if (c) m.appendChild(c); });
+    renderActions();
+  }
+
+  function load() {
+    return duban.api("GET", "/api/v1/cases/" + encodeURIComponent(number)).then(function (res) {
+      if (!res.ok) { if (res.status !== 401) denied(res.status); return; }
+      data = res.body;
+      if (!openForm) { render(); return; }
+      /* A form is open: refresh around it, leave the form as typed. */
+      var form = document.querySelector(".action-form");
+      var m = main(), keep = document.getElementById("actions-card");
+      var parts = [headCard(), requesterCard(), contentCard(), keep, tasksCard(), timelineCard()];
+      duban.clear(m);
+      parts.forEach(function (c) { if (c) m.appendChild(c); });
+      if (form && (data.actions || []).indexOf(openForm) < 0) {
+        var err = form.querySelector(".form-error");
+        err.textContent = "工单状态已变化，此操作当前不再可用。";
+        err.classList.remove("hidden");
+      }
+    });
+  }
+
+  duban.start({ title: "工单 " + number, nav: "queue" }, function () {
+    if (!/^[A-Za-z0-9_-]{1,40}$/.test(number)) { denied(404); return; }
+    load();
+    duban.live({
+      sync: load,
+      notice: function (n) { if (n.case_number === number) { duban.note("工单有新进展：" + duban.name.event(n.event) + "（" + n.actor + "）"); load(); } },
+      warning: function (w) { if (w.case_number === number) { duban.note("预警：本工单" + (w.deadline === "response" ? "签收" : "办结") + "期限将至", "warn"); load(); } },
+      task: function (t) { if (t.case_number === number) load(); }
+    });
+  });
+})();
