@@ -275,7 +275,7 @@ def run(c):
     c.css('a[data-page="next"]')[0].click()
     c.wait(lambda: "第 2 / %d 页" % pages in c.text("#page-info"), "next page of the filtered queue")
     c.check("kind=report" in d.current_url and "page=2" in d.current_url, "filter kept when paging")
-    c.check(all(td.text == "举报" for td in c.css("#rows tr td:nth-child(4)")), "only reports")
+    c.check(all(td.text == "举报" for td in c.css("#rows tr td:nth-child(5)")), "only reports")
     c.css('#tabs a[data-tab="overdue"]')[0].click()
     c.wait(lambda: "overdue=1" in d.current_url and "kind=report" in d.current_url,
            "the overdue tab keeps the kind")

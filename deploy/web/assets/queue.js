@@ -81,17 +81,17 @@
 
   function row(t, fresh) {
     var light = t.light || "";
-    var left = t.left_text ? el("span", { class: "left " + light, text: t.left_text }) : el("span", { class: "muted", text: "—" });
+    var label = { green: "正常", amber: "预警", red: "超期" }[light];
+    var left = light ? el("span", { class: "left " + light, title: label }, [el("span", { class: "light " + light }), t.left_text])
+      : el("span", { class: "muted", text: "—" });
     return el("tr", { class: (light === "red" ? "row-red" : light === "amber" ? "row-amber" : "") + (fresh ? " row-new" : ""), "data-case": t.case_number },
-      [el("td", { class: "nowrap" }, light ? [el("span", { class: "light " + light, title: { green: "正常", amber: "预警", red: "超期" }[light] }),
-        { green: "正常", amber: "预警", red: "超期" }[light]] : "—"),
+      [el("td", { class: "nowrap" }, left),
       el("td", { class: "nowrap" }, el("a", { href: "/console/cases/" + encodeURIComponent(t.case_number), text: t.case_number })),
       el("td", {}, [t.priority === "urgent" ? el("span", { class: "badge urgent", text: "紧急" }) : null, " ", t.subject]),
+      el("td", { class: "nowrap" }, stateText(t)),
       el("td", { class: "nowrap", text: duban.name.kind(t.kind) }),
       el("td", { class: "nowrap", text: duban.name.category(t.category) }),
-      el("td", { class: "nowrap" }, stateText(t)),
-      el("td", { class: "nowrap", text: duban.time(t.dispatched_at, true) }),
-      el("td", { class: "nowrap" }, left)]);
+      el("td", { class: "nowrap", text: duban.time(t.dispatched_at, true) })]);
   }
 
   function render(p, data) {
@@ -99,7 +99,7 @@
     renderPager(p, data);
     var body = duban.clear(document.getElementById("rows"));
     if (!data.tasks.length)
-      body.appendChild(el("tr", {}, el("td", { colspan: 8, class: "muted", text: "没有符合条件的工单" })));
+      body.appendChild(el("tr", {}, el("td", { colspan: 7, class: "muted", text: "没有符合条件的工单" })));
     var seen = {};
     data.tasks.forEach(function (t) {
       var fresh = last !== null && !known[t.task_id];
