@@ -354,14 +354,18 @@ static bool s_clean(Duban__TaskAction *a, char *why, size_t len)
             return false;
         }
     }
-    if (a->text) {
+    char *multi[2] = {a->text, a->internal};
+    const char *names[2] = {"text", "internal"};
+    for (int i = 0; i < 2; i++) {
+        if (!multi[i])
+            continue;
         /* Only rewrite when needed: an empty field is protobuf-c's shared
          * read-only "". */
-        if (strchr(a->text, '\r'))
-            text_normalize_newlines(a->text);
-        text_status_t st = text_check(a->text, true, &at, &cp);
+        if (strchr(multi[i], '\r'))
+            text_normalize_newlines(multi[i]);
+        text_status_t st = text_check(multi[i], true, &at, &cp);
         if (st != TEXT_OK) {
-            snprintf(why, len, "text %s; only newlines and tabs are allowed",
+            snprintf(why, len, "%s %s; only newlines and tabs are allowed", names[i],
                      text_describe(st, at, cp, what, sizeof(what)));
             return false;
         }
