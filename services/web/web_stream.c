@@ -207,6 +207,11 @@ static void s_closed_cb(struct evhttp_connection *conn, void *arg)
 {
     stream_t *s = arg;
     log_debug("console stream gone staff=%s", s->who.staff);
+    /* A client that leaves during a reply we have not ended: libevent
+     * detaches the request from the dying connection and leaves it to us;
+     * ending the reply of a detached request frees it. */
+    if (!evhttp_request_get_connection(s->req))
+        evhttp_send_reply_end(s->req);
     s_unlink(s);
     if (s->rechecking)
         s->closed = true;
