@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "http.h"
 #include "log.h"
+#include "pg_time.h"
 #include "sla.h"
 
 #include <event2/http.h>
@@ -19,10 +20,10 @@
 #include <string.h>
 #include <sys/queue.h>
 
-#define US(col) "coalesce((extract(epoch FROM " col ") * 1000000)::bigint, 0)"
+#define US(col) PG_TIME_US_OR_0(col)
 #define DUE_NOW "(CASE WHEN t.state = 'dispatched' THEN t.response_due ELSE t.completion_due END)"
 #define WARN_NOW "(CASE WHEN t.state = 'dispatched' THEN t.response_warn ELSE t.completion_warn END)"
-#define NOW_TS "to_timestamp($2::bigint / 1000000.0)"
+#define NOW_TS PG_TIME_TS(2)
 
 static const char *s_columns =
     "SELECT t.id, c.case_number, t.role, t.state, c.kind, coalesce(c.category, ''), c.priority,"

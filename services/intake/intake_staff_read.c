@@ -5,6 +5,7 @@
 #include "http.h"
 #include "intake_queue.h"
 #include "log.h"
+#include "pg_time.h"
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -25,7 +26,7 @@ static const char *s_case_sql =
     " coalesce(c.recorded_by, '')"
     " FROM cases c WHERE c.case_number = $1";
 
-#define US(col) "coalesce((extract(epoch FROM " col ") * 1000000)::bigint, 0)"
+#define US(col) PG_TIME_US_OR_0(col)
 
 static const char *s_case_tasks_sql =
     "SELECT t.id, t.division, t.role, t.state, to_char(t.dispatched_at AT TIME ZONE 'UTC', "

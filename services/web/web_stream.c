@@ -326,8 +326,8 @@ int web_stream_subscribe(web_stream_t *self, const char *endpoint)
                                    s_readable, self);
     if (!sub)
         return -1;
-    if (zmq_setsockopt(bus_sock_handle(sub), ZMQ_SUBSCRIBE, "", 0) != 0) {
-        log_error("could not subscribe to %s: %s", endpoint, zmq_strerror(zmq_errno()));
+    if (BUS_SETSOCKOPT(bus_sock_handle(sub), ZMQ_SUBSCRIBE, "", 0) < 0) {
+        log_error("could not subscribe to %s", endpoint);
         bus_sock_destroy(&sub);
         return -1;
     }
