@@ -35,11 +35,12 @@ typedef struct {
     struct sla *sla;
 } intake_t;
 
-/* Called when a submission is settled: outcome and response as in
+/* Called when a submission is settled: outcome, response and problem as in
  * intake_commit_cb. held is the waiting request (NULL when the client left);
  * the callee replies (if it can) and releases held. */
 typedef void (*intake_submit_cb)(http_held_t *held, intake_outcome_t outcome,
-                                 const char *response, const char *error, void *arg);
+                                 const char *response, const intake_problem_t *problem,
+                                 void *arg);
 
 /* Gives sub (owned) a first responder if it has none, and commits it. */
 void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission_t **sub_p,
@@ -51,7 +52,8 @@ int intake_query_code(char *out, size_t len);
 /* Hex SHA-256 of data into out (65 bytes), for idempotency checks. */
 void intake_sha256_hex(const void *data, size_t len, char *out);
 
-/* Replies 503 with the standard "nothing was recorded, retry" problem. */
+/* Replies 503 with the standard "nothing was recorded, retry" problem
+ * (INTAKE_PROBLEM_UNAVAILABLE). */
 void intake_reply_unavailable(struct evhttp_request *req);
 
 #endif

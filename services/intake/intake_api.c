@@ -77,7 +77,7 @@ static bool s_staff_may_record(const auth_identity_t *who, intake_request_t *r,
 }
 
 static void s_case_submitted(http_held_t *held, intake_outcome_t outcome, const char *response,
-                             const char *error, void *arg)
+                             const intake_problem_t *problem, void *arg)
 {
     struct evhttp_request *req = held ? http_held_request(held) : NULL;
     if (req) {
@@ -103,17 +103,9 @@ static void s_case_submitted(http_held_t *held, intake_outcome_t outcome, const 
             body = NULL;
             break;
         case INTAKE_CONFLICT:
-            http_reply_problem(req, 409, "idempotency key reused",
-                               "this Idempotency-Key was used for a different request; use a new "
-                               "key for a new case",
-                               NULL);
-            break;
         case INTAKE_UNAVAILABLE:
-            intake_reply_unavailable(req);
-            break;
         case INTAKE_FAILED:
-            http_reply_problem(req, 500, "case not stored",
-                               error ? error : "the case store refused the case", NULL);
+            intake_problem_reply(req, problem ? problem : &INTAKE_PROBLEM_INTERNAL);
             break;
         }
         json_decref(body);

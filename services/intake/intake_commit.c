@@ -200,7 +200,7 @@ static void s_answer(pending_t *p, pg_txn_t *txn, outbox_relay_t *relay)
     if (p->sub->idem_scope[0]) {
         PGresult *replay = pg_txn_result(txn, i++);
         if (PQntuples(replay) == 1 && strcmp(PQgetvalue(replay, 0, 1), "f") == 0) {
-            p->cb(p->ctx, INTAKE_CONFLICT, NULL, "idempotency key used with another body");
+            p->cb(p->ctx, INTAKE_CONFLICT, NULL, &INTAKE_PROBLEM_KEY_REUSED);
             return;
         }
         if (PQntuples(replay) == 1 && PQgetvalue(replay, 0, 0)[0]) {
@@ -215,7 +215,9 @@ static void s_answer(pending_t *p, pg_txn_t *txn, outbox_relay_t *relay)
             return;
         }
     }
-    p->cb(p->ctx, INTAKE_FAILED, NULL, "the case was neither created nor found");
+    log_error("could not insert case: it was neither created nor found source=%s",
+              p->sub->source);
+    p->cb(p->ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
 }
 
 static void s_send_batch(intake_commit_t *self, batch_t *b);
@@ -228,7 +230,7 @@ static void s_retry_singly(intake_commit_t *self, batch_t *b)
         batch_t *one = calloc(1, sizeof(*one));
         p->next = NULL;
         if (!one) {
-            p->cb(p->ctx, INTAKE_FAILED, NULL, "out of memory");
+            p->cb(p->ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
             s_pending_free(p);
         } else {
             one->owner = self;
@@ -248,21 +250,24 @@ static void s_batch_done(pg_txn_t *txn, bool ok, void *arg)
     intake_commit_t *self = b->owner;
     self->inflight--;
     if (!ok && !pg_txn_connection_lost(txn) && !b->single && b->count > 1) {
-        log_warn("batch of %d cases failed, retrying one by one: %s", b->count,
-                 pg_txn_error(txn));
+        char what[64];
+        snprintf(what, sizeof(what), "insert a batch of %d cases (retrying one by one)",
+                 b->count);
+        intake_problem_of_txn(txn, INTAKE_PROBLEM_WRITE, what);
         s_retry_singly(self, b);
         return;
     }
+    /* One mapping of PostgreSQL's refusal for all, logged once. */
+    const intake_problem_t *problem =
+        ok ? NULL : intake_problem_of_txn(txn, INTAKE_PROBLEM_WRITE, "insert case");
+    intake_outcome_t failed = problem && problem->status == 503 ? INTAKE_UNAVAILABLE
+                                                                : INTAKE_FAILED;
     for (pending_t *p = b->items, *next; p; p = next) {
         next = p->next;
-        if (ok) {
+        if (ok)
             s_answer(p, txn, self->relay);
-        } else if (pg_txn_connection_lost(txn)) {
-            p->cb(p->ctx, INTAKE_UNAVAILABLE, NULL, pg_txn_error(txn));
-        } else {
-            log_error("could not insert case: %s", pg_txn_error(txn));
-            p->cb(p->ctx, INTAKE_FAILED, NULL, pg_txn_error(txn));
-        }
+        else
+            p->cb(p->ctx, failed, NULL, problem);
         s_pending_free(p);
     }
     free(b);
@@ -280,7 +285,7 @@ static void s_send_batch(intake_commit_t *self, batch_t *b)
         pg_txn_destroy(&txn);
         for (pending_t *p = b->items, *next; p; p = next) {
             next = p->next;
-            p->cb(p->ctx, INTAKE_FAILED, NULL, "out of memory");
+            p->cb(p->ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
             s_pending_free(p);
         }
         free(b);
@@ -345,7 +350,7 @@ void intake_commit_destroy(intake_commit_t **self_p)
     intake_commit_t *self = *self_p;
     for (pending_t *p = self->head, *next; p; p = next) {
         next = p->next;
-        p->cb(p->ctx, INTAKE_UNAVAILABLE, NULL, "intake is shutting down");
+        p->cb(p->ctx, INTAKE_UNAVAILABLE, NULL, &INTAKE_PROBLEM_UNAVAILABLE);
         s_pending_free(p);
     }
     event_free(self->flush_ev);
@@ -359,7 +364,7 @@ void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
     pending_t *p = calloc(1, sizeof(*p));
     if (!p) {
         intake_submission_destroy(sub_p);
-        cb(ctx, INTAKE_FAILED, NULL, "out of memory");
+        cb(ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
     p->sub = *sub_p;
@@ -368,7 +373,7 @@ void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
     p->ctx = ctx;
     if (s_pack_body(p) < 0) {
         s_pending_free(p);
-        cb(ctx, INTAKE_FAILED, NULL, "out of memory");
+        cb(ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
     if (self->tail)

@@ -16,6 +16,7 @@
 #ifndef DUBAN_INTAKE_COMMIT_H
 #define DUBAN_INTAKE_COMMIT_H
 
+#include "intake_problem.h"
 #include "intake_request.h"
 #include "outbox.h"
 #include "pg.h"
@@ -41,12 +42,15 @@ typedef enum {
     INTAKE_CONFLICT,         /* 409: the key was used with another body */
     INTAKE_ALREADY_IMPORTED, /* 200: response names the case of this external_ref */
     INTAKE_UNAVAILABLE,      /* 503: the database could not be reached */
-    INTAKE_FAILED,           /* 500: the database refused the case; error says why */
+    INTAKE_FAILED,           /* the database refused the case: problem says how to answer */
 } intake_outcome_t;
 
-/* Called once per submission; response is JSON text, valid during the call. */
+/* Called once per submission. response is JSON text for CREATED, REPLAYED
+ * and ALREADY_IMPORTED (NULL otherwise); problem is what to answer for the
+ * other outcomes (NULL for those three), never PostgreSQL's text. Both are
+ * valid during the call. */
 typedef void (*intake_commit_cb)(void *ctx, intake_outcome_t outcome, const char *response,
-                                 const char *error);
+                                 const intake_problem_t *problem);
 
 /* Registers the statements it needs with pg (call before the loop runs). */
 int intake_commit_prepare(pg_t *pg);

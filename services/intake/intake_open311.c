@@ -106,12 +106,17 @@ int intake_open311_prepare(pg_t *pg)
 /* ------------------------------------------------------------------------
  * Helpers shared with intake_open311_post.c */
 
+void intake_open311_problem(struct evhttp_request *req, intake_open311_format_type_t fmt,
+                            const intake_problem_t *problem)
+{
+    if (problem->status == 503)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+    intake_open311_format_error(req, fmt, problem->status, problem->detail);
+}
+
 void intake_open311_unavailable(struct evhttp_request *req, intake_open311_format_type_t fmt)
 {
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
-    intake_open311_format_error(
-        req, fmt, 503,
-        "the case store is not reachable right now; nothing was recorded, please retry in a moment");
+    intake_open311_problem(req, fmt, &INTAKE_PROBLEM_UNAVAILABLE);
 }
 
 /* A query or form argument; NULL when absent or empty. */
@@ -130,8 +135,9 @@ static bool s_is_code(const char *s, size_t max)
 
 /* Normalises a W3C date or datetime into out for timestamptz: a date alone
  * is midnight China time, a time without zone is China time, and a '+'
- * that form decoding turned into a space is restored. -1 when it has not
- * the shape of one (PostgreSQL checks the values). */
+ * that form decoding turned into a space is restored. -1 when it is not
+ * one, or not a real date of the years duban takes: PostgreSQL never sees
+ * a value it would refuse. */
 static int s_w3c_time(const char *in, char *out, size_t len)
 {
     size_t n = strlen(in);
@@ -147,7 +153,7 @@ static int s_w3c_time(const char *in, char *out, size_t len)
         snprintf(out, len, "%.10sT00:00:00+08:00", buf);
     else
         snprintf(out, len, "%s%s", buf, zone ? "" : "+08:00");
-    return 0;
+    return intake_request_time_ok(out) ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------------
@@ -165,21 +171,12 @@ typedef struct {
 static struct evhttp_request *s_read_outcome(read_t *rd, pg_txn_t *txn, bool ok)
 {
     struct evhttp_request *req = http_held_request(rd->held);
-    if (!req || ok)
+    if (ok)
         return req;
-    PGresult *res = pg_txn_result(txn, 0);
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (pg_txn_connection_lost(txn)) {
-        intake_open311_unavailable(req, rd->fmt);
-    } else if (state && strncmp(state, "22", 2) == 0) {
-        /* data exception: a date PostgreSQL could not read */
-        intake_open311_format_error(
-            req, rd->fmt, 400,
-            "start_date or end_date is not a valid date; use W3C format such as 2026-11-27T12:47:12+08:00");
-    } else {
-        log_error("could not read open311 data: %s", pg_txn_error(txn));
-        intake_open311_format_error(req, rd->fmt, 500, "the cases could not be read; try again");
-    }
+    const intake_problem_t *problem =
+        intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "read open311 requests");
+    if (req)
+        intake_open311_problem(req, rd->fmt, problem);
     return NULL;
 }
 
@@ -245,9 +242,10 @@ static bool s_period(struct evkeyvalq *args, struct evhttp_request *req,
                *e = intake_open311_arg(args, "end_date");
     *start_p = *end_p = NULL;
     if ((s && s_w3c_time(s, start, len) < 0) || (e && s_w3c_time(e, end, len) < 0)) {
-        intake_open311_format_error(
-            req, fmt, 400,
-            "start_date and end_date must be W3C dates such as 2026-11-27T12:47:12+08:00");
+        log_info("open311 refused read status=400 peer=%s: start_date or end_date invalid",
+                 http_peer(req));
+        intake_open311_format_error(req, fmt, 400,
+                                    "start_date 和 end_date 须为 1990 至 2100 年间真实存在的 W3C 日期或时间，例如 2026-11-27T12:47:12+08:00");
         return false;
     }
     *start_p = s ? start : NULL;

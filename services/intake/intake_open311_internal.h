@@ -10,6 +10,11 @@
 /* 503 in Open311's error format, with Retry-After. */
 void intake_open311_unavailable(struct evhttp_request *req, intake_open311_format_type_t fmt);
 
+/* problem in Open311's error format (its detail as the description), with
+ * Retry-After on 503. */
+void intake_open311_problem(struct evhttp_request *req, intake_open311_format_type_t fmt,
+                            const intake_problem_t *problem);
+
 /* A query or form argument; NULL when absent or empty. */
 const char *intake_open311_arg(struct evkeyvalq *args, const char *name);
 

@@ -202,7 +202,7 @@ static int s_build(intake_t *in, struct evkeyvalq *args, intake_request_t **out,
 }
 
 static void s_post_reply(http_held_t *held, intake_outcome_t outcome, const char *response,
-                         const char *error, void *arg)
+                         const intake_problem_t *problem, void *arg)
 {
     posted_t *posted = arg;
     struct evhttp_request *req = held ? http_held_request(held) : NULL;
@@ -213,8 +213,8 @@ static void s_post_reply(http_held_t *held, intake_outcome_t outcome, const char
         log_info("open311 case accepted case=%s client=%s location=%s media_url=%s", number,
                  posted->client, posted->location, posted->media ? "ignored" : "none");
     else
-        log_warn("open311 case not stored client=%s: %s", posted->client,
-                 error ? error : "no case number");
+        log_warn("open311 case not stored client=%s status=%d", posted->client,
+                 problem ? problem->status : 500);
     if (!req)
         goto out_free;
     if (created) {
@@ -223,11 +223,8 @@ static void s_post_reply(http_held_t *held, intake_outcome_t outcome, const char
                  posted->fmt == INTAKE_OPEN311_FORMAT_XML ? "xml" : "json");
         evhttp_add_header(evhttp_request_get_output_headers(req), "Location", location);
         intake_open311_format_created(req, posted->fmt, number);
-    } else if (outcome == INTAKE_UNAVAILABLE) {
-        intake_open311_unavailable(req, posted->fmt);
     } else {
-        intake_open311_format_error(req, posted->fmt, 500,
-                                    error ? error : "the case store refused the request");
+        intake_open311_problem(req, posted->fmt, problem ? problem : &INTAKE_PROBLEM_INTERNAL);
     }
 out_free:
     json_decref(body);
@@ -242,12 +239,8 @@ static void s_client_checked(pg_txn_t *txn, bool ok, void *arg)
     if (!req)
         goto out_free;
     if (!ok) {
-        if (pg_txn_connection_lost(txn)) {
-            intake_open311_unavailable(req, p->fmt);
-        } else {
-            log_error("could not look up open311 client: %s", pg_txn_error(txn));
-            intake_open311_format_error(req, p->fmt, 500, "the api_key could not be checked");
-        }
+        intake_open311_problem(
+            req, p->fmt, intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "look up open311 client"));
         goto out_free;
     }
     PGresult *res = pg_txn_result(txn, 0);

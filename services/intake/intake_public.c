@@ -132,7 +132,7 @@ static intake_request_t *s_from_form(intake_t *in, const char *body, intake_erro
 }
 
 static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char *response,
-                        const char *error, void *arg)
+                        const intake_problem_t *problem, void *arg)
 {
     public_req_t *p = arg;
     struct evhttp_request *req = held ? http_held_request(held) : NULL;
@@ -155,20 +155,16 @@ static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char 
             json_object_del(body, "first_responder");
             http_reply_json(req, 201, json_incref(body));
         }
-    } else if (outcome == INTAKE_CONFLICT) {
-        http_reply_problem(req, 409, "idempotency key reused",
-                           "this Idempotency-Key was used for a different request", NULL);
-    } else if (outcome == INTAKE_UNAVAILABLE) {
-        if (html)
-            s_form_error(p->in, req, 503, "系统暂时无法受理，您的内容未被保存，请稍后重试。");
-        else
-            intake_reply_unavailable(req);
     } else {
-        log_error("public submission failed: %s", error ? error : "?");
+        /* The problem was logged where it arose, with PostgreSQL's text. */
+        if (!problem)
+            problem = &INTAKE_PROBLEM_INTERNAL;
+        if (html && problem->status == 503)
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
         if (html)
-            s_form_error(p->in, req, 500, "系统错误，您的内容未被保存，请稍后重试。");
+            s_form_error(p->in, req, problem->status, problem->detail);
         else
-            http_reply_problem(req, 500, "case not stored", "the case store refused the case", NULL);
+            intake_problem_reply(req, problem);
     }
     json_decref(body);
     http_release(&held);
@@ -240,19 +236,23 @@ static void s_status_read(pg_txn_t *txn, bool ok, void *arg)
     public_req_t *p = arg;
     struct evhttp_request *req = http_held_request(p->held);
     bool html = p->kind == PUBLIC_HTML_STATUS;
-    if (!req)
-        goto out_free;
     if (!ok) {
-        if (html) {
+        const intake_problem_t *problem =
+            intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "read public status");
+        if (req && html) {
             struct evbuffer *page = evbuffer_new();
-            intake_html_status(page, p->in->org, NULL, NULL, "系统暂时无法查询，请稍后再试。");
-            s_send_html(req, 503, page);
+            if (problem->status == 503)
+                evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+            intake_html_status(page, p->in->org, NULL, NULL, problem->detail);
+            s_send_html(req, problem->status, page);
             evbuffer_free(page);
-        } else {
-            intake_reply_unavailable(req);
+        } else if (req) {
+            intake_problem_reply(req, problem);
         }
         goto out_free;
     }
+    if (!req)
+        goto out_free;
     PGresult *c = pg_txn_result(txn, 0), *steps = pg_txn_result(txn, 1);
     if (PQntuples(c) != 1) {
         /* The same answer for an unknown number and a wrong code, so that a

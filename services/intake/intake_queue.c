@@ -124,15 +124,15 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
 {
     queue_t *q = arg;
     struct evhttp_request *req = http_held_request(q->held);
-    if (!req)
-        goto out_free;
     if (!ok) {
-        if (pg_txn_connection_lost(txn))
-            intake_reply_unavailable(req);
-        else
-            http_reply_problem(req, 500, "read failed", pg_txn_error(txn), NULL);
+        const intake_problem_t *problem =
+            intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "read division queue");
+        if (req)
+            intake_problem_reply(req, problem);
         goto out_free;
     }
+    if (!req)
+        goto out_free;
     PGresult *counts = pg_txn_result(txn, 0), *rows = pg_txn_result(txn, 1);
     long long open = s_i64(counts, 0, 0), overdue = s_i64(counts, 0, 3);
     long long total = open;

@@ -138,17 +138,65 @@ static int s_check_coordinate(const char *value, const char *field, double limit
     return 0;
 }
 
+/* The value of n decimal digits at s; -1 when one is not a digit (it stops
+ * at the first, so it never reads past the end of s). */
+static int s_digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+bool intake_request_time_ok(const char *s)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h, mi, sec = 0;
+    if ((y = s_digits(s, 4)) < 0 || s[4] != '-' || (mo = s_digits(s + 5, 2)) < 0 || s[7] != '-' ||
+        (d = s_digits(s + 8, 2)) < 0 || (s[10] != 'T' && s[10] != ' ') ||
+        (h = s_digits(s + 11, 2)) < 0 || s[13] != ':' || (mi = s_digits(s + 14, 2)) < 0)
+        return false;
+    const char *p = s + 16;
+    if (*p == ':') {
+        if ((sec = s_digits(p + 1, 2)) < 0)
+            return false;
+        p += 3;
+        if (*p == '.') {
+            size_t n = strspn(p + 1, "0123456789");
+            if (n == 0 || n > 6)
+                return false;
+            p += 1 + n;
+        }
+    }
+    if (*p == 'Z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int zh = s_digits(p + 1, 2), zm = 0;
+        if (zh < 0 || zh > 14)
+            return false;
+        p += 3;
+        if (*p == ':' && (zm = s_digits(p + 1, 2)) >= 0)
+            p += 3;
+        if (zm < 0 || zm > 59)
+            return false;
+    }
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int month_days = mo >= 1 && mo <= 12 ? days[mo - 1] + (mo == 2 && leap) : 0;
+    return *p == '\0' && y >= INTAKE_MIN_YEAR && y <= INTAKE_MAX_YEAR && d >= 1 &&
+           d <= month_days && h <= 23 && mi <= 59 && sec <= 59;
+}
+
 static int s_check_timestamp(const char *value, intake_error_t *err)
 {
-    if (!value)
-        return 0;
-    /* Full validation is PostgreSQL's (timestamptz input); here only the
-     * shape, so that junk is named before it reaches the database. */
-    size_t len = strlen(value);
-    if (len < 16 || len > 40 || value[4] != '-' || value[7] != '-' ||
-        (value[10] != 'T' && value[10] != ' ') || strspn(value, "0123456789-:T +.Z") != len) {
+    /* Checked whole here, so that PostgreSQL never refuses it. */
+    if (value && !intake_request_time_ok(value)) {
         s_fail(err, 400, "invalid field", "received_at",
-               "received_at must be an RFC 3339 time such as 2017-03-01T09:30:00+08:00");
+               "received_at must be an RFC 3339 time such as 2017-03-01T09:30:00+08:00, "
+               "on a real date in the years %d to %d",
+               INTAKE_MIN_YEAR, INTAKE_MAX_YEAR);
         return -1;
     }
     return 0;

@@ -12,6 +12,8 @@
 #define INTAKE_MAX_NAME 64
 #define INTAKE_MAX_PHONE 32
 #define INTAKE_MAX_SHORT 200         /* place, enterprise, product, e-mail */
+#define INTAKE_MIN_YEAR 1990         /* times outside these years are refused */
+#define INTAKE_MAX_YEAR 2100
 
 typedef struct {
     char *channel;
@@ -56,6 +58,12 @@ intake_request_t *intake_request_parse(const org_t *org, const char *body, size_
 int intake_request_check(const org_t *org, intake_request_t *r, intake_error_t *err);
 
 void intake_request_destroy(intake_request_t **self_p);
+
+/* True when s is a time PostgreSQL's timestamptz takes and duban accepts:
+ * YYYY-MM-DD, 'T' or a space, hh:mm[:ss[.ffffff]], an optional zone (Z,
+ * +hh, +hh:mm), on a date that exists in the years INTAKE_MIN_YEAR to
+ * INTAKE_MAX_YEAR. */
+bool intake_request_time_ok(const char *s);
 
 /* Number of UTF-8 characters in s (assumed valid UTF-8). */
 size_t intake_utf8_length(const char *s);

@@ -116,14 +116,13 @@ static json_t *s_case_json(PGresult *c, bool personal)
 static struct evhttp_request *s_read_outcome(read_t *rd, pg_txn_t *txn, bool ok)
 {
     struct evhttp_request *req = http_held_request(rd->held);
-    if (req && !ok) {
-        if (pg_txn_connection_lost(txn))
-            intake_reply_unavailable(req);
-        else
-            http_reply_problem(req, 500, "read failed", pg_txn_error(txn), NULL);
-        return NULL;
-    }
-    return req;
+    if (ok)
+        return req;
+    const intake_problem_t *problem =
+        intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "read case for staff");
+    if (req)
+        intake_problem_reply(req, problem);
+    return NULL;
 }
 
 static void s_case_read(pg_txn_t *txn, bool ok, void *arg)

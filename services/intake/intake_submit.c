@@ -37,17 +37,14 @@ void intake_sha256_hex(const void *data, size_t len, char *out)
 
 void intake_reply_unavailable(struct evhttp_request *req)
 {
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
-    http_reply_problem(req, 503, "database unavailable",
-                       "the case store is not reachable right now; nothing was recorded, "
-                       "please retry in a moment", NULL);
+    intake_problem_reply(req, &INTAKE_PROBLEM_UNAVAILABLE);
 }
 
 static void s_committed(void *ctx, intake_outcome_t outcome, const char *response,
-                        const char *error)
+                        const intake_problem_t *problem)
 {
     waiting_t *w = ctx;
-    w->cb(w->held, outcome, response, error, w->arg);
+    w->cb(w->held, outcome, response, problem, w->arg);
     free(w);
 }
 
@@ -61,7 +58,7 @@ void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission
     if (!held || !w) {
         free(w);
         intake_submission_destroy(&sub);
-        cb(held, INTAKE_FAILED, NULL, "out of memory", arg);
+        cb(held, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL, arg);
         return;
     }
     w->held = held;
@@ -71,16 +68,17 @@ void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission
         const char *code = intake_roster_next(self->roster);
         sub->req->first_responder = code ? strdup(code) : NULL;
         if (!sub->req->first_responder) {
+            log_error("could not accept case: nobody is on duty source=%s", sub->source);
             intake_submission_destroy(&sub);
             free(w);
-            cb(held, INTAKE_FAILED, NULL, "nobody is on duty to accept the case", arg);
+            cb(held, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_NO_ACCEPTOR, arg);
             return;
         }
     }
     if (intake_query_code(sub->query_code, sizeof(sub->query_code)) < 0 || !pg_is_up(self->pg)) {
         intake_submission_destroy(&sub);
         free(w);
-        cb(held, INTAKE_UNAVAILABLE, NULL, "PostgreSQL is not reachable", arg);
+        cb(held, INTAKE_UNAVAILABLE, NULL, &INTAKE_PROBLEM_UNAVAILABLE, arg);
         return;
     }
     intake_commit_submit(self->commit, &sub, s_committed, w);

@@ -27,7 +27,7 @@ unavailable() { [[ "$(post)" == 503 ]]; }
 wait_until 10 unavailable
 assert_contains "$(cat "$H_DIR/headers")" "application/problem+json" "problem reply"
 assert_contains "$(cat "$H_DIR/headers")" "Retry-After" "retry hint"
-assert_contains "$(cat "$H_DIR/body")" "nothing was recorded" "clear message"
+assert_contains "$(cat "$H_DIR/body")" "未保存任何内容" "clear message: nothing was recorded"
 assert_eq 503 "$(curl -s -o /dev/null -w '%{http_code}' "$H_INTAKE_URL/healthz")" "health says degraded"
 assert_eq 503 "$(curl -s -o /dev/null -w '%{http_code}' -H "$(auth_as op001)" "$H_INTAKE_URL/api/v1/cases/DB20990101000001")" "reads say unavailable"
 

@@ -156,6 +156,38 @@ static void test_refuses_unknown_codes(void **state)
               422, "first_responder");
 }
 
+static void test_times_are_real_dates_of_duban_years(void **state)
+{
+    static const char *const good[] = {
+        "2017-03-01T09:30:00+08:00", "2017-03-01 09:30:00+08:00", "2017-03-01T09:30+08:00",
+        "2017-03-01T01:30:00Z",      "2017-03-01T09:30:00.123456-05:00", "2017-03-01T09:30:00",
+        "2016-02-29T00:00:00+08",    "1990-01-01T00:00:00+08:00", "2100-12-31T23:59:59+08:00",
+    };
+    static const char *const bad[] = {
+        "2017-02-29T09:00:00+08:00", /* not a leap year */
+        "2017-04-31T09:00:00+08:00", "2017-13-01T09:00:00+08:00", "2017-00-10T09:00:00+08:00",
+        "2017-03-00T09:00:00+08:00", "2017-03-01T24:00:00+08:00", "2017-03-01T09:60:00+08:00",
+        "2017-03-01T09:30:61+08:00", "1989-12-31T23:59:59+08:00", "2101-01-01T00:00:00+08:00",
+        "0001-01-01T00:00:00+08:00", "9999-12-31T00:00:00+08:00", "2017-03-01",
+        "2017-03-01T09:30:00+08:00junk", "2017-03-01T09:30:00+25:00", "2017-03-01T09:30:00+08:77",
+        "2017-03-01T09:30:00.+08:00", "2017-03-01T09:30:00+0800", "2017-3-1T09:30:00+08:00",
+        "", "last tuesday",
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        if (!intake_request_time_ok(good[i]))
+            fail_msg("refused %s", good[i]);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (intake_request_time_ok(bad[i]))
+            fail_msg("accepted %s", bad[i]);
+    /* A submission names received_at before PostgreSQL sees the time. */
+    s_refused("{\"channel\":\"letter\",\"kind\":\"enquiry\",\"subject\":\"s\","
+              "\"description\":\"d\",\"received_at\":\"2017-02-30T09:00:00+08:00\"}",
+              400, "received_at");
+    s_refused("{\"channel\":\"letter\",\"kind\":\"enquiry\",\"subject\":\"s\","
+              "\"description\":\"d\",\"received_at\":\"1900-01-01T09:00:00+08:00\"}",
+              400, "received_at");
+}
+
 static void test_bounds_lengths_in_characters(void **state)
 {
     /* 200 Chinese characters (600 bytes) fit; 201 do not. */
@@ -194,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_refuses_malformed_bodies),
         cmocka_unit_test(test_refuses_missing_and_wrong_typed_fields),
         cmocka_unit_test(test_refuses_unknown_codes),
+        cmocka_unit_test(test_times_are_real_dates_of_duban_years),
         cmocka_unit_test(test_bounds_lengths_in_characters),
         cmocka_unit_test(test_refuses_embedded_nul),
     };

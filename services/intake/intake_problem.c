@@ -1,0 +1,99 @@
+/* Problems intake answers with; see intake_problem.h. */
+#include "intake_problem.h"
+
+#include "http.h"
+#include "log.h"
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PROBLEM_LOG_TEXT 600 /* bytes of PostgreSQL's text kept in the log line */
+
+const intake_problem_t INTAKE_PROBLEM_UNAVAILABLE = {
+    503, "暂时无法处理", "数据库暂时无法连接，本次请求未保存任何内容，请稍后重试"};
+const intake_problem_t INTAKE_PROBLEM_INTERNAL = {
+    500, "系统内部错误",
+    "系统内部错误，本次请求未保存任何内容；请稍后重试，如仍不成功请拨打受理热线"};
+const intake_problem_t INTAKE_PROBLEM_KEY_REUSED = {
+    409, "Idempotency-Key 已被使用",
+    "这个 Idempotency-Key 已用于另一份内容，本次未保存；新的案件请使用新的 Idempotency-Key"};
+const intake_problem_t INTAKE_PROBLEM_NO_ACCEPTOR = {
+    500, "暂无受理人员",
+    "当前没有在岗的受理人员，本次请求未保存任何内容；请稍后重试或拨打受理热线"};
+
+static const intake_problem_t s_bad_value_write = {
+    400, "数据无法保存",
+    "提交的内容中有值的格式或范围不对（例如日期、数字），未保存任何内容；请检查后重新提交"};
+static const intake_problem_t s_bad_value_read = {
+    400, "查询条件无效", "查询条件中有值的格式或范围不对（例如日期），请检查后重试"};
+static const intake_problem_t s_conflict_write = {
+    409, "与已有记录冲突",
+    "提交与已保存的记录冲突，未保存任何内容；请稍后重新提交，如仍不成功请拨打受理热线"};
+static const intake_problem_t s_conflict_read = {409, "与已有记录冲突",
+                                                 "查询与已保存的记录冲突，请稍后重试"};
+static const intake_problem_t s_internal_read = {500, "系统内部错误", "系统内部错误，请稍后重试"};
+
+/* Failures that pass by themselves: the connection, the server shutting
+ * down or out of resources, a serialization failure or deadlock. */
+static bool s_transient(const char *state)
+{
+    return strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
+           strncmp(state, "57P0", 4) == 0 || strcmp(state, "40001") == 0 ||
+           strcmp(state, "40P01") == 0;
+}
+
+const intake_problem_t *intake_problem_of_sqlstate(const char *sqlstate, bool connection_lost,
+                                                   intake_problem_op_t op)
+{
+    bool write = op == INTAKE_PROBLEM_WRITE;
+    if (connection_lost || (sqlstate && s_transient(sqlstate)))
+        return &INTAKE_PROBLEM_UNAVAILABLE;
+    if (sqlstate && strncmp(sqlstate, "22", 2) == 0)
+        return write ? &s_bad_value_write : &s_bad_value_read;
+    if (sqlstate && strncmp(sqlstate, "23", 2) == 0)
+        return write ? &s_conflict_write : &s_conflict_read;
+    return write ? &INTAKE_PROBLEM_INTERNAL : &s_internal_read;
+}
+
+/* The result of the statement PostgreSQL refused, NULL when none did (the
+ * connection went before). */
+static PGresult *s_refused(pg_txn_t *txn)
+{
+    for (int i = 0; i < pg_txn_count(txn); i++) {
+        PGresult *res = pg_txn_result(txn, i);
+        if (res && PQresultStatus(res) == PGRES_FATAL_ERROR)
+            return res;
+    }
+    return NULL;
+}
+
+const intake_problem_t *intake_problem_of_txn(pg_txn_t *txn, intake_problem_op_t op,
+                                              const char *what)
+{
+    PGresult *res = s_refused(txn);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    bool lost = pg_txn_connection_lost(txn);
+    const intake_problem_t *problem = intake_problem_of_sqlstate(state, lost, op);
+    /* The log escapes the control characters a quoted value may hold. */
+    char text[PROBLEM_LOG_TEXT];
+    if (primary)
+        snprintf(text, sizeof(text), "%s%s%s", primary, detail ? " detail: " : "",
+                 detail ? detail : "");
+    else
+        snprintf(text, sizeof(text), "%s", pg_txn_error(txn));
+    log_write(problem->status >= 500 && !lost ? LOG_ERROR : LOG_WARN,
+              "could not %s status=%d sqlstate=%s: %s", what, problem->status,
+              state ? state : "none", text);
+    return problem;
+}
+
+void intake_problem_reply(struct evhttp_request *req, const intake_problem_t *problem)
+{
+    if (problem->status == 503)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+    http_reply_problem(req, problem->status, problem->title, problem->detail, NULL);
+}
