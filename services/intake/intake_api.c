@@ -5,6 +5,7 @@
 
 #include "auth_http.h"
 #include "http.h"
+#include "intake_confidential.h"
 #include "intake_open311.h"
 #include "intake_public.h"
 #include "intake_queue.h"
@@ -26,6 +27,7 @@ struct intake_api {
 typedef enum {
     ROUTE_POST_CASE,
     ROUTE_GET_CASE,
+    ROUTE_CONFIDENTIAL,
     ROUTE_DIVISION_TASKS,
     ROUTE_DIVISION_QUEUE
 } route_t;
@@ -205,6 +207,9 @@ static void s_authed(void *arg, auth_result_t result, const auth_identity_t *who
     case ROUTE_GET_CASE:
         intake_staff_read_case(s->api->intake, req, who, s->key);
         break;
+    case ROUTE_CONFIDENTIAL:
+        intake_confidential_set(s->api->intake, req, who, s->key);
+        break;
     case ROUTE_DIVISION_TASKS:
         intake_staff_read_tasks(s->api->intake, req, who, s->key, s->query);
         break;
@@ -298,6 +303,20 @@ static void s_route_cb(struct evhttp_request *req, void *arg)
         memcpy(number, rest, (size_t)(slash - rest));
         number[slash - rest] = '\0';
         intake_steps_handle(self->intake->steps, req, number, step);
+    } else if (s_prefix(path, "/api/v1/cases/", &rest) && strchr(rest, '/') &&
+               strcmp(strchr(rest, '/'), "/confidential") == 0) {
+        char number[40];
+        size_t n = (size_t)(strchr(rest, '/') - rest);
+        if (method != EVHTTP_REQ_POST) {
+            http_reply_problem(req, 405, "method not allowed",
+                               "use POST with {\"confidential\": true} or false", NULL);
+        } else if (n == 0 || n >= sizeof(number)) {
+            http_reply_problem(req, 404, "not found", "no such endpoint", NULL);
+        } else {
+            memcpy(number, rest, n);
+            number[n] = '\0';
+            s_staff(self, req, ROUTE_CONFIDENTIAL, number, NULL);
+        }
     } else if (s_prefix(path, "/api/v1/cases/", &rest) && method == EVHTTP_REQ_GET) {
         s_staff(self, req, ROUTE_GET_CASE, rest, NULL);
     } else if (s_prefix(path, "/api/v1/divisions/", &rest) && method == EVHTTP_REQ_GET) {
@@ -341,5 +360,6 @@ void intake_api_destroy(intake_api_t **self_p)
 
 int intake_api_prepare(pg_t *pg)
 {
-    return intake_staff_read_prepare(pg) | intake_public_prepare(pg) | intake_open311_prepare(pg);
+    return intake_staff_read_prepare(pg) | intake_public_prepare(pg) |
+           intake_open311_prepare(pg) | intake_confidential_prepare(pg);
 }

@@ -26,7 +26,8 @@ static const char *s_insert_sql =
     " INSERT INTO cases (case_number, query_code_sha256, channel, kind, category, lead_hint,"
     "  subject, description, requester_name, requester_phone, requester_email,"
     "  requester_anonymous, callback_phone, place, enterprise, product, latitude, longitude,"
-    "  external_ref, source, first_responder, recorded_by, flagged, created_at, updated_at)"
+    "  external_ref, source, first_responder, recorded_by, flagged, created_at, updated_at,"
+    "  confidential)"
     " SELECT 'DB' || to_char(coalesce($22::timestamptz, now()) AT TIME ZONE 'Asia/Shanghai',"
     "  'YYYYMMDD') || lpad(nextval('case_number_seq')::text, 6, '0'),"
     "  sha256(convert_to($1, 'UTF8')), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::boolean, $12,"
@@ -34,7 +35,7 @@ static const char *s_insert_sql =
     "  EXISTS (SELECT 1 FROM watchlist w WHERE w.removed_at IS NULL AND ("
     "   (w.kind = 'phone' AND w.value IN ($9, $12)) OR (w.kind = 'email' AND w.value = $10)"
     "   OR (w.kind = 'ip' AND w.value = $23))),"
-    "  coalesce($22::timestamptz, now()), coalesce($22::timestamptz, now())"
+    "  coalesce($22::timestamptz, now()), coalesce($22::timestamptz, now()), $28::boolean"
     " WHERE ($24 = '' OR EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.scope = $24"
     "   AND k.key = $25 AND k.case_id IS NULL AND k.request_sha256 = decode($26, 'hex')))"
     " ON CONFLICT (external_ref) DO NOTHING"
@@ -153,7 +154,7 @@ static int s_add(pg_txn_t *txn, pending_t *p)
         if (pg_txn_add(txn, true, "intake_claim_key", 3, key) < 0)
             return -1;
     }
-    pg_param_t params[27] = {
+    pg_param_t params[28] = {
         PG_TEXT(s->query_code),       PG_TEXT(r->channel),
         PG_TEXT(r->kind),             PG_TEXT(r->category),
         PG_TEXT(r->division),         PG_TEXT(r->subject),
@@ -168,8 +169,9 @@ static int s_add(pg_txn_t *txn, pending_t *p)
         PG_TEXT(r->received_at),      PG_TEXT(s->peer),
         PG_TEXT(s->idem_scope),       PG_TEXT(s->idem_key),
         PG_TEXT(s->request_sha256),   PG_BINARY(p->body, p->body_len),
+        PG_TEXT(r->confidential ? "true" : "false"),
     };
-    if (pg_txn_add(txn, true, "intake_insert_case", 27, params) < 0)
+    if (pg_txn_add(txn, true, "intake_insert_case", 28, params) < 0)
         return -1;
     if (s->idem_scope[0]) {
         pg_param_t key[3] = {PG_TEXT(s->idem_scope), PG_TEXT(s->idem_key),

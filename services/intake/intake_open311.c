@@ -5,7 +5,11 @@
  * the org file's categories. A POST needs an api_key (open311_clients holds
  * its SHA-256; dubanctl open311 add-client issues keys) and becomes a case
  * of channel "open311" through intake_submit, like every other case. Reads
- * are public: they never show the requester's name, phone or e-mail.
+ * are public and rate-limited per address like the status page; they show
+ * only cases the public filed itself (web form, public JSON, an Open311
+ * client) that are neither reports (举报) nor marked confidential (the
+ * schema's case_public), never the requester's name, phone or e-mail and
+ * never a text written by staff. Any other case answers as an unknown id.
  * Every handler ends in exactly one reply; replies that wait for
  * PostgreSQL hold their request, so a client that leaves is only noticed. */
 #include "intake_open311.h"
@@ -27,6 +31,9 @@
 #include <sys/queue.h>
 
 #define OPEN311_MAX_IDS 2000 /* bytes of the service_request_id list */
+/* The one answer for an id that is not there and for a case the public may
+ * not see, so that neither can be told from the other. */
+#define OPEN311_UNKNOWN_ID "没有这个编号的服务请求（service_request_id），或它不公开"
 
 /* clang-format off */
 #define OPEN311_TIME(col) \
@@ -70,14 +77,14 @@ static const char *s_client_sql =
 
 static const char *s_requests_sql =
     OPEN311_REQUEST_COLUMNS
-    " WHERE " OPEN311_PERIOD("c.created_at")
+    " WHERE case_public(c) AND " OPEN311_PERIOD("c.created_at")
     " AND ($3::text IS NULL OR c.category = $3)"
     " AND ($4::text IS NULL OR (c.state = 'closed') = ($4 = 'closed'))"
     " ORDER BY c.created_at DESC, c.id DESC LIMIT 1000";
 
 static const char *s_requests_by_id_sql =
     OPEN311_REQUEST_COLUMNS
-    " WHERE c.case_number = ANY (string_to_array($1, ','))"
+    " WHERE c.case_number = ANY (string_to_array($1, ',')) AND case_public(c)"
     " ORDER BY c.created_at DESC, c.id DESC LIMIT 1000";
 
 /* The columns intake_open311_format_updates expects, oldest first. */
@@ -86,8 +93,8 @@ static const char *s_updates_sql =
     " FROM (SELECT e.id, c.case_number, " OPEN311_EVENT_STATUS("e") " AS status, e.at, e.type,"
     "  coalesce(e.detail->>'division', '') AS division"
     "  FROM case_events e JOIN cases c ON c.id = e.case_id"
-    "  WHERE e.type IN ('triaged', 'dispatched', 'duplicate', 'out_of_jurisdiction',"
-    "   'replied', 'closed', 'reopened')"
+    "  WHERE case_public(c) AND e.type IN ('triaged', 'dispatched', 'duplicate',"
+    "   'out_of_jurisdiction', 'replied', 'closed', 'reopened')"
     "  AND " OPEN311_PERIOD("e.at") ") u"
     " WHERE u.status IS NOT NULL ORDER BY u.at, u.id LIMIT 1000";
 /* clang-format on */
@@ -188,8 +195,7 @@ static void s_requests_read(pg_txn_t *txn, bool ok, void *arg)
         goto out_free;
     PGresult *res = pg_txn_result(txn, 0);
     if (rd->one && PQntuples(res) == 0) {
-        intake_open311_format_error(req, rd->fmt, 404,
-                                    "no service request has that service_request_id");
+        intake_open311_format_error(req, rd->fmt, 404, OPEN311_UNKNOWN_ID);
         goto out_free;
     }
     intake_open311_format_requests(req, rd->fmt, rd->in->org, res);
@@ -296,8 +302,7 @@ static void s_request_get(intake_t *in, struct evhttp_request *req,
                           intake_open311_format_type_t fmt, const char *id)
 {
     if (!s_is_code(id, 40)) {
-        intake_open311_format_error(req, fmt, 404,
-                                    "no service request has that service_request_id");
+        intake_open311_format_error(req, fmt, 404, OPEN311_UNKNOWN_ID);
         return;
     }
     pg_param_t params[1] = {PG_TEXT(id)};
@@ -313,6 +318,72 @@ static void s_updates_get(intake_t *in, struct evhttp_request *req,
         return;
     pg_param_t params[2] = {PG_TEXT(from), PG_TEXT(to)};
     s_read(in, req, fmt, false, "open311_updates", 2, params, s_updates_read);
+}
+
+/* ------------------------------------------------------------------------
+ * Rate limiting of reads: per address, in the status page's bucket */
+
+typedef enum { READ_REQUESTS, READ_REQUEST, READ_UPDATES } read_kind_t;
+
+/* A read waiting for the rate limiter. */
+typedef struct {
+    intake_t *in;
+    http_held_t *held;
+    intake_open311_format_type_t fmt;
+    read_kind_t kind;
+    char key[80];
+    char *query; /* NULL when none */
+} limited_t;
+
+static void s_limited(void *arg, bool allowed)
+{
+    limited_t *l = arg;
+    struct evhttp_request *req = http_held_request(l->held);
+    struct evkeyvalq args;
+    TAILQ_INIT(&args);
+    http_release(&l->held);
+    if (!req)
+        goto out_free;
+    if (!allowed) {
+        log_info("rate limited open311 read address=%s", http_peer(req));
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
+        intake_open311_format_error(req, l->fmt, 429, "查询过于频繁，请一分钟后再试");
+        goto out_free;
+    }
+    /* It was parsed once before the limiter was asked: it parses again. */
+    if (l->query)
+        evhttp_parse_query_str(l->query, &args);
+    if (l->kind == READ_REQUESTS)
+        s_requests_get(l->in, req, l->fmt, &args);
+    else if (l->kind == READ_REQUEST)
+        s_request_get(l->in, req, l->fmt, l->key);
+    else
+        s_updates_get(l->in, req, l->fmt, &args);
+out_free:
+    evhttp_clear_headers(&args);
+    free(l->query);
+    free(l);
+}
+
+/* Counts the read against its address, then answers it (or 429). */
+static void s_read_limited(intake_t *in, struct evhttp_request *req,
+                           intake_open311_format_type_t fmt, read_kind_t kind, const char *key,
+                           const char *query)
+{
+    limited_t *l = calloc(1, sizeof(*l));
+    if (!l || (query && query[0] && !(l->query = strdup(query))) || !(l->held = http_hold(req))) {
+        if (l)
+            free(l->query);
+        free(l);
+        intake_open311_problem(req, fmt, &INTAKE_PROBLEM_INTERNAL);
+        return;
+    }
+    l->in = in;
+    l->fmt = fmt;
+    l->kind = kind;
+    snprintf(l->key, sizeof(l->key), "%s", key);
+    intake_ratelimit_check(in->ratelimit, "lookup", in->lookup_per_minute, http_peer(req),
+                           s_limited, l);
 }
 
 /* ------------------------------------------------------------------------
@@ -391,19 +462,19 @@ void intake_open311_handle(intake_t *in, struct evhttp_request *req, const char 
             intake_open311_format_service_definition(req, fmt, in->org, key);
     } else if (strcmp(resource, "requests") == 0 && !has_key) {
         if (get)
-            s_requests_get(in, req, fmt, &args);
+            s_read_limited(in, req, fmt, READ_REQUESTS, key, query);
         else if (method == EVHTTP_REQ_POST)
             intake_open311_post(in, req, fmt);
         else
             s_not_allowed(req, fmt, "GET, POST");
     } else if (strcmp(resource, "requests") == 0) {
         if (get)
-            s_request_get(in, req, fmt, key);
+            s_read_limited(in, req, fmt, READ_REQUEST, key, query);
         else
             s_not_allowed(req, fmt, "GET");
     } else if (strcmp(resource, "servicerequestupdates") == 0 && !has_key) {
         if (get)
-            s_updates_get(in, req, fmt, &args);
+            s_read_limited(in, req, fmt, READ_UPDATES, key, query);
         else
             s_not_allowed(req, fmt, "GET");
     } else {

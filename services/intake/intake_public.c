@@ -23,7 +23,8 @@ static const char *s_status_sql =
     " coalesce((SELECT string_agg(d.name, '、' ORDER BY t.id) FROM tasks t"
     "  JOIN divisions d ON d.code = t.division WHERE t.case_id = c.id AND t.role = 'lead'"
     "  AND t.state <> 'returned'), ''),"
-    " coalesce((SELECT d.case_number FROM cases d WHERE d.id = c.duplicate_of), '')"
+    " coalesce((SELECT d.case_number FROM cases d WHERE d.id = c.duplicate_of"
+    "  AND case_public(d)), '')"
     " FROM cases c WHERE c.case_number = $1 AND c.query_code_sha256 = sha256(convert_to($2, 'UTF8'))";
 
 static const char *s_steps_sql =
@@ -116,6 +117,8 @@ static intake_request_t *s_from_form(intake_t *in, const char *body, intake_erro
         r->channel = strdup("web");
         const char *anonymous = evhttp_find_header(&fields, "anonymous");
         r->anonymous = anonymous && anonymous[0];
+        const char *confidential = evhttp_find_header(&fields, "confidential");
+        r->confidential = confidential && confidential[0];
     }
     evhttp_clear_headers(&fields);
     if (!r || !utf8) {

@@ -2,8 +2,11 @@
  * report form (GET /, POST /report), the status lookup page (GET /status),
  * and the JSON behind them (POST /api/v1/public/cases, GET
  * /api/v1/public/cases/{number}?code=...). No token; rate-limited per address;
- * status needs the case number and its query code, and never shows personal
- * data. Pages are Chinese, UTF-8, without JavaScript. */
+ * status needs the case number and its query code, and shows where the case
+ * stands (kind, category, state, handling division, dated steps), never its
+ * text, place, personal data or staff names, and names the case it was
+ * merged into only when that one is public itself. Pages are Chinese,
+ * UTF-8, without JavaScript. */
 #ifndef DUBAN_INTAKE_PUBLIC_H
 #define DUBAN_INTAKE_PUBLIC_H
 

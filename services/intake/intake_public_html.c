@@ -95,6 +95,7 @@ void intake_html_form(struct evbuffer *out, const org_t *org, const char *error)
         "<label for=\"name\">您的姓名</label><input id=\"name\" name=\"name\" maxlength=\"64\">\n"
         "<label for=\"phone\">联系电话</label><input id=\"phone\" name=\"phone\" type=\"tel\" maxlength=\"32\">\n"
         "<label><input type=\"checkbox\" name=\"anonymous\" value=\"1\"> 匿名反映（不登记姓名）</label>\n"
+        "<label><input type=\"checkbox\" name=\"confidential\" value=\"1\"> 不公开（内容涉及他人或需要保密时勾选；举报一律不公开）</label>\n"
         "<button type=\"submit\">提交</button>\n</form>\n");
     evbuffer_add_printf(out, "%s", s_foot);
 }

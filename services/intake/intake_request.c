@@ -82,7 +82,8 @@ static int s_check_phone(const char *phone, const char *field, intake_error_t *e
 static const char *s_known[] = {"channel",   "kind",       "category",     "division",
                                 "subject",   "description", "requester",   "first_responder",
                                 "callback_phone", "place",  "enterprise",   "product",
-                                "location",  "external_ref", "received_at", NULL};
+                                "location",  "external_ref", "received_at", "confidential",
+                                NULL};
 
 static int s_check_members(json_t *root, intake_error_t *err)
 {
@@ -363,6 +364,12 @@ intake_request_t *intake_request_parse(const org_t *org, const char *body, size_
         s_string(root, "external_ref", "external_ref", false, 64, &r->external_ref, err) < 0 ||
         s_string(root, "received_at", "received_at", false, 40, &r->received_at, err) < 0)
         goto out_destroy;
+    json_t *confidential = json_object_get(root, "confidential");
+    if (confidential && !json_is_boolean(confidential) && !json_is_null(confidential)) {
+        s_fail(err, 400, "wrong type", "confidential", "confidential must be true or false");
+        goto out_destroy;
+    }
+    r->confidential = json_is_true(confidential);
     json_t *location = json_object_get(root, "location");
     if (location && !json_is_null(location)) {
         json_t *lat = json_object_get(location, "lat"), *lon = json_object_get(location, "long");

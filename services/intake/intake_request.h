@@ -26,6 +26,7 @@ typedef struct {
     char *requester_phone;
     char *requester_email;
     bool anonymous;        /* the requester asked not to be named */
+    bool confidential;     /* never published (Open311 reads), whatever its kind */
     char *callback_phone;  /* where to call back, when not the caller's number */
     char *place;
     char *enterprise;

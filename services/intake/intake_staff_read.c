@@ -23,7 +23,7 @@ static const char *s_case_sql =
     " coalesce(c.lead_hint, ''), coalesce(c.requester_email, ''), c.requester_anonymous,"
     " coalesce(c.callback_phone, ''), coalesce(c.place, ''), coalesce(c.enterprise, ''),"
     " coalesce(c.product, ''), c.flagged, coalesce(c.external_ref, ''), coalesce(c.source, ''),"
-    " coalesce(c.recorded_by, '')"
+    " coalesce(c.recorded_by, ''), c.confidential, case_public(c)"
     " FROM cases c WHERE c.case_number = $1";
 
 #define US(col) PG_TIME_US_OR_0(col)
@@ -98,6 +98,9 @@ static json_t *s_case_json(PGresult *c, bool personal)
         "division", s_opt(c, 13), "place", s_opt(c, 17), "enterprise", s_opt(c, 18), "product",
         s_opt(c, 19), "flagged", strcmp(PQgetvalue(c, 0, 20), "t") == 0, "external_ref",
         s_opt(c, 21), "recorded_by", s_opt(c, 23));
+    /* What the public sees of it: Open311 lists public cases only. */
+    json_object_set_new(out, "confidential", json_boolean(strcmp(PQgetvalue(c, 0, 24), "t") == 0));
+    json_object_set_new(out, "public", json_boolean(strcmp(PQgetvalue(c, 0, 25), "t") == 0));
     if (personal) {
         json_object_set_new(
             out, "requester",

@@ -50,16 +50,17 @@ page=$(curl -s "$H_INTAKE_URL/")
 assert_contains "$page" '<form method="post" action="/report"' "form page"
 assert_contains "$page" 'name="viewport"' "usable on a phone"
 assert_contains "$page" '特种设备' "categories in Chinese"
+assert_contains "$page" 'name="confidential"' "the requester may ask not to be published"
 status=$(curl -s -o "$H_DIR/p" -w '%{http_code}' --data-urlencode kind=enquiry --data-urlencode subject='锅炉年检' \
   --data-urlencode description='单位锅炉年检怎么预约' --data-urlencode name=孙七 --data-urlencode phone=13500000000 \
-  --data-urlencode anonymous=1 "$H_INTAKE_URL/report")
+  --data-urlencode anonymous=1 --data-urlencode confidential=1 "$H_INTAKE_URL/report")
 assert_eq 201 "$status" "form post"
 receipt=$(cat "$H_DIR/p")
 [[ "$receipt" =~ (DB[0-9]{14}) ]] || fail "receipt without case number"
 form_number=${BASH_REMATCH[1]}
 [[ "$receipt" =~ class=\"code\"\>([2-9A-HJ-NP-Z]{8})\< ]] || fail "receipt without query code"
 form_code=${BASH_REMATCH[1]}
-assert_eq "web||13500000000|t" "$(psql_q "SELECT channel, coalesce(requester_name, ''), requester_phone, requester_anonymous FROM cases WHERE case_number = '$form_number'")" "anonymous form case stored without a name"
+assert_eq "web||13500000000|t|t" "$(psql_q "SELECT channel, coalesce(requester_name, ''), requester_phone, requester_anonymous, confidential FROM cases WHERE case_number = '$form_number'")" "anonymous form case stored without a name, confidential as asked"
 html=$(curl -s "$H_INTAKE_URL/status?number=$form_number&code=$form_code")
 assert_contains "$html" "$form_number" "status page"
 [[ "$html" == *已* || "$html" == *待分办* ]] || fail "state label missing"

@@ -188,6 +188,20 @@ static void test_times_are_real_dates_of_duban_years(void **state)
               400, "received_at");
 }
 
+static void test_confidential_is_a_boolean(void **state)
+{
+    const char *body = "{\"channel\":\"web\",\"kind\":\"complaint\",\"subject\":\"s\","
+                       "\"description\":\"d\",\"confidential\":true}";
+    intake_error_t err;
+    intake_request_t *r = intake_request_parse(s_org, body, strlen(body), &err);
+    assert_non_null(r);
+    assert_true(r->confidential);
+    intake_request_destroy(&r);
+    s_refused("{\"channel\":\"web\",\"kind\":\"complaint\",\"subject\":\"s\","
+              "\"description\":\"d\",\"confidential\":\"yes\"}",
+              400, "confidential");
+}
+
 static void test_bounds_lengths_in_characters(void **state)
 {
     /* 200 Chinese characters (600 bytes) fit; 201 do not. */
@@ -227,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_refuses_missing_and_wrong_typed_fields),
         cmocka_unit_test(test_refuses_unknown_codes),
         cmocka_unit_test(test_times_are_real_dates_of_duban_years),
+        cmocka_unit_test(test_confidential_is_a_boolean),
         cmocka_unit_test(test_bounds_lengths_in_characters),
         cmocka_unit_test(test_refuses_embedded_nul),
     };
