@@ -51,13 +51,18 @@ static const char *s_insert_sql =
     "  'state', state, 'first_responder', $20::text, 'channel', $2::text, 'kind', $3::text,"
     "  'received_at', to_char(created_at AT TIME ZONE 'Asia/Shanghai',"
     "   'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')) AS response FROM c),"
-    " k AS (UPDATE idempotency_keys SET case_id = r.id, response = r.response FROM r"
+    " k AS (UPDATE idempotency_keys SET case_id = r.id, response = r.response - 'query_code'"
+    "  FROM r"
     "  WHERE scope = $24 AND key = $25)"
     " SELECT r.response::text AS response, o.* FROM r LEFT JOIN o ON true";
 
-/* After the insert, in the same transaction: what the key already answered. */
+/* After the insert, in the same transaction: what the key already answered.
+ * The query code was shown once, in the first answer; it is not kept, so a
+ * retry learns the case number and that the code is not shown again. */
 static const char *s_replay_sql =
-    "SELECT coalesce(response::text, ''), request_sha256 = decode($3, 'hex')"
+    "SELECT coalesce((response - 'query_code' || jsonb_build_object('query_code', NULL::text,"
+    "  'query_code_notice', '" INTAKE_QUERY_CODE_NOTICE "'))::text, ''),"
+    " request_sha256 = decode($3, 'hex')"
     " FROM idempotency_keys WHERE scope = $1 AND key = $2";
 
 static const char *s_by_ref_sql =

@@ -10,9 +10,13 @@
  *
  * Retries are safe: a submission with an idempotency key claims the key in
  * the same transaction as the case, so the key maps to exactly one case and
- * a retry gets the first response again (another body under the same key is
- * a conflict); a submission with an external reference (imports) creates at
- * most one case per reference. */
+ * a retry gets the first response again, without the query code (another
+ * body under the same key is a conflict); a submission with an external
+ * reference (imports) creates at most one case per reference.
+ *
+ * The query code leaves intake once, in the first answer: cases keep its
+ * hash and idempotency keys the answer without it, so a replayed answer
+ * says instead that the code is shown only once. */
 #ifndef DUBAN_INTAKE_COMMIT_H
 #define DUBAN_INTAKE_COMMIT_H
 
@@ -25,13 +29,18 @@ struct event_base;
 
 typedef struct intake_commit intake_commit_t;
 
+/* What a replayed answer says instead of the query code. */
+#define INTAKE_QUERY_CODE_NOTICE                                                                   \
+    "查询码只在首次受理时显示一次，重复提交不再显示；如已遗失，请凭案件编号拨打受理热线"
+
 typedef struct {
     intake_request_t *req;  /* owned by the submission */
     char query_code[16];
     char recorded_by[48];   /* staff who entered it; "" for the public */
     char source[64];        /* "api", "web-form", "open311:<client>", "import" */
     char peer[64];          /* client address, matched against the watch list */
-    char idem_scope[64];    /* "" when no idempotency key was given */
+    char idem_scope[64];    /* "" when no idempotency key was given; "staff:<code>", or
+                               "public:<hash of the client's address>" */
     char idem_key[128];
     char request_sha256[65];
 } intake_submission_t;

@@ -174,6 +174,17 @@ static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char 
     free(p);
 }
 
+/* The idempotency scope of one public client: its address, hashed (the
+ * table keeps no address). Someone who learns another client's key and
+ * sends it from elsewhere is in another scope and gets their own case. */
+static void s_public_scope(const char *peer, char *out, size_t len)
+{
+    char salted[96], hash[65];
+    snprintf(salted, sizeof(salted), "duban-idempotency:%s", peer);
+    intake_sha256_hex(salted, strlen(salted), hash);
+    snprintf(out, len, "public:%.40s", hash);
+}
+
 /* Reads, checks and submits the body of a public submission. */
 static void s_submit(public_req_t *p, struct evhttp_request *req)
 {
@@ -226,7 +237,7 @@ static void s_submit(public_req_t *p, struct evhttp_request *req)
     snprintf(sub->peer, sizeof(sub->peer), "%s", http_peer(req));
     const char *key = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
     if (key && !html && key[0] && strlen(key) < sizeof(sub->idem_key)) {
-        snprintf(sub->idem_scope, sizeof(sub->idem_scope), "public");
+        s_public_scope(sub->peer, sub->idem_scope, sizeof(sub->idem_scope));
         snprintf(sub->idem_key, sizeof(sub->idem_key), "%s", key);
         intake_sha256_hex(body, len, sub->request_sha256);
     }

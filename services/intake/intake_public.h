@@ -5,8 +5,9 @@
  * status needs the case number and its query code, and shows where the case
  * stands (kind, category, state, handling division, dated steps), never its
  * text, place, personal data or staff names, and names the case it was
- * merged into only when that one is public itself. Pages are Chinese,
- * UTF-8, without JavaScript. */
+ * merged into only when that one is public itself. An Idempotency-Key is
+ * the client's own (scoped by its address). Pages are Chinese, UTF-8,
+ * without JavaScript. */
 #ifndef DUBAN_INTAKE_PUBLIC_H
 #define DUBAN_INTAKE_PUBLIC_H
 

@@ -1,6 +1,10 @@
 # Rule 1: a client that retries with the same Idempotency-Key gets the same
 # case and the same response, never a second case, also when 20 retries
 # race in parallel; another body under the same key is a conflict (409).
+# The query code is shown once: the replay has the case number without the
+# code (which is never stored), and says so. A key belongs to its client:
+# staff by their code, the public by their address, so a key sent from
+# another address gets that client its own case, never someone else's.
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init intake_idempotency
 harness_start intake
@@ -13,7 +17,18 @@ post() { # KEY BODY OUTFILE: prints the status
 
 assert_eq 201 "$(post key-1 "$body" "$H_DIR/first")" "first"
 assert_eq 201 "$(post key-1 "$body" "$H_DIR/again")" "retry"
-assert_eq "$(cat "$H_DIR/first")" "$(cat "$H_DIR/again")" "the same response"
+# same_case FIRST AGAIN: the replay is the first answer without the code.
+same_case() {
+  local code
+  code=$(jq -r .query_code "$1")
+  [[ "$code" =~ ^[2-9A-HJ-NP-Z]{8}$ ]] || fail "the first answer has the query code: $(cat "$1")"
+  assert_eq "$(jq -c 'del(.query_code)' "$1")" "$(jq -c 'del(.query_code, .query_code_notice)' "$2")" "the same response but the code"
+  assert_eq null "$(jq .query_code "$2")" "the replay does not show the code again"
+  assert_contains "$(jq -r .query_code_notice "$2")" "只在首次受理时显示一次" "and says it was shown once"
+  assert_not_contains "$(cat "$2")" "$code" "the code is nowhere in the replay"
+  assert_eq 0 "$(psql_q "SELECT count(*) FROM idempotency_keys WHERE response ? 'query_code' OR response::text LIKE '%$code%'")" "the code is not stored with the key"
+}
+same_case "$H_DIR/first" "$H_DIR/again"
 assert_contains "$(cat "$H_DIR/again.h")" "Idempotent-Replayed: true" "marked as a replay"
 assert_eq 1 "$(psql_q "SELECT count(*) FROM cases")" "one case"
 
@@ -43,11 +58,26 @@ assert_eq 1 "$(echo "$numbers" | wc -l)" "all 20 retries got one case number"
 assert_eq 3 "$(psql_q "SELECT count(*) FROM cases")" "the race made one case"
 assert_eq 3 "$(psql_q "SELECT count(*) FROM outbox")" "and one message for triage"
 
-# The public endpoint honours keys too.
+# The public endpoint honours keys too, per client address.
 pub='{"channel":"web","kind":"enquiry","subject":"许可","description":"d"}'
-a=$(curl -s -H 'Idempotency-Key: pub-1' --data-binary "$pub" "$H_INTAKE_URL/api/v1/public/cases")
-b=$(curl -s -H 'Idempotency-Key: pub-1' --data-binary "$pub" "$H_INTAKE_URL/api/v1/public/cases")
-assert_eq "$a" "$b" "public retry answered the same"
+pub_post() { # FROM KEY BODY OUTFILE: prints the status
+  curl -s -o "$4" -D "$4.h" -w '%{http_code}' --interface "$1" -H "Idempotency-Key: $2" \
+    --data-binary "$3" "$H_INTAKE_URL/api/v1/public/cases"
+}
+assert_eq 201 "$(pub_post 127.0.0.1 pub-1 "$pub" "$H_DIR/a")" "public case"
+assert_eq 201 "$(pub_post 127.0.0.1 pub-1 "$pub" "$H_DIR/b")" "public retry"
+same_case "$H_DIR/a" "$H_DIR/b"
+assert_contains "$(cat "$H_DIR/b.h")" "Idempotent-Replayed: true" "public replay marked"
 assert_eq 4 "$(psql_q "SELECT count(*) FROM cases")" "one public case"
+# Someone else who learnt the key: from another address, the same key and
+# body make their own case (with its own code), another body no conflict.
+assert_eq 201 "$(pub_post 127.0.0.2 pub-1 "$pub" "$H_DIR/c")" "the same key from another address"
+assert_not_contains "$(cat "$H_DIR/c.h")" "Idempotent-Replayed" "not a replay of another client's answer"
+assert_ne "$(jq -r .case_number "$H_DIR/a")" "$(jq -r .case_number "$H_DIR/c")" "their own case"
+[[ "$(jq -r .query_code "$H_DIR/c")" =~ ^[2-9A-HJ-NP-Z]{8}$ ]] || fail "with its own code: $(cat "$H_DIR/c")"
+assert_eq 201 "$(pub_post 127.0.0.3 pub-1 '{"channel":"web","kind":"enquiry","subject":"别的","description":"e"}' "$H_DIR/d")" "another body from a third address"
+assert_eq 6 "$(psql_q "SELECT count(*) FROM cases")" "each client its case"
+assert_eq "3|3|0" "$(psql_q "SELECT count(*), count(DISTINCT scope), count(*) FILTER (WHERE scope NOT LIKE 'public:%' OR scope LIKE '%127.0.0%') FROM idempotency_keys WHERE key = 'pub-1'")" \
+  "one scope per address, the address kept only hashed"
 assert_eq 400 "$(curl -s -o /dev/null -w '%{http_code}' -H "$(auth_as op001)" -H "Idempotency-Key: $(head -c 200 /dev/zero | tr '\0' k)" --data-binary "$body" "$H_INTAKE_URL/api/v1/cases")" "overlong key refused"
 echo "PASS intake_idempotency"
