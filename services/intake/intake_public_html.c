@@ -60,7 +60,10 @@ void intake_html_form(struct evbuffer *out, const org_t *org, const char *error)
 {
     evbuffer_add_printf(out, s_head, "投诉举报 · 在线反映");
     evbuffer_add_printf(out, "<h1>投诉举报 · 在线反映</h1>\n<p>请如实填写。提交后您将获得案件编号和查询码，"
-                             "凭二者可查询办理进度。</p>\n");
+                             "凭二者可查询办理进度。</p>\n"
+                             "<p><small>投诉、咨询、建议的“具体情况”和“地点”会在政务公开接口（Open311）中公布，"
+                             "请不要在其中填写姓名、电话等个人信息；举报和勾选“不公开”的内容一律不公布。"
+                             "姓名和电话只供承办人员联系您。</small></p>\n");
     if (error) {
         evbuffer_add_printf(out, "<p class=\"error\">");
         s_text(out, error);

@@ -51,6 +51,7 @@ assert_contains "$page" '<form method="post" action="/report"' "form page"
 assert_contains "$page" 'name="viewport"' "usable on a phone"
 assert_contains "$page" '特种设备' "categories in Chinese"
 assert_contains "$page" 'name="confidential"' "the requester may ask not to be published"
+assert_contains "$page" '会在政务公开接口（Open311）中公布' "and is told what is published"
 status=$(curl -s -o "$H_DIR/p" -w '%{http_code}' --data-urlencode kind=enquiry --data-urlencode subject='锅炉年检' \
   --data-urlencode description='单位锅炉年检怎么预约' --data-urlencode name=孙七 --data-urlencode phone=13500000000 \
   --data-urlencode anonymous=1 --data-urlencode confidential=1 "$H_INTAKE_URL/report")
