@@ -61,10 +61,9 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
                  s->number, s->staff);
     if (req)
         http_reply_json(req, 200,
-                        json_pack("{s:s, s:b, s:b, s:b}", "case_number", s->number,
-                                  "confidential", strcmp(PQgetvalue(state, 0, 0), "t") == 0,
-                                  "changed", changed, "public",
-                                  strcmp(PQgetvalue(state, 0, 1), "t") == 0));
+                        json_pack("{s:s, s:b, s:b, s:b}", "case_number", s->number, "confidential",
+                                  strcmp(PQgetvalue(state, 0, 0), "t") == 0, "changed", changed,
+                                  "public", strcmp(PQgetvalue(state, 0, 1), "t") == 0));
 out_free:
     http_release(&s->held);
     free(s);
@@ -87,8 +86,8 @@ static int s_parse(struct evhttp_request *req, size_t max, bool *value)
     return rc;
 }
 
-void intake_confidential_set(intake_t *in, struct evhttp_request *req,
-                             const auth_identity_t *who, const char *case_number)
+void intake_confidential_set(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
+                             const char *case_number)
 {
     bool value = false;
     size_t n = strlen(case_number);

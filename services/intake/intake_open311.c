@@ -229,7 +229,7 @@ static void s_read(intake_t *in, struct evhttp_request *req, intake_open311_form
         !(rd->held = http_hold(req))) {
         free(rd);
         pg_txn_destroy(&txn);
-        intake_open311_format_error(req, fmt, 500, "out of memory; try again");
+        intake_open311_problem(req, fmt, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
     rd->in = in;
@@ -269,7 +269,7 @@ static void s_requests_get(intake_t *in, struct evhttp_request *req,
         if (n > OPEN311_MAX_IDS ||
             strspn(ids, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_,") != n) {
             intake_open311_format_error(
-                req, fmt, 400, "service_request_id must be case numbers separated by commas");
+                req, fmt, 400, "service_request_id 须为以逗号分隔的案件编号");
             return;
         }
         pg_param_t params[1] = {PG_TEXT(ids)};
@@ -280,12 +280,12 @@ static void s_requests_get(intake_t *in, struct evhttp_request *req,
                *status = intake_open311_arg(args, "status");
     if (code && !org_category_find(in->org, code)) {
         intake_open311_format_error(req, fmt, 400,
-                                    "service_code is not one of the services; see services.xml");
+                                    "service_code 不是本局的服务代码，请见 services.xml");
         return;
     }
     if (status && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0) {
         if (strcmp(status, "open,closed") != 0 && strcmp(status, "closed,open") != 0) {
-            intake_open311_format_error(req, fmt, 400, "status must be open or closed");
+            intake_open311_format_error(req, fmt, 400, "status 须为 open 或 closed");
             return;
         }
         status = NULL;
@@ -422,7 +422,7 @@ static void s_not_allowed(struct evhttp_request *req, intake_open311_format_type
 {
     evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
     char detail[96];
-    snprintf(detail, sizeof(detail), "this resource answers %s only", allow);
+    snprintf(detail, sizeof(detail), "这个资源只接受 %s 请求", allow);
     intake_open311_format_error(req, fmt, 405, detail);
 }
 
@@ -434,7 +434,7 @@ void intake_open311_handle(intake_t *in, struct evhttp_request *req, const char 
     if (s_split_path(rest, resource, sizeof(resource), key, sizeof(key), &fmt) < 0) {
         intake_open311_format_error(
             req, INTAKE_OPEN311_FORMAT_JSON, 404,
-            "no such Open311 resource; ask for services, requests or servicerequestupdates ending in .xml or .json");
+            "没有这个 Open311 资源；可用 services、requests 或 servicerequestupdates，以 .xml 或 .json 结尾");
         return;
     }
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
@@ -444,7 +444,7 @@ void intake_open311_handle(intake_t *in, struct evhttp_request *req, const char 
     TAILQ_INIT(&args);
     if (query && query[0] && evhttp_parse_query_str(query, &args) < 0) {
         intake_open311_format_error(
-            req, fmt, 400, "the query string is malformed; send name=value pairs joined by &");
+            req, fmt, 400, "查询字符串格式不对，请用 & 连接的 name=value");
         goto out_clear;
     }
     if (strcmp(resource, "services") == 0 && !has_key) {
@@ -457,7 +457,7 @@ void intake_open311_handle(intake_t *in, struct evhttp_request *req, const char 
             s_not_allowed(req, fmt, "GET");
         else if (!org_category_find(in->org, key))
             intake_open311_format_error(req, fmt, 404,
-                                        "no service has that service_code; see services.xml");
+                                        "没有这个 service_code 的服务，请见 services.xml");
         else
             intake_open311_format_service_definition(req, fmt, in->org, key);
     } else if (strcmp(resource, "requests") == 0 && !has_key) {
@@ -480,7 +480,7 @@ void intake_open311_handle(intake_t *in, struct evhttp_request *req, const char 
     } else {
         intake_open311_format_error(
             req, fmt, 404,
-            "no such Open311 resource; ask for services, requests or servicerequestupdates");
+            "没有这个 Open311 资源；可用 services、requests 或 servicerequestupdates");
     }
 out_clear:
     evhttp_clear_headers(&args);

@@ -153,30 +153,27 @@ static int s_build(intake_t *in, struct evkeyvalq *args, intake_request_t **out,
                *last = intake_open311_arg(args, "last_name");
     if (!code)
         return s_refuse(err, "service_code",
-                        "service_code is required: one of the codes that services.xml lists");
+                        "缺少 service_code：请填 services.xml 所列的服务代码之一");
     if (!org_category_find(in->org, code))
-        return s_refuse(err, "service_code",
-                        "service_code is not one of the services; see services.xml");
+        return s_refuse(err, "service_code", "service_code 不是本局的服务代码，请见 services.xml");
     if (!text)
-        return s_refuse(err, "description", "description is required: what happened, where");
+        return s_refuse(err, "description", "缺少 description：请写明发生了什么、在哪里");
     if (intake_utf8_length(text) > INTAKE_MAX_DESCRIPTION)
-        return s_refuse(err, "description", "description is longer than %d characters",
-                        INTAKE_MAX_DESCRIPTION);
+        return s_refuse(err, "description", "description 最多 %d 个字", INTAKE_MAX_DESCRIPTION);
     if ((lat && !lon) || (!lat && lon))
-        return s_refuse(err, lat ? "long" : "lat",
-                        "lat and long go together: send both or neither");
+        return s_refuse(err, lat ? "long" : "lat", "lat 和 long 须同时提供或同时不提供");
     if (lat && !s_coordinate_ok(lat, 90))
-        return s_refuse(err, "lat", "lat must be a decimal number between -90 and 90");
+        return s_refuse(err, "lat", "lat 须为 -90 到 90 之间的十进制数");
     if (lon && !s_coordinate_ok(lon, 180))
-        return s_refuse(err, "long", "long must be a decimal number between -180 and 180");
+        return s_refuse(err, "long", "long 须为 -180 到 180 之间的十进制数");
     if ((first ? intake_utf8_length(first) : 0) + (last ? intake_utf8_length(last) : 0) >
         INTAKE_MAX_NAME)
-        return s_refuse(err, "first_name",
-                        "first_name and last_name together are longer than %d characters",
+        return s_refuse(err, "first_name", "first_name 和 last_name 合计最多 %d 个字",
                         INTAKE_MAX_NAME);
     if (kind && (!org_kind_find(in->org, kind)))
-        return s_refuse(err, "attribute[kind]",
-                        "attribute[kind] must be complaint, report, enquiry or suggestion");
+        return s_refuse(
+            err, "attribute[kind]",
+            "attribute[kind] 须为 complaint（投诉）、report（举报）、enquiry（咨询）或 suggestion（建议）");
     intake_request_t *r = calloc(1, sizeof(*r));
     if (!r || s_dup(&r->channel, "open311") < 0 || s_dup(&r->kind, kind ? kind : "complaint") < 0 ||
         s_dup(&r->category, code) < 0 || s_dup(&r->description, text) < 0 ||
@@ -188,14 +185,16 @@ static int s_build(intake_t *in, struct evkeyvalq *args, intake_request_t **out,
         ((first || last) && !(r->requester_name = s_name(first, last)))) {
         intake_request_destroy(&r);
         err->status = 500;
-        snprintf(err->detail, sizeof(err->detail), "out of memory; try again");
+        snprintf(err->detail, sizeof(err->detail), "%s", INTAKE_PROBLEM_INTERNAL.detail);
         return -1;
     }
     intake_error_t check;
     if (intake_request_check(in->org, r, &check) < 0) {
+        intake_refusal_t refusal;
         intake_request_destroy(&r);
-        return s_refuse(err, s_open311_field(check.field), "%s is not valid: %s",
-                        s_open311_field(check.field), check.detail);
+        intake_problem_describe(&check, s_open311_field(check.field), &refusal);
+        log_info("open311 refused field=%s: %s", check.field, check.detail);
+        return s_refuse(err, s_open311_field(check.field), "%s", refusal.detail);
     }
     *out = r;
     return 0;
@@ -247,14 +246,13 @@ static void s_client_checked(pg_txn_t *txn, bool ok, void *arg)
     if (PQntuples(res) == 0) {
         log_info("open311 refused post status=403 peer=%s: api_key unknown or revoked",
                  http_peer(req));
-        intake_open311_format_error(
-            req, p->fmt, 403,
-            "api_key is not valid (unknown or revoked); ask the bureau for an Open311 key");
+        intake_open311_format_error(req, p->fmt, 403,
+                                    "api_key 无效（不存在或已吊销），请向本局申请 Open311 密钥");
         goto out_free;
     }
     posted_t *posted = calloc(1, sizeof(*posted));
     if (!posted) {
-        intake_open311_format_error(req, p->fmt, 500, "out of memory; try again");
+        intake_open311_problem(req, p->fmt, &INTAKE_PROBLEM_INTERNAL);
         goto out_free;
     }
     posted->fmt = p->fmt;
@@ -289,20 +287,18 @@ void intake_open311_post(intake_t *in, struct evhttp_request *req, intake_open31
     post_t *p = NULL;
     intake_error_t err = {0};
     if (!s_form_type(req)) {
-        intake_open311_format_error(req, fmt, 415,
-                                    "send the request as application/x-www-form-urlencoded");
+        intake_open311_format_error(req, fmt, 415, "请以 application/x-www-form-urlencoded 提交");
         goto out_free;
     }
     if (http_read_body(req, in->max_body, &body, &len) < 0) {
         char detail[96];
-        snprintf(detail, sizeof(detail), "the body is larger than %zu bytes", in->max_body);
+        snprintf(detail, sizeof(detail), "请求正文超过 %zu 字节的上限", in->max_body);
         intake_open311_format_error(req, fmt, 413, detail);
         goto out_free;
     }
     if (strlen(body) != len || evhttp_parse_query_str(body, &args) < 0) {
-        intake_open311_format_error(
-            req, fmt, 400,
-            "the body is not a form: send name=value pairs joined by &, URL-encoded");
+        intake_open311_format_error(req, fmt, 400,
+                                    "请求正文不是表单：请用 & 连接、URL 编码的 name=value");
         goto out_free;
     }
     struct evkeyval *kv;
@@ -310,19 +306,18 @@ void intake_open311_post(intake_t *in, struct evhttp_request *req, intake_open31
     {
         if (!s_utf8(kv->key) || !s_utf8(kv->value)) {
             intake_open311_format_error(req, fmt, 400,
-                                        "the form holds text that is not valid UTF-8; send UTF-8");
+                                        "表单中有不是 UTF-8 的文字，请用 UTF-8 提交");
             goto out_free;
         }
     }
     const char *key = intake_open311_arg(&args, "api_key");
     if (!key || strlen(key) > 256) {
-        intake_open311_format_error(req, fmt, 403,
-                                    "api_key is required; ask the bureau for an Open311 key");
+        intake_open311_format_error(req, fmt, 403, "缺少 api_key：请向本局申请 Open311 密钥");
         goto out_free;
     }
     p = calloc(1, sizeof(*p));
     if (!p || !(p->sub = calloc(1, sizeof(*p->sub)))) {
-        intake_open311_format_error(req, fmt, 500, "out of memory; try again");
+        intake_open311_problem(req, fmt, &INTAKE_PROBLEM_INTERNAL);
         goto out_free;
     }
     if (s_build(in, &args, &p->sub->req, &err) < 0) {
@@ -345,7 +340,7 @@ void intake_open311_post(intake_t *in, struct evhttp_request *req, intake_open31
     if (!txn || pg_txn_add(txn, true, "open311_client", 1, params) < 0 ||
         !(p->held = http_hold(req))) {
         pg_txn_destroy(&txn);
-        intake_open311_format_error(req, fmt, 500, "out of memory; try again");
+        intake_open311_problem(req, fmt, &INTAKE_PROBLEM_INTERNAL);
         goto out_free;
     }
     pg_txn_submit(in->pg, &txn, s_client_checked, p);

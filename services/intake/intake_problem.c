@@ -7,6 +7,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PROBLEM_LOG_TEXT 600 /* bytes of PostgreSQL's text kept in the log line */
@@ -89,6 +90,71 @@ const intake_problem_t *intake_problem_of_txn(pg_txn_t *txn, intake_problem_op_t
               "could not %s status=%d sqlstate=%s: %s", what, problem->status,
               state ? state : "none", text);
     return problem;
+}
+
+/* The number after "than " in the validator's "is longer than N characters". */
+static unsigned long s_limit(const char *detail)
+{
+    const char *than = strstr(detail, "longer than ");
+    return than ? strtoul(than + 12, NULL, 10) : 0;
+}
+
+void intake_problem_describe(const intake_error_t *err, const char *field, intake_refusal_t *out)
+{
+    const char *t = err->title;
+    const char *f = field && field[0] ? field : err->field[0] ? err->field : "提交的内容";
+    const char *cp = strstr(err->detail, "U+");
+    out->status = err->status ? err->status : 400;
+    snprintf(out->title, sizeof(out->title), "提交的内容不符合要求");
+    if (strcmp(t, "missing field") == 0) {
+        snprintf(out->title, sizeof(out->title), "缺少必填项");
+        snprintf(out->detail, sizeof(out->detail), "请填写 %s，它不能为空", f);
+    } else if (strcmp(t, "field too long") == 0) {
+        snprintf(out->title, sizeof(out->title), "内容过长");
+        snprintf(out->detail, sizeof(out->detail), "%s 最多 %lu 个字，请精简后再提交", f,
+                 s_limit(err->detail));
+    } else if (strcmp(t, "control character") == 0) {
+        snprintf(out->title, sizeof(out->title), "含有控制字符");
+        snprintf(out->detail, sizeof(out->detail),
+                 "%s 含有不可见的控制字符 %.6s，请删除后重新提交（多行文字中只允许换行和制表符）",
+                 f, cp ? cp : "");
+    } else if (strcmp(t, "invalid UTF-8") == 0 || strcmp(t, "invalid text") == 0) {
+        snprintf(out->title, sizeof(out->title), "文字无效");
+        snprintf(out->detail, sizeof(out->detail), "%s 不是有效的 UTF-8 文字，请用 UTF-8 提交", f);
+    } else if (strcmp(t, "wrong type") == 0) {
+        snprintf(out->detail, sizeof(out->detail),
+                 "%s 的类型不对：文字须为字符串，坐标为数字，是否类选项为 true 或 false", f);
+    } else if (strcmp(t, "invalid field") == 0 && strstr(err->detail, "digits, spaces")) {
+        snprintf(out->detail, sizeof(out->detail), "%s 只能包含数字、空格和 + - ( )", f);
+    } else if (strcmp(t, "invalid field") == 0 && strstr(err->detail, "e-mail")) {
+        snprintf(out->detail, sizeof(out->detail), "%s 须为电子邮件地址", f);
+    } else if (strcmp(t, "invalid field") == 0 && strstr(err->detail, "number between")) {
+        snprintf(out->detail, sizeof(out->detail),
+                 "%s 须为数字：纬度在 -90 到 90 之间，经度在 -180 到 180 之间", f);
+    } else if (strcmp(t, "invalid field") == 0 && strstr(err->detail, "RFC 3339")) {
+        snprintf(out->detail, sizeof(out->detail),
+                 "%s 须为 %d 至 %d 年间真实存在的时间，例如 2017-03-01T09:30:00+08:00", f,
+                 INTAKE_MIN_YEAR, INTAKE_MAX_YEAR);
+    } else if (strcmp(t, "invalid field") == 0) {
+        snprintf(out->detail, sizeof(out->detail), "%s 的格式不对", f);
+    } else if (strcmp(t, "unexpected field") == 0) {
+        snprintf(out->detail, sizeof(out->detail), "%s 不是可以提交的项目", f);
+    } else if (strncmp(t, "unknown ", 8) == 0 || strcmp(t, "not an acceptor") == 0) {
+        snprintf(out->title, sizeof(out->title), "取值无效");
+        snprintf(
+            out->detail, sizeof(out->detail), "%s 不是可选的值%s", f,
+            strcmp(t, "unknown kind") == 0
+                ? "：可选 complaint（投诉）、report（举报）、enquiry（咨询）、suggestion（建议）"
+                : "");
+    } else if (strncmp(t, "malformed", 9) == 0) {
+        snprintf(out->title, sizeof(out->title), "请求格式不对");
+        snprintf(out->detail, sizeof(out->detail), "请求正文须为一个 JSON 对象");
+    } else if (out->status >= 500) {
+        snprintf(out->title, sizeof(out->title), "%s", INTAKE_PROBLEM_INTERNAL.title);
+        snprintf(out->detail, sizeof(out->detail), "%s", INTAKE_PROBLEM_INTERNAL.detail);
+    } else {
+        snprintf(out->detail, sizeof(out->detail), "%s 不符合要求", f);
+    }
 }
 
 void intake_problem_reply(struct evhttp_request *req, const intake_problem_t *problem)

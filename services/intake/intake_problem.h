@@ -6,6 +6,7 @@
 #ifndef DUBAN_INTAKE_PROBLEM_H
 #define DUBAN_INTAKE_PROBLEM_H
 
+#include "intake_request.h"
 #include "pg.h"
 
 #include <stdbool.h>
@@ -43,6 +44,20 @@ const intake_problem_t *intake_problem_of_sqlstate(const char *sqlstate, bool co
  * NULL. */
 const intake_problem_t *intake_problem_of_txn(pg_txn_t *txn, intake_problem_op_t op,
                                               const char *what);
+
+/* A refused submission as the public reads it: the validator's error
+ * (intake_request.c, written for staff in English) said in Chinese. */
+typedef struct {
+    int status;
+    char title[64];
+    char detail[256]; /* fits intake_error_t's */
+} intake_refusal_t;
+
+/* Describes err in Chinese into out, naming the field as field (the name
+ * the caller sent it under, e.g. Open311's "phone" for requester.phone;
+ * err->field when NULL); keeps err's status and the facts its detail holds
+ * (a length limit, a character's code point). */
+void intake_problem_describe(const intake_error_t *err, const char *field, intake_refusal_t *out);
 
 /* Replies problem as application/problem+json, with Retry-After on 503. */
 void intake_problem_reply(struct evhttp_request *req, const intake_problem_t *problem);

@@ -84,9 +84,21 @@ static void s_too_many(struct evhttp_request *req, bool html, intake_t *in)
     if (html)
         s_form_error(in, req, 429, "提交过于频繁，请一分钟后再试。");
     else
-        http_reply_problem(req, 429, "too many requests",
-                           "this address sent too many requests; wait a minute and try again",
-                           NULL);
+        http_reply_problem(req, 429, "请求过于频繁", "这个地址的请求过多，请一分钟后再试", NULL);
+}
+
+/* The form's label of a field the validator named, for the form's page. */
+static const char *s_form_label(const char *field)
+{
+    static const char *const labels[][2] = {
+        {"kind", "类型"},          {"category", "事项分类"},   {"subject", "标题"},
+        {"description", "具体情况"}, {"place", "地点"},         {"enterprise", "涉及企业"},
+        {"product", "涉及产品"},    {"requester.name", "您的姓名"}, {"requester.phone", "联系电话"},
+    };
+    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+        if (strcmp(field, labels[i][0]) == 0)
+            return labels[i][1];
+    return NULL;
 }
 
 /* Builds a web case from form fields; NULL with err filled when refused. */
@@ -95,6 +107,7 @@ static intake_request_t *s_from_form(intake_t *in, const char *body, intake_erro
     struct evkeyvalq fields;
     TAILQ_INIT(&fields);
     if (evhttp_parse_query_str(body, &fields) != 0) {
+        snprintf(err->title, sizeof(err->title), "malformed request");
         snprintf(err->detail, sizeof(err->detail), "the form could not be read");
         err->status = 400;
         return NULL;
@@ -122,8 +135,9 @@ static intake_request_t *s_from_form(intake_t *in, const char *body, intake_erro
     }
     evhttp_clear_headers(&fields);
     if (!r || !utf8) {
-        err->status = 400;
-        snprintf(err->detail, sizeof(err->detail), "提交的内容不是有效的 UTF-8 文本");
+        err->status = r ? 400 : 500;
+        snprintf(err->title, sizeof(err->title), r ? "invalid UTF-8" : "out of memory");
+        snprintf(err->detail, sizeof(err->detail), "the form is not valid UTF-8");
         intake_request_destroy(&r);
         return NULL;
     }
@@ -195,10 +209,12 @@ static void s_submit(public_req_t *p, struct evhttp_request *req)
     intake_error_t err = {0};
     intake_request_t *r = NULL;
     if (http_read_body(req, in->max_body, &body, &len) < 0) {
+        log_info("refused public submission status=413 peer=%s: body larger than %zu bytes",
+                 http_peer(req), in->max_body);
         if (html)
             s_form_error(in, req, 413, "内容过长，请精简后再提交。");
         else
-            http_reply_problem(req, 413, "body too large", "the body is larger than allowed", NULL);
+            http_reply_problem(req, 413, "内容过长", "请求正文超过上限，请精简后再提交", NULL);
         free(p);
         return;
     }
@@ -207,19 +223,26 @@ static void s_submit(public_req_t *p, struct evhttp_request *req)
         (strcmp(r->channel, "web") != 0 || r->first_responder || r->received_at ||
          r->external_ref || r->division)) {
         intake_request_destroy(&r);
-        err.status = 422;
-        snprintf(err.detail, sizeof(err.detail),
-                 "the public endpoint takes web cases only, without first_responder, division, "
-                 "external_ref or received_at");
-        snprintf(err.field, sizeof(err.field), "channel");
-        snprintf(err.title, sizeof(err.title), "not allowed here");
+        log_info("refused public submission status=422 field=channel peer=%s: staff-only fields",
+                 http_peer(req));
+        http_reply_problem(req, 422, "不接受的字段",
+                           "公众提交只接受 channel 为 web 的案件，且不能指定 first_responder、"
+                           "division、external_ref 或 received_at",
+                           "channel");
+        free(body);
+        free(p);
+        return;
     }
     if (!r) {
+        intake_refusal_t refusal;
+        intake_problem_describe(&err, html ? s_form_label(err.field) : NULL, &refusal);
+        log_info("refused public submission status=%d field=%s peer=%s: %s", refusal.status,
+                 err.field, http_peer(req), err.detail);
         if (html)
-            s_form_error(in, req, err.status ? err.status : 400, err.detail);
+            s_form_error(in, req, refusal.status, refusal.detail);
         else
-            http_reply_problem(req, err.status, err.title[0] ? err.title : "invalid request",
-                               err.detail, err.field[0] ? err.field : NULL);
+            http_reply_problem(req, refusal.status, refusal.title, refusal.detail,
+                               err.field[0] ? err.field : NULL);
         free(body);
         free(p);
         return;
@@ -228,7 +251,7 @@ static void s_submit(public_req_t *p, struct evhttp_request *req)
     if (!sub) {
         free(body);
         intake_request_destroy(&r);
-        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
+        intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
         free(p);
         return;
     }
@@ -277,8 +300,7 @@ static void s_status_read(pg_txn_t *txn, bool ok, void *arg)
             s_send_html(req, 404, page);
             evbuffer_free(page);
         } else {
-            http_reply_problem(req, 404, "case not found",
-                               "no case matches that number and query code", NULL);
+            http_reply_problem(req, 404, "未找到案件", "案件编号或查询码不正确", NULL);
         }
         goto out_free;
     }
@@ -323,7 +345,7 @@ static void s_status(public_req_t *p, struct evhttp_request *req)
             s_send_html(req, 200, page);
             evbuffer_free(page);
         } else {
-            http_reply_problem(req, 400, "missing field", "the query code is required as ?code=",
+            http_reply_problem(req, 400, "缺少查询码", "请在 ?code= 中提供受理时拿到的查询码",
                                "code");
         }
         free(p);
@@ -336,7 +358,7 @@ static void s_status(public_req_t *p, struct evhttp_request *req)
         pg_txn_add(txn, true, "public_steps", 2, params) < 0) {
         pg_txn_destroy(&txn);
         http_release(&p->held);
-        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
+        intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
         free(p);
         return;
     }
@@ -388,7 +410,7 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
     }
     public_req_t *p = calloc(1, sizeof(*p));
     if (!p) {
-        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
+        intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
     p->in = in;
@@ -409,8 +431,7 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
         s_copy_arg(query, "code", p->code, sizeof(p->code));
     } else {
         free(p);
-        http_reply_problem(req, 405, "method not allowed", "this page does not take that method",
-                           NULL);
+        http_reply_problem(req, 405, "不支持的请求方法", "这个地址不接受该请求方法", NULL);
         return;
     }
     if (p->kind == PUBLIC_FORM_POST || p->kind == PUBLIC_JSON_POST) {
@@ -419,7 +440,7 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
     }
     if (!(p->held = http_hold(req))) {
         free(p);
-        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
+        intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
     intake_ratelimit_check(in->ratelimit, bucket, limit, http_peer(req), s_limited, p);

@@ -26,6 +26,8 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM cases WHERE encode(query_code_sha256
 assert_eq 422 "$(pub_post '{"channel":"web","kind":"complaint","subject":"s","description":"d","first_responder":"op001"}')" "no first responder from outside"
 assert_eq 422 "$(pub_post '{"channel":"hotline","kind":"complaint","subject":"s","description":"d"}')" "web channel only"
 assert_eq 400 "$(pub_post '{"channel":"web","kind":"complaint","subject":""}')" "bad input named"
+assert_contains "$(cat "$H_DIR/r")" '"title":"缺少必填项"' "in Chinese"
+assert_contains "$(cat "$H_DIR/r")" '"field":"subject"' "with the field"
 
 # Status: with the code, without personal data; wrong or missing code refused.
 dispatched() { [[ "$(psql_q "SELECT state FROM cases WHERE case_number = '$number'")" == dispatched ]]; }
@@ -68,7 +70,8 @@ assert_contains "$html" "$form_number" "status page"
 assert_not_contains "$html" "13500000000" "status page hides the phone"
 assert_eq 404 "$(curl -s -o /dev/null -w '%{http_code}' "$H_INTAKE_URL/status?number=$form_number&code=ZZZZZZZZ")" "status page refuses a wrong code"
 assert_eq 400 "$(curl -s -o /dev/null -w '%{http_code}' --data-binary $'subject=\xff\xfe&kind=complaint&description=d' "$H_INTAKE_URL/report")" "invalid UTF-8 in a form"
-assert_eq 400 "$(curl -s -o /dev/null -w '%{http_code}' --data-binary 'kind=complaint&description=d' "$H_INTAKE_URL/report")" "form without subject"
+assert_eq 400 "$(curl -s -o "$H_DIR/p" -w '%{http_code}' --data-binary 'kind=complaint&description=d' "$H_INTAKE_URL/report")" "form without subject"
+assert_contains "$(cat "$H_DIR/p")" "请填写 标题" "the form names its own field, in Chinese"
 
 # Fair roster: the acceptor with the fewest open cases gets the next one.
 spread=$(psql_q "SELECT max(n) - min(n) FROM (SELECT count(*) n FROM cases GROUP BY first_responder) c")

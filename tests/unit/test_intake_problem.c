@@ -71,12 +71,54 @@ static void test_writes_say_nothing_was_stored(void **state)
                        "未保存"));
 }
 
+static intake_error_t s_error(int status, const char *title, const char *field, const char *detail)
+{
+    intake_error_t err = {.status = status};
+    snprintf(err.title, sizeof(err.title), "%s", title);
+    snprintf(err.field, sizeof(err.field), "%s", field);
+    snprintf(err.detail, sizeof(err.detail), "%s", detail);
+    return err;
+}
+
+/* The validator's refusals said in Chinese, with the field as the caller
+ * named it and the facts of the English detail. */
+static void test_refusals_in_chinese(void **state)
+{
+    intake_refusal_t out;
+    intake_error_t err = s_error(400, "field too long", "subject",
+                                 "subject is longer than 200 characters");
+    intake_problem_describe(&err, NULL, &out);
+    assert_int_equal(out.status, 400);
+    assert_string_equal(out.title, "内容过长");
+    assert_string_equal(out.detail, "subject 最多 200 个字，请精简后再提交");
+    err = s_error(400, "control character", "description",
+                  "description contains the control character U+001B at byte 3; only newlines "
+                  "and tabs are allowed");
+    intake_problem_describe(&err, "具体情况", &out);
+    assert_non_null(strstr(out.detail, "具体情况 含有不可见的控制字符 U+001B"));
+    err = s_error(400, "missing field", "subject", "subject is required");
+    intake_problem_describe(&err, "标题", &out);
+    assert_string_equal(out.detail, "请填写 标题，它不能为空");
+    err = s_error(400, "invalid field", "requester.phone",
+                  "requester.phone may hold only digits, spaces and + - ( )");
+    intake_problem_describe(&err, "phone", &out);
+    assert_string_equal(out.detail, "phone 只能包含数字、空格和 + - ( )");
+    err = s_error(422, "unknown kind", "kind", "kind praise is not one of ...");
+    intake_problem_describe(&err, NULL, &out);
+    assert_int_equal(out.status, 422);
+    assert_non_null(strstr(out.detail, "report（举报）"));
+    err = s_error(500, "out of memory", "", "try again");
+    intake_problem_describe(&err, NULL, &out);
+    assert_string_equal(out.detail, INTAKE_PROBLEM_INTERNAL.detail);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classes_map_to_statuses),
         cmocka_unit_test(test_problems_are_chinese_without_internals),
         cmocka_unit_test(test_writes_say_nothing_was_stored),
+        cmocka_unit_test(test_refusals_in_chinese),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
