@@ -17,11 +17,11 @@
 
 #define RESULT " SELECT (SELECT count(*) FROM g),"
 
-/* After a manual triage: the requester's fingerprint, for the duplicate
- * index in Redis (see services/triage/triage_duplicate.h). */
+/* After a manual triage: what the requester's fingerprint for the duplicate
+ * index in Redis is made of (see services/triage/triage_duplicate.h), in
+ * the APPLY_COL_FP_* order. */
 static const char *s_fingerprint_sql =
-    "SELECT encode(sha256(convert_to('duban-requester:' ||"
-    " regexp_replace(requester_phone, '[^0-9]', '', 'g'), 'UTF8')), 'hex'), category, case_number"
+    "SELECT requester_phone, category, case_number"
     " FROM cases WHERE id = $1 AND requester_phone ~ '[0-9]' AND state IN ('triaged', 'dispatched')";
 
 /* Read after the step, in the same transaction: the states it left. */

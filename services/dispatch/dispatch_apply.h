@@ -46,8 +46,10 @@ typedef struct {
  * (columns: case state, task state or NULL). */
 enum { APPLY_COL_APPLIED, APPLY_COL_NEW_TASK, APPLY_COL_NEW_DIVISION };
 enum { APPLY_COL_CASE_STATE, APPLY_COL_TASK_STATE };
-/* A manual triage adds a third: the requester's fingerprint, category and
- * case number (no row when the requester left no phone). */
+/* A manual triage adds a third: the requester's phone (for the keyed
+ * fingerprint), category and case number (no row when the requester left no
+ * phone). */
+enum { APPLY_COL_FP_PHONE, APPLY_COL_FP_CATEGORY, APPLY_COL_FP_CASE_NUMBER };
 
 int dispatch_apply_prepare(pg_t *pg);
 

@@ -6,6 +6,7 @@
 #include "dispatch_apply.h"
 #include "dispatch_context.h"
 #include "dispatch_rules.h"
+#include "fingerprint.h"
 #include "log.h"
 #include "pg_time.h"
 #include "redis.h"
@@ -18,6 +19,7 @@
 
 struct dispatch_workflow {
     redis_t *redis;
+    const fingerprint_t *fingerprint;
     char prefix[64];
     char window_s[16];
     pg_t *pg;
@@ -167,13 +169,17 @@ static void s_applied(pg_txn_t *txn, bool ok, void *arg)
         snprintf(r->new_division, sizeof(r->new_division), "%s",
                  PQgetvalue(step, 0, APPLY_COL_NEW_DIVISION));
     outbox_relay_kick(r->wf->relay);
+    char fingerprint[FINGERPRINT_HEX_LEN + 1];
     if (r->step.action == ACTION_TRIAGE && r->wf->redis && pg_txn_count(txn) > 2 &&
-        PQntuples(pg_txn_result(txn, 2)) == 1) {
+        PQntuples(pg_txn_result(txn, 2)) == 1 &&
+        fingerprint_phone(r->wf->fingerprint,
+                          PQgetvalue(pg_txn_result(txn, 2), 0, APPLY_COL_FP_PHONE), fingerprint)) {
         PGresult *fp = pg_txn_result(txn, 2);
         char key[200];
-        snprintf(key, sizeof(key), "%sdup:%s:%s", r->wf->prefix, PQgetvalue(fp, 0, 0),
-                 PQgetvalue(fp, 0, 1));
-        const char *argv[] = {"SET", key, PQgetvalue(fp, 0, 2), "EX", r->wf->window_s};
+        snprintf(key, sizeof(key), "%sdup:%s:%s", r->wf->prefix, fingerprint,
+                 PQgetvalue(fp, 0, APPLY_COL_FP_CATEGORY));
+        const char *argv[] = {"SET", key, PQgetvalue(fp, 0, APPLY_COL_FP_CASE_NUMBER), "EX",
+                              r->wf->window_s};
         redis_command_argv(r->wf->redis, NULL, NULL, 5, argv);
     }
     if (new_task)
@@ -446,9 +452,11 @@ void dispatch_workflow_destroy(dispatch_workflow_t **self_p)
 }
 
 void dispatch_workflow_use_redis(dispatch_workflow_t *self, redis_t *redis,
-                                 const char *prefix, long window_s)
+                                 const fingerprint_t *fingerprint, const char *prefix,
+                                 long window_s)
 {
     self->redis = redis;
+    self->fingerprint = fingerprint;
     snprintf(self->prefix, sizeof(self->prefix), "%s", prefix);
     snprintf(self->window_s, sizeof(self->window_s), "%ld", window_s);
 }

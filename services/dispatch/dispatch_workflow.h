@@ -12,6 +12,7 @@
 #include "org.h"
 #include "outbox.h"
 #include "pg.h"
+#include "fingerprint.h"
 #include "redis.h"
 
 typedef struct dispatch_workflow dispatch_workflow_t;
@@ -28,9 +29,11 @@ void dispatch_workflow_destroy(dispatch_workflow_t **self_p);
 
 /* Lets manual triage record the requester's fingerprint in Redis (key
  * <prefix>dup:<fingerprint>:<category>, TTL window_s) as triage does, so a
- * repeat of a manually triaged case is recognised too. redis borrowed. */
+ * repeat of a manually triaged case is recognised too. redis and
+ * fingerprint borrowed. */
 void dispatch_workflow_use_redis(dispatch_workflow_t *self, redis_t *redis,
-                                 const char *prefix, long window_s);
+                                 const fingerprint_t *fingerprint, const char *prefix,
+                                 long window_s);
 
 /* Runs action (ownership taken; freed when done) and calls cb once. */
 void dispatch_workflow_handle(dispatch_workflow_t *self, Duban__TaskAction **action_p,

@@ -24,6 +24,7 @@ typedef struct {
     outbox_relay_t *relay;
     dispatch_console_t *console;
     redis_t *redis; /* manual triage records the requester's fingerprint */
+    fingerprint_t *fingerprint;
     dispatch_deadline_t *deadline;
     dispatch_workflow_t *workflow;
     auth_t *auth;
@@ -76,7 +77,11 @@ int main(int argc, char **argv)
         return exit_code;
     settings_t *st = self.svc->settings;
     bus_sock_t *pub = NULL;
+    char secrets[512];
     exit_code = 1;
+    self.fingerprint = fingerprint_new(fingerprint_secrets_dir(st, secrets, sizeof(secrets)));
+    if (!self.fingerprint)
+        goto out_teardown;
     self.pg = pg_new(self.svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
     self.deadline = dispatch_deadline_new(st);
     if (!self.pg || !self.deadline || dispatch_task_prepare(self.pg) < 0 ||
@@ -97,7 +102,7 @@ int main(int argc, char **argv)
                                                                     self.relay)
                                             : NULL;
     if (self.workflow && self.redis)
-        dispatch_workflow_use_redis(self.workflow, self.redis,
+        dispatch_workflow_use_redis(self.workflow, self.redis, self.fingerprint,
                                     settings_string(st, "redis.prefix", "duban:"),
                                     settings_int(st, "triage.duplicate_window_s", 7 * 24 * 3600));
     self.console = self.workflow ? dispatch_console_new(self.svc->base, self.svc->zctx, self.pg,
@@ -124,6 +129,7 @@ out_teardown:
     redis_destroy(&self.redis);
     outbox_relay_destroy(&self.relay);
     bus_sock_destroy(&pub);
+    fingerprint_destroy(&self.fingerprint);
     service_destroy(&self.svc);
     return exit_code;
 }

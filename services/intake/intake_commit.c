@@ -4,6 +4,7 @@
 #include "intake.h"
 
 #include "duban.pb-c.h"
+#include "fingerprint.h"
 #include "log.h"
 
 #include <event2/event.h>
@@ -70,6 +71,7 @@ static const char *s_by_ref_sql =
     " 'already_imported', true)::text FROM cases WHERE external_ref = $1";
 
 typedef struct pending {
+    struct intake_commit *owner;
     intake_submission_t *sub;
     uint8_t *body;
     size_t body_len;
@@ -89,6 +91,7 @@ typedef struct batch {
 struct intake_commit {
     pg_t *pg;
     outbox_relay_t *relay;
+    const fingerprint_t *fingerprint;
     struct event *flush_ev;
     int max_batch;
     int inflight;
@@ -124,20 +127,8 @@ static int s_pack_body(pending_t *p)
     msg.first_responder = r->first_responder;
     msg.lead_division = r->division ? r->division : "";
     /* Triage spots repeats by requester without personal data on the bus. */
-    char fingerprint[65] = "";
-    if (r->requester_phone) {
-        char digits[40];
-        size_t n = 0;
-        for (const char *c = r->requester_phone; *c && n < sizeof(digits) - 1; c++)
-            if (*c >= '0' && *c <= '9')
-                digits[n++] = *c;
-        digits[n] = '\0';
-        if (n > 0) {
-            char salted[64];
-            snprintf(salted, sizeof(salted), "duban-requester:%s", digits);
-            intake_sha256_hex(salted, strlen(salted), fingerprint);
-        }
-    }
+    char fingerprint[FINGERPRINT_HEX_LEN + 1];
+    fingerprint_phone(p->owner->fingerprint, r->requester_phone, fingerprint);
     msg.requester_fingerprint = fingerprint;
     p->body_len = duban__case_received__get_packed_size(&msg);
     p->body = malloc(p->body_len ? p->body_len : 1);
@@ -334,13 +325,14 @@ int intake_commit_prepare(pg_t *pg)
 }
 
 intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_relay_t *relay,
-                                   int max_batch)
+                                   const fingerprint_t *fingerprint, int max_batch)
 {
     intake_commit_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
     self->pg = pg;
     self->relay = relay;
+    self->fingerprint = fingerprint;
     self->max_batch = max_batch > 0 ? max_batch : 1;
     self->flush_ev = event_new(base, -1, 0, s_flush_cb, self);
     if (!self->flush_ev) {
@@ -374,6 +366,7 @@ void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
         cb(ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
+    p->owner = self;
     p->sub = *sub_p;
     *sub_p = NULL;
     p->cb = cb;

@@ -20,6 +20,7 @@
 #ifndef DUBAN_INTAKE_COMMIT_H
 #define DUBAN_INTAKE_COMMIT_H
 
+#include "fingerprint.h"
 #include "intake_problem.h"
 #include "intake_request.h"
 #include "outbox.h"
@@ -64,8 +65,10 @@ typedef void (*intake_commit_cb)(void *ctx, intake_outcome_t outcome, const char
 /* Registers the statements it needs with pg (call before the loop runs). */
 int intake_commit_prepare(pg_t *pg);
 
+/* fingerprint (borrowed) makes the requester fingerprint each CaseReceived
+ * carries to triage. */
 intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_relay_t *relay,
-                                   int max_batch);
+                                   const fingerprint_t *fingerprint, int max_batch);
 
 /* Fails what is still waiting (callbacks with INTAKE_UNAVAILABLE) and frees. */
 void intake_commit_destroy(intake_commit_t **self_p);

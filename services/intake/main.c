@@ -2,6 +2,7 @@
  * commits each (grouped) with its outbox row, and relays them to triage
  * over ZeroMQ (PUSH). */
 #include "calendar.h"
+#include "fingerprint.h"
 #include "http.h"
 #include "intake.h"
 #include "intake_api.h"
@@ -38,7 +39,12 @@ int main(int argc, char **argv)
     intake_api_t *api = NULL;
     redis_t *redis = NULL;
     struct evhttp *http = NULL;
+    char secrets[512];
     exit_code = 1;
+    fingerprint_t *fingerprint =
+        fingerprint_new(fingerprint_secrets_dir(st, secrets, sizeof(secrets)));
+    if (!fingerprint)
+        goto out_teardown;
     in.pg = pg_new(svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
     if (!in.pg || intake_commit_prepare(in.pg) < 0 || intake_api_prepare(in.pg) < 0 ||
         auth_prepare(in.pg) < 0 || intake_roster_prepare(in.pg) < 0)
@@ -48,7 +54,7 @@ int main(int argc, char **argv)
     if (!out)
         goto out_teardown;
     relay = outbox_relay_new(svc->base, in.pg, out, "triage", true, st);
-    in.commit = intake_commit_new(svc->base, in.pg, relay,
+    in.commit = intake_commit_new(svc->base, in.pg, relay, fingerprint,
                                   (int)settings_int(st, "intake.max_batch", 500));
     in.auth = auth_new(in.pg);
     in.roster = intake_roster_new(svc->org, in.pg);
@@ -98,6 +104,7 @@ out_teardown:
     sla_destroy(&in.sla);
     outbox_relay_destroy(&relay);
     bus_sock_destroy(&out);
+    fingerprint_destroy(&fingerprint);
     service_destroy(&svc);
     return exit_code;
 }

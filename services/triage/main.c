@@ -150,7 +150,11 @@ int main(int argc, char **argv)
     settings_t *st = self.svc->settings;
     bus_sock_t *out = NULL;
     struct event *check_ev = NULL;
+    char secrets[512];
     exit_code = 1;
+    self.fingerprint = fingerprint_new(fingerprint_secrets_dir(st, secrets, sizeof(secrets)));
+    if (!self.fingerprint)
+        goto out_teardown;
     snprintf(self.duplicate_window_s, sizeof(self.duplicate_window_s), "%ld",
              settings_int(st, "triage.duplicate_window_s", 7 * 24 * 3600));
     self.prefix = settings_string(st, "redis.prefix", "duban:");
@@ -192,6 +196,7 @@ out_teardown:
     consumer_destroy(&self.consumer);
     outbox_relay_destroy(&self.relay);
     bus_sock_destroy(&out);
+    fingerprint_destroy(&self.fingerprint);
     service_destroy(&self.svc);
     return exit_code;
 }

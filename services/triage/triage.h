@@ -3,6 +3,7 @@
 #define DUBAN_TRIAGE_H
 
 #include "consumer.h"
+#include "fingerprint.h"
 #include "outbox.h"
 #include "pg.h"
 #include "redis.h"
@@ -20,6 +21,7 @@ typedef struct triage {
     char hits[TRIAGE_MAX_HITS][40]; /* msg ids of the batch whose fingerprint Redis knows */
     int nhits;
     bool redis_down;              /* during this batch: check every repeat in PostgreSQL */
+    fingerprint_t *fingerprint;   /* for the refill from PostgreSQL */
     pg_t *pg;
     consumer_t *consumer;
     outbox_relay_t *relay;

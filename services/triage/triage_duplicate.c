@@ -11,8 +11,7 @@
 /* Fingerprints of the open cases still inside the window, to refill Redis
  * after it restarted or was emptied: Redis holds nothing PostgreSQL lacks. */
 static const char *s_fingerprints_sql =
-    "SELECT encode(sha256(convert_to('duban-requester:' ||"
-    " regexp_replace(requester_phone, '[^0-9]', '', 'g'), 'UTF8')), 'hex'), category, case_number,"
+    "SELECT requester_phone, category, case_number,"
     " greatest(1, $1::int - extract(epoch FROM now() - created_at)::int)"
     " FROM cases WHERE requester_phone ~ '[0-9]' AND category IS NOT NULL"
     " AND state IN ('triaged', 'dispatched', 'arbitration', 'replied', 'informed')"
@@ -83,7 +82,7 @@ void triage_duplicate_prepare(Duban__Envelope *const *envs, int count, void *arg
         Duban__CaseReceived *m =
             duban__case_received__unpack(NULL, envs[i]->body.len, envs[i]->body.data);
         const char *category = m ? s_category(self, m) : NULL;
-        if (category && m->requester_fingerprint && m->requester_fingerprint[0]) {
+        if (category && fingerprint_is_valid(m->requester_fingerprint)) {
             s_key(self, m->requester_fingerprint, category, keys[l->count], sizeof(keys[0]));
             snprintf(l->msg_ids[l->count], sizeof(l->msg_ids[0]), "%s", envs[i]->msg_id);
             argv[argc++] = keys[l->count++];
@@ -112,7 +111,7 @@ void triage_duplicate_remember(triage_t *self, const Duban__Envelope *env)
 {
     Duban__CaseReceived *m = duban__case_received__unpack(NULL, env->body.len, env->body.data);
     const char *category = m ? s_category(self, m) : NULL;
-    if (category && m->requester_fingerprint && m->requester_fingerprint[0]) {
+    if (category && fingerprint_is_valid(m->requester_fingerprint)) {
         char key[160];
         s_key(self, m->requester_fingerprint, category, key, sizeof(key));
         const char *argv[] = {"SET", key, env->case_number, "EX", self->duplicate_window_s};
@@ -131,8 +130,10 @@ static void s_rebuilt(pg_txn_t *txn, bool ok, void *arg)
     }
     PGresult *res = pg_txn_result(txn, 0);
     for (int i = 0; i < PQntuples(res); i++) {
-        char key[160];
-        s_key(self, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), key, sizeof(key));
+        char key[160], fingerprint[FINGERPRINT_HEX_LEN + 1];
+        if (!fingerprint_phone(self->fingerprint, PQgetvalue(res, i, 0), fingerprint))
+            continue;
+        s_key(self, fingerprint, PQgetvalue(res, i, 1), key, sizeof(key));
         const char *argv[] = {"SET", key, PQgetvalue(res, i, 2), "EX", PQgetvalue(res, i, 3)};
         redis_command_argv(self->redis, NULL, NULL, 5, argv);
     }

@@ -1,10 +1,11 @@
 /* Duplicates: the same requester about the same matter within the window is
  * linked to the open case instead of being dispatched again. Redis holds a
  * fingerprint per requester and category with a TTL (the requester's phone
- * only as a salted SHA-256 computed by intake); triage asks PostgreSQL to
- * confirm only for a batch's messages whose fingerprint Redis knows. When
- * Redis cannot be asked, every message is checked in PostgreSQL. Redis is
- * refilled from PostgreSQL whenever it (re)connects. */
+ * only as its keyed fingerprint, common/fingerprint.h, computed by intake);
+ * triage asks PostgreSQL to confirm only for a batch's messages whose
+ * fingerprint Redis knows. When Redis cannot be asked, every message is
+ * checked in PostgreSQL. Redis is refilled from PostgreSQL whenever it
+ * (re)connects, the fingerprints computed here with the same key. */
 #ifndef DUBAN_TRIAGE_DUPLICATE_H
 #define DUBAN_TRIAGE_DUPLICATE_H
 

@@ -1,6 +1,7 @@
 # Duplicates: the same requester about the same matter within the window is
 # linked to the open case and told its number; Redis holds the fingerprints
-# (hashed, no phone numbers) and is refilled from PostgreSQL when emptied.
+# (keyed hashes, no phone numbers; see fingerprint_key.sh) and is refilled
+# from PostgreSQL when emptied.
 export DUBAN_TRIAGE_FINGERPRINT_CHECK_S=1
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init triage_duplicates
@@ -32,6 +33,8 @@ assert_eq dispatched "$(state_of "$anonymous")" "no phone, no duplicate"
 for k in $(redis_q --scan --pattern "${H_REDIS_PREFIX}dup:*"); do redis_q DEL "$k" > /dev/null; done
 refilled() { [[ -n "$(redis_q --scan --pattern "${H_REDIS_PREFIX}dup:*:metrology")" ]]; }
 wait_until 10 refilled
+assert_eq "$keys" "$(redis_q --scan --pattern "${H_REDIS_PREFIX}dup:*:metrology")" \
+  "the refill makes the fingerprint intake made (the same key)"
 third=$(submit --subject 加油机又少油 --description 第三次反映 --category metrology --phone 13800005555)
 wait_until 10 settled "$third"
 assert_eq merged "$(state_of "$third")" "still recognised after redis was emptied"

@@ -4,7 +4,9 @@
 #     with a message type named from the proto (OUTBOX_MSG) or a parameter;
 #   - microseconds <-> timestamptz only through common/pg_time.h;
 #   - socket options only through bus_setsockopt (common/bus.c), checked;
-#   - no Redis pending-task sets (dispatch_index, which nothing read).
+#   - no Redis pending-task sets (dispatch_index, which nothing read);
+#   - requester fingerprints only from common/fingerprint.c (keyed), never
+#     the public-salt hash that intake, triage and dispatch each computed.
 set -eu
 src=${DUBAN_SOURCE_DIR:?run through ctest (tools/test)}
 cd "$src"
@@ -37,6 +39,10 @@ check "zmq_setsockopt called directly (use BUS_SETSOCKOPT, which checks and logs
 
 check "dispatch_index is back" "$(find services -name 'dispatch_index.*')"
 check "a Redis pending-task set" "$(grep -n -E '"[^"]*pending:' "${files[@]}" || true)"
+
+check "requester fingerprints computed outside common/fingerprint.c" \
+  "$(grep -n -E 'duban-requester|crypto_auth_hmacsha256|sha256\([^)]*requester_phone' "${files[@]}" |
+    grep -v '^common/fingerprint\.[ch]:' || true)"
 
 ((bad == 0)) || exit 1
 echo "PASS one_home"

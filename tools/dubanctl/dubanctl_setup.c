@@ -1,9 +1,12 @@
 /* dubanctl setup: applies the numbered schema migrations that are not yet
  * recorded (each in its own transaction, under an advisory lock so two
  * setups never race), then loads the org file's reference data (upserts:
- * entries removed from the file stay, as cases refer to them). */
+ * entries removed from the file stay, as cases refer to them), and makes
+ * the requester fingerprint key in the secrets folder when there is none
+ * (an existing key is never replaced; see common/fingerprint.h). */
 #include "dubanctl.h"
 
+#include "fingerprint.h"
 #include "pg.h"
 
 #include <dirent.h>
@@ -242,15 +245,22 @@ int ctl_setup(ctl_t *ctl, int argc, char **argv)
         goto out_finish;
     if (demo_passwords && s_demo_passwords(ctl, conn, org) < 0)
         goto out_finish;
+    char secrets[512];
+    int key_made = fingerprint_key_create(fingerprint_secrets_dir(ctl->settings, secrets,
+                                                                  sizeof(secrets)));
+    if (key_made < 0)
+        goto out_finish;
     rc = CTL_OK;
     if (ctl->json)
         printf(
-            "{\"migrations_applied\": %d, \"divisions\": %d, \"categories\": %d, \"staff\": %d}\n",
-            count, org->ndivisions, org->ncategories, org->nstaff);
+            "{\"migrations_applied\": %d, \"divisions\": %d, \"categories\": %d, \"staff\": %d,"
+            " \"fingerprint_key_created\": %s}\n",
+            count, org->ndivisions, org->ncategories, org->nstaff, key_made ? "true" : "false");
     else
         printf(
-            "setup done: %d migration(s) applied; %d divisions, %d categories, %d staff loaded\n",
-            count, org->ndivisions, org->ncategories, org->nstaff);
+            "setup done: %d migration(s) applied; %d divisions, %d categories, %d staff loaded%s%s\n",
+            count, org->ndivisions, org->ncategories, org->nstaff,
+            key_made ? "; requester fingerprint key made in " : "", key_made ? secrets : "");
 out_finish:
     PQfinish(conn);
     org_destroy(&org);
