@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -28,6 +29,7 @@ struct consumer {
     consumer_applied_cb applied_cb;
     void *arg;
     outbox_relay_t *relay;
+    int max_attempts;
     int inflight;
     unsigned long applied;
     unsigned long rejected;
@@ -42,6 +44,44 @@ static void s_batch_free(batch_t *b)
 }
 
 static void s_submit(consumer_t *self, batch_t *b);
+
+/* The result of the statement PostgreSQL refused in a failed transaction,
+ * NULL when none was (the transaction failed around its statements). */
+static PGresult *s_refused_result(pg_txn_t *txn)
+{
+    for (int i = 0; i < pg_txn_count(txn); i++) {
+        PGresult *res = pg_txn_result(txn, i);
+        if (res && PQresultStatus(res) == PGRES_FATAL_ERROR)
+            return res;
+    }
+    return NULL;
+}
+
+/* Whether refused (from s_refused_result) is not the message's fault: a
+ * deadlock, a serialization failure, a lock or statement timeout, resources,
+ * shutdown (SQLSTATE classes 40, 53, 57, 58, 08 and 55P03), or no verdict on
+ * a statement at all. Such a failure is not a refusal: the message is simply
+ * re-sent. */
+static bool s_transient(PGresult *refused)
+{
+    const char *state = refused ? PQresultErrorField(refused, PG_DIAG_SQLSTATE) : NULL;
+    if (!state || strlen(state) != 5)
+        return true;
+    static const char *const classes[] = {"40", "53", "57", "58", "08"};
+    for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++)
+        if (strncmp(state, classes[c], 2) == 0)
+            return true;
+    return strcmp(state, "55P03") == 0;
+}
+
+/* env cannot be applied: logged, and recorded against its outbox row. */
+static void s_refuse(consumer_t *self, const Duban__Envelope *env, const char *why)
+{
+    self->rejected++;
+    log_error("could not apply msg=%s case=%s type=%s: %s", env->msg_id, env->case_number,
+              bus_msg_type_str(env->type), why);
+    outbox_refusal_record(self->pg, env->msg_id, env->case_number, why, self->max_attempts);
+}
 
 static void s_done(pg_txn_t *txn, bool ok, void *arg)
 {
@@ -59,10 +99,15 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     } else if (pg_txn_connection_lost(txn)) {
         log_warn("lost %d messages with the database connection; the producer will resend them",
                  b->count);
+    } else if ((b->single || b->count == 1) && s_transient(s_refused_result(txn))) {
+        log_warn("could not apply msg=%s case=%s for now: %s; the producer will resend it",
+                 b->envs[0]->msg_id, b->envs[0]->case_number, pg_txn_error(txn));
     } else if (b->single || b->count == 1) {
-        self->rejected++;
-        log_error("could not apply msg=%s case=%s: %s", b->envs[0]->msg_id,
-                  b->envs[0]->case_number, pg_txn_error(txn));
+        const char *primary = PQresultErrorField(s_refused_result(txn), PG_DIAG_MESSAGE_PRIMARY);
+        char why[512];
+        snprintf(why, sizeof(why), "PostgreSQL refused it: %s",
+                 primary ? primary : pg_txn_error(txn));
+        s_refuse(self, b->envs[0], why);
     } else {
         log_warn("batch of %d messages failed, applying one by one: %s", b->count,
                  pg_txn_error(txn));
@@ -89,10 +134,9 @@ static void s_submit(consumer_t *self, batch_t *b)
     int kept = 0;
     for (int i = 0; txn && i < b->count; i++) {
         int first = pg_txn_count(txn);
-        if (self->build(txn, b->envs[i], self->arg) < 0) {
-            self->rejected++;
-            log_warn("dropped msg=%s case=%s: not acceptable", b->envs[i]->msg_id,
-                     b->envs[i]->case_number);
+        char why[512] = "";
+        if (self->build(txn, b->envs[i], self->arg, why, sizeof(why)) < 0) {
+            s_refuse(self, b->envs[i], why[0] ? why : "not acceptable");
             duban__envelope__free_unpacked(b->envs[i], NULL);
             continue;
         }
@@ -143,11 +187,17 @@ static void s_readable(bus_sock_t *sock, void *arg)
             break;
         Duban__Envelope *env = bus_envelope_unpack(frames[0], lengths[0]);
         free(frames[0]);
-        if (!env || env->type != self->type) {
+        if (!env) {
             self->rejected++;
-            log_warn("dropped malformed or unexpected message (%zu bytes)", lengths[0]);
-            if (env)
-                duban__envelope__free_unpacked(env, NULL);
+            log_warn("dropped malformed message (%zu bytes)", lengths[0]);
+            continue;
+        }
+        if (env->type != self->type) {
+            char why[96];
+            snprintf(why, sizeof(why), "a %s where %s is expected", bus_msg_type_str(env->type),
+                     bus_msg_type_str(self->type));
+            s_refuse(self, env, why);
+            duban__envelope__free_unpacked(env, NULL);
             continue;
         }
         b->envs[b->count++] = env;
@@ -190,6 +240,7 @@ consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const ch
     self->applied_cb = applied;
     self->arg = arg;
     self->relay = relay;
+    self->max_attempts = OUTBOX_MAX_ATTEMPTS;
     self->sock = bus_sock_new(zctx, base, ZMQ_PULL, endpoint, false, s_readable, self);
     if (!self->sock) {
         free(self);
@@ -206,6 +257,11 @@ void consumer_destroy(consumer_t **self_p)
     bus_sock_destroy(&self->sock);
     free(self);
     *self_p = NULL;
+}
+
+void consumer_park_after(consumer_t *self, int refusals)
+{
+    self->max_attempts = refusals;
 }
 
 void consumer_on_prepare(consumer_t *self, consumer_prepare_cb prepare)

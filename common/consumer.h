@@ -8,7 +8,13 @@
  * the effect exactly-once. A batch that PostgreSQL refuses is retried one
  * envelope per transaction, so one bad message cannot hold up the rest; a
  * batch lost with the connection is simply dropped: its messages are still
- * undelivered in the producer's outbox and will be re-sent. */
+ * undelivered in the producer's outbox and will be re-sent.
+ *
+ * A message that cannot be applied (not acceptable to the stage, of another
+ * type, or refused by PostgreSQL on its own) is refused: the refusal and
+ * its reason are recorded against the producer's outbox row, which is
+ * parked at the outbox.max_attempts-th refusal instead of being re-sent for
+ * ever (outbox_refusal_record, see outbox.h). */
 #ifndef DUBAN_CONSUMER_H
 #define DUBAN_CONSUMER_H
 
@@ -22,9 +28,12 @@ typedef struct consumer consumer_t;
 
 /* Adds env's statements to txn (the first one acknowledges the message and
  * its result reaches the applied callback). Returns how many it added (>= 1),
- * or -1 when env is not acceptable (it is then logged and dropped; whatever
- * it added is discarded with the transaction, so add nothing on failure). */
-typedef int (*consumer_build_cb)(pg_txn_t *txn, const Duban__Envelope *env, void *arg);
+ * or -1 when env is not acceptable, with the reason written into why (at
+ * most why_len bytes; it is logged and recorded as the message's refusal;
+ * whatever was added is discarded with the transaction, so add nothing on
+ * failure). */
+typedef int (*consumer_build_cb)(pg_txn_t *txn, const Duban__Envelope *env, void *arg, char *why,
+                                 size_t why_len);
 
 /* Called after commit for each envelope with its first statement's result. */
 typedef void (*consumer_applied_cb)(const Duban__Envelope *env, PGresult *res, void *arg);
@@ -34,6 +43,10 @@ typedef void (*consumer_applied_cb)(const Duban__Envelope *env, PGresult *res, v
  * is built right after, so what prepare learnt is current during build. */
 typedef void (*consumer_prepare_cb)(Duban__Envelope *const *envs, int count, void *arg,
                                     void (*done)(void *done_arg), void *done_arg);
+
+/* Refusals after which a message is parked (outbox_max_attempts(settings);
+ * OUTBOX_MAX_ATTEMPTS until set). */
+void consumer_park_after(consumer_t *self, int refusals);
 
 /* Installs a prepare step (see consumer_prepare_cb). */
 void consumer_on_prepare(consumer_t *self, consumer_prepare_cb prepare);

@@ -25,16 +25,18 @@ static const char *s_claim_new_sql =
     " UPDATE outbox o SET sent_at = now(), attempts = o.attempts + 1,"
     "  delivered_at = CASE WHEN $4::boolean THEN NULL ELSE now() END"
     " WHERE o.id IN (SELECT id FROM outbox WHERE destination = $1 AND sent_at IS NULL"
-    "  AND $2::int IS NOT NULL ORDER BY id LIMIT $3::int FOR UPDATE SKIP LOCKED)"
+    "  AND parked_at IS NULL AND $2::int IS NOT NULL ORDER BY id LIMIT $3::int"
+    "  FOR UPDATE SKIP LOCKED)"
     " RETURNING " OUTBOX_ROW_COLUMNS ")"
     " SELECT * FROM claimed ORDER BY outbox_id";
 
-/* Rows sent but not acknowledged within the re-send period. */
+/* Rows sent but not acknowledged within the re-send period (parked ones
+ * are not: they wait for dubanctl outbox retry). */
 static const char *s_claim_stale_sql =
     "WITH claimed AS ("
     " UPDATE outbox o SET sent_at = now(), attempts = o.attempts + 1"
     " WHERE o.id IN (SELECT id FROM outbox WHERE destination = $1 AND delivered_at IS NULL"
-    "  AND sent_at < now() - $2::int * interval '1 millisecond'"
+    "  AND parked_at IS NULL AND sent_at < now() - $2::int * interval '1 millisecond'"
     "  AND $4::boolean ORDER BY sent_at LIMIT $3::int FOR UPDATE SKIP LOCKED)"
     " RETURNING " OUTBOX_ROW_COLUMNS ")"
     " SELECT * FROM claimed ORDER BY outbox_id";
@@ -43,6 +45,12 @@ static const char *s_claim_stale_sql =
  * (outbox_delivered_idx reads exactly them), once a minute. */
 #define OUTBOX_PRUNE_ROWS 10000
 #define OUTBOX_PRUNE_PERIOD_US (60 * 1000000LL)
+/* Parked messages (outbox_parked_idx), counted for /healthz. */
+#define OUTBOX_PARKED_COUNT_PERIOD_US (1000000LL)
+static const char *s_parked_count_sql =
+    "SELECT count(*) FROM outbox WHERE destination = $1 AND parked_at IS NOT NULL"
+    " AND delivered_at IS NULL AND dropped_at IS NULL";
+
 static const char *s_prune_sql =
     "WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
     " WHERE destination = $1 AND delivered_at IS NOT NULL"
@@ -71,13 +79,18 @@ struct outbox_relay {
     int64_t refused_since_us; /* first refusal of the current run of them; 0: none */
     int64_t unsent_logged_us; /* when "not taken" was last logged; 0: not logged */
     int retry_ms;             /* the next retry's delay after a refusal */
+    int max_attempts;         /* outbox.max_attempts: a re-send warning at twice this */
+    bool counting;            /* a count of parked rows is in flight */
+    int64_t counted_mono_us;  /* when the last count started */
     unsigned long sent;
     unsigned long pruned;
+    unsigned long parked;
 };
 
 /* Where the OUTBOX_ROW_COLUMNS are in a result. */
 typedef struct {
-    int id, msg_id, msg_type, case_id, case_number, task_id, topic, body, created_us, producer;
+    int id, msg_id, msg_type, case_id, case_number, task_id, topic, body, created_us, producer,
+        attempts;
 } row_cols_t;
 
 /* Finds the columns by name; -1 (logged) when a result lacks one. */
@@ -93,8 +106,10 @@ static int s_row_cols(PGresult *res, row_cols_t *c)
     c->body = PQfnumber(res, "outbox_body");
     c->created_us = PQfnumber(res, "outbox_created_us");
     c->producer = PQfnumber(res, "outbox_producer");
+    c->attempts = PQfnumber(res, "outbox_attempts");
     if (c->id < 0 || c->msg_id < 0 || c->msg_type < 0 || c->case_id < 0 || c->case_number < 0 ||
-        c->task_id < 0 || c->topic < 0 || c->body < 0 || c->created_us < 0 || c->producer < 0) {
+        c->task_id < 0 || c->topic < 0 || c->body < 0 || c->created_us < 0 || c->producer < 0 ||
+        c->attempts < 0) {
         log_error("could not send outbox rows: the result lacks the outbox row columns");
         return -1;
     }
@@ -129,6 +144,20 @@ static int s_send_row(outbox_relay_t *self, PGresult *res, int row, const row_co
         self->sent++;
     PQfreemem(body);
     return rc;
+}
+
+/* A re-sent row that its consumer neither acknowledged nor refused all this
+ * time: logged at 2, 3, 4 ... x max_attempts sends (not parked: it cannot
+ * be told from a consumer away). */
+static void s_warn_unanswered(outbox_relay_t *self, PGresult *res, int row, const row_cols_t *c)
+{
+    long attempts = strtol(PQgetvalue(res, row, c->attempts), NULL, 10);
+    if (attempts < 2L * self->max_attempts || attempts % self->max_attempts != 0)
+        return;
+    log_warn("msg=%s case=%s to %s sent %ld times, neither acknowledged nor refused (consumer"
+             " away, or failing on it without a word?); still re-sending",
+             PQgetvalue(res, row, c->msg_id), PQgetvalue(res, row, c->case_number),
+             self->destination, attempts);
 }
 
 static void s_release_done(pg_txn_t *txn, bool ok, void *arg)
@@ -206,9 +235,12 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
             continue;
         if (r > 0 && n > 0)
             log_info("re-sending %d unacknowledged message(s) to %s", n, self->destination);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
+            if (r > 0)
+                s_warn_unanswered(self, res, i, &cols);
             if (s_send_row(self, res, i, &cols) < 0 && ids)
                 fprintf(ids, "%s%s", nunsent++ ? "," : "{", PQgetvalue(res, i, cols.id));
+        }
         rows = r == 0 ? n : rows;
         claimed += n;
     }
@@ -270,11 +302,47 @@ static void s_prune_cb(evutil_socket_t fd, short what, void *arg)
     pg_txn_submit(self->pg, &txn, s_pruned, self);
 }
 
+static void s_counted(pg_txn_t *txn, bool ok, void *arg)
+{
+    outbox_relay_t *self = arg;
+    self->counting = false;
+    if (!ok) {
+        log_warn("could not count parked messages for %s: %s", self->destination,
+                 pg_txn_error(txn));
+        return;
+    }
+    unsigned long n = strtoul(PQgetvalue(pg_txn_result(txn, 0), 0, 0), NULL, 10);
+    if (n != self->parked)
+        log_info("%lu parked message(s) for %s (dubanctl outbox parked)", n, self->destination);
+    self->parked = n;
+}
+
+/* Counts the parked rows of an acknowledging destination, once a second. */
+static void s_count_parked(outbox_relay_t *self)
+{
+    int64_t now = clock_mono_us();
+    if (!self->acked || self->counting || !pg_is_up(self->pg) ||
+        (self->counted_mono_us != 0 && now - self->counted_mono_us < OUTBOX_PARKED_COUNT_PERIOD_US))
+        return;
+    pg_txn_t *txn = pg_txn_new();
+    pg_param_t params[] = {PG_TEXT(self->destination)};
+    if (!txn || pg_txn_add(txn, self->prepared, self->prepared ? "outbox_parked_count"
+                                                               : s_parked_count_sql,
+                           1, params) < 0) {
+        pg_txn_destroy(&txn);
+        return;
+    }
+    self->counting = true;
+    self->counted_mono_us = now;
+    pg_txn_submit(self->pg, &txn, s_counted, self);
+}
+
 static void s_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
     outbox_relay_t *self = arg;
     self->stale_due = true;
     s_kick_cb(fd, what, arg);
+    s_count_parked(self);
     if (self->pruned_mono_us == 0 || clock_mono_us() - self->pruned_mono_us >= self->prune_period_us)
         s_prune_cb(fd, what, arg);
 }
@@ -330,6 +398,7 @@ outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *
                                  const char *destination, bool acked, settings_t *st)
 {
     int resend_after_ms = (int)settings_int(st, "outbox.resend_after_ms", 10000);
+    int max_attempts = outbox_max_attempts(st);
     long keep_s = settings_int(st, "outbox.keep_s", 3 * 24 * 3600);
     outbox_relay_t *self = calloc(1, sizeof(*self));
     if (!self)
@@ -337,13 +406,15 @@ outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *
     self->pg = pg;
     self->sock = sock;
     self->acked = acked;
+    self->max_attempts = max_attempts;
     snprintf(self->destination, sizeof(self->destination), "%s", destination);
     snprintf(self->resend_ms, sizeof(self->resend_ms), "%d", resend_after_ms);
     /* planned once per connection rather than at every claim; a relay made
      * after the connection is up sends its statements unprepared */
     self->prepared = !pg_is_up(pg) && pg_prepare(pg, "outbox_claim_new", s_claim_new_sql) == 0 &&
                      pg_prepare(pg, "outbox_claim_stale", s_claim_stale_sql) == 0 &&
-                     pg_prepare(pg, "outbox_prune", s_prune_sql) == 0;
+                     pg_prepare(pg, "outbox_prune", s_prune_sql) == 0 &&
+                     pg_prepare(pg, "outbox_parked_count", s_parked_count_sql) == 0;
     snprintf(self->keep_s, sizeof(self->keep_s), "%ld", keep_s < 0 ? 0 : keep_s);
     /* a short retention (tests) is honoured at the sweep's pace */
     self->prune_period_us = keep_s * 1000000LL < OUTBOX_PRUNE_PERIOD_US ? 0 : OUTBOX_PRUNE_PERIOD_US;
@@ -410,4 +481,15 @@ void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
 unsigned long outbox_relay_pruned(const outbox_relay_t *self)
 {
     return self->pruned;
+}
+
+unsigned long outbox_relay_parked(const outbox_relay_t *self)
+{
+    return self->parked;
+}
+
+void outbox_relay_health(const outbox_relay_t *self, json_t *report)
+{
+    json_object_set_new(report, "outbox_sent", json_integer((json_int_t)self->sent));
+    json_object_set_new(report, "outbox_parked", json_integer((json_int_t)self->parked));
 }

@@ -13,7 +13,17 @@
  * that cannot acknowledge (PUB to consoles, which take a snapshot when they
  * connect) rows count as delivered when sent.
  * Delivered rows are deleted once older than outbox.keep_s (a late duplicate
- * then finds no row to acknowledge and is dropped as it would be anyway). */
+ * then finds no row to acknowledge and is dropped as it would be anyway).
+ *
+ * A message its consumer refuses (it cannot be read, or applying it fails)
+ * is recorded as refused, with the reason, against its row
+ * (outbox_refusal_record); at outbox.max_attempts refusals the row is
+ * parked: never re-sent on its own, counted in the producer's /healthz
+ * (outbox_parked) until `dubanctl outbox retry` sends it again or `dubanctl
+ * outbox drop` gives it up, keeping the row (009_outbox_parking.sql). A
+ * message that is neither acknowledged nor refused (its consumer is away, or
+ * dies on it) is re-sent, never parked: it cannot be told from an outage;
+ * the relay warns once it has been sent 2 x max_attempts times. */
 #ifndef DUBAN_OUTBOX_H
 #define DUBAN_OUTBOX_H
 
@@ -23,6 +33,7 @@
 #include "pg_time.h"
 #include "settings.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 
 struct event_base;
@@ -63,13 +74,71 @@ typedef struct outbox_relay outbox_relay_t;
     "id AS outbox_id, msg_id AS outbox_msg_id, msg_type AS outbox_msg_type,"                       \
     " coalesce(case_id, 0) AS outbox_case_id, coalesce(case_number, '') AS outbox_case_number,"    \
     " coalesce(task_id, 0) AS outbox_task_id, topic AS outbox_topic, body AS outbox_body, "        \
-    PG_TIME_US("created_at") " AS outbox_created_us, producer AS outbox_producer"
+    PG_TIME_US("created_at") " AS outbox_created_us, producer AS outbox_producer,"             \
+    " attempts AS outbox_attempts"
 
 /* The statement a consumer runs (inside a CTE) to acknowledge msg_id: it
  * yields one row the first time and none for a duplicate. */
 #define OUTBOX_ACK_SQL                                                                             \
     "UPDATE outbox SET delivered_at = now() WHERE msg_id = $1::uuid AND delivered_at IS NULL "     \
     "RETURNING id"
+
+/* Parked messages, most recent first, for `dubanctl outbox parked` ($1:
+ * true to show dropped ones too): id, msg_id, destination, msg_type,
+ * case_number, refusals, attempts, parked_at, park_reason, dropped_at,
+ * dropped_by, drop_reason (times as ISO 8601 text). */
+#define OUTBOX_PARKED_SQL                                                                          \
+    "SELECT id, msg_id, destination, msg_type, coalesce(case_number, ''), refusals, attempts,"     \
+    " to_char(parked_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MSOF'), coalesce(park_reason, ''),"            \
+    " coalesce(to_char(dropped_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MSOF'), ''),"                        \
+    " coalesce(dropped_by, ''), coalesce(drop_reason, '') FROM outbox"                             \
+    " WHERE parked_at IS NOT NULL AND delivered_at IS NULL AND (dropped_at IS NULL OR $1::boolean)" \
+    " ORDER BY id DESC LIMIT 1000"
+enum {
+    OUTBOX_PARKED_COL_ID,
+    OUTBOX_PARKED_COL_MSG_ID,
+    OUTBOX_PARKED_COL_DESTINATION,
+    OUTBOX_PARKED_COL_MSG_TYPE,
+    OUTBOX_PARKED_COL_CASE_NUMBER,
+    OUTBOX_PARKED_COL_REFUSALS,
+    OUTBOX_PARKED_COL_ATTEMPTS,
+    OUTBOX_PARKED_COL_PARKED_AT,
+    OUTBOX_PARKED_COL_PARK_REASON,
+    OUTBOX_PARKED_COL_DROPPED_AT,
+    OUTBOX_PARKED_COL_DROPPED_BY,
+    OUTBOX_PARKED_COL_DROP_REASON
+};
+
+/* Sends parked message $1 again (`dubanctl outbox retry`): unparked, its
+ * counts started over, claimed by its relay as if new, which the
+ * notification wakes at the commit. Yields the destination, or no row when
+ * $1 is not a parked message. */
+#define OUTBOX_RETRY_SQL                                                                           \
+    "WITH r AS (UPDATE outbox SET parked_at = NULL, park_reason = NULL, refusals = 0,"            \
+    "  attempts = 0, sent_at = NULL WHERE id = $1::bigint AND parked_at IS NOT NULL"               \
+    "  AND delivered_at IS NULL AND dropped_at IS NULL RETURNING destination)"                     \
+    " SELECT destination, pg_notify('outbox_' || destination, '') FROM r"
+
+/* Gives parked message $1 up (`dubanctl outbox drop`): kept, marked dropped
+ * by $2 with reason $3. Yields the destination, or no row when $1 is not a
+ * parked message. */
+#define OUTBOX_DROP_SQL                                                                            \
+    "UPDATE outbox SET dropped_at = now(), dropped_by = $2, drop_reason = nullif($3, '')"         \
+    " WHERE id = $1::bigint AND parked_at IS NOT NULL AND delivered_at IS NULL"                    \
+    " AND dropped_at IS NULL RETURNING destination"
+
+/* Refusals after which a message is parked: setting outbox.max_attempts
+ * (default OUTBOX_MAX_ATTEMPTS, at least 1). */
+#define OUTBOX_MAX_ATTEMPTS 5
+int outbox_max_attempts(settings_t *st);
+
+/* For a consumer that refused msg_id, why being the reason: records the
+ * refusal against the producer's outbox row in a transaction of its own and
+ * parks the row at its max_attempts-th refusal (logged, with the case). Does
+ * nothing for a msg_id that is not a UUID or names no row waiting for
+ * delivery (a message from outside the outbox, or one already parked). */
+void outbox_refusal_record(pg_t *pg, const char *msg_id, const char *case_number,
+                           const char *why, int max_attempts);
 
 /* Creates a relay for destination on sock (borrowed). acked says whether
  * consumers acknowledge. Reads outbox.resend_after_ms (default 10000) and
@@ -103,5 +172,14 @@ unsigned long outbox_relay_sent(const outbox_relay_t *self);
 
 /* Delivered rows deleted so far by this relay. */
 unsigned long outbox_relay_pruned(const outbox_relay_t *self);
+
+/* Parked messages of the relay's destination, as counted by its sweep (at
+ * most once a second; always 0 for a destination that does not
+ * acknowledge). */
+unsigned long outbox_relay_parked(const outbox_relay_t *self);
+
+/* Adds the relay's figures to a /healthz report: outbox_sent and
+ * outbox_parked. */
+void outbox_relay_health(const outbox_relay_t *self, json_t *report);
 
 #endif

@@ -29,6 +29,7 @@ static bool s_health(json_t *report, void *arg)
     bool up = pg_is_up(self->pg);
     json_object_set_new(report, "postgres", json_boolean(up));
     json_object_set_new(report, "sent", json_integer((json_int_t)outbox_relay_sent(self->relay)));
+    outbox_relay_health(self->relay, report);
     bulletin_schedule_report(self->schedule, report);
     return up;
 }

@@ -72,21 +72,21 @@ static uint8_t *s_pack(const Duban__CaseTriaged *triaged, const char *division, 
 }
 
 int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, pg_txn_t *txn,
-                        const Duban__Envelope *env)
+                        const Duban__Envelope *env, char *why, size_t why_len)
 {
     Duban__CaseTriaged *triaged =
         duban__case_triaged__unpack(NULL, env->body.len, env->body.data);
     if (!triaged || env->case_id <= 0) {
-        log_warn("cannot dispatch msg=%s case=%s: body is not a CaseTriaged", env->msg_id,
-                 env->case_number);
+        snprintf(why, why_len, "cannot dispatch: %s",
+                 triaged ? "the envelope names no case" : "the body is not a CaseTriaged");
         if (triaged)
             duban__case_triaged__free_unpacked(triaged, NULL);
         return -1;
     }
     dispatch_route_t route;
     if (dispatch_route_find(org, triaged->category, triaged->lead_division, &route) < 0) {
-        log_error("cannot dispatch case=%s: no route for category %s", env->case_number,
-                  triaged->category);
+        snprintf(why, why_len, "cannot dispatch: no route for category %.64s",
+                 triaged->category);
         duban__case_triaged__free_unpacked(triaged, NULL);
         return -1;
     }
@@ -94,8 +94,8 @@ int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, p
     dispatch_dues_t dues;
     const char *priority = triaged->priority && triaged->priority[0] ? triaged->priority : "normal";
     if (dispatch_deadline_for(deadline, triaged->kind, priority, now, &dues) < 0) {
-        log_error("cannot dispatch case=%s: no SLA policy for kind=%s priority=%s",
-                  env->case_number, triaged->kind, priority);
+        snprintf(why, why_len, "cannot dispatch: no SLA policy for kind=%.32s priority=%.32s",
+                 triaged->kind, priority);
         duban__case_triaged__free_unpacked(triaged, NULL);
         return -1;
     }
@@ -127,6 +127,8 @@ int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, p
             added++;
         free(body);
     }
+    if (added <= 0)
+        snprintf(why, why_len, "could not build the statements (out of memory)");
     duban__case_triaged__free_unpacked(triaged, NULL);
     return added > 0 ? added : -1;
 }

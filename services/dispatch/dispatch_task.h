@@ -16,9 +16,9 @@ int dispatch_task_prepare(pg_t *pg);
  * co-handling division. Each task gets a "dispatched" event and an outbox row
  * for the division's console. Deadlines follow the SLA policy from now.
  * Returns the number of statements, or -1 when the message cannot be routed
- * (nothing added). */
+ * (nothing added; why says why, in at most why_len bytes). */
 int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, pg_txn_t *txn,
-                        const Duban__Envelope *env);
+                        const Duban__Envelope *env, char *why, size_t why_len);
 
 /* Result columns of the first statement: acked (0/1), moved (0/1), lead task
  * id (NULL when nothing moved), lead division; then the lead task's message,

@@ -30,10 +30,11 @@ typedef struct {
     auth_t *auth;
 } dispatch_t;
 
-static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
+static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg, char *why,
+                   size_t why_len)
 {
     dispatch_t *self = arg;
-    return dispatch_task_build(self->svc->org, self->deadline, txn, env);
+    return dispatch_task_build(self->svc->org, self->deadline, txn, env, why, why_len);
 }
 
 static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
@@ -63,6 +64,7 @@ static bool s_health(json_t *report, void *arg)
     json_object_set_new(report, "applied", json_integer((json_int_t)consumer_applied(self->consumer)));
     json_object_set_new(report, "rejected",
                         json_integer((json_int_t)consumer_rejected(self->consumer)));
+    outbox_relay_health(self->relay, report);
     return up;
 }
 
@@ -117,6 +119,7 @@ int main(int argc, char **argv)
     if (!self.relay || !self.redis || !self.console || !self.consumer ||
         service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
+    consumer_park_after(self.consumer, outbox_max_attempts(st));
     exit_code = service_run(self.svc);
 
 out_teardown:

@@ -23,6 +23,7 @@ typedef struct {
     struct intake_steps *steps; /* workflow steps forwarded to dispatch */
     pg_t *pg;
     intake_commit_t *commit;
+    outbox_relay_t *relay; /* to triage; its figures go into /healthz */
     auth_t *auth;
     intake_roster_t *roster;
     intake_ratelimit_t *ratelimit;

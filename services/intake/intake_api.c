@@ -258,10 +258,12 @@ static void s_staff(intake_api_t *self, struct evhttp_request *req, route_t rout
 static void s_health(intake_api_t *self, struct evhttp_request *req)
 {
     bool up = pg_is_up(self->intake->pg);
-    http_reply_json(req, up ? 200 : 503,
-                    json_pack("{s:s, s:s, s:b, s:I}", "service", "intake", "status",
-                              up ? "ok" : "degraded", "postgres", up, "backlog",
-                              (json_int_t)pg_backlog(self->intake->pg)));
+    json_t *report = json_pack("{s:s, s:s, s:b, s:I}", "service", "intake", "status",
+                               up ? "ok" : "degraded", "postgres", up, "backlog",
+                               (json_int_t)pg_backlog(self->intake->pg));
+    if (report && self->intake->relay)
+        outbox_relay_health(self->intake->relay, report);
+    http_reply_json(req, up ? 200 : 503, report);
 }
 
 static bool s_prefix(const char *path, const char *prefix, const char **rest)

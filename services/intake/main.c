@@ -54,6 +54,7 @@ int main(int argc, char **argv)
     if (!out)
         goto out_teardown;
     relay = outbox_relay_new(svc->base, in.pg, out, "triage", true, st);
+    in.relay = relay;
     in.commit = intake_commit_new(svc->base, in.pg, relay, fingerprint,
                                   (int)settings_int(st, "intake.max_batch", 500));
     in.auth = auth_new(in.pg);

@@ -55,13 +55,17 @@ static const char *s_apply_sql =
 /* The columns of s_apply_sql's row before the outbox row's. */
 enum { TRIAGE_COL_ACKED, TRIAGE_COL_MOVED, TRIAGE_COL_DUPLICATE_OF };
 
-static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
+static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg, char *why,
+                   size_t why_len)
 {
     triage_t *self = arg;
     Duban__CaseReceived *msg =
         duban__case_received__unpack(NULL, env->body.len, env->body.data);
-    if (!msg || env->case_id <= 0)
-        goto out_reject;
+    if (!msg || env->case_id <= 0) {
+        snprintf(why, why_len, "cannot triage: %s",
+                 msg ? "the envelope names no case" : "the body is not a CaseReceived");
+        goto out_free_msg;
+    }
     triage_decision_t d;
     triage_rule_decide(self->svc->org, msg->category, msg->subject, msg->description, &d);
     Duban__CaseTriaged out = DUBAN__CASE_TRIAGED__INIT;
@@ -73,8 +77,10 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
     out.lead_division = msg->lead_division;
     size_t len = duban__case_triaged__get_packed_size(&out);
     uint8_t *body = malloc(len ? len : 1);
-    if (!body)
+    if (!body) {
+        snprintf(why, why_len, "out of memory");
         goto out_free_msg;
+    }
     duban__case_triaged__pack(&out, body);
     char case_id[24];
     snprintf(case_id, sizeof(case_id), "%lld", (long long)env->case_id);
@@ -90,6 +96,8 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
         PG_TEXT(triage_duplicate_hit(self, env->msg_id) ? "true" : "false"),
     };
     int rc = pg_txn_add(txn, true, "triage_apply", 9, params);
+    if (rc < 0)
+        snprintf(why, why_len, "could not add the statement (out of memory)");
     log_debug("triaged case=%s msg=%s outcome=%s rule=%s", env->case_number, env->msg_id,
               triage_outcome_str(d.outcome), d.rule);
     free(body);
@@ -98,7 +106,6 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg)
 
 out_free_msg:
     duban__case_received__free_unpacked(msg, NULL);
-out_reject:
     return -1;
 }
 
@@ -131,6 +138,7 @@ static bool s_health(json_t *report, void *arg)
     json_object_set_new(report, "applied", json_integer((json_int_t)consumer_applied(self->consumer)));
     json_object_set_new(report, "rejected",
                         json_integer((json_int_t)consumer_rejected(self->consumer)));
+    outbox_relay_health(self->relay, report);
     return up;
 }
 
@@ -177,6 +185,7 @@ int main(int argc, char **argv)
     if (!self.redis || !self.relay || !self.consumer ||
         service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
+    consumer_park_after(self.consumer, outbox_max_attempts(st));
     consumer_on_prepare(self.consumer, triage_duplicate_prepare);
     redis_on_connect(self.redis, triage_duplicate_redis_connected, &self);
     check_ev = event_new(self.svc->base, -1, EV_PERSIST, s_check_cb, &self);

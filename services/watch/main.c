@@ -86,6 +86,7 @@ static bool s_health(json_t *report, void *arg)
                         json_integer((json_int_t)outbox_relay_sent(self->relay)));
     json_object_set_new(report, "rejected",
                         json_integer((json_int_t)watch_console_rejected(self->console)));
+    outbox_relay_health(self->relay, report);
     return pg_up && redis_up;
 }
 

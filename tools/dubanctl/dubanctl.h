@@ -38,6 +38,7 @@ int ctl_alerts(ctl_t *ctl, int argc, char **argv);
 int ctl_ack(ctl_t *ctl, int argc, char **argv);
 int ctl_bench_watch(ctl_t *ctl, int argc, char **argv);
 int ctl_notices(ctl_t *ctl, int argc, char **argv);
+int ctl_outbox(ctl_t *ctl, int argc, char **argv);
 
 /* The workflow steps (dubanctl_actions.c): argv[0] is the step's name. */
 bool ctl_is_action(const char *cmd);

@@ -45,7 +45,9 @@ static void s_usage(FILE *out)
             "  bulletin show|render|list|rechecks|recheck|follow   the records and re-checks\n"
             "  import-history FILE.json  migrate historical cases with their handling history\n"
             "  bench-bulletin [--tasks N]  time a month-check over a scratch database of N tasks\n"
-            "  calendar add|between|is-working   working-time deadlines (dubanctl calendar --help)\n\n"
+            "  calendar add|between|is-working   working-time deadlines (dubanctl calendar --help)\n"
+            "  outbox parked|retry ID|drop ID   messages parked after their consumer refused them\n"
+            "                          (dubanctl outbox --help)\n\n"
             "Without --config, dubanctl uses $DUBAN_CONFIG or the deployment of tools/up\n"
             "(var/duban.conf). Every command takes --json for machine-readable output.\n");
 }
@@ -161,6 +163,8 @@ int main(int argc, char **argv)
         rc = ctl_bench_watch(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "notices") == 0)
         rc = ctl_notices(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "outbox") == 0)
+        rc = ctl_outbox(&ctl, sub_argc, sub_argv);
     else if (ctl_is_action(cmd))
         rc = ctl_action(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "calendar") == 0)
