@@ -61,8 +61,12 @@ int main(int argc, char **argv)
     in.roster = intake_roster_new(svc->org, in.pg);
     redis = redis_new(svc->base, settings_string(st, "redis.host", "127.0.0.1"),
                       (int)settings_int(st, "redis.port", 6379));
-    in.ratelimit = redis ? intake_ratelimit_new(redis, settings_string(st, "redis.prefix", "duban:"))
-                         : NULL;
+    in.ratelimit =
+        redis ? intake_ratelimit_new(
+                    svc->base, redis, settings_string(st, "redis.prefix", "duban:"),
+                    (size_t)settings_int(st, "intake.ratelimit_fallback_addresses", 65536),
+                    (int)settings_int(st, "intake.ratelimit_timeout_ms", 200))
+              : NULL;
     in.submit_per_minute = (int)settings_int(st, "intake.public_submits_per_minute", 10);
     in.lookup_per_minute = (int)settings_int(st, "intake.public_lookups_per_minute", 60);
     in.max_body = (size_t)settings_int(st, "intake.max_body", 64 * 1024);
@@ -89,13 +93,14 @@ int main(int argc, char **argv)
     exit_code = service_run(svc);
 
 out_teardown:
-    /* pg and redis first: their pending callbacks still reach the modules. */
+    /* The clients first, so that requests still held see that they left;
+     * then pg and redis: their pending callbacks still reach the modules. */
+    if (http)
+        evhttp_free(http);
     pg_destroy(&in.pg);
     redis_destroy(&redis);
     intake_commit_destroy(&in.commit);
     intake_steps_destroy(&in.steps);
-    if (http)
-        evhttp_free(http);
     intake_api_destroy(&api);
     intake_ratelimit_destroy(&in.ratelimit);
     intake_roster_destroy(&in.roster);
