@@ -7,7 +7,13 @@
  * When the connection is lost, every transaction in flight fails (its commit
  * state is unknown to us: callers keep their writes idempotent) and pg
  * reconnects with backoff; statements registered with pg_prepare are prepared
- * again on every new connection. */
+ * again on every new connection.
+ *
+ * Nothing blocks the event loop, connecting included: the connection is made
+ * with PQconnectPoll on the loop and prepared in one pipelined round trip,
+ * within connect_timeout of the conninfo (10 s when not given). A host name
+ * in the conninfo is still resolved synchronously by libpq: production
+ * settings should give hostaddr or a numeric host. */
 #ifndef DUBAN_PG_H
 #define DUBAN_PG_H
 
@@ -47,10 +53,11 @@ void pg_destroy(pg_t **self_p);
 
 void pg_on_state(pg_t *self, pg_state_cb cb, void *arg);
 
-/* Registers a statement to prepare on every connection (call before the
- * first connect completes, i.e. right after pg_new). Registering a name again
- * with the same SQL is a no-op. Returns 0 / -1 (the name holds other SQL,
- * too many statements, out of memory). */
+/* Registers a statement to prepare on every connection, best right after
+ * pg_new (a connection made already prepares it at once, ahead of the
+ * transactions submitted after this call). Registering a name again with the
+ * same SQL is a no-op. Returns 0 / -1 (the name holds other SQL, too many
+ * statements, out of memory). */
 int pg_prepare(pg_t *self, const char *name, const char *sql);
 
 /* Called for each notification on a channel listened to, and once after
@@ -78,8 +85,10 @@ int pg_txn_add(pg_txn_t *txn, bool prepared, const char *stmt, int nparams,
 
 int pg_txn_count(const pg_txn_t *txn);
 
-/* Sends the transaction (takes ownership, nulls *txn_p). When pg is down the
- * callback runs at once from the loop with ok = false. */
+/* Sends the transaction (takes ownership, nulls *txn_p). While a connection
+ * attempt is under way (at start, or reconnecting) it waits for the attempt,
+ * at most the connect timeout; when pg is down otherwise the callback runs at
+ * once from the loop with ok = false. */
 void pg_txn_submit(pg_t *self, pg_txn_t **txn_p, pg_txn_cb cb, void *arg);
 
 /* Result of statement i, valid inside the callback; NULL if it never ran. */

@@ -94,6 +94,8 @@ struct intake_commit {
     const fingerprint_t *fingerprint;
     struct event *flush_ev;
     int max_batch;
+    int max_waiting;
+    int waiting; /* submissions queued or in a batch in flight */
     int inflight;
     pending_t *head;
     pending_t *tail;
@@ -110,6 +112,7 @@ void intake_submission_destroy(intake_submission_t **sub_p)
 
 static void s_pending_free(pending_t *p)
 {
+    p->owner->waiting--;
     intake_submission_destroy(&p->sub);
     free(p->body);
     free(p);
@@ -325,7 +328,8 @@ int intake_commit_prepare(pg_t *pg)
 }
 
 intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_relay_t *relay,
-                                   const fingerprint_t *fingerprint, int max_batch)
+                                   const fingerprint_t *fingerprint, int max_batch,
+                                   int max_waiting)
 {
     intake_commit_t *self = calloc(1, sizeof(*self));
     if (!self)
@@ -334,6 +338,7 @@ intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_rel
     self->relay = relay;
     self->fingerprint = fingerprint;
     self->max_batch = max_batch > 0 ? max_batch : 1;
+    self->max_waiting = max_waiting > 0 ? max_waiting : 1;
     self->flush_ev = event_new(base, -1, 0, s_flush_cb, self);
     if (!self->flush_ev) {
         free(self);
@@ -360,6 +365,11 @@ void intake_commit_destroy(intake_commit_t **self_p)
 void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
                           intake_commit_cb cb, void *ctx)
 {
+    if (self->waiting >= self->max_waiting) {
+        intake_submission_destroy(sub_p);
+        cb(ctx, INTAKE_UNAVAILABLE, NULL, &INTAKE_PROBLEM_BUSY);
+        return;
+    }
     pending_t *p = calloc(1, sizeof(*p));
     if (!p) {
         intake_submission_destroy(sub_p);
@@ -367,6 +377,7 @@ void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
         return;
     }
     p->owner = self;
+    self->waiting++;
     p->sub = *sub_p;
     *sub_p = NULL;
     p->cb = cb;

@@ -14,6 +14,8 @@
 
 const intake_problem_t INTAKE_PROBLEM_UNAVAILABLE = {
     503, "暂时无法处理", "数据库暂时无法连接，本次请求未保存任何内容，请稍后重试"};
+const intake_problem_t INTAKE_PROBLEM_BUSY = {
+    503, "暂时无法处理", "当前提交过多，本次请求未保存任何内容，请稍后重试"};
 const intake_problem_t INTAKE_PROBLEM_INTERNAL = {
     500, "系统内部错误",
     "系统内部错误，本次请求未保存任何内容；请稍后重试，如仍不成功请拨打受理热线"};

@@ -25,6 +25,8 @@ typedef enum { INTAKE_PROBLEM_WRITE, INTAKE_PROBLEM_READ } intake_problem_op_t;
 
 /* The database cannot be reached: 503, retry in a moment. */
 extern const intake_problem_t INTAKE_PROBLEM_UNAVAILABLE;
+/* Too many submissions already waiting for the database: 503, retry. */
+extern const intake_problem_t INTAKE_PROBLEM_BUSY;
 /* Out of memory or a state that should not happen: 500. */
 extern const intake_problem_t INTAKE_PROBLEM_INTERNAL;
 /* An Idempotency-Key already used by this client for another body: 409. */

@@ -56,7 +56,8 @@ int main(int argc, char **argv)
     relay = outbox_relay_new(svc->base, in.pg, out, "triage", true, st);
     in.relay = relay;
     in.commit = intake_commit_new(svc->base, in.pg, relay, fingerprint,
-                                  (int)settings_int(st, "intake.max_batch", 500));
+                                  (int)settings_int(st, "intake.max_batch", 500),
+                                  (int)settings_int(st, "intake.max_waiting_commits", 2000));
     in.auth = auth_new(in.pg);
     in.roster = intake_roster_new(svc->org, in.pg);
     redis = redis_new(svc->base, settings_string(st, "redis.host", "127.0.0.1"),
