@@ -1,11 +1,39 @@
+/* Reply and request helpers, and the listeners' limits from the settings;
+ * the listener itself and held requests are in http_server.c. */
 #include "http.h"
 
 #include "log.h"
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void http_limits_read(settings_t *st, const char *section, http_limits_t *limits)
+{
+    static const struct {
+        const char *name;
+        long def;
+        size_t offset;
+    } fields[] = {
+        {"max_connections", 4096, offsetof(http_limits_t, max_connections)},
+        {"max_connections_per_address", 64, offsetof(http_limits_t, max_connections_per_address)},
+        {"request_timeout_ms", 20000, offsetof(http_limits_t, request_timeout_ms)},
+        {"idle_timeout_s", 30, offsetof(http_limits_t, idle_timeout_s)},
+    };
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        char key[128];
+        snprintf(key, sizeof(key), "http.%s", fields[i].name);
+        long v = settings_int(st, key, fields[i].def);
+        if (section) {
+            snprintf(key, sizeof(key), "%s.%s", section, fields[i].name);
+            v = settings_int(st, key, v);
+        }
+        *(int *)((char *)limits + fields[i].offset) = (int)v;
+    }
+}
 
 int http_split_hostport(const char *hostport, char *host, size_t hostlen, int *port)
 {
@@ -27,21 +55,6 @@ int http_split_hostport(const char *hostport, char *host, size_t hostlen, int *p
     if (!end || *end != '\0' || p <= 0 || p > 65535)
         return -1;
     *port = (int)p;
-    return 0;
-}
-
-int http_bind(struct evhttp *http, const char *hostport)
-{
-    char host[128];
-    int port = 0;
-    if (http_split_hostport(hostport, host, sizeof(host), &port) < 0) {
-        log_error("cannot bind http to %s: expected host:port", hostport);
-        return -1;
-    }
-    if (evhttp_bind_socket(http, host, (ev_uint16_t)port) != 0) {
-        log_error("could not bind http to %s", hostport);
-        return -1;
-    }
     return 0;
 }
 
@@ -101,46 +114,6 @@ int http_read_body(struct evhttp_request *req, size_t max, char **out, size_t *l
     *out = buf;
     *len = n;
     return 0;
-}
-
-struct http_held {
-    struct evhttp_request *req;
-    struct evhttp_connection *conn;
-};
-
-static void s_held_closed_cb(struct evhttp_connection *conn, void *arg)
-{
-    http_held_t *held = arg;
-    held->req = NULL;
-    held->conn = NULL;
-}
-
-http_held_t *http_hold(struct evhttp_request *req)
-{
-    http_held_t *held = calloc(1, sizeof(*held));
-    if (!held)
-        return NULL;
-    held->req = req;
-    held->conn = evhttp_request_get_connection(req);
-    if (held->conn)
-        evhttp_connection_set_closecb(held->conn, s_held_closed_cb, held);
-    return held;
-}
-
-struct evhttp_request *http_held_request(const http_held_t *held)
-{
-    return held->req;
-}
-
-void http_release(http_held_t **held_p)
-{
-    if (!held_p || !*held_p)
-        return;
-    http_held_t *held = *held_p;
-    if (held->conn)
-        evhttp_connection_set_closecb(held->conn, NULL, NULL);
-    free(held);
-    *held_p = NULL;
 }
 
 const char *http_peer(struct evhttp_request *req)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <zmq.h>
 
 static void s_usage(const char *name, const char *summary)
@@ -21,6 +22,23 @@ static void s_usage(const char *name, const char *summary)
            "  --log-level LEVEL  debug, info, warn or error (default info)\n"
            "  --help             this text\n",
            name, summary);
+}
+
+/* Raises the soft limit of open files to the hard limit: a server's
+ * connections each need a descriptor, and the soft default (often 1024) is
+ * easy to reach. */
+static void s_raise_file_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        log_info("open file limit raised from %llu to %llu", (unsigned long long)was,
+                 (unsigned long long)rl.rlim_cur);
+    else
+        log_warn("could not raise the open file limit from %llu", (unsigned long long)was);
 }
 
 static void s_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -75,6 +93,7 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
         goto out_destroy;
     }
     log_init(name, level);
+    s_raise_file_limit();
     const char *org_path = settings_string(self->settings, "org_file", NULL);
     if (!org_path) {
         log_error("no org file: set org_file in the settings or DUBAN_ORG_FILE");
@@ -105,8 +124,8 @@ void service_destroy(service_t **self_p)
     if (!self_p || !*self_p)
         return;
     service_t *self = *self_p;
-    if (self->http)
-        evhttp_free(self->http);
+    http_server_destroy(&self->http_server);
+    self->http = NULL;
     if (self->sigterm_ev)
         event_free(self->sigterm_ev);
     if (self->sigint_ev)
@@ -142,11 +161,13 @@ int service_health_start(service_t *self, const char *addr, service_health_cb cb
     }
     self->health_cb = cb;
     self->health_arg = arg;
-    if (!self->http) {
-        self->http = evhttp_new(self->base);
-        if (!self->http || http_bind(self->http, addr) < 0)
+    if (!self->http_server) {
+        http_limits_t limits;
+        http_limits_read(self->settings, self->name, &limits);
+        self->http_server = http_server_new(self->base, addr, &limits);
+        if (!self->http_server)
             return -1;
-        evhttp_set_timeout(self->http, 30);
+        self->http = http_server_evhttp(self->http_server);
     }
     evhttp_set_cb(self->http, "/healthz", s_health_cb, self);
     return 0;

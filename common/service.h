@@ -12,6 +12,7 @@
 
 struct event_base;
 struct evhttp;
+struct http_server;
 
 typedef struct service service_t;
 
@@ -25,21 +26,25 @@ struct service {
     struct event_base *base;
     void *zctx;
     struct evhttp *http; /* the health endpoint's server; services may add routes */
+    struct http_server *http_server; /* owns http: listener, connection limits */
     service_health_cb health_cb;
     void *health_arg;
     struct event *sigterm_ev;
     struct event *sigint_ev;
 };
 
-/* Parses argv and sets everything up. On --help prints usage and sets
- * *exit_code = 0; on error logs it and sets *exit_code = 1; both return NULL. */
+/* Parses argv and sets everything up, the open file limit raised to its
+ * hard limit (a server's connections need descriptors). On --help prints
+ * usage and sets *exit_code = 0; on error logs it and sets *exit_code = 1;
+ * both return NULL. */
 service_t *service_new(const char *name, const char *summary, int argc, char **argv,
                        int *exit_code);
 
 void service_destroy(service_t **self_p);
 
 /* Serves GET /healthz on the address in setting "<name>.health" (or addr
- * when given) using cb for the body. Returns 0 / -1. */
+ * when given) using cb for the body, under the HTTP limits of section
+ * "<name>" (http_limits_read). Returns 0 / -1. */
 int service_health_start(service_t *self, const char *addr, service_health_cb cb, void *arg);
 
 /* Runs the loop until a signal asks to stop. Returns 0. */

@@ -38,6 +38,7 @@ int main(int argc, char **argv)
     outbox_relay_t *relay = NULL;
     intake_api_t *api = NULL;
     redis_t *redis = NULL;
+    http_server_t *server = NULL;
     struct evhttp *http = NULL;
     char secrets[512];
     exit_code = 1;
@@ -77,27 +78,32 @@ int main(int argc, char **argv)
     in.sla = sla_from_settings(st);
     in.steps = intake_steps_new(svc->base, svc->zctx, &in,
                                 settings_string(st, "dispatch.console", "tcp://127.0.0.1:7106"));
-    http = evhttp_new(svc->base);
-    if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !in.steps || !http ||
+    if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !in.steps ||
         !in.calendar || !in.natural || !in.sla)
         goto out_teardown;
+    /* Listening starts now, but nothing is accepted before the loop runs. */
+    http_limits_t limits;
+    http_limits_read(st, "intake", &limits);
+    server = http_server_new(svc->base, settings_string(st, "intake.http", "127.0.0.1:7100"),
+                             &limits);
+    if (!server)
+        goto out_teardown;
+    http = http_server_evhttp(server);
     pg_on_state(in.pg, s_pg_state, &in);
     /* libevent's own limit is a backstop well above ours, so that ordinary
      * oversize bodies get our JSON error naming the limit. */
     evhttp_set_max_body_size(http, (ev_ssize_t)(in.max_body * 4));
     evhttp_set_max_headers_size(http, 16 * 1024);
-    evhttp_set_timeout(http, 30);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
     api = intake_api_new(http, &in);
-    if (!api || http_bind(http, settings_string(st, "intake.http", "127.0.0.1:7100")) < 0)
+    if (!api)
         goto out_teardown;
     exit_code = service_run(svc);
 
 out_teardown:
     /* The clients first, so that requests still held see that they left;
      * then pg and redis: their pending callbacks still reach the modules. */
-    if (http)
-        evhttp_free(http);
+    http_server_destroy(&server);
     pg_destroy(&in.pg);
     redis_destroy(&redis);
     intake_commit_destroy(&in.commit);

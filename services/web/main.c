@@ -50,6 +50,7 @@ int main(int argc, char **argv)
         return exit_code;
     settings_t *st = svc->settings;
     web_t web = {.base = svc->base, .settings = st, .org = svc->org};
+    http_server_t *server = NULL;
     struct evhttp *http = NULL;
     exit_code = 1;
     web.bureau = settings_string(st, "web.bureau_name", "质量技术监督局");
@@ -66,9 +67,15 @@ int main(int argc, char **argv)
     web.proxy = web_proxy_new(svc->base, settings_string(st, "intake.http", "127.0.0.1:7100"),
                               (int)settings_int(st, "web.proxy_connections", 16));
     web.stream = web_stream_new(&web, svc->zctx);
-    http = evhttp_new(svc->base);
-    if (!web.auth || !web.statics || !web.pwcheck || !web.proxy || !web.stream || !http)
+    if (!web.auth || !web.statics || !web.pwcheck || !web.proxy || !web.stream)
         goto out_teardown;
+    http_limits_t limits;
+    http_limits_read(st, "web", &limits);
+    server = http_server_new(svc->base, settings_string(st, "web.http", "127.0.0.1:7112"),
+                             &limits);
+    if (!server)
+        goto out_teardown;
+    http = http_server_evhttp(server);
     if (web_stream_subscribe(web.stream,
                              settings_string(st, "dispatch.pub", "tcp://127.0.0.1:7105")) < 0 ||
         web_stream_subscribe(web.stream,
@@ -79,8 +86,6 @@ int main(int argc, char **argv)
     evhttp_set_timeout(http, 60);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
     web_route_install(http, &web);
-    if (http_bind(http, settings_string(st, "web.http", "127.0.0.1:7112")) < 0)
-        goto out_teardown;
     log_info("console at http://%s/console/ assets=%s",
              settings_string(st, "web.http", "127.0.0.1:7112"),
              settings_string(st, "web.assets_dir", "deploy/web"));
@@ -92,8 +97,7 @@ out_teardown:
     web_stream_destroy(&web.stream);
     pg_destroy(&web.pg);
     web_proxy_destroy(&web.proxy);
-    if (http)
-        evhttp_free(http);
+    http_server_destroy(&server);
     web_pwcheck_destroy(&web.pwcheck);
     web_static_destroy(&web.statics);
     auth_destroy(&web.auth);

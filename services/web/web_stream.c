@@ -26,6 +26,7 @@ typedef struct stream {
     web_stream_t *owner;
     struct evhttp_request *req;
     struct evhttp_connection *conn;
+    http_held_t *held; /* for as long as the stream lasts: tells when the client leaves */
     auth_identity_t who;
     char credential[AUTH_MAX_CREDENTIAL + 1];
     bool rechecking;
@@ -55,7 +56,6 @@ struct web_stream {
     size_t max_buffer;
 };
 
-static void s_closed_cb(struct evhttp_connection *conn, void *arg);
 
 static void s_unlink(stream_t *s)
 {
@@ -81,7 +81,7 @@ static void s_cut(stream_t *s, const char *why)
 {
     log_info("console stream closed staff=%s reason=%s", s->who.staff, why);
     s_unlink(s);
-    evhttp_connection_set_closecb(s->conn, NULL, NULL);
+    http_release(&s->held);
     evhttp_connection_free(s->conn);
     if (s->rechecking)
         s->closed = true;
@@ -203,10 +203,11 @@ static void s_recheck_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static void s_closed_cb(struct evhttp_connection *conn, void *arg)
+static void s_gone(void *arg)
 {
     stream_t *s = arg;
     log_debug("console stream gone staff=%s", s->who.staff);
+    http_release(&s->held);
     /* A client that leaves during a reply we have not ended: libevent
      * detaches the request from the dying connection and leaves it to us;
      * ending the reply of a detached request frees it. */
@@ -264,7 +265,8 @@ static void s_opened(void *arg, auth_result_t result, const auth_identity_t *who
         goto out_free;
     }
     stream_t *s = calloc(1, sizeof(*s));
-    if (!s) {
+    if (!s || !(s->held = http_hold_notify(req, s_gone, s))) {
+        free(s);
         web_reply_problem(req, 500, "internal error", "服务器内部错误");
         goto out_free;
     }
@@ -278,7 +280,6 @@ static void s_opened(void *arg, auth_result_t result, const auth_identity_t *who
     evhttp_add_header(out, "Cache-Control", "no-store");
     evhttp_add_header(out, "X-Accel-Buffering", "no");
     evhttp_send_reply_start(req, 200, "OK");
-    evhttp_connection_set_closecb(s->conn, s_closed_cb, s);
     s->next = self->head;
     if (s->next)
         s->next->prev = s;
