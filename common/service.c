@@ -1,7 +1,9 @@
 #include "service.h"
 
+#include "clock.h"
 #include "http.h"
 #include "log.h"
+#include "pg.h"
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -41,11 +43,61 @@ static void s_raise_file_limit(void)
         log_warn("could not raise the open file limit from %llu", (unsigned long long)was);
 }
 
+static size_t s_in_flight(const service_t *self)
+{
+    size_t n = 0;
+    for (int i = 0; i < self->ndrained; i++)
+        n += pg_backlog(self->drained[i]);
+    return n;
+}
+
+static void s_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+    service_t *self = arg;
+    size_t left = s_in_flight(self);
+    if (left == 0) {
+        event_base_loopexit(self->base, NULL);
+        return;
+    }
+    if (clock_mono_us() >= self->drain_deadline_us) {
+        log_warn("stopping with %zu transaction(s) still in flight", left);
+        event_base_loopexit(self->base, NULL);
+        return;
+    }
+    struct timeval tv = {0, 10000};
+    evtimer_add(self->drain_ev, &tv);
+}
+
 static void s_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
     service_t *self = arg;
-    log_info("received signal %d, shutting down", (int)sig);
-    event_base_loopexit(self->base, NULL);
+    size_t left = s_in_flight(self);
+    if (left == 0 || self->drain_deadline_us != 0) {
+        log_info("received signal %d, shutting down", (int)sig);
+        event_base_loopexit(self->base, NULL);
+        return;
+    }
+    /* Transactions in flight may have committed already: let their
+     * callbacks answer the clients and log what was done. */
+    log_info("received signal %d, shutting down once %zu transaction(s) in flight settle",
+             (int)sig, left);
+    int64_t drain_ms = settings_int(self->settings, "service.drain_ms", 3000);
+    self->drain_deadline_us = clock_mono_us() + drain_ms * 1000;
+    if (!self->drain_ev)
+        self->drain_ev = evtimer_new(self->base, s_drain_cb, self);
+    if (!self->drain_ev) {
+        event_base_loopexit(self->base, NULL);
+        return;
+    }
+    s_drain_cb(-1, 0, self);
+}
+
+int service_drain(service_t *self, struct pg *pg)
+{
+    if (self->ndrained >= SERVICE_MAX_DRAINED)
+        return -1;
+    self->drained[self->ndrained++] = pg;
+    return 0;
 }
 
 service_t *service_new(const char *name, const char *summary, int argc, char **argv,
@@ -130,6 +182,8 @@ void service_destroy(service_t **self_p)
         event_free(self->sigterm_ev);
     if (self->sigint_ev)
         event_free(self->sigint_ev);
+    if (self->drain_ev)
+        event_free(self->drain_ev);
     if (self->zctx)
         zmq_ctx_term(self->zctx);
     if (self->base)

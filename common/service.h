@@ -9,10 +9,14 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct event_base;
 struct evhttp;
 struct http_server;
+struct pg;
+
+#define SERVICE_MAX_DRAINED 4
 
 typedef struct service service_t;
 
@@ -31,6 +35,10 @@ struct service {
     void *health_arg;
     struct event *sigterm_ev;
     struct event *sigint_ev;
+    struct pg *drained[SERVICE_MAX_DRAINED]; /* see service_drain */
+    int ndrained;
+    struct event *drain_ev;
+    int64_t drain_deadline_us;
 };
 
 /* Parses argv and sets everything up, the open file limit raised to its
@@ -47,7 +55,15 @@ void service_destroy(service_t **self_p);
  * "<name>" (http_limits_read). Returns 0 / -1. */
 int service_health_start(service_t *self, const char *addr, service_health_cb cb, void *arg);
 
-/* Runs the loop until a signal asks to stop. Returns 0. */
+/* Makes a stop wait for pg's transactions in flight (up to the setting
+ * service.drain_ms, default 3000), so that what PostgreSQL committed is
+ * also answered, logged and passed on before the process ends; a second
+ * signal stops at once. Call once per connection (pg borrowed, it must
+ * outlive service_run). Returns 0 / -1 (too many). */
+int service_drain(service_t *self, struct pg *pg);
+
+/* Runs the loop until a signal asks to stop (and what service_drain named
+ * has settled). Returns 0. */
 int service_run(service_t *self);
 
 #endif

@@ -69,6 +69,7 @@ int main(int argc, char **argv)
     if (!self.schedule || service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
     log_info("bulletins to %s; %s", self.engine->out_dir, instance);
+    service_drain(self.svc, self.pg);
     exit_code = service_run(self.svc);
 
 out_teardown:

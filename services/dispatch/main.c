@@ -120,6 +120,7 @@ int main(int argc, char **argv)
         service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
     consumer_park_after(self.consumer, outbox_max_attempts(st));
+    service_drain(self.svc, self.pg);
     exit_code = service_run(self.svc);
 
 out_teardown:

@@ -98,6 +98,7 @@ int main(int argc, char **argv)
     api = intake_api_new(http, &in);
     if (!api)
         goto out_teardown;
+    service_drain(svc, in.pg);
     exit_code = service_run(svc);
 
 out_teardown:

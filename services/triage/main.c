@@ -193,6 +193,7 @@ int main(int argc, char **argv)
     if (!check_ev || event_add(check_ev, &every) < 0)
         goto out_teardown;
     pg_on_state(self.pg, triage_duplicate_pg_state, &self);
+    service_drain(self.svc, self.pg);
     exit_code = service_run(self.svc);
 
 out_teardown:

@@ -200,6 +200,8 @@ int main(int argc, char **argv)
     watch_index_on_fire(self.index, watch_fire_entries, self.fire);
     watch_index_on_rebuild(self.index, watch_sync_rebuild_cb, self.sync);
     pg_on_state(self.pg_out, s_pg_state, &self);
+    service_drain(self.svc, self.pg);
+    service_drain(self.svc, self.pg_out);
     exit_code = service_run(self.svc);
 
 out_teardown:

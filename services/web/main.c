@@ -89,6 +89,7 @@ int main(int argc, char **argv)
     log_info("console at http://%s/console/ assets=%s",
              settings_string(st, "web.http", "127.0.0.1:7112"),
              settings_string(st, "web.assets_dir", "deploy/web"));
+    service_drain(svc, web.pg);
     exit_code = service_run(svc);
 
 out_teardown:

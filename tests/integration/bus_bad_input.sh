@@ -25,11 +25,13 @@ wait_until 10 dispatch_rejected
 
 assert_eq "$before" "$(psql_q "SELECT (SELECT count(*) FROM cases) || '/' || (SELECT count(*) FROM case_events) || '/' || (SELECT count(*) FROM outbox)")" \
   "nothing stored changed"
-grep -q "dropped malformed message" "$H_DIR/triage.log" || fail "triage did not log the broken message"
-grep -q "msg=00000000-0000-4000-8000-000000000003 .*a CASE_TRIAGED where CASE_RECEIVED is expected" \
-  "$H_DIR/triage.log" || fail "triage did not log the unexpected message"
-grep -q "ignored duplicate msg=00000000-0000-4000-8000-000000000005" "$H_DIR/triage.log" || fail "uncommitted message not ignored"
-grep -q "no route for category weather" "$H_DIR/dispatch.log" || fail "dispatch did not log the unroutable message"
+# Each stage logs what it dropped; the counters above may be reached before
+# the last message of a burst (the ignored duplicate) has been handled.
+logged() { grep -q "$1" "$H_DIR/$2.log"; }
+wait_until 10 logged "dropped malformed message" triage
+wait_until 10 logged "msg=00000000-0000-4000-8000-000000000003 .*a CASE_TRIAGED where CASE_RECEIVED is expected" triage
+wait_until 10 logged "ignored duplicate msg=00000000-0000-4000-8000-000000000005" triage
+wait_until 10 logged "no route for category weather" dispatch
 
 # Both stages still work for a real case.
 harness_start intake triage
