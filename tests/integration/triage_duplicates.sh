@@ -30,7 +30,11 @@ wait_until 10 settled "$anonymous"
 assert_eq dispatched "$(state_of "$anonymous")" "no phone, no duplicate"
 
 # Redis emptied (this test's keys only): triage refills it from PostgreSQL.
-for k in $(redis_q --scan --pattern "${H_REDIS_PREFIX}dup:*"); do redis_q DEL "$k" > /dev/null; done
+# One DEL for all of them: deleted one by one, triage could notice the
+# emptying half-way, refill, and then lose the refill to the rest of the loop.
+mapfile -t dup_keys < <(redis_q --scan --pattern "${H_REDIS_PREFIX}dup:*")
+((${#dup_keys[@]} > 0)) || fail "no fingerprints in Redis before the emptying"
+redis_q DEL "${dup_keys[@]}" > /dev/null
 refilled() { [[ -n "$(redis_q --scan --pattern "${H_REDIS_PREFIX}dup:*:metrology")" ]]; }
 wait_until 10 refilled
 assert_eq "$keys" "$(redis_q --scan --pattern "${H_REDIS_PREFIX}dup:*:metrology")" \
