@@ -1,7 +1,10 @@
 /* Time left before a deadline; see time_left.h. */
 #include "time_left.h"
 
+#include "sla.h"
+
 #include <stdio.h>
+#include <string.h>
 
 #define MINUTE_US 60000000LL
 #define HOUR_US (60 * MINUTE_US)
@@ -51,4 +54,17 @@ void time_left_compute(const calendar_t *clock, bool natural, int64_t now_us, in
         time_left_format(out->left_us, day_us, natural, span, sizeof(span));
         snprintf(out->text, sizeof(out->text), "剩余 %s", span);
     }
+}
+
+void time_left_of_task(const struct sla *sla, const calendar_t *working,
+                       const calendar_t *natural, const char *kind, const char *priority,
+                       const char *deadline, int64_t now_us, int64_t warn_us, int64_t due_us,
+                       int64_t paused_us, time_left_t *out)
+{
+    const sla_policy_t *p = sla ? sla_policy_find(sla, kind, priority) : NULL;
+    bool on_natural = natural && p &&
+                      (strcmp(deadline, "response") == 0 ? p->response_natural
+                                                         : p->completion_natural);
+    time_left_compute(on_natural ? natural : working, on_natural, now_us, warn_us, due_us,
+                      paused_us, out);
 }

@@ -29,6 +29,17 @@ typedef struct {
 void time_left_compute(const calendar_t *clock, bool natural, int64_t now_us, int64_t warn_us,
                        int64_t due_us, int64_t paused_us, time_left_t *out);
 
+struct sla;
+
+/* The time left of a task's deadline ("response" or "completion") of a case
+ * of kind and priority, counted on the clock its SLA policy says: working
+ * (the business calendar) or natural (round the clock). The one choice
+ * intake's queue and case page and dubanctl's console share. */
+void time_left_of_task(const struct sla *sla, const calendar_t *working,
+                       const calendar_t *natural, const char *kind, const char *priority,
+                       const char *deadline, int64_t now_us, int64_t warn_us, int64_t due_us,
+                       int64_t paused_us, time_left_t *out);
+
 /* "green", "amber", "red". */
 const char *time_left_light_str(time_left_light_t light);
 

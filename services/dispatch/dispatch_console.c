@@ -15,13 +15,20 @@
 #define CONSOLE_MAX_TASKS "2000"
 #define CONSOLE_MAX_REQUEST (64 * 1024)
 
+/* The division's open tasks by the deadline that runs now (response until
+ * signed, then completion), soonest first, as the queue orders them; the
+ * last column counts them all, so a console can say when the list is cut. */
 static const char *s_snapshot_sql =
     "SELECT t.id, t.case_id, c.case_number, t.division, t.role, t.state,"
     " coalesce(c.category, ''), c.kind, c.subject,"
-    " " PG_TIME_US("t.dispatched_at")
+    " " PG_TIME_US("t.dispatched_at") ", c.priority,"
+    " " PG_TIME_US_OR_0("t.response_warn") ", " PG_TIME_US_OR_0("t.response_due") ","
+    " " PG_TIME_US_OR_0("t.completion_warn") ", " PG_TIME_US_OR_0("t.completion_due") ","
+    " " PG_TIME_US_OR_0("t.paused_at") ", count(*) OVER ()"
     " FROM tasks t JOIN cases c ON c.id = t.case_id"
-    " WHERE t.division = $1 AND t.state IN ('dispatched', 'signed') ORDER BY t.id"
-    " LIMIT " CONSOLE_MAX_TASKS;
+    " WHERE t.division = $1 AND t.state IN ('dispatched', 'signed')"
+    " ORDER BY CASE WHEN t.state = 'dispatched' THEN t.response_due ELSE t.completion_due END,"
+    " t.id LIMIT " CONSOLE_MAX_TASKS;
 
 struct dispatch_console {
     bus_sock_t *sock;
@@ -89,12 +96,19 @@ static void s_snapshot_done(pg_txn_t *txn, bool ok, void *arg)
             t->kind = PQgetvalue(res, i, 7);
             t->subject = PQgetvalue(res, i, 8);
             t->dispatched_us = strtoll(PQgetvalue(res, i, 9), NULL, 10);
+            t->priority = PQgetvalue(res, i, 10);
+            t->response_warn_us = strtoll(PQgetvalue(res, i, 11), NULL, 10);
+            t->response_due_us = strtoll(PQgetvalue(res, i, 12), NULL, 10);
+            t->completion_warn_us = strtoll(PQgetvalue(res, i, 13), NULL, 10);
+            t->completion_due_us = strtoll(PQgetvalue(res, i, 14), NULL, 10);
+            t->paused_us = strtoll(PQgetvalue(res, i, 15), NULL, 10);
             ptrs[i] = t;
         }
         Duban__ConsoleSnapshot snap = DUBAN__CONSOLE_SNAPSHOT__INIT;
         snap.division = peer->division;
         snap.n_tasks = (size_t)n;
         snap.tasks = ptrs;
+        snap.total = n > 0 ? strtoll(PQgetvalue(res, 0, 16), NULL, 10) : 0;
         s_send_snapshot(peer, &snap);
         log_debug("sent snapshot division=%s tasks=%d", peer->division, n);
     }

@@ -6,6 +6,7 @@
 #include "auth_http.h"
 #include "http.h"
 #include "intake_confidential.h"
+#include "intake_office.h"
 #include "intake_open311.h"
 #include "intake_public.h"
 #include "intake_queue.h"
@@ -29,7 +30,8 @@ typedef enum {
     ROUTE_GET_CASE,
     ROUTE_CONFIDENTIAL,
     ROUTE_DIVISION_TASKS,
-    ROUTE_DIVISION_QUEUE
+    ROUTE_DIVISION_QUEUE,
+    ROUTE_HANDLER /* another module's handler (intake_api_staff) */
 } route_t;
 
 /* A staff request waiting for its token check. */
@@ -39,6 +41,7 @@ typedef struct {
     route_t route;
     char key[80]; /* case number or division code */
     char query[256];
+    intake_staff_handler_t handler; /* ROUTE_HANDLER */
 } staff_req_t;
 
 static const char *const s_acceptors[] = {"operator", "clerk", "admin", NULL};
@@ -216,14 +219,17 @@ static void s_authed(void *arg, auth_result_t result, const auth_identity_t *who
     case ROUTE_DIVISION_QUEUE:
         intake_queue_read(s->api->intake, req, who, s->key, s->query);
         break;
+    case ROUTE_HANDLER:
+        s->handler(s->api->intake, req, who, s->key, s->query);
+        break;
     }
 out_free:
     http_release(&s->held);
     free(s);
 }
 
-static void s_staff(intake_api_t *self, struct evhttp_request *req, route_t route,
-                    const char *key, const char *query)
+static void s_staff_handler(intake_api_t *self, struct evhttp_request *req, route_t route,
+                            intake_staff_handler_t handler, const char *key, const char *query)
 {
     staff_req_t *s = calloc(1, sizeof(*s));
     if (!s || !(s->held = http_hold(req))) {
@@ -233,6 +239,13 @@ static void s_staff(intake_api_t *self, struct evhttp_request *req, route_t rout
     }
     s->api = self;
     s->route = route;
+    s->handler = handler;
+    if (handler && key && strlen(key) >= sizeof(s->key)) {
+        http_release(&s->held);
+        free(s);
+        http_reply_problem(req, 404, "not found", "no such endpoint", NULL);
+        return;
+    }
     snprintf(s->key, sizeof(s->key), "%s", key ? key : "");
     if (query && strlen(query) >= sizeof(s->query)) {
         http_release(&s->held);
@@ -253,6 +266,18 @@ static void s_staff(intake_api_t *self, struct evhttp_request *req, route_t rout
         return;
     }
     auth_verify(self->intake->auth, cred.credential, s_authed, s);
+}
+
+static void s_staff(intake_api_t *self, struct evhttp_request *req, route_t route,
+                    const char *key, const char *query)
+{
+    s_staff_handler(self, req, route, NULL, key, query);
+}
+
+void intake_api_staff(intake_api_t *self, struct evhttp_request *req,
+                      intake_staff_handler_t handler, const char *key, const char *query)
+{
+    s_staff_handler(self, req, ROUTE_HANDLER, handler, key, query);
 }
 
 static void s_health(intake_api_t *self, struct evhttp_request *req)
@@ -333,6 +358,8 @@ static void s_route_cb(struct evhttp_request *req, void *arg)
         } else {
             http_reply_problem(req, 404, "not found", "no such endpoint", NULL);
         }
+    } else if (intake_office_route(self, req, path, query)) {
+        /* the inspection office's and leaders' API, and notices */
     } else if (s_prefix(path, "/open311/v2/", &rest)) {
         intake_open311_handle(self->intake, req, rest, query);
     } else if (intake_public_handles(path)) {
@@ -363,5 +390,6 @@ void intake_api_destroy(intake_api_t **self_p)
 int intake_api_prepare(pg_t *pg)
 {
     return intake_staff_read_prepare(pg) | intake_public_prepare(pg) |
-           intake_open311_prepare(pg) | intake_confidential_prepare(pg);
+           intake_open311_prepare(pg) | intake_confidential_prepare(pg) |
+           intake_office_prepare(pg);
 }

@@ -19,4 +19,17 @@ intake_api_t *intake_api_new(struct evhttp *http, intake_t *intake);
 
 void intake_api_destroy(intake_api_t **self_p);
 
+/* A staff endpoint's handler: called once the caller is authenticated (and,
+ * for a change made with the console's cookie, its CSRF proof checked); it
+ * ends the request in one reply. key and query are the caller's (valid
+ * during the call). */
+typedef void (*intake_staff_handler_t)(intake_t *in, struct evhttp_request *req,
+                                       const auth_identity_t *who, const char *key,
+                                       const char *query);
+
+/* Authenticates req as staff, then calls handler; answers 401 / 403 / 503
+ * itself. key is at most 79 bytes (else 404). */
+void intake_api_staff(intake_api_t *self, struct evhttp_request *req,
+                      intake_staff_handler_t handler, const char *key, const char *query);
+
 #endif

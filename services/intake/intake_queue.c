@@ -61,11 +61,8 @@ void intake_time_left(const intake_t *in, const char *kind, const char *priority
                       const char *deadline, int64_t now_us, int64_t warn_us, int64_t due_us,
                       int64_t paused_us, time_left_t *out)
 {
-    const sla_policy_t *p = in->sla ? sla_policy_find(in->sla, kind, priority) : NULL;
-    bool natural = p && (strcmp(deadline, "response") == 0 ? p->response_natural
-                                                            : p->completion_natural);
-    const calendar_t *clock = natural ? in->natural : in->calendar;
-    time_left_compute(clock, natural, now_us, warn_us, due_us, paused_us, out);
+    time_left_of_task(in->sla, in->calendar, in->natural, kind, priority, deadline, now_us, warn_us,
+                      due_us, paused_us, out);
 }
 
 json_t *intake_task_deadline_json(const intake_t *in, const char *kind, const char *priority,
@@ -173,13 +170,13 @@ static bool s_parse(intake_t *in, struct evhttp_request *req, const char *query,
     const char *v, *bad = NULL, *why = NULL;
     if ((v = evhttp_find_header(&args, "state")) && v[0])
         snprintf(f->state, sizeof(f->state), "%s", v);
-    static const char *states[] = {"open", "dispatched", "signed", "replied", "returned"};
+    static const char *states[] = {"open", "dispatched", "signed", "replied", "returned", "all"};
     bool known = false;
     for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
         known = known || strcmp(f->state, states[i]) == 0;
     if (!known) {
         bad = "state";
-        why = "state must be open, dispatched, signed, replied or returned";
+        why = "state must be open, dispatched, signed, replied, returned or all";
     }
     if (!bad && (v = evhttp_find_header(&args, "kind")) && v[0]) {
         if (!org_kind_find(in->org, v))
@@ -219,8 +216,11 @@ static void s_where(const filter_t *f, char *sql, size_t len)
     size_t n = strlen(sql);
     bool open = strcmp(f->state, "open") == 0;
     bool live = open || strcmp(f->state, "dispatched") == 0 || strcmp(f->state, "signed") == 0;
+    bool all = strcmp(f->state, "all") == 0;
     snprintf(sql + n, len - n, " WHERE t.division = $1 AND %s%s%s%s%s",
-             live ? "t.state IN ('dispatched', 'signed')" : "t.state = $5",
+             live  ? "t.state IN ('dispatched', 'signed')"
+             : all ? "true"
+                   : "t.state = $5",
              live && !open ? " AND t.state = $5" : "", f->kind[0] ? " AND c.kind = $3" : "",
              f->category[0] ? " AND c.category = $4" : "",
              f->overdue && live ? " AND " DUE_NOW " <= " NOW_TS : "");

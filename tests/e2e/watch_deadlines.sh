@@ -63,7 +63,7 @@ assert_eq "warning:0,breach:1" "$(alerts_of "$lift_task" completion | cut -d, -f
 assert_eq "h-special-equipment|1|1" "$(psql_q "SELECT handler, violations, handler_violations FROM alerts WHERE task_id = $lift_task AND deadline = 'completion' AND kind = 'breach'")" \
   "the breach records the handler who signed and the handler's count as raised"
 snap=$(harness_ctl alerts --json)
-assert_eq "1|criticism" "$(jq -r "select(.task_id == $lift_task and .kind == \"breach\") | [.handler_violations, .handler_rung] | join(\"|\")" <<< "$snap")" \
+assert_eq "1|criticism" "$(jq -r ".[] | select(.task_id == $lift_task and .kind == \"breach\") | [.handler_violations, .handler_rung] | join(\"|\")" <<< "$snap")" \
   "the inspection office's snapshot shows the handler's count and rung"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM alerts WHERE task_id = $lift_task AND deadline = 'completion' AND (extract(epoch FROM due_at) * 1000000)::bigint <> $new_due")" \
   "no alert for the deadline before the extension"

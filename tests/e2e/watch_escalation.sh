@@ -102,7 +102,7 @@ assert_eq 1 "$(count_q "violations WHERE task_id = $idle_task")" "one violation 
 snap=$(harness_ctl alerts --json)
 assert_contains "$snap" "\"alert_id\":$l1," "level 1 still unacknowledged"
 assert_not_contains "$snap" "\"alert_id\":$l2," "acknowledged alert left the snapshot"
-ids=$(jq -r 'select(.event == "alert") | .alert_id' <<< "$snap" | tr '\n' ' ')
+ids=$(jq -r '.[] | select(.event == "alert") | .alert_id' <<< "$snap" | tr '\n' ' ')
 sorted=$(tr ' ' '\n' <<< "$ids" | sed '/^$/d' | sort -n | tr '\n' ' ')
 assert_eq "$sorted" "$ids" "snapshot is oldest first"
 
@@ -119,7 +119,7 @@ seen_once() {
 seen_once "$l1" || fail "breach seen once"
 seen_once "$l2" || fail "escalation seen once"
 assert_eq 1 "$(jq -r "select(.event == \"acknowledged\" and .alert_id == $l2) | .alert_id" "$H_DIR/follow.json" | wc -l)" "ack seen live"
-assert_eq 0 "$(jq -r 'select(.event == "alert") | [.alert_id, .repeat] | @tsv' "$H_DIR/follow.json" | sort | uniq -d | wc -l)" "no line printed twice"
+assert_eq 0 "$(jq -r '.[] | select(.event == "alert") | [.alert_id, .repeat] | @tsv' "$H_DIR/follow.json" | sort | uniq -d | wc -l)" "no line printed twice"
 health=$(curl -fsS "$H_WATCH_HEALTH_URL")
 assert_eq true "$(jq -r .redis <<< "$health")" "health reports redis"
 [[ "$(jq -r .alerts_raised <<< "$health")" -ge 3 ]] || fail "health counts alerts: $health"

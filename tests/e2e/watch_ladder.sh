@@ -49,7 +49,7 @@ wait_until 12 breached
 assert_eq "2|inquiry" "$(psql_q "SELECT violations, rung FROM alerts WHERE task_id = $late_task AND kind = 'breach'")" \
   "the breach carries the division's count and rung"
 snap=$(harness_ctl alerts --json)
-line=$(jq -c "select(.task_id == $late_task and .kind == \"breach\")" <<< "$snap")
+line=$(jq -c ".[] | select(.task_id == $late_task and .kind == \"breach\")" <<< "$snap")
 assert_eq "inquiry|函询说明|2" "$(jq -r '[.rung, .rung_name, .violations] | join("|")' <<< "$line")" \
   "the console shows the rung reached"
 

@@ -86,7 +86,7 @@ refused "forbidden: alerts are for the inspection office" harness_ctl ack "$brea
 refused "no alert has the id 999999" harness_ctl ack 999999 --decision x
 refused "is a warning to the division" harness_ctl ack "$warning" --decision x
 refused "a decision is required" harness_ctl ack "$breach" --decision ''
-refused "usage: dubanctl ack ALERT_ID" harness_ctl ack not-a-number --decision x
+refused "ack needs the id of an alert" harness_ctl ack not-a-number --decision x
 assert_eq "$before" "$(stored)" "nothing stored changed"
 [[ "$(curl -fsS "$H_WATCH_HEALTH_URL" | jq -r .rejected)" -ge 6 ]] || fail "rejected requests are counted"
 

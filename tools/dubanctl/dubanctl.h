@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 typedef struct {
     settings_t *settings;
@@ -15,6 +16,7 @@ typedef struct {
     const char *config; /* the settings file in use */
     const char *token;  /* --token, else $DUBAN_TOKEN */
     const char *as;     /* --as STAFF: whose saved token to use */
+    struct calendar *zone; /* the bureau's zone, for times shown (loaded when first used) */
 } ctl_t;
 
 /* Exit codes: 0 done, 1 refused or failed, 2 usage error. */
@@ -25,6 +27,8 @@ int ctl_submit(ctl_t *ctl, int argc, char **argv);
 int ctl_show(ctl_t *ctl, int argc, char **argv);
 int ctl_tasks(ctl_t *ctl, int argc, char **argv);
 int ctl_queue(ctl_t *ctl, int argc, char **argv);
+/* The queue's list (tasks and queue), with the tab counts or without. */
+int ctl_queue_list(ctl_t *ctl, int argc, char **argv, bool counts);
 int ctl_console(ctl_t *ctl, int argc, char **argv);
 int ctl_bench(ctl_t *ctl, int argc, char **argv);
 int ctl_staff(ctl_t *ctl, int argc, char **argv);
@@ -40,6 +44,18 @@ int ctl_bench_watch(ctl_t *ctl, int argc, char **argv);
 int ctl_notices(ctl_t *ctl, int argc, char **argv);
 int ctl_outbox(ctl_t *ctl, int argc, char **argv);
 
+/* The table of commands (dubanctl_usage.c): every command's usage, all of
+ * them (--help) or one (CMD --help); true when name is a command. */
+void ctl_usage_all(FILE *out);
+int ctl_usage_command(FILE *out, const char *name);
+bool ctl_usage_known(const char *name);
+
+/* The fuller usage of the commands with subcommands of their own. */
+void ctl_bulletin_usage(FILE *out);
+void ctl_open311_usage(FILE *out);
+void ctl_outbox_usage(FILE *out);
+void ctl_calendar_usage(FILE *out);
+
 /* The workflow steps (dubanctl_actions.c): argv[0] is the step's name. */
 bool ctl_is_action(const char *cmd);
 int ctl_action(ctl_t *ctl, int argc, char **argv);
@@ -54,6 +70,17 @@ void ctl_act_as_division(ctl_t *ctl, const char *division);
 
 /* The bearer token this invocation uses (malloc'ed), or NULL. */
 char *ctl_token(ctl_t *ctl);
+
+/* Like ctl_token, but says what is wrong when there is none (no saved token
+ * for the staff member acted as: not a staff code, or tokens not made). */
+char *ctl_token_or_explain(ctl_t *ctl);
+
+/* Times shown to people, in the bureau's zone (the business calendar's,
+ * +08:00): "2017-03-02 10:30:05 +08:00". ctl_time_text takes an RFC 3339
+ * text as the API gives it (UTC) and returns it unchanged when it is not
+ * one; NULL or "" gives "-". */
+const char *ctl_time_us(ctl_t *ctl, int64_t us, char *buf, size_t len);
+const char *ctl_time_text(ctl_t *ctl, const char *rfc3339, char *buf, size_t len);
 
 /* The folder of saved tokens: setting ctl.token_dir, else tokens/ next to
  * the settings file. Writes into buf. */

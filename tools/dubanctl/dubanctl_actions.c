@@ -115,7 +115,7 @@ int ctl_action(ctl_t *ctl, int argc, char **argv)
         {"by", required_argument, NULL, 'b'},       {"grant", no_argument, NULL, 'g'},
         {"refuse", no_argument, NULL, 'f'},         {"satisfaction", required_argument, NULL, 's'},
         {"category", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-        {NULL, 0, NULL, 0}};
+        {"internal", required_argument, NULL, 'I'}, {NULL, 0, NULL, 0}};
     Duban__TaskAction a = DUBAN__TASK_ACTION__INIT;
     a.action = argv[0];
     a.request_id = "dubanctl";
@@ -135,14 +135,14 @@ int ctl_action(ctl_t *ctl, int argc, char **argv)
         case 'f': a.grant = false; decided = true; break;
         case 's': a.satisfaction = (char *)s_satisfaction(optarg); break;
         case 'c': a.category = optarg; break;
+        case 'I': a.internal = optarg; break;
         case 'j': break;
         default: return CTL_USAGE;
         }
     }
     a.case_number = optind < argc ? argv[optind] : NULL;
     if (!a.case_number) {
-        fprintf(stderr, "usage: dubanctl %s CASE_NUMBER [options] (see dubanctl --help)\n",
-                argv[0]);
+        fprintf(stderr, "error: %s needs a case number\n", argv[0]);
         return CTL_USAGE;
     }
     if (strcmp(argv[0], "decide-extension") == 0 && !decided) {
@@ -157,11 +157,9 @@ int ctl_action(ctl_t *ctl, int argc, char **argv)
         a.division = (char *)division;
     if (division && strcmp(argv[0], "arbitrate") != 0)
         ctl_act_as_division(ctl, division);
-    char *token = ctl_token(ctl);
-    if (!token) {
-        fprintf(stderr, "error: no token: pass --as STAFF (with a saved token) or --token\n");
+    char *token = ctl_token_or_explain(ctl);
+    if (!token)
         return CTL_FAILED;
-    }
     a.token = token;
     int rc = s_exchange(ctl, &a);
     free(token);

@@ -2,7 +2,8 @@
  *
  * alerts subscribes to watch's PUB (topic "inspection|") first, then asks
  * watch's console endpoint for the snapshot of unacknowledged alerts,
- * prints it (oldest first), then live alerts, dropping any alert it has
+ * prints it (oldest first; with --json one array, [] when there are none),
+ * and with --follow then live alerts (with --json one object a line), dropping any alert it has
  * already printed (by alert id; a re-sent alert prints again only as a
  * newer repeat). While following it asks for the snapshot again every few
  * seconds and prints what it had missed: PUB may drop, and with several
@@ -50,6 +51,7 @@ typedef struct {
     char *token;
     seen_t *seen;
     size_t nseen;
+    json_t *list; /* --json without --follow: the snapshot as one array */
 } alerts_t;
 
 static seen_t *s_seen(alerts_t *a, int64_t id)
@@ -102,10 +104,13 @@ static void s_print_alert(alerts_t *a, const Duban__EscalationAlert *m, const ch
             "rung_name", m->rung_name, "handler_violations", m->handler_violations,
             "handler_rung", m->handler_rung, "repeat", m->repeat, "subject", m->subject,
             "notify", notify, "received_us", (json_int_t)clock_now_us());
-        s_print_json(j);
+        if (a->list)
+            json_array_append_new(a->list, j);
+        else
+            s_print_json(j);
     } else {
-        char due[40], tag[48], flat[1024];
-        clock_format_utc(m->due_us, due, sizeof(due));
+        char due[48], tag[48], flat[1024];
+        ctl_time_us(a->ctl, m->due_us, due, sizeof(due));
         if (m->repeat > 0)
             snprintf(tag, sizeof(tag), "L%d %s, repeat %d", m->level, m->kind, m->repeat);
         else
@@ -260,8 +265,14 @@ static int s_run(alerts_t *a, void *sub, void *dealer, bool follow, int for_s)
                 continue;
             if (s_snapshot(a, buf, (size_t)n, !have_snapshot) < 0)
                 return CTL_FAILED;
-            if (!have_snapshot && !follow)
+            if (!have_snapshot && !follow) {
+                if (a->list) { /* [] when there are none */
+                    char *text = json_dumps(a->list, JSON_COMPACT);
+                    printf("%s\n", text ? text : "[]");
+                    free(text);
+                }
                 return CTL_OK;
+            }
             if (!have_snapshot && !a->ctl->json)
                 printf("== waiting for alerts (Ctrl-C to stop) ==\n");
             fflush(stdout);
@@ -299,9 +310,14 @@ int ctl_alerts(ctl_t *ctl, int argc, char **argv)
     if (npubs == 0)
         pubs[npubs++] = settings_string(ctl->settings, "watch.pub", "tcp://127.0.0.1:7108");
     ctl_act_as(ctl, "insp001");
-    alerts_t a = {.ctl = ctl, .token = ctl_token(ctl)};
+    alerts_t a = {.ctl = ctl, .token = ctl_token_or_explain(ctl)};
+    if (!a.token)
+        return CTL_FAILED;
     a.seen = calloc(ALERTS_SEEN_MAX, sizeof(*a.seen));
-    if (!a.seen) {
+    a.list = ctl->json && !follow ? json_array() : NULL;
+    if (!a.seen || (ctl->json && !follow && !a.list)) {
+        free(a.seen);
+        json_decref(a.list);
         free(a.token);
         return CTL_FAILED;
     }
@@ -335,6 +351,7 @@ out_close:
     zmq_close(dealer);
     zmq_ctx_term(zctx);
     free(a.seen);
+    json_decref(a.list);
     free(a.token);
     return rc;
 }
@@ -360,15 +377,13 @@ int ctl_ack(ctl_t *ctl, int argc, char **argv)
     char *end = NULL;
     ack.alert_id = optind < argc ? strtoll(argv[optind], &end, 10) : 0;
     if (ack.alert_id <= 0 || !end || *end) {
-        fprintf(stderr, "usage: dubanctl ack ALERT_ID --decision TEXT [--rung-decision TEXT]\n");
+        fprintf(stderr, "error: ack needs the id of an alert (a number, from dubanctl alerts)\n");
         return CTL_USAGE;
     }
     ctl_act_as(ctl, "insp001");
-    char *token = ctl_token(ctl);
-    if (!token) {
-        fprintf(stderr, "error: no token: pass --as STAFF (with a saved token) or --token\n");
+    char *token = ctl_token_or_explain(ctl);
+    if (!token)
         return CTL_FAILED;
-    }
     ack.token = token;
     void *zctx = zmq_ctx_new();
     void *sock = zmq_socket(zctx, ZMQ_DEALER);

@@ -48,6 +48,11 @@ static void s_usage(FILE *out)
             "       dubanctl bulletin follow [--pub ENDPOINT]... [--for SECONDS] [--count N]\n");
 }
 
+void ctl_bulletin_usage(FILE *out)
+{
+    s_usage(out);
+}
+
 static int s_run(ctl_t *ctl, PGconn *conn, bulletin_engine_t *e, bulletin_kind_t kind, int argc,
                  char **argv)
 {

@@ -40,6 +40,11 @@ static void s_usage(FILE *out)
             "calendar_dir, else calendar/ beside org_file, else " CALENDAR_DEFAULT_DIR ".\n");
 }
 
+void ctl_calendar_usage(FILE *out)
+{
+    s_usage(out);
+}
+
 /* Where the calendar is; writes into buf when derived from org_file. */
 static const char *s_calendar_dir(ctl_t *ctl, const char *option, char *buf, size_t len)
 {

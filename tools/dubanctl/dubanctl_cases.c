@@ -1,5 +1,5 @@
 /* dubanctl submit, show and tasks: the hotline desk's and divisions' view of
- * cases, over intake's HTTP API. */
+ * cases, over intake's HTTP API (tasks is the queue without its counts). */
 #include "dubanctl.h"
 
 #include <getopt.h>
@@ -90,10 +90,22 @@ int ctl_submit(ctl_t *ctl, int argc, char **argv)
     free(body);
     int rc = CTL_FAILED;
     if (status == 201) {
-        if (ctl->json)
+        const char *code = json_string_value(json_object_get(reply, "query_code"));
+        if (ctl->json) {
             ctl_print_json(reply);
-        else
+        } else {
+            /* The number alone on standard output, so scripts can take it
+             * (n=$(dubanctl submit ...)); the query code beside it for the
+             * person at the desk, who reads it out: it is shown only once. */
             printf("%s\n", json_string_value(json_object_get(reply, "case_number")));
+            fflush(stdout);
+            if (code)
+                fprintf(stderr, "查询码 query code: %s (shown only once: read it out to the "
+                                "requester)\n", code);
+            else if (json_is_string(json_object_get(reply, "query_code_notice")))
+                fprintf(stderr, "%s\n",
+                        json_string_value(json_object_get(reply, "query_code_notice")));
+        }
         rc = CTL_OK;
     } else if (status > 0) {
         if (ctl->json)
@@ -104,9 +116,10 @@ int ctl_submit(ctl_t *ctl, int argc, char **argv)
     return rc;
 }
 
-static void s_print_case(json_t *c)
+static void s_print_case(ctl_t *ctl, json_t *c)
 {
     json_t *req = json_object_get(c, "requester");
+    char when[48];
     printf("案件 %s  [%s]\n", json_string_value(json_object_get(c, "case_number")),
            json_string_value(json_object_get(c, "state")));
     printf("  channel=%s kind=%s category=%s priority=%s first_responder=%s\n",
@@ -117,6 +130,8 @@ static void s_print_case(json_t *c)
                : "-",
            json_string_value(json_object_get(c, "priority")),
            json_string_value(json_object_get(c, "first_responder")));
+    printf("  received: %s\n", ctl_time_text(ctl, json_string_value(json_object_get(c, "received_at")),
+                                             when, sizeof(when)));
     char flat[1024];
     printf("  subject: %s\n",
            ctl_flat(json_string_value(json_object_get(c, "subject")), flat, sizeof(flat)));
@@ -134,18 +149,29 @@ static void s_print_case(json_t *c)
     printf("tasks:\n");
     json_array_foreach(json_object_get(c, "tasks"), i, t)
     {
-        printf("  #%lld %-18s %-4s %-10s %s\n",
-               (long long)json_integer_value(json_object_get(t, "task_id")),
+        char due[48];
+        const char *left = json_string_value(json_object_get(t, "left_text"));
+        printf("  #%lld %-18s %-4s %-10s dispatched %s", (long long)json_integer_value(json_object_get(t, "task_id")),
                json_string_value(json_object_get(t, "division")),
                json_string_value(json_object_get(t, "role")),
                json_string_value(json_object_get(t, "state")),
-               json_string_value(json_object_get(t, "dispatched_at")));
+               ctl_time_text(ctl, json_string_value(json_object_get(t, "dispatched_at")), when,
+                             sizeof(when)));
+        if (left)
+            printf("  %s due %s  %s",
+                   strcmp(json_string_value(json_object_get(t, "deadline")) ?: "", "response") == 0
+                       ? "response"
+                       : "completion",
+                   ctl_time_text(ctl, json_string_value(json_object_get(t, "due")), due, sizeof(due)),
+                   left);
+        printf("\n");
     }
     printf("timeline:\n");
     json_array_foreach(json_object_get(c, "timeline"), i, t)
     {
         char *detail = json_dumps(json_object_get(t, "detail"), JSON_COMPACT);
-        printf("  %s  %-12s by %-10s %s\n", json_string_value(json_object_get(t, "at")),
+        printf("  %s  %-12s by %-10s %s\n",
+               ctl_time_text(ctl, json_string_value(json_object_get(t, "at")), when, sizeof(when)),
                json_string_value(json_object_get(t, "type")),
                json_string_value(json_object_get(t, "actor")), detail ? detail : "");
         free(detail);
@@ -178,7 +204,7 @@ int ctl_show(ctl_t *ctl, int argc, char **argv)
         if (ctl->json)
             ctl_print_json(reply);
         else
-            s_print_case(reply);
+            s_print_case(ctl, reply);
         rc = CTL_OK;
     } else if (status > 0) {
         ctl_print_problem(status, reply);
@@ -189,59 +215,7 @@ int ctl_show(ctl_t *ctl, int argc, char **argv)
 
 int ctl_tasks(ctl_t *ctl, int argc, char **argv)
 {
-    static const struct option options[] = {{"division", required_argument, NULL, 'd'},
-                                            {"state", required_argument, NULL, 's'},
-                                            {"json", no_argument, NULL, 'j'},
-                                            {NULL, 0, NULL, 0}};
-    const char *division = NULL, *state = "open";
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--page") == 0 || strcmp(argv[i], "--limit") == 0 ||
-            strcmp(argv[i], "--kind") == 0 || strcmp(argv[i], "--category") == 0 ||
-            strcmp(argv[i], "--overdue") == 0)
-            return ctl_queue(ctl, argc, argv);
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (opt == 'd')
-            division = optarg;
-        else if (opt == 's')
-            state = optarg;
-        else if (opt != 'j')
-            return CTL_USAGE;
-    }
-    if (!division) {
-        fprintf(stderr, "error: tasks needs --division CODE\n");
-        return CTL_USAGE;
-    }
-    ctl_act_as_division(ctl, division);
-    char path[256];
-    snprintf(path, sizeof(path), "/api/v1/divisions/%s/tasks?state=%s", division, state);
-    json_t *reply = NULL;
-    int status = ctl_http(ctl, "GET", path, NULL, &reply);
-    int rc = CTL_FAILED;
-    if (status == 200) {
-        if (ctl->json) {
-            ctl_print_json(reply);
-        } else {
-            size_t i;
-            json_t *t;
-            char flat[1024];
-            json_array_foreach(json_object_get(reply, "tasks"), i, t)
-            {
-                printf("#%lld %s %-4s %-10s %-8s %s\n",
-                       (long long)json_integer_value(json_object_get(t, "task_id")),
-                       json_string_value(json_object_get(t, "case_number")),
-                       json_string_value(json_object_get(t, "role")),
-                       json_string_value(json_object_get(t, "state")),
-                       json_string_value(json_object_get(t, "priority")),
-                       ctl_flat(json_string_value(json_object_get(t, "subject")), flat,
-                                sizeof(flat)));
-            }
-        }
-        rc = CTL_OK;
-    } else if (status > 0) {
-        ctl_print_problem(status, reply);
-    }
-    json_decref(reply);
-    return rc;
+    /* The division's list as its queue: by deadline, with time left and
+     * paging (dubanctl_queue.c), without the tab counts. */
+    return ctl_queue_list(ctl, argc, argv, false);
 }

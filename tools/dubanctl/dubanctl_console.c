@@ -1,13 +1,17 @@
 /* dubanctl console: a division's console. Subscribes to live tasks first,
  * then asks dispatch for the snapshot of pending tasks, prints the snapshot
  * (marking tasks dispatched since the console's last run as new), then live
- * tasks, skipping any it already printed (zguide's Clone pattern). The id of
- * the newest task seen is kept in a cursor file between runs. */
+ * tasks, skipping any it already printed (zguide's Clone pattern). Each task
+ * shows the deadline that runs now and the working time left (common/
+ * time_left.c, as the queue computes it); a snapshot cut at its limit says
+ * so. The id of the newest task seen is kept in a cursor file between runs. */
 #include "dubanctl.h"
 
 #include "bus.h"
 #include "calendar.h"
 #include "clock.h"
+#include "sla.h"
+#include "time_left.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -40,7 +44,8 @@ typedef struct {
     int64_t newest;
     int64_t *seen;      /* task ids printed, to drop live duplicates of the snapshot */
     char *token;        /* bearer token of the staff member at the console */
-    calendar_t *cal;    /* the bureau's zone, for times shown to people */
+    sla_t *sla;         /* which clock each deadline counts on */
+    calendar_t *working, *natural; /* for the working time left */
     size_t nseen;
     char cursor_path[PATH_MAX];
 } console_t;
@@ -99,30 +104,81 @@ static void s_cursor_save(console_t *c)
         rename(tmp, c->cursor_path);
 }
 
-static void s_print(console_t *c, int64_t task_id, const char *case_number, const char *role,
-                    const char *category, const char *kind, const char *subject,
-                    const char *source)
+/* A task as the console shows it; the deadline fields are 0 when unknown. */
+typedef struct {
+    int64_t task_id;
+    const char *case_number, *role, *state, *category, *kind, *subject, *priority;
+    int64_t response_warn_us, response_due_us, completion_warn_us, completion_due_us, paused_us;
+} line_t;
+
+static void s_print(console_t *c, const line_t *l, const char *source)
 {
-    if (s_seen(c, task_id))
+    if (s_seen(c, l->task_id))
         return;
-    bool is_new = task_id > c->cursor;
-    if (task_id > c->newest)
-        c->newest = task_id;
+    bool is_new = l->task_id > c->cursor;
+    if (l->task_id > c->newest)
+        c->newest = l->task_id;
+    /* The deadline that runs now: response until signed, then completion. */
+    bool response = strcmp(l->state, "signed") != 0;
+    int64_t due = response ? l->response_due_us : l->completion_due_us;
+    int64_t warn = response ? l->response_warn_us : l->completion_warn_us;
+    time_left_t left = {0};
+    if (due && c->working)
+        time_left_of_task(c->sla, c->working, c->natural, l->kind, l->priority,
+                          response ? "response" : "completion", clock_now_us(), warn, due,
+                          l->paused_us, &left);
     if (c->ctl->json) {
-        json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "task_id",
-                              (json_int_t)task_id, "case_number", case_number, "division",
-                              c->division, "role", role, "category", category, "kind", kind,
-                              "subject", subject, "source", source, "new", is_new);
+        json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "task_id",
+                              (json_int_t)l->task_id, "case_number", l->case_number, "division",
+                              c->division, "role", l->role, "state", l->state, "category",
+                              l->category, "kind", l->kind, "subject", l->subject, "source",
+                              source, "new", is_new);
+        if (due) {
+            char due_text[40];
+            clock_format_utc(due, due_text, sizeof(due_text));
+            json_object_set_new(j, "deadline", json_string(response ? "response" : "completion"));
+            json_object_set_new(j, "due", json_string(due_text));
+            json_object_set_new(j, "light", json_string(time_left_light_str(left.light)));
+            json_object_set_new(j, "left_seconds", json_integer(left.left_us / 1000000));
+            json_object_set_new(j, "left_text", json_string(left.text));
+        }
         char *text = json_dumps(j, JSON_COMPACT);
         printf("%s\n", text);
         free(text);
         json_decref(j);
     } else {
-        char flat[1024];
-        printf("%s #%lld %s %-4s %-18s %-10s %s\n", is_new ? "[新]" : "[待签]", (long long)task_id,
-               case_number, role, category, kind, ctl_flat(subject, flat, sizeof(flat)));
+        char flat[1024], when[48] = "-";
+        if (due)
+            ctl_time_us(c->ctl, due, when, sizeof(when));
+        printf("%s%s #%lld %s %-4s %-18s %-10s %s %s %s  %s\n",
+               is_new ? "[新]" : response ? "[待签]" : "[在办]",
+               !due                          ? "  "
+               : left.light == TIME_LEFT_RED ? "超"
+               : left.light == TIME_LEFT_AMBER ? "预"
+                                              : "  ",
+               (long long)l->task_id, l->case_number, l->role, l->category, l->kind,
+               response ? "签收" : "办结", when, due ? left.text : "-",
+               ctl_flat(l->subject, flat, sizeof(flat)));
     }
     fflush(stdout);
+}
+
+static void s_print_snapshot_task(console_t *c, const Duban__ConsoleTask *t, const char *source)
+{
+    line_t l = {.task_id = t->task_id,
+                .case_number = t->case_number,
+                .role = t->role,
+                .state = t->state,
+                .category = t->category,
+                .kind = t->kind,
+                .subject = t->subject,
+                .priority = t->priority,
+                .response_warn_us = t->response_warn_us,
+                .response_due_us = t->response_due_us,
+                .completion_warn_us = t->completion_warn_us,
+                .completion_due_us = t->completion_due_us,
+                .paused_us = t->paused_us};
+    s_print(c, &l, source);
 }
 
 /* A deadline warning from watch: the division is told before it breaches. */
@@ -136,10 +192,10 @@ static void s_print_warning(console_t *c, const Duban__Envelope *env)
         return;
     }
     char due[48];
-    if (c->cal)
-        calendar_format_instant(c->cal, w->due_us, due, sizeof(due));
-    else
+    if (c->ctl->json)
         clock_format_utc(w->due_us, due, sizeof(due));
+    else
+        ctl_time_us(c->ctl, w->due_us, due, sizeof(due));
     bool response = strcmp(w->deadline, "response") == 0;
     if (c->ctl->json) {
         json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "warning", "deadline",
@@ -173,9 +229,19 @@ static void s_print_live(console_t *c, const void *data, size_t len)
         return;
     }
     Duban__TaskDispatched *t = duban__task_dispatched__unpack(NULL, env->body.len, env->body.data);
-    if (t && strcmp(t->division, c->division) == 0)
-        s_print(c, env->task_id, env->case_number, t->role, t->category, t->kind, t->subject,
-                "live");
+    if (t && strcmp(t->division, c->division) == 0) {
+        line_t l = {.task_id = env->task_id,
+                    .case_number = env->case_number,
+                    .role = t->role,
+                    .state = "dispatched",
+                    .category = t->category,
+                    .kind = t->kind,
+                    .subject = t->subject,
+                    .priority = t->priority,
+                    .response_due_us = t->response_due_us,
+                    .completion_due_us = t->completion_due_us};
+        s_print(c, &l, "live");
+    }
     if (t)
         duban__task_dispatched__free_unpacked(t, NULL);
     duban__envelope__free_unpacked(env, NULL);
@@ -280,21 +346,22 @@ static int s_run(console_t *c, void *sub, void *dealer, bool once)
                     s_close_frames(f, n);
                     goto out_free_backlog;
                 } else if (have_snapshot) {
-                    for (size_t i = 0; i < snap->n_tasks; i++) {
-                        Duban__ConsoleTask *t = snap->tasks[i];
-                        s_print(c, t->task_id, t->case_number, t->role, t->category, t->kind,
-                                t->subject, "resync");
-                    }
+                    for (size_t i = 0; i < snap->n_tasks; i++)
+                        s_print_snapshot_task(c, snap->tasks[i], "resync");
                     duban__console_snapshot__free_unpacked(snap, NULL);
                     s_cursor_save(c);
                 } else {
                     if (!c->ctl->json)
-                        printf("== %s: %zu pending task(s) ==\n", c->division, snap->n_tasks);
-                    for (size_t i = 0; i < snap->n_tasks; i++) {
-                        Duban__ConsoleTask *t = snap->tasks[i];
-                        s_print(c, t->task_id, t->case_number, t->role, t->category, t->kind,
-                                t->subject, "snapshot");
-                    }
+                        printf("== %s: %lld open task(s), by deadline ==\n", c->division,
+                               (long long)(snap->total > (int64_t)snap->n_tasks
+                                               ? snap->total
+                                               : (int64_t)snap->n_tasks));
+                    for (size_t i = 0; i < snap->n_tasks; i++)
+                        s_print_snapshot_task(c, snap->tasks[i], "snapshot");
+                    if (!c->ctl->json && snap->total > (int64_t)snap->n_tasks)
+                        printf("== %zu of %lld shown (the soonest due); the rest: dubanctl "
+                               "tasks --division %s --page N ==\n",
+                               snap->n_tasks, (long long)snap->total, c->division);
                     duban__console_snapshot__free_unpacked(snap, NULL);
                     have_snapshot = true;
                     for (int i = 0; i < backlog.n; i++)
@@ -364,13 +431,17 @@ int ctl_console(ctl_t *ctl, int argc, char **argv)
         return CTL_USAGE;
     }
     ctl_act_as_division(ctl, c.division);
-    c.token = ctl_token(ctl);
+    c.token = ctl_token_or_explain(ctl);
+    if (!c.token)
+        return CTL_FAILED;
     c.seen = calloc(CONSOLE_SEEN_MAX, sizeof(int64_t));
     if (!c.seen)
         return CTL_FAILED;
     s_cursor_path(&c);
     s_cursor_load(&c);
-    c.cal = calendar_from_settings(ctl->settings);
+    c.sla = sla_from_settings(ctl->settings);
+    c.working = calendar_from_settings(ctl->settings);
+    c.natural = calendar_new_round_the_clock();
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
     void *zctx = zmq_ctx_new();
@@ -402,6 +473,8 @@ out_close:
     zmq_ctx_term(zctx);
     free(c.seen);
     free(c.token);
-    calendar_destroy(&c.cal);
+    sla_destroy(&c.sla);
+    calendar_destroy(&c.working);
+    calendar_destroy(&c.natural);
     return rc;
 }

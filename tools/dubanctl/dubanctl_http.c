@@ -93,6 +93,21 @@ char *ctl_token(ctl_t *ctl)
     return strdup(line);
 }
 
+char *ctl_token_or_explain(ctl_t *ctl)
+{
+    char *token = ctl_token(ctl);
+    if (token)
+        return token;
+    char dir[1024];
+    const char *who = ctl->as ? ctl->as : "admin";
+    fprintf(stderr,
+            "error: no saved token for staff %s in %s: is %s a staff code of the org file "
+            "(dubanctl staff list)? Pass --as STAFF, --token TOKEN or $DUBAN_TOKEN, or save one "
+            "with dubanctl staff token %s --save\n",
+            who, ctl_token_dir(ctl, dir, sizeof(dir)), who, who);
+    return NULL;
+}
+
 int ctl_http(ctl_t *ctl, const char *method, const char *path, const char *body, json_t **reply)
 {
     return ctl_http_ex(ctl, method, path, body, NULL, reply);
@@ -107,9 +122,13 @@ int ctl_http_ex(ctl_t *ctl, const char *method, const char *path, const char *bo
     if (!curl)
         return -1;
     buffer_t out = {0};
+    char *token = ctl_token_or_explain(ctl);
+    if (!token) {
+        curl_easy_cleanup(curl);
+        return -1;
+    }
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    char *token = ctl_token(ctl);
-    if (token) {
+    {
         char auth[400];
         snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
         headers = curl_slist_append(headers, auth);
@@ -168,6 +187,14 @@ struct pg_conn *ctl_pg_connect(ctl_t *ctl)
         fprintf(stderr, "error: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
         PQfinish(conn);
         return NULL;
+    }
+    /* Times PostgreSQL formats for people come in the bureau's zone. */
+    char zone[48];
+    const char *offset = strrchr(ctl_time_us(ctl, 0, zone, sizeof(zone)), ' ');
+    if (offset && (offset[1] == '+' || offset[1] == '-') && strlen(offset) == 7) {
+        char sql[80];
+        snprintf(sql, sizeof(sql), "SET TIME ZONE INTERVAL '%s' HOUR TO MINUTE", offset + 1);
+        PQclear(PQexec(conn, sql));
     }
     return conn;
 }

@@ -25,6 +25,11 @@ static void s_usage(FILE *out)
                  "NAME: 1 to 48 letters, digits, '.', '-' or '_'. Add --json for JSON output.\n");
 }
 
+void ctl_open311_usage(FILE *out)
+{
+    s_usage(out);
+}
+
 static bool s_name_ok(const char *name)
 {
     size_t n = strlen(name);

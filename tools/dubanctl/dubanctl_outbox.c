@@ -28,6 +28,11 @@ static void s_usage(FILE *out)
                  "          when and why (--as STAFF names who, else the system user)\n");
 }
 
+void ctl_outbox_usage(FILE *out)
+{
+    s_usage(out);
+}
+
 /* ID must be a positive integer (an outbox row id). */
 static const char *s_id(int argc, char **argv)
 {

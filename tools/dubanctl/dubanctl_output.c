@@ -10,9 +10,11 @@
  * ctl_flat and ctl_print_block keep one value from faking another line. */
 #include "dubanctl.h"
 
+#include "calendar.h"
 #include "text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -106,4 +108,50 @@ void ctl_print_block(const char *label, const char *text)
             printf("  %*s| ", (int)strlen(label), "");
     }
     putchar('\n');
+}
+
+/* The bureau's zone is the business calendar's (hours.conf), also when the
+ * deployment counts deadlines round the clock (tests): people read times in
+ * their own zone either way. */
+static struct calendar *s_zone(ctl_t *ctl)
+{
+    if (!ctl->zone) {
+        char dir[4096];
+        ctl->zone = calendar_new(
+            settings_file(ctl->settings, "calendar_dir", "calendar", dir, sizeof(dir)));
+    }
+    return ctl->zone;
+}
+
+const char *ctl_time_us(ctl_t *ctl, int64_t us, char *buf, size_t len)
+{
+    char iso[48];
+    struct calendar *zone = s_zone(ctl);
+    if (!zone || len < 32) {
+        snprintf(buf, len, "%lld", (long long)us);
+        return buf;
+    }
+    calendar_format_instant(zone, us, iso, sizeof(iso));
+    if (strlen(iso) < 19 || iso[10] != 'T') {
+        snprintf(buf, len, "%s", iso); /* never, out-of-range */
+        return buf;
+    }
+    /* 2017-03-02T10:30:05[.ffffff]+08:00 -> 2017-03-02 10:30:05 +08:00 */
+    const char *offset = iso + 19;
+    if (*offset == '.')
+        offset += strspn(offset + 1, "0123456789") + 1;
+    snprintf(buf, len, "%.10s %.8s %s", iso, iso + 11, strcmp(offset, "Z") == 0 ? "UTC" : offset);
+    return buf;
+}
+
+const char *ctl_time_text(ctl_t *ctl, const char *rfc3339, char *buf, size_t len)
+{
+    int64_t us;
+    if (!rfc3339 || !rfc3339[0])
+        snprintf(buf, len, "-");
+    else if (calendar_parse_instant(rfc3339, &us) == 0)
+        ctl_time_us(ctl, us, buf, len);
+    else
+        snprintf(buf, len, "%s", rfc3339);
+    return buf;
 }

@@ -3,6 +3,7 @@
  * tools/up when no --config is given. */
 #include "dubanctl.h"
 
+#include "calendar.h"
 #include "log.h"
 
 #include <curl/curl.h>
@@ -11,46 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static void s_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: dubanctl [--config FILE] [--json] COMMAND [ARGS]\n\n"
-            "commands:\n"
-            "  submit --channel C --kind K --operator STAFF --subject TEXT --description TEXT\n"
-            "         [--category CODE] [--division CODE] [--phone P] [--name N]\n"
-            "                          record a case (hotline desk); prints its case number\n"
-            "  show CASE_NUMBER        a case with its tasks and timeline\n"
-            "  tasks --division CODE [--state open|all|dispatched|signed|returned|replied]\n"
-            "                          a division's tasks\n"
-            "  queue --division CODE [--state S] [--kind K] [--category C] [--overdue]\n"
-            "        [--page N] [--limit N]\n"
-            "                          a division's queue by deadline, with time left (also\n"
-            "                          tasks with any of these options)\n"
-            "  staff add|list|token|revoke|passwd CODE [--stdin]\n"
-            "                          staff, tokens and web console passwords\n"
-            "  console --division CODE [--once]\n"
-            "                          division console: pending tasks, then live ones\n"
-            "  bench [-n CASES] [-c CONNECTIONS]\n"
-            "                          load generator: throughput and latency percentiles\n"
-            "  alerts [--follow] [--for SECONDS] [--pub ENDPOINT]...\n"
-            "                          inspection office: unacknowledged alerts, then live ones\n"
-            "  ack ALERT_ID --decision TEXT [--rung-decision TEXT]\n"
-            "                          acknowledge an alert (as insp001 unless --as/--token)\n"
-            "  bench-watch [-n TASKS] [--probes N] [--keep]\n"
-            "                          deadline watch figures: index rebuild time, alert latency\n"
-            "  setup                   apply schema migrations and load the org file\n"
-            "  bulletin month|quarter|half|year PERIOD\n"
-            "                          month-check, quarter-bulletin, half-year, year-end review\n"
-            "  bulletin show|render|list|rechecks|recheck|follow   the records and re-checks\n"
-            "  import-history FILE.json  migrate historical cases with their handling history\n"
-            "  bench-bulletin [--tasks N]  time a month-check over a scratch database of N tasks\n"
-            "  calendar add|between|is-working   working-time deadlines (dubanctl calendar --help)\n"
-            "  outbox parked|retry ID|drop ID   messages parked after their consumer refused them\n"
-            "                          (dubanctl outbox --help)\n\n"
-            "Without --config, dubanctl uses $DUBAN_CONFIG or the deployment of tools/up\n"
-            "(var/duban.conf). Every command takes --json for machine-readable output.\n");
-}
 
 /* var/duban.conf of the checkout this binary was built in (build/bin/..). */
 static const char *s_default_config(char *buf, size_t len)
@@ -87,29 +48,49 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--as") == 0 && i + 1 < argc)
             ctl.as = argv[++i];
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            s_usage(stdout);
+            ctl_usage_all(stdout);
             return CTL_OK;
         } else {
-            fprintf(stderr, "error: unknown option %s\n", argv[i]);
-            s_usage(stderr);
+            fprintf(stderr, "error: unknown option %s before the command; `dubanctl --help` "
+                            "lists the options and commands\n", argv[i]);
             return CTL_USAGE;
         }
     }
     if (i >= argc) {
-        s_usage(stderr);
+        ctl_usage_all(stderr);
         return CTL_USAGE;
     }
-    /* --json, --as and --token may also follow the command. */
+    /* Help first: `dubanctl CMD ... --help` prints CMD's usage and runs
+     * nothing (no settings read, no database touched). */
+    if (strcmp(argv[i], "help") == 0)
+        return i + 1 < argc ? ctl_usage_command(stdout, argv[i + 1])
+                            : (ctl_usage_all(stdout), CTL_OK);
+    for (int j = i + 1; j < argc; j++)
+        if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0)
+            return ctl_usage_command(stdout, argv[i]);
+    if (!ctl_usage_known(argv[i])) {
+        fprintf(stderr, "error: dubanctl has no command %s; `dubanctl --help` lists them\n",
+                argv[i]);
+        return CTL_USAGE;
+    }
+    /* --json, --as and --token may also follow the command (and its
+     * arguments): taken out here, so no command has to know them. */
     for (int j = i + 1; j < argc; j++) {
-        if (strcmp(argv[j], "--json") == 0)
+        int take = 0;
+        if (strcmp(argv[j], "--json") == 0) {
             ctl.json = true;
-        if ((strcmp(argv[j], "--as") == 0 || strcmp(argv[j], "--token") == 0) && j + 1 < argc) {
+            take = 1;
+        } else if ((strcmp(argv[j], "--as") == 0 || strcmp(argv[j], "--token") == 0) &&
+                   j + 1 < argc) {
             if (argv[j][2] == 'a')
                 ctl.as = argv[j + 1];
             else
                 ctl.token = argv[j + 1];
-            memmove(&argv[j], &argv[j + 2], (size_t)(argc - j - 2) * sizeof(char *));
-            argc -= 2;
+            take = 2;
+        }
+        if (take) {
+            memmove(&argv[j], &argv[j + take], (size_t)(argc - j - take) * sizeof(char *));
+            argc -= take;
             argv[argc] = NULL;
             j--;
         }
@@ -169,15 +150,12 @@ int main(int argc, char **argv)
         rc = ctl_action(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "calendar") == 0)
         rc = ctl_calendar(&ctl, sub_argc, sub_argv);
-    else if (strcmp(cmd, "help") == 0) {
-        s_usage(stdout);
-        rc = CTL_OK;
-    } else {
-        fprintf(stderr, "error: unknown command %s\n", cmd);
-        s_usage(stderr);
-        rc = CTL_USAGE;
-    }
+    else
+        rc = CTL_USAGE; /* every known command is dispatched above */
+    if (rc == CTL_USAGE)
+        fprintf(stderr, "see `dubanctl %s --help`\n", cmd);
     curl_global_cleanup();
+    calendar_destroy(&ctl.zone);
     settings_destroy(&ctl.settings);
     return rc;
 }
