@@ -133,6 +133,7 @@ bool auth_password_verify(const char *hash, const char *password)
 bool auth_may_see_division(const auth_identity_t *who, const char *division)
 {
     return strcmp(who->role, "inspector") == 0 || strcmp(who->role, "admin") == 0 ||
+           strcmp(who->role, "leader") == 0 ||
            (strcmp(who->role, "handler") == 0 && strcmp(who->division, division) == 0);
 }
 
@@ -151,7 +152,7 @@ bool auth_may_see_topic(const auth_identity_t *who, const char *topic)
     if (n > 6 && strncmp(topic, "staff.", 6) == 0)
         return n - 6 == strlen(who->staff) && strncmp(topic + 6, who->staff, n - 6) == 0;
     if (n == 10 && strncmp(topic, "inspection", 10) == 0)
-        return strcmp(who->role, "inspector") == 0;
+        return strcmp(who->role, "inspector") == 0 || strcmp(who->role, "leader") == 0;
     return false;
 }
 

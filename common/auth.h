@@ -29,7 +29,7 @@ typedef struct auth auth_t;
 
 typedef struct {
     char staff[48];
-    char role[16];      /* operator, clerk, handler, inspector, admin */
+    char role[16];      /* operator, clerk, handler, inspector, leader, admin */
     char division[64];  /* "" when not attached to a division */
 } auth_identity_t;
 
@@ -71,13 +71,14 @@ bool auth_role_in(const auth_identity_t *who, const char *const *roles);
 void auth_forget(auth_t *self, const char *credential);
 
 /* The one scope rule for a division's tasks, queue and live events: its own
- * handlers, the inspection office and administrators. */
+ * handlers, the inspection office, the bureau's leaders (who read, and may
+ * do nothing: every step refuses them) and administrators. */
 bool auth_may_see_division(const auth_identity_t *who, const char *division);
 
 /* The same rule for live events: who may see a message published under
  * topic on dispatch's or watch's PUB socket ("div.<code>|" a division's,
  * "staff.<code>|" one staff member's, "inspection|" the inspection
- * office's; administrators see all). */
+ * office's, which the leaders see too; administrators see all). */
 bool auth_may_see_topic(const auth_identity_t *who, const char *topic);
 
 /* True when the credential is a console session id (else a bearer token). */

@@ -1,7 +1,11 @@
 /* duban-bulletin: produces the month-check, quarter-bulletin, half-year
  * summary and year-end review on schedule (exactly once across instances),
  * and publishes BulletinPublished on bulletin.pub through its outbox relay
- * (also for bulletins published on demand by dubanctl). */
+ * (also for bulletins published on demand by dubanctl). Its console
+ * (bulletin.console) serves the staff API's bulletins, look-back re-checks
+ * and the month so far (bulletin_console.h). */
+#include "auth.h"
+#include "bulletin_console.h"
 #include "bulletin_engine.h"
 #include "bulletin_schedule.h"
 #include "log.h"
@@ -21,6 +25,8 @@ typedef struct {
     bus_sock_t *pub;
     outbox_relay_t *relay;
     bulletin_schedule_t *schedule;
+    auth_t *auth;
+    bulletin_console_t *console;
 } bulletin_t;
 
 static bool s_health(json_t *report, void *arg)
@@ -31,6 +37,7 @@ static bool s_health(json_t *report, void *arg)
     json_object_set_new(report, "sent", json_integer((json_int_t)outbox_relay_sent(self->relay)));
     outbox_relay_health(self->relay, report);
     bulletin_schedule_report(self->schedule, report);
+    bulletin_console_report(self->console, report);
     return up;
 }
 
@@ -52,8 +59,9 @@ int main(int argc, char **argv)
     if (sodium_init() < 0)
         goto out_teardown;
     self.engine = bulletin_engine_new(st);
-    self.pg = pg_new(self.svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
-    if (!self.engine || !self.pg)
+    const char *conninfo = settings_string(st, "pg.conninfo", "dbname=duban");
+    self.pg = pg_new(self.svc->base, conninfo);
+    if (!self.engine || !self.pg || auth_prepare(self.pg) < 0 || !(self.auth = auth_new(self.pg)))
         goto out_teardown;
     self.pub =
         bus_sock_new(self.svc->zctx, self.svc->base, ZMQ_PUB,
@@ -66,7 +74,13 @@ int main(int argc, char **argv)
             ? bulletin_schedule_new(self.svc->base, self.pg, self.engine, self.relay, instance,
                                     (int)settings_int(st, "bulletin.check_ms", 60000))
             : NULL;
-    if (!self.schedule || service_health_start(self.svc, NULL, s_health, &self) < 0)
+    self.console =
+        self.schedule ? bulletin_console_new(
+                            self.svc->base, self.svc->zctx, self.auth, self.engine, self.relay,
+                            conninfo,
+                            settings_string(st, "bulletin.console", "tcp://127.0.0.1:7113"))
+                      : NULL;
+    if (!self.console || service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
     log_info("bulletins to %s; %s", self.engine->out_dir, instance);
     service_drain(self.svc, self.pg);
@@ -75,7 +89,9 @@ int main(int argc, char **argv)
 out_teardown:
     if (self.schedule)
         bulletin_schedule_stop(self.schedule);
-    pg_destroy(&self.pg);
+    pg_destroy(&self.pg); /* fails what waits for PostgreSQL: token checks too */
+    bulletin_console_destroy(&self.console);
+    auth_destroy(&self.auth);
     bulletin_schedule_destroy(&self.schedule);
     outbox_relay_destroy(&self.relay);
     bus_sock_destroy(&self.pub);

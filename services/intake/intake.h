@@ -17,10 +17,14 @@
 struct evhttp_request;
 
 struct intake_steps;
+struct intake_alerts;
+struct intake_bulletins;
 
 typedef struct {
     const org_t *org;
     struct intake_steps *steps; /* workflow steps forwarded to dispatch */
+    struct intake_alerts *alerts;       /* the alerts console of watch */
+    struct intake_bulletins *bulletins; /* the bulletin console */
     pg_t *pg;
     intake_commit_t *commit;
     outbox_relay_t *relay; /* to triage; its figures go into /healthz */

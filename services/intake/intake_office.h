@@ -21,7 +21,7 @@ bool intake_office_route(intake_api_t *api, struct evhttp_request *req, const ch
 /* What the office's handlers share: the query's value of name into out
  * (len bytes; "" when absent); false, with 400 answered, when the query is
  * malformed or the value too long. */
-bool intake_office_arg(struct evhttp_request *req, const char *query, const char *name,
-                       char *out, size_t len);
+bool intake_office_arg(struct evhttp_request *req, const char *query, const char *name, char *out,
+                       size_t len);
 
 #endif

@@ -21,8 +21,8 @@
 #include <sys/queue.h>
 
 #define US(col) PG_TIME_US_OR_0(col)
-#define DUE_NOW "(CASE WHEN t.state = 'dispatched' THEN t.response_due ELSE t.completion_due END)"
-#define WARN_NOW "(CASE WHEN t.state = 'dispatched' THEN t.response_warn ELSE t.completion_warn END)"
+#define DUE_NOW INTAKE_DUE_NOW
+#define WARN_NOW INTAKE_WARN_NOW
 #define NOW_TS PG_TIME_TS(2)
 
 static const char *s_columns =
@@ -44,6 +44,7 @@ typedef struct {
     char kind[32];
     char category[64];
     bool overdue;
+    bool warned; /* past the warning point, not yet overdue (amber) */
     long page;
     long limit;
 } filter_t;
@@ -144,9 +145,11 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     clock_format_utc(q->now_us, now, sizeof(now));
     long pages = total > 0 ? (long)((total + q->f.limit - 1) / q->f.limit) : 1;
     json_t *body = json_pack(
-        "{s:s, s:s, s:s?, s:s?, s:b, s:i, s:i, s:I, s:i, s:s, s:{s:I, s:I, s:I, s:I, s:I}, s:o}",
+        "{s:s, s:s, s:s?, s:s?, s:b, s:b, s:i, s:i, s:I, s:i, s:s, s:{s:I, s:I, s:I, s:I, s:I},"
+        " s:o}",
         "division", q->division, "state", q->f.state, "kind", q->f.kind[0] ? q->f.kind : NULL,
-        "category", q->f.category[0] ? q->f.category : NULL, "overdue", q->f.overdue, "page",
+        "category", q->f.category[0] ? q->f.category : NULL, "overdue", q->f.overdue, "warned",
+        q->f.warned, "page",
         (int)q->f.page, "limit", (int)q->f.limit, "total", (json_int_t)total, "pages", (int)pages,
         "now", now, "counts", "open", (json_int_t)open, "dispatched",
         (json_int_t)s_i64(counts, 0, 1), "signed", (json_int_t)s_i64(counts, 0, 2), "overdue",
@@ -192,6 +195,8 @@ static bool s_parse(intake_t *in, struct evhttp_request *req, const char *query,
     }
     if (!bad && (v = evhttp_find_header(&args, "overdue")))
         f->overdue = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+    if (!bad && (v = evhttp_find_header(&args, "warned")))
+        f->warned = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
     char *end = NULL;
     if (!bad && (v = evhttp_find_header(&args, "page")) && v[0]) {
         f->page = strtol(v, &end, 10);
@@ -217,13 +222,14 @@ static void s_where(const filter_t *f, char *sql, size_t len)
     bool open = strcmp(f->state, "open") == 0;
     bool live = open || strcmp(f->state, "dispatched") == 0 || strcmp(f->state, "signed") == 0;
     bool all = strcmp(f->state, "all") == 0;
-    snprintf(sql + n, len - n, " WHERE t.division = $1 AND %s%s%s%s%s",
+    snprintf(sql + n, len - n, " WHERE t.division = $1 AND %s%s%s%s%s%s",
              live  ? "t.state IN ('dispatched', 'signed')"
              : all ? "true"
                    : "t.state = $5",
              live && !open ? " AND t.state = $5" : "", f->kind[0] ? " AND c.kind = $3" : "",
              f->category[0] ? " AND c.category = $4" : "",
-             f->overdue && live ? " AND " DUE_NOW " <= " NOW_TS : "");
+             f->overdue && live ? " AND " DUE_NOW " <= " NOW_TS : "",
+             f->warned && live ? " AND " DUE_NOW " > " NOW_TS " AND " WARN_NOW " <= " NOW_TS : "");
 }
 
 void intake_queue_read(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
@@ -275,7 +281,7 @@ void intake_queue_read(intake_t *in, struct evhttp_request *req, const auth_iden
              " AND $5::text IS NOT NULL ORDER BY %s LIMIT $6::bigint OFFSET $7::bigint",
              live ? DUE_NOW ", t.id" : "t.updated_at DESC, t.id DESC");
     pg_txn_add(txn, false, sql, 7, p);
-    q->counted = !(strcmp(f.state, "open") == 0 && !f.kind[0] && !f.category[0]);
+    q->counted = !(strcmp(f.state, "open") == 0 && !f.kind[0] && !f.category[0]) || f.warned;
     if (q->counted) {
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id");
         s_where(&f, sql, sizeof(sql));

@@ -14,6 +14,16 @@
 #include "intake.h"
 #include "time_left.h"
 
+/* The deadline that runs now of an open task t (the response deadline until
+ * signed, then the completion deadline) and its warning point: a task is
+ * overdue when INTAKE_DUE_NOW <= now, warned (amber) when INTAKE_WARN_NOW <=
+ * now < INTAKE_DUE_NOW. The queue's counts and the inspection office's
+ * board count with these, and time_left.c lights the rows the same way. */
+#define INTAKE_DUE_NOW                                                                             \
+    "(CASE WHEN t.state = 'dispatched' THEN t.response_due ELSE t.completion_due END)"
+#define INTAKE_WARN_NOW                                                                            \
+    "(CASE WHEN t.state = 'dispatched' THEN t.response_warn ELSE t.completion_warn END)"
+
 #define INTAKE_QUEUE_DEFAULT_LIMIT 50
 #define INTAKE_QUEUE_MAX_LIMIT 200
 

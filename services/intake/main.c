@@ -5,7 +5,9 @@
 #include "fingerprint.h"
 #include "http.h"
 #include "intake.h"
+#include "intake_alerts.h"
 #include "intake_api.h"
+#include "intake_bulletins.h"
 #include "intake_steps.h"
 #include "log.h"
 #include "outbox.h"
@@ -78,8 +80,12 @@ int main(int argc, char **argv)
     in.sla = sla_from_settings(st);
     in.steps = intake_steps_new(svc->base, svc->zctx, &in,
                                 settings_string(st, "dispatch.console", "tcp://127.0.0.1:7106"));
+    in.alerts = intake_alerts_new(svc->base, svc->zctx,
+                                  settings_string(st, "watch.console", "tcp://127.0.0.1:7109"));
+    in.bulletins = intake_bulletins_new(
+        svc->base, svc->zctx, settings_string(st, "bulletin.console", "tcp://127.0.0.1:7113"));
     if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !in.steps ||
-        !in.calendar || !in.natural || !in.sla)
+        !in.alerts || !in.bulletins || !in.calendar || !in.natural || !in.sla)
         goto out_teardown;
     /* Listening starts now, but nothing is accepted before the loop runs. */
     http_limits_t limits;
@@ -109,6 +115,8 @@ out_teardown:
     redis_destroy(&redis);
     intake_commit_destroy(&in.commit);
     intake_steps_destroy(&in.steps);
+    intake_alerts_destroy(&in.alerts);
+    intake_bulletins_destroy(&in.bulletins);
     intake_api_destroy(&api);
     intake_ratelimit_destroy(&in.ratelimit);
     intake_roster_destroy(&in.roster);

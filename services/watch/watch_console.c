@@ -52,6 +52,13 @@ static const char *s_ack_sql =
     " SELECT (SELECT count(*) FROM cur), (SELECT count(*) FROM u), (SELECT kind FROM cur),"
     "  (SELECT by FROM cur), (SELECT at FROM cur)";
 
+/* $1 alert: the breaches and escalations of the same task raised before
+ * it and not acknowledged, while $1 itself is not (a whole-task ack). */
+static const char *s_older_sql =
+    "SELECT o.id FROM alerts a JOIN alerts o ON o.task_id = a.task_id AND o.id < a.id"
+    " WHERE a.id = $1::bigint AND a.acknowledged_at IS NULL AND o.acknowledged_at IS NULL"
+    " AND o.kind <> 'warning' ORDER BY o.id LIMIT 1000";
+
 struct watch_console {
     bus_sock_t *sock;
     pg_t *pg;
@@ -69,6 +76,8 @@ typedef struct {
     bool is_ack;          /* an ack request (answered with a result) */
     Duban__AlertAck *ack; /* its body, once unpacked */
     auth_identity_t who;
+    char request_id[64];  /* a snapshot request's, echoed */
+    int older;            /* whole_task: the task's older alerts acknowledged with it */
 } peer_t;
 
 static void s_send(peer_t *peer, const char *type, const uint8_t *payload, size_t len)
@@ -121,6 +130,8 @@ static void s_refuse(peer_t *peer, int status, const char *fmt, ...)
     } else {
         Duban__AlertsSnapshot snap = DUBAN__ALERTS_SNAPSHOT__INIT;
         snap.error = message;
+        snap.status = status;
+        snap.request_id = peer->request_id;
         s_send_snapshot(peer, &snap);
     }
     s_peer_free(peer);
@@ -165,6 +176,7 @@ static void s_snapshot_read(pg_txn_t *txn, bool ok, void *arg)
         Duban__AlertsSnapshot snap = DUBAN__ALERTS_SNAPSHOT__INIT;
         snap.n_alerts = (size_t)n;
         snap.alerts = ptrs;
+        snap.request_id = peer->request_id;
         s_send_snapshot(peer, &snap);
         log_debug("sent alerts snapshot to staff=%s alerts=%d", peer->who.staff, n);
     }
@@ -186,6 +198,9 @@ static void s_acked(pg_txn_t *txn, bool ok, void *arg)
     }
     PGresult *res = pg_txn_result(txn, 0);
     long long id = (long long)ack->alert_id;
+    int older = 0;
+    for (int i = 1; i < pg_txn_count(txn); i++)
+        older += strcmp(PQgetvalue(pg_txn_result(txn, i), 0, 1), "1") == 0;
     if (strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
         s_refuse(peer, 404, "no alert has the id %lld", id);
     } else if (strcmp(PQgetvalue(res, 0, 2), "warning") == 0) {
@@ -198,41 +213,88 @@ static void s_acked(pg_txn_t *txn, bool ok, void *arg)
         s_refuse(peer, 409, "alert %lld already acknowledged by %s at %s", id,
                  PQgetvalue(res, 0, 3), at);
     } else {
-        log_info("acknowledged alert=%lld staff=%s decision=%.80s rung_decision=%.80s", id,
-                 peer->who.staff, ack->decision, ack->rung_decision[0] ? ack->rung_decision : "-");
+        log_info("acknowledged alert=%lld older=%d staff=%s decision=%.80s rung_decision=%.80s",
+                 id, older, peer->who.staff, ack->decision,
+                 ack->rung_decision[0] ? ack->rung_decision : "-");
         if (peer->owner->relay)
             outbox_relay_kick(peer->owner->relay);
+        char more[96] = "";
+        if (older)
+            snprintf(more, sizeof(more), ", with %d earlier alert(s) of the same task", older);
         s_refuse(peer, 200, ack->rung_decision[0]
-                                ? "alert %lld acknowledged; accountability decision recorded"
-                                : "alert %lld acknowledged", id);
+                                ? "alert %lld acknowledged%s; accountability decision recorded"
+                                : "alert %lld acknowledged%s",
+                 id, more);
     }
 }
 
-static void s_ack(peer_t *peer)
+/* Adds the acknowledgement of alert id to txn: its AlertAcknowledged body
+ * names it; the accountability decision goes with the alert asked for only. */
+static int s_add_ack(pg_txn_t *txn, peer_t *peer, int64_t alert_id, const char *rung,
+                     int64_t now)
 {
     Duban__AlertAck *ack = peer->ack;
     uint8_t *body = NULL;
     size_t len = 0;
-    int64_t now = clock_now_us();
-    const char *rung = ack->rung_decision[0] ? ack->rung_decision : NULL;
-    if (watch_ack_pack(ack->alert_id, peer->who.staff, ack->decision, rung, now, &body, &len) < 0) {
-        s_refuse(peer, 500, "out of memory");
-        return;
-    }
+    if (watch_ack_pack(alert_id, peer->who.staff, ack->decision, rung, now, &body, &len) < 0)
+        return -1;
     char id[32], at[32];
-    snprintf(id, sizeof(id), "%lld", (long long)ack->alert_id);
+    snprintf(id, sizeof(id), "%lld", (long long)alert_id);
     snprintf(at, sizeof(at), "%lld", (long long)now);
     pg_param_t p[6] = {PG_TEXT(id),   PG_TEXT(peer->who.staff), PG_TEXT(ack->decision),
                        PG_TEXT(rung), PG_BINARY(body, len),     PG_TEXT(at)};
+    int rc = pg_txn_add(txn, true, "watch_ack", 6, p);
+    free(body);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Acknowledges the alert asked for and the older ones given (ids, n), all
+ * in one transaction. */
+static void s_ack_all(peer_t *peer, PGresult *older)
+{
+    Duban__AlertAck *ack = peer->ack;
+    int64_t now = clock_now_us();
+    const char *rung = ack->rung_decision[0] ? ack->rung_decision : NULL;
     pg_txn_t *txn = pg_txn_new();
-    if (!txn || pg_txn_add(txn, true, "watch_ack", 6, p) < 0) {
+    bool ok = txn && s_add_ack(txn, peer, ack->alert_id, rung, now) == 0;
+    for (int i = 0; ok && older && i < PQntuples(older); i++)
+        ok = s_add_ack(txn, peer, strtoll(PQgetvalue(older, i, 0), NULL, 10), NULL, now) == 0;
+    if (!ok) {
         pg_txn_destroy(&txn);
-        free(body);
         s_refuse(peer, 500, "out of memory");
         return;
     }
-    free(body);
     pg_txn_submit(peer->owner->pg, &txn, s_acked, peer);
+}
+
+static void s_older_read(pg_txn_t *txn, bool ok, void *arg)
+{
+    peer_t *peer = arg;
+    if (!ok) {
+        log_warn("could not read the older alerts of alert=%lld: %s",
+                 (long long)peer->ack->alert_id, pg_txn_error(txn));
+        s_refuse(peer, 503, "the alert store is not reachable; nothing changed, try again");
+        return;
+    }
+    s_ack_all(peer, pg_txn_result(txn, 0));
+}
+
+static void s_ack(peer_t *peer)
+{
+    if (!peer->ack->whole_task) {
+        s_ack_all(peer, NULL);
+        return;
+    }
+    char id[32];
+    snprintf(id, sizeof(id), "%lld", (long long)peer->ack->alert_id);
+    pg_param_t p[1] = {PG_TEXT(id)};
+    pg_txn_t *txn = pg_txn_new();
+    if (!txn || pg_txn_add(txn, true, "watch_ack_older", 1, p) < 0) {
+        pg_txn_destroy(&txn);
+        s_refuse(peer, 500, "out of memory");
+        return;
+    }
+    pg_txn_submit(peer->owner->pg, &txn, s_older_read, peer);
 }
 
 static void s_authed(void *arg, auth_result_t result, const auth_identity_t *who)
@@ -278,6 +340,7 @@ static void s_hello(peer_t *peer, const uint8_t *payload, size_t len)
     }
     char token[160];
     snprintf(token, sizeof(token), "%s", hello->token);
+    snprintf(peer->request_id, sizeof(peer->request_id), "%s", hello->request_id);
     duban__alerts_hello__free_unpacked(hello, NULL);
     auth_verify(peer->owner->auth, token, s_authed, peer);
 }
@@ -341,7 +404,7 @@ static void s_readable(bus_sock_t *sock, void *arg)
 int watch_console_prepare(pg_t *pg)
 {
     return pg_prepare(pg, "watch_snapshot", s_snapshot_sql) |
-           pg_prepare(pg, "watch_ack", s_ack_sql);
+           pg_prepare(pg, "watch_ack", s_ack_sql) | pg_prepare(pg, "watch_ack_older", s_older_sql);
 }
 
 watch_console_t *watch_console_new(struct event_base *base, void *zctx, pg_t *pg, auth_t *auth,

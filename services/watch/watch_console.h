@@ -9,7 +9,14 @@
  *                               alert (who, when, the decision taken), stops
  *                               its repeats, records an accountability
  *                               decision when one on the rung is given, and
- *                               announces the acknowledgement on the PUB.
+ *                               announces the acknowledgement on the PUB;
+ *                               with whole_task, also the task's older
+ *                               unacknowledged breaches and escalations,
+ *                               with the same decision, in one transaction
+ *                               (a storm on one task is one decision).
+ *
+ * A snapshot echoes the hello's request_id, and a refused one carries its
+ * status, so that intake's HTTP API can answer for it.
  *
  * Both need the token of an inspector or administrator. Anything malformed,
  * unauthenticated or from another role is answered with the reason (status

@@ -18,7 +18,7 @@ export DUBAN_CLOCK_OFFSET_S=$((target - $(date +%s)))
 export DUBAN_BULLETIN_CHECK_MS=300
 
 # --- A subscriber on both instances' PUB sockets, before they start.
-b2=$(duban_free_port_block 2) || fail "no free ports for the second instance"
+b2=$(duban_free_port_block 3) || fail "no free ports for the second instance"
 second_health=http://127.0.0.1:$b2/healthz
 second_pub=tcp://127.0.0.1:$((b2 + 1))
 harness_ctl bulletin follow --pub "$H_BULLETIN_PUB" --pub "$second_pub" --count 4 --for 60 \
@@ -27,9 +27,10 @@ follow_pid=$!
 harness_on_exit "kill $follow_pid 2>/dev/null; wait $follow_pid 2>/dev/null"
 sleep 0.5
 
-# --- The second instance by hand (own health and PUB ports, own folder),
-#     then the harness's, at once.
+# --- The second instance by hand (own health, PUB and console ports, own
+#     folder), then the harness's, at once.
 DUBAN_BULLETIN_HEALTH=127.0.0.1:$b2 DUBAN_BULLETIN_PUB=$second_pub \
+  DUBAN_BULLETIN_CONSOLE=tcp://127.0.0.1:$((b2 + 2)) \
   DUBAN_BULLETIN_OUT_DIR=$H_DIR/bulletins2 \
   "$DUBAN_BIN_DIR/duban-bulletin" --config "$H_CONF" >> "$H_DIR/bulletin2.log" 2>&1 < /dev/null &
 second_pid=$!

@@ -210,6 +210,7 @@ harness_init() {
   H_BULLETIN_HEALTH_URL=$(duban_health_url bulletin "$H_BASE")
   H_BULLETIN_PUB=tcp://127.0.0.1:$((H_BASE + 11))
   H_WEB_URL=http://127.0.0.1:$((H_BASE + 12))
+  H_BULLETIN_CONSOLE=tcp://127.0.0.1:$((H_BASE + 13))
   local pgbin
   pgbin=$(duban_pg_bindir) || fail "PostgreSQL binaries not found"
   PSQL=("$pgbin/psql" -X -q -At -h 127.0.0.1 -p "$H_PGPORT" -U duban -d "$H_DB")
@@ -218,7 +219,7 @@ harness_init() {
   export H_NAME H_DIR H_CONF H_DB H_BASE H_PGPORT H_PSQL H_REDIS_PORT H_REDIS_PREFIX \
     H_INTAKE_URL H_TRIAGE_HEALTH_URL H_DISPATCH_HEALTH_URL \
     H_INTAKE_OUT H_TRIAGE_OUT H_DISPATCH_PUB H_DISPATCH_CONSOLE DUBAN_CONFIG \
-    H_WATCH_HEALTH_URL H_WATCH_PUB H_WATCH_CONSOLE H_BULLETIN_HEALTH_URL H_BULLETIN_PUB H_WEB_URL
+    H_WATCH_HEALTH_URL H_WATCH_PUB H_WATCH_CONSOLE H_BULLETIN_HEALTH_URL H_BULLETIN_PUB H_WEB_URL H_BULLETIN_CONSOLE
 
   _H_DB_CREATED=1
   duban_pg_createdb "$H_PGPORT" "$H_DB" || fail "could not create database $H_DB"

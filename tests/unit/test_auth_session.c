@@ -118,6 +118,13 @@ static void test_topic_scope(void **state)
     assert_false(auth_may_see_topic(&metrology, "something-else"));
     assert_true(auth_may_see_division(&metrology, "metrology"));
     assert_false(auth_may_see_division(&op, "metrology"));
+    /* The bureau's leaders read every division and the inspection office's
+     * stream, not what one staff member is told. */
+    auth_identity_t leader = {"leader001", "leader", ""};
+    assert_true(auth_may_see_division(&leader, "fiber"));
+    assert_true(auth_may_see_topic(&leader, "div.metrology|"));
+    assert_true(auth_may_see_topic(&leader, "inspection|"));
+    assert_false(auth_may_see_topic(&leader, "staff.op001|"));
 }
 
 int main(void)

@@ -188,6 +188,27 @@ static void test_may_lists_the_buttons(void **state)
     assert_false(dispatch_rules_may(&c, ACTION_ARBITRATE, &s_inspector, NOW));
 }
 
+/* A leader reads and may do nothing: no step is allowed in any state the
+ * steps need, whatever the fields. */
+static void test_leader_may_do_nothing(void **state)
+{
+    const auth_identity_t leader = {"leader001", "leader", ""};
+    const char *case_states[] = {"dispatched", "arbitration", "replied", "informed",
+                                 "needs_triage"};
+    const char *task_states[] = {"dispatched", "signed"};
+    for (size_t cs = 0; cs < sizeof(case_states) / sizeof(case_states[0]); cs++)
+        for (size_t ts = 0; ts < 2; ts++)
+            for (int paused = 0; paused < 2; paused++) {
+                dispatch_context_t c = s_ctx();
+                snprintf(c.case_state, sizeof(c.case_state), "%s", case_states[cs]);
+                snprintf(c.task_state, sizeof(c.task_state), "%s", task_states[ts]);
+                snprintf(c.extension_state, sizeof(c.extension_state), "requested");
+                c.paused_at_us = paused ? NOW - HOUR : 0;
+                for (int a = 0; a < ACTION_UNKNOWN; a++)
+                    assert_false(dispatch_rules_may(&c, (dispatch_action_t)a, &leader, NOW));
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_arbitration_and_triage),
         cmocka_unit_test(test_lead_reply_needs_dispatched_case),
         cmocka_unit_test(test_may_lists_the_buttons),
+        cmocka_unit_test(test_leader_may_do_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

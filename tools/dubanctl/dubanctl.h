@@ -43,6 +43,8 @@ int ctl_ack(ctl_t *ctl, int argc, char **argv);
 int ctl_bench_watch(ctl_t *ctl, int argc, char **argv);
 int ctl_notices(ctl_t *ctl, int argc, char **argv);
 int ctl_outbox(ctl_t *ctl, int argc, char **argv);
+/* board, arbitrations, extensions, dashboard (argv[0] names which). */
+int ctl_office(ctl_t *ctl, int argc, char **argv);
 
 /* The table of commands (dubanctl_usage.c): every command's usage, all of
  * them (--help) or one (CMD --help); true when name is a command. */

@@ -360,6 +360,7 @@ int ctl_ack(ctl_t *ctl, int argc, char **argv)
 {
     static const struct option options[] = {{"decision", required_argument, NULL, 'd'},
                                             {"rung-decision", required_argument, NULL, 'r'},
+                                            {"whole-task", no_argument, NULL, 'w'},
                                             {"json", no_argument, NULL, 'j'},
                                             {NULL, 0, NULL, 0}};
     Duban__AlertAck ack = DUBAN__ALERT_ACK__INIT;
@@ -371,6 +372,8 @@ int ctl_ack(ctl_t *ctl, int argc, char **argv)
             ack.decision = optarg;
         else if (opt == 'r')
             ack.rung_decision = optarg;
+        else if (opt == 'w')
+            ack.whole_task = true;
         else if (opt != 'j')
             return CTL_USAGE;
     }

@@ -97,7 +97,7 @@ static int s_add(ctl_t *ctl, PGconn *conn, int argc, char **argv)
     const char *code = optind < argc ? argv[optind] : NULL;
     if (!code || !name || !role) {
         fprintf(stderr, "error: staff add CODE --name NAME --role operator|clerk|handler|"
-                        "inspector|admin [--division CODE] [--save]\n");
+                        "inspector|leader|admin [--division CODE] [--save]\n");
         return CTL_USAGE;
     }
     if (strcmp(role, "handler") == 0 && !division) {

@@ -146,6 +146,9 @@ int main(int argc, char **argv)
         rc = ctl_notices(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "outbox") == 0)
         rc = ctl_outbox(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "board") == 0 || strcmp(cmd, "arbitrations") == 0 ||
+             strcmp(cmd, "extensions") == 0 || strcmp(cmd, "dashboard") == 0)
+        rc = ctl_office(&ctl, sub_argc, sub_argv);
     else if (ctl_is_action(cmd))
         rc = ctl_action(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "calendar") == 0)

@@ -27,7 +27,7 @@ DUBAN_PACKAGES=(
 # shellcheck disable=SC2034 # used by the scripts that source this file
 DUBAN_SERVICES=(intake triage dispatch watch bulletin web)
 # Ports of one deployment's services (see duban_write_settings).
-DUBAN_PORTS_PER_DEPLOYMENT=13
+DUBAN_PORTS_PER_DEPLOYMENT=14
 
 # duban_services_built BINDIR: the services of DUBAN_SERVICES whose binary exists,
 # in start order (a service still being written is simply not started).
@@ -544,7 +544,7 @@ _duban_cfg_str() {
 # (intake->triage), BASE+2 (triage health), BASE+3 (triage->dispatch), BASE+4 (dispatch
 # health), BASE+5 (dispatch pub), BASE+6 (dispatch console), BASE+7 (watch health),
 # BASE+8 (watch alerts pub), BASE+9 (watch console), BASE+10 (bulletin health),
-# BASE+11 (bulletin pub), BASE+12 (web console http).
+# BASE+11 (bulletin pub), BASE+12 (web console http), BASE+13 (bulletin console).
 # Optional environment: DUBAN_LOG_LEVEL (info), DUBAN_OUTBOX_RESEND_MS (10000),
 # DUBAN_OUTBOX_KEEP_S (259200: delivered outbox rows are kept three days).
 duban_write_settings() {
@@ -569,7 +569,7 @@ intake = { http = "$h:$b"; out = "tcp://$h:$((b + 1))"; trusted_proxy = "$h"; };
 triage = { health = "$h:$((b + 2))"; in = "tcp://$h:$((b + 1))"; out = "tcp://$h:$((b + 3))"; };
 dispatch = { health = "$h:$((b + 4))"; in = "tcp://$h:$((b + 3))"; pub = "tcp://$h:$((b + 5))"; console = "tcp://$h:$((b + 6))"; };
 watch = { health = "$h:$((b + 7))"; pub = "tcp://$h:$((b + 8))"; console = "tcp://$h:$((b + 9))"; };
-bulletin = { health = "$h:$((b + 10))"; pub = "tcp://$h:$((b + 11))"; out_dir = $(_duban_cfg_str "$(dirname "$file")/bulletins"); };
+bulletin = { health = "$h:$((b + 10))"; pub = "tcp://$h:$((b + 11))"; console = "tcp://$h:$((b + 13))"; out_dir = $(_duban_cfg_str "$(dirname "$file")/bulletins"); };
 web = { http = "$h:$((b + 12))"; assets_dir = $(_duban_cfg_str "$repo/deploy/web"); bureau_name = "${DUBAN_BUREAU_NAME:-某省质量技术监督局}"; };
 EOF
   mv -f "$tmp" "$file"
