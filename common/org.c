@@ -62,6 +62,93 @@ static int s_read_strings(config_setting_t *item, const char *name, char **out, 
     return 0;
 }
 
+static const char *const s_fields[] = {"enterprise", "product", "place"};
+
+const char *org_field_str(org_field_t field)
+{
+    return s_fields[field];
+}
+
+/* The optional list of attributes (see org.h): code, datatype, description,
+ * field, required, values. */
+static int s_read_attributes(config_t *cfg, org_t *self)
+{
+    config_setting_t *setting = config_lookup(cfg, "attributes");
+    if (!setting)
+        return 0;
+    if (!config_setting_is_list(setting)) {
+        log_error("org file: attributes must be a list of { code = ...; field = ...; }");
+        return -1;
+    }
+    int n = config_setting_length(setting);
+    self->attributes = calloc((size_t)n + 1, sizeof(*self->attributes));
+    if (!self->attributes)
+        return -1;
+    self->nattributes = n;
+    for (int i = 0; i < n; i++) {
+        config_setting_t *item = config_setting_get_elem(setting, (unsigned)i);
+        org_attribute_t *a = &self->attributes[i];
+        a->code = s_dup_member(item, "code", NULL);
+        a->datatype = s_dup_member(item, "datatype", "string");
+        a->description = s_dup_member(item, "description", "");
+        char *field = s_dup_member(item, "field", NULL);
+        int required = 0;
+        config_setting_lookup_bool(item, "required", &required);
+        a->required = required != 0;
+        int f = -1;
+        for (int j = 0; field && j < (int)(sizeof(s_fields) / sizeof(s_fields[0])); j++)
+            if (strcmp(field, s_fields[j]) == 0)
+                f = j;
+        free(field);
+        if (!a->code || f < 0) {
+            log_error("org file: attribute %d needs a code and a field (enterprise, product or "
+                      "place)", i + 1);
+            return -1;
+        }
+        a->field = (org_field_t)f;
+        if (strcmp(a->code, "kind") == 0) {
+            log_error("org file: attribute code kind is taken (attribute[kind] is the kind)");
+            return -1;
+        }
+        if (strcmp(a->datatype, "string") != 0 && strcmp(a->datatype, "text") != 0 &&
+            strcmp(a->datatype, "singlevaluelist") != 0) {
+            log_error("org file: attribute %s: datatype is string, text or singlevaluelist",
+                      a->code);
+            return -1;
+        }
+        if (s_read_strings(item, "values", a->values, ORG_MAX_VALUES, &a->nvalues) < 0)
+            return -1;
+        if ((strcmp(a->datatype, "singlevaluelist") == 0) != (a->nvalues > 0)) {
+            log_error("org file: attribute %s: a singlevaluelist has values, other types none",
+                      a->code);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A category's attributes = ["code", ...], resolved against the list. */
+static int s_read_category_attributes(config_setting_t *item, org_t *self, org_category_t *c)
+{
+    char *codes[ORG_MAX_ATTRIBUTES];
+    int n = 0;
+    if (s_read_strings(item, "attributes", codes, ORG_MAX_ATTRIBUTES, &n) < 0)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const org_attribute_t *a = org_attribute_find(self, codes[i]);
+        if (!a && rc == 0) {
+            log_error("org file: category %s names attribute %s, which is not listed", c->code,
+                      codes[i]);
+            rc = -1;
+        }
+        if (a)
+            c->attributes[c->nattributes++] = a;
+        free(codes[i]);
+    }
+    return rc;
+}
+
 static int s_read_categories(config_t *cfg, org_t *self)
 {
     config_setting_t *setting = config_lookup(cfg, "categories");
@@ -88,7 +175,8 @@ static int s_read_categories(config_t *cfg, org_t *self)
             return -1;
         }
         if (s_read_strings(item, "co", c->co, ORG_MAX_CO, &c->nco) < 0 ||
-            s_read_strings(item, "keywords", c->keywords, ORG_MAX_KEYWORDS, &c->nkeywords) < 0)
+            s_read_strings(item, "keywords", c->keywords, ORG_MAX_KEYWORDS, &c->nkeywords) < 0 ||
+            s_read_category_attributes(item, self, c) < 0)
             return -1;
     }
     return 0;
@@ -176,7 +264,7 @@ org_t *org_new(const char *path)
     if (s_read_named(&cfg, "divisions", &self->divisions, &self->ndivisions) < 0 ||
         s_read_named(&cfg, "kinds", &self->kinds, &self->nkinds) < 0 ||
         s_read_named(&cfg, "channels", &self->channels, &self->nchannels) < 0 ||
-        s_read_categories(&cfg, self) < 0 || s_read_staff(&cfg, self) < 0 || s_check(self) < 0)
+        s_read_attributes(&cfg, self) < 0 || s_read_categories(&cfg, self) < 0 || s_read_staff(&cfg, self) < 0 || s_check(self) < 0)
         goto out_free_self;
     config_destroy(&cfg);
     return self;
@@ -216,6 +304,15 @@ void org_destroy(org_t **self_p)
             free(c->keywords[j]);
     }
     free(self->categories);
+    for (int i = 0; self->attributes && i < self->nattributes; i++) {
+        org_attribute_t *a = &self->attributes[i];
+        free(a->code);
+        free(a->datatype);
+        free(a->description);
+        for (int j = 0; j < a->nvalues; j++)
+            free(a->values[j]);
+    }
+    free(self->attributes);
     for (int i = 0; self->staff && i < self->nstaff; i++) {
         free(self->staff[i].code);
         free(self->staff[i].name);
@@ -267,6 +364,24 @@ const org_staff_t *org_staff_find(const org_t *self, const char *code)
         if (strcmp(self->staff[i].code, code) == 0)
             return &self->staff[i];
     return NULL;
+}
+
+const org_attribute_t *org_attribute_find(const org_t *self, const char *code)
+{
+    for (int i = 0; i < self->nattributes; i++)
+        if (strcmp(self->attributes[i].code, code) == 0)
+            return &self->attributes[i];
+    return NULL;
+}
+
+bool org_attribute_value_ok(const org_attribute_t *attr, const char *value)
+{
+    if (attr->nvalues == 0)
+        return true;
+    for (int i = 0; i < attr->nvalues; i++)
+        if (strcmp(attr->values[i], value) == 0)
+            return true;
+    return false;
 }
 
 const org_category_t *org_category_match(const org_t *self, const char *text,

@@ -9,11 +9,28 @@
 
 #define ORG_MAX_CO 8
 #define ORG_MAX_KEYWORDS 32
+#define ORG_MAX_ATTRIBUTES 8 /* per category */
+#define ORG_MAX_VALUES 16    /* per list attribute */
 
 typedef struct {
     char *code;
     char *name;
 } org_named_t;
+
+/* What a requester is asked besides the description (Open311 service
+ * attributes, services/{code}.xml): its answer lands in one field of the
+ * case. datatype is Open311's: string, text or singlevaluelist (values). */
+typedef enum { ORG_FIELD_ENTERPRISE, ORG_FIELD_PRODUCT, ORG_FIELD_PLACE } org_field_t;
+
+typedef struct {
+    char *code;
+    char *datatype;
+    char *description;               /* Chinese, as the requester reads it */
+    org_field_t field;               /* the case's field its answer goes to */
+    bool required;
+    char *values[ORG_MAX_VALUES];    /* singlevaluelist: keys and names are the same text */
+    int nvalues;
+} org_attribute_t;
 
 typedef struct {
     char *code;
@@ -24,6 +41,8 @@ typedef struct {
     char *keywords[ORG_MAX_KEYWORDS];
     int nkeywords;
     bool urgent;                     /* safety at stake: urgent priority */
+    const org_attribute_t *attributes[ORG_MAX_ATTRIBUTES]; /* borrowed from org_t */
+    int nattributes;
 } org_category_t;
 
 typedef struct {
@@ -40,6 +59,8 @@ typedef struct {
     int ncategories;
     org_named_t *kinds;
     int nkinds;
+    org_attribute_t *attributes;     /* every attribute a category may name */
+    int nattributes;
     org_named_t *channels;
     int nchannels;
     org_staff_t *staff;
@@ -59,6 +80,14 @@ const org_category_t *org_category_find(const org_t *self, const char *code);
 const org_named_t *org_kind_find(const org_t *self, const char *code);
 const org_named_t *org_channel_find(const org_t *self, const char *code);
 const org_staff_t *org_staff_find(const org_t *self, const char *code);
+const org_attribute_t *org_attribute_find(const org_t *self, const char *code);
+
+/* The case field an attribute fills, as a word: enterprise, product, place. */
+const char *org_field_str(org_field_t field);
+
+/* True when value is one of a singlevaluelist attribute's values (any value
+ * for other datatypes). */
+bool org_attribute_value_ok(const org_attribute_t *attr, const char *value);
 
 /* First category (in file order) with a keyword contained in text; the
  * keyword found is stored in *keyword. NULL when nothing matches. */

@@ -35,6 +35,7 @@ typedef struct {
     int lookup_per_minute; /* public status lookups per address and minute */
     size_t max_body;
     const char *trusted_proxy; /* the web console's address: its X-Forwarded-For is believed */
+    const char *open311_jurisdictions; /* comma list of the jurisdiction_ids Open311 serves */
     struct calendar *calendar; /* working time left on the division queue */
     struct calendar *natural;  /* for deadlines on the natural clock */
     struct sla *sla;

@@ -1,5 +1,7 @@
 /* Open311 POST requests: an api_key check, the form's fields under their
- * Open311 names, and a case of channel "open311" through intake_submit. */
+ * Open311 names (the category's attributes as attribute[CODE], each into
+ * the case field the org file names), and a case of channel "open311"
+ * through intake_submit. */
 #include "intake_open311_format.h"
 #include "intake_open311_internal.h"
 #include "log.h"
@@ -7,7 +9,6 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <libxml/xmlstring.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,18 +19,12 @@
 
 #define OPEN311_SUBJECT_CHARS 30 /* a case's subject: the start of its description */
 
-static bool s_utf8(const char *text)
-{
-    return xmlCheckUTF8((const unsigned char *)text) != 0;
-}
-
 /* ------------------------------------------------------------------------
  * POST requests: a new case from an Open311 client */
 
 /* A POST waiting for its api_key check. */
 typedef struct {
     intake_t *in;
-    http_held_t *held;
     intake_open311_format_type_t fmt;
     intake_submission_t *sub;
     bool media; /* a media_url was sent (not stored) */
@@ -43,15 +38,15 @@ typedef struct {
     bool media;           /* a media_url was sent: not stored */
 } posted_t;
 
-/* Open311's name for a field intake_request_check named. */
-static const char *s_open311_field(const char *field)
+const char *intake_open311_field_name(const char *field)
 {
     static const char *const names[][2] = {
-        {"category", "service_code"},     {"subject", "description"},
-        {"requester.name", "first_name"}, {"requester.phone", "phone"},
-        {"requester.email", "email"},     {"place", "address_string"},
-        {"location.lat", "lat"},          {"location.long", "long"},
-        {"kind", "attribute[kind]"},
+        {"category", "service_code"},      {"subject", "description"},
+        {"requester.name", "first_name"},  {"requester.phone", "phone"},
+        {"requester.email", "email"},      {"place", "address_string"},
+        {"location.lat", "lat"},           {"location.long", "long"},
+        {"kind", "attribute[kind]"},       {"enterprise", "attribute[enterprise]"},
+        {"product", "attribute[product]"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(field, names[i][0]) == 0)
@@ -140,6 +135,68 @@ static int s_dup(char **out, const char *value)
     return value && !*out ? -1 : 0;
 }
 
+/* Appends value to *field ("; " between two answers, a space after an
+ * address). -1 when out of memory. */
+static int s_append(char **field, const char *value, const char *sep)
+{
+    if (!*field)
+        return s_dup(field, value);
+    size_t len = strlen(*field) + strlen(sep) + strlen(value) + 1;
+    char *joined = malloc(len);
+    if (!joined)
+        return -1;
+    snprintf(joined, len, "%s%s%s", *field, sep, value);
+    free(*field);
+    *field = joined;
+    return 0;
+}
+
+/* The category's attributes, sent as attribute[CODE]: required ones
+ * present, list values among the listed, each answer into its field of r.
+ * Attributes the category does not ask for are ignored (logged). Returns 0,
+ * or -1 with err filled (status 500 when out of memory). */
+static int s_attributes(const org_category_t *cat, struct evkeyvalq *args, intake_request_t *r,
+                        intake_error_t *err)
+{
+    for (int i = 0; i < cat->nattributes; i++) {
+        const org_attribute_t *a = cat->attributes[i];
+        char name[80];
+        snprintf(name, sizeof(name), "attribute[%s]", a->code);
+        const char *value = intake_open311_arg(args, name);
+        if (!value && a->required)
+            return s_refuse(err, name, "缺少 %s：%s为必填项，请见 services/%s.xml", name,
+                            a->description, cat->code);
+        if (!value)
+            continue;
+        if (!org_attribute_value_ok(a, value))
+            return s_refuse(err, name, "%s 须为 services/%s.xml 所列的值之一", name, cat->code);
+        if (intake_utf8_length(value) > INTAKE_MAX_SHORT)
+            return s_refuse(err, name, "%s 最多 %d 个字", name, INTAKE_MAX_SHORT);
+        char **field = a->field == ORG_FIELD_ENTERPRISE ? &r->enterprise
+                       : a->field == ORG_FIELD_PRODUCT  ? &r->product
+                                                        : &r->place;
+        if (s_append(field, value, a->field == ORG_FIELD_PLACE ? " " : "；") < 0) {
+            err->status = 500;
+            return -1;
+        }
+    }
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, args, next)
+    {
+        if (strncmp(kv->key, "attribute[", 10) != 0 || strcmp(kv->key, "attribute[kind]") == 0)
+            continue;
+        bool asked = false;
+        for (int i = 0; i < cat->nattributes && !asked; i++)
+            asked = strlen(kv->key) == strlen(cat->attributes[i]->code) + 11 &&
+                    strncmp(kv->key + 10, cat->attributes[i]->code,
+                            strlen(cat->attributes[i]->code)) == 0;
+        if (!asked)
+            log_info("open311 ignored attribute service_code=%s: %.60s is not asked for", cat->code,
+                     kv->key);
+    }
+    return 0;
+}
+
 /* Checks the form's fields under their Open311 names and builds the case
  * request; -1 with err filled when refused. */
 static int s_build(intake_t *in, struct evkeyvalq *args, intake_request_t **out,
@@ -188,13 +245,19 @@ static int s_build(intake_t *in, struct evkeyvalq *args, intake_request_t **out,
         snprintf(err->detail, sizeof(err->detail), "%s", INTAKE_PROBLEM_INTERNAL.detail);
         return -1;
     }
+    if (s_attributes(org_category_find(in->org, code), args, r, err) < 0) {
+        intake_request_destroy(&r);
+        if (err->status == 500)
+            snprintf(err->detail, sizeof(err->detail), "%s", INTAKE_PROBLEM_INTERNAL.detail);
+        return -1;
+    }
     intake_error_t check;
     if (intake_request_check(in->org, r, &check) < 0) {
         intake_refusal_t refusal;
         intake_request_destroy(&r);
-        intake_problem_describe(&check, s_open311_field(check.field), &refusal);
+        intake_problem_describe(&check, intake_open311_field_name(check.field), &refusal);
         log_info("open311 refused field=%s: %s", check.field, check.detail);
-        return s_refuse(err, s_open311_field(check.field), "%s", refusal.detail);
+        return s_refuse(err, intake_open311_field_name(check.field), "%s", refusal.detail);
     }
     *out = r;
     return 0;
@@ -231,87 +294,44 @@ out_free:
     free(posted);
 }
 
-static void s_client_checked(pg_txn_t *txn, bool ok, void *arg)
+static void s_post_free(void *arg)
 {
     post_t *p = arg;
-    struct evhttp_request *req = http_held_request(p->held);
-    if (!req)
-        goto out_free;
-    if (!ok) {
-        intake_open311_problem(
-            req, p->fmt, intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "look up open311 client"));
-        goto out_free;
-    }
-    PGresult *res = pg_txn_result(txn, 0);
-    if (PQntuples(res) == 0) {
-        log_info("open311 refused post status=403 peer=%s: api_key unknown or revoked",
-                 http_peer(req));
-        intake_open311_format_error(req, p->fmt, 403,
-                                    "api_key 无效（不存在或已吊销），请向本局申请 Open311 密钥");
-        goto out_free;
-    }
+    intake_submission_destroy(&p->sub);
+    free(p);
+}
+
+static void s_client_found(struct evhttp_request *req, int64_t client_id, const char *client,
+                           void *arg)
+{
+    post_t *p = arg;
     posted_t *posted = calloc(1, sizeof(*posted));
     if (!posted) {
         intake_open311_problem(req, p->fmt, &INTAKE_PROBLEM_INTERNAL);
-        goto out_free;
+        s_post_free(p);
+        return;
     }
     posted->fmt = p->fmt;
-    snprintf(posted->client, sizeof(posted->client), "%s", PQgetvalue(res, 0, 0));
+    snprintf(posted->client, sizeof(posted->client), "%s", client);
     snprintf(p->sub->source, sizeof(p->sub->source), "open311:%s", posted->client);
     posted->media = p->media;
     posted->location = p->sub->req->latitude ? "coordinates"
                        : p->sub->req->place  ? "address"
                                              : "none";
-    /* intake_submit holds the request again for the commit. */
-    http_release(&p->held);
     intake_submit(p->in, req, &p->sub, s_post_reply, posted);
-out_free:
-    http_release(&p->held);
-    intake_submission_destroy(&p->sub);
-    free(p);
-}
-
-/* Refuses bodies that are not a form: multipart (media uploads) and JSON. */
-static bool s_form_type(struct evhttp_request *req)
-{
-    const char *type = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-    return !type || strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0;
+    s_post_free(p);
 }
 
 void intake_open311_post(intake_t *in, struct evhttp_request *req, intake_open311_format_type_t fmt)
 {
-    char *body = NULL;
-    size_t len = 0;
     struct evkeyvalq args;
     TAILQ_INIT(&args);
     post_t *p = NULL;
     intake_error_t err = {0};
-    if (!s_form_type(req)) {
-        intake_open311_format_error(req, fmt, 415, "请以 application/x-www-form-urlencoded 提交");
+    if (intake_open311_read_form(in, req, fmt, &args) < 0)
         goto out_free;
-    }
-    if (http_read_body(req, in->max_body, &body, &len) < 0) {
-        char detail[96];
-        snprintf(detail, sizeof(detail), "请求正文超过 %zu 字节的上限", in->max_body);
-        intake_open311_format_error(req, fmt, 413, detail);
-        goto out_free;
-    }
-    if (strlen(body) != len || evhttp_parse_query_str(body, &args) < 0) {
-        intake_open311_format_error(req, fmt, 400,
-                                    "请求正文不是表单：请用 & 连接、URL 编码的 name=value");
-        goto out_free;
-    }
-    struct evkeyval *kv;
-    TAILQ_FOREACH(kv, &args, next)
-    {
-        if (!s_utf8(kv->key) || !s_utf8(kv->value)) {
-            intake_open311_format_error(req, fmt, 400,
-                                        "表单中有不是 UTF-8 的文字，请用 UTF-8 提交");
-            goto out_free;
-        }
-    }
     const char *key = intake_open311_arg(&args, "api_key");
-    if (!key || strlen(key) > 256) {
+    if (!key) {
         intake_open311_format_error(req, fmt, 403, "缺少 api_key：请向本局申请 Open311 密钥");
         goto out_free;
     }
@@ -325,30 +345,14 @@ void intake_open311_post(intake_t *in, struct evhttp_request *req, intake_open31
         intake_open311_format_error(req, fmt, err.status, err.detail);
         goto out_free;
     }
-    if (!pg_is_up(in->pg)) {
-        intake_open311_unavailable(req, fmt);
-        goto out_free;
-    }
     p->in = in;
     p->fmt = fmt;
     p->media = intake_open311_arg(&args, "media_url") != NULL;
     snprintf(p->sub->peer, sizeof(p->sub->peer), "%s", http_peer(req));
-    char hash[65];
-    intake_sha256_hex(key, strlen(key), hash);
-    pg_param_t params[1] = {PG_TEXT(hash)};
-    pg_txn_t *txn = pg_txn_new();
-    if (!txn || pg_txn_add(txn, true, "open311_client", 1, params) < 0 ||
-        !(p->held = http_hold(req))) {
-        pg_txn_destroy(&txn);
-        intake_open311_problem(req, fmt, &INTAKE_PROBLEM_INTERNAL);
-        goto out_free;
-    }
-    pg_txn_submit(in->pg, &txn, s_client_checked, p);
+    intake_open311_client(in, req, fmt, key, s_client_found, s_post_free, p);
     p = NULL;
 out_free:
     if (p)
-        intake_submission_destroy(&p->sub);
-    free(p);
+        s_post_free(p);
     evhttp_clear_headers(&args);
-    free(body);
 }

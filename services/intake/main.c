@@ -75,6 +75,7 @@ int main(int argc, char **argv)
     in.lookup_per_minute = (int)settings_int(st, "intake.public_lookups_per_minute", 60);
     in.max_body = (size_t)settings_int(st, "intake.max_body", 64 * 1024);
     in.trusted_proxy = settings_string(st, "intake.trusted_proxy", "");
+    in.open311_jurisdictions = settings_string(st, "intake.open311_jurisdictions", "");
     in.calendar = calendar_from_settings(st);
     in.natural = calendar_new_round_the_clock();
     in.sla = sla_from_settings(st);

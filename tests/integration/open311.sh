@@ -6,6 +6,7 @@
 # (What the public may not see, and the rate limit of reads, are
 # public_privacy.sh's; this test reads more than a client a minute.)
 export DUBAN_INTAKE_PUBLIC_LOOKUPS_PER_MINUTE=100000
+export DUBAN_INTAKE_OPEN311_JURISDICTIONS=zj.gov.cn,zjzj.gov.cn
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init open311
 harness_start
@@ -47,16 +48,26 @@ assert_eq 200 "$(get services.xml)" "services.xml"
 is_xml "services.xml"
 assert_eq "特种设备" "$(xpath 'string(/services/service[service_code="special-equipment"]/service_name)')" "service name"
 assert_eq "特种设备安全监察处" "$(xpath 'string(/services/service[service_code="special-equipment"]/group)')" "service group"
-assert_eq "false" "$(xpath 'string(/services/service[service_code="special-equipment"]/metadata)')" "metadata"
+assert_eq "true" "$(xpath 'string(/services/service[service_code="special-equipment"]/metadata)')" "metadata"
 assert_eq "realtime" "$(xpath 'string(/services/service[service_code="metrology"]/type)')" "type"
 assert_contains "$(xpath 'string(/services/service[service_code="special-equipment"]/keywords)')" "电梯,锅炉" "keywords"
 assert_eq 200 "$(get services.json)" "services.json"
 is_json "services.json"
 assert_contains "$(body)" '{"service_code":"special-equipment","service_name":"特种设备",' "JSON service"
-assert_contains "$(body)" '"metadata":false,"type":"realtime","keywords":"电梯,锅炉' "JSON service fields"
+assert_contains "$(body)" '"metadata":true,"type":"realtime","keywords":"电梯,锅炉' "JSON service fields"
 assert_contains "$(body)" '"group":"特种设备安全监察处"' "JSON group"
 assert_eq 200 "$(get services/metrology.xml)" "service definition"
-assert_eq "kind" "$(xpath 'string(/service_definition/attributes/attribute/code)')" "kind attribute"
+assert_eq "kind" "$(xpath 'string(/service_definition/attributes/attribute[order=1]/code)')" "kind attribute"
+assert_eq "instrument" "$(xpath 'string(/service_definition/attributes/attribute[order=2]/code)')" "the category's attributes from the org file"
+assert_eq "singlevaluelist|false|计量器具种类" "$(xpath 'concat(string(//attribute[code="instrument"]/datatype), "|", string(//attribute[code="instrument"]/required), "|", string(//attribute[code="instrument"]/description))')" "attribute fields"
+assert_eq "加油机" "$(xpath 'string(//attribute[code="instrument"]/values/value[1]/key)')" "list values"
+assert_eq 200 "$(get services/special-equipment.xml)" "a required attribute"
+assert_eq "true" "$(xpath 'string(//attribute[code="equipment"]/required)')" "equipment is required"
+assert_eq "3" "$(xpath 'count(//attribute[code="enterprise" or code="place_detail" or code="equipment"])')" "special equipment's attributes"
+assert_eq 200 "$(get services.xml?jurisdiction_id=zjzj.gov.cn)" "a configured jurisdiction"
+assert_eq 404 "$(get services.xml?jurisdiction_id=elsewhere.gov.cn)" "an unknown jurisdiction"
+assert_eq 404 "$(xpath 'string(/errors/error/code)')" "unknown jurisdiction in XML errors"
+assert_contains "$(xpath 'string(/errors/error/description)')" "jurisdiction_id" "unknown jurisdiction explained"
 assert_eq 200 "$(get services/metrology.json)" "service definition (JSON)"
 assert_contains "$(body)" '{"key":"enquiry","name":"咨询"}' "kind values"
 assert_eq 404 "$(get services/weather.xml)" "unknown service"
@@ -88,13 +99,21 @@ grep -q "case=$id .*media_url=ignored" "$H_DIR/intake.log" || fail "ignored medi
 # (Not a report: reports are never published, so it could not be read back.)
 status=$(post requests.xml --data-urlencode "api_key=$key" --data-urlencode service_code=special-equipment \
   --data-urlencode "description=小区电梯年检标志过期" --data-urlencode "attribute[kind]=suggestion" \
+  --data-urlencode "attribute[equipment]=电梯" --data-urlencode "attribute[place_detail]=3号楼2单元" \
   --data-urlencode first_name=Ann --data-urlencode last_name=Lee --data-urlencode "address_string=文一路")
 [[ "$status" == 200 || "$status" == 201 ]] || fail "POST requests.xml: status $status: $(body)"
 is_xml "POST requests.xml"
 id2=$(xpath 'string(/service_requests/request/service_request_id)')
 [[ "$id2" =~ ^DB[0-9]{14}$ ]] || fail "no case number in $(body)"
-assert_eq "suggestion|Ann Lee|文一路|" "$(psql_q "SELECT kind, requester_name, place, coalesce(latitude::text, '') FROM cases WHERE case_number = '$id2'")" \
-  "second case"
+assert_eq "suggestion|Ann Lee|文一路 3号楼2单元||电梯" "$(psql_q "SELECT kind, requester_name, place, coalesce(latitude::text, ''), product FROM cases WHERE case_number = '$id2'")" \
+  "second case, its attributes in the case's fields"
+assert_eq 400 "$(post requests.json --data-urlencode "api_key=$key" --data-urlencode service_code=special-equipment \
+  --data-urlencode "description=锅炉冒烟")" "a required attribute missing"
+assert_contains "$(body)" "attribute[equipment]" "names the attribute"
+assert_eq 400 "$(post requests.json --data-urlencode "api_key=$key" --data-urlencode service_code=special-equipment \
+  --data-urlencode "description=锅炉冒烟" --data-urlencode "attribute[equipment]=拖拉机")" "a value not in the list"
+assert_eq 404 "$(post requests.json --data-urlencode "api_key=$key" --data-urlencode service_code=metrology \
+  --data-urlencode "description=电子秤不准" --data-urlencode jurisdiction_id=elsewhere.gov.cn)" "POST to an unknown jurisdiction"
 
 # Followed until dispatch, through the public API only.
 dispatched() {
@@ -108,7 +127,10 @@ assert_contains "$b" '"service_name":"计量","service_code":"metrology"' "servi
 assert_contains "$b" "\"description\":\"$description\"" "description"
 assert_contains "$b" '"address":"杭州市西湖区文三路1号"' "address"
 assert_contains "$b" '"lat":30.2741,"long":120.1551' "coordinates"
-assert_contains "$b" '"detailed_status":"IN_PROGRESS"' "mySociety status"
+assert_contains "$b" '"detailed_status":"ACTION_SCHEDULED"' "mySociety status"
+assert_contains "$b" '"service_notice":null' "JSON null for an absent value"
+[[ "$b" =~ \"expected_datetime\":\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+08:00\" ]] ||
+  fail "expected_datetime (the completion deadline) not ISO 8601 with +08:00: $b"
 [[ "$b" =~ \"requested_datetime\":\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+08:00\" ]] ||
   fail "requested_datetime not ISO 8601 with +08:00: $b"
 for secret in 13800002222 zhang.san example.com 张三; do
@@ -151,13 +173,13 @@ assert_eq 2 "$(xpath 'count(/service_requests/request)')" "ids override other fi
 assert_eq 200 "$(get servicerequestupdates.json)" "updates"
 is_json "updates"
 assert_contains "$(body)" "\"service_request_id\":\"$id\",\"status\":\"INVESTIGATING\"" "triage update"
-assert_contains "$(body)" "\"service_request_id\":\"$id\",\"status\":\"IN_PROGRESS\"" "dispatch update"
+assert_contains "$(body)" "\"service_request_id\":\"$id\",\"status\":\"ACTION_SCHEDULED\"" "dispatch update"
 assert_contains "$(body)" "已转交计量处办理" "update text"
 assert_eq 200 "$(get servicerequestupdates.xml -G --data-urlencode "start_date=$start")" "updates XML"
-assert_eq "IN_PROGRESS" \
-  "$(xpath "string(/service_request_updates/request_update[service_request_id='$id'][status='IN_PROGRESS']/status)")" \
+assert_eq "ACTION_SCHEDULED" \
+  "$(xpath "string(/service_request_updates/request_update[service_request_id='$id'][status='ACTION_SCHEDULED']/status)")" \
   "XML update"
-[[ "$(xpath "string(/service_request_updates/request_update[service_request_id='$id'][status='IN_PROGRESS']/update_id)")" =~ ^[0-9]+$ ]] ||
+[[ "$(xpath "string(/service_request_updates/request_update[service_request_id='$id'][status='ACTION_SCHEDULED']/update_id)")" =~ ^[0-9]+$ ]] ||
   fail "update_id: $(body)"
 assert_eq 200 "$(get "servicerequestupdates.xml?end_date=2020-01-01")" "past updates"
 assert_eq 0 "$(xpath 'count(//request_update)')" "no updates in a past window"
@@ -202,6 +224,9 @@ assert_eq 415 "$(post requests.json -F "api_key=$key" -F service_code=metrology 
 head -c 70000 /dev/zero | tr '\0' 'a' >"$H_DIR/big"
 assert_eq 413 "$(post requests.json --data-binary "@$H_DIR/big")" "oversize body"
 assert_eq 405 "$(curl -s -o "$H_DIR/body" -w '%{http_code}' -X POST -d x=1 "$O/services.json")" "POST on services"
+assert_eq 403 "$(post servicerequestupdates.json --data-urlencode "api_key=o311_wrong" --data-urlencode "service_request_id=$id" \
+  --data-urlencode update_id=1 --data-urlencode updated_datetime=2026-01-01T10:00:00+08:00 --data-urlencode status=OPEN \
+  --data-urlencode "description=补充")" "an update with an unknown key"
 assert_eq "$cases_before" "$(psql_q "SELECT count(*) FROM cases")" "no case stored by refused posts"
 assert_eq "$events_before" "$(psql_q "SELECT count(*) FROM case_events")" "no event stored by refused posts"
 

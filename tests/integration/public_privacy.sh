@@ -96,7 +96,7 @@ all=$(cat "$H_DIR/open311")
 for shown in "$webcase" "$o311case" public-visible-marker open311-visible-marker 30.7777; do
   assert_contains "$all" "$shown" "public cases are listed"
 done
-assert_contains "$all" "\"service_request_id\":\"$o311case\",\"status\":\"IN_PROGRESS\"" "their updates too"
+assert_contains "$all" "\"service_request_id\":\"$o311case\",\"status\":\"ACTION_SCHEDULED\"" "their updates too"
 for hidden in "$report" "$staffcase" "$adminweb" "$secret" "$o311report" "$marked"; do
   assert_not_contains "$all" "$hidden" "Open311 lists no hidden case"
 done

@@ -106,6 +106,55 @@ static void test_refuses_route_to_unknown_division(void **state)
     unlink(path);
 }
 
+static void test_attributes_of_categories(void **state)
+{
+    const org_category_t *c = org_category_find(s_org, "special-equipment");
+    assert_int_equal(c->nattributes, 3);
+    const org_attribute_t *equipment = c->attributes[0];
+    assert_string_equal(equipment->code, "equipment");
+    assert_string_equal(equipment->datatype, "singlevaluelist");
+    assert_true(equipment->required);
+    assert_int_equal(equipment->field, ORG_FIELD_PRODUCT);
+    assert_true(org_attribute_value_ok(equipment, "电梯"));
+    assert_false(org_attribute_value_ok(equipment, "拖拉机"));
+    const org_attribute_t *detail = org_attribute_find(s_org, "place_detail");
+    assert_int_equal(detail->field, ORG_FIELD_PLACE);
+    assert_string_equal(org_field_str(detail->field), "place");
+    assert_false(detail->required);
+    assert_true(org_attribute_value_ok(detail, "3号楼"));
+    assert_int_equal(org_category_find(s_org, "general")->nattributes, 0);
+}
+
+static void test_refuses_broken_attributes(void **state)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/duban-org-attr-%d.conf", (int)getpid());
+    static const char *broken[] = {
+        /* a category naming an attribute that is not listed */
+        "attributes = ({ code = \"e\"; field = \"enterprise\"; });\n"
+        "categories = ({ code = \"x\"; name = \"X\"; lead = \"a\"; attributes = [\"f\"]; });\n",
+        /* a field cases do not have */
+        "attributes = ({ code = \"e\"; field = \"salary\"; });\n"
+        "categories = ({ code = \"x\"; name = \"X\"; lead = \"a\"; });\n",
+        /* a list without values */
+        "attributes = ({ code = \"e\"; field = \"product\"; datatype = \"singlevaluelist\"; });\n"
+        "categories = ({ code = \"x\"; name = \"X\"; lead = \"a\"; });\n",
+        /* kind is attribute[kind] already */
+        "attributes = ({ code = \"kind\"; field = \"product\"; });\n"
+        "categories = ({ code = \"x\"; name = \"X\"; lead = \"a\"; });\n",
+    };
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "divisions = ({ code = \"a\"; name = \"A\"; });\n%s"
+                 "kinds = (); channels = (); staff = ();\n",
+                 broken[i]);
+        s_write(path, text);
+        assert_null(org_new(path));
+    }
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +163,8 @@ int main(void)
         cmocka_unit_test(test_kinds_channels_staff),
         cmocka_unit_test(test_keyword_match),
         cmocka_unit_test(test_refuses_route_to_unknown_division),
+        cmocka_unit_test(test_attributes_of_categories),
+        cmocka_unit_test(test_refuses_broken_attributes),
     };
     return cmocka_run_group_tests(tests, s_load, s_unload);
 }
