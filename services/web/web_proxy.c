@@ -43,9 +43,11 @@ static const char *const s_forward_in[] = {
     "Authorization", "Cookie",          "X-CSRF-Token", "Origin",         "Sec-Fetch-Site",
     "Content-Type",  "Idempotency-Key", "Accept",       "Accept-Language", NULL};
 
-/* Answer headers the page needs. */
-static const char *const s_forward_out[] = {"Content-Type", "Location", "WWW-Authenticate",
-                                            "Idempotent-Replayed", "Retry-After", NULL};
+/* Answer headers the page needs (a bulletin's page comes with the policy of
+ * what it may load). */
+static const char *const s_forward_out[] = {
+    "Content-Type", "Location", "WWW-Authenticate", "Idempotent-Replayed", "Retry-After",
+    "Content-Security-Policy", NULL};
 
 static void s_unavailable(struct evhttp_request *req)
 {

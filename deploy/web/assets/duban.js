@@ -31,7 +31,7 @@
   var TASK_STATE = { dispatched: "待签收", signed: "办理中", returned: "已退回", replied: "已办结" };
   var ROLE = {
     operator: "热线话务员", clerk: "登记员", handler: "处室经办人", inspector: "督查室",
-    admin: "系统管理员"
+    leader: "局领导", admin: "系统管理员"
   };
   var STEP = {
     sign: "签收", "return": "退回", reply: "办结答复", "need-material": "补充材料",
@@ -165,9 +165,19 @@
 
   /* Screens each role reaches from the header. Others add theirs here. */
   function navFor(s) {
-    var items = [];
-    if (s.role === "handler" || s.role === "inspector" || s.role === "admin")
+    var items = [], office = s.role === "inspector" || s.role === "admin";
+    if (s.role === "leader") items.push({ href: "/console/dashboard", text: "领导看板", key: "dashboard" });
+    if (office || s.role === "leader") items.push({ href: "/console/board", text: "督查总览", key: "board" });
+    if (office) {
+      items.push({ href: "/console/alerts", text: "告警督办", key: "alerts" });
+      items.push({ href: "/console/arbitrations", text: "待仲裁", key: "arbitrations" });
+      items.push({ href: "/console/extensions", text: "延期审批", key: "extensions" });
+      items.push({ href: "/console/rechecks", text: "回头看", key: "rechecks" });
+    }
+    if (s.role === "handler" || office)
       items.push({ href: "/console/queue", text: s.role === "handler" ? "本处室工单" : "处室工单", key: "queue" });
+    if (office || s.role === "leader") items.push({ href: "/console/bulletins", text: "通报", key: "bulletins" });
+    if (office) items.push({ href: "/console/dashboard", text: "本月看板", key: "dashboard" });
     return items;
   }
 
@@ -181,7 +191,8 @@
     var who = el("div", { class: "who" }, [
       el("span", { class: "live-state", id: "live-state", title: "实时更新状态" }),
       el("span", {}, [el("span", { class: "person", text: s.name }), " ",
-        el("span", { class: "role", text: name.role(s.role) + (s.division_name ? " · " + s.division_name : "") })]),
+        el("span", { class: "role", text: name.role(s.role) +
+          (s.division_name && s.division_name !== name.role(s.role) ? " · " + s.division_name : "") })]),
       signout
     ]);
     var nav = el("nav", { class: "nav", "aria-label": "主菜单" }, navFor(s).map(function (i) {
