@@ -15,13 +15,15 @@ bulletin_engine_t *bulletin_engine_new(settings_t *st)
     self->config = bulletin_config_new(bulletin_config_path(st, path, sizeof(path)));
     self->sla = sla_from_settings(st);
     self->calendar = calendar_from_settings(st);
-    if (!self->config || !self->sla || !self->calendar) {
+    self->natural = calendar_new_round_the_clock();
+    if (!self->config || !self->sla || !self->calendar || !self->natural) {
         log_error("cannot compute bulletins: the bulletin file, the SLA file or the business "
                   "calendar is not valid (see above)");
         bulletin_engine_destroy(&self);
         return NULL;
     }
     self->ctx = (bulletin_ctx_t){self->config, self->sla, self->calendar};
+    self->rules = (deadline_rules_t){self->sla, self->calendar, self->natural};
     self->offset_us = bulletin_calendar_offset_us(self->calendar);
     snprintf(self->out_dir, sizeof(self->out_dir), "%s",
              settings_string(st, "bulletin.out_dir", "var/bulletins"));
@@ -36,6 +38,7 @@ void bulletin_engine_destroy(bulletin_engine_t **self_p)
     bulletin_config_destroy(&self->config);
     sla_destroy(&self->sla);
     calendar_destroy(&self->calendar);
+    calendar_destroy(&self->natural);
     free(self);
     *self_p = NULL;
 }

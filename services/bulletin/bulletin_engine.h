@@ -6,6 +6,7 @@
 #define DUBAN_BULLETIN_ENGINE_H
 
 #include "bulletin_render_json.h"
+#include "deadline.h"
 #include "settings.h"
 
 #include <limits.h>
@@ -14,6 +15,8 @@ typedef struct {
     bulletin_config_t *config;
     sla_t *sla;
     calendar_t *calendar;
+    calendar_t *natural;    /* round the clock, for natural deadlines */
+    deadline_rules_t rules; /* the SLA policy on the two calendars (a reopened task's deadlines) */
     bulletin_ctx_t ctx;     /* points at the three above */
     int64_t offset_us;      /* the calendar's zone */
     char out_dir[PATH_MAX]; /* bulletin.out_dir */

@@ -4,6 +4,7 @@
 #include "bulletin_recheck.h"
 
 #include "clock.h"
+#include "deadline.h"
 #include "duban.pb-c.h"
 #include "log.h"
 #include "outbox.h"
@@ -48,12 +49,14 @@ static const char *s_task_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
     "  SELECT $1, id, 'dispatched', 'bulletin', jsonb_build_object('division', division,"
     "   'role', role, 'round', round, 'recheck', $8::bigint), " PG_TIME_TS(3) " FROM n),"
+    " k AS (SELECT " DEADLINE_SQL_START("id", "$1", "division", "role", PG_TIME_TS(4),
+                                        PG_TIME_TS(5)) " AS n FROM n),"
     " o AS (" OUTBOX_INSERT("'bulletin'", "'console'", "'div.' || division || '|'",
                             OUTBOX_MSG(TASK_DISPATCHED), "$1", "$9", "id", "$10::bytea",
                             OUTBOX_UNCLAIMED) " FROM n),"
     " u AS (UPDATE bulletin_rechecks SET reopened_task_id = n.id FROM n"
     "  WHERE bulletin_rechecks.id = $8::bigint)"
-    " SELECT id FROM n";
+    " SELECT id, (SELECT sum(n) FROM k) FROM n";
 /* clang-format on */
 
 static PGresult *s_exec(PGconn *conn, const char *sql, int n, const char *const *values,
@@ -80,17 +83,17 @@ static bool s_run(PGconn *conn, const char *sql, int n, const char *const *value
 static int s_reopen_task(PGconn *conn, const bulletin_engine_t *e, PGresult *ctx, int64_t id,
                          bulletin_recheck_info_t *info)
 {
-    calendar_t *natural = calendar_new_round_the_clock();
     int64_t now = clock_now_us();
-    sla_deadlines_t d;
+    deadline_task_t clocks;
     const char *kind = PQgetvalue(ctx, 0, 6), *priority = PQgetvalue(ctx, 0, 7);
-    if (!natural || sla_deadlines(e->sla, e->calendar, natural, kind, priority, now, &d) < 0) {
+    if (deadline_start(&e->rules, kind, priority, now, &clocks, NULL) < 0) {
         log_error("cannot reopen case %s: no SLA policy for kind=%s priority=%s", info->case_number,
                   kind, priority);
-        calendar_destroy(&natural);
         return -1;
     }
-    calendar_destroy(&natural);
+    const deadline_run_t *rc = &clocks.clock[DEADLINE_RESPONSE];
+    const deadline_run_t *cc = &clocks.clock[DEADLINE_COMPLETION];
+    sla_deadlines_t d = {rc->due_us, rc->warn_us, cc->due_us, cc->warn_us};
     Duban__TaskDispatched t = DUBAN__TASK_DISPATCHED__INIT;
     t.division = info->division;
     t.role = "lead";

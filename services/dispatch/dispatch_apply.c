@@ -5,7 +5,8 @@
  * notices and any new task are inserted FROM g, so nothing happens unless
  * the transition did. $1 is always the case id, $2 the task id (0 for case
  * steps), $3 the actor, $4 the first responder's notice topic, $5 the
- * packed notice, $6 the case number. */
+ * packed notice, $6 the case number. A step that changes the task's clocks
+ * records it (CTE k, DEADLINE_SQL_STEP) with the last four parameters. */
 #include "dispatch_apply.h"
 
 #include "outbox.h"
@@ -16,6 +17,8 @@
 #define NOTICE_FR DISPATCH_APPLY_NOTICE_FR
 
 #define RESULT " SELECT (SELECT count(*) FROM g),"
+/* The clock states recorded: the last column of a step that records them. */
+#define CLOCKS ", (SELECT sum(n) FROM k)"
 
 /* After a manual triage: what the requester's fingerprint for the duplicate
  * index in Redis is made of (see services/triage/triage_duplicate.h), in
@@ -34,7 +37,8 @@ static const char *s_sign_sql =
     "  RETURNING id, division),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT $1, id, 'signed', $3, jsonb_build_object('division', division) FROM g),"
-    NOTICE_FR RESULT " NULL::bigint, NULL::text";
+    " k AS (SELECT " DEADLINE_SQL_STEP("id", 7, 8, 9, 10) " AS n FROM g),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text" CLOCKS;
 
 static const char *s_note_sql =
     "WITH g AS (UPDATE tasks SET updated_at = now() WHERE id = $2 AND case_id = $1"
@@ -50,11 +54,12 @@ static const char *s_need_material_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT $1, id, 'material_requested', $3,"
     "   jsonb_build_object('division', division, 'material', $7::text) FROM g),"
-    NOTICE_FR RESULT " NULL::bigint, NULL::text";
+    " k AS (SELECT " DEADLINE_SQL_STEP("id", 8, 9, 10, 11) " AS n FROM g),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text" CLOCKS;
 
-/* Deadlines move by the working time the task waited ($7, microseconds):
- * the caller computed the moved instants on the business calendar ($8-$11);
- * a signed task's response deadline has been met and stays. */
+/* Deadlines move by the time the task waited ($7, working microseconds):
+ * the caller computed the moved instants (common/deadline.c, $8-$11); a
+ * signed task's response deadline has been met and stays. */
 static const char *s_material_arrived_sql =
     "WITH g AS (UPDATE tasks SET paused_total = paused_total + (now() - paused_at),"
     "  response_due = CASE WHEN signed_at IS NULL THEN " PG_TIME_TS(10) " ELSE response_due END,"
@@ -66,7 +71,8 @@ static const char *s_material_arrived_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT $1, id, 'material_arrived', $3, jsonb_build_object('division', division,"
     "   'paused_seconds', $7::bigint / 1000000, 'completion_due', completion_due) FROM g),"
-    NOTICE_FR RESULT " NULL::bigint, NULL::text";
+    " k AS (SELECT " DEADLINE_SQL_STEP("id", 12, 13, 14, 15) " AS n FROM g),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text" CLOCKS;
 
 static const char *s_extend_sql =
     "WITH g AS (UPDATE tasks SET extension_state = 'requested',"
@@ -82,7 +88,7 @@ static const char *s_extend_sql =
     NOTICE_FR RESULT " NULL::bigint, NULL::text";
 
 /* Grant moves the completion deadline to $8 (warning $9); refuse only
- * records the decision. */
+ * records the decision. $11-$14 the clocks (a refusal changes none). */
 static const char *s_decide_extension_sql =
     "WITH g AS (UPDATE tasks SET extension_state = CASE WHEN $7::boolean THEN 'granted'"
     "  ELSE 'refused' END,"
@@ -97,12 +103,13 @@ static const char *s_decide_extension_sql =
     " nd AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || division || '|'",
                              OUTBOX_MSG(CASE_NOTICE), "$1", "$6", "id", "$5::bytea",
                              OUTBOX_UNCLAIMED) " FROM g),"
-    NOTICE_FR RESULT " NULL::bigint, NULL::text";
+    " k AS (SELECT " DEADLINE_SQL_STEP("id", 11, 12, 13, 14) " AS n FROM g),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text" CLOCKS;
 
 /* A lead reply completes the handling (case -> replied); a co-handling
  * division's reply is its input to the lead. $7 is the result the requester
  * is told (cases.result, the public status page); $8, when given, an
- * internal part kept in the event for staff only. */
+ * internal part kept in the event for staff only; $9-$12 the clocks. */
 static const char *s_reply_sql =
     "WITH g AS (UPDATE tasks SET state = 'replied', replied_at = now(), result = $7,"
     "  signed_at = coalesce(signed_at, now()), handler = coalesce(handler, $3),"
@@ -123,7 +130,8 @@ static const char *s_reply_sql =
                              OUTBOX_UNCLAIMED)
     "  FROM g JOIN tasks t ON t.case_id = $1 AND t.role = 'lead'"
     "  AND t.state IN ('dispatched', 'signed') WHERE g.role = 'co'),"
-    NOTICE_FR RESULT " NULL::bigint, NULL::text";
+    " k AS (SELECT " DEADLINE_SQL_STEP("id", 9, 10, 11, 12) " AS n FROM g),"
+    NOTICE_FR RESULT " NULL::bigint, NULL::text" CLOCKS;
 
 int dispatch_apply_prepare(pg_t *pg)
 {
@@ -151,18 +159,39 @@ void dispatch_apply_common(const dispatch_apply_t *a, char (*buf)[32], pg_param_
     p[5] = PG_TEXT(a->ctx->case_number);
 }
 
+void dispatch_apply_clocks(const dispatch_apply_t *a, char (*buf)[32], pg_param_t *p, int first)
+{
+    for (int i = 0; i < DEADLINE_CLOCKS; i++) {
+        deadline_action_t action = a->clocks.action[i];
+        int64_t due = a->clocks.due_us[i];
+        snprintf(buf[14 + i], 32, "%lld", (long long)due);
+        p[first + 2 * i] = PG_TEXT(deadline_action_str(action));
+        p[first + 2 * i + 1] = PG_TEXT(due && action != DEADLINE_KEEP ? buf[14 + i] : NULL);
+    }
+}
+
+void dispatch_dues_from(const deadline_task_t *t, dispatch_dues_t *out)
+{
+    out->response_due = t->clock[DEADLINE_RESPONSE].due_us;
+    out->response_warn = t->clock[DEADLINE_RESPONSE].warn_us;
+    out->completion_due = t->clock[DEADLINE_COMPLETION].due_us;
+    out->completion_warn = t->clock[DEADLINE_COMPLETION].warn_us;
+}
+
 static int s_add_step(pg_txn_t *txn, const dispatch_apply_t *a, char (*buf)[32], pg_param_t *p)
 {
     const dispatch_step_t *s = a->step;
     switch (s->action) {
     case ACTION_SIGN:
-        return pg_txn_add(txn, true, "apply_sign", 6, p);
+        dispatch_apply_clocks(a, buf, p, 6);
+        return pg_txn_add(txn, true, "apply_sign", 10, p);
     case ACTION_NOTE:
         p[6] = PG_TEXT(s->text);
         return pg_txn_add(txn, true, "apply_note", 7, p);
     case ACTION_NEED_MATERIAL:
         p[6] = PG_TEXT(s->text);
-        return pg_txn_add(txn, true, "apply_need_material", 7, p);
+        dispatch_apply_clocks(a, buf, p, 7);
+        return pg_txn_add(txn, true, "apply_need_material", 11, p);
     case ACTION_MATERIAL_ARRIVED:
         snprintf(buf[3], 32, "%lld", (long long)a->shift_us);
         snprintf(buf[4], 32, "%lld", (long long)a->dues.completion_due);
@@ -174,7 +203,8 @@ static int s_add_step(pg_txn_t *txn, const dispatch_apply_t *a, char (*buf)[32],
         p[8] = PG_TEXT(buf[5]);
         p[9] = PG_TEXT(buf[6]);
         p[10] = PG_TEXT(buf[7]);
-        return pg_txn_add(txn, true, "apply_material_arrived", 11, p);
+        dispatch_apply_clocks(a, buf, p, 11);
+        return pg_txn_add(txn, true, "apply_material_arrived", 15, p);
     case ACTION_EXTEND:
         snprintf(buf[3], 32, "%lld", (long long)a->shift_us);
         p[6] = PG_TEXT(buf[3]);
@@ -188,11 +218,13 @@ static int s_add_step(pg_txn_t *txn, const dispatch_apply_t *a, char (*buf)[32],
         p[7] = PG_TEXT(buf[4]);
         p[8] = PG_TEXT(buf[5]);
         p[9] = PG_TEXT(s->text);
-        return pg_txn_add(txn, true, "apply_decide_extension", 10, p);
+        dispatch_apply_clocks(a, buf, p, 10);
+        return pg_txn_add(txn, true, "apply_decide_extension", 14, p);
     case ACTION_REPLY:
         p[6] = PG_TEXT(s->text);
         p[7] = PG_TEXT(s->internal && s->internal[0] ? s->internal : NULL);
-        return pg_txn_add(txn, true, "apply_reply", 8, p);
+        dispatch_apply_clocks(a, buf, p, 8);
+        return pg_txn_add(txn, true, "apply_reply", 12, p);
     default:
         return dispatch_apply_case_add(txn, a, buf, p);
     }

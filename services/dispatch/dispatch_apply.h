@@ -6,6 +6,7 @@
 #ifndef DUBAN_DISPATCH_APPLY_H
 #define DUBAN_DISPATCH_APPLY_H
 
+#include "deadline.h"
 #include "dispatch_rules.h"
 #include "pg.h"
 
@@ -20,6 +21,9 @@ typedef struct {
     int64_t completion_warn;
 } dispatch_dues_t;
 
+/* The four instants a task row keeps, from its clocks as they are now. */
+void dispatch_dues_from(const deadline_task_t *t, dispatch_dues_t *out);
+
 /* Everything a step's statement needs besides the context. */
 typedef struct {
     const dispatch_context_t *ctx;
@@ -31,6 +35,7 @@ typedef struct {
     size_t dispatched_len;
     const char *new_division;   /* division of a new task, or NULL */
     dispatch_dues_t dues;       /* a new task's deadlines, or the moved ones */
+    deadline_change_t clocks;   /* what the step does to the task's clocks (deadline.h) */
     const char *priority;       /* triage: the priority decided */
     int64_t shift_us;           /* material-arrived: working time paused */
 } dispatch_apply_t;
@@ -42,8 +47,8 @@ typedef struct {
                              "nullif($2::bigint, 0)", "$5::bytea", OUTBOX_UNCLAIMED) " FROM g)"
 
 /* A step adds two statements: the step (columns: applied 0/1, new task id
- * or NULL, new task's division or NULL) and then the states after it
- * (columns: case state, task state or NULL). */
+ * or NULL, new task's division or NULL, then the clock states it recorded)
+ * and then the states after it (columns: case state, task state or NULL). */
 enum { APPLY_COL_APPLIED, APPLY_COL_NEW_TASK, APPLY_COL_NEW_DIVISION };
 enum { APPLY_COL_CASE_STATE, APPLY_COL_TASK_STATE };
 /* A manual triage adds a third: the requester's phone (for the keyed
@@ -62,5 +67,9 @@ int dispatch_apply_case_prepare(pg_t *pg);
 int dispatch_apply_case_add(pg_txn_t *txn, const dispatch_apply_t *a, char (*buf)[32],
                             pg_param_t *p);
 void dispatch_apply_common(const dispatch_apply_t *a, char (*buf)[32], pg_param_t *p);
+
+/* Parameters $first..$first+3 of a step's clock record (DEADLINE_SQL_STEP),
+ * written into buf[14..15]. */
+void dispatch_apply_clocks(const dispatch_apply_t *a, char (*buf)[32], pg_param_t *p, int first);
 
 #endif

@@ -5,6 +5,7 @@
 #include "dispatch_apply.h"
 
 #include "outbox.h"
+#include "pg_time.h"
 
 #include <stdio.h>
 
@@ -17,17 +18,20 @@
     PG_TIME_TS(10) ", " PG_TIME_TS(11) ", " PG_TIME_TS(12) ", " PG_TIME_TS(13)
 
 /* A new task n for division $D with deadlines $R..$R+3 and its dispatched
- * event and console message (body $B). */
+ * event, its clocks (started now) and console message (body $B). */
 #define NEW_TASK_EVENTS(B)                                                                         \
     " nd AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"                      \
     "  SELECT $1, id, 'dispatched', 'dispatch', jsonb_build_object('division', division,"          \
     "   'role', role, 'round', round, 'arbitrated', arbitrated) FROM n),"                          \
+    " kn AS (SELECT " DEADLINE_SQL_START("id", "$1", "division", "role", PG_TIME_TS(10),          \
+                                         PG_TIME_TS(11)) " AS n FROM n),"                          \
     " nt AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || division || '|'",               \
                              OUTBOX_MSG(TASK_DISPATCHED), "$1", "$6", "id", "$" #B "::bytea",      \
                              OUTBOX_UNCLAIMED) " FROM n),"
 
 /* $7 reason, $8 division believed responsible, $9 outside agency,
- * $10-$13 deadlines of the new task, $14 its TaskDispatched body. A lead
+ * $10-$13 deadlines of the new task, $14 its TaskDispatched body, $15-$18
+ * the returned task's clocks. A lead
  * task's second return, or any return to an outside agency, goes to the
  * inspection office for arbitration instead of to a division. */
 static const char *s_return_sql =
@@ -49,6 +53,7 @@ static const char *s_return_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT $1, id, 'returned', $3, jsonb_build_object('division', division, 'reason', $7::text,"
     "   'to', coalesce($8, $9), 'outside_agency', $9::text IS NOT NULL) FROM g),"
+    " k AS (SELECT " DEADLINE_SQL_STEP("id", 15, 16, 17, 18) " AS n FROM g),"
     " ea AS (INSERT INTO case_events (case_id, type, actor, detail)"
     "  SELECT $1, 'arbitration_requested', 'dispatch', jsonb_build_object('returns', returns)"
     "  FROM c WHERE state = 'arbitration'),"
@@ -56,7 +61,8 @@ static const char *s_return_sql =
                              "$1", "$6", "NULL", "$5::bytea", OUTBOX_UNCLAIMED)
     "  FROM c WHERE state = 'arbitration'),"
     NEW_TASK_EVENTS(14) NOTICE_FR
-    " SELECT (SELECT count(*) FROM g), (SELECT id FROM n), (SELECT division FROM n)";
+    " SELECT (SELECT count(*) FROM g), (SELECT id FROM n), (SELECT division FROM n),"
+    "  (SELECT sum(n) FROM k) + coalesce((SELECT sum(n) FROM kn), 0)";
 
 /* $7 grounds, $8 division decided (NULL when outside the bureau's remit),
  * $9 outside agency, $10-$13 deadlines, $14 TaskDispatched body. The task
@@ -83,7 +89,8 @@ static const char *s_arbitrate_sql =
     "  SELECT $1, 'out_of_jurisdiction', $3, jsonb_build_object('outside_agency', $9::text,"
     "   'result', $7::text) FROM g WHERE $8::text IS NULL),"
     NEW_TASK_EVENTS(14) NOTICE_FR
-    " SELECT (SELECT count(*) FROM g), (SELECT id FROM n), (SELECT division FROM n)";
+    " SELECT (SELECT count(*) FROM g), (SELECT id FROM n), (SELECT division FROM n),"
+    "  (SELECT sum(n) FROM kn)";
 
 static const char *s_inform_sql =
     "WITH g AS (UPDATE cases SET state = 'informed', informed_at = now(), updated_at = now()"
@@ -114,7 +121,8 @@ static const char *s_callback_sql =
     "    jsonb_build_object('division', $9::text, 'satisfaction', $7::text))) x(ord, type, detail)"
     "  ORDER BY x.ord),"
     NEW_TASK_EVENTS(14) NOTICE_FR
-    " SELECT (SELECT count(*) FROM g), (SELECT id FROM n), (SELECT division FROM n)";
+    " SELECT (SELECT count(*) FROM g), (SELECT id FROM n), (SELECT division FROM n),"
+    "  (SELECT sum(n) FROM kn)";
 
 static const char *s_close_sql =
     "WITH g AS (UPDATE cases SET state = 'closed', closed_at = now(), updated_at = now()"
@@ -173,7 +181,8 @@ int dispatch_apply_case_add(pg_txn_t *txn, const dispatch_apply_t *a, char (*buf
         p[7] = PG_TEXT(s_or_null(s->division));
         p[8] = PG_TEXT(s_or_null(s->division) ? NULL : s_or_null(s->outside_agency));
         s_new_task(a, buf, p, 9);
-        return pg_txn_add(txn, true, "apply_return", 14, p);
+        dispatch_apply_clocks(a, buf, p, 14);
+        return pg_txn_add(txn, true, "apply_return", 18, p);
     case ACTION_ARBITRATE:
         p[6] = PG_TEXT(s->text);
         p[7] = PG_TEXT(s_or_null(s->division));

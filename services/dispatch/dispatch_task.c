@@ -24,12 +24,14 @@ static const char *s_lead_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
     "   jsonb_build_object('division', $3::text, 'role', 'lead') FROM t),"
+    " k AS (SELECT " DEADLINE_SQL_START("id", "case_id", "$3", "'lead'", PG_TIME_TS(5),
+                                        PG_TIME_TS(6)) " AS n FROM t),"
     " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || $3 || '|'",
                             OUTBOX_MSG(TASK_DISPATCHED), "t.case_id", "c.case_number", "t.id",
                             "$4::bytea", OUTBOX_CLAIMED_DELIVERED)
     "  FROM t JOIN c ON c.id = t.case_id RETURNING " OUTBOX_ROW_COLUMNS ")"
     " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c), (SELECT id FROM t), $3::text,"
-    "  o.* FROM (SELECT) one LEFT JOIN o ON true";
+    "  (SELECT sum(n) FROM k) AS clocks, o.* FROM (SELECT) one LEFT JOIN o ON true";
 
 static const char *s_co_sql =
     "WITH t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"
@@ -41,10 +43,12 @@ static const char *s_co_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
     "   jsonb_build_object('division', $2::text, 'role', 'co') FROM t),"
+    " k AS (SELECT " DEADLINE_SQL_START("id", "case_id", "$2", "'co'", PG_TIME_TS(5),
+                                        PG_TIME_TS(6)) " AS n FROM t),"
     " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || $2 || '|'",
                             OUTBOX_MSG(TASK_DISPATCHED), "t.case_id", "$3", "t.id", "$4::bytea",
                             OUTBOX_UNCLAIMED) " FROM t)"
-    " SELECT count(*) FROM t";
+    " SELECT count(*), (SELECT sum(n) FROM k) FROM t";
 
 int dispatch_task_prepare(pg_t *pg)
 {

@@ -190,6 +190,82 @@ static void s_applied(pg_txn_t *txn, bool ok, void *arg)
                  case_state);
 }
 
+/* The task's clocks as its row holds them now (common/deadline.c). */
+static int s_clocks(const run_t *r, deadline_task_t *t)
+{
+    const dispatch_context_t *c = &r->ctx;
+    int64_t due[2] = {c->response_due_us, c->completion_due_us};
+    int64_t warn[2] = {c->response_warn_us, c->completion_warn_us};
+    bool open = strcmp(c->task_state, "dispatched") == 0 || strcmp(c->task_state, "signed") == 0;
+    return deadline_from_row(dispatch_deadline_rules(r->wf->deadline), c->kind, c->priority, due,
+                             warn, strcmp(c->task_state, "dispatched") == 0, open, c->paused_at_us,
+                             t);
+}
+
+/* What the step does to the task's deadlines: a.clocks for the clock
+ * history, a.dues for the row (moved by a pause or an extension), a.shift_us
+ * for the event. Returns 0, or -1 with the reason in why. */
+static int s_deadlines(run_t *r, dispatch_apply_t *a, int64_t now, char *why, size_t len)
+{
+    const deadline_rules_t *rules = dispatch_deadline_rules(r->wf->deadline);
+    const dispatch_context_t *c = &r->ctx;
+    deadline_task_t t;
+    switch (r->step.action) {
+    case ACTION_SIGN:
+    case ACTION_NEED_MATERIAL:
+    case ACTION_MATERIAL_ARRIVED:
+    case ACTION_EXTEND:
+    case ACTION_DECIDE_EXTENSION:
+    case ACTION_REPLY:
+    case ACTION_RETURN:
+        break;
+    default:
+        return 0; /* the step touches no task's deadlines */
+    }
+    if (!c->has_task)
+        return 0;
+    if (s_clocks(r, &t) < 0) {
+        snprintf(why, len, "no SLA policy for kind %s priority %s", c->kind, c->priority);
+        return -1;
+    }
+    switch (r->step.action) {
+    case ACTION_SIGN:
+        deadline_sign(rules, &t, now, &a->clocks);
+        break;
+    case ACTION_NEED_MATERIAL:
+        deadline_pause(rules, &t, now, &a->clocks);
+        break;
+    case ACTION_MATERIAL_ARRIVED:
+        /* the working time it waited, for the event */
+        a->shift_us = calendar_working_between(rules->working, c->paused_at_us, now);
+        deadline_resume(rules, &t, now, &a->clocks);
+        dispatch_dues_from(&t, &a->dues);
+        break;
+    case ACTION_EXTEND:
+        a->shift_us = deadline_window_us(rules, &t, r->step.window);
+        if (a->shift_us <= 0) {
+            snprintf(why, len, "extend refused: %s is not a window such as 5d or 8h",
+                     r->step.window);
+            return -1;
+        }
+        break;
+    case ACTION_DECIDE_EXTENSION:
+        if (r->step.grant)
+            deadline_extend(rules, &t, now, c->extension_by_us, &a->clocks);
+        dispatch_dues_from(&t, &a->dues);
+        break;
+    case ACTION_REPLY:
+        deadline_reply(rules, &t, now, &a->clocks);
+        break;
+    case ACTION_RETURN:
+        deadline_return(rules, &t, now, &a->clocks);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
 /* Deadlines and messages the step needs, then the statement. */
 static void s_apply(run_t *r)
 {
@@ -198,6 +274,11 @@ static void s_apply(run_t *r)
     dispatch_apply_t a = {.ctx = c, .step = &r->step, .actor = r->who.staff};
     int64_t now = clock_now_us();
     const char *new_division = NULL, *role = "lead";
+    char why[160];
+    if (s_deadlines(r, &a, now, why, sizeof(why)) < 0) {
+        s_finish(r, 422, c->case_state, c->task_state, 0, "%s", why);
+        return;
+    }
     switch (r->step.action) {
     case ACTION_RETURN:
         new_division = r->step.division && r->step.division[0] ? r->step.division : NULL;
@@ -209,27 +290,6 @@ static void s_apply(run_t *r)
     case ACTION_CALLBACK:
         if (strcmp(r->step.satisfaction, "unsatisfied") == 0)
             new_division = c->lead_division[0] ? c->lead_division : NULL;
-        break;
-    case ACTION_MATERIAL_ARRIVED:
-        a.shift_us = dispatch_deadline_working(wf->deadline, c->paused_at_us, now);
-        a.dues.completion_due = dispatch_deadline_move(wf->deadline, c->completion_due_us, a.shift_us);
-        a.dues.completion_warn = dispatch_deadline_move(wf->deadline, c->completion_warn_us, a.shift_us);
-        a.dues.response_due = dispatch_deadline_move(wf->deadline, c->response_due_us, a.shift_us);
-        a.dues.response_warn = dispatch_deadline_move(wf->deadline, c->response_warn_us, a.shift_us);
-        break;
-    case ACTION_EXTEND:
-        a.shift_us = dispatch_deadline_window(wf->deadline, r->step.window);
-        if (a.shift_us <= 0) {
-            s_finish(r, 422, c->case_state, c->task_state, 0,
-                     "extend refused: %s is not a window such as 5d or 8h", r->step.window);
-            return;
-        }
-        break;
-    case ACTION_DECIDE_EXTENSION:
-        a.dues.completion_due = dispatch_deadline_move(wf->deadline, c->completion_due_us,
-                                                       c->extension_by_us);
-        a.dues.completion_warn = dispatch_deadline_move(wf->deadline, c->completion_warn_us,
-                                                        c->extension_by_us);
         break;
     case ACTION_TRIAGE: {
         const org_category_t *cat = org_category_find(wf->org, r->step.category);
