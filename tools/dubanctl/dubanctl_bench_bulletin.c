@@ -44,7 +44,7 @@ static double s_seconds(int64_t since_mono)
  * faster than maintaining them row by row. */
 static const char *s_index_sql =
     "SELECT indexdef, indexname FROM pg_indexes i WHERE tablename IN ('tasks', 'cases',"
-    " 'case_events', 'alerts', 'violations') AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+    " 'case_events', 'alerts', 'violations', 'task_clocks') AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
     " WHERE c.conname = i.indexname)";
 
 /* $1 cases, $2 first month start, $3 seconds spanned. Task shapes by r in
@@ -61,12 +61,15 @@ static const char *s_fill[] = {
     " FROM generate_series(1, $1::bigint) i",
     "INSERT INTO cases (id, case_number, query_code_sha256, channel, kind, priority, subject,"
     " description, first_responder, state, created_at, updated_at, satisfaction, closed_at,"
-    " replied_at, flagged)"
+    " replied_at, flagged, category, place)"
     " SELECT i, 'DB' || lpad(i::text, 12, '0'), '\\x00', 'hotline', 'complaint', 'normal',"
     " '电子秤不准', '缺斤短两', 'op001',"
     " CASE WHEN at > now() - interval '20 days' OR r = 200 THEN 'dispatched' ELSE 'closed' END,"
     " at, at, CASE WHEN r % 10 = 0 THEN 'unsatisfied' WHEN r % 10 < 4 THEN 'basically'"
-    "  ELSE 'satisfied' END, at + interval '20 days', at + interval '18 days', r % 1000 = 999"
+    "  ELSE 'satisfied' END, at + interval '20 days', at + interval '18 days', r % 1000 = 999,"
+    " (ARRAY['metrology', 'counterfeit', 'fiber', 'product-quality', 'fees'])[1 + i % 5],"
+    " CASE WHEN i % 3 = 0 THEN (ARRAY['石家庄市长安区', '保定市竞秀区', '唐山市路南区',"
+    "  '邯郸市丛台区', '廊坊市广阳区'])[1 + i % 7 % 5] || '某街道' END"
     " FROM g",
     "INSERT INTO tasks (case_id, division, role, state, dispatched_at, response_due,"
     " completion_due, response_warn, completion_warn, signed_at, returned_at, return_to,"
@@ -89,6 +92,17 @@ static const char *s_fill[] = {
     "  at + interval '19 days', at + interval '18 hours', at + interval '15 days',"
     "  at + interval '3 hours', CASE WHEN at <= now() - interval '20 days'"
     "   THEN at + interval '10 days' END, at FROM g WHERE i % 10 = 0",
+    /* each clock's history: one state from dispatch to the step that ended it */
+    "INSERT INTO task_clocks (task_id, clock, seq, case_id, division, role, since, until, due,"
+    " ended)"
+    " SELECT id, 'response', 1, case_id, division, role, dispatched_at,"
+    "  greatest(dispatched_at, coalesce(signed_at, returned_at)), response_due,"
+    "  CASE WHEN coalesce(signed_at, returned_at) IS NOT NULL THEN 'met' END FROM tasks"
+    " UNION ALL"
+    " SELECT id, 'completion', 1, case_id, division, role, dispatched_at,"
+    "  greatest(dispatched_at, coalesce(replied_at, returned_at)), completion_due,"
+    "  CASE WHEN replied_at IS NOT NULL THEN 'met' WHEN returned_at IS NOT NULL THEN 'returned'"
+    "  END FROM tasks",
     "INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
     " SELECT t.case_id, t.id, 'returned', 'bench', jsonb_build_object('division', t.division),"
     "  t.returned_at FROM tasks t WHERE t.returned_at IS NOT NULL",

@@ -1,5 +1,9 @@
 /* dubanctl import-history: writing a replayed case (see dubanctl_history.c)
- * in one transaction, so that nothing of an invalid case is stored. */
+ * in one transaction, so that nothing of an invalid case is stored: a new
+ * case whole, or the later steps of one imported before. Tasks are keyed
+ * by (case, division, role, round), so a task of an earlier import keeps its
+ * row and id; events, clock changes and violations of the steps already
+ * stored are not written again. */
 #include "dubanctl_history.h"
 
 #include "pg_time.h"
@@ -9,17 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TS(n) PG_TIME_TS(n) /* short: the statements below use it 21 times */
-
-/* ------------------------------------------------------------- storing */
+#define TS(n) PG_TIME_TS(n) /* short: the statements below use it often */
 
 /* SQL reads best laid out as SQL, not as clang-format would. */
 /* clang-format off */
+static const char *s_find_sql =
+    "SELECT id, case_number, import_steps, coalesce(import_digest, '') FROM cases"
+    " WHERE external_ref = $1 FOR UPDATE";
+
 static const char *s_case_sql =
     "INSERT INTO cases (case_number, query_code_sha256, channel, kind, category, priority,"
     " subject, description, requester_name, requester_phone, requester_email,"
     " requester_anonymous, first_responder, external_ref, source, flagged, state, returns,"
-    " reopened, result, replied_at, informed_at, satisfaction, closed_at, created_at, updated_at)"
+    " reopened, result, replied_at, informed_at, satisfaction, closed_at, created_at, updated_at,"
+    " import_steps, import_digest, place)"
     " SELECT 'DB' || to_char(" TS(1) " AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD')"
     "  || lpad(nextval('case_number_seq')::text, 6, '0'),"
     "  sha256(convert_to(gen_random_uuid()::text, 'UTF8')), $2, $3, $4, $5, $6, $7, $8, $9,"
@@ -27,9 +34,18 @@ static const char *s_case_sql =
     "  $13::boolean OR EXISTS (SELECT 1 FROM watchlist w WHERE w.removed_at IS NULL AND"
     "   ((w.kind = 'phone' AND w.value = $9) OR (w.kind = 'email' AND w.value = $10))),"
     "  $14, $15::int, $16::int, $17, " TS(18) ", " TS(19) ", $20, " TS(21) ","
-    "  " TS(1) ", " TS(22)
-    " ON CONFLICT (external_ref) DO NOTHING RETURNING id, case_number";
+    "  " TS(1) ", " TS(22) ", $23::int, $24, $25"
+    " RETURNING id, case_number";
 
+/* The later steps of a case imported before: its state as they leave it. */
+static const char *s_case_update_sql =
+    "UPDATE cases SET state = $2, returns = $3::int, reopened = $4::int, result = $5,"
+    " replied_at = " TS(6) ", informed_at = " TS(7) ", satisfaction = $8, closed_at = " TS(9) ","
+    " updated_at = " TS(10) ", import_steps = $11::int, import_digest = $12"
+    " WHERE id = $1::bigint";
+
+/* A task as the steps leave it; one still open is stamped as changed now,
+ * so that the deadline watch's poll picks it up at once. */
 static const char *s_task_sql =
     "INSERT INTO tasks (case_id, division, role, round, state, dispatched_at, response_due,"
     " completion_due, response_warn, completion_warn, signed_at, handler, returned_at,"
@@ -38,11 +54,32 @@ static const char *s_task_sql =
     " VALUES ($1::bigint, $2, $3, $4::int, $5, " TS(6) ", " TS(7) ", " TS(8) ", " TS(9) ","
     " " TS(10) ", " TS(11) ", $12, " TS(13) ", $14, $15, " TS(16) ", $17, " TS(18) ","
     " $19::bigint * interval '1 microsecond', $20, $21::bigint * interval '1 microsecond',"
-    " $22, $23::boolean, " TS(24) ") RETURNING id";
+    " $22, $23::boolean, CASE WHEN $5 IN ('dispatched', 'signed') THEN now() ELSE " TS(24) " END)"
+    " ON CONFLICT (case_id, division, role, round) DO UPDATE SET state = EXCLUDED.state,"
+    " response_due = EXCLUDED.response_due, completion_due = EXCLUDED.completion_due,"
+    " response_warn = EXCLUDED.response_warn, completion_warn = EXCLUDED.completion_warn,"
+    " signed_at = EXCLUDED.signed_at, handler = EXCLUDED.handler,"
+    " returned_at = EXCLUDED.returned_at, return_reason = EXCLUDED.return_reason,"
+    " return_to = EXCLUDED.return_to, replied_at = EXCLUDED.replied_at,"
+    " result = EXCLUDED.result, paused_at = EXCLUDED.paused_at,"
+    " paused_total = EXCLUDED.paused_total, extension_state = EXCLUDED.extension_state,"
+    " extension_by = EXCLUDED.extension_by, extension_reason = EXCLUDED.extension_reason,"
+    " updated_at = EXCLUDED.updated_at"
+    " RETURNING id";
 
 static const char *s_event_sql =
     "INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
     " VALUES ($1::bigint, $2::bigint, $3, $4, $5::jsonb, " TS(6) ")";
+
+/* The clock history, through the functions live steps record it with. */
+static const char *s_clock_start_sql =
+    "SELECT task_clock_start($1::bigint, $2::bigint, $3, $4, " TS(5) ", " TS(6) ", " TS(7) ")";
+static const char *s_clock_step_sql =
+    "SELECT task_clock_step($1::bigint, " TS(2) ", $3, " TS(4) ", $5, " TS(6) ")";
+
+static const char *s_violation_sql =
+    "INSERT INTO violations (division, handler, case_id, task_id, kind, at)"
+    " VALUES ($1, $2, $3::bigint, $4::bigint, $5, " TS(6) ") ON CONFLICT (task_id, kind) DO NOTHING";
 /* clang-format on */
 
 /* Text of a timestamp parameter: NULL for 0 (not happened). */
@@ -55,13 +92,13 @@ static const char *s_us(char *buf, int64_t us)
 }
 
 static bool s_exec(PGconn *conn, const char *sql, int n, const char *const *v, PGresult **out,
-                   char *error, size_t len)
+                   h_case_t *h)
 {
     PGresult *res = PQexecParams(conn, sql, n, NULL, v, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        snprintf(error, len, "could not store it: %s", PQresultErrorMessage(res));
-        error[strcspn(error, "\n")] = '\0';
+        history_fail(h, "could not store it: %s", PQresultErrorMessage(res));
+        h->error[strcspn(h->error, "\n")] = '\0';
         PQclear(res);
         return false;
     }
@@ -72,14 +109,14 @@ static bool s_exec(PGconn *conn, const char *sql, int n, const char *const *v, P
     return true;
 }
 
-/* Writes the replayed case in one transaction. Returns 1 stored, 0 already
- * imported, -1 failed (h->error); *number gets the case number. */
-int history_store(PGconn *conn, h_case_t *h, char *number, size_t len)
+/* The case row, new (returns its id into case_id). */
+static bool s_insert_case(PGconn *conn, h_case_t *h, const char *steps, const char *digest,
+                          char *case_id, char *number, size_t len)
 {
     char b[8][24], returns[12], reopened[12];
     snprintf(returns, sizeof(returns), "%d", h->returns);
     snprintf(reopened, sizeof(reopened), "%d", h->reopened);
-    const char *c[22] = {s_us(b[0], h->received),
+    const char *c[25] = {s_us(b[0], h->received),
                          h->channel,
                          h->kind,
                          h->category,
@@ -100,24 +137,46 @@ int history_store(PGconn *conn, h_case_t *h, char *number, size_t len)
                          s_us(b[2], h->informed_at),
                          h->satisfaction,
                          s_us(b[3], h->closed_at),
-                         s_us(b[4], h->updated)};
+                         s_us(b[4], h->updated),
+                         steps,
+                         digest,
+                         h->place};
     PGresult *res = NULL;
-    int64_t ids[H_MAX_TASKS] = {0};
-    if (!s_exec(conn, "BEGIN", 0, NULL, NULL, h->error, sizeof(h->error)))
-        return -1;
-    if (!s_exec(conn, s_case_sql, 22, c, &res, h->error, sizeof(h->error)))
-        goto out_rollback;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        PQclear(PQexec(conn, "ROLLBACK"));
-        return 0;
-    }
-    char case_id[24];
-    snprintf(case_id, sizeof(case_id), "%s", PQgetvalue(res, 0, 0));
+    if (!s_exec(conn, s_case_sql, 25, c, &res, h))
+        return false;
+    snprintf(case_id, 24, "%s", PQgetvalue(res, 0, 0));
     snprintf(number, len, "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
+    return true;
+}
+
+static bool s_update_case(PGconn *conn, h_case_t *h, const char *case_id, const char *steps,
+                          const char *digest)
+{
+    char b[8][24], returns[12], reopened[12];
+    snprintf(returns, sizeof(returns), "%d", h->returns);
+    snprintf(reopened, sizeof(reopened), "%d", h->reopened);
+    const char *v[12] = {case_id,
+                         h->state,
+                         returns,
+                         reopened,
+                         h->result,
+                         s_us(b[0], h->replied_at),
+                         s_us(b[1], h->informed_at),
+                         h->satisfaction,
+                         s_us(b[2], h->closed_at),
+                         s_us(b[3], h->updated),
+                         steps,
+                         digest};
+    return s_exec(conn, s_case_update_sql, 12, v, NULL, h);
+}
+
+static bool s_tasks(PGconn *conn, h_case_t *h, const char *case_id, int64_t *ids)
+{
     for (int i = 0; i < h->ntasks; i++) {
         h_task_t *t = &h->tasks[i];
+        const deadline_run_t *rc = &t->clocks.clock[DEADLINE_RESPONSE];
+        const deadline_run_t *cc = &t->clocks.clock[DEADLINE_COMPLETION];
         char tb[12][24], round[12], paused[24], ext[24];
         snprintf(round, sizeof(round), "%d", t->round);
         snprintf(paused, sizeof(paused), "%lld", (long long)t->paused_total);
@@ -128,10 +187,10 @@ int history_store(PGconn *conn, h_case_t *h, char *number, size_t len)
                              round,
                              t->state,
                              s_us(tb[0], t->dispatched),
-                             s_us(tb[1], t->response_due),
-                             s_us(tb[2], t->completion_due),
-                             s_us(tb[3], t->response_warn),
-                             s_us(tb[4], t->completion_warn),
+                             s_us(tb[1], rc->due_us),
+                             s_us(tb[2], cc->due_us),
+                             s_us(tb[3], rc->warn_us),
+                             s_us(tb[4], cc->warn_us),
                              s_us(tb[5], t->signed_at),
                              t->handler,
                              s_us(tb[6], t->returned_at),
@@ -146,26 +205,129 @@ int history_store(PGconn *conn, h_case_t *h, char *number, size_t len)
                              t->extension_reason,
                              t->arbitrated ? "true" : "false",
                              s_us(tb[9], t->updated)};
-        if (!s_exec(conn, s_task_sql, 24, v, &res, h->error, sizeof(h->error)))
-            goto out_rollback;
+        PGresult *res = NULL;
+        if (!s_exec(conn, s_task_sql, 24, v, &res, h))
+            return false;
         ids[i] = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
         PQclear(res);
     }
+    return true;
+}
+
+/* Events, clock changes and violations of the steps from `from` on (the
+ * entry's own events too when from is 0). */
+static bool s_history(PGconn *conn, h_case_t *h, const char *case_id, const int64_t *ids,
+                      int from)
+{
+    char task[24], at[24], d1[24], d2[24];
     for (int i = 0; i < h->nevents; i++) {
         h_event_t *e = &h->events[i];
-        char task[24], at[24];
+        if (e->step < from && !(from == 0 && e->step < 0))
+            continue;
         char *detail = json_dumps(e->detail, JSON_COMPACT | JSON_SORT_KEYS);
         snprintf(task, sizeof(task), "%lld", (long long)(e->task >= 0 ? ids[e->task] : 0));
         const char *v[6] = {case_id,        e->task >= 0 ? task : NULL, e->type, e->actor, detail,
                             s_us(at, e->at)};
-        bool ok = detail && s_exec(conn, s_event_sql, 6, v, NULL, h->error, sizeof(h->error));
+        bool ok = detail && s_exec(conn, s_event_sql, 6, v, NULL, h);
         free(detail);
         if (!ok)
+            return false;
+    }
+    for (int i = 0; i < h->nclocks; i++) {
+        const h_clock_t *k = &h->clocks[i];
+        if (k->step < from)
+            continue;
+        const h_task_t *t = &h->tasks[k->task];
+        snprintf(task, sizeof(task), "%lld", (long long)ids[k->task]);
+        s_us(at, k->at);
+        bool ok;
+        if (k->start) {
+            const char *v[7] = {task,
+                                case_id,
+                                t->division,
+                                t->role,
+                                at,
+                                s_us(d1, k->ch.due_us[DEADLINE_RESPONSE]),
+                                s_us(d2, k->ch.due_us[DEADLINE_COMPLETION])};
+            ok = s_exec(conn, s_clock_start_sql, 7, v, NULL, h);
+        } else {
+            const char *v[6] = {task,
+                                at,
+                                deadline_action_str(k->ch.action[DEADLINE_RESPONSE]),
+                                s_us(d1, k->ch.due_us[DEADLINE_RESPONSE]),
+                                deadline_action_str(k->ch.action[DEADLINE_COMPLETION]),
+                                s_us(d2, k->ch.due_us[DEADLINE_COMPLETION])};
+            ok = s_exec(conn, s_clock_step_sql, 6, v, NULL, h);
+        }
+        if (!ok)
+            return false;
+    }
+    for (int i = 0; i < h->nviolations; i++) {
+        const h_violation_t *x = &h->violations[i];
+        const h_task_t *t = &h->tasks[x->task];
+        snprintf(task, sizeof(task), "%lld", (long long)ids[x->task]);
+        const char *v[6] = {t->division, t->handler, case_id, task, x->kind, s_us(at, x->at)};
+        if (!s_exec(conn, s_violation_sql, 6, v, NULL, h))
+            return false;
+    }
+    return true;
+}
+
+int history_store(PGconn *conn, h_case_t *h, char *number, size_t len, int *added)
+{
+    char case_id[24] = "", steps[12], digest[65], stored_digest[65];
+    int64_t ids[H_MAX_TASKS] = {0};
+    int from = 0, rc = HISTORY_IMPORTED;
+    PGresult *res = NULL;
+    *added = 0;
+    snprintf(steps, sizeof(steps), "%d", h->nsteps);
+    history_digest(h, h->nsteps, digest);
+    if (!s_exec(conn, "BEGIN", 0, NULL, NULL, h))
+        return -1;
+    const char *find[1] = {h->ref};
+    if (!s_exec(conn, s_find_sql, 1, find, &res, h))
+        goto out_rollback;
+    if (PQntuples(res) == 1) {
+        snprintf(case_id, sizeof(case_id), "%s", PQgetvalue(res, 0, 0));
+        snprintf(number, len, "%s", PQgetvalue(res, 0, 1));
+        snprintf(stored_digest, sizeof(stored_digest), "%s", PQgetvalue(res, 0, 3));
+        bool counted = !PQgetisnull(res, 0, 2);
+        from = counted ? atoi(PQgetvalue(res, 0, 2)) : h->nsteps;
+        PQclear(res);
+        res = NULL;
+        char prefix[65];
+        history_digest(h, from, prefix);
+        if (counted && from > h->nsteps) {
+            history_fail(h, "%d steps of this case were imported, the entry has only %d", from,
+                         h->nsteps);
+            goto out_rollback;
+        }
+        if (counted && strcmp(prefix, stored_digest) != 0) {
+            history_fail(h, "the entry's first %d steps are not those imported into %s before; "
+                            "an import may only add later steps", from, number);
+            goto out_rollback;
+        }
+        if (from == h->nsteps) {
+            PQclear(PQexec(conn, "ROLLBACK"));
+            return HISTORY_PRESENT;
+        }
+        if (!s_update_case(conn, h, case_id, steps, digest))
+            goto out_rollback;
+        rc = HISTORY_EXTENDED;
+    } else {
+        PQclear(res);
+        res = NULL;
+        if (!s_insert_case(conn, h, steps, digest, case_id, number, len))
             goto out_rollback;
     }
-    if (s_exec(conn, "COMMIT", 0, NULL, NULL, h->error, sizeof(h->error)))
-        return 1;
+    if (!s_tasks(conn, h, case_id, ids) || !s_history(conn, h, case_id, ids, from))
+        goto out_rollback;
+    if (!s_exec(conn, "COMMIT", 0, NULL, NULL, h))
+        goto out_rollback;
+    *added = h->nsteps - from;
+    return rc;
 out_rollback:
+    PQclear(res);
     PQclear(PQexec(conn, "ROLLBACK"));
     return -1;
 }
