@@ -48,6 +48,14 @@ static bulletin_counts_t *s_cell(bulletin_data_t *d, PGresult *res, int row, int
     return &d->cells[index];
 }
 
+/* The lead cell of the same division and month as cell c. */
+static bulletin_counts_t *s_lead_cell(bulletin_data_t *d, bulletin_counts_t *c)
+{
+    size_t per_role = (size_t)(d->ndivisions + 1) * (size_t)d->q.nmonths;
+    size_t index = (size_t)(c - d->cells);
+    return index >= per_role ? c - per_role : c;
+}
+
 static int s_load_divisions(bulletin_data_t *d, PGresult *res)
 {
     int n = PQntuples(res);
@@ -73,19 +81,21 @@ static void s_load_flows(bulletin_data_t *d, PGresult *const *r, const calendar_
         if (c)
             c->received += s_i64(r[BQ_RECEIVED], i, 3);
     }
-    for (int i = 0; i < PQntuples(r[BQ_RESPONSE]); i++) {
-        bulletin_counts_t *c = s_cell(d, r[BQ_RESPONSE], i, 1, 2);
-        if (c) {
-            c->response_due += s_i64(r[BQ_RESPONSE], i, 3);
-            c->response_met += s_i64(r[BQ_RESPONSE], i, 4);
+    PGresult *v = r[BQ_VERDICTS];
+    for (int i = 0; i < PQntuples(v); i++) {
+        bulletin_counts_t *c = s_cell(d, v, i, 1, 2);
+        if (!c)
+            continue;
+        int64_t due = s_i64(v, i, 4), met = s_i64(v, i, 5);
+        if (strcmp(PQgetvalue(v, i, 3), "response") == 0) {
+            c->response_due += due;
+            c->response_met += met;
+        } else {
+            c->ontime_due += due;
+            c->ontime_met += met;
         }
-    }
-    for (int i = 0; i < PQntuples(r[BQ_ONTIME]); i++) {
-        bulletin_counts_t *c = s_cell(d, r[BQ_ONTIME], i, 1, 2);
-        if (c) {
-            c->ontime_due += s_i64(r[BQ_ONTIME], i, 3);
-            c->ontime_met += s_i64(r[BQ_ONTIME], i, 4);
-        }
+        /* a missed deadline is a violation of the division, whatever the role */
+        s_lead_cell(d, c)->violations += due - met;
     }
     for (int i = 0; i < PQntuples(r[BQ_REPLIES]); i++) {
         bulletin_counts_t *c = s_cell(d, r[BQ_REPLIES], i, 1, 2);
@@ -131,12 +141,10 @@ static void s_load_events(bulletin_data_t *d, PGresult *const *r)
         if (c)
             c->alerts[level] += s_i64(res, i, 4);
     }
-    res = r[BQ_VIOLATIONS];
-    for (int i = 0; i < PQntuples(res); i++) {
-        bulletin_counts_t *c = s_cell(d, res, i, 1, -1);
-        if (c)
-            c->violations += s_i64(res, i, 2);
-    }
+    /* groundless returns and reopens are violations too (watch_violation.c) */
+    int ncells = 2 * (d->ndivisions + 1) * d->q.nmonths;
+    for (int i = 0; i < ncells / 2; i++)
+        d->cells[i].violations += d->cells[i].groundless + d->cells[i].reopened;
 }
 
 static int s_load_census(bulletin_data_t *d, PGresult *res, const calendar_t *cal)
@@ -182,6 +190,28 @@ static int s_load_closed(bulletin_data_t *d, PGresult *res)
     return 0;
 }
 
+static int s_load_topics(bulletin_data_t *d, PGresult *res)
+{
+    int n = PQntuples(res);
+    d->topics = calloc((size_t)n + 1, sizeof(*d->topics));
+    if (!d->topics)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        int64_t m = s_i64(res, i, 0);
+        if (m < 0 || m >= d->q.nmonths)
+            continue;
+        bulletin_topic_t *t = &d->topics[d->ntopics];
+        t->month = (int)m;
+        t->category = strdup(PQgetvalue(res, i, 1));
+        t->area = strdup(PQgetvalue(res, i, 2));
+        t->count = s_i64(res, i, 3);
+        d->ntopics++;
+        if (!t->category || !t->area)
+            return -1;
+    }
+    return 0;
+}
+
 bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *calendar,
                                    PGresult *const *results)
 {
@@ -197,7 +227,7 @@ bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *
     d->day_us = calendar_day_length_us(calendar);
     if (s_load_divisions(d, results[BQ_DIVISIONS]) < 0 ||
         s_load_census(d, results[BQ_CENSUS], calendar) < 0 ||
-        s_load_closed(d, results[BQ_CLOSED]) < 0) {
+        s_load_closed(d, results[BQ_CLOSED]) < 0 || s_load_topics(d, results[BQ_TOPICS]) < 0) {
         log_error("cannot compute bulletin %s: out of memory", q->period.label);
         bulletin_data_destroy(&d);
         return NULL;
@@ -218,6 +248,11 @@ void bulletin_data_destroy(bulletin_data_t **self_p)
     }
     for (int i = 0; i < d->nclosed; i++)
         free(d->closed_numbers[i]);
+    for (int i = 0; i < d->ntopics; i++) {
+        free(d->topics[i].category);
+        free(d->topics[i].area);
+    }
+    free(d->topics);
     free(d->divisions);
     free(d->cells);
     free(d->overdue);

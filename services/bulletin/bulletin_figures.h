@@ -30,6 +30,14 @@ typedef struct {
     int64_t over_us; /* working time from the deadline to the month's end */
 } bulletin_overdue_t;
 
+/* Received lead tasks of one month by category and area (hot topics). */
+typedef struct {
+    int month;
+    char *category; /* its name, "未分类" when none */
+    char *area;     /* "" when the place names none */
+    int64_t count;
+} bulletin_topic_t;
+
 typedef struct {
     bulletin_query_t q;
     int64_t day_us;                 /* the calendar's standard working day */
@@ -41,6 +49,8 @@ typedef struct {
     bulletin_sample_item_t *closed; /* month-checks: cases closed in the month */
     char **closed_numbers;          /* owned strings the items point to */
     int nclosed;
+    bulletin_topic_t *topics;
+    int ntopics;
 } bulletin_data_t;
 
 /* Folds results[BQ_*] (each PGRES_TUPLES_OK) of query q into counts.

@@ -3,9 +3,12 @@
  * on the index of the instant that defines its figure (005_bulletin.sql);
  * width_bucket over the month starts ($1) tags each row with its month, so
  * one pass yields the period, the period before and the month-by-month
- * trend. Cases on the watch list (flagged) are left out everywhere. */
+ * trend. Deadlines are read from the tasks' clock histories (task_clocks,
+ * 016_task_clocks.sql) as they stood, never from the task rows as they are
+ * now. Cases on the watch list (flagged) are left out everywhere. */
 #include "bulletin_query.h"
 
+#include "deadline.h"
 #include "pg_time.h"
 
 #include <stdio.h>
@@ -52,25 +55,17 @@ static const char *s_sql[BQ_COUNT] = {
         " WHERE returned_at IS NULL OR returned_at >= (" B ")[m + 2]"
         " GROUP BY 1, 2, 3",
 
-    /* response: response deadline in the month; met when signed (a reply
-     * signs) or returned by it. A task waiting for material before signing
-     * has its response clock stopped and is left out until it runs again. */
-    [BQ_RESPONSE] =
-        "SELECT " MONTH("t.response_due") ", t.division, t.role, count(*),"
-        " count(*) FILTER (WHERE t.signed_at <= t.response_due"
-        "  OR t.returned_at <= t.response_due)"
-        " FROM tasks t WHERE" FROM_TO("t.response_due") " AND" NOT_FLAGGED("t.case_id")
-        " AND NOT (t.paused_at IS NOT NULL AND t.signed_at IS NULL AND t.returned_at IS NULL)"
-        " GROUP BY 1, 2, 3",
-
-    /* on time: completion deadline (after pauses and extensions) in the
-     * month, of tasks not returned and not waiting for material; met when
-     * replied by it. */
-    [BQ_ONTIME] =
-        "SELECT " MONTH("t.completion_due") ", t.division, t.role, count(*),"
-        " count(*) FILTER (WHERE t.replied_at <= t.completion_due)"
-        " FROM tasks t WHERE" FROM_TO("t.completion_due") " AND" NOT_FLAGGED("t.case_id")
-        " AND t.returned_at IS NULL AND t.paused_at IS NULL GROUP BY 1, 2, 3",
+    /* Deadlines by the month they fall in, each clock of a task once: met
+     * (the state that met it ended at or before it) or missed (it passed
+     * while its state was in force), never a state after a missed one
+     * (common/deadline.h). A state still standing (waiting for material)
+     * has no deadline and no verdict. */
+    [BQ_VERDICTS] =
+        "SELECT " MONTH("k.due") ", k.division, k.role, k.clock,"
+        " count(*) FILTER (WHERE " DEADLINE_SQL_MISSED("k") " OR " DEADLINE_SQL_MET("k") "),"
+        " count(*) FILTER (WHERE " DEADLINE_SQL_MET("k") ")"
+        " FROM task_clocks k WHERE" FROM_TO("k.due") " AND NOT k.missed_before"
+        " AND" NOT_FLAGGED("k.case_id") " GROUP BY 1, 2, 3, 4",
 
     /* replies in the month, with dispatch and reply instants: the working
      * days between them are counted on the business calendar in C. */
@@ -116,24 +111,16 @@ static const char *s_sql[BQ_COUNT] = {
         " WHERE" FROM_TO("a.raised_at") " AND" NOT_FLAGGED("a.case_id")
         " GROUP BY 1, 2, 3, 4",
 
-    [BQ_VIOLATIONS] =
-        "SELECT " MONTH("v.at") ", v.division, count(*)"
-        " FROM violations v WHERE" FROM_TO("v.at") " AND" NOT_FLAGGED("v.case_id")
-        " GROUP BY 1, 2",
-
-    /* Census at each month's end: tasks open then (dispatched, neither
-     * replied nor returned; the GiST index on their open span), whose
-     * completion deadline had passed, and not waiting for material then.
-     * "+ interval '0'" keeps the planner off the completion_due index, which
-     * for "< e.at" would read every task ever due. */
+    /* Census at each month's end: the completion states in force then
+     * (the GiST index on their span) whose deadline had passed. A task
+     * waiting for material then has a standing state, with no deadline: it is
+     * not overdue, whenever the material came. */
     [BQ_CENSUS] =
-        "SELECT e.i - 1, " CASE_NUMBER("t.case_id") ", t.division, t.role, "
-        PG_TIME_US("t.completion_due")
+        "SELECT e.i - 1, " CASE_NUMBER("k.case_id") ", k.division, k.role, "
+        PG_TIME_US("k.due")
         " FROM unnest((" B ")[2:]) WITH ORDINALITY AS e(at, i)"
-        " JOIN tasks t ON bulletin_open_span(t.dispatched_at, t.replied_at, t.returned_at) @> e.at"
-        "  AND t.completion_due + interval '0' < e.at"
-        "  AND (t.paused_at IS NULL OR t.paused_at >= e.at)"
-        " WHERE" NOT_FLAGGED("t.case_id"),
+        " JOIN task_clocks k ON k.clock = 'completion' AND " DEADLINE_SQL_OVERDUE_AT("k", "e.at")
+        " WHERE" NOT_FLAGGED("k.case_id"),
 
     /* Cases closed in the period (month-checks), by the division whose
      * reply closed them; the latest close of a case counts. */
@@ -146,13 +133,26 @@ static const char *s_sql[BQ_COUNT] = {
         "  AND $2::timestamptz <= $4::timestamptz AND cardinality(" B ") > 0"
         " ORDER BY 1, e.at DESC",
 
+    /* Hot topics: the month's received lead tasks by their case's category
+     * and area (the place named up to its city, else its district). */
+    [BQ_TOPICS] =
+        "SELECT m, coalesce(g.name, '未分类'), area, count(*) FROM ("
+        " SELECT " MONTH("t.dispatched_at") " AS m, t.returned_at, c.category,"
+        "  coalesce(substring(c.place from '^(?:.{1,8}?省)?(.{1,8}?(?:市|州|盟|地区))'),"
+        "   substring(c.place from '^(?:.{1,8}?省)?(.{1,8}?(?:区|县|旗))'), '') AS area"
+        " FROM tasks t JOIN cases c ON c.id = t.case_id"
+        " WHERE" FROM_TO("t.dispatched_at") " AND t.role = 'lead' AND NOT c.flagged) x"
+        " LEFT JOIN categories g ON g.code = x.category"
+        " WHERE returned_at IS NULL OR returned_at >= (" B ")[m + 2]"
+        " GROUP BY 1, 2, 3",
+
     [BQ_COMMIT] = "COMMIT",
 };
 /* clang-format on */
 
 static const int s_nparams[BQ_COUNT] = {
-    [BQ_RECEIVED] = 3, [BQ_RESPONSE] = 3,   [BQ_ONTIME] = 3, [BQ_REPLIES] = 3, [BQ_EVENTS] = 3,
-    [BQ_ALERTS] = 3,   [BQ_VIOLATIONS] = 3, [BQ_CENSUS] = 1, [BQ_CLOSED] = 4,
+    [BQ_RECEIVED] = 3, [BQ_VERDICTS] = 3, [BQ_REPLIES] = 3, [BQ_EVENTS] = 3,
+    [BQ_ALERTS] = 3,   [BQ_CENSUS] = 1,   [BQ_CLOSED] = 4,  [BQ_TOPICS] = 3,
 };
 
 static void s_instant(char *buf, size_t len, int year, int month, int64_t offset_us)

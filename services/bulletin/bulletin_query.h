@@ -3,7 +3,14 @@
  * change against it), each row tagged with its month. They run in one
  * REPEATABLE READ, READ ONLY transaction, so every figure sees the same
  * snapshot. The service sends them pipelined on its event loop (pg.h);
- * dubanctl and the bench run them one by one (bulletin_run.c). */
+ * dubanctl and the bench run them one by one (bulletin_run.c).
+ *
+ * As of each month's end: every row a month counts is a fact fixed by the
+ * events before that month's end (a deadline's verdict is dated by the
+ * deadline, and was decided by then; a census is of the states in force
+ * then; an event counts in the month it happened), so a month's counts
+ * never change afterwards and a longer period's are the sum of its months'
+ * (deploy/bulletin/README.md, "As of the period's end"). */
 #ifndef DUBAN_BULLETIN_QUERY_H
 #define DUBAN_BULLETIN_QUERY_H
 
@@ -17,14 +24,13 @@ enum {
     BQ_SETUP,      /* no JIT: it costs more than these short scans gain */
     BQ_DIVISIONS,  /* code, name */
     BQ_RECEIVED,   /* month, division, role, count */
-    BQ_RESPONSE,   /* month, division, role, due, met */
-    BQ_ONTIME,     /* month, division, role, due, met */
+    BQ_VERDICTS,   /* month, division, role, clock, due, met: deadlines by their month */
     BQ_REPLIES,    /* month, division, role, dispatched_us, replied_us */
     BQ_EVENTS,     /* month, kind, division, role, count */
     BQ_ALERTS,     /* month, division, role, level (0 warning), count */
-    BQ_VIOLATIONS, /* month, division, count */
     BQ_CENSUS,     /* month (whose end), case_number, division, role, completion_due_us */
     BQ_CLOSED,     /* case_number, division: closed in the period (month-checks only) */
+    BQ_TOPICS,     /* month, category, area, count: received lead tasks (hot topics) */
     BQ_COMMIT,
     BQ_COUNT
 };

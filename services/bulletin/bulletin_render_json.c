@@ -244,6 +244,9 @@ static json_t *s_overdue(const build_t *b)
     return list;
 }
 
+/* Month by month, with the counts the rates are made of, so that a longer
+ * period's figures can be checked against its months': flows add up, the
+ * census is the last month's. */
 static json_t *s_trend(const build_t *b)
 {
     json_t *list = json_array();
@@ -254,17 +257,27 @@ static json_t *s_trend(const build_t *b)
         bulletin_period_month(&b->d->q.previous, m, &year, &month);
         char label[40];
         snprintf(label, sizeof(label), "%04d-%02d", year, month);
-        json_array_append_new(
-            list,
-            json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:I}", "month", label, "received",
-                      (json_int_t)c.received, "response_rate",
-                      bulletin_x10_json(bulletin_rate_x10(c.response_met, c.response_due)),
-                      "ontime_rate",
-                      bulletin_x10_json(bulletin_rate_x10(c.ontime_met, c.ontime_due)),
-                      "satisfaction_rate", bulletin_x10_json(bulletin_satisfaction_x10(&c)),
-                      "avg_handling_days",
-                      bulletin_x10_json(bulletin_days_x10(c.handling_us, c.replies, b->d->day_us)),
-                      "overdue_open", (json_int_t)c.overdue_open));
+        json_t *o = json_object();
+        json_object_set_new(o, "month", json_string(label));
+        json_object_set_new(o, "received", json_integer(c.received));
+        json_object_set_new(o, "response_due", json_integer(c.response_due));
+        json_object_set_new(o, "response_met", json_integer(c.response_met));
+        json_object_set_new(o, "response_rate",
+                            bulletin_x10_json(bulletin_rate_x10(c.response_met, c.response_due)));
+        json_object_set_new(o, "ontime_due", json_integer(c.ontime_due));
+        json_object_set_new(o, "ontime_met", json_integer(c.ontime_met));
+        json_object_set_new(o, "ontime_rate",
+                            bulletin_x10_json(bulletin_rate_x10(c.ontime_met, c.ontime_due)));
+        json_object_set_new(o, "satisfaction_rate",
+                            bulletin_x10_json(bulletin_satisfaction_x10(&c)));
+        json_object_set_new(
+            o, "avg_handling_days",
+            bulletin_x10_json(bulletin_days_x10(c.handling_us, c.replies, b->d->day_us)));
+        json_object_set_new(o, "overdue_open", json_integer(c.overdue_open));
+        json_object_set_new(o, "overdue_days",
+                            bulletin_x10_json(bulletin_duration_x10(c.overdue_us, b->d->day_us)));
+        json_object_set_new(o, "violations", json_integer(c.violations));
+        json_array_append_new(list, o);
     }
     return list;
 }

@@ -62,9 +62,9 @@ OUT=$H_DIR/bulletins
 
 # --- The ledger: 21 cases, and a second import adds nothing.
 out=$(harness_ctl import-history "$FIXTURE" 2>&1)
-assert_contains "$out" "imported 21, already present 0, refused 0" "ledger imported"
+assert_contains "$out" "imported 21, extended 0, already present 0, refused 0" "ledger imported"
 out=$(harness_ctl import-history "$FIXTURE" 2>&1)
-assert_contains "$out" "imported 0, already present 21, refused 0" "re-import adds nothing"
+assert_contains "$out" "imported 0, extended 0, already present 21, refused 0" "re-import adds nothing"
 num() { psql_q "SELECT case_number FROM cases WHERE external_ref = '$1'"; }
 due() { # REF DIVISION ROUND COLUMN: a deadline of a task, local time
   psql_q "SELECT to_char(t.$4 AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM tasks t
@@ -77,10 +77,20 @@ assert_eq "125:30:00|37:30:00" "$(psql_q "SELECT paused_total, extension_by FROM
 assert_eq "2017-04-01 17:30" "$(due TZ2017-E finance 2 completion_due)" "make-up Saturday counts"
 assert_eq "arbitrated" "$(psql_q "SELECT string_agg(type, ',') FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.external_ref = 'TZ2017-E' AND e.detail->'groundless_returns' ? 'finance'")" "groundless return recorded"
 
+# --- The violations the history shows, recorded by the import as live
+#     operation records them (watch at a missed deadline, at the deadline;
+#     the arbitration of a groundless return; a reopen against the reply it
+#     judged), with their historical times; H is flagged but its violations
+#     are recorded all the same (the bulletin leaves the case out).
+viol=$(psql_q "SELECT string_agg(concat_ws(' ', c.external_ref, v.division, v.kind,
+          to_char(v.at AT TIME ZONE 'Asia/Shanghai', 'MM-DD HH24:MI')), ',' ORDER BY v.at, c.external_ref, v.kind)
+        FROM violations v JOIN cases c ON c.id = v.case_id")
+assert_eq "TZ2017-J metrology response_overdue 02-07 09:00,TZ2017-B metrology completion_overdue 02-16 17:30,TZ2017-G enforcement response_overdue 02-23 09:30,TZ2017-H metrology response_overdue 03-02 09:30,TZ2017-C fiber reopen 03-10 11:00,TZ2017-G enforcement completion_overdue 03-13 17:30,TZ2017-E finance groundless_return 03-15 10:00,TZ2017-H metrology completion_overdue 03-20 17:30,TZ2017-C fiber completion_overdue 03-29 17:30" \
+  "$viol" "violations as the history shows them"
+
 # --- What the watch service would have raised for G's enforcement task:
 #     the response breach 02-23 09:30, a warning 03-10 12:00, the completion
-#     breach 03-13 17:30 and an escalation to level 2 on 03-14 12:00, with
-#     two violations (response and completion overdue).
+#     breach 03-13 17:30 and an escalation to level 2 on 03-14 12:00.
 psql_q "WITH t AS (SELECT t.id, t.case_id FROM tasks t JOIN cases c ON c.id = t.case_id
           WHERE c.external_ref = 'TZ2017-G' AND t.division = 'enforcement')
         INSERT INTO alerts (task_id, case_id, division, deadline, kind, level, due_at, raised_at)
@@ -88,10 +98,7 @@ psql_q "WITH t AS (SELECT t.id, t.case_id FROM tasks t JOIN cases c ON c.id = t.
         FROM t, (VALUES ('response', 'breach', 1, '2017-02-23 09:30+08'),
                         ('completion', 'warning', 0, '2017-03-10 12:00+08'),
                         ('completion', 'breach', 1, '2017-03-13 17:30+08'),
-                        ('completion', 'escalation', 2, '2017-03-14 12:00+08')) a(deadline, kind, level, at);
-        INSERT INTO violations (division, case_id, task_id, kind, at)
-        SELECT 'enforcement', case_id, task_id, CASE deadline WHEN 'response' THEN 'response_overdue'
-          ELSE 'completion_overdue' END, raised_at FROM alerts WHERE kind = 'breach'" > /dev/null
+                        ('completion', 'escalation', 2, '2017-03-14 12:00+08')) a(deadline, kind, level, at)" > /dev/null
 
 # --- The quarter-bulletin.
 out=$(harness_ctl bulletin quarter 2017-Q1 2>&1)
@@ -142,19 +149,20 @@ enforcement|1|1|0|0.0|1|0|0.0|1|14.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|1|2|1|0|2|criti
 # Overdue at the end: task 2 by 03-30 and 03-31 = 2.0 days. Handling of
 # task 1: 02-08 10:00 -> 03-09 16:00 = 6 + 15 + 37.5 + 37.5 + 15 + 22.5 +
 # 22.5 + 6 = 162 h = 21.6 days (the requester's wait, pause included).
-# 1 reopen, 1 extension; the callback was unsatisfied: 0.0. Score:
+# 1 reopen, 1 extension; the callback was unsatisfied: 0.0. Violations:
+# the reopen and task 2's missed completion deadline (2: 批评教育). Score:
 # (20 x 100 + 50 x 50 + 30 x 0) / 100 = 45, less 5 (overdue) and 3 (reopen)
 # = 37.0, grade D, rank 6.
-fiber|2|2|2|100.0|2|1|50.0|1|2.0|1|21.6|0|0|0|1|1|1|0|0|1|0.0|0|0|0|0|0|-|37.0|D|6
+fiber|2|2|2|100.0|2|1|50.0|1|2.0|1|21.6|0|0|0|1|1|1|0|0|1|0.0|0|0|0|0|2|criticism|37.0|D|6
 # finance: D's and E's first tasks were returned (2 returns; not received),
 # each before its response deadline (03-07 09:30, 03-15 09:30): met; E's
 # arbitrated task signed 03-15 11:00 before 03-16 10:30: met -> 3/3. Its
 # completion falls on 04-01, after the quarter: on time n/a. Reply 03-15
 # 10:00 -> 03-24 16:00 = 6 + 15 + 30 + 6 = 57 h = 7.6 days. E's callback
 # judged finance's reply: satisfied. Arbitration named finance (1), which
-# had returned it: 1 groundless return. Score: (20 x 100 + 30 x 100) / 50
-# = 100, less 3 -> 97.0, grade A, rank 4.
-finance|1|3|3|100.0|0|0|n/a|0|0.0|1|7.6|2|1|1|0|0|1|1|0|0|100.0|0|0|0|0|0|-|97.0|A|4
+# had returned it: 1 groundless return, a violation. Score: (20 x 100 + 30
+# x 100) / 50 = 100, less 3 -> 97.0, grade A, rank 4.
+finance|1|3|3|100.0|0|0|n/a|0|0.0|1|7.6|2|1|1|0|0|1|1|0|0|100.0|0|0|0|0|1|criticism|97.0|A|4
 inspection|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
 # licensing: E's task, returned 03-14 16:00 before its response deadline
 # 03-15 10:30: response 1/1, 1 return, nothing received, nothing else.
@@ -166,9 +174,10 @@ licensing|0|1|1|100.0|0|0|n/a|0|0.0|0|n/a|1|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|100.
 # 10:00 -> 01-20 16:00 = 6 + 52.5 + 6 = 64.5 h; B 01-24 09:00 -> 02-17
 # 10:00 = 7 + 15 + 15 + 37.5 + 30 + 1.5 = 106 h; J 02-06 14:00 -> 02-07
 # 16:00 = 3.5 + 6 = 9.5 h; mean 180 / 3 = 60 h = 8.0 days. Callbacks: A
-# satisfied, B basically (J closed without one): 2/2 = 100.0. Score:
-# (20 x 66.67 + 50 x 66.67 + 30 x 100) / 100 = 76.67 -> 76.7, grade B, rank 5.
-metrology|3|3|2|66.7|3|2|66.7|0|0.0|3|8.0|0|0|0|0|0|2|1|1|0|100.0|0|0|0|0|0|-|76.7|B|5
+# satisfied, B basically (J closed without one): 2/2 = 100.0. Violations:
+# J's response and B's completion deadlines missed (2). Score: (20 x 66.67
+# + 50 x 66.67 + 30 x 100) / 100 = 76.67 -> 76.7, grade B, rank 5.
+metrology|3|3|2|66.7|3|2|66.7|0|0.0|3|8.0|0|0|0|0|0|2|1|1|0|100.0|0|0|0|0|2|criticism|76.7|B|5
 # office-legal: K01-K11, all on time; each reply 8.5 h = 1.13 -> 1.1 days;
 # closed without callbacks (satisfaction n/a). Score (20 x 100 + 50 x 100)
 # / 70 = 100.0, grade A, rank 1 (tied).
@@ -190,8 +199,9 @@ want=$(expected <<'EOF'
 # Bureau (lead): received 3 + 2 + 1 + 1 + 1 + 11 = 20; response 20/22 =
 # 90.9; on time 15/18 = 83.3; overdue 2 (14.0 + 2.0 = 16.0 days); replies
 # 17 with 486.5 + 93.5 = 580 h: 34.12 h = 4.5 days; returns 2 + 1 = 3;
-# callbacks 5: 3 satisfied, 1 basically, 1 unsatisfied = 80.0.
-20|22|20|90.9|18|15|83.3|2|16.0|17|4.5|3|1|1|1|1|5|3|1|1|80.0|1|2|1|0|2|criticism
+# callbacks 5: 3 satisfied, 1 basically, 1 unsatisfied = 80.0; violations
+# 2 + 2 + 1 + 2 = 7 (诫勉谈话 from 5).
+20|22|20|90.9|18|15|83.3|2|16.0|17|4.5|3|1|1|1|1|5|3|1|1|80.0|1|2|1|0|7|admonish
 EOF
 )
 assert_eq "$want" "$(figures 2017-Q1 totals)" "bureau totals"
@@ -303,8 +313,10 @@ assert_contains "$out" "4 re-check task(s)" "four re-check tasks"
 # (16.0 days), replies 14 (3.8 days), returns D, E, E = 3, arbitration 1
 # (groundless 1), C's reopen, C's extension (03-01), callbacks C
 # unsatisfied, D and E satisfied (66.7); alerts in March: the warning, the
-# completion breach, the escalation; one violation (completion).
-assert_eq "15|17|17|100.0|15|13|86.7|2|16.0|14|3.8|3|1|1|1|1|3|2|0|1|66.7|1|1|1|0|1|criticism" \
+# completion breach, the escalation; violations in March: G's and C's
+# second task's completion deadlines, E's groundless return and C's reopen
+# (4: 函询说明 from 3).
+assert_eq "15|17|17|100.0|15|13|86.7|2|16.0|14|3.8|3|1|1|1|1|3|2|0|1|66.7|1|1|1|0|4|inquiry" \
   "$(figures 2017-03 totals)" "March totals"
 check_html "$OUT/2017-03.html" 1 # no trend within one month
 # The sample: ceil(10%) of each division's cases closed in March: D
