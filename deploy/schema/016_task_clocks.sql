@@ -16,7 +16,8 @@
 -- `missed_before` says an earlier state of the clock was missed (its
 -- deadline passed while it was in force), so that a clock is judged once:
 -- the verdicts over states are DEADLINE_SQL_MISSED / DEADLINE_SQL_MET in
--- common/deadline.h.
+-- common/deadline.h. A step that ends a missed state records the violation
+-- if watch has not (it records only what is overdue while it watches).
 CREATE TABLE task_clocks (
     task_id bigint NOT NULL REFERENCES tasks (id),
     clock text NOT NULL CHECK (clock IN ('response', 'completion')),
@@ -101,6 +102,17 @@ BEGIN
             ORDER BY k.seq DESC LIMIT 1;
         ELSE
             changed := changed + 1;
+            -- A step ending a state whose deadline passed while it was in force
+            -- (met late, or paused, extended or returned after it) is the
+            -- first known of that miss when watch did not see it: the violation
+            -- is recorded here as watch records it, at the deadline.
+            IF prev.due IS NOT NULL AND prev.since <= prev.due AND at > prev.due
+               AND NOT prev.missed_before THEN
+                INSERT INTO violations (division, handler, case_id, task_id, kind, at)
+                SELECT prev.division, t.handler, prev.case_id, task, c || '_overdue', prev.due
+                FROM tasks t WHERE t.id = task
+                ON CONFLICT (task_id, kind) DO NOTHING;
+            END IF;
         END IF;
         IF action IN ('run', 'stand') AND prev.task_id IS NOT NULL THEN
             INSERT INTO task_clocks (task_id, clock, seq, case_id, division, role, since, due,

@@ -86,3 +86,22 @@ int watch_ack_pack(int64_t alert_id, const char *officer, const char *decision,
     duban__alert_acknowledged__pack(&msg, *buf);
     return 0;
 }
+
+int watch_caught_up_pack(const char *division, int n, int top_level,
+                         const char *const *case_numbers, int64_t raised_us, uint8_t **buf,
+                         size_t *len)
+{
+    Duban__AlertsCaughtUp msg = DUBAN__ALERTS_CAUGHT_UP__INIT;
+    msg.division = s_str(division);
+    msg.alerts = n;
+    msg.top_level = top_level;
+    msg.n_case_numbers = (size_t)(n < 50 ? n : 50);
+    msg.case_numbers = (char **)case_numbers;
+    msg.raised_us = raised_us;
+    *len = duban__alerts_caught_up__get_packed_size(&msg);
+    *buf = malloc(*len ? *len : 1);
+    if (!*buf)
+        return -1;
+    duban__alerts_caught_up__pack(&msg, *buf);
+    return 0;
+}

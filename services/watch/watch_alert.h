@@ -46,6 +46,12 @@ int watch_alert_pack(const watch_alert_t *a, const sla_t *sla, uint8_t **buf, si
 /* Packs the DeadlineWarning of a. Returns 0 / -1. */
 int watch_warning_pack(const watch_alert_t *a, uint8_t **buf, size_t *len);
 
+/* Packs an AlertsCaughtUp: n alerts raised at once for division (their
+ * case numbers, the first 50 kept), top_level the highest. Returns 0 / -1. */
+int watch_caught_up_pack(const char *division, int n, int top_level,
+                         const char *const *case_numbers, int64_t raised_us, uint8_t **buf,
+                         size_t *len);
+
 /* Packs an AlertAcknowledged. Returns 0 / -1. */
 int watch_ack_pack(int64_t alert_id, const char *officer, const char *decision,
                    const char *rung_decision, int64_t at_us, uint8_t **buf, size_t *len);

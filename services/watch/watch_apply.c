@@ -11,8 +11,9 @@
  * event's instant us, $8 violations, $9 rung, $10 next repeat us (NULL for
  * warnings), $11 violation kind (NULL: none), $12 destination, $13 topic,
  * $14 message type, $15 body, $16 case number, $17 raised us, $18 the
- * handler's violations (NULL: no handler). Answers
- * whether the guard held, the alert was inserted, the violation too. */
+ * handler's violations (NULL: no handler), $19 true for a catch-up (no
+ * message of its own). Answers whether the guard held, the alert was
+ * inserted, the violation too. */
 static const char *s_raise_sql =
     "WITH k AS (SELECT t.id, t.case_id, t.division, t.handler FROM tasks t WHERE t.id = $2::bigint"
     "  AND " PG_TIME_US_OR_0("CASE WHEN $3 = 'response' THEN t.response_due"
@@ -20,7 +21,10 @@ static const char *s_raise_sql =
     "   = $6::bigint"
     "  AND (t.paused_at IS NULL OR t.paused_at > " PG_TIME_TS(7) ")"
     "  AND coalesce(CASE WHEN $3 = 'response' THEN least(t.signed_at, t.returned_at)"
-    "   ELSE least(t.replied_at, t.returned_at) END > " PG_TIME_TS(7) ", true)),"
+    "   ELSE least(t.replied_at, t.returned_at) END > " PG_TIME_TS(7) ", true)"
+    /* and open now: alerts are for tasks overdue now (watch_rules.h) */
+    "  AND t.state IN ('dispatched', 'signed') AND t.paused_at IS NULL"
+    "  AND ($3 = 'completion' OR (t.signed_at IS NULL AND t.returned_at IS NULL))),"
     " v AS (INSERT INTO violations (division, handler, case_id, task_id, kind, at)"
     "  SELECT division, handler, case_id, id, $11, " PG_TIME_TS(6) " FROM k"
     "  WHERE $11::text IS NOT NULL"
@@ -31,8 +35,15 @@ static const char *s_raise_sql =
     PG_TIME_TS(17) ", $8::int, $9, " PG_TIME_TS(10) ", $18::int FROM k"
     "  ON CONFLICT (task_id, deadline, kind, level) DO NOTHING RETURNING id),"
     " o AS (" OUTBOX_INSERT("'watch'", "$12", "$13", "$14::int", "k.case_id", "$16", "k.id",
-                            "$15::bytea", OUTBOX_UNCLAIMED) " FROM a CROSS JOIN k RETURNING id)"
+                            "$15::bytea", OUTBOX_UNCLAIMED) " FROM a CROSS JOIN k"
+    "  WHERE NOT $19::boolean RETURNING id)"
     " SELECT (SELECT count(*) FROM k), (SELECT count(*) FROM a), (SELECT count(*) FROM v)";
+
+/* $1 AlertsCaughtUp body, $2 the alerts it announces (bigint[]). */
+static const char *s_caught_up_sql =
+    OUTBOX_INSERT("'watch'", "'watch-pub'", "'inspection|'", OUTBOX_MSG(ALERTS_CAUGHT_UP), "NULL",
+                  "NULL", "NULL", "$1::bytea", OUTBOX_UNCLAIMED)
+    " WHERE EXISTS (SELECT 1 FROM alerts WHERE id = ANY($2::bigint[]))";
 
 /* $1 alert id, $2 next_repeat_at as read (us), $3 the next one, $4 body,
  * $5 case number. */
@@ -48,7 +59,8 @@ static const char *s_repeat_sql =
 int watch_apply_prepare(pg_t *pg)
 {
     return pg_prepare(pg, "watch_raise", s_raise_sql) |
-           pg_prepare(pg, "watch_repeat", s_repeat_sql);
+           pg_prepare(pg, "watch_repeat", s_repeat_sql) |
+           pg_prepare(pg, "watch_caught_up", s_caught_up_sql);
 }
 
 static const char *s_violation_kind(watch_deadline_t d)
@@ -63,11 +75,13 @@ int watch_apply_raise(pg_txn_t *txn, watch_apply_item_t *it, const char *alert_i
     const watch_policy_t *pol = watch_sla_policy(wsla);
     watch_apply_task_t *t = it->task;
     watch_deadline_t d = it->e.deadline;
-    bool warning = it->e.kind == WATCH_KIND_WARNING, breach = !warning && it->e.level == 1;
+    bool warning = it->e.kind == WATCH_KIND_WARNING;
+    /* the deadline's first alert records its violation (a catch-up's level may be above 1) */
+    bool violation = !warning && !t->recorded[d];
     watch_alert_t *a = &it->alert;
     a->alert_id = strtoll(alert_id, NULL, 10);
     a->kind = watch_alert_kind_str(&it->e);
-    if (breach && !t->recorded[d]) { /* this breach is a new violation */
+    if (violation) { /* a new violation */
         t->recorded[d] = true;
         watch_ladder_add(ladder, t->row.division, t->row.handler);
     }
@@ -96,16 +110,48 @@ int watch_apply_raise(pg_txn_t *txn, watch_apply_item_t *it, const char *alert_i
     snprintf(topic, sizeof(topic), warning ? "div.%s|" : "inspection|", t->row.division);
     snprintf(type, sizeof(type), "%d", warning ? DUBAN__MSG_TYPE__DEADLINE_WARNING
                                                : DUBAN__MSG_TYPE__ESCALATION_ALERT);
-    pg_param_t p[18] = {PG_TEXT(alert_id), PG_TEXT(v[0]), PG_TEXT(watch_deadline_str(d)),
+    pg_param_t p[19] = {PG_TEXT(alert_id), PG_TEXT(v[0]), PG_TEXT(watch_deadline_str(d)),
                         PG_TEXT(a->kind), PG_TEXT(v[1]), PG_TEXT(v[2]), PG_TEXT(v[3]),
-                        PG_TEXT(v[4]), PG_TEXT(rung), PG_TEXT(warning ? NULL : v[5]),
-                        PG_TEXT(breach ? s_violation_kind(d) : NULL),
+                        PG_TEXT(v[4]), PG_TEXT(rung),
+                        PG_TEXT(warning || it->catch_up ? NULL : v[5]),
+                        PG_TEXT(violation ? s_violation_kind(d) : NULL),
                         PG_TEXT(warning ? "console" : "watch-pub"), PG_TEXT(topic),
                         PG_TEXT(type), PG_BINARY(body, len), PG_TEXT(t->case_number),
-                        PG_TEXT(v[6]), PG_TEXT(has_handler ? v[7] : NULL)};
-    int rc = pg_txn_add(txn, true, "watch_raise", 18, p);
+                        PG_TEXT(v[6]), PG_TEXT(has_handler ? v[7] : NULL),
+                        PG_TEXT(it->catch_up ? "true" : "false")};
+    int rc = pg_txn_add(txn, true, "watch_raise", 19, p);
     free(body);
     return rc < 0 ? -1 : 0;
+}
+
+int watch_apply_caught_up(pg_txn_t *txn, watch_apply_item_t *const *items, int n, int64_t now_us)
+{
+    const char **numbers = calloc((size_t)n + 1, sizeof(*numbers));
+    size_t cap = (size_t)n * 24 + 4, used = 1;
+    char *ids = malloc(cap);
+    int top = 0, rc = -1;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    if (!numbers || !ids)
+        goto out_free;
+    ids[0] = '{';
+    for (int i = 0; i < n; i++) {
+        numbers[i] = items[i]->task->case_number;
+        top = items[i]->e.level > top ? items[i]->e.level : top;
+        used += (size_t)snprintf(ids + used, cap - used, "%s%lld", i ? "," : "",
+                                 (long long)items[i]->alert.alert_id);
+    }
+    snprintf(ids + used, cap - used, "}");
+    if (watch_caught_up_pack(items[0]->task->row.division, n, top, numbers, now_us, &body,
+                             &len) < 0)
+        goto out_free;
+    pg_param_t p[2] = {PG_BINARY(body, len), PG_TEXT(ids)};
+    rc = pg_txn_add(txn, true, "watch_caught_up", 2, p) < 0 ? -1 : 0;
+out_free:
+    free(body);
+    free(ids);
+    free(numbers);
+    return rc;
 }
 
 int watch_apply_repeat(pg_txn_t *txn, watch_apply_item_t *it, PGresult *alerts, int64_t now_us,
@@ -156,6 +202,7 @@ void watch_apply_done(watch_apply_item_t *it, bool done, int64_t now_us,
         r->warned = true;
     } else if (it->e.level > r->max_level) {
         *r = (watch_raised_t){.warned = true, .max_level = it->e.level,
-                              .top_id = it->alert.alert_id, .top_next_repeat_us = next};
+                              .top_id = it->alert.alert_id,
+                              .top_next_repeat_us = it->catch_up ? 0 : next};
     }
 }

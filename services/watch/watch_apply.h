@@ -15,7 +15,11 @@
  *           so two instances never repeat it twice.
  *
  * Messages name the alert, so a raise is given its id (from the sequence)
- * before the insert. */
+ * before the insert. A catch-up alert (raised at the level reached, past
+ * the instants of the levels below) sends no message of its own and is not
+ * repeated: the batch announces its catch-ups together, one AlertsCaughtUp
+ * per division (watch_apply_caught_up). The first alert of a deadline, at
+ * whatever level, records its violation (at the deadline) unless one is. */
 #ifndef DUBAN_WATCH_APPLY_H
 #define DUBAN_WATCH_APPLY_H
 
@@ -42,7 +46,8 @@ typedef struct {
     char member[WATCH_MEMBER_MAX];
     watch_apply_task_t *task; /* NULL when there is no such task */
     watch_verdict_t verdict;
-    int stmt; /* its statement in the write, -1 for none */
+    bool catch_up; /* raised at a higher level than the entry's: levels passed unseen */
+    int stmt;      /* its statement in the write, -1 for none */
     watch_alert_t alert;
     char rung[32];
     char seen_next[24]; /* repeats: next_repeat_at as read */
@@ -55,6 +60,11 @@ int watch_apply_prepare(pg_t *pg);
  * ladder. Fills it->alert. Returns 0 / -1. */
 int watch_apply_raise(pg_txn_t *txn, watch_apply_item_t *it, const char *alert_id,
                       int64_t now_us, const watch_sla_t *sla, watch_ladder_t *ladder);
+
+/* Adds to txn the announcement of the n catch-up alerts of items (all of
+ * one division) raised at now_us: sent only if one of them was inserted.
+ * Returns 0 / -1. */
+int watch_apply_caught_up(pg_txn_t *txn, watch_apply_item_t *const *items, int n, int64_t now_us);
 
 /* Adds the repeat statement of it (verdict WATCH_REPEAT) to txn, the alert
  * taken from alerts (rows: task_id, deadline, level, id, violations, rung,

@@ -112,8 +112,9 @@ static void s_log_raised(batch_t *b, const item_t *it)
 {
     char due[48];
     calendar_format_instant(watch_sla_calendar(b->owner->sla), it->e.due_us, due, sizeof(due));
-    log_info("raised %s alert=%lld case=%s task=%lld division=%s deadline=%s level=%d due=%s "
-             "violations=%d rung=%s", it->alert.kind, (long long)it->alert.alert_id,
+    log_info("raised %s%s alert=%lld case=%s task=%lld division=%s deadline=%s level=%d due=%s "
+             "violations=%d rung=%s", it->alert.kind, it->catch_up ? " (caught up)" : "",
+             (long long)it->alert.alert_id,
              it->task->case_number, (long long)it->e.task_id, it->task->row.division,
              watch_deadline_str(it->e.deadline), it->e.level, due, it->alert.violations,
              it->rung[0] ? it->rung : "-");
@@ -209,6 +210,35 @@ static bool s_read_tasks(batch_t *b, PGresult *res)
     return true;
 }
 
+/* The batch's catch-up alerts announced together, one message per division
+ * (they send none of their own; watch_apply.h). Returns 0 / -1. */
+static int s_caught_up(batch_t *b, pg_txn_t *write)
+{
+    item_t **group = calloc((size_t)b->n + 1, sizeof(*group));
+    bool *done = calloc((size_t)b->n + 1, sizeof(*done));
+    int rc = group && done ? 0 : -1;
+    for (int i = 0; rc == 0 && i < b->n; i++) {
+        item_t *first = &b->items[i];
+        if (done[i] || first->stmt < 0 || !first->catch_up)
+            continue;
+        int n = 0;
+        for (int j = i; j < b->n; j++) {
+            item_t *it = &b->items[j];
+            if (!done[j] && it->stmt >= 0 && it->catch_up &&
+                strcmp(it->task->row.division, first->task->row.division) == 0) {
+                group[n++] = it;
+                done[j] = true;
+            }
+        }
+        rc = watch_apply_caught_up(write, group, n, b->now_us);
+        log_info("caught up alerts=%d division=%s: overdue tasks found past several escalation "
+                 "instants, announced together", n, first->task->row.division);
+    }
+    free(group);
+    free(done);
+    return rc;
+}
+
 static void s_read(pg_txn_t *txn, bool ok, void *arg)
 {
     batch_t *b = arg;
@@ -238,6 +268,11 @@ static void s_read(pg_txn_t *txn, bool ok, void *arg)
             log_debug("skipped deadline entry %s: %s", it->member, why);
             continue;
         }
+        if (it->verdict == WATCH_RAISE) { /* at the level reached by now */
+            int level = watch_raise_level(watch_sla_policy(self->sla), &it->e, b->now_us);
+            it->catch_up = level > it->e.level;
+            it->e.level = level;
+        }
         watch_alert_t *a = &it->alert;
         *a = (watch_alert_t){.task_id = it->e.task_id, .case_number = it->task->case_number,
                              .subject = it->task->subject, .division = it->task->row.division,
@@ -252,6 +287,8 @@ static void s_read(pg_txn_t *txn, bool ok, void *arg)
         it->verdict = rc == 0 ? it->verdict : WATCH_SKIP; /* the alert to repeat is gone */
         it->stmt = rc == 0 ? pg_txn_count(write) - 1 : -1;
     }
+    if (s_caught_up(b, write) < 0)
+        goto out_retry;
     bool warned = false;
     for (int i = 0; i < b->n; i++)
         warned |= b->items[i].stmt >= 0 && b->items[i].verdict != WATCH_REPEAT &&

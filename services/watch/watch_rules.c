@@ -2,6 +2,8 @@
  * no clock (the caller passes now). */
 #include "watch_rules.h"
 
+#include "deadline.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -119,13 +121,50 @@ int64_t watch_level_at(const watch_policy_t *p, int64_t due_us, int level)
     return at;
 }
 
+/* The deadline's clock as the deadline module sees it at at_us: met (ended)
+ * or standing (waiting for material) or running. */
+static deadline_run_t s_clock_at(const watch_task_t *t, watch_deadline_t d, int64_t at_us)
+{
+    deadline_run_t c = {.due_us = t->due_us[d]};
+    c.open = !(t->met_us[d] && t->met_us[d] <= at_us);
+    c.standing = c.open && t->paused_us && t->paused_us <= at_us;
+    return c;
+}
+
 bool watch_open_at(const watch_task_t *t, watch_deadline_t d, int64_t at_us)
 {
-    if (t->met_us[d] && t->met_us[d] <= at_us)
-        return false;
-    if (t->paused_us && t->paused_us <= at_us)
-        return false;
-    return true;
+    deadline_run_t c = s_clock_at(t, d, at_us);
+    return c.open && !c.standing;
+}
+
+int watch_level_reached(const watch_policy_t *p, int64_t due_us, int64_t now_us)
+{
+    int reached = 0;
+    for (int level = 1; level <= p->levels; level++) {
+        int64_t at = watch_level_at(p, due_us, level);
+        if (at == CALENDAR_NEVER || at > now_us + WATCH_EARLY_US)
+            break;
+        reached = level;
+    }
+    return reached;
+}
+
+int watch_raise_level(const watch_policy_t *p, const watch_entry_t *e, int64_t now_us)
+{
+    if (e->kind != WATCH_KIND_ALERT)
+        return e->level;
+    int reached = watch_level_reached(p, e->due_us, now_us);
+    return reached > e->level ? reached : e->level;
+}
+
+/* A task overdue now on its completion deadline is alerted on that one: its
+ * response deadline raises nothing more (at a catch-up both have passed). */
+static bool s_completion_overdue_now(const watch_task_t *t, int64_t now_us)
+{
+    deadline_task_t k = {0};
+    k.clock[DEADLINE_COMPLETION] = s_clock_at(t, WATCH_COMPLETION, now_us);
+    return t->due_us[WATCH_COMPLETION] > 0 &&
+           deadline_overdue_at(&k, DEADLINE_COMPLETION, now_us + WATCH_EARLY_US);
 }
 
 static bool s_due_set(int64_t due_us)
@@ -149,7 +188,9 @@ static int s_next_chain(const watch_policy_t *p, const watch_task_t *t, watch_de
         return 1;
     }
     int level = r->max_level + 1;
-    if (level > p->levels)
+    if (level > p->levels || !watch_open_at(t, d, now_us))
+        return 0; /* done, or nothing to alert: met or waiting for material now */
+    if (d == WATCH_RESPONSE && s_completion_overdue_now(t, now_us))
         return 0;
     int64_t at = watch_level_at(p, due, level);
     if (at == CALENDAR_NEVER || !watch_open_at(t, d, at))
@@ -241,6 +282,10 @@ watch_verdict_t watch_decide(const watch_policy_t *p, const watch_task_t *t, con
             return s_skip(why, "not yet due");
         if (!watch_open_at(t, d, at))
             return s_skip(why, "met in time or paused");
+        if (!watch_open_at(t, d, now_us))
+            return s_skip(why, "met or waiting for material now");
+        if (d == WATCH_RESPONSE && s_completion_overdue_now(t, now_us))
+            return s_skip(why, "overdue on its completion deadline: alerted on that");
         return WATCH_RAISE;
     }
     case WATCH_KIND_REPEAT:

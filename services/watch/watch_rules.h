@@ -14,8 +14,16 @@
  *
  * An event counts only if the deadline was still open at the instant it fell
  * due: not met (signed or returned for the response, replied or returned for
- * the completion) and not paused for material. A task met late still gets
- * the alerts of the instants it was overdue, never a later one. */
+ * the completion) and not paused for material; and an alert (breach or
+ * escalation) only if it is still open now, when watch acts: alerts are for
+ * tasks open and overdue now, never for tasks met in the past (a deadline met
+ * late while watch was away is a violation all the same: the step that met
+ * it records it, task_clock_step in 016_task_clocks.sql). An alert that falls
+ * due after later levels' instants have passed too (watch was away, or the
+ * task is new to it: an imported ledger's open tasks) is raised once, at the
+ * level reached (watch_raise_level), and announced with the others found at
+ * once rather than one by one. A task overdue on its completion deadline is
+ * alerted on that one only: its response deadline raises nothing more. */
 #ifndef DUBAN_WATCH_RULES_H
 #define DUBAN_WATCH_RULES_H
 
@@ -116,6 +124,14 @@ int64_t watch_level_at(const watch_policy_t *p, int64_t due_us, int level);
 
 /* True when deadline d was neither met nor paused at instant at_us. */
 bool watch_open_at(const watch_task_t *t, watch_deadline_t d, int64_t at_us);
+
+/* The highest level whose instant has come by now_us (0 for none). */
+int watch_level_reached(const watch_policy_t *p, int64_t due_us, int64_t now_us);
+
+/* The level an alert entry e that watch_decide let through is raised at, at
+ * now_us: its own, or a higher one whose instant has come too (a catch-up:
+ * the levels between are not raised one by one). */
+int watch_raise_level(const watch_policy_t *p, const watch_entry_t *e, int64_t now_us);
 
 /* Sets *out to the earliest event task t still needs (for either
  * deadline) and returns 1, or returns 0 when it needs none. */

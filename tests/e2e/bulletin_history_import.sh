@@ -20,7 +20,11 @@ assert_contains "$out" "entry 5 (LEDGER-5): step 1 (dispatched): division nowher
 assert_contains "$out" "entry 6 (LEDGER-6): step 2 (signed): at 2017-03-06T08:30:00+08:00 is before the step or receipt before it" "steps out of order"
 assert_contains "$out" "entry 7 (LEDGER-7): received_at needs an instant with its zone" "zone required"
 assert_contains "$out" "entry 8 (LEDGER-8): kind is complaint, report, enquiry or suggestion" "unknown kind"
-assert_contains "$out" "imported 1, extended 0, already present 0, refused 7" "summary"
+# An extension is asked before the deadline then in force (03-23 17:30), as live asks it.
+assert_contains "$out" "entry 9 (LEDGER-9): step 3 (extension_granted): extend refused: the completion deadline passed at 2017-03-23 17:30:00; extensions are asked before it" "extension after the deadline"
+# A division acts only on its own tasks.
+assert_contains "$out" "entry 10 (LEDGER-10): step 2 (signed): case LEDGER-10 holds no task of division metrology: a division acts only on its own tasks" "another division's handler"
+assert_contains "$out" "imported 1, extended 0, already present 0, refused 9" "summary"
 
 # Nothing partial: only LEDGER-1 is stored, with its case, task and events.
 assert_eq "LEDGER-1" "$(psql_q "SELECT string_agg(external_ref, ',') FROM cases")" "one case stored"
@@ -45,7 +49,7 @@ assert_eq "replied|已检定" "$(psql_q "SELECT state, result FROM cases")" "the
 # A second import adds nothing; a file that is not a JSON array is refused.
 out=$(harness_ctl import-history "$FIXTURE" 2>&1) || true
 assert_contains "$out" "entry 1 (LEDGER-1): already imported" "already imported"
-assert_contains "$out" "imported 0, extended 0, already present 1, refused 7" "nothing added"
+assert_contains "$out" "imported 0, extended 0, already present 1, refused 9" "nothing added"
 assert_eq 1 "$(psql_q "SELECT count(*) FROM cases")" "still one case"
 echo '{"external_ref": "x"}' > "$H_DIR/object.json"
 assert_contains "$(harness_ctl import-history "$H_DIR/object.json" 2>&1 || true)" "is not a JSON array of cases" "array required"

@@ -209,14 +209,15 @@ static void test_next_for_met_and_paused_tasks(void **state)
     t.met_us[WATCH_RESPONSE] = T0 + 2 * S;
     assert_int_equal(watch_next(&s_fast, &t, T0 + 2 * S, &e), 1);
     assert_int_equal(e.deadline, WATCH_COMPLETION);
-    /* Signed late (at +7 s) before watch saw the deadline: the breach still
-     * counts, level 2 (+9 s) does not. */
+    /* Signed late (at +7 s) before watch saw the deadline: alerts are for
+     * tasks overdue now, so nothing for the response (the step that met it
+     * late records the violation); the completion warning is next. */
     t = s_task();
     t.met_us[WATCH_RESPONSE] = T0 + 7 * S;
     t.raised[WATCH_RESPONSE].warned = true;
     assert_int_equal(watch_next(&s_fast, &t, T0 + 7 * S, &e), 1);
-    assert_int_equal(e.deadline, WATCH_RESPONSE);
-    assert_int_equal(e.level, 1);
+    assert_int_equal(e.deadline, WATCH_COMPLETION);
+    assert_int_equal(e.kind, WATCH_KIND_WARNING);
     t.raised[WATCH_RESPONSE].max_level = 1;
     t.raised[WATCH_RESPONSE].top_next_repeat_us = T0 + 8 * S;
     assert_int_equal(watch_next(&s_fast, &t, T0 + 7 * S, &e), 1);
@@ -273,11 +274,13 @@ static void test_decide_alerts(void **state)
     assert_int_equal(watch_decide(&s_fast, &t, &a2, due + 3 * S, &why), WATCH_SKIP);
     assert_string_equal(why, "a lower level is pending");
     assert_int_equal(watch_decide(&s_fast, &t, &a4, due + 9 * S, &why), WATCH_SKIP);
-    /* Signed in time: no breach; signed late: the breach stands. */
+    /* Signed in time: no breach; signed late, before watch acted: no alert
+     * either (nothing is overdue now). */
     t.met_us[WATCH_RESPONSE] = due - 1;
     assert_int_equal(watch_decide(&s_fast, &t, &a1, due + S, &why), WATCH_SKIP);
     t.met_us[WATCH_RESPONSE] = due + S;
-    assert_int_equal(watch_decide(&s_fast, &t, &a1, due + 2 * S, &why), WATCH_RAISE);
+    assert_int_equal(watch_decide(&s_fast, &t, &a1, due + 2 * S, &why), WATCH_SKIP);
+    assert_string_equal(why, "met or waiting for material now");
     /* Level 2 after the breach, unless it is already out or the task was
      * paused before it fell due. */
     t = s_task();
@@ -287,8 +290,9 @@ static void test_decide_alerts(void **state)
     assert_int_equal(watch_decide(&s_fast, &t, &a2, due + 3 * S, &why), WATCH_RAISE);
     t.paused_us = due + 2 * S;
     assert_int_equal(watch_decide(&s_fast, &t, &a2, due + 3 * S, &why), WATCH_SKIP);
-    t.paused_us = due + 4 * S; /* paused after it fell due: it stands */
-    assert_int_equal(watch_decide(&s_fast, &t, &a2, due + 5 * S, &why), WATCH_RAISE);
+    t.paused_us = due + 4 * S; /* paused after it fell due: not overdue now */
+    assert_int_equal(watch_decide(&s_fast, &t, &a2, due + 5 * S, &why), WATCH_SKIP);
+    assert_string_equal(why, "met or waiting for material now");
     /* Another task's entry is never applied. */
     a1.task_id = 43;
     assert_int_equal(watch_decide(&s_fast, &t, &a1, due, &why), WATCH_SKIP);
@@ -316,6 +320,36 @@ static void test_decide_repeats(void **state)
     assert_int_equal(watch_decide(&s_fast, &t, &p2, due + 5 * S, &why), WATCH_SKIP);
 }
 
+/* A task watch first sees long after its deadline (an imported ledger's,
+ * or through an outage): one alert, at the level reached, not one per level;
+ * and once its completion deadline has passed too, nothing more on its
+ * response deadline. */
+static void test_catch_up(void **state)
+{
+    watch_task_t t = s_task();
+    watch_entry_t e;
+    const char *why = NULL;
+    int64_t now = T0 + 40 * S; /* both deadlines passed: response +6 s, completion +30 s */
+    assert_int_equal(watch_level_reached(&s_fast, T0 + 6 * S, now), 3);
+    assert_int_equal(watch_level_reached(&s_fast, T0 + 30 * S, T0 + 31 * S), 1);
+    assert_int_equal(watch_level_reached(&s_fast, T0 + 30 * S, T0 + 29 * S), 0);
+    assert_int_equal(watch_next(&s_fast, &t, now, &e), 1);
+    assert_int_equal(e.deadline, WATCH_COMPLETION); /* not the response */
+    assert_int_equal(e.kind, WATCH_KIND_ALERT);
+    assert_int_equal(e.level, 1);
+    assert_int_equal(watch_decide(&s_fast, &t, &e, now, &why), WATCH_RAISE);
+    assert_int_equal(watch_raise_level(&s_fast, &e, now), 3); /* +30, +33, +36 have passed */
+    watch_entry_t r = s_entry(WATCH_RESPONSE, WATCH_KIND_ALERT, 1, T0 + 6 * S);
+    assert_int_equal(watch_decide(&s_fast, &t, &r, now, &why), WATCH_SKIP);
+    assert_string_equal(why, "overdue on its completion deadline: alerted on that");
+    /* on time, the level is the entry's */
+    watch_entry_t b = s_entry(WATCH_COMPLETION, WATCH_KIND_ALERT, 1, T0 + 30 * S);
+    assert_int_equal(watch_raise_level(&s_fast, &b, T0 + 30 * S), 1);
+    /* replied in the past: nothing at all */
+    t.met_us[WATCH_RESPONSE] = t.met_us[WATCH_COMPLETION] = T0 + 35 * S;
+    assert_int_equal(watch_next(&s_fast, &t, now, &e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_next_follows_the_chain),
         cmocka_unit_test(test_next_skips_a_warning_too_late),
         cmocka_unit_test(test_next_for_met_and_paused_tasks),
+        cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_decide_warnings),
         cmocka_unit_test(test_decide_alerts),
         cmocka_unit_test(test_decide_repeats),

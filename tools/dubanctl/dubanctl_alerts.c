@@ -147,6 +147,26 @@ static void s_print_ack(alerts_t *a, const Duban__AlertAcknowledged *m)
     fflush(stdout);
 }
 
+/* Alerts watch raised at once on tasks it found overdue past several
+ * levels: one line for them all; each is in the snapshot that follows. */
+static void s_print_caught_up(alerts_t *a, const Duban__AlertsCaughtUp *m)
+{
+    if (a->ctl->json) {
+        json_t *cases = json_array();
+        for (size_t i = 0; i < m->n_case_numbers; i++)
+            json_array_append_new(cases, json_string(m->case_numbers[i]));
+        s_print_json(json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:I}", "event", "caught_up",
+                               "source", "live", "division", m->division, "alerts", m->alerts,
+                               "top_level", m->top_level, "case_numbers", cases, "raised_us",
+                               (json_int_t)m->raised_us));
+    } else {
+        printf("[caught up] %s: %d overdue task(s) found at once, up to level %d; each is in "
+               "the snapshot\n",
+               m->division, m->alerts, m->top_level);
+    }
+    fflush(stdout);
+}
+
 static void s_print_live(alerts_t *a, const void *data, size_t len)
 {
     Duban__Envelope *env = bus_envelope_unpack(data, len);
@@ -165,6 +185,13 @@ static void s_print_live(alerts_t *a, const void *data, size_t len)
         if (m) {
             s_print_ack(a, m);
             duban__alert_acknowledged__free_unpacked(m, NULL);
+        }
+    } else if (env->type == DUBAN__MSG_TYPE__ALERTS_CAUGHT_UP) {
+        Duban__AlertsCaughtUp *m =
+            duban__alerts_caught_up__unpack(NULL, env->body.len, env->body.data);
+        if (m) {
+            s_print_caught_up(a, m);
+            duban__alerts_caught_up__free_unpacked(m, NULL);
         }
     }
     duban__envelope__free_unpacked(env, NULL);
