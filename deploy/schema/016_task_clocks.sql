@@ -150,3 +150,29 @@ INSERT INTO task_clocks (task_id, clock, seq, case_id, division, role, since, mi
 SELECT k.task_id, k.clock, 2, k.case_id, k.division, k.role, k.until,
        k.since <= k.due AND k.until > k.due
 FROM task_clocks k WHERE k.ended = 'paused';
+
+-- Who may do what (deploy/schema/README.md): the clock history is written
+-- only through the two functions, which run as their owner, by the roles
+-- whose steps record it (dispatch; the bulletin's re-check; dubanctl's
+-- history import), and read by the bulletins (the service and dubanctl).
+-- The roles exist wherever dubanctl roles has made them (012_roles.sql); a
+-- database whose services all connect as one user has nobody to grant to.
+ALTER FUNCTION task_clock_start(bigint, bigint, text, text, timestamptz, timestamptz,
+                                timestamptz) SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION task_clock_step(bigint, timestamptz, text, timestamptz, text, timestamptz)
+    SECURITY DEFINER SET search_path = public, pg_temp;
+REVOKE ALL ON FUNCTION task_clock_start(bigint, bigint, text, text, timestamptz, timestamptz,
+                                        timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION task_clock_step(bigint, timestamptz, text, timestamptz, text, timestamptz)
+    FROM PUBLIC;
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'duban_dispatch') THEN
+        GRANT EXECUTE ON FUNCTION task_clock_start(bigint, bigint, text, text, timestamptz,
+            timestamptz, timestamptz) TO duban_dispatch, duban_bulletin, duban_admin;
+        GRANT EXECUTE ON FUNCTION task_clock_step(bigint, timestamptz, text, timestamptz, text,
+            timestamptz) TO duban_dispatch, duban_bulletin, duban_admin;
+        GRANT SELECT ON task_clocks TO duban_bulletin, duban_admin;
+    END IF;
+END
+$$;
