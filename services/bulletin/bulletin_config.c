@@ -181,7 +181,7 @@ static int s_grades(const char *path, config_setting_t *root, bulletin_config_t 
 bulletin_config_t *bulletin_config_new(const char *path)
 {
     static const char *top[] = {"bulletin", NULL};
-    static const char *names[] = {"schedule", "sample", "score", "grades", NULL};
+    static const char *names[] = {"schedule", "sample", "score", "grades", "document", NULL};
     config_t cfg;
     config_init(&cfg);
     bulletin_config_t *c = calloc(1, sizeof(*c));
@@ -198,8 +198,11 @@ bulletin_config_t *bulletin_config_new(const char *path)
         log_error("bulletin file=%s: needs bulletin = { ... }", path);
         goto out_fail;
     }
+    config_setting_t *doc = NULL;
     if (s_only(path, root, "bulletin", names) < 0 || s_schedule(path, root, c) < 0 ||
-        s_score(path, root, c) < 0 || s_grades(path, root, c) < 0)
+        s_score(path, root, c) < 0 || s_grades(path, root, c) < 0 ||
+        !(doc = s_group(path, root, "document", "bulletin")) ||
+        bulletin_document_parse(path, doc, &c->doc) < 0)
         goto out_fail;
     config_setting_t *sample = s_group(path, root, "sample", "bulletin");
     static const char *snames[] = {"percent", NULL};

@@ -4,6 +4,7 @@
 #ifndef DUBAN_BULLETIN_CONFIG_H
 #define DUBAN_BULLETIN_CONFIG_H
 
+#include "bulletin_document.h"
 #include "bulletin_period.h"
 #include "settings.h"
 
@@ -25,6 +26,7 @@ typedef struct {
     int p_overdue_x10, p_groundless_x10, p_reopened_x10, p_alert_x10; /* tenths of a point */
     bulletin_grade_t grades[BULLETIN_MAX_GRADES];                     /* highest min first */
     int ngrades;
+    bulletin_document_t doc; /* issuer, number, addressee, copies, unranked divisions */
 } bulletin_config_t;
 
 /* Reads and checks path. Returns NULL and logs file, line and setting when

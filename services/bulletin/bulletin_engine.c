@@ -16,13 +16,14 @@ bulletin_engine_t *bulletin_engine_new(settings_t *st)
     self->sla = sla_from_settings(st);
     self->calendar = calendar_from_settings(st);
     self->natural = calendar_new_round_the_clock();
-    if (!self->config || !self->sla || !self->calendar || !self->natural) {
-        log_error("cannot compute bulletins: the bulletin file, the SLA file or the business "
-                  "calendar is not valid (see above)");
+    self->org = org_new(settings_string(st, "org_file", "deploy/config/org.conf"));
+    if (!self->config || !self->sla || !self->calendar || !self->natural || !self->org) {
+        log_error("cannot compute bulletins: the bulletin file, the SLA file, the business "
+                  "calendar or the org file is not valid (see above)");
         bulletin_engine_destroy(&self);
         return NULL;
     }
-    self->ctx = (bulletin_ctx_t){self->config, self->sla, self->calendar};
+    self->ctx = (bulletin_ctx_t){self->config, self->sla, self->calendar, self->org};
     self->rules = (deadline_rules_t){self->sla, self->calendar, self->natural};
     self->offset_us = bulletin_calendar_offset_us(self->calendar);
     snprintf(self->out_dir, sizeof(self->out_dir), "%s",
@@ -39,6 +40,7 @@ void bulletin_engine_destroy(bulletin_engine_t **self_p)
     sla_destroy(&self->sla);
     calendar_destroy(&self->calendar);
     calendar_destroy(&self->natural);
+    org_destroy(&self->org);
     free(self);
     *self_p = NULL;
 }

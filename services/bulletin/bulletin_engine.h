@@ -16,6 +16,7 @@ typedef struct {
     sla_t *sla;
     calendar_t *calendar;
     calendar_t *natural;    /* round the clock, for natural deadlines */
+    org_t *org;             /* the org file: the order divisions are listed in */
     deadline_rules_t rules; /* the SLA policy on the two calendars (a reopened task's deadlines) */
     bulletin_ctx_t ctx;     /* points at the three above */
     int64_t offset_us;      /* the calendar's zone */

@@ -43,10 +43,18 @@ const char *bulletin_render_fmt(json_t *v, char *buf, size_t len)
         snprintf(buf, len, "%lld", (long long)json_integer_value(v));
     else if (json_is_real(v))
         bulletin_x10_str(bulletin_render_x10(v), buf, len);
-    else if (json_is_string(v))
+    else if (json_is_string(v) && strcmp(json_string_value(v), "n/a") != 0)
         snprintf(buf, len, "%s", json_string_value(v));
     else
         snprintf(buf, len, "—");
+    return buf;
+}
+
+const char *bulletin_render_short_name(const char *name, char *buf, size_t len)
+{
+    const char *cut = name ? strstr(name, "（") : NULL;
+    size_t n = name ? (cut ? (size_t)(cut - name) : strlen(name)) : 0;
+    snprintf(buf, len, "%.*s", (int)n, name ? name : "");
     return buf;
 }
 

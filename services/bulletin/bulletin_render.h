@@ -14,7 +14,8 @@
 json_t *bulletin_render_at(json_t *o, const char *path);
 
 /* A value for display: integers as is, reals with one decimal, strings as
- * they are ("n/a"), null or missing as "—". Writes into buf. */
+ * they are, except "n/a", which is shown as "—" (BULLETIN_NA_NOTE says
+ * why), and null or missing as "—". Writes into buf. */
 const char *bulletin_render_fmt(json_t *v, char *buf, size_t len);
 
 /* Like bulletin_render_fmt with "%" after a number ("75.0%"). */
@@ -23,6 +24,24 @@ const char *bulletin_render_pct(json_t *v, char *buf, size_t len);
 /* A rate or difference in tenths (-1000..1000) of a number, or BULLETIN_NA
  * when v is not a number. */
 int bulletin_render_x10(json_t *v);
+
+/* A division's name without its parenthesised part ("办公室（法规处）" ->
+ * "办公室"), for charts. Writes into buf. */
+const char *bulletin_render_short_name(const char *name, char *buf, size_t len);
+
+/* Writes s to f with &, <, > and " escaped. */
+void bulletin_svg_esc(FILE *f, const char *s);
+
+/* The HTML page's charts (bulletin_render_svg.c): the divisions' on-time
+ * and satisfaction rates, and the month-by-month trend (nothing for fewer
+ * than two months). */
+void bulletin_svg_bars(FILE *f, json_t *divisions);
+void bulletin_svg_trend(FILE *f, json_t *trend);
+
+/* The footnote every format carries for "—". */
+#define BULLETIN_NA_NOTE                                                                           \
+    "“—”表示该项本期没有分母（如没有应办结的任务、没有回访），既不是 0%，也不是 100%，不计入综合得分；" \
+    "问责建议一栏的“—”表示违规次数未达到最低一档。"
 
 /* Renders the record: Markdown, CSV (with a byte order mark, so
  * spreadsheets read it as UTF-8) and HTML with inline SVG charts. Each

@@ -1,7 +1,10 @@
 /* The CSV bulletin (RFC 4180, UTF-8 with a byte order mark so spreadsheets
  * read the Chinese header): one row per division and role, then the totals,
- * then the named overdue tasks; every figure of the record's tables. */
+ * then, each below a blank line, the named overdue tasks, the ranking, the
+ * hot topics, and the document's particulars with the scoring rules and the
+ * notes; every figure of the record's tables, "—" for n/a. */
 #include "bulletin_render.h"
+#include "bulletin_render_doc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +83,49 @@ static void s_table(FILE *f, const char *role, json_t *list, json_t *totals)
     s_row(f, role, "", "合计", totals);
 }
 
+/* A block: a header row, then one row per item of list. */
+static void s_block(FILE *f, const doc_table_t *t, json_t *list)
+{
+    char buf[128];
+    fputs("\r\n", f);
+    for (size_t c = 0; c < t->ncols; c++)
+        s_field(f, t->cols[c].label, c + 1 == t->ncols);
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o) for (size_t c = 0; c < t->ncols; c++)
+        s_field(f,
+                doc_cell(bulletin_render_at(o, t->cols[c].path), t->cols[c].kind, buf,
+                         sizeof(buf)),
+                c + 1 == t->ncols);
+}
+
+static void s_pair(FILE *f, const char *label, const char *value)
+{
+    s_field(f, label, false);
+    s_field(f, value ? value : "", true);
+}
+
+/* The ranking, the hot topics and the document with its rules and notes. */
+static void s_sections(FILE *f, json_t *r)
+{
+    s_block(f, &doc_ranking_table, json_object_get(r, "ranking"));
+    s_block(f, &doc_category_table, bulletin_render_at(r, "hot_topics.categories"));
+    s_block(f, &doc_area_table, bulletin_render_at(r, "hot_topics.areas"));
+    json_t *doc = json_object_get(r, "document");
+    fputs("\r\n", f);
+    s_pair(f, "发文机关", json_string_value(json_object_get(doc, "issuer")));
+    s_pair(f, "文号", json_string_value(json_object_get(doc, "number")));
+    s_pair(f, "标题", json_string_value(json_object_get(doc, "title")));
+    s_pair(f, "发文日期", json_string_value(json_object_get(doc, "issue_date")));
+    char *copies = doc_copies(doc), *rules = doc_rules(json_object_get(r, "scoring"));
+    s_pair(f, "抄送", copies);
+    s_pair(f, "评分办法", rules);
+    free(copies);
+    free(rules);
+    for (int i = 0; doc_notes[i]; i++)
+        s_pair(f, i ? "" : "注", doc_notes[i]);
+}
+
 char *bulletin_render_csv(json_t *r)
 {
     char *text = NULL;
@@ -119,6 +165,7 @@ char *bulletin_render_csv(json_t *r)
         s_field(f, bulletin_render_fmt(json_object_get(o, "working_days_over"), buf, sizeof(buf)),
                 true);
     }
+    s_sections(f, r);
     if (fclose(f) != 0) {
         free(text);
         return NULL;

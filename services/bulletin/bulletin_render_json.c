@@ -4,6 +4,8 @@
  * fractional number is a tenth, printed with one decimal. */
 #include "bulletin_render_json.h"
 
+#include "bulletin_schedule.h"
+#include "bulletin_topics.h"
 #include "log.h"
 
 #include <sodium.h>
@@ -12,12 +14,51 @@
 
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(12))
 
+#define HOT_TOPICS 5 /* categories and areas listed */
+
 typedef struct {
     const bulletin_ctx_t *ctx;
     const bulletin_data_t *d;
     int from, to;           /* the period's months */
     int prev_from, prev_to; /* the previous period's months */
+    int *order;             /* division indices in the org file's order, then the rest by code */
+    int *position;          /* the inverse: a division index's place in order */
 } build_t;
+
+/* The configured order of the divisions (the org file's), those it does not
+ * list after them in code order. */
+static int s_order(build_t *b)
+{
+    const bulletin_data_t *d = b->d;
+    int n = d->ndivisions, k = 0;
+    b->order = calloc((size_t)n + 1, sizeof(int));
+    b->position = calloc((size_t)n + 1, sizeof(int));
+    bool *placed = calloc((size_t)n + 1, sizeof(bool));
+    if (!b->order || !b->position || !placed) {
+        free(placed);
+        return -1;
+    }
+    const org_t *org = b->ctx->org;
+    for (int o = 0; org && o < org->ndivisions; o++)
+        for (int i = 0; i < n; i++)
+            if (!placed[i] && strcmp(d->divisions[i].code, org->divisions[o].code) == 0) {
+                placed[i] = true;
+                b->order[k++] = i;
+            }
+    for (int i = 0; i < n; i++)
+        if (!placed[i])
+            b->order[k++] = i;
+    for (int p = 0; p < n; p++)
+        b->position[b->order[p]] = p;
+    b->position[n] = n; /* the unattributed slot, last */
+    free(placed);
+    return 0;
+}
+
+static bool s_ranked(const build_t *b, int division)
+{
+    return !bulletin_document_unranked(&b->ctx->config->doc, b->d->divisions[division].code);
+}
 
 static json_t *s_rate(int64_t met, int64_t due, const char *due_key)
 {
@@ -110,7 +151,9 @@ static json_t *s_change(const build_t *b, const bulletin_counts_t *now,
                      rank_before ? json_integer(rank_before) : json_null());
 }
 
-/* The lead table with scores, grades, ranks and the change; the ranking. */
+/* The lead table with scores, grades, ranks and the change, in the
+ * configured order; the ranking (by rank, ties in that order). Divisions
+ * left out of the ranking (the inspection office) are listed apart. */
 static int s_divisions(const build_t *b, json_t *root)
 {
     const bulletin_data_t *d = b->d;
@@ -127,18 +170,24 @@ static int s_divisions(const build_t *b, json_t *root)
     for (int i = 0; i < n; i++) {
         bulletin_data_sum(d, BULLETIN_LEAD, i, b->from, b->to, &now[i]);
         bulletin_data_sum(d, BULLETIN_LEAD, i, b->prev_from, b->prev_to, &before[i]);
-        score[i] = bulletin_score_x10(b->ctx->config, &now[i]);
-        score_before[i] = bulletin_score_x10(b->ctx->config, &before[i]);
+        bool ranked = s_ranked(b, i);
+        score[i] = ranked ? bulletin_score_x10(b->ctx->config, &now[i]) : BULLETIN_NA;
+        score_before[i] = ranked ? bulletin_score_x10(b->ctx->config, &before[i]) : BULLETIN_NA;
     }
     s_rank(score, n, rank);
     s_rank(score_before, n, rank_before);
-    json_t *list = json_array(), *ranking = json_array();
-    for (int i = 0; i < n; i++) {
+    json_t *list = json_array(), *ranking = json_array(), *apart = json_array();
+    for (int k = 0; k < n; k++) {
+        int i = b->order[k];
         json_t *o =
             json_pack("{s:s, s:s}", "division", d->divisions[i].code, "name", d->divisions[i].name);
         json_t *f = s_figures(b, &now[i]);
         json_object_update(o, f);
         json_decref(f);
+        if (!s_ranked(b, i)) {
+            json_array_append_new(apart, o);
+            continue;
+        }
         const bulletin_grade_t *g = bulletin_grade_for(b->ctx->config, score[i]);
         json_object_set_new(o, "score", bulletin_x10_json(score[i]));
         json_object_set_new(o, "grade", g ? json_string(g->grade) : json_string("n/a"));
@@ -149,20 +198,23 @@ static int s_divisions(const build_t *b, json_t *root)
             s_change(b, &now[i], &before[i], score[i], score_before[i], rank_before[i]));
         json_array_append_new(list, o);
     }
-    /* Ranking: by rank, then code (the table order). */
     for (int r = 1; r <= n; r++)
-        for (int i = 0; i < n; i++) {
+        for (int k = 0; k < n; k++) {
+            int i = b->order[k];
             if (rank[i] != r)
                 continue;
             const bulletin_grade_t *g = bulletin_grade_for(b->ctx->config, score[i]);
-            json_array_append_new(ranking,
-                                  json_pack("{s:i, s:s, s:s, s:o, s:s, s:s}", "rank", r, "division",
-                                            d->divisions[i].code, "name", d->divisions[i].name,
-                                            "score", bulletin_x10_json(score[i]), "grade", g->grade,
-                                            "grade_name", g->name));
+            json_array_append_new(
+                ranking, json_pack("{s:i, s:s, s:s, s:o, s:s, s:s, s:o, s:o}", "rank", r,
+                                   "division", d->divisions[i].code, "name", d->divisions[i].name,
+                                   "score", bulletin_x10_json(score[i]), "grade", g->grade,
+                                   "grade_name", g->name, "rank_before",
+                                   rank_before[i] ? json_integer(rank_before[i]) : json_null(),
+                                   "score_change", s_delta(score[i], score_before[i])));
         }
     json_object_set_new(root, "divisions", list);
     json_object_set_new(root, "ranking", ranking);
+    json_object_set_new(root, "not_ranked", apart);
     rc = 0;
 out_free:
     free(now);
@@ -185,7 +237,8 @@ static json_t *s_co(const build_t *b)
 {
     bulletin_counts_t c;
     json_t *list = json_array();
-    for (int i = 0; i < b->d->ndivisions; i++) {
+    for (int k = 0; k < b->d->ndivisions; k++) {
+        int i = b->order[k];
         bulletin_data_sum(b->d, BULLETIN_CO, i, b->from, b->to, &c);
         if (!s_any(&c))
             continue;
@@ -295,8 +348,14 @@ static json_t *s_sample(const build_t *b, bulletin_report_t *r)
         return NULL;
     }
     memcpy(items, d->closed, (size_t)n * sizeof(*items));
+    /* drawn per division in the configured order: by position, then back */
+    for (int i = 0; i < n; i++)
+        items[i].division = b->position[items[i].division];
     int percent = b->ctx->config->sample_percent;
     bulletin_sample_draw(r->period.label, percent, items, n);
+    for (int i = 0; i < n; i++)
+        items[i].division =
+            items[i].division < d->ndivisions ? b->order[items[i].division] : d->ndivisions;
     json_t *list = json_array();
     for (int i = 0; i < n;) {
         int j = i, drawn = 0;
@@ -367,10 +426,18 @@ static json_t *s_header(const build_t *b)
     }
     snprintf(from, sizeof(from), "%04d-%02d-01", p->year, p->first_month);
     snprintf(to, sizeof(to), "%04d-%02d-%02d", year, month, last_day);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "kind", bulletin_kind_str(p->kind),
-                     "kind_name", bulletin_kind_name(p->kind), "period", p->label, "title", title,
-                     "from", from, "to", to, "working_days", working, "definitions",
-                     "deploy/bulletin/README.md");
+    /* issued on the day it is due on schedule: never the day it is computed */
+    char issued[24] = "";
+    int64_t offset = bulletin_calendar_offset_us(b->ctx->calendar);
+    int64_t due = bulletin_schedule_due_us(b->ctx->calendar, p, offset, 0);
+    int iy, im, id;
+    if (calendar_local_date(b->ctx->calendar, due, &iy, &im, &id) == 0)
+        snprintf(issued, sizeof(issued), "%04d-%02d-%02d", iy, im, id);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:o}", "kind",
+                     bulletin_kind_str(p->kind), "kind_name", bulletin_kind_name(p->kind),
+                     "period", p->label, "title", title, "from", from, "to", to, "working_days",
+                     working, "definitions", "deploy/bulletin/README.md", "document",
+                     bulletin_document_json(&b->ctx->config->doc, p, issued));
 }
 
 void bulletin_digest(const char *data, size_t len, char *out)
@@ -395,7 +462,10 @@ bulletin_report_t *bulletin_render_json(const bulletin_ctx_t *ctx, const bulleti
     r->period = d->q.period;
     r->from_us = d->q.bounds[b.from];
     r->to_us = d->q.bounds[b.to];
-    json_t *root = s_header(&b);
+    json_t *root = NULL;
+    if (s_order(&b) < 0)
+        goto out_fail;
+    root = s_header(&b);
     bulletin_counts_t c, prev;
     json_object_set_new(root, "scoring", s_scoring(ctx->config));
     bulletin_data_sum(d, BULLETIN_LEAD, -1, b.from, b.to, &c);
@@ -411,6 +481,10 @@ bulletin_report_t *bulletin_render_json(const bulletin_ctx_t *ctx, const bulleti
                         json_pack("{s:s, s:s, s:o}", "period", d->q.previous.label, "title", title,
                                   "totals", s_figures(&b, &prev)));
     json_object_set_new(root, "trend", s_trend(&b));
+    json_t *topics = bulletin_topics_json(d, b.from, b.to, b.prev_from, b.prev_to, HOT_TOPICS);
+    if (!topics)
+        goto out_fail;
+    json_object_set_new(root, "hot_topics", topics);
     if (d->q.period.kind == BULLETIN_MONTH) {
         json_t *sample = s_sample(&b, r);
         if (!sample)
@@ -431,11 +505,15 @@ bulletin_report_t *bulletin_render_json(const bulletin_ctx_t *ctx, const bulleti
     free(text);
     bulletin_digest(r->json, len + 1, r->digest);
     r->root = root;
+    free(b.order);
+    free(b.position);
     return r;
 
 out_fail:
     log_error("cannot build bulletin %s: out of memory", d->q.period.label);
     json_decref(root);
+    free(b.order);
+    free(b.position);
     bulletin_report_destroy(&r);
     return NULL;
 }

@@ -7,15 +7,18 @@
 
 #include "bulletin_config.h"
 #include "bulletin_figures.h"
+#include "org.h"
 #include "sla.h"
 
 #include <jansson.h>
 
-/* What a bulletin is computed with (all borrowed). */
+/* What a bulletin is computed with (all borrowed). The org file gives the
+ * order divisions are listed in (may be NULL: by code). */
 typedef struct {
     const bulletin_config_t *config;
     const sla_t *sla;
     const calendar_t *calendar;
+    const org_t *org;
 } bulletin_ctx_t;
 
 typedef struct {

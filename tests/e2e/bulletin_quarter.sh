@@ -129,13 +129,15 @@ figures() { # LABEL PATH: the figures of one object (totals)
 expected() { grep -v '^#' | sed 's/[[:space:]]*$//'; } # the lines below minus the comments
 
 want=$(expected <<'EOF'
-# certification: D's second task. Response due 03-07 15:30, signed 03-07
-# 10:00: 1/1. Completion due 03-23 17:30, replied 03-22: 1/1. Handling 03-06
-# 15:00 -> 03-22 11:00 = 2.5 + 30 (03-07..10) + 37.5 (03-13..17) + 15
-# (03-20, 21) + 2.5 = 87.5 h = 11.67 -> 11.7 days. Callback satisfied.
-# Score: all three rates 100 -> 100.0, grade A, rank 1 (tied).
-certification|1|1|1|100.0|1|1|100.0|0|0.0|1|11.7|0|0|0|0|0|1|1|0|0|100.0|0|0|0|0|0|-|100.0|A|1
-discipline|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
+# In the org file's order (deploy/config/org.conf); the inspection office
+# (督查室) supervises the others and is neither scored nor ranked: it is
+# listed apart (not_ranked), below.
+# office-legal: K01-K11, all on time; each reply 8.5 h = 1.13 -> 1.1 days;
+# closed without callbacks (satisfaction n/a). Score (20 x 100 + 50 x 100)
+# / 70 = 100.0, grade A, rank 1 (tied).
+office-legal|11|11|11|100.0|11|11|100.0|0|0.0|11|1.1|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|100.0|A|1
+# supervision: only co-handling (shown apart below).
+supervision|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
 # enforcement: G. Response due 02-23 09:30, signed 02-24 10:00: 0/1 (0.0).
 # Completion due 03-13 17:30, not replied: 0/1; overdue at the quarter's
 # end by 03-14..17 (4) + 03-20..24 (5) + 03-27..31 (5) = 14.0 working days.
@@ -154,20 +156,6 @@ enforcement|1|1|0|0.0|1|0|0.0|1|14.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|1|2|1|0|2|criti
 # (20 x 100 + 50 x 50 + 30 x 0) / 100 = 45, less 5 (overdue) and 3 (reopen)
 # = 37.0, grade D, rank 6.
 fiber|2|2|2|100.0|2|1|50.0|1|2.0|1|21.6|0|0|0|1|1|1|0|0|1|0.0|0|0|0|0|2|criticism|37.0|D|6
-# finance: D's and E's first tasks were returned (2 returns; not received),
-# each before its response deadline (03-07 09:30, 03-15 09:30): met; E's
-# arbitrated task signed 03-15 11:00 before 03-16 10:30: met -> 3/3. Its
-# completion falls on 04-01, after the quarter: on time n/a. Reply 03-15
-# 10:00 -> 03-24 16:00 = 6 + 15 + 30 + 6 = 57 h = 7.6 days. E's callback
-# judged finance's reply: satisfied. Arbitration named finance (1), which
-# had returned it: 1 groundless return, a violation. Score: (20 x 100 + 30
-# x 100) / 50 = 100, less 3 -> 97.0, grade A, rank 4.
-finance|1|3|3|100.0|0|0|n/a|0|0.0|1|7.6|2|1|1|0|0|1|1|0|0|100.0|0|0|0|0|1|criticism|97.0|A|4
-inspection|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
-# licensing: E's task, returned 03-14 16:00 before its response deadline
-# 03-15 10:30: response 1/1, 1 return, nothing received, nothing else.
-# Score: response only, 100.0, grade A, rank 1 (tied).
-licensing|0|1|1|100.0|0|0|n/a|0|0.0|0|n/a|1|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|100.0|A|1
 # metrology: A, B, J (H is flagged and left out). Response: A met, B met, J
 # missed (its reply 02-07 16:00 came after 09:00): 2/3 = 66.7. On time: A
 # met, B missed (02-17 after 02-16 17:30), J met: 2/3. Handling: A 01-10
@@ -178,19 +166,33 @@ licensing|0|1|1|100.0|0|0|n/a|0|0.0|0|n/a|1|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|100.
 # J's response and B's completion deadlines missed (2). Score: (20 x 66.67
 # + 50 x 66.67 + 30 x 100) / 100 = 76.67 -> 76.7, grade B, rank 5.
 metrology|3|3|2|66.7|3|2|66.7|0|0.0|3|8.0|0|0|0|0|0|2|1|1|0|100.0|0|0|0|0|2|criticism|76.7|B|5
-# office-legal: K01-K11, all on time; each reply 8.5 h = 1.13 -> 1.1 days;
-# closed without callbacks (satisfaction n/a). Score (20 x 100 + 50 x 100)
-# / 70 = 100.0, grade A, rank 1 (tied).
-office-legal|11|11|11|100.0|11|11|100.0|0|0.0|11|1.1|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|100.0|A|1
-party|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
-personnel|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
-special-equipment|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
 # standards: F received 03-31; its response deadline (Sat 04-01 11:00) and
 # completion (04-06) fall after the quarter: every rate has an empty
 # denominator -> n/a (never 100%), not scored, not ranked.
 standards|1|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
-# supervision: only co-handling (shown apart below).
-supervision|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
+special-equipment|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
+# certification: D's second task. Response due 03-07 15:30, signed 03-07
+# 10:00: 1/1. Completion due 03-23 17:30, replied 03-22: 1/1. Handling 03-06
+# 15:00 -> 03-22 11:00 = 2.5 + 30 (03-07..10) + 37.5 (03-13..17) + 15
+# (03-20, 21) + 2.5 = 87.5 h = 11.67 -> 11.7 days. Callback satisfied.
+# Score: all three rates 100 -> 100.0, grade A, rank 1 (tied).
+certification|1|1|1|100.0|1|1|100.0|0|0.0|1|11.7|0|0|0|0|0|1|1|0|0|100.0|0|0|0|0|0|-|100.0|A|1
+# licensing: E's task, returned 03-14 16:00 before its response deadline
+# 03-15 10:30: response 1/1, 1 return, nothing received, nothing else.
+# Score: response only, 100.0, grade A, rank 1 (tied).
+licensing|0|1|1|100.0|0|0|n/a|0|0.0|0|n/a|1|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|100.0|A|1
+# finance: D's and E's first tasks were returned (2 returns; not received),
+# each before its response deadline (03-07 09:30, 03-15 09:30): met; E's
+# arbitrated task signed 03-15 11:00 before 03-16 10:30: met -> 3/3. Its
+# completion falls on 04-01, after the quarter: on time n/a. Reply 03-15
+# 10:00 -> 03-24 16:00 = 6 + 15 + 30 + 6 = 57 h = 7.6 days. E's callback
+# judged finance's reply: satisfied. Arbitration named finance (1), which
+# had returned it: 1 groundless return, a violation. Score: (20 x 100 + 30
+# x 100) / 50 = 100, less 3 -> 97.0, grade A, rank 4.
+finance|1|3|3|100.0|0|0|n/a|0|0.0|1|7.6|2|1|1|0|0|1|1|0|0|100.0|0|0|0|0|1|criticism|97.0|A|4
+personnel|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
+party|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
+discipline|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
 EOF
 )
 assert_eq "$want" "$(divisions 2017-Q1)" "every division's figures"
@@ -224,8 +226,9 @@ assert_eq "case_number,completion_due,division,name,role,working_days_over" \
   "$(psql_q "SELECT string_agg(k, ',' ORDER BY k) FROM bulletins b, jsonb_object_keys(b.record::jsonb->'overdue'->0) k WHERE b.label = '2017-Q1'")" \
   "an overdue entry holds nothing else"
 
-# Ranking: ties share a rank, in code order.
-assert_eq "1 certification A,1 licensing A,1 office-legal A,4 finance A,5 metrology B,6 fiber D,7 enforcement D" \
+# Ranking: ties share a rank, in the configured order; the inspection office
+# is not ranked.
+assert_eq "1 office-legal A,1 certification A,1 licensing A,4 finance A,5 metrology B,6 fiber D,7 enforcement D" \
   "$(psql_q "SELECT string_agg(concat_ws(' ', r->>'rank', r->>'division', r->>'grade'), ',' ORDER BY i)
     FROM bulletins b, jsonb_array_elements(b.record::jsonb->'ranking') WITH ORDINALITY x(r, i) WHERE b.label = '2017-Q1'")" "ranking"
 
@@ -275,28 +278,71 @@ assert_contains "$out" "bulletin 2017-Q1 unchanged: digest $digest" "second run:
 assert_eq "$before" "$(cd "$OUT" && sha256sum 2017-Q1.*)" "second run: byte-identical files"
 assert_eq 1 "$(psql_q "SELECT count(*) FROM bulletins WHERE label = '2017-Q1'")" "one record"
 
-# --- The files: Markdown and CSV in Chinese, HTML well-formed with SVG.
+# --- The document the bureau issues: its issuing body, number (the
+#     quarter's place among the year's documents: quarters follow the 12
+#     month-checks, so Q1 is 13), title, addressee, issue date (the day it
+#     is due on schedule, Sat 2017-04-01, a make-up working day: never the day
+#     it was computed), copies and printer, from deploy/config/bulletin.conf.
+assert_eq "某省质量技术监督局|质监督查〔2017〕13号|关于2017年第一季度督办工作情况的通报|局属各处室、单位|2017-04-01|2017年4月1日|局领导,驻局纪检组|某省质量技术监督局督查室" \
+  "$(psql_q "SELECT concat_ws('|', d->>'issuer', d->>'number', d->>'title', d->>'addressee', d->>'issue_date', d->>'issue_date_cn',
+       (SELECT string_agg(c, ',') FROM jsonb_array_elements_text(d->'copy_to') c), d->>'printer')
+     FROM bulletins b, LATERAL (SELECT b.record::jsonb->'document') x(d) WHERE b.label = '2017-Q1'")" "the document"
+assert_eq "inspection:督查室" "$(psql_q "SELECT string_agg(o->>'division' || ':' || (o->>'name'), ',') FROM bulletins b, jsonb_array_elements(b.record::jsonb->'not_ranked') o WHERE b.label = '2017-Q1'")" "the inspection office is not ranked"
+# Hot topics: the quarter's 20 received lead tasks by category (K01-K11 办事咨询;
+# A, B, J 计量; C and its reopen 纤维制品; D's and E's new tasks 涉企收费; G
+# 电子商务 and F 标准化 one each) against the previous quarter (I, 计量).
+assert_eq "20|1|办事咨询 11 55.0 0 11,计量 3 15.0 1 2,涉企收费 2 10.0 0 2,纤维制品 2 10.0 0 2,标准化 1 5.0 0 1" \
+  "$(psql_q "SELECT concat_ws('|', h->>'received', h->>'previous_received', (SELECT string_agg(concat_ws(' ', c->>'name', c->>'cases', c->>'share', c->>'previous', c->>'change'), ',' ORDER BY i)
+       FROM jsonb_array_elements(h->'categories') WITH ORDINALITY y(c, i)))
+     FROM bulletins b, LATERAL (SELECT b.record::jsonb->'hot_topics') x(h) WHERE b.label = '2017-Q1'")" "hot topics by category"
+
+# --- The files: Markdown and CSV in Chinese, HTML well-formed with SVG,
+#     every format with the document's head, the ranking and the scoring.
 md=$(cat "$OUT/2017-Q1.md")
-assert_contains "$md" "# 2017年第一季度通报" "Markdown title"
-assert_contains "$md" "| 7 | 稽查局 | 0.0 | D（差） |" "Markdown ranking"
+assert_contains "$md" "**某省质量技术监督局**" "Markdown: the issuing body"
+assert_contains "$md" "质监督查〔2017〕13号" "Markdown: the document number"
+assert_contains "$md" "# 关于2017年第一季度督办工作情况的通报" "Markdown title"
+assert_contains "$md" "| 7 | 稽查局 | 0.0 | D | 差 | — | — |" "Markdown ranking"
+assert_contains "$md" "## 二、综合得分与排名" "Markdown: the ranking section"
+assert_contains "$md" "督查室负责督查督办，不参加评分排名。" "Markdown: the inspection office not ranked"
 assert_contains "$md" "| $(num TZ2017-G) | 稽查局 | 主办 | 2017-03-13T17:30:00+08:00 | 14.0 |" "Markdown names the overdue case"
+assert_contains "$md" "| 标准化处 | 1 | 0 | 0 | — |" "Markdown: n/a shown as —"
+assert_contains "$md" "“—”表示该项本期没有分母" "Markdown: the footnote on —"
+assert_contains "$md" "## 六、热点问题" "Markdown: hot topics"
+assert_contains "$md" "抄送：局领导，驻局纪检组。" "Markdown: copies"
+assert_not_contains "$md" "n/a" "Markdown: no n/a"
+# No table of the document is wider than eight columns.
+widest=$(grep '^|' "$OUT/2017-Q1.md" | awk -F'|' '{ print NF - 2 }' | sort -n | tail -1)
+(( widest <= 8 )) || fail "a Markdown table has $widest columns"
 assert_contains "$(head -1 "$OUT/2017-Q1.csv")" "处室代码,处室,受理" "CSV header"
-assert_contains "$(cat "$OUT/2017-Q1.csv")" "主办,metrology,计量处,3,3,2,66.7,3,2,66.7,0,0.0,3,8.0" "CSV row"
+csv=$(cat "$OUT/2017-Q1.csv")
+assert_contains "$csv" "主办,metrology,计量处,3,3,2,66.7,3,2,66.7,0,0.0,3,8.0" "CSV row"
+assert_contains "$csv" "排名,处室,综合得分,等级,等级评价,上期排名,得分增减" "CSV: the ranking"
+assert_contains "$csv" "7,稽查局,0.0,D,差,—,—" "CSV: a ranking row"
+assert_contains "$csv" "文号,质监督查〔2017〕13号" "CSV: the document number"
+assert_contains "$csv" "评分办法,综合得分＝按时响应率×20" "CSV: the scoring rules"
+assert_not_contains "$csv" "n/a" "CSV: no n/a"
 check_html() { # FILE CHARTS
-  local f=$1 charts=$2 errors
+  local f=$1 charts=$2 errors width
   xmllint --noout "$f" || fail "$f is not well-formed"
   # libxml2's HTML 4 parser does not know SVG's element names and says so;
   # anything else it reports is a fault of the page.
   errors=$(xmllint --html --noout "$f" 2>&1 | grep -a 'parser error' |
-    grep -av -E 'Tag (svg|rect|line|polyline|circle|text) invalid' || true)
+    grep -av -E 'Tag (svg|rect|line|polyline|circle|text|title) invalid' || true)
   assert_eq "" "$errors" "$f parses as HTML"
-  # and a real browser opens it without errors, every chart drawn as SVG
-  assert_eq "svg=$charts laid_out=$charts svg_ns=$charts errors=0" "$(browser_check "$f")" "$f opens in a browser"
+  # and a real browser opens it without errors, every chart drawn as SVG,
+  # nothing wider than the window on a desktop and on a phone (390 px; a
+  # table too wide scrolls in its own box)
+  for width in 1280 390; do
+    assert_eq "svg=$charts laid_out=$charts svg_ns=$charts overflow=0 errors=0" \
+      "$(browser_check "$f" "$width")" "$f opens in a browser $width px wide"
+  done
 }
-# (the browser check itself sees a broken page: a missing image, a script error)
-printf '%s' '<!DOCTYPE html><html><head><meta charset="utf-8"/><script>console.error("坏");</script></head><body><img src="missing.png"/><svg width="10" height="10"></svg></body></html>' > "$H_DIR/broken.html"
-out=$(browser_check "$H_DIR/broken.html")
-assert_contains "$out" "svg=1 laid_out=1 svg_ns=1 errors=1 could not load file://" "the browser check sees a missing image"
+# (the browser check itself sees a broken page: a missing image, a script
+# error, a box wider than a phone)
+printf '%s' '<!DOCTYPE html><html><head><meta charset="utf-8"/><script>console.error("坏");</script></head><body><img src="missing.png"/><svg width="10" height="10"></svg><div style="width:800px">宽</div></body></html>' > "$H_DIR/broken.html"
+out=$(browser_check "$H_DIR/broken.html" 390)
+assert_contains "$out" "svg=1 laid_out=1 svg_ns=1 overflow=418 errors=1 could not load file://" "the browser check sees a missing image and a page wider than a phone"
 assert_contains "$out" 'missing.png console: "坏"' "the browser check sees a console error"
 check_html "$OUT/2017-Q1.html" 2
 html=$(cat "$OUT/2017-Q1.html")
@@ -304,6 +350,34 @@ assert_eq 2 "$(grep -c '<svg ' "$OUT/2017-Q1.html")" "two charts: divisions and 
 assert_contains "$html" "各处室按时办结率与满意率" "bar chart of the divisions"
 assert_contains "$html" "<polyline" "trend lines"
 assert_contains "$html" 'lang="zh-CN"' "Chinese page"
+assert_contains "$html" '<p class="issuer">某省质量技术监督局</p>' "HTML: the issuing body"
+assert_contains "$html" '<p class="docno">质监督查〔2017〕13号</p>' "HTML: the document number"
+assert_contains "$html" "二、综合得分与排名" "HTML: the ranking section"
+assert_contains "$html" "九、评分办法" "HTML: the scoring section"
+assert_contains "$html" '<p class="cc">抄送：局领导，驻局纪检组。</p>' "HTML: copies"
+assert_contains "$html" "@media print" "HTML: a print style sheet"
+assert_contains "$html" "@page{size:A4" "HTML: printed on A4"
+assert_not_contains "$html" "n/a" "HTML: no n/a"
+assert_not_contains "$html" ">metrology<" "HTML: divisions by their Chinese names"
+(( $(grep -o '<th>' "$OUT/2017-Q1.html" | wc -l) > 0 )) || fail "no tables"
+widest=$(grep -o '<thead><tr>.*</tr></thead>' "$OUT/2017-Q1.html" | awk -F'<th>' '{ print NF - 1 }' | sort -n | tail -1)
+(( widest <= 8 )) || fail "an HTML table has $widest columns"
+# The divisions in the configured order: 办公室 first, 机关纪委 last.
+first_table=$(awk '/表3  各处室受理与响应/,/<\/table>/' "$OUT/2017-Q1.html" | grep -o '<tr><td>[^<]*' | sed 's/<tr><td>//' | paste -sd,)
+assert_eq "办公室（法规处）,监督处（产品质量监督）,稽查局,纤检局,计量处,标准化处,特种设备安全监察处,认证认可监督管理处,行政审批处（行政服务大厅）,财务处,人事处,机关党委,机关纪委" \
+  "$first_table" "divisions in the org file's order, by their Chinese names, the inspection office apart"
+# --- The PDF: printed by headless Chromium through the print style sheet.
+out=$(harness_ctl bulletin pdf 2017-Q1 2>&1)
+assert_contains "$out" "bulletin 2017-Q1 printed to $OUT/2017-Q1.pdf" "PDF printed"
+info=$(pdfinfo "$OUT/2017-Q1.pdf")
+assert_contains "$info" "Title:           关于2017年第一季度督办工作情况的通报" "the PDF opens, with its title"
+assert_contains "$info" "(A4)" "on A4"
+pages=$(awk '/^Pages:/ { print $2 }' <<< "$info")
+(( pages >= 2 )) || fail "the PDF has $pages page(s)"
+text=$(pdftotext "$OUT/2017-Q1.pdf" -)
+assert_contains "$text" "质监督查〔2017〕13号" "the PDF holds the document number"
+assert_contains "$text" "抄送：局领导，驻局纪检组。" "and the copies"
+rm -f "$OUT/2017-Q1.pdf" # (the files compared below are the record's renderings)
 
 # --- The March month-check: figures, census, the look-back sample.
 out=$(harness_ctl bulletin month 2017-03 2>&1)
@@ -328,7 +402,7 @@ sample() {
   psql_q "SELECT string_agg(concat_ws(':', s->>'division', s->>'closed', s->>'drawn', (SELECT string_agg(c, ',' ORDER BY c) FROM jsonb_array_elements_text(s->'cases') c)), ' ' ORDER BY i)
           FROM bulletins b, jsonb_array_elements(b.record::jsonb #> '{sample,divisions}') WITH ORDINALITY x(s, i) WHERE b.label = '2017-03'"
 }
-want="certification:1:1:$(num TZ2017-D) finance:1:1:$(num TZ2017-E) office-legal:11:2:$kdraw"
+want="office-legal:11:2:$kdraw certification:1:1:$(num TZ2017-D) finance:1:1:$(num TZ2017-E)" # in the configured order
 assert_eq "$want" "$(sample)" "the look-back sample"
 assert_eq 4 "$(psql_q "SELECT count(*) FROM bulletin_rechecks WHERE period = '2017-03' AND state = 'pending'")" "re-check tasks for the inspection office"
 
@@ -366,7 +440,7 @@ assert_eq "$(trend 2017-Q1)" "$(trend 2017-H1 | head -3)" "the half-year's first
 assert_eq "2016-H2|2016" "$(rec 2017-H1 previous,period)|$(rec 2017 previous,period)" "compared with the period before"
 check_html "$OUT/2017-H1.html" 2
 check_html "$OUT/2017.html" 2
-assert_contains "$(cat "$OUT/2017.md")" "## 七、逐月趋势" "year-end review has the trend"
+assert_contains "$(cat "$OUT/2017.md")" "## 八、逐月趋势" "year-end review has the trend"
 # A period that has not ended is refused; a malformed one too.
 assert_contains "$(harness_ctl bulletin year 2999 2>&1 || true)" "has not ended yet" "future period refused"
 assert_contains "$(harness_ctl bulletin quarter 2017-03 2>&1 || true)" "quarter needs a period such as 2017-Q2" "kind and label must agree"

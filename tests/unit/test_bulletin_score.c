@@ -165,7 +165,11 @@ static bulletin_config_t *s_read(const char *text)
     " penalties = { overdue_open = 5.0; groundless_return = 3; reopened = 3; alert = 1; }; };"
 #define GOOD_GRADES                                                                                \
     "grades = ( { grade = \"A\"; min = 90.0; name = \"好\"; },"                                   \
-    " { grade = \"D\"; min = 0; name = \"差\"; } );"
+    " { grade = \"D\"; min = 0; name = \"差\"; } );" GOOD_DOCUMENT
+#define DOCUMENT_NUMBER "number = { prefix = \"质监督查\"; month = 0; quarter = 12; half = 16; year = 18; };"
+#define DOCUMENT_REST                                                                              \
+    " addressee = \"各处室\"; copy_to = [\"局领导\"]; printer = \"督查室\"; unranked = [\"inspection\"];"
+#define GOOD_DOCUMENT "document = { issuer = \"某局\"; " DOCUMENT_NUMBER DOCUMENT_REST " };"
 
 static void test_config_refused(void **state)
 {
@@ -176,6 +180,24 @@ static void test_config_refused(void **state)
     assert_true(c->scheduled[BULLETIN_MONTH]);
     assert_false(c->scheduled[BULLETIN_YEAR]);
     assert_int_equal(c->ngrades, 2);
+    assert_string_equal(c->doc.issuer, "某局");
+    assert_true(bulletin_document_unranked(&c->doc, "inspection"));
+    assert_false(bulletin_document_unranked(&c->doc, "metrology"));
+    /* The document of a period: its number is its place in the year. */
+    bulletin_period_t p;
+    assert_int_equal(bulletin_period_parse("2017-03", &p), 0);
+    json_t *d = bulletin_document_json(&c->doc, &p, "2017-04-05");
+    assert_string_equal(json_string_value(json_object_get(d, "number")), "质监督查〔2017〕3号");
+    assert_string_equal(json_string_value(json_object_get(d, "title")),
+                        "关于2017年3月督办工作月检查情况的通报");
+    assert_string_equal(json_string_value(json_object_get(d, "issue_date_cn")), "2017年4月5日");
+    json_decref(d);
+    assert_int_equal(bulletin_period_parse("2017-Q2", &p), 0);
+    d = bulletin_document_json(&c->doc, &p, "2017-07-03");
+    assert_string_equal(json_string_value(json_object_get(d, "number")), "质监督查〔2017〕14号");
+    assert_string_equal(json_string_value(json_object_get(d, "title")),
+                        "关于2017年第二季度督办工作情况的通报");
+    json_decref(d);
     bulletin_config_destroy(&c);
     /* A misspelt setting, a missing group, grades out of order, a last grade
      * above zero, a time that is not HH:MM, weights all zero, a sample of 0. */
@@ -184,9 +206,9 @@ static void test_config_refused(void **state)
         "bulletin = { " GOOD_SCHEDULE GOOD_SCORE GOOD_GRADES " };",
         "bulletin = { " GOOD_SCHEDULE GOOD_SAMPLE GOOD_SCORE
         "grades = ( { grade = \"D\"; min = 0; name = \"差\"; },"
-        " { grade = \"A\"; min = 90; name = \"好\"; } ); };",
+        " { grade = \"A\"; min = 90; name = \"好\"; } );" GOOD_DOCUMENT " };",
         "bulletin = { " GOOD_SCHEDULE GOOD_SAMPLE GOOD_SCORE
-        "grades = ( { grade = \"A\"; min = 90; name = \"好\"; } ); };",
+        "grades = ( { grade = \"A\"; min = 90; name = \"好\"; } );" GOOD_DOCUMENT " };",
         "bulletin = { schedule = { at = \"9am\"; kinds = [\"month\"]; };" GOOD_SAMPLE GOOD_SCORE
             GOOD_GRADES " };",
         "bulletin = { schedule = { at = \"09:00\"; kinds = [\"week\"]; };" GOOD_SAMPLE GOOD_SCORE
@@ -197,6 +219,13 @@ static void test_config_refused(void **state)
         " };",
         "bulletin = { " GOOD_SCHEDULE "sample = { percent = 0; };" GOOD_SCORE GOOD_GRADES " };",
         "bulletin = { " GOOD_SCHEDULE GOOD_SAMPLE GOOD_SCORE GOOD_GRADES " ",
+        /* a document without its number, with a setting it does not take */
+        "bulletin = { " GOOD_SCHEDULE GOOD_SAMPLE GOOD_SCORE
+        "grades = ( { grade = \"D\"; min = 0; name = \"差\"; } );"
+        " document = { issuer = \"某局\";" DOCUMENT_REST " }; };",
+        "bulletin = { " GOOD_SCHEDULE GOOD_SAMPLE GOOD_SCORE
+        "grades = ( { grade = \"D\"; min = 0; name = \"差\"; } );"
+        " document = { issuer = \"某局\"; seal = \"x\"; " DOCUMENT_NUMBER DOCUMENT_REST " }; };",
         NULL};
     for (int i = 0; bad[i]; i++) {
         c = s_read(bad[i]);

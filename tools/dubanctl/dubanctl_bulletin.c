@@ -10,6 +10,7 @@
  *            [--replace] [--no-files]
  *   bulletin show PERIOD            the stored record (JSON)
  *   bulletin render PERIOD          write the files of the stored record again
+ *   bulletin pdf PERIOD             and its PDF too (headless Chromium)
  *   bulletin list                   published bulletins
  *   bulletin rechecks [--period P] [--all]
  *   bulletin recheck ID --pass|--fail --note TEXT
@@ -19,6 +20,7 @@
 #include "dubanctl.h"
 
 #include "auth.h"
+#include "bulletin_pdf.h"
 #include "bulletin_recheck.h"
 #include "bulletin_render.h"
 #include "bulletin_run.h"
@@ -29,6 +31,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +44,7 @@ static void s_usage(FILE *out)
     fprintf(out,
             "usage: dubanctl bulletin month YYYY-MM | quarter YYYY-Qn | half YYYY-Hn | year YYYY\n"
             "                         [--replace] [--no-files]\n"
-            "       dubanctl bulletin show|render PERIOD\n"
+            "       dubanctl bulletin show|render|pdf PERIOD\n"
             "       dubanctl bulletin list\n"
             "       dubanctl bulletin rechecks [--period PERIOD] [--all]\n"
             "       dubanctl bulletin recheck ID --pass|--fail --note TEXT\n"
@@ -138,20 +141,44 @@ static int s_stored(PGconn *conn, const char *label, bulletin_period_t *p, PGres
     return CTL_OK;
 }
 
-static int s_show(PGconn *conn, bulletin_engine_t *e, bool render, const char *label)
+/* The PDF of a rendered bulletin, beside its HTML page. */
+static int s_pdf(ctl_t *ctl, bulletin_engine_t *e, const char *label)
+{
+    char html[PATH_MAX + 64], pdf[PATH_MAX + 64], abs[PATH_MAX];
+    snprintf(html, sizeof(html), "%s/%s.html", e->out_dir, label);
+    snprintf(pdf, sizeof(pdf), "%s/%s.pdf", e->out_dir, label);
+    if (!realpath(html, abs)) {
+        fprintf(stderr, "error: %s: %s\n", html, strerror(errno));
+        return CTL_FAILED;
+    }
+    const char *chromium = settings_string(ctl->settings, "bulletin.chromium", "chromium");
+    if (bulletin_pdf_write(chromium, abs, pdf, 120) < 0) {
+        fprintf(stderr, "error: no PDF of %s (see above; setting bulletin.chromium names the "
+                        "browser)\n",
+                label);
+        return CTL_FAILED;
+    }
+    printf("bulletin %s printed to %s\n", label, pdf);
+    return CTL_OK;
+}
+
+static int s_show(ctl_t *ctl, PGconn *conn, bulletin_engine_t *e, const char *what,
+                  const char *label)
 {
     bulletin_period_t p;
     PGresult *res = NULL;
     int rc = s_stored(conn, label, &p, &res);
     if (rc != CTL_OK)
         return rc;
-    if (render) {
+    if (strcmp(what, "show") != 0) {
         rc = bulletin_render_record(p.label, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
                                     e->out_dir) < 0
                  ? CTL_FAILED
                  : CTL_OK;
         if (rc == CTL_OK)
             printf("bulletin %s rendered to %s\n", p.label, e->out_dir);
+        if (rc == CTL_OK && strcmp(what, "pdf") == 0)
+            rc = s_pdf(ctl, e, p.label);
     } else {
         fputs(PQgetvalue(res, 0, 0), stdout);
     }
@@ -407,6 +434,7 @@ int ctl_bulletin(ctl_t *ctl, int argc, char **argv)
     bulletin_kind_t kind;
     bool is_run = bulletin_kind_parse(sub, &kind) == 0;
     if (!is_run && strcmp(sub, "show") != 0 && strcmp(sub, "render") != 0 &&
+        strcmp(sub, "pdf") != 0 &&
         strcmp(sub, "list") != 0 && strcmp(sub, "rechecks") != 0 && strcmp(sub, "recheck") != 0) {
         fprintf(stderr, "error: unknown bulletin command %s\n", sub);
         s_usage(stderr);
@@ -427,8 +455,8 @@ int ctl_bulletin(ctl_t *ctl, int argc, char **argv)
     PQclear(PQexec(conn, "SET client_min_messages = warning"));
     if (is_run)
         rc = s_run(ctl, conn, e, kind, argc, argv);
-    else if (strcmp(sub, "show") == 0 || strcmp(sub, "render") == 0)
-        rc = s_show(conn, e, strcmp(sub, "render") == 0, argc > 2 ? argv[2] : NULL);
+    else if (strcmp(sub, "show") == 0 || strcmp(sub, "render") == 0 || strcmp(sub, "pdf") == 0)
+        rc = s_show(ctl, conn, e, sub, argc > 2 ? argv[2] : NULL);
     else if (strcmp(sub, "list") == 0)
         rc = s_list(ctl, conn);
     else if (strcmp(sub, "rechecks") == 0)

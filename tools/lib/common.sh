@@ -20,7 +20,7 @@ DUBAN_PACKAGES=(
   libcmocka-dev libconfig-dev libhiredis-dev libpq-dev libcurl4-openssl-dev uuid-dev
   libsodium-dev libxml2-dev libcsv-dev libxml2-utils jq chromium systemd
   postgresql redis-server curl
-  chromium-driver python3-selenium fonts-wqy-microhei wrk
+  chromium-driver python3-selenium fonts-wqy-microhei wrk poppler-utils
 )
 
 # The services, in start order. Stop order is the same (upstream first).
