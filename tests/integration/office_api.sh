@@ -155,7 +155,7 @@ assert_eq "2017-03|month|月检查|4|4" "$(r '.bulletins[0] | [.period, .kind, .
 assert_eq 200 "$(call leader001 GET /api/v1/bulletins/2017-03.html)" "its page"
 assert_contains "$(tr -d '\r' < "$H_DIR/h")" "Content-Type: text/html; charset=utf-8" "HTML"
 assert_contains "$(tr -d '\r' < "$H_DIR/h")" "Content-Security-Policy: default-src 'none'" "that may load nothing"
-assert_contains "$(cat "$H_DIR/r")" "2017年3月月检查" "with its title"
+assert_contains "$(cat "$H_DIR/r")" "关于2017年3月督办工作月检查情况的通报" "with its title (the document's)"
 assert_eq 200 "$(call leader001 GET /api/v1/bulletins/2017-03)" "its record"
 assert_eq "$digest" "$(sha256sum < "$H_DIR/r" | cut -d' ' -f1)" "byte for byte as published"
 assert_eq 404 "$(call leader001 GET /api/v1/bulletins/2016-01.html)" "an unpublished period"
