@@ -93,10 +93,7 @@ static void s_block(FILE *f, const doc_table_t *t, json_t *list)
     size_t i;
     json_t *o;
     json_array_foreach(list, i, o) for (size_t c = 0; c < t->ncols; c++)
-        s_field(f,
-                doc_cell(bulletin_render_at(o, t->cols[c].path), t->cols[c].kind, buf,
-                         sizeof(buf)),
-                c + 1 == t->ncols);
+        s_field(f, doc_row_cell(o, &t->cols[c], buf, sizeof(buf)), c + 1 == t->ncols);
 }
 
 static void s_pair(FILE *f, const char *label, const char *value)

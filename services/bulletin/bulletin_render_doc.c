@@ -64,10 +64,9 @@ static const doc_column_t s_totals[] = {
     {"上期", "before", DOC_NUM},
 };
 static const doc_column_t s_ranking[] = {
-    {"排名", "rank", DOC_NUM},            {"处室", "name", DOC_TEXT},
-    {"综合得分", "score", DOC_NUM},       {"等级", "grade", DOC_TEXT},
-    {"等级评价", "grade_name", DOC_TEXT}, {"上期排名", "rank_before", DOC_NUM},
-    {"得分增减", "score_change", DOC_DELTA},
+    {"排名", "rank", DOC_NUM},           {"处室", "name", DOC_TEXT},
+    {"综合得分", "score", DOC_NUM},      {"等级", "grade", DOC_GRADE},
+    {"上期排名", "rank_before", DOC_NUM}, {"得分增减", "score_change", DOC_DELTA},
 };
 static const doc_column_t s_change[] = {
     {"处室", "name", DOC_TEXT},
@@ -143,6 +142,20 @@ const char *doc_cell(json_t *v, doc_kind_t kind, char *buf, size_t len)
     default:
         return bulletin_render_fmt(v, buf, len);
     }
+}
+
+const char *doc_row_cell(json_t *o, const doc_column_t *col, char *buf, size_t len)
+{
+    if (col->kind == DOC_GRADE) {
+        const char *g = json_string_value(json_object_get(o, "grade"));
+        const char *n = json_string_value(json_object_get(o, "grade_name"));
+        if (g && n && strcmp(g, "n/a") != 0)
+            snprintf(buf, len, "%s（%s）", g, n);
+        else
+            snprintf(buf, len, "—");
+        return buf;
+    }
+    return doc_cell(AT(o, col->path), col->kind, buf, len);
 }
 
 json_t *doc_totals_rows(json_t *r)

@@ -15,6 +15,7 @@ typedef enum {
     DOC_PCT,    /* a rate with % */
     DOC_DELTA,  /* a signed difference: +2, -1.5 */
     DOC_ROLE,   /* lead/co as 主办/协办 */
+    DOC_GRADE,  /* the row's grade with its name: A（好） */
 } doc_kind_t;
 
 typedef struct {
@@ -42,6 +43,10 @@ extern const doc_table_t doc_totals_table, doc_ranking_table, doc_change_table,
 
 /* The text of one cell. Writes into buf. */
 const char *doc_cell(json_t *v, doc_kind_t kind, char *buf, size_t len);
+
+/* The text of column col of row o (doc_cell of its value, or what the
+ * column makes of the row). Writes into buf. */
+const char *doc_row_cell(json_t *o, const doc_column_t *col, char *buf, size_t len);
 
 /* True for kinds shown right-aligned. */
 int doc_numeric(doc_kind_t kind);

@@ -40,6 +40,7 @@ static const char s_css[] =
     "h2{font-size:1.15em;margin:1.8em 0 .6em}"
     "h3{font-size:1em;margin:1.3em 0 .4em}"
     "p{margin:.6em 0;text-align:justify}"
+    "@media (max-width:600px){p{text-align:left}}"
     ".tw{overflow-x:auto;margin:.5em 0 1.2em}"
     "table{border-collapse:collapse;font-size:.9em;width:100%}"
     "th,td{border:1px solid #b9b9b2;padding:4px 9px;white-space:nowrap}"
@@ -88,7 +89,7 @@ static void s_table(FILE *f, int *n_table, const doc_table_t *t, const char *tit
         fputs("<tr>", f);
         for (size_t c = 0; c < t->ncols; c++) {
             fputs(doc_numeric(t->cols[c].kind) ? "<td class=\"n\">" : "<td>", f);
-            s_esc(f, doc_cell(AT(o, t->cols[c].path), t->cols[c].kind, buf, sizeof(buf)));
+            s_esc(f, doc_row_cell(o, &t->cols[c], buf, sizeof(buf)));
             fputs("</td>", f);
         }
         fputs("</tr>\n", f);

@@ -45,7 +45,7 @@ static void s_table(FILE *f, int *n_table, const doc_table_t *t, const char *tit
         fputs("|", f);
         for (size_t c = 0; c < t->ncols; c++) {
             fputs(" ", f);
-            s_text(f, doc_cell(AT(o, t->cols[c].path), t->cols[c].kind, buf, sizeof(buf)));
+            s_text(f, doc_row_cell(o, &t->cols[c], buf, sizeof(buf)));
             fputs(" |", f);
         }
         fputs("\n", f);

@@ -166,7 +166,7 @@ def office(c):
     c.css("#run-open")[0].click()
     c.wait(lambda: c.css("iframe#bulletin"), "the bulletin's page")
     c.d.switch_to.frame(c.css("iframe#bulletin")[0])
-    c.wait(lambda: "2017年3月月检查" in c.text("h1"), "its title inside the page")
+    c.wait(lambda: "关于2017年3月督办工作月检查情况的通报" in c.text("h1"), "its title inside the page")
     c.check(len(c.css("svg")) > 0, "with its charts")
     c.d.switch_to.default_content()
     c.keep("bulletin-page")
