@@ -108,6 +108,18 @@ int ctl_pg_exec(struct pg_conn *conn, const char *sql, int nparams, const char *
 /* Opens a libpq connection with pg.conninfo; prints why and returns NULL
  * when it cannot. */
 struct pg_conn *ctl_pg_connect(ctl_t *ctl);
+
+/* True when a GET of url answers 200 within a second. */
+bool ctl_http_ok(const char *url);
+
+/* A benchmark's own deployment (dubanctl_scratch.c): a scratch database,
+ * a token for op001 in it, and intake, triage and dispatch on free ports;
+ * while it stands the settings name it. NULL (reasons printed) when it
+ * cannot be made; destroy stops the services and drops the database. */
+typedef struct ctl_scratch ctl_scratch_t;
+ctl_scratch_t *ctl_scratch_new(ctl_t *ctl);
+const char *ctl_scratch_token(const ctl_scratch_t *self);
+void ctl_scratch_destroy(ctl_scratch_t **self_p);
 int ctl_calendar(ctl_t *ctl, int argc, char **argv);
 
 /* The intake base URL, e.g. "http://127.0.0.1:7100". */

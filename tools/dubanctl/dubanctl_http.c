@@ -215,3 +215,24 @@ int ctl_pg_exec(struct pg_conn *conn, const char *sql, int nparams, const char *
         PQclear(res);
     return 0;
 }
+
+bool ctl_http_ok(const char *url)
+{
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return false;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 0L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 1000L);
+    buffer_t body = {0};
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    long status = 0;
+    bool ok = false;
+    if (curl_easy_perform(curl) == CURLE_OK &&
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
+        ok = status == 200;
+    curl_easy_cleanup(curl);
+    free(body.data);
+    return ok;
+}

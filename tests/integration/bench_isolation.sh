@@ -1,0 +1,55 @@
+# Benchmarks never write into the live system (issue 11, point 6): dubanctl
+# bench makes a deployment of its own (a scratch database, intake, triage and
+# dispatch on free ports), measures it and removes it, leaving the live
+# deployment's database untouched; with --into-live it submits to the live
+# deployment, and its cases are marked (only an administrator may) so that
+# no figure counts them.
+export DUBAN_LOG_LEVEL=warn
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init bench_isolation
+harness_start intake triage dispatch
+scratch_dbs() { psql_q "SELECT count(*) FROM pg_database WHERE datname LIKE 'duban_bench_%'"; }
+before_dbs=$(scratch_dbs)
+
+# --- By default: a deployment of its own, nothing in the live one.
+out=$(harness_ctl bench -n 30 -c 4 -t 120 2>&1)
+assert_contains "$out" "bench: a scratch deployment of its own" "a scratch deployment"
+assert_contains "$out" "cases=30 concurrency=4 accepted=30 failed=0 delivered=30" "measured there"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM cases")" "no case in the live database"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM tasks")" "no task in the live database"
+assert_eq "$before_dbs" "$(scratch_dbs)" "the scratch database is dropped"
+log_dir=$(sed -n 's/.*logs in \([^)]*\)).*/\1/p' <<< "$out")
+[[ -d "$log_dir" ]] || fail "the scratch deployment's logs are kept ($log_dir)"
+for svc in intake triage dispatch; do
+  [[ -f "$log_dir/$svc.log" ]] || fail "its own duban-$svc ran (a log in $log_dir)"
+done
+pids=$(sed -n 's/^bench: scratch services //p' <<< "$out")
+[[ "$pids" =~ intake=[0-9]+\ triage=[0-9]+\ dispatch=[0-9]+ ]] || fail "the scratch services are named: $pids"
+for p in $pids; do
+  if kill -0 "${p#*=}" 2>/dev/null; then fail "the scratch service $p still runs"; fi
+done
+rm -rf "$log_dir"
+
+# --- Into the live deployment: marked, and counted nowhere.
+harness_ctl submit --operator op001 --kind complaint --category metrology --subject '电子秤不准' \
+  --description '缺斤短两' > /dev/null
+out=$(harness_ctl bench -n 10 -c 2 -t 120 --into-live 2>&1)
+assert_contains "$out" "bench: into the live deployment; its cases are marked and counted nowhere" "into live"
+assert_contains "$out" "accepted=10 failed=0 delivered=10" "measured"
+assert_eq "api:1,benchmark:10" "$(psql_q "SELECT string_agg(source || ':' || n, ',' ORDER BY source) FROM (SELECT source, count(*) n FROM cases GROUP BY 1) x")" \
+  "the benchmark's cases are marked"
+tasks() { [[ "$(psql_q "SELECT count(*) FROM tasks WHERE role = 'lead'")" == 11 ]]; }
+wait_until 20 tasks
+# The month of these cases, produced once it has ended (dubanctl's clock 40
+# days ahead): only the real case counts.
+month=$(TZ=Asia/Shanghai date +%Y-%m)
+DUBAN_CLOCK_OFFSET_S=$((40 * 86400)) harness_ctl bulletin month "$month" --no-files > /dev/null
+assert_eq "1|1" "$(psql_q "SELECT concat_ws('|', record::jsonb #>> '{totals,received}', record::jsonb #>> '{hot_topics,received}') FROM bulletins WHERE label = '$month'")" \
+  "no figure counts the benchmark's cases"
+# Only an administrator marks cases so.
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "$(auth_as op001)" -H 'Content-Type: application/json' \
+  -H 'X-Duban-Benchmark: 1' -d '{"channel":"hotline","kind":"complaint","subject":"s","description":"d"}' \
+  "$H_INTAKE_URL/api/v1/cases")
+assert_eq 403 "$code" "an operator cannot mark a case as a benchmark's"
+assert_eq 11 "$(psql_q "SELECT count(*) FROM cases")" "nothing recorded"
+echo "PASS bench_isolation"
