@@ -17,6 +17,7 @@
 struct evhttp_request;
 
 struct intake_steps;
+struct intake_photo_store;
 struct intake_alerts;
 struct intake_bulletins;
 
@@ -36,6 +37,10 @@ typedef struct {
     size_t max_body;
     const char *trusted_proxy; /* the web console's address: its X-Forwarded-For is believed */
     const char *open311_jurisdictions; /* comma list of the jurisdiction_ids Open311 serves */
+    const char *bureau_name;             /* on the public pages */
+    struct intake_photo_store *photos;   /* the report form's photos (intake_photo_store.h) */
+    size_t photo_max_bytes;              /* one photo as sent */
+    size_t max_form_body;                /* the report form with its photos */
     struct calendar *calendar; /* working time left on the division queue */
     struct calendar *natural;  /* for deadlines on the natural clock */
     struct sla *sla;

@@ -45,6 +45,10 @@ static const char *s_insert_sql =
     "  SELECT id, 'received', $20, jsonb_strip_nulls(jsonb_build_object('channel', $2::text,"
     "   'source', $19::text, 'recorded_by', nullif($21, ''), 'flagged', nullif(flagged, false))),"
     "   created_at FROM c),"
+    " ph AS (INSERT INTO case_photos (case_id, file_id, content_type, bytes, width, height, sha256)"
+    "  SELECT c.id, p.file_id, p.content_type, p.bytes, p.width, p.height, decode(p.sha256, 'hex')"
+    "  FROM c, jsonb_to_recordset(coalesce($29::jsonb, '[]'::jsonb)) AS p(file_id text,"
+    "   content_type text, bytes integer, width integer, height integer, sha256 text)),"
     " o AS (" OUTBOX_INSERT("'intake'", "'triage'", "NULL", OUTBOX_MSG(CASE_RECEIVED), "id",
                             "case_number", "NULL", "$27::bytea", OUTBOX_CLAIMED)
     "  FROM c RETURNING " OUTBOX_ROW_COLUMNS "),"
@@ -106,6 +110,7 @@ void intake_submission_destroy(intake_submission_t **sub_p)
     if (!sub_p || !*sub_p)
         return;
     intake_request_destroy(&(*sub_p)->req);
+    free((*sub_p)->photos_json);
     free(*sub_p);
     *sub_p = NULL;
 }
@@ -153,7 +158,7 @@ static int s_add(pg_txn_t *txn, pending_t *p)
         if (pg_txn_add(txn, true, "intake_claim_key", 3, key) < 0)
             return -1;
     }
-    pg_param_t params[28] = {
+    pg_param_t params[29] = {
         PG_TEXT(s->query_code),       PG_TEXT(r->channel),
         PG_TEXT(r->kind),             PG_TEXT(r->category),
         PG_TEXT(r->division),         PG_TEXT(r->subject),
@@ -169,8 +174,9 @@ static int s_add(pg_txn_t *txn, pending_t *p)
         PG_TEXT(s->idem_scope),       PG_TEXT(s->idem_key),
         PG_TEXT(s->request_sha256),   PG_BINARY(p->body, p->body_len),
         PG_TEXT(r->confidential ? "true" : "false"),
+        PG_TEXT(s->photos_json),
     };
-    if (pg_txn_add(txn, true, "intake_insert_case", 28, params) < 0)
+    if (pg_txn_add(txn, true, "intake_insert_case", 29, params) < 0)
         return -1;
     if (s->idem_scope[0]) {
         pg_param_t key[3] = {PG_TEXT(s->idem_scope), PG_TEXT(s->idem_key),

@@ -44,6 +44,7 @@ typedef struct {
                                "public:<hash of the client's address>" */
     char idem_key[128];
     char request_sha256[65];
+    char *photos_json;      /* the report form's stored photos (intake_photo_store_json), or NULL */
 } intake_submission_t;
 
 typedef enum {

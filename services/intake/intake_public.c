@@ -1,7 +1,10 @@
 /* Public endpoints; see intake_public.h. Every reply is sent exactly once,
- * also when the client left while a lookup or a commit was pending. */
+ * also when the client left while a lookup, the photos or a commit were
+ * pending. */
 #include "intake_public.h"
 
+#include "intake_photo_store.h"
+#include "intake_public_form.h"
 #include "intake_public_html.h"
 #include "log.h"
 
@@ -14,29 +17,50 @@
 #include <string.h>
 #include <sys/queue.h>
 
+/* clang-format off */
 #define PUBLIC_TIME "'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'"
+#define PUBLIC_CN_TIME "'YYYY\"年\"FMMM\"月\"FMDD\"日\" HH24:MI'"
+#define PUBLIC_CN_DATE "'YYYY\"年\"FMMM\"月\"FMDD\"日\"'"
+#define PUBLIC_CHINA(col) "(" col " AT TIME ZONE 'Asia/Shanghai')"
 
+/* The columns of intake_public_html.h's STATUS_COL_*. The reply shown is
+ * cases.result, the part of a reply meant for the requester; its internal
+ * part stays in the event, for staff. */
 static const char *s_status_sql =
     "SELECT c.case_number, c.kind, coalesce(c.category, ''), c.state,"
-    " to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', " PUBLIC_TIME "),"
-    " to_char(c.updated_at AT TIME ZONE 'Asia/Shanghai', " PUBLIC_TIME "),"
-    " coalesce((SELECT string_agg(d.name, '、' ORDER BY t.id) FROM tasks t"
-    "  JOIN divisions d ON d.code = t.division WHERE t.case_id = c.id AND t.role = 'lead'"
-    "  AND t.state <> 'returned'), ''),"
+    " to_char(" PUBLIC_CHINA("c.created_at") ", " PUBLIC_TIME "),"
+    " to_char(" PUBLIC_CHINA("c.updated_at") ", " PUBLIC_TIME "),"
+    " coalesce((SELECT d.name FROM tasks t JOIN divisions d ON d.code = t.division"
+    "  WHERE t.case_id = c.id AND t.role = 'lead' AND t.state <> 'returned'"
+    "  ORDER BY t.id DESC LIMIT 1), ''),"
     " coalesce((SELECT d.case_number FROM cases d WHERE d.id = c.duplicate_of"
-    "  AND case_public(d)), '')"
+    "  AND case_public(d)), ''),"
+    " coalesce((SELECT string_agg(DISTINCT d.name, '、') FROM tasks t"
+    "  JOIN divisions d ON d.code = t.division WHERE t.case_id = c.id AND t.role = 'co'"
+    "  AND t.state <> 'returned'), ''),"
+    " coalesce((SELECT to_char(" PUBLIC_CHINA("t.completion_due") ", " PUBLIC_CN_DATE ")"
+    "  FROM tasks t WHERE t.case_id = c.id AND t.role = 'lead'"
+    "  AND t.state IN ('dispatched', 'signed') ORDER BY t.id DESC LIMIT 1), ''),"
+    " CASE WHEN c.state IN ('replied', 'informed', 'closed') THEN coalesce(c.result, '')"
+    "  ELSE '' END,"
+    " to_char(" PUBLIC_CHINA("c.created_at") ", " PUBLIC_CN_TIME ")"
     " FROM cases c WHERE c.case_number = $1 AND c.query_code_sha256 = sha256(convert_to($2, 'UTF8'))";
 
+/* The columns of STEP_COL_*: the lead division's steps and the case's. */
 static const char *s_steps_sql =
-    "SELECT e.type, to_char(e.at AT TIME ZONE 'Asia/Shanghai', " PUBLIC_TIME ")"
-    " FROM case_events e JOIN cases c ON c.id = e.case_id"
+    "SELECT e.type, to_char(" PUBLIC_CHINA("e.at") ", " PUBLIC_TIME "),"
+    " to_char(" PUBLIC_CHINA("e.at") ", " PUBLIC_CN_TIME "), coalesce(e.detail->>'role', t.role, 'lead')"
+    " FROM case_events e JOIN cases c ON c.id = e.case_id LEFT JOIN tasks t ON t.id = e.task_id"
     " WHERE c.case_number = $1 AND c.query_code_sha256 = sha256(convert_to($2, 'UTF8'))"
-    " AND e.type IN ('received', 'triaged', 'needs_triage', 'dispatched', 'replied', 'closed',"
-    "  'reopened', 'duplicate', 'informed')"
+    " AND e.type IN ('received', 'triaged', 'needs_triage', 'dispatched', 'signed', 'replied',"
+    "  'closed', 'reopened', 'duplicate', 'informed', 'callback', 'out_of_jurisdiction')"
+    " AND coalesce(e.detail->>'role', t.role, 'lead') <> 'co'"
     " ORDER BY e.id";
+/* clang-format on */
 
 int intake_public_prepare(pg_t *pg)
 {
+    intake_public_form_init();
     return pg_prepare(pg, "public_status", s_status_sql) |
            pg_prepare(pg, "public_steps", s_steps_sql);
 }
@@ -44,108 +68,181 @@ int intake_public_prepare(pg_t *pg)
 bool intake_public_handles(const char *path)
 {
     return strcmp(path, "/") == 0 || strcmp(path, "/report") == 0 ||
-           strcmp(path, "/status") == 0 || strcmp(path, "/api/v1/public/cases") == 0 ||
+           strcmp(path, "/status") == 0 || strcmp(path, "/public.js") == 0 ||
+           strcmp(path, "/api/v1/public/cases") == 0 ||
            strncmp(path, "/api/v1/public/cases/", 21) == 0;
 }
 
 typedef enum { PUBLIC_FORM_POST, PUBLIC_JSON_POST, PUBLIC_JSON_STATUS, PUBLIC_HTML_STATUS } kind_t;
 
-/* A public request waiting for the rate limiter, then for PostgreSQL. */
+/* A public request waiting for the rate limiter, then for the photos and
+ * PostgreSQL. */
 typedef struct {
     intake_t *in;
     http_held_t *held;
     kind_t kind;
     char number[40];
     char code[24];
+    intake_public_form_t form;  /* the report form, as typed */
+    intake_request_t *req;      /* built from it */
+    intake_photo_result_t photos; /* stored, until the case is */
 } public_req_t;
+
+static void s_public_free(public_req_t *p)
+{
+    http_release(&p->held);
+    intake_public_form_clear(&p->form);
+    intake_request_destroy(&p->req);
+    free(p);
+}
 
 static void s_send_html(struct evhttp_request *req, int code, struct evbuffer *page)
 {
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                      "text/html; charset=utf-8");
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+    /* No script but ours, no frame around the page, forms only to us. */
+    evhttp_add_header(h, "Content-Security-Policy",
+                      "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; "
+                      "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(h, "Referrer-Policy", "no-referrer");
     evhttp_send_reply(req, code, NULL, page);
 }
 
-static void s_form_error(intake_t *in, struct evhttp_request *req, int code, const char *error)
+static void s_view_init(intake_t *in, intake_form_view_t *view, struct evkeyvalq *fields)
+{
+    memset(view, 0, sizeof(*view));
+    view->bureau = in->bureau_name;
+    view->fields = fields;
+    view->max_photos = INTAKE_PHOTO_MAX;
+    view->photo_max_mb = (long)(in->photo_max_bytes / (1024 * 1024));
+}
+
+static void s_form_page(intake_t *in, struct evhttp_request *req, int code,
+                        const intake_form_view_t *view)
 {
     struct evbuffer *page = evbuffer_new();
     if (!page) {
         evhttp_send_error(req, 500, NULL);
         return;
     }
-    intake_html_form(page, in->org, error);
+    intake_html_form(page, in->org, view);
     s_send_html(req, code, page);
     evbuffer_free(page);
 }
 
-static void s_too_many(struct evhttp_request *req, bool html, intake_t *in)
+/* The form again, everything typed kept, with one error for the page or a field. */
+static void s_form_error(public_req_t *p, struct evhttp_request *req, int code, const char *field,
+                         const char *error)
+{
+    intake_form_view_t view;
+    s_view_init(p->in, &view, &p->form.fields);
+    view.photos_dropped = p->form.nphotos > 0;
+    intake_form_view_error(&view, field, error);
+    s_form_page(p->in, req, code, &view);
+}
+
+static void s_too_many(public_req_t *p, struct evhttp_request *req)
 {
     evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
-    if (html)
-        s_form_error(in, req, 429, "提交过于频繁，请一分钟后再试。");
-    else
+    if (p->kind == PUBLIC_FORM_POST) {
+        s_form_error(p, req, 429, "", "提交过于频繁，请一分钟后再试。");
+    } else if (p->kind == PUBLIC_HTML_STATUS) {
+        struct evbuffer *page = evbuffer_new();
+        intake_html_status(page, p->in->org, p->in->bureau_name, NULL, NULL, p->number,
+                           "查询过于频繁，请一分钟后再试。");
+        s_send_html(req, 429, page);
+        evbuffer_free(page);
+    } else {
         http_reply_problem(req, 429, "请求过于频繁", "这个地址的请求过多，请一分钟后再试", NULL);
-}
-
-/* The form's label of a field the validator named, for the form's page. */
-static const char *s_form_label(const char *field)
-{
-    static const char *const labels[][2] = {
-        {"kind", "类型"},          {"category", "事项分类"},   {"subject", "标题"},
-        {"description", "具体情况"}, {"place", "地点"},         {"enterprise", "涉及企业"},
-        {"product", "涉及产品"},    {"requester.name", "您的姓名"}, {"requester.phone", "联系电话"},
-    };
-    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
-        if (strcmp(field, labels[i][0]) == 0)
-            return labels[i][1];
-    return NULL;
-}
-
-/* Builds a web case from form fields; NULL with err filled when refused. */
-static intake_request_t *s_from_form(intake_t *in, const char *body, intake_error_t *err)
-{
-    struct evkeyvalq fields;
-    TAILQ_INIT(&fields);
-    if (evhttp_parse_query_str(body, &fields) != 0) {
-        snprintf(err->title, sizeof(err->title), "malformed request");
-        snprintf(err->detail, sizeof(err->detail), "the form could not be read");
-        err->status = 400;
-        return NULL;
     }
-    intake_request_t *r = calloc(1, sizeof(*r));
-    static const char *names[] = {"kind", "category", "subject", "description", "place",
-                                  "enterprise", "product", "name", "phone"};
-    char **slots[] = {&r->kind,       &r->category, &r->subject,        &r->description,
-                      &r->place,      &r->enterprise, &r->product,      &r->requester_name,
-                      &r->requester_phone};
-    bool utf8 = true;
-    for (size_t i = 0; r && i < sizeof(names) / sizeof(names[0]); i++) {
-        const char *v = evhttp_find_header(&fields, names[i]);
-        if (v && v[0]) {
-            utf8 = utf8 && xmlCheckUTF8((const unsigned char *)v);
-            *slots[i] = strdup(v);
+}
+
+/* The form's name and label of a field the validator named. */
+static const char *s_form_field(const char *field, const char **label)
+{
+    static const char *const map[][3] = {
+        {"kind", "kind", "类型"},
+        {"category", "category", "事项分类"},
+        {"subject", "subject", "标题"},
+        {"description", "description", "具体情况"},
+        {"place", "place", "地点"},
+        {"enterprise", "enterprise", "涉及企业"},
+        {"product", "product", "涉及产品"},
+        {"requester.name", "name", "您的姓名"},
+        {"requester.phone", "phone", "联系电话"},
+        {"location.lat", "lat", "当前位置"},
+        {"location.long", "lat", "当前位置"},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(field, map[i][0]) == 0) {
+            *label = map[i][2];
+            return map[i][1];
         }
+    *label = NULL;
+    return "";
+}
+
+/* Builds a web case from the form's fields into p->req; false with the
+ * errors (every missing required field, else the validator's first) in
+ * view. */
+static bool s_from_form(public_req_t *p, intake_form_view_t *view)
+{
+    struct evkeyvalq *fields = &p->form.fields;
+    static const char *const required[][2] = {{"subject", "请填写 标题：用一句话说明问题"},
+                                              {"description", "请填写 具体情况"}};
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+        const char *v = evhttp_find_header(fields, required[i][0]);
+        if (!v || strspn(v, " \t\r\n") == strlen(v))
+            intake_form_view_error(view, required[i][0], required[i][1]);
+    }
+    if (view->nerrors > 0)
+        return false;
+    intake_request_t *r = calloc(1, sizeof(*r));
+    static const char *names[] = {"kind",       "category", "subject", "description", "place",
+                                  "enterprise", "product",  "name",    "phone",       "lat",
+                                  "long"};
+    char **slots[] = {r ? &r->kind : NULL,        r ? &r->category : NULL,
+                      r ? &r->subject : NULL,     r ? &r->description : NULL,
+                      r ? &r->place : NULL,       r ? &r->enterprise : NULL,
+                      r ? &r->product : NULL,     r ? &r->requester_name : NULL,
+                      r ? &r->requester_phone : NULL, r ? &r->latitude : NULL,
+                      r ? &r->longitude : NULL};
+    bool oom = !r;
+    for (size_t i = 0; r && i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *v = evhttp_find_header(fields, names[i]);
+        if (v && v[0] && !(*slots[i] = strdup(v)))
+            oom = true;
     }
     if (r) {
         r->channel = strdup("web");
-        const char *anonymous = evhttp_find_header(&fields, "anonymous");
+        const char *anonymous = evhttp_find_header(fields, "anonymous");
         r->anonymous = anonymous && anonymous[0];
-        const char *confidential = evhttp_find_header(&fields, "confidential");
+        const char *confidential = evhttp_find_header(fields, "confidential");
         r->confidential = confidential && confidential[0];
+        if (!r->kind)
+            r->kind = strdup("complaint");
+        oom = oom || !r->channel || !r->kind;
     }
-    evhttp_clear_headers(&fields);
-    if (!r || !utf8) {
-        err->status = r ? 400 : 500;
-        snprintf(err->title, sizeof(err->title), r ? "invalid UTF-8" : "out of memory");
-        snprintf(err->detail, sizeof(err->detail), "the form is not valid UTF-8");
+    if (oom) {
         intake_request_destroy(&r);
-        return NULL;
+        intake_form_view_error(view, "", "服务器暂时繁忙，请稍后再试");
+        return false;
     }
-    if (intake_request_check(in->org, r, err) < 0) {
+    intake_error_t err = {0};
+    if (intake_request_check(p->in->org, r, &err) < 0) {
+        const char *label = NULL;
+        const char *field = s_form_field(err.field, &label);
+        intake_refusal_t refusal;
+        intake_problem_describe(&err, label, &refusal);
+        log_info("refused public submission status=%d field=%s: %s", refusal.status, err.field,
+                 err.detail);
+        intake_form_view_error(view, field, refusal.detail);
         intake_request_destroy(&r);
-        return NULL;
+        return false;
     }
-    return r;
+    p->req = r;
+    return true;
 }
 
 static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char *response,
@@ -154,15 +251,20 @@ static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char 
     public_req_t *p = arg;
     struct evhttp_request *req = held ? http_held_request(held) : NULL;
     bool html = p->kind == PUBLIC_FORM_POST;
+    bool stored = outcome == INTAKE_CREATED || outcome == INTAKE_REPLAYED;
     json_t *body = response ? json_loads(response, 0, NULL) : NULL;
+    if (!stored && p->photos.ok)
+        intake_photo_store_forget(p->in->photos, &p->photos);
     if (!req) {
         /* the client left; the case (if created) stands */
-    } else if (outcome == INTAKE_CREATED || outcome == INTAKE_REPLAYED) {
+    } else if (stored) {
         const char *number = json_string_value(json_object_get(body, "case_number"));
-        log_info("public case accepted case=%s", number ? number : "?");
+        log_info("public case accepted case=%s photos=%d", number ? number : "?",
+                 p->photos.ok ? p->photos.count : 0);
         if (html) {
             struct evbuffer *page = evbuffer_new();
-            intake_html_receipt(page, number, json_string_value(json_object_get(body, "query_code")));
+            intake_html_receipt(page, p->in->bureau_name, number,
+                                json_string_value(json_object_get(body, "query_code")));
             s_send_html(req, 201, page);
             evbuffer_free(page);
         } else {
@@ -176,16 +278,16 @@ static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char 
         /* The problem was logged where it arose, with PostgreSQL's text. */
         if (!problem)
             problem = &INTAKE_PROBLEM_INTERNAL;
-        if (html && problem->status == 503)
+        if (problem->status == 503)
             evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
         if (html)
-            s_form_error(p->in, req, problem->status, problem->detail);
+            s_form_error(p, req, problem->status, "", problem->detail);
         else
             intake_problem_reply(req, problem);
     }
     json_decref(body);
     http_release(&held);
-    free(p);
+    s_public_free(p);
 }
 
 /* The idempotency scope of one public client: its address, hashed (the
@@ -199,29 +301,112 @@ static void s_public_scope(const char *peer, char *out, size_t len)
     snprintf(out, len, "public:%.40s", hash);
 }
 
-/* Reads, checks and submits the body of a public submission. */
-static void s_submit(public_req_t *p, struct evhttp_request *req)
+/* Commits p->req (taken) with the photos stored for it. */
+static void s_commit(public_req_t *p, struct evhttp_request *req)
+{
+    intake_submission_t *sub = calloc(1, sizeof(*sub));
+    if (!sub || (p->photos.ok && p->photos.count > 0 &&
+                 !(sub->photos_json = intake_photo_store_json(&p->photos)))) {
+        intake_submission_destroy(&sub);
+        s_submitted(NULL, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL, p);
+        intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
+        return;
+    }
+    sub->req = p->req;
+    p->req = NULL;
+    snprintf(sub->source, sizeof(sub->source), "web-form");
+    snprintf(sub->peer, sizeof(sub->peer), "%s", http_peer(req));
+    intake_submit(p->in, req, &sub, s_submitted, p);
+}
+
+static void s_photos_stored(const intake_photo_result_t *result, void *arg)
+{
+    public_req_t *p = arg;
+    struct evhttp_request *req = http_held_request(p->held);
+    http_release(&p->held);
+    p->photos = *result;
+    if (!req) {
+        if (result->ok)
+            intake_photo_store_forget(p->in->photos, result);
+        s_public_free(p);
+        return;
+    }
+    if (!result->ok) {
+        log_info("refused public submission status=400 field=photo peer=%s: %s", http_peer(req),
+                 result->why);
+        s_form_error(p, req, result->failed >= 0 ? 400 : 503, "photo", result->why);
+        s_public_free(p);
+        return;
+    }
+    s_commit(p, req);
+}
+
+/* Reads, checks and stores the report form: fields, then photos, then the case. */
+static void s_form_post(public_req_t *p, struct evhttp_request *req)
 {
     intake_t *in = p->in;
-    bool html = p->kind == PUBLIC_FORM_POST;
+    char *body = NULL, why[256];
+    size_t len = 0;
+    if (http_read_body(req, in->max_form_body, &body, &len) < 0) {
+        log_info("refused public submission status=413 peer=%s: body larger than %zu bytes",
+                 http_peer(req), in->max_form_body);
+        char detail[160];
+        snprintf(detail, sizeof(detail), "内容过长：照片每张不超过 %zu MB，最多 %d 张，请精简后再提交。",
+                 in->photo_max_bytes / (1024 * 1024), INTAKE_PHOTO_MAX);
+        s_form_error(p, req, 413, "photo", detail);
+        s_public_free(p);
+        return;
+    }
+    const char *type = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    int parsed = intake_public_form_parse(type, body, len, &p->form, why, sizeof(why));
+    free(body);
+    if (parsed < 0) {
+        log_info("refused public submission status=400 peer=%s: %s", http_peer(req), why);
+        s_form_error(p, req, 400, "", why);
+        s_public_free(p);
+        return;
+    }
+    intake_form_view_t view;
+    s_view_init(in, &view, &p->form.fields);
+    view.photos_dropped = p->form.nphotos > 0;
+    if (!s_from_form(p, &view)) {
+        s_form_page(in, req, 400, &view);
+        s_public_free(p);
+        return;
+    }
+    if (p->form.nphotos == 0) {
+        s_commit(p, req);
+        return;
+    }
+    if (!in->photos || !(p->held = http_hold(req)) ||
+        intake_photo_store_submit(in->photos, p->form.photos, p->form.nphotos, s_photos_stored,
+                                  p) < 0) {
+        http_release(&p->held);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
+        s_form_error(p, req, 503, "photo", "照片暂时无法处理，请稍后再提交");
+        s_public_free(p);
+        return;
+    }
+    p->form.nphotos = 0; /* the store has them now */
+}
+
+/* Reads, checks and submits the body of a JSON submission. */
+static void s_json_post(public_req_t *p, struct evhttp_request *req)
+{
+    intake_t *in = p->in;
     char *body = NULL;
     size_t len = 0;
     intake_error_t err = {0};
-    intake_request_t *r = NULL;
     if (http_read_body(req, in->max_body, &body, &len) < 0) {
         log_info("refused public submission status=413 peer=%s: body larger than %zu bytes",
                  http_peer(req), in->max_body);
-        if (html)
-            s_form_error(in, req, 413, "内容过长，请精简后再提交。");
-        else
-            http_reply_problem(req, 413, "内容过长", "请求正文超过上限，请精简后再提交", NULL);
-        free(p);
+        http_reply_problem(req, 413, "内容过长", "请求正文超过上限，请精简后再提交", NULL);
+        s_public_free(p);
         return;
     }
-    r = html ? s_from_form(in, body, &err) : intake_request_parse(in->org, body, len, &err);
-    if (r && !html &&
-        (strcmp(r->channel, "web") != 0 || r->first_responder || r->received_at ||
-         r->external_ref || r->division)) {
+    intake_request_t *r = intake_request_parse(in->org, body, len, &err);
+    if (r && (strcmp(r->channel, "web") != 0 || r->first_responder || r->received_at ||
+              r->external_ref || r->division)) {
         intake_request_destroy(&r);
         log_info("refused public submission status=422 field=channel peer=%s: staff-only fields",
                  http_peer(req));
@@ -230,21 +415,18 @@ static void s_submit(public_req_t *p, struct evhttp_request *req)
                            "division、external_ref 或 received_at",
                            "channel");
         free(body);
-        free(p);
+        s_public_free(p);
         return;
     }
     if (!r) {
         intake_refusal_t refusal;
-        intake_problem_describe(&err, html ? s_form_label(err.field) : NULL, &refusal);
+        intake_problem_describe(&err, NULL, &refusal);
         log_info("refused public submission status=%d field=%s peer=%s: %s", refusal.status,
                  err.field, http_peer(req), err.detail);
-        if (html)
-            s_form_error(in, req, refusal.status, refusal.detail);
-        else
-            http_reply_problem(req, refusal.status, refusal.title, refusal.detail,
-                               err.field[0] ? err.field : NULL);
+        http_reply_problem(req, refusal.status, refusal.title, refusal.detail,
+                           err.field[0] ? err.field : NULL);
         free(body);
-        free(p);
+        s_public_free(p);
         return;
     }
     intake_submission_t *sub = calloc(1, sizeof(*sub));
@@ -252,20 +434,63 @@ static void s_submit(public_req_t *p, struct evhttp_request *req)
         free(body);
         intake_request_destroy(&r);
         intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
-        free(p);
+        s_public_free(p);
         return;
     }
     sub->req = r;
-    snprintf(sub->source, sizeof(sub->source), "%s", html ? "web-form" : "web-api");
+    snprintf(sub->source, sizeof(sub->source), "web-api");
     snprintf(sub->peer, sizeof(sub->peer), "%s", http_peer(req));
     const char *key = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
-    if (key && !html && key[0] && strlen(key) < sizeof(sub->idem_key)) {
+    if (key && key[0] && strlen(key) < sizeof(sub->idem_key)) {
         s_public_scope(sub->peer, sub->idem_scope, sizeof(sub->idem_scope));
         snprintf(sub->idem_key, sizeof(sub->idem_key), "%s", key);
         intake_sha256_hex(body, len, sub->request_sha256);
     }
     free(body);
     intake_submit(in, req, &sub, s_submitted, p);
+}
+
+static void s_status_page(public_req_t *p, struct evhttp_request *req, int code, PGresult *c,
+                          PGresult *steps, const char *error)
+{
+    struct evbuffer *page = evbuffer_new();
+    if (!page) {
+        evhttp_send_error(req, 500, NULL);
+        return;
+    }
+    intake_html_status(page, p->in->org, p->in->bureau_name, c, steps, p->number, error);
+    s_send_html(req, code, page);
+    evbuffer_free(page);
+}
+
+static void s_status_json(public_req_t *p, struct evhttp_request *req, PGresult *c,
+                          PGresult *steps)
+{
+#define V(col) PQgetvalue(c, 0, col)
+#define OPT(col) (V(col)[0] ? V(col) : NULL)
+    const char *category = V(STATUS_COL_CATEGORY);
+    const org_category_t *cat = category[0] ? org_category_find(p->in->org, category) : NULL;
+    const org_named_t *kind = org_kind_find(p->in->org, V(STATUS_COL_KIND));
+    json_t *timeline = json_array();
+    for (int i = 0; i < PQntuples(steps); i++)
+        json_array_append_new(
+            timeline, json_pack("{s:s, s:s, s:s}", "step", PQgetvalue(steps, i, STEP_COL_TYPE),
+                                "label", intake_step_label(PQgetvalue(steps, i, STEP_COL_TYPE)),
+                                "at", PQgetvalue(steps, i, STEP_COL_AT)));
+    http_reply_json(
+        req, 200,
+        json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?,"
+                  " s:o}",
+                  "case_number", V(STATUS_COL_NUMBER), "kind", V(STATUS_COL_KIND), "kind_name",
+                  kind ? kind->name : NULL, "category", cat ? cat->code : NULL, "category_name",
+                  cat ? cat->name : NULL, "state", V(STATUS_COL_STATE), "state_name",
+                  intake_state_label(V(STATUS_COL_STATE)), "received_at", V(STATUS_COL_RECEIVED),
+                  "updated_at", V(STATUS_COL_UPDATED), "handled_by", OPT(STATUS_COL_LEAD),
+                  "co_handled_by", OPT(STATUS_COL_CO), "expected_completion",
+                  OPT(STATUS_COL_EXPECTED), "reply", OPT(STATUS_COL_RESULT), "merged_into",
+                  OPT(STATUS_COL_MERGED_INTO), "timeline", timeline));
+#undef OPT
+#undef V
 }
 
 static void s_status_read(pg_txn_t *txn, bool ok, void *arg)
@@ -276,16 +501,12 @@ static void s_status_read(pg_txn_t *txn, bool ok, void *arg)
     if (!ok) {
         const intake_problem_t *problem =
             intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "read public status");
-        if (req && html) {
-            struct evbuffer *page = evbuffer_new();
-            if (problem->status == 503)
-                evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
-            intake_html_status(page, p->in->org, NULL, NULL, problem->detail);
-            s_send_html(req, problem->status, page);
-            evbuffer_free(page);
-        } else if (req) {
+        if (req && problem->status == 503)
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+        if (req && html)
+            s_status_page(p, req, problem->status, NULL, NULL, problem->detail);
+        else if (req)
             intake_problem_reply(req, problem);
-        }
         goto out_free;
     }
     if (!req)
@@ -293,62 +514,31 @@ static void s_status_read(pg_txn_t *txn, bool ok, void *arg)
     PGresult *c = pg_txn_result(txn, 0), *steps = pg_txn_result(txn, 1);
     if (PQntuples(c) != 1) {
         /* The same answer for an unknown number and a wrong code, so that a
-         * case number alone reveals nothing. */
-        if (html) {
-            struct evbuffer *page = evbuffer_new();
-            intake_html_status(page, p->in->org, NULL, NULL, "案件编号或查询码不正确。");
-            s_send_html(req, 404, page);
-            evbuffer_free(page);
-        } else {
+         * case number alone reveals nothing; the number stays as typed. */
+        if (html)
+            s_status_page(p, req, 404, NULL, NULL,
+                          "案件编号或查询码不正确，请核对后重新输入查询码。");
+        else
             http_reply_problem(req, 404, "未找到案件", "案件编号或查询码不正确", NULL);
-        }
         goto out_free;
     }
-    if (html) {
-        struct evbuffer *page = evbuffer_new();
-        intake_html_status(page, p->in->org, c, steps, NULL);
-        s_send_html(req, 200, page);
-        evbuffer_free(page);
-        goto out_free;
-    }
-    const char *category = PQgetvalue(c, 0, 2);
-    const org_category_t *cat = category[0] ? org_category_find(p->in->org, category) : NULL;
-    const org_named_t *kind = org_kind_find(p->in->org, PQgetvalue(c, 0, 1));
-    json_t *timeline = json_array();
-    for (int i = 0; i < PQntuples(steps); i++)
-        json_array_append_new(timeline,
-                              json_pack("{s:s, s:s, s:s}", "step", PQgetvalue(steps, i, 0),
-                                        "label", intake_step_label(PQgetvalue(steps, i, 0)), "at",
-                                        PQgetvalue(steps, i, 1)));
-    http_reply_json(
-        req, 200,
-        json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o}",
-                  "case_number",
-                  PQgetvalue(c, 0, 0), "kind", PQgetvalue(c, 0, 1), "kind_name",
-                  kind ? kind->name : NULL, "category", cat ? cat->code : NULL, "category_name",
-                  cat ? cat->name : NULL, "state", PQgetvalue(c, 0, 3), "state_name",
-                  intake_state_label(PQgetvalue(c, 0, 3)), "received_at", PQgetvalue(c, 0, 4),
-                  "updated_at", PQgetvalue(c, 0, 5), "handled_by",
-                  PQgetvalue(c, 0, 6)[0] ? PQgetvalue(c, 0, 6) : NULL, "merged_into",
-                  PQgetvalue(c, 0, 7)[0] ? PQgetvalue(c, 0, 7) : NULL, "timeline", timeline));
+    if (html)
+        s_status_page(p, req, 200, c, steps, NULL);
+    else
+        s_status_json(p, req, c, steps);
 out_free:
-    http_release(&p->held);
-    free(p);
+    s_public_free(p);
 }
 
 static void s_status(public_req_t *p, struct evhttp_request *req)
 {
     if (!p->number[0] || !p->code[0]) {
-        if (p->kind == PUBLIC_HTML_STATUS) {
-            struct evbuffer *page = evbuffer_new();
-            intake_html_status(page, p->in->org, NULL, NULL, NULL);
-            s_send_html(req, 200, page);
-            evbuffer_free(page);
-        } else {
+        if (p->kind == PUBLIC_HTML_STATUS)
+            s_status_page(p, req, 200, NULL, NULL, NULL);
+        else
             http_reply_problem(req, 400, "缺少查询码", "请在 ?code= 中提供受理时拿到的查询码",
                                "code");
-        }
-        free(p);
+        s_public_free(p);
         return;
     }
     pg_txn_t *txn = pg_txn_new();
@@ -357,9 +547,8 @@ static void s_status(public_req_t *p, struct evhttp_request *req)
         pg_txn_add(txn, true, "public_status", 2, params) < 0 ||
         pg_txn_add(txn, true, "public_steps", 2, params) < 0) {
         pg_txn_destroy(&txn);
-        http_release(&p->held);
         intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
-        free(p);
+        s_public_free(p);
         return;
     }
     pg_txn_submit(p->in->pg, &txn, s_status_read, p);
@@ -371,17 +560,19 @@ static void s_limited(void *arg, bool allowed)
     struct evhttp_request *req = http_held_request(p->held);
     http_release(&p->held);
     if (!req) {
-        free(p);
+        s_public_free(p);
         return;
     }
     if (!allowed) {
         log_info("rate limited address=%s", http_peer(req));
-        s_too_many(req, p->kind == PUBLIC_FORM_POST || p->kind == PUBLIC_HTML_STATUS, p->in);
-        free(p);
+        s_too_many(p, req);
+        s_public_free(p);
         return;
     }
-    if (p->kind == PUBLIC_FORM_POST || p->kind == PUBLIC_JSON_POST)
-        s_submit(p, req);
+    if (p->kind == PUBLIC_FORM_POST)
+        s_form_post(p, req);
+    else if (p->kind == PUBLIC_JSON_POST)
+        s_json_post(p, req);
     else
         s_status(p, req);
 }
@@ -392,10 +583,15 @@ static void s_copy_arg(const char *query, const char *name, char *out, size_t le
     TAILQ_INIT(&args);
     if (query && evhttp_parse_query_str(query, &args) == 0) {
         const char *v = evhttp_find_header(&args, name);
-        if (v && strlen(v) < len &&
-            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
-                strlen(v))
-            snprintf(out, len, "%s", v);
+        /* People copy numbers with spaces around them. */
+        while (v && *v == ' ')
+            v++;
+        size_t n = v ? strcspn(v, " ") : 0;
+        if (v && n < len &&
+            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") >= n) {
+            memcpy(out, v, n);
+            out[n] = '\0';
+        }
     }
     evhttp_clear_headers(&args);
 }
@@ -404,8 +600,16 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
                           const char *query)
 {
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
-    if ((strcmp(path, "/") == 0 || strcmp(path, "/report") == 0) && method == EVHTTP_REQ_GET) {
-        s_form_error(in, req, 200, NULL);
+    bool get = method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD;
+    if (strcmp(path, "/public.js") == 0 && get) {
+        struct evbuffer *js = evbuffer_new();
+        struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+        evbuffer_add(js, INTAKE_PUBLIC_JS, strlen(INTAKE_PUBLIC_JS));
+        evhttp_add_header(h, "Content-Type", "application/javascript; charset=utf-8");
+        evhttp_add_header(h, "Cache-Control", "max-age=3600");
+        evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+        evhttp_send_reply(req, 200, NULL, js);
+        evbuffer_free(js);
         return;
     }
     public_req_t *p = calloc(1, sizeof(*p));
@@ -414,23 +618,31 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
         return;
     }
     p->in = in;
+    TAILQ_INIT(&p->form.fields);
+    if ((strcmp(path, "/") == 0 || strcmp(path, "/report") == 0) && get) {
+        intake_form_view_t view;
+        s_view_init(in, &view, NULL);
+        s_form_page(in, req, 200, &view);
+        s_public_free(p);
+        return;
+    }
     const char *bucket = "lookup";
     int limit = in->lookup_per_minute;
     if (strcmp(path, "/report") == 0 && method == EVHTTP_REQ_POST) {
         p->kind = PUBLIC_FORM_POST;
     } else if (strcmp(path, "/api/v1/public/cases") == 0 && method == EVHTTP_REQ_POST) {
         p->kind = PUBLIC_JSON_POST;
-    } else if (strcmp(path, "/status") == 0 && method == EVHTTP_REQ_GET) {
+    } else if (strcmp(path, "/status") == 0 && get) {
         p->kind = PUBLIC_HTML_STATUS;
         s_copy_arg(query, "number", p->number, sizeof(p->number));
         s_copy_arg(query, "code", p->code, sizeof(p->code));
-    } else if (strncmp(path, "/api/v1/public/cases/", 21) == 0 && method == EVHTTP_REQ_GET &&
+    } else if (strncmp(path, "/api/v1/public/cases/", 21) == 0 && get &&
                strlen(path + 21) < sizeof(p->number)) {
         p->kind = PUBLIC_JSON_STATUS;
         snprintf(p->number, sizeof(p->number), "%s", path + 21);
         s_copy_arg(query, "code", p->code, sizeof(p->code));
     } else {
-        free(p);
+        s_public_free(p);
         http_reply_problem(req, 405, "不支持的请求方法", "这个地址不接受该请求方法", NULL);
         return;
     }
@@ -439,7 +651,7 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
         limit = in->submit_per_minute;
     }
     if (!(p->held = http_hold(req))) {
-        free(p);
+        s_public_free(p);
         intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
         return;
     }

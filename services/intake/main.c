@@ -7,6 +7,7 @@
 #include "intake.h"
 #include "intake_alerts.h"
 #include "intake_api.h"
+#include "intake_photo_store.h"
 #include "intake_bulletins.h"
 #include "intake_steps.h"
 #include "log.h"
@@ -16,7 +17,11 @@
 #include "sla.h"
 
 #include <event2/http.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <zmq.h>
 
 static void s_pg_state(pg_t *pg, bool up, void *arg)
@@ -24,6 +29,29 @@ static void s_pg_state(pg_t *pg, bool up, void *arg)
     intake_t *in = arg;
     if (up)
         intake_roster_reload(in->roster);
+}
+
+/* The photos' folder must not be one a web server serves: not the staff
+ * console's assets, nor inside them. False (logged) when it is. */
+static bool s_photos_dir_ok(settings_t *st)
+{
+    char photos[PATH_MAX], assets[PATH_MAX];
+    const char *dir = settings_string(st, "intake.photos_dir", "");
+    const char *served = settings_string(st, "web.assets_dir", "");
+    if (!dir[0] || !served[0] || !realpath(served, assets))
+        return true; /* intake_photo_store_new says what is missing */
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return true;
+    if (!realpath(dir, photos))
+        return true;
+    size_t n = strlen(assets);
+    if (strncmp(photos, assets, n) == 0 && (photos[n] == '\0' || photos[n] == '/')) {
+        log_error("intake.photos_dir=%s is inside web.assets_dir=%s, which duban-web serves: "
+                  "choose a folder outside it",
+                  photos, assets);
+        return false;
+    }
+    return true;
 }
 
 int main(int argc, char **argv)
@@ -76,6 +104,18 @@ int main(int argc, char **argv)
     in.max_body = (size_t)settings_int(st, "intake.max_body", 64 * 1024);
     in.trusted_proxy = settings_string(st, "intake.trusted_proxy", "");
     in.open311_jurisdictions = settings_string(st, "intake.open311_jurisdictions", "");
+    in.bureau_name = settings_string(st, "intake.bureau_name",
+                                     settings_string(st, "web.bureau_name", "质量技术监督局"));
+    in.photo_max_bytes = (size_t)settings_int(st, "intake.photo_max_bytes", 5 * 1024 * 1024);
+    in.max_form_body = in.photo_max_bytes * INTAKE_PHOTO_MAX + in.max_body + 64 * 1024;
+    intake_photo_limits_t photo_limits = {
+        .max_bytes = in.photo_max_bytes,
+        .max_side = (int)settings_int(st, "intake.photo_max_side", 8000),
+        .max_pixels = settings_int(st, "intake.photo_max_pixels", 24000000)};
+    in.photos = s_photos_dir_ok(st) ? intake_photo_store_new(svc->base,
+                                                             settings_string(st, "intake.photos_dir", ""),
+                                                             &photo_limits)
+                                    : NULL;
     in.calendar = calendar_from_settings(st);
     in.natural = calendar_new_round_the_clock();
     in.sla = sla_from_settings(st);
@@ -85,7 +125,7 @@ int main(int argc, char **argv)
                                   settings_string(st, "watch.console", "tcp://127.0.0.1:7109"));
     in.bulletins = intake_bulletins_new(
         svc->base, svc->zctx, settings_string(st, "bulletin.console", "tcp://127.0.0.1:7113"));
-    if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !in.steps ||
+    if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !in.steps || !in.photos ||
         !in.alerts || !in.bulletins || !in.calendar || !in.natural || !in.sla)
         goto out_teardown;
     /* Listening starts now, but nothing is accepted before the loop runs. */
@@ -99,7 +139,7 @@ int main(int argc, char **argv)
     pg_on_state(in.pg, s_pg_state, &in);
     /* libevent's own limit is a backstop well above ours, so that ordinary
      * oversize bodies get our JSON error naming the limit. */
-    evhttp_set_max_body_size(http, (ev_ssize_t)(in.max_body * 4));
+    evhttp_set_max_body_size(http, (ev_ssize_t)(in.max_form_body + in.max_body * 4));
     evhttp_set_max_headers_size(http, 16 * 1024);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
     api = intake_api_new(http, &in);
@@ -115,6 +155,7 @@ out_teardown:
     pg_destroy(&in.pg);
     redis_destroy(&redis);
     intake_commit_destroy(&in.commit);
+    intake_photo_store_destroy(&in.photos);
     intake_steps_destroy(&in.steps);
     intake_alerts_destroy(&in.alerts);
     intake_bulletins_destroy(&in.bulletins);

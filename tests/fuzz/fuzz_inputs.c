@@ -9,16 +9,25 @@
  *   fuzz_inputs [RUNS_PER_TARGET]   (default 20000; DUBAN_FUZZ_SEED changes the seed)
  *
  * The same targets build under libFuzzer (clang -fsanitize=fuzzer) with
- * -DDUBAN_LIBFUZZER and DUBAN_FUZZ_TARGET=json|envelope|window. */
+ * -DDUBAN_LIBFUZZER and DUBAN_FUZZ_TARGET=json|envelope|window|form|photo.
+ * form is the report form's multipart body (GMime), photo a photo's bytes
+ * (libjpeg-turbo, libpng): each either refused with a reason or taken. */
 #include "bus.h"
 #include "calendar.h"
+#include "intake_photo.h"
+#include "intake_public_form.h"
 #include "intake_request.h"
 #include "org.h"
 #include "text.h"
 #include "triage_rule.h"
 
+#define main photo_make_main /* its writers make the photo seeds */
+#include "../tools/photo_make.c"
+#undef main
+
 #include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,15 +107,54 @@ static void s_target_window(const uint8_t *data, size_t len)
     }
 }
 
+/* The report form: parsed, or refused with a reason; at most 3 photos. */
+static void s_target_form(const uint8_t *data, size_t len)
+{
+    char *body = malloc(len + 1), why[256] = "";
+    memcpy(body, data, len);
+    body[len] = '\0';
+    intake_public_form_t form;
+    if (intake_public_form_parse("multipart/form-data; boundary=XyZ", body, len, &form, why,
+                                 sizeof(why)) == 0) {
+        s_accepted++;
+        if (form.nphotos > 3)
+            s_fail("form", data, len, "took more than 3 photos");
+    } else if (!why[0]) {
+        s_fail("form", data, len, "refused without a reason");
+    }
+    intake_public_form_clear(&form);
+    free(body);
+}
+
+/* A photo: cleaned within its limits, or refused with a reason. */
+static void s_target_photo(const uint8_t *data, size_t len)
+{
+    static const intake_photo_limits_t limits = {
+        .max_bytes = 1 << 20, .max_side = 2000, .max_pixels = 1000000};
+    intake_photo_t out;
+    char why[256] = "";
+    if (intake_photo_clean(data, len, &limits, &out, why, sizeof(why)) == 0) {
+        s_accepted++;
+        if (out.width <= 0 || out.width > 2000 || out.height <= 0 || out.height > 2000)
+            s_fail("photo", data, len, "took a photo beyond its limits");
+        intake_photo_free(&out);
+    } else if (!why[0]) {
+        s_fail("photo", data, len, "refused without a reason");
+    }
+}
+
 typedef struct {
     const char *name;
     void (*run)(const uint8_t *data, size_t len);
+    int share; /* runs of this target: RUNS_PER_TARGET / share (decoders are slow) */
 } target_t;
 
 static const target_t s_targets[] = {
-    {"json", s_target_json},
-    {"envelope", s_target_envelope},
-    {"window", s_target_window},
+    {"json", s_target_json, 1},
+    {"envelope", s_target_envelope, 1},
+    {"window", s_target_window, 1},
+    {"form", s_target_form, 10},
+    {"photo", s_target_photo, 20},
 };
 
 /* ---- seeds ---- */
@@ -173,6 +221,35 @@ static int s_seeds(const char *target, blob_t *seeds, int max)
         seeds[n++] = s_envelope("hotline", "", "电梯困人", "小区电梯经常停运，锅炉也有问题");
         seeds[n++] = s_envelope("web", "metrology", "加油机", "加油机计量不准，电子秤缺斤短两");
         seeds[n++] = s_envelope("letter", "", "", "");
+    } else if (strcmp(target, "form") == 0) {
+        static const char *const bodies[] = {
+            "--XyZ\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\n电梯\r\n"
+            "--XyZ\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\na\r\nb\r\n"
+            "--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n"
+            "Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xe0\x00\x10JFIF\r\n--XyZ--\r\n",
+            "--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"\"\r\n\r\n\r\n"
+            "--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"b\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--XyZ--\r\n",
+        };
+        for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]) && n < max; i++)
+            seeds[n++] = s_text(bodies[i]);
+    } else if (strcmp(target, "photo") == 0) {
+        char path[64];
+        static const char *const kinds[] = {"jpeg", "png"};
+        for (int k = 0; k < 2 && n < max; k++) {
+            snprintf(path, sizeof(path), "/tmp/duban-fuzz-photo-%d", (int)getpid());
+            if ((k ? s_png(path, 40, 30) : s_jpeg(path, 40, 30)) != 0)
+                continue;
+            FILE *f = fopen(path, "rb");
+            uint8_t *buf = malloc(FUZZ_MAX_INPUT);
+            size_t got = f && buf ? fread(buf, 1, FUZZ_MAX_INPUT, f) : 0;
+            if (f)
+                fclose(f);
+            unlink(path);
+            seeds[n].data = buf;
+            seeds[n++].len = got;
+            (void)kinds;
+        }
     } else {
         static const char *const windows[] = {"3d", "5h", "30m", "45s", "1000000d", "0h", "13d"};
         for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]) && n < max; i++)
@@ -305,7 +382,8 @@ int main(int argc, char **argv)
         s_accepted = 0;
         for (int i = 0; i < nseeds; i++) /* every seed as it is first */
             s_targets[t].run(seeds[i].data, seeds[i].len);
-        for (long i = 0; i < runs; i++) {
+        long n = runs / s_targets[t].share;
+        for (long i = 0; i < n; i++) {
             const blob_t *s = &seeds[s_below((size_t)nseeds)];
             size_t len = s->len < FUZZ_MAX_INPUT ? s->len : FUZZ_MAX_INPUT;
             memcpy(buf, s->data, len);
@@ -313,7 +391,7 @@ int main(int argc, char **argv)
             s_targets[t].run(buf, len);
         }
         printf("fuzz %s: %ld inputs from %d seeds, %lu accepted, %lu failure(s)\n",
-               s_targets[t].name, runs, nseeds, s_accepted, s_failures);
+               s_targets[t].name, n, nseeds, s_accepted, s_failures);
         for (int i = 0; i < nseeds; i++)
             free(seeds[i].data);
     }

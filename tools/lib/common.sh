@@ -21,6 +21,7 @@ DUBAN_PACKAGES=(
   libsodium-dev libxml2-dev libcsv-dev libxml2-utils jq chromium systemd
   postgresql redis-server curl
   chromium-driver python3-selenium fonts-wqy-microhei wrk poppler-utils
+  libturbojpeg0-dev libexif-dev libpng-dev libgmime-3.0-dev
 )
 
 # The services, in start order. Stop order is the same (upstream first).
@@ -565,7 +566,7 @@ redis = { host = "$h"; port = $rport; prefix = $(_duban_cfg_str "$prefix"); };
 log = { level = "${DUBAN_LOG_LEVEL:-info}"; };
 outbox = { resend_after_ms = ${DUBAN_OUTBOX_RESEND_MS:-10000}; keep_s = ${DUBAN_OUTBOX_KEEP_S:-259200}; };
 secrets_dir = $(_duban_cfg_str "$(dirname "$file")/secrets");
-intake = { http = "$h:$b"; out = "tcp://$h:$((b + 1))"; trusted_proxy = "$h"; };
+intake = { http = "$h:$b"; out = "tcp://$h:$((b + 1))"; trusted_proxy = "$h"; photos_dir = $(_duban_cfg_str "$(dirname "$file")/photos"); };
 triage = { health = "$h:$((b + 2))"; in = "tcp://$h:$((b + 1))"; out = "tcp://$h:$((b + 3))"; };
 dispatch = { health = "$h:$((b + 4))"; in = "tcp://$h:$((b + 3))"; pub = "tcp://$h:$((b + 5))"; console = "tcp://$h:$((b + 6))"; };
 watch = { health = "$h:$((b + 7))"; pub = "tcp://$h:$((b + 8))"; console = "tcp://$h:$((b + 9))"; };

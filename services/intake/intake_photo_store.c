@@ -1,0 +1,342 @@
+/* Photo files on a worker thread; see intake_photo_store.h. The worker
+ * owns a job from the queue until it writes the job's pointer to the pipe;
+ * the loop then owns it again, calls back and frees it. */
+#include "intake_photo_store.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STORE_QUEUE 64 /* submits waiting: beyond, the form is asked to retry */
+
+typedef struct job {
+    intake_upload_t uploads[INTAKE_PHOTO_MAX];
+    int n;
+    bool forget; /* remove result's files instead */
+    intake_photo_result_t result;
+    intake_photo_store_cb cb;
+    void *arg;
+    struct job *next;
+} job_t;
+
+struct intake_photo_store {
+    char dir[512];
+    intake_photo_limits_t limits;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    job_t *head, *tail;
+    int queued;
+    bool stop;
+    int pipe_fd[2];
+    struct event *done_ev;
+};
+
+int intake_photo_store_path(const intake_photo_store_t *self, const char *file_id, char *out,
+                            size_t len)
+{
+    if (strlen(file_id) != 32 || strspn(file_id, "0123456789abcdef") != 32)
+        return -1;
+    int n = snprintf(out, len, "%s/%s", self->dir, file_id);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* Writes data durably as file_id: a temporary name, fsync, rename, fsync
+ * of the folder. -1 (logged, nothing left behind) on failure. */
+static int s_write(intake_photo_store_t *self, const char *file_id, const uint8_t *data, size_t len)
+{
+    char path[600], tmp[620];
+    if (intake_photo_store_path(self, file_id, path, sizeof(path)) < 0)
+        return -1;
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        log_error("could not create photo file=%s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    bool ok = done == len && fsync(fd) == 0;
+    int err = errno;
+    close(fd);
+    if (!ok || rename(tmp, path) < 0) {
+        log_error("could not write photo file=%s: %s", path, strerror(ok ? errno : err));
+        unlink(tmp);
+        return -1;
+    }
+    int dfd = open(self->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) < 0) {
+        log_error("could not sync photo folder=%s: %s", self->dir, strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
+        unlink(path);
+        return -1;
+    }
+    close(dfd);
+    return 0;
+}
+
+static void s_remove(intake_photo_store_t *self, const intake_photo_result_t *r)
+{
+    char path[600];
+    for (int i = 0; i < r->count; i++)
+        if (intake_photo_store_path(self, r->photos[i].file_id, path, sizeof(path)) == 0 &&
+            unlink(path) < 0 && errno != ENOENT)
+            log_warn("could not remove photo file=%s: %s", path, strerror(errno));
+}
+
+/* Cleans and writes a job's uploads (on the worker). */
+static void s_run(intake_photo_store_t *self, job_t *job)
+{
+    intake_photo_result_t *r = &job->result;
+    r->ok = true;
+    r->failed = -1;
+    for (int i = 0; i < job->n && r->ok; i++) {
+        intake_photo_t photo;
+        char why[200];
+        if (intake_photo_clean(job->uploads[i].data, job->uploads[i].len, &self->limits, &photo,
+                               why, sizeof(why)) < 0) {
+            r->ok = false;
+            r->failed = i;
+            snprintf(r->why, sizeof(r->why), "第 %d 张照片：%s", i + 1, why);
+            break;
+        }
+        intake_stored_photo_t *s = &r->photos[r->count];
+        unsigned char raw[16];
+        randombytes_buf(raw, sizeof(raw));
+        sodium_bin2hex(s->file_id, sizeof(s->file_id), raw, sizeof(raw));
+        if (s_write(self, s->file_id, photo.data, photo.len) < 0) {
+            r->ok = false;
+            snprintf(r->why, sizeof(r->why), "照片暂时无法保存，请稍后再提交");
+        } else {
+            s->content_type = photo.content_type;
+            s->bytes = photo.len;
+            s->width = photo.width;
+            s->height = photo.height;
+            memcpy(s->sha256, photo.sha256, sizeof(s->sha256));
+            r->count++;
+        }
+        intake_photo_free(&photo);
+    }
+    if (!r->ok) {
+        s_remove(self, r);
+        r->count = 0;
+    }
+}
+
+static void s_free_uploads(job_t *job)
+{
+    for (int i = 0; i < job->n; i++) {
+        free(job->uploads[i].data);
+        job->uploads[i].data = NULL;
+    }
+}
+
+static void *s_worker(void *arg)
+{
+    intake_photo_store_t *self = arg;
+    for (;;) {
+        pthread_mutex_lock(&self->lock);
+        while (!self->head && !self->stop)
+            pthread_cond_wait(&self->wake, &self->lock);
+        if (self->stop) {
+            pthread_mutex_unlock(&self->lock);
+            return NULL;
+        }
+        job_t *job = self->head;
+        self->head = job->next;
+        if (!self->head)
+            self->tail = NULL;
+        pthread_mutex_unlock(&self->lock);
+        if (job->forget)
+            s_remove(self, &job->result);
+        else
+            s_run(self, job);
+        s_free_uploads(job);
+        ssize_t n;
+        do
+            n = write(self->pipe_fd[1], &job, sizeof(job));
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof(job)) {
+            log_error("could not hand stored photos back to the loop: %s", strerror(errno));
+            free(job); /* the request then times out; its files have no row */
+        }
+    }
+}
+
+static void s_finish(intake_photo_store_t *self, job_t *job)
+{
+    pthread_mutex_lock(&self->lock);
+    self->queued--;
+    pthread_mutex_unlock(&self->lock);
+    if (job->cb)
+        job->cb(&job->result, job->arg);
+    s_free_uploads(job);
+    free(job);
+}
+
+static void s_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+    intake_photo_store_t *self = arg;
+    job_t *jobs[16];
+    ssize_t n = read(fd, jobs, sizeof(jobs));
+    for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(job_t *); i++)
+        s_finish(self, jobs[i]);
+}
+
+intake_photo_store_t *intake_photo_store_new(struct event_base *base, const char *dir,
+                                             const intake_photo_limits_t *limits)
+{
+    intake_photo_store_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->pipe_fd[0] = self->pipe_fd[1] = -1;
+    pthread_mutex_init(&self->lock, NULL);
+    pthread_cond_init(&self->wake, NULL);
+    self->limits = *limits;
+    if (!dir || !dir[0] || strlen(dir) >= sizeof(self->dir) - 40) {
+        log_error("intake.photos_dir is not set: name the folder for the report form's photos");
+        goto out_fail;
+    }
+    snprintf(self->dir, sizeof(self->dir), "%s", dir);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        log_error("could not create photo folder=%s: %s", dir, strerror(errno));
+        goto out_fail;
+    }
+    if (access(dir, W_OK | X_OK) < 0) {
+        log_error("cannot write photo folder=%s: %s", dir, strerror(errno));
+        goto out_fail;
+    }
+    if (pipe2(self->pipe_fd, O_CLOEXEC) < 0 || fcntl(self->pipe_fd[0], F_SETFL, O_NONBLOCK) < 0)
+        goto out_fail;
+    self->done_ev = event_new(base, self->pipe_fd[0], EV_READ | EV_PERSIST, s_done_cb, self);
+    if (!self->done_ev || event_add(self->done_ev, NULL) < 0 ||
+        pthread_create(&self->thread, NULL, s_worker, self) != 0)
+        goto out_fail;
+    self->started = true;
+    return self;
+
+out_fail:
+    intake_photo_store_destroy(&self);
+    return NULL;
+}
+
+void intake_photo_store_destroy(intake_photo_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    intake_photo_store_t *self = *self_p;
+    if (self->started) {
+        pthread_mutex_lock(&self->lock);
+        self->stop = true;
+        pthread_cond_signal(&self->wake);
+        pthread_mutex_unlock(&self->lock);
+        pthread_join(self->thread, NULL);
+    }
+    if (self->pipe_fd[0] >= 0)
+        s_done_cb(self->pipe_fd[0], EV_READ, self);
+    while (self->head) {
+        job_t *job = self->head;
+        self->head = job->next;
+        job->result.ok = false;
+        job->result.failed = -1;
+        snprintf(job->result.why, sizeof(job->result.why), "服务正在重启，请稍后再提交");
+        s_finish(self, job);
+    }
+    if (self->done_ev)
+        event_free(self->done_ev);
+    for (int i = 0; i < 2; i++)
+        if (self->pipe_fd[i] >= 0)
+            close(self->pipe_fd[i]);
+    pthread_cond_destroy(&self->wake);
+    pthread_mutex_destroy(&self->lock);
+    free(self);
+    *self_p = NULL;
+}
+
+static int s_queue(intake_photo_store_t *self, job_t *job)
+{
+    pthread_mutex_lock(&self->lock);
+    if (self->queued >= STORE_QUEUE) {
+        pthread_mutex_unlock(&self->lock);
+        return -1;
+    }
+    self->queued++;
+    if (self->tail)
+        self->tail->next = job;
+    else
+        self->head = job;
+    self->tail = job;
+    pthread_cond_signal(&self->wake);
+    pthread_mutex_unlock(&self->lock);
+    return 0;
+}
+
+int intake_photo_store_submit(intake_photo_store_t *self, intake_upload_t *uploads, int n,
+                              intake_photo_store_cb cb, void *arg)
+{
+    if (n < 0 || n > INTAKE_PHOTO_MAX)
+        return -1;
+    job_t *job = calloc(1, sizeof(*job));
+    if (!job)
+        return -1;
+    job->n = n;
+    job->cb = cb;
+    job->arg = arg;
+    memcpy(job->uploads, uploads, (size_t)n * sizeof(*uploads));
+    if (s_queue(self, job) < 0) {
+        free(job);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        uploads[i].data = NULL; /* taken over */
+    return 0;
+}
+
+void intake_photo_store_forget(intake_photo_store_t *self, const intake_photo_result_t *result)
+{
+    if (!result->ok || result->count == 0)
+        return;
+    job_t *job = calloc(1, sizeof(*job));
+    if (!job)
+        return;
+    job->forget = true;
+    job->result = *result;
+    if (s_queue(self, job) < 0) {
+        log_warn("could not remove the photos of a case that was not stored: queue full");
+        free(job);
+    }
+}
+
+char *intake_photo_store_json(const intake_photo_result_t *result)
+{
+    json_t *list = json_array();
+    for (int i = 0; list && i < result->count; i++) {
+        const intake_stored_photo_t *p = &result->photos[i];
+        json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:i, s:i, s:s}", "file_id",
+                                              p->file_id, "content_type", p->content_type, "bytes",
+                                              (json_int_t)p->bytes, "width", p->width, "height",
+                                              p->height, "sha256", p->sha256));
+    }
+    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    return text;
+}
