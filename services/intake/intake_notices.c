@@ -23,7 +23,8 @@
 /* $1 the first responder ("" for the inspection office), $2 since (us),
  * $3 limit + 1 (one more tells that the list was cut). The inspection
  * office is told when a case goes to arbitration and when an extension is
- * asked (the CaseNotices dispatch sends to "inspection|"). */
+ * asked (the CaseNotices dispatch sends to "inspection|"), and when a
+ * requester asks through Open311 to reopen a closed case (intake's). */
 /* clang-format off */
 static const char *s_notices_sql =
     "SELECT c.case_number, e.type, e.actor, " PG_TIME_US("e.at") ", e.detail::text,"
@@ -31,6 +32,7 @@ static const char *s_notices_sql =
     " FROM case_events e JOIN cases c ON c.id = e.case_id LEFT JOIN tasks t ON t.id = e.task_id"
     " WHERE e.at >= " PG_TIME_TS(2) " AND CASE WHEN $1::text = ''"
     "  THEN e.type IN ('arbitration_requested', 'extension_requested')"
+    "   OR (e.type = 'reopen_requested' AND e.detail->>'decided_by' = 'inspection')"
     "  ELSE c.first_responder = $1 END"
     " ORDER BY e.at, e.id LIMIT $3::bigint";
 /* clang-format on */

@@ -18,6 +18,7 @@ harness_ctl open311 add-client other-client > "$H_DIR/other.key"
 export OPEN311_ENDPOINT=$H_INTAKE_URL/open311/v2/ OPEN311_API_KEY=${BASH_REMATCH[1]}
 export OPEN311_OTHER_KEY=$(cat "$H_DIR/other.key") OPEN311_JURISDICTION=zjzj.gov.cn
 export DUBANCTL="$DUBAN_BIN_DIR/dubanctl --config $H_CONF"
+since=$(TZ=Asia/Shanghai date -d '-1 minute' +%Y-%m-%dT%H:%M:%S+08:00)
 /usr/bin/python3 "$DUBAN_SOURCE_DIR/tests/lib/open311_client.py" || fail "the FixMyStreet-like client failed"
 
 # The follow-up reached the lead division's console and the first
@@ -29,5 +30,9 @@ sent() {
 wait_until 20 sent
 assert_eq 2 "$(psql_q "SELECT count(*) FROM outbox WHERE producer = 'intake' AND topic = 'div.metrology|' AND msg_type = 24")" \
   "a notice of each follow-up (the update, the reopen request) to the lead division"
+# The inspection office reads the reopen request among its notices.
+notices=$(curl -s -H "$(auth_as insp001)" -G --data-urlencode inspection=1 --data-urlencode "since=$since" \
+  "$H_INTAKE_URL/api/v1/notices")
+assert_contains "$notices" '"event":"reopen_requested"' "the reopen request among the inspection office's notices"
 grep -q "open311 update replayed" "$H_DIR/intake.log" || fail "the replay is not logged"
 echo "PASS open311_fixmystreet"
