@@ -43,7 +43,8 @@ static uint8_t *s_content(GMimePart *part, size_t *len)
         GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
         out = malloc(bytes->len + 1);
         if (out) {
-            memcpy(out, bytes->data, bytes->len);
+            if (bytes->len > 0) /* an empty part has no buffer at all */
+                memcpy(out, bytes->data, bytes->len);
             out[bytes->len] = '\0';
             *len = bytes->len;
         }
