@@ -28,6 +28,8 @@
 
 #define CONSOLE_MAX_REQUEST (64 * 1024)
 #define CONSOLE_MAX_NOTE 2000
+/* A bus message is at most BUS_MAX_MESSAGE: room for the rest of the reply. */
+#define CONSOLE_MAX_ANSWER (BUS_MAX_MESSAGE - 4096)
 #define JSON_TYPE "application/json"
 #define HTML_TYPE "text/html; charset=utf-8"
 
@@ -99,10 +101,21 @@ static void s_say(job_t *job, int status, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Answers the job and frees it (on the loop). */
+/* Answers the job and frees it (on the loop). An answer larger than a bus
+ * message may be is refused with the reason instead: the peer would drop
+ * the connection. */
 static void s_answer(job_t *job)
 {
     bulletin_console_t *self = job->owner;
+    if (job->body && job->body_len > CONSOLE_MAX_ANSWER) {
+        s_say(job, 413,
+              "the answer is %zu bytes, more than the console passes (%d); the bulletin's files "
+              "are in the bulletin folder (dubanctl bulletin render PERIOD writes them again)",
+              job->body_len, CONSOLE_MAX_ANSWER);
+        free(job->body);
+        job->body = NULL;
+        job->body_len = 0;
+    }
     Duban__BulletinReply r = DUBAN__BULLETIN_REPLY__INIT;
     r.request_id = job->req ? job->req->request_id : "";
     r.status = job->status;
@@ -392,6 +405,9 @@ static void s_recheck(bulletin_console_t *self, job_t *job)
                                "task_id", (json_int_t)info.task_id));
 }
 
+/* The month so far as the dashboard reads it: the record without its long
+ * lists (the named overdue tasks, co-handling, the look-back draw), which
+ * grow with the bureau, while the figures stay a row per division. */
 static void s_to_date(bulletin_console_t *self, job_t *job)
 {
     int64_t now = clock_now_us();
@@ -402,17 +418,18 @@ static void s_to_date(bulletin_console_t *self, job_t *job)
     }
     char as_of[40];
     clock_format_utc(now, as_of, sizeof(as_of));
-    size_t n = strlen(report->json) + 64;
-    job->body = malloc(n);
-    if (job->body) {
-        snprintf(job->body, n, "{\"as_of\":\"%s\",\"record\":%s}", as_of, report->json);
-        job->body_len = strlen(job->body);
-        job->content_type = JSON_TYPE;
-        s_say(job, 200, "the month so far as of %s", as_of);
-    } else {
-        s_say(job, 500, "out of memory");
-    }
+    json_t *record = json_loads(report->json, JSON_DECODE_ANY, NULL);
     bulletin_report_destroy(&report);
+    if (!json_is_object(record)) {
+        json_decref(record);
+        s_say(job, 500, "out of memory");
+        return;
+    }
+    json_object_del(record, "overdue");
+    json_object_del(record, "co_handling");
+    json_object_del(record, "sample");
+    s_say(job, 200, "the month so far as of %s", as_of);
+    s_json_body(job, json_pack("{s:s, s:o}", "as_of", as_of, "record", record));
 }
 
 static void s_work(bulletin_console_t *self, job_t *job)

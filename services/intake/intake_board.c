@@ -148,63 +148,141 @@ static bool s_refused(struct evhttp_request *req, const auth_identity_t *who)
 }
 
 /* ---------------------------------------------------------------------
- * The board. */
+ * The board. Its statement passes over every open task, and every open
+ * board page reads it again on each live event; so readers share reads:
+ * one runs at a time, those who ask meanwhile wait for the next one, which
+ * starts when it ends. Each reader gets counts taken after it asked, and
+ * however many read, PostgreSQL runs at most one board statement. */
+
+typedef struct waiter {
+    http_held_t *held;
+    struct waiter *next;
+} waiter_t;
+
+static struct {
+    bool running;
+    waiter_t *reading; /* answered by the read in flight */
+    waiter_t *waiting; /* answered by the next read */
+    intake_t *in;
+    int64_t now_us;
+} s_board;
+
+static void s_board_start(void);
+
+/* Answers the readers of the read that ended with body (stolen), and starts
+ * the next read for those waiting; or answers every reader with problem
+ * when body is NULL. */
+static void s_board_answer(json_t *body, const intake_problem_t *problem)
+{
+    waiter_t *list = s_board.reading;
+    s_board.reading = NULL;
+    if (!body) {
+        /* A failed read fails those waiting too (PostgreSQL is away, or
+         * intake is stopping): nothing new is started after a failure. */
+        waiter_t **tail = &list;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = s_board.waiting;
+        s_board.waiting = NULL;
+    }
+    while (list) {
+        waiter_t *w = list;
+        list = w->next;
+        struct evhttp_request *req = http_held_request(w->held);
+        if (req && body)
+            http_reply_json(req, 200, json_incref(body));
+        else if (req)
+            intake_problem_reply(req, problem ? problem : &INTAKE_PROBLEM_INTERNAL);
+        http_release(&w->held);
+        free(w);
+    }
+    json_decref(body);
+    s_board.running = false;
+    if (s_board.waiting)
+        s_board_start();
+}
 
 static void s_board_read(pg_txn_t *txn, bool ok, void *arg)
 {
-    read_t *rd = arg;
-    struct evhttp_request *req = s_outcome(rd, txn, ok, "read the board");
-    if (!req) {
-        s_done(rd);
+    json_t *body = NULL;
+    const intake_problem_t *problem = NULL;
+    if (!ok) {
+        problem = intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "read the board");
+    } else {
+        const org_t *org = s_board.in->org;
+        PGresult *tasks = pg_txn_result(txn, 0), *arb = pg_txn_result(txn, 1);
+        json_t *rows = json_array();
+        long long total[3] = {0};
+        for (int d = 0; d < org->ndivisions; d++) {
+            const char *code = org->divisions[d].code;
+            long long v[4] = {0};
+            for (int i = 0; i < PQntuples(tasks); i++)
+                if (strcmp(PQgetvalue(tasks, i, 0), code) == 0)
+                    for (int k = 0; k < 3; k++)
+                        v[k] = s_i64(tasks, i, k + 1);
+            for (int i = 0; i < PQntuples(arb); i++)
+                if (strcmp(PQgetvalue(arb, i, 0), code) == 0)
+                    v[3] = s_i64(arb, i, 1);
+            for (int k = 0; k < 3; k++)
+                total[k] += v[k];
+            json_array_append_new(rows,
+                                  json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "division", code,
+                                            "name", org->divisions[d].name, "open",
+                                            (json_int_t)v[0], "warned", (json_int_t)v[1], "overdue",
+                                            (json_int_t)v[2], "arbitration", (json_int_t)v[3]));
+        }
+        /* A case returned by two divisions is in two rows, and waits once. */
+        long long waiting = s_i64(pg_txn_result(txn, 2), 0, 0);
+        char now[40];
+        clock_format_utc(s_board.now_us, now, sizeof(now));
+        body = json_pack("{s:s, s:o, s:{s:I, s:I, s:I, s:I}}", "now", now, "divisions", rows,
+                         "totals", "open", (json_int_t)total[0], "warned", (json_int_t)total[1],
+                         "overdue", (json_int_t)total[2], "arbitration", (json_int_t)waiting);
+    }
+    s_board_answer(body, problem);
+}
+
+/* Starts a read for those waiting (the loop is theirs until it answers). */
+static void s_board_start(void)
+{
+    s_board.reading = s_board.waiting;
+    s_board.waiting = NULL;
+    s_board.running = true;
+    s_board.now_us = clock_now_us();
+    char now[24];
+    snprintf(now, sizeof(now), "%lld", (long long)s_board.now_us);
+    pg_param_t p[1] = {PG_TEXT(now)};
+    pg_txn_t *txn = pg_txn_new();
+    if (!txn || pg_txn_add(txn, true, "intake_board", 1, p) < 0 ||
+        pg_txn_add(txn, true, "intake_board_arbitration", 0, NULL) < 0 ||
+        pg_txn_add(txn, true, "intake_board_waiting", 0, NULL) < 0) {
+        pg_txn_destroy(&txn);
+        s_board_answer(NULL, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
-    const org_t *org = rd->in->org;
-    PGresult *tasks = pg_txn_result(txn, 0), *arb = pg_txn_result(txn, 1);
-    json_t *rows = json_array();
-    long long total[4] = {0};
-    for (int d = 0; d < org->ndivisions; d++) {
-        const char *code = org->divisions[d].code;
-        long long v[4] = {0};
-        for (int i = 0; i < PQntuples(tasks); i++)
-            if (strcmp(PQgetvalue(tasks, i, 0), code) == 0)
-                for (int k = 0; k < 3; k++)
-                    v[k] = s_i64(tasks, i, k + 1);
-        for (int i = 0; i < PQntuples(arb); i++)
-            if (strcmp(PQgetvalue(arb, i, 0), code) == 0)
-                v[3] = s_i64(arb, i, 1);
-        for (int k = 0; k < 4; k++)
-            total[k] += v[k];
-        json_array_append_new(rows,
-                              json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "division", code, "name",
-                                        org->divisions[d].name, "open", (json_int_t)v[0], "warned",
-                                        (json_int_t)v[1], "overdue", (json_int_t)v[2],
-                                        "arbitration", (json_int_t)v[3]));
-    }
-    long long waiting = s_i64(pg_txn_result(txn, 2), 0, 0);
-    char now[40];
-    clock_format_utc(rd->now_us, now, sizeof(now));
-    http_reply_json(req, 200,
-                    json_pack("{s:s, s:o, s:{s:I, s:I, s:I, s:I}}", "now", now, "divisions", rows,
-                              "totals", "open", (json_int_t)total[0], "warned",
-                              (json_int_t)total[1], "overdue", (json_int_t)total[2], "arbitration",
-                              (json_int_t)waiting));
-    s_done(rd);
+    pg_txn_submit(s_board.in->pg, &txn, s_board_read, NULL);
 }
 
 void intake_board_read(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
                        const char *key, const char *query)
 {
-    pg_txn_t *txn = NULL;
-    read_t *rd = s_refused(req, who) ? NULL : s_start(in, req, &txn);
-    if (!rd)
+    if (s_refused(req, who))
         return;
-    char now[24];
-    snprintf(now, sizeof(now), "%lld", (long long)rd->now_us);
-    pg_param_t p[1] = {PG_TEXT(now)};
-    pg_txn_add(txn, true, "intake_board", 1, p);
-    pg_txn_add(txn, true, "intake_board_arbitration", 0, NULL);
-    pg_txn_add(txn, true, "intake_board_waiting", 0, NULL);
-    pg_txn_submit(in->pg, &txn, s_board_read, rd);
+    if (!pg_is_up(in->pg)) {
+        intake_reply_unavailable(req);
+        return;
+    }
+    waiter_t *w = calloc(1, sizeof(*w));
+    if (!w || !(w->held = http_hold(req))) {
+        free(w);
+        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
+        return;
+    }
+    s_board.in = in;
+    w->next = s_board.waiting;
+    s_board.waiting = w;
+    if (!s_board.running)
+        s_board_start();
 }
 
 /* ---------------------------------------------------------------------

@@ -77,6 +77,7 @@ static const char *s_title(int status)
            : status == 403 ? "forbidden"
            : status == 404 ? "not found"
            : status == 409 ? "refused"
+           : status == 413 ? "too large"
            : status == 503 ? "unavailable"
                            : "failed";
 }

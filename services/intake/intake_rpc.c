@@ -23,6 +23,9 @@ typedef struct waiting {
 
 struct intake_rpc {
     bus_sock_t *sock;
+    void *zctx;
+    struct event_base *base;
+    char *endpoint;
     struct event *timer;
     waiting_t *head;
     intake_rpc_id_fn id_of;
@@ -97,7 +100,12 @@ intake_rpc_t *intake_rpc_new(struct event_base *base, void *zctx, const char *se
     snprintf(self->service, sizeof(self->service), "%s", service);
     self->id_of = id_of;
     self->timeout_us = timeout_us;
-    self->sock = bus_sock_new(zctx, base, ZMQ_DEALER, endpoint, false, s_readable, self);
+    self->zctx = zctx;
+    self->base = base;
+    self->endpoint = strdup(endpoint);
+    self->sock = self->endpoint
+                     ? bus_sock_new(zctx, base, ZMQ_DEALER, endpoint, false, s_readable, self)
+                     : NULL;
     self->timer = event_new(base, -1, EV_PERSIST, s_timeout_cb, self);
     struct timeval tv = {0, 500000};
     if (!self->sock || !self->timer || event_add(self->timer, &tv) < 0) {
@@ -121,6 +129,7 @@ void intake_rpc_destroy(intake_rpc_t **self_p)
     if (self->timer)
         event_free(self->timer);
     bus_sock_destroy(&self->sock);
+    free(self->endpoint);
     free(self);
     *self_p = NULL;
 }
@@ -140,8 +149,21 @@ int intake_rpc_send(intake_rpc_t *self, const char *id, const char *type, const 
     const void *frames[2] = {type, body};
     size_t lengths[2] = {strlen(type), len};
     if (bus_send_frames(self->sock, frames, lengths, 2) < 0) {
-        free(w);
-        return -1;
+        /* No connection to send on: the service is down, or ZeroMQ gave
+         * up on a connection it dropped (a peer's protocol error) and will
+         * not make another. A new socket connects afresh; answers to what
+         * waits on the old one are lost and time out. */
+        log_warn("could not send to %s at %s; connecting again", self->service, self->endpoint);
+        bus_sock_t *fresh = bus_sock_new(self->zctx, self->base, ZMQ_DEALER, self->endpoint, false,
+                                         s_readable, self);
+        if (fresh) {
+            bus_sock_destroy(&self->sock);
+            self->sock = fresh;
+        }
+        if (!fresh || bus_send_frames(self->sock, frames, lengths, 2) < 0) {
+            free(w);
+            return -1;
+        }
     }
     snprintf(w->id, sizeof(w->id), "%s", id);
     w->cb = cb;

@@ -48,6 +48,17 @@ overdue3() { [[ "$(board_cell overdue)" == $((base_overdue + 3)) ]]; }
 wait_until 20 overdue3
 assert_eq $((base_open + 3)) "$(board_cell open)" "three more open"
 assert_eq 200 "$(call insp001 GET '/api/v1/divisions/metrology/queue?overdue=1')" "the cell's named tasks"
+# Many pages reading the board at once share reads: every one is answered,
+# with counts taken after it asked.
+readers=()
+for i in $(seq 1 20); do
+  curl -s -o "$H_DIR/board.$i" -w '%{http_code}\n' -H "$(auth_as insp001)" "$H_INTAKE_URL/api/v1/board" > "$H_DIR/board.$i.code" &
+  readers+=($!)
+done
+wait "${readers[@]}"
+assert_eq "200" "$(sort -u "$H_DIR"/board.*.code)" "twenty board readers at once, all answered"
+assert_eq "$((base_overdue + 3))" "$(jq -r '.divisions[] | select(.division == "metrology") | .overdue' "$H_DIR"/board.{1..20} | sort -u)" \
+  "all with the same counts"
 assert_eq "$((base_overdue + 3))|$a $b $c" "$(r '.total')|$(r "[.tasks[].case_number | select(. == \"$a\" or . == \"$b\" or . == \"$c\")] | sort | join(\" \")")" \
   "the overdue cell counts what the queue lists as overdue, by name"
 assert_contains "$(harness_ctl board)" "$(printf '%-20s %8s %8s %8s' metrology $((base_open + 3)) 0 $((base_overdue + 3)))" \
@@ -188,6 +199,9 @@ received=$(psql_q "SELECT count(*) FROM tasks t WHERE t.role = 'lead'
   AND (t.returned_at IS NULL)")
 assert_eq "$received" "$(r .record.totals.received)" "received: dispatched this month, not returned"
 assert_eq "$(r .record.previous.period)" "$(date -u -d "$(date -u +%Y-%m-15) -1 month" +%Y-%m)" "against last month"
+assert_eq "null|null|$(psql_q "SELECT json_array_length(record->'divisions') FROM bulletins WHERE label = '2017-03'")" \
+  "$(r '.record.overdue')|$(r '.record.sample')|$(r '.record.divisions | length')" \
+  "the figures without the long lists (named tasks, the draw), the divisions a month-check has"
 [[ "$(r .record.totals.overdue_open)" -ge 2 ]] || fail "overdue now: $(r .record.totals.overdue_open)"
 assert_contains "$(harness_ctl dashboard --as leader001)" "received $received " "dubanctl dashboard"
 
