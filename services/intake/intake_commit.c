@@ -18,7 +18,8 @@ static const char *s_claim_key_sql =
     "INSERT INTO idempotency_keys (scope, key, request_sha256) VALUES ($1, $2, decode($3, 'hex'))"
     " ON CONFLICT (scope, key) DO NOTHING";
 
-/* Case number: "DB" + date (China time) + sequence. It carries no personal
+/* Case number: "DB" + date (China time) + that day's counter, from
+ * case_number_next() (deploy/schema/011_case_numbers.sql). It carries no personal
  * data; the query code (kept only as a hash) unlocks the public status page.
  * The case is inserted only when its idempotency key (if any) was claimed by
  * this transaction for this body, and only once per external reference. */
@@ -29,8 +30,7 @@ static const char *s_insert_sql =
     "  requester_anonymous, callback_phone, place, enterprise, product, latitude, longitude,"
     "  external_ref, source, first_responder, recorded_by, flagged, created_at, updated_at,"
     "  confidential)"
-    " SELECT 'DB' || to_char(coalesce($22::timestamptz, now()) AT TIME ZONE 'Asia/Shanghai',"
-    "  'YYYYMMDD') || lpad(nextval('case_number_seq')::text, 6, '0'),"
+    " SELECT case_number_next(coalesce($22::timestamptz, now())),"
     "  sha256(convert_to($1, 'UTF8')), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::boolean, $12,"
     "  $13, $14, $15, $16::float8, $17::float8, $18, $19, $20, nullif($21, ''),"
     "  EXISTS (SELECT 1 FROM watchlist w WHERE w.removed_at IS NULL AND ("

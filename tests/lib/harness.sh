@@ -126,6 +126,19 @@ redis_q() {
   redis-cli -h 127.0.0.1 -p "$H_REDIS_PORT" "$@"
 }
 
+# harness_conninfo [DB]: the pg.conninfo of this test's settings, for database
+# DB (default: the test's own), e.g. to point a tool at a second database.
+harness_conninfo() {
+  duban_pg_conninfo "$H_PGPORT" "${1:-$H_DB}"
+}
+
+# harness_createdb DB: a further database on the test cluster, as the test's
+# own is made; dropped at exit when the test passes.
+harness_createdb() {
+  duban_pg_createdb "$H_PGPORT" "$1" || fail "could not create database $1"
+  harness_on_exit "((rc != 0)) || duban_pg_dropdb '$H_PGPORT' '$1' > /dev/null 2>&1"
+}
+
 # harness_ctl ARGS...: dubanctl with this test's settings.
 harness_ctl() {
   "$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" "$@"

@@ -9,7 +9,7 @@
 WITH c AS (
   INSERT INTO cases (case_number, query_code_sha256, channel, kind, category, priority, subject,
                      description, first_responder, recorded_by, state, source, created_at)
-  SELECT 'DB' || to_char(now(), 'YYYYMMDD') || lpad(nextval('case_number_seq')::text, 6, '0'),
+  SELECT case_number_next(now()),
          sha256(convert_to('seed' || i, 'UTF8')), 'hotline',
          (ARRAY['complaint', 'report', 'enquiry', 'suggestion'])[1 + i % 4], :'category',
          CASE WHEN i % 50 = 0 THEN 'urgent' ELSE 'normal' END,

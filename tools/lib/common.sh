@@ -539,6 +539,12 @@ _duban_cfg_str() {
   printf '"%s"' "$s"
 }
 
+# duban_pg_conninfo PGPORT DBNAME: the conninfo (setting pg.conninfo) of a
+# database of the local cluster.
+duban_pg_conninfo() {
+  printf 'host=127.0.0.1 port=%s dbname=%s user=duban connect_timeout=2\n' "$1" "$2"
+}
+
 # duban_write_settings FILE REPO PGPORT DBNAME REDISPORT PREFIX BASEPORT
 # Writes the libconfig settings the services read (--config FILE / DUBAN_CONFIG).
 # Ports used (a block of DUBAN_PORTS_PER_DEPLOYMENT): BASE (intake http), BASE+1
@@ -561,7 +567,7 @@ duban_write_settings() {
 # Written by duban's tools (tools/up, tools/test, tests/lib/harness.sh); edits are overwritten.
 org_file = $(_duban_cfg_str "$repo/deploy/config/org.conf");
 schema_dir = $(_duban_cfg_str "$repo/deploy/schema");
-pg = { conninfo = "host=$h port=$pgport dbname=$db user=duban connect_timeout=2"; };
+pg = { conninfo = $(_duban_cfg_str "$(duban_pg_conninfo "$pgport" "$db")"); };
 redis = { host = "$h"; port = $rport; prefix = $(_duban_cfg_str "$prefix"); };
 log = { level = "${DUBAN_LOG_LEVEL:-info}"; };
 outbox = { resend_after_ms = ${DUBAN_OUTBOX_RESEND_MS:-10000}; keep_s = ${DUBAN_OUTBOX_KEEP_S:-259200}; };
