@@ -55,12 +55,16 @@ static void s_drain_cb(evutil_socket_t fd, short what, void *arg)
 {
     service_t *self = arg;
     size_t left = s_in_flight(self);
-    if (left == 0) {
+    bool finished = !self->stop_cb || self->stop_done;
+    if (left == 0 && finished) {
+        if (self->stop_cb)
+            log_info("finished, shutting down");
         event_base_loopexit(self->base, NULL);
         return;
     }
     if (clock_mono_us() >= self->drain_deadline_us) {
-        log_warn("stopping with %zu transaction(s) still in flight", left);
+        log_warn("stopping with %zu transaction(s) still in flight%s", left,
+                 finished ? "" : " and work still unfinished");
         event_base_loopexit(self->base, NULL);
         return;
     }
@@ -72,15 +76,16 @@ static void s_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
     service_t *self = arg;
     size_t left = s_in_flight(self);
-    if (left == 0 || self->drain_deadline_us != 0) {
+    if ((left == 0 && !self->stop_cb) || self->drain_deadline_us != 0) {
         log_info("received signal %d, shutting down", (int)sig);
         event_base_loopexit(self->base, NULL);
         return;
     }
     /* Transactions in flight may have committed already: let their
-     * callbacks answer the clients and log what was done. */
-    log_info("received signal %d, shutting down once %zu transaction(s) in flight settle",
-             (int)sig, left);
+     * callbacks answer the clients and log what was done; and what the
+     * service has taken on (service_on_stop) is finished, not dropped. */
+    log_info("received signal %d, shutting down once %zu transaction(s) in flight settle%s",
+             (int)sig, left, self->stop_cb ? " and what was started is finished" : "");
     int64_t drain_ms = settings_int(self->settings, "service.drain_ms", 3000);
     self->drain_deadline_us = clock_mono_us() + drain_ms * 1000;
     if (!self->drain_ev)
@@ -89,7 +94,20 @@ static void s_signal_cb(evutil_socket_t sig, short what, void *arg)
         event_base_loopexit(self->base, NULL);
         return;
     }
+    if (self->stop_cb)
+        self->stop_cb(self->stop_arg);
     s_drain_cb(-1, 0, self);
+}
+
+void service_on_stop(service_t *self, service_stop_cb cb, void *arg)
+{
+    self->stop_cb = cb;
+    self->stop_arg = arg;
+}
+
+void service_stop(service_t *self)
+{
+    self->stop_done = true;
 }
 
 int service_drain(service_t *self, struct pg *pg)

@@ -23,6 +23,10 @@ typedef struct service service_t;
 /* Fills report with the service's own checks; returns true when healthy. */
 typedef bool (*service_health_cb)(json_t *report, void *arg);
 
+/* Asked to stop (SIGTERM/SIGINT): finish what was started, then call
+ * service_stop. */
+typedef void (*service_stop_cb)(void *arg);
+
 struct service {
     const char *name;
     settings_t *settings;
@@ -39,6 +43,9 @@ struct service {
     int ndrained;
     struct event *drain_ev;
     int64_t drain_deadline_us;
+    service_stop_cb stop_cb; /* see service_on_stop */
+    void *stop_arg;
+    bool stop_done;
 };
 
 /* Parses argv and sets everything up, the open file limit raised to its
@@ -62,8 +69,18 @@ int service_health_start(service_t *self, const char *addr, service_health_cb cb
  * outlive service_run). Returns 0 / -1 (too many). */
 int service_drain(service_t *self, struct pg *pg);
 
-/* Runs the loop until a signal asks to stop (and what service_drain named
- * has settled). Returns 0. */
+/* With cb, a stop also waits for cb's work: at the first signal cb is
+ * called, the service finishes what it has started (e.g. work claimed from
+ * a queue that others would otherwise wait for) and calls service_stop; the
+ * loop ends once that is done and service_drain's connections have settled,
+ * or at service.drain_ms, or at a second signal. */
+void service_on_stop(service_t *self, service_stop_cb cb, void *arg);
+
+/* What service_on_stop's cb started is done. */
+void service_stop(service_t *self);
+
+/* Runs the loop until a signal asks to stop (and what service_drain and
+ * service_on_stop named has settled). Returns 0. */
 int service_run(service_t *self);
 
 #endif

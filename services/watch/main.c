@@ -143,6 +143,23 @@ static int s_prepare(pg_t *pg, pg_t *pg_out)
            watch_ladder_prepare(pg) | watch_console_prepare(pg_out) | auth_prepare(pg_out);
 }
 
+/* Stopping: the deadline entries this instance has claimed are finished
+ * (their alerts written, their next entries armed) before it goes, rather
+ * than left for the other instances to take over after their lease lapses. */
+static void s_drained(void *arg)
+{
+    watch_t *self = arg;
+    service_stop(self->svc);
+}
+
+static void s_stop(void *arg)
+{
+    watch_t *self = arg;
+    log_info("finishing %d claimed deadline entr%s before stopping",
+             watch_index_inflight(self->index), watch_index_inflight(self->index) == 1 ? "y" : "ies");
+    watch_index_drain(self->index, s_drained, self);
+}
+
 int main(int argc, char **argv)
 {
     int exit_code = 1;
@@ -202,6 +219,7 @@ int main(int argc, char **argv)
     pg_on_state(self.pg_out, s_pg_state, &self);
     service_drain(self.svc, self.pg);
     service_drain(self.svc, self.pg_out);
+    service_on_stop(self.svc, s_stop, &self);
     exit_code = service_run(self.svc);
 
 out_teardown:

@@ -6,7 +6,8 @@
  * sweep (every second) moves them back once the lease lapses; handling an
  * entry twice is harmless because every effect in PostgreSQL is guarded. A
  * rebuild running while entries are claimed may add an entry that is being
- * handled: it then falls due once more and is skipped. */
+ * handled: it then falls due once more and is skipped. An instance asked to
+ * stop takes no new claims and ends those it holds before it goes (drain). */
 #include "watch_index.h"
 
 #include "clock.h"
@@ -61,6 +62,10 @@ struct watch_index {
     void *fire_arg;
     watch_index_rebuild_cb rebuild_cb;
     void *rebuild_arg;
+    bool draining;     /* stopping: no new claims */
+    bool barrier_sent; /* the PING behind the last claim's commands */
+    watch_index_drained_cb drained_cb;
+    void *drained_arg;
 };
 
 static int64_t s_now_ms(void)
@@ -83,14 +88,17 @@ static void s_arm_timer(watch_index_t *self, int64_t at_ms)
 }
 
 static void s_claim(watch_index_t *self);
+static void s_drain_check(watch_index_t *self);
 
 static void s_claim_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     watch_index_t *self = privdata;
     redisReply *reply = r;
     self->claiming = false;
-    if (!redis_reply_ok(reply, "claim due entries"))
+    if (!redis_reply_ok(reply, "claim due entries")) {
+        s_drain_check(self);
         return; /* the timer's next turn, or the reconnect, tries again */
+    }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
         log_warn("redis claim script answered something that is not a list");
         return;
@@ -120,6 +128,7 @@ static void s_claim_reply(redisAsyncContext *ac, void *r, void *privdata)
     self->claims += (unsigned long)claimed;
     if (claimed > 0)
         self->fire_cb(entries, members, claimed, self->fire_arg);
+    s_drain_check(self);
     if (n == INDEX_CLAIM_BATCH || self->claim_again) {
         self->claim_again = false;
         s_arm_timer(self, 0);
@@ -132,7 +141,7 @@ static void s_claim_reply(redisAsyncContext *ac, void *r, void *privdata)
 
 static void s_claim(watch_index_t *self)
 {
-    if (!redis_is_up(self->redis) || !self->fire_cb)
+    if (!redis_is_up(self->redis) || !self->fire_cb || self->draining)
         return;
     if (self->claiming) {
         self->claim_again = true;
@@ -250,6 +259,7 @@ void watch_index_destroy(watch_index_t **self_p)
     watch_index_t *self = *self_p;
     self->fire_cb = NULL;
     self->rebuild_cb = NULL;
+    self->drained_cb = NULL;
     redis_destroy(&self->redis); /* pending replies come back NULL, still to self */
     if (self->timer_ev)
         event_free(self->timer_ev);
@@ -330,11 +340,42 @@ static void s_end_claim(watch_index_t *self)
         s_arm_timer(self, 0); /* room again after back-pressure */
 }
 
+static void s_barrier_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    watch_index_t *self = privdata;
+    if (self->drained_cb) {
+        watch_index_drained_cb cb = self->drained_cb;
+        self->drained_cb = NULL;
+        cb(self->drained_arg);
+    }
+}
+
+/* While draining: when no claim is open or being taken, sends the PING
+ * behind every command sent so far (Redis answers in order). */
+static void s_drain_check(watch_index_t *self)
+{
+    if (!self->draining || self->barrier_sent || self->claiming || self->inflight > 0)
+        return;
+    self->barrier_sent = true;
+    const char *argv[] = {"PING"};
+    if (redis_command_argv(self->redis, s_barrier_reply, self, 1, argv) < 0)
+        s_barrier_reply(NULL, NULL, self);
+}
+
+void watch_index_drain(watch_index_t *self, watch_index_drained_cb cb, void *arg)
+{
+    self->draining = true;
+    self->drained_cb = cb;
+    self->drained_arg = arg;
+    s_drain_check(self);
+}
+
 void watch_index_done(watch_index_t *self, const char *member)
 {
     s_end_claim(self);
     const char *argv[] = {"ZREM", self->lease_key, member};
     redis_command_argv(self->redis, NULL, NULL, 3, argv);
+    s_drain_check(self);
 }
 
 void watch_index_retry(watch_index_t *self, const char *member, int64_t at_us)
@@ -347,6 +388,7 @@ void watch_index_retry(watch_index_t *self, const char *member, int64_t at_us)
     if (redis_command_argv(self->redis, s_zadd_reply, NULL, 4, zadd) == 0)
         redis_command_argv(self->redis, NULL, NULL, 3, zrem);
     s_arm_timer(self, (int64_t)watch_score(at_us));
+    s_drain_check(self);
 }
 
 void watch_index_mark_built(watch_index_t *self)

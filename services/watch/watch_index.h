@@ -46,6 +46,14 @@ watch_index_t *watch_index_new(struct event_base *base, const char *host, int po
 /* Disconnects and frees (claims still open lapse into the index). */
 void watch_index_destroy(watch_index_t **self_p);
 
+typedef void (*watch_index_drained_cb)(void *arg);
+
+/* Takes no new claims; once every claim taken has ended (done or retry) and
+ * Redis has answered everything sent before (a PING behind it), calls cb,
+ * once; at once when Redis is down. An instance that stops this way leaves
+ * no claim for the others to wait WATCH_LEASE_MS on. */
+void watch_index_drain(watch_index_t *self, watch_index_drained_cb cb, void *arg);
+
 void watch_index_on_fire(watch_index_t *self, watch_index_fire_cb cb, void *arg);
 void watch_index_on_rebuild(watch_index_t *self, watch_index_rebuild_cb cb, void *arg);
 

@@ -2,8 +2,8 @@
 # entries between them, and no alert is raised or published twice: one
 # alerts row per (task, deadline, kind, level), one outbox message per alert
 # and per repeat, one violation per missed deadline; a console subscribed to
-# both instances sees each breach once. Then one instance is killed and the
-# other carries on alone.
+# both instances sees each breach once. Then one instance is stopped (it
+# finishes what it had claimed) and the other carries on alone at once.
 export DUBAN_SLA_FILE="$DUBAN_SOURCE_DIR/tests/config/sla-fast.conf"
 export DUBAN_CALENDAR_ROUND_THE_CLOCK=1
 source "$(dirname "$0")/../lib/harness.sh"
@@ -41,10 +41,14 @@ kill -TERM "$second_pid"
 st=0
 wait "$second_pid" || st=$?
 assert_eq 0 "$st" "second instance exits 0 on SIGTERM"
+# (having finished what it had claimed: the first would otherwise wait for
+# those entries' leases to lapse, WATCH_LEASE_MS, before taking them over)
+grep -q "finished, shutting down" "$H_DIR/watch2.log" || fail "the second instance did not finish its claims"
 top() { [[ "$(count "alerts WHERE kind = 'escalation' AND level = 3")" == "$n" ]]; }
 wait_until 10 top
 sleep 2
 harness_stop watch # everything is still now
+assert_eq 0 "$(redis_q ZCARD "${H_REDIS_PREFIX}watch:lease")" "no claim left behind by either instance"
 
 # raised_ids LOG [LINES]: the ids of the alerts (warnings too) an instance
 # logged as raised, sorted, in the first LINES lines of LOG (all by default).
