@@ -20,10 +20,11 @@ static void s_usage(const char *name, const char *summary)
     printf("usage: duban-%s [--config FILE] [--log-level LEVEL]\n\n%s\n\n"
            "  --config FILE      settings file (libconfig); every setting can be overridden\n"
            "                     by an environment variable, e.g. pg.conninfo by\n"
-           "                     DUBAN_PG_CONNINFO\n"
+           "                     DUBAN_PG_CONNINFO (the service connects with pg.conninfo\n"
+           "                     followed by %s.pg_conninfo: its own role and passfile)\n"
            "  --log-level LEVEL  debug, info, warn or error (default info)\n"
            "  --help             this text\n",
-           name, summary);
+           name, summary, name);
 }
 
 /* Raises the soft limit of open files to the hard limit: a server's
@@ -167,6 +168,11 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
     const char *org_path = settings_string(self->settings, "org_file", NULL);
     if (!org_path) {
         log_error("no org file: set org_file in the settings or DUBAN_ORG_FILE");
+        goto out_destroy;
+    }
+    if (!settings_pg_conninfo(self->settings, name, self->pg_conninfo, sizeof(self->pg_conninfo))) {
+        log_error("cannot use pg.conninfo and %s.pg_conninfo: longer than %zu bytes together", name,
+                  sizeof(self->pg_conninfo) - 1);
         goto out_destroy;
     }
     self->org = org_new(org_path);

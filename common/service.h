@@ -46,6 +46,9 @@ struct service {
     service_stop_cb stop_cb; /* see service_on_stop */
     void *stop_arg;
     bool stop_done;
+    /* How this service connects to PostgreSQL: pg.conninfo, then
+     * <name>.pg_conninfo (its own role and passfile); see settings.h */
+    char pg_conninfo[1024];
 };
 
 /* Parses argv and sets everything up, the open file limit raised to its

@@ -100,6 +100,16 @@ long settings_int(settings_t *self, const char *key, long def)
     return def;
 }
 
+const char *settings_pg_conninfo(settings_t *self, const char *who, char *buf, size_t len)
+{
+    char key[96];
+    snprintf(key, sizeof(key), "%s.pg_conninfo", who);
+    const char *as = settings_string(self, key, "");
+    int n = snprintf(buf, len, "%s%s%s", settings_string(self, "pg.conninfo", "dbname=duban"),
+                     as[0] ? " " : "", as);
+    return n >= 0 && (size_t)n < len ? buf : NULL;
+}
+
 const char *settings_path(const settings_t *self)
 {
     return self->path;

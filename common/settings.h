@@ -27,6 +27,12 @@ long settings_int(settings_t *self, const char *key, long def);
 const char *settings_file(settings_t *self, const char *key, const char *name, char *buf,
                           size_t len);
 
+/* The conninfo with which `who` (a service, or "ctl" and "setup" for
+ * dubanctl) connects to PostgreSQL: pg.conninfo (where the database is)
+ * followed by who.pg_conninfo (as whom: user and passfile), whose keywords
+ * win. Writes into buf and returns it; NULL when it does not fit. */
+const char *settings_pg_conninfo(settings_t *self, const char *who, char *buf, size_t len);
+
 /* The path the settings were read from, or "". */
 const char *settings_path(const settings_t *self);
 

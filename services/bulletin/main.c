@@ -59,8 +59,7 @@ int main(int argc, char **argv)
     if (sodium_init() < 0)
         goto out_teardown;
     self.engine = bulletin_engine_new(st);
-    const char *conninfo = settings_string(st, "pg.conninfo", "dbname=duban");
-    self.pg = pg_new(self.svc->base, conninfo);
+    self.pg = pg_new(self.svc->base, self.svc->pg_conninfo);
     if (!self.engine || !self.pg || auth_prepare(self.pg) < 0 || !(self.auth = auth_new(self.pg)))
         goto out_teardown;
     self.pub =
@@ -77,7 +76,7 @@ int main(int argc, char **argv)
     self.console =
         self.schedule ? bulletin_console_new(
                             self.svc->base, self.svc->zctx, self.auth, self.engine, self.relay,
-                            conninfo,
+                            self.svc->pg_conninfo,
                             settings_string(st, "bulletin.console", "tcp://127.0.0.1:7113"))
                       : NULL;
     if (!self.console || service_health_start(self.svc, NULL, s_health, &self) < 0)

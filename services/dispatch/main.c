@@ -84,7 +84,7 @@ int main(int argc, char **argv)
     self.fingerprint = fingerprint_new(fingerprint_secrets_dir(st, secrets, sizeof(secrets)));
     if (!self.fingerprint)
         goto out_teardown;
-    self.pg = pg_new(self.svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
+    self.pg = pg_new(self.svc->base, self.svc->pg_conninfo);
     self.deadline = dispatch_deadline_new(st);
     if (!self.pg || !self.deadline || dispatch_task_prepare(self.pg) < 0 ||
         dispatch_console_prepare(self.pg) < 0 ||

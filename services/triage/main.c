@@ -168,7 +168,7 @@ int main(int argc, char **argv)
     self.prefix = settings_string(st, "redis.prefix", "duban:");
     self.redis = redis_new(self.svc->base, settings_string(st, "redis.host", "127.0.0.1"),
                            (int)settings_int(st, "redis.port", 6379));
-    self.pg = pg_new(self.svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
+    self.pg = pg_new(self.svc->base, self.svc->pg_conninfo);
     if (!self.pg || pg_prepare(self.pg, "triage_apply", s_apply_sql) < 0 ||
         triage_duplicate_prepare_sql(self.pg) < 0)
         goto out_teardown;

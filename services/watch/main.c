@@ -171,7 +171,7 @@ int main(int argc, char **argv)
         return exit_code;
     settings_t *st = self.svc->settings;
     exit_code = 1;
-    char *conninfo = s_conninfo(settings_string(st, "pg.conninfo", "dbname=duban"));
+    char *conninfo = s_conninfo(self.svc->pg_conninfo);
     if (!conninfo)
         goto out_teardown;
     self.sla = watch_sla_new(st);

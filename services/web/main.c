@@ -58,7 +58,7 @@ int main(int argc, char **argv)
     web.session_max_s = settings_int(st, "web.session_max_s", 12 * 3600);
     web.session_idle_s = settings_int(st, "web.session_idle_s", 2 * 3600);
     web.cookie_secure = settings_int(st, "web.cookie_secure", 0) != 0;
-    web.pg = pg_new(svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
+    web.pg = pg_new(svc->base, svc->pg_conninfo);
     if (!web.pg || auth_prepare(web.pg) < 0 || web_route_prepare(web.pg) < 0)
         goto out_teardown;
     web.auth = auth_new(web.pg);

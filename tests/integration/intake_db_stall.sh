@@ -22,8 +22,11 @@ pg_processes() { printf '%s\n' "$postmaster"; ps -o pid= --ppid "$postmaster" ||
 resume_pg() { kill -CONT $(pg_processes) 2>/dev/null || true; }
 harness_on_exit 'resume_pg; duban_pg_stop "$pgdir"'
 
+# duban's roles there too, with the passwords of this test's passfiles
+export DUBAN_PG_CONNINFO="host=127.0.0.1 port=$pg_port dbname=duban_stall connect_timeout=10"
+duban_pg_roles "$DUBAN_BIN_DIR/dubanctl" "$H_CONF" >"$H_DIR/roles-private.log" 2>&1 ||
+  fail "could not make duban's roles in the private cluster (see $H_DIR/roles-private.log)"
 duban_pg_createdb "$pg_port" duban_stall || fail "could not create the database"
-export DUBAN_PG_CONNINFO="host=127.0.0.1 port=$pg_port dbname=duban_stall user=duban connect_timeout=10"
 harness_ctl setup --demo-tokens >"$H_DIR/setup-private.log" 2>&1 || fail "setup of the private database failed"
 stall_q() { duban_psql "$pg_port" duban_stall -c "$1"; }
 harness_start intake

@@ -33,6 +33,21 @@ sed 's/^Restart=always/Restart=sometimes/' "$units/duban@intake.service" > "$uni
 assert_contains "$(cd "$units" && systemd-analyze verify ./broken.service 2>&1)" "restart specifier" \
   "systemd-analyze reports a broken unit"
 
+# --- The example configuration: every program connects as its own role, with
+# a passfile in the secrets folder, which the unit lets each instance see alone.
+example=$prefix/share/duban/systemd/duban.conf.example
+for who in intake triage dispatch watch bulletin ctl setup; do
+  case "$who" in ctl) role=duban_admin ;; setup) role=duban_owner ;; *) role=duban_$who ;; esac
+  grep -Eq "^ *($who = \{.*)?pg_conninfo = \"user=$role passfile=/etc/duban/secrets/$role.pgpass\"" "$example" ||
+    fail "the example configuration gives $who no role and passfile"
+done
+assert_not_contains "$(cat "$example")" "password=" "no password in the example configuration"
+st=0
+"$prefix/bin/dubanctl" --config "$example" roles > "$H_DIR/example.out" 2>&1 || st=$?
+assert_eq 2 "$st" "the example configuration reads (then roles wants its arguments): $(cat "$H_DIR/example.out")"
+assert_contains "$(cat "$prefix/lib/systemd/system/duban@.service")" \
+  "BindReadOnlyPaths=/etc/duban/secrets/duban_%i.pgpass" "an instance sees its own passfile"
+
 # --- The installed programs with the installed configuration files.
 sed -i -e "s|^org_file = .*|org_file = \"$prefix/share/duban/config/org.conf\";|" \
   -e "s|^schema_dir = .*|schema_dir = \"$prefix/share/duban/schema\";|" "$H_CONF"

@@ -2,9 +2,14 @@
 # tests/lib/harness.sh: helpers for duban's integration and end-to-end test scripts.
 #
 # ctest runs each test as `bash tests/<kind>/<name>.sh` through tools/test, which
-# provides a throw-away PostgreSQL cluster and Redis and these variables:
+# provides a throw-away PostgreSQL cluster (with duban's roles) and Redis and
+# these variables:
 #   DUBAN_TEST_PGPORT DUBAN_TEST_REDISPORT DUBAN_TEST_TMP DUBAN_SOURCE_DIR
+#   PGPASSFILE, DUBAN_PG_SUPERUSER_PASSFILE (the superuser's passfile)
 #   DUBAN_BIN_DIR (set by CMake: the bin folder of the build under test)
+# Each test gets its own database, owned by duban_owner, and settings in which
+# every program connects as its own role with its passfile in $H_DIR/secrets;
+# psql_q (the test's own look into the database) connects as the superuser.
 #
 # Typical test:
 #   source "$(dirname "$0")/../lib/harness.sh"
@@ -226,7 +231,7 @@ harness_init() {
   H_BULLETIN_CONSOLE=tcp://127.0.0.1:$((H_BASE + 13))
   local pgbin
   pgbin=$(duban_pg_bindir) || fail "PostgreSQL binaries not found"
-  PSQL=("$pgbin/psql" -X -q -At -h 127.0.0.1 -p "$H_PGPORT" -U duban -d "$H_DB")
+  PSQL=("$pgbin/psql" -X -q -At -h 127.0.0.1 -p "$H_PGPORT" -U "$DUBAN_PG_SUPERUSER" -d "$H_DB")
   H_PSQL="${PSQL[*]}"
   DUBAN_CONFIG=$H_CONF
   export H_NAME H_DIR H_CONF H_DB H_BASE H_PGPORT H_PSQL H_REDIS_PORT H_REDIS_PREFIX \
@@ -238,6 +243,10 @@ harness_init() {
   duban_pg_createdb "$H_PGPORT" "$H_DB" || fail "could not create database $H_DB"
   duban_write_settings "$H_CONF" "$DUBAN_SOURCE_DIR" "$H_PGPORT" "$H_DB" \
     "$H_REDIS_PORT" "$H_REDIS_PREFIX" "$H_BASE"
+  # the roles' passfiles, made once for the cluster by tools/test
+  mkdir -p "$H_DIR/secrets"
+  chmod 700 "$H_DIR/secrets"
+  cp -p "$DUBAN_TEST_TMP"/secrets/duban_*.pgpass "$H_DIR/secrets/" || fail "no passfiles of duban's roles"
   # Demo tokens for every staff member of the org file, in $H_DIR/tokens, so
   # that harness_ctl --as STAFF (and the identity a command implies) works.
   if ! harness_ctl setup --demo-tokens >"$H_DIR/setup.log" 2>&1; then

@@ -74,10 +74,29 @@ static void test_no_file_means_defaults(void **state)
     settings_destroy(&st);
 }
 
+/* A service's conninfo: where (pg.conninfo) then as whom (SVC.pg_conninfo),
+ * from the file or the environment; a conninfo too long is refused. */
+static void test_pg_conninfo_per_service(void **state)
+{
+    settings_t *st = settings_new(s_path);
+    char buf[128];
+    assert_string_equal(settings_pg_conninfo(st, "triage", buf, sizeof(buf)), "dbname=file");
+    setenv("DUBAN_INTAKE_PG_CONNINFO", "user=duban_intake passfile=/s/duban_intake.pgpass", 1);
+    assert_string_equal(settings_pg_conninfo(st, "intake", buf, sizeof(buf)),
+                        "dbname=file user=duban_intake passfile=/s/duban_intake.pgpass");
+    setenv("DUBAN_PG_CONNINFO", "host=db dbname=duban", 1);
+    assert_string_equal(settings_pg_conninfo(st, "intake", buf, sizeof(buf)),
+                        "host=db dbname=duban user=duban_intake passfile=/s/duban_intake.pgpass");
+    assert_null(settings_pg_conninfo(st, "intake", buf, 20));
+    unsetenv("DUBAN_INTAKE_PG_CONNINFO");
+    settings_destroy(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reads_file_values, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_pg_conninfo_per_service, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_environment_overrides_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_refuses_broken_file, s_setup, s_teardown),
         cmocka_unit_test(test_no_file_means_defaults),

@@ -23,6 +23,7 @@ typedef struct {
 enum { CTL_OK = 0, CTL_FAILED = 1, CTL_USAGE = 2 };
 
 int ctl_setup(ctl_t *ctl, int argc, char **argv);
+int ctl_roles(ctl_t *ctl, int argc, char **argv);
 int ctl_submit(ctl_t *ctl, int argc, char **argv);
 int ctl_show(ctl_t *ctl, int argc, char **argv);
 int ctl_tasks(ctl_t *ctl, int argc, char **argv);
@@ -105,9 +106,12 @@ struct pg_result;
 int ctl_pg_exec(struct pg_conn *conn, const char *sql, int nparams, const char *const *params,
                 struct pg_result **out);
 
-/* Opens a libpq connection with pg.conninfo; prints why and returns NULL
- * when it cannot. */
+/* Opens a libpq connection as dubanctl's role (pg.conninfo, then
+ * ctl.pg_conninfo); prints why and returns NULL when it cannot. */
 struct pg_conn *ctl_pg_connect(ctl_t *ctl);
+
+/* The same as who ("ctl", or "setup" for the owner of the schema). */
+struct pg_conn *ctl_pg_connect_as(ctl_t *ctl, const char *who);
 
 /* True when a GET of url answers 200 within a second. */
 bool ctl_http_ok(const char *url);

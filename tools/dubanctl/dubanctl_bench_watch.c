@@ -25,7 +25,7 @@
  * Run it against tools/up's deployment:
  *     tools/up --detach && build/bin/dubanctl bench-watch -n 1000000
  * or against any scratch server by pointing --config at a settings file
- * whose pg.conninfo may create databases. 1,000,000 tasks need about 2 GB
+ * whose owner role (setup.pg_conninfo) may create databases. 1,000,000 tasks need about 2 GB
  * of disk and a few minutes (most of it the fill). */
 #include "dubanctl.h"
 
@@ -171,7 +171,9 @@ static void s_quiet(void *arg, const char *message)
 
 static int s_create(bw_t *b)
 {
-    b->admin = ctl_pg_connect(b->ctl);
+    /* the schema's owner may create databases (dubanctl roles) and fills
+     * the scratch one; the bench watch connects as duban_watch */
+    b->admin = ctl_pg_connect_as(b->ctl, "setup");
     if (!b->admin)
         return -1;
     PQsetNoticeProcessor(b->admin, s_quiet, NULL);
@@ -196,7 +198,11 @@ static int s_create(bw_t *b)
         fprintf(stderr, "error: dubanctl setup failed on database %s\n", b->db);
         return -1;
     }
-    b->conn = PQconnectdb(b->conninfo);
+    char owner[1200];
+    if (!settings_pg_conninfo(b->ctl->settings, "setup", owner, sizeof(owner) - 80))
+        return -1;
+    snprintf(owner + strlen(owner), 80, " dbname=%s", b->db);
+    b->conn = PQconnectdb(owner);
     if (PQstatus(b->conn) != CONNECTION_OK) {
         fprintf(stderr, "error: could not connect to %s: %s", b->db, PQerrorMessage(b->conn));
         return -1;

@@ -182,7 +182,17 @@ void ctl_print_json(json_t *j)
 
 struct pg_conn *ctl_pg_connect(ctl_t *ctl)
 {
-    PGconn *conn = PQconnectdb(settings_string(ctl->settings, "pg.conninfo", "dbname=duban"));
+    return ctl_pg_connect_as(ctl, "ctl");
+}
+
+struct pg_conn *ctl_pg_connect_as(ctl_t *ctl, const char *who)
+{
+    char conninfo[1024];
+    if (!settings_pg_conninfo(ctl->settings, who, conninfo, sizeof(conninfo))) {
+        fprintf(stderr, "error: pg.conninfo and %s.pg_conninfo are too long together\n", who);
+        return NULL;
+    }
+    PGconn *conn = PQconnectdb(conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
         fprintf(stderr, "error: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
         PQfinish(conn);

@@ -122,7 +122,8 @@ static int s_database(ctl_scratch_t *s)
     const char *base = settings_string(s->ctl->settings, "pg.conninfo", "dbname=duban");
     snprintf(s->db, sizeof(s->db), "duban_bench_%ld", (long)getpid());
     snprintf(s->conninfo, sizeof(s->conninfo), "%s dbname=%s", base, s->db);
-    PGconn *admin = ctl_pg_connect(s->ctl);
+    /* the schema's owner may create databases (dubanctl roles) and owns this one */
+    PGconn *admin = ctl_pg_connect_as(s->ctl, "setup");
     char sql[256];
     snprintf(sql, sizeof(sql), "CREATE DATABASE %s", s->db);
     int rc = admin && s_exec(admin, "SET client_min_messages = warning") == 0 &&
@@ -289,7 +290,7 @@ void ctl_scratch_destroy(ctl_scratch_t **self_p)
         free(s->was[i]);
     }
     if (s->created) {
-        PGconn *admin = ctl_pg_connect(s->ctl);
+        PGconn *admin = ctl_pg_connect_as(s->ctl, "setup");
         char sql[256];
         snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", s->db);
         if (!admin || s_exec(admin, sql) < 0)

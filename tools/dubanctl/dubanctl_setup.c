@@ -3,7 +3,11 @@
  * setups never race), then loads the org file's reference data (upserts:
  * entries removed from the file stay, as cases refer to them), and makes
  * the requester fingerprint key in the secrets folder when there is none
- * (an existing key is never replaced; see common/fingerprint.h). */
+ * (an existing key is never replaced; see common/fingerprint.h). It connects
+ * as the schema's owner (setup.pg_conninfo, duban_owner) and refuses a
+ * schema with a table granted to no role and not recorded in
+ * schema_ungranted, or a role that may insert into a table but not take ids
+ * from its sequence (deploy/schema/README.md). */
 #include "dubanctl.h"
 
 #include "fingerprint.h"
@@ -17,6 +21,7 @@
 
 #define SETUP_LOCK_KEY "7243"
 #define SETUP_MAX_MIGRATIONS 256
+#define SETUP_ROLES_MIGRATION "012" /* deploy/schema/012_roles.sql */
 
 static int s_cmp(const void *a, const void *b)
 {
@@ -89,9 +94,15 @@ static int s_migrate_one(PGconn *conn, const char *dir, const char *file, int *c
 
 static int s_migrate(PGconn *conn, const char *dir, int *count)
 {
+    /* schema_ungranted exists before any migration, so that one numbered
+     * below the roles migration may record its tables there too */
     if (ctl_pg_exec(conn,
                     "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
                     " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                    0, NULL, NULL) < 0 ||
+        ctl_pg_exec(conn,
+                    "CREATE TABLE IF NOT EXISTS schema_ungranted (name text PRIMARY KEY,"
+                    " reason text NOT NULL)",
                     0, NULL, NULL) < 0)
         return -1;
     DIR *d = opendir(dir);
@@ -115,6 +126,61 @@ static int s_migrate(PGconn *conn, const char *dir, int *count)
             rc = s_migrate_one(conn, dir, files[i], count);
         free(files[i]);
     }
+    return rc;
+}
+
+/* Tables of schema public (setup's own aside) that grant nothing to any
+ * role but their owner, on the table or a column, and are not recorded in
+ * schema_ungranted. */
+static const char *s_ungranted_sql =
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+    " AND c.relname NOT IN ('schema_migrations', 'schema_ungranted')"
+    " AND NOT EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner)"
+    " AND NOT EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = c.oid"
+    "  AND t.attacl IS NOT NULL)"
+    " AND c.relname NOT IN (SELECT name FROM schema_ungranted) ORDER BY 1";
+
+/* Roles that may insert into a table whose column takes its default from a
+ * sequence they may not use (the insert would fail at run time). */
+static const char *s_sequence_sql =
+    "SELECT DISTINCT pg_get_userbyid(a.grantee), t.relname, s.relname FROM pg_class t"
+    " JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = 'public'"
+    " CROSS JOIN LATERAL aclexplode(t.relacl) a"
+    " JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = t.oid"
+    "  AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')"
+    " JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+    " WHERE a.privilege_type = 'INSERT' AND a.grantee NOT IN (0, t.relowner)"
+    " AND NOT has_sequence_privilege(a.grantee, s.oid, 'USAGE') ORDER BY 1, 2";
+
+/* Checks the grants once the roles exist in the schema (from migration
+ * SETUP_ROLES_MIGRATION on; a schema folder without it grants nothing). */
+static int s_check_grants(PGconn *conn)
+{
+    int roles = s_applied(conn, SETUP_ROLES_MIGRATION);
+    if (roles <= 0)
+        return roles;
+    PGresult *ungranted = NULL, *sequences = NULL;
+    if (ctl_pg_exec(conn, s_ungranted_sql, 0, NULL, &ungranted) < 0 ||
+        ctl_pg_exec(conn, s_sequence_sql, 0, NULL, &sequences) < 0) {
+        PQclear(ungranted);
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(ungranted); i++)
+        fprintf(stderr,
+                "error: table %s is granted to no role: grant it, in the migration that creates "
+                "it, to the roles whose statements use it, or record it in schema_ungranted "
+                "(see deploy/schema/README.md)\n",
+                PQgetvalue(ungranted, i, 0));
+    for (int i = 0; i < PQntuples(sequences); i++)
+        fprintf(stderr,
+                "error: role %s may insert into %s but not take ids from %s: grant it USAGE "
+                "on that sequence\n",
+                PQgetvalue(sequences, i, 0), PQgetvalue(sequences, i, 1),
+                PQgetvalue(sequences, i, 2));
+    int rc = PQntuples(ungranted) + PQntuples(sequences) == 0 ? 0 : -1;
+    PQclear(ungranted);
+    PQclear(sequences);
     return rc;
 }
 
@@ -222,7 +288,6 @@ int ctl_setup(ctl_t *ctl, int argc, char **argv)
         if (strcmp(argv[i], "--demo-passwords") == 0)
             demo_passwords = true;
     }
-    const char *conninfo = settings_string(ctl->settings, "pg.conninfo", "dbname=duban");
     const char *schema_dir = settings_string(ctl->settings, "schema_dir", "deploy/schema");
     const char *org_path = settings_string(ctl->settings, "org_file", "deploy/config/org.conf");
     org_t *org = org_new(org_path);
@@ -232,14 +297,13 @@ int ctl_setup(ctl_t *ctl, int argc, char **argv)
     }
     int rc = CTL_FAILED;
     int count = 0;
-    PGconn *conn = PQconnectdb(conninfo);
-    if (PQstatus(conn) != CONNECTION_OK) {
-        fprintf(stderr, "error: could not connect to PostgreSQL: %s", PQerrorMessage(conn));
+    PGconn *conn = ctl_pg_connect_as(ctl, "setup");
+    if (!conn)
         goto out_finish;
-    }
     ctl_pg_exec(conn, "SET client_min_messages = warning", 0, NULL, NULL);
     if (ctl_pg_exec(conn, "SELECT pg_advisory_lock(" SETUP_LOCK_KEY ")", 0, NULL, NULL) < 0 ||
-        s_migrate(conn, schema_dir, &count) < 0 || s_load_org(conn, org) < 0)
+        s_migrate(conn, schema_dir, &count) < 0 || s_check_grants(conn) < 0 ||
+        s_load_org(conn, org) < 0)
         goto out_finish;
     if (demo_tokens && s_demo_tokens(ctl, conn, org) < 0)
         goto out_finish;

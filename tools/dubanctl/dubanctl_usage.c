@@ -94,6 +94,10 @@ static const command_t s_commands[] = {
      ctl_bulletin_usage},
     {"setup", "administration", "[--demo-tokens] [--demo-passwords]",
      "apply the schema migrations and load the org file; demo tokens and passwords", NULL},
+    {"roles", "administration", "--superuser CONNINFO [--database]",
+     "make (or bring back in line) duban's PostgreSQL roles and their passfiles, as the\n"
+     "superuser; with --database, the database too (see deploy/schema/README.md)",
+     NULL},
     {"staff", "administration", "add|list|token|revoke|passwd CODE [--save] [--stdin]",
      "staff, bearer tokens and web console passwords", NULL},
     {"watchlist", "administration", "add|remove|list [--phone P|--ip A|--email E] [--reason R]",

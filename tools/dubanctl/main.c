@@ -122,6 +122,8 @@ int main(int argc, char **argv)
         rc = ctl_bench(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "setup") == 0)
         rc = ctl_setup(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "roles") == 0)
+        rc = ctl_roles(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "staff") == 0)
         rc = ctl_staff(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "watchlist") == 0)

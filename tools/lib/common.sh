@@ -370,9 +370,52 @@ duban_pg_can_traverse() {
   fi
 }
 
-# duban_pg_init DATADIR: create a cluster (superuser duban, trust auth) unless one exists.
+# The cluster's bootstrap superuser, for tools/up and tools/test only (making
+# databases and roles, test fixtures); no duban program connects as it. Its
+# password is in the passfile DUBAN_PG_SUPERUSER_PASSFILE, which duban_psql,
+# duban_pg_createdb and duban_pg_dropdb use (set by tools/up and tools/test).
+DUBAN_PG_SUPERUSER=duban
+DUBAN_PG_SUPERUSER_PASSFILE=${DUBAN_PG_SUPERUSER_PASSFILE:-}
+
+# duban_superuser_passfile SECRETS_DIR: print the superuser's passfile in
+# SECRETS_DIR, making it (with a new random password, mode 0600) if missing.
+duban_superuser_passfile() {
+  local dir=$1 file pw
+  file=$dir/$DUBAN_PG_SUPERUSER.pgpass
+  if [[ ! -s "$file" ]]; then
+    mkdir -p "$dir"
+    chmod 700 "$dir"
+    pw=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n') || return 1
+    [[ "$pw" =~ ^[0-9a-f]{48}$ ]] || {
+      duban_err "could not make a password for the PostgreSQL superuser"
+      return 1
+    }
+    (umask 077 && printf '*:*:*:%s:%s\n' "$DUBAN_PG_SUPERUSER" "$pw" >"$file.tmp") && mv -f "$file.tmp" "$file"
+  fi
+  printf '%s\n' "$file"
+}
+
+# _duban_superuser_password PASSFILE: the password in the superuser's passfile.
+_duban_superuser_password() {
+  local line
+  IFS= read -r line <"$1" || true
+  printf '%s\n' "${line##*:}"
+}
+
+# duban_pg_init DATADIR [SECRETS_DIR]: create a cluster unless one exists: password
+# (SCRAM) authentication for every connection, local ones included, and the
+# superuser duban with the password of SECRETS_DIR/duban.pgpass (made if missing;
+# by default the one of DUBAN_PG_SUPERUSER_PASSFILE, so that a test's own cluster
+# has the suite's superuser password). duban_pg_roles then makes duban's roles.
 duban_pg_init() {
-  local data=$1 bin out
+  local data=$1 secrets=${2:-} bin out passfile pwfile rc=0
+  if [[ -z "$secrets" ]]; then
+    [[ -n "$DUBAN_PG_SUPERUSER_PASSFILE" ]] || {
+      duban_err "duban_pg_init: no secrets folder for the superuser's password"
+      return 1
+    }
+    secrets=$(dirname "$DUBAN_PG_SUPERUSER_PASSFILE")
+  fi
   bin=$(duban_pg_bindir) || return 1
   if [[ -f "$data/PG_VERSION" ]]; then
     return 0
@@ -381,18 +424,48 @@ duban_pg_init() {
     duban_warn "$data holds no complete cluster (no PG_VERSION); recreating it"
     find "$data" -mindepth 1 -delete
   fi
+  passfile=$(duban_superuser_passfile "$secrets") || return 1
   duban_pg_own "$data"
   chmod 700 "$data"
+  # initdb runs as postgres: the password goes through a file only it reads
+  pwfile=$(mktemp "${TMPDIR:-/tmp}/duban-initdb.XXXXXX") || return 1
+  _duban_superuser_password "$passfile" >"$pwfile"
+  if ((EUID == 0)); then
+    chown postgres: "$pwfile"
+  fi
   duban_log "creating PostgreSQL cluster in $data"
-  if ! out=$(duban_as_pg "$bin/initdb" -D "$data" -U duban --auth=trust -E UTF8 --locale=C.UTF-8 2>&1); then
+  local args=(-D "$data" -U "$DUBAN_PG_SUPERUSER" --pwfile="$pwfile" --auth=scram-sha-256 -E UTF8)
+  if ! out=$(duban_as_pg "$bin/initdb" "${args[@]}" --locale=C.UTF-8 2>&1); then
     duban_warn "initdb with --locale=C.UTF-8 failed; retrying with --no-locale"
     find "$data" -mindepth 1 -delete 2>/dev/null || true
-    if ! out=$(duban_as_pg "$bin/initdb" -D "$data" -U duban --auth=trust -E UTF8 --no-locale 2>&1); then
+    if ! out=$(duban_as_pg "$bin/initdb" "${args[@]}" --no-locale 2>&1); then
       printf '%s\n' "$out" >&2
       duban_err "initdb failed for $data"
-      return 1
+      rc=1
     fi
   fi
+  rm -f "$pwfile"
+  return "$rc"
+}
+
+# duban_pg_secure DATADIR PORT SECRETS_DIR: a running cluster made by an older
+# tools/up (trust authentication: any local user was its superuser) gets the
+# superuser password of SECRETS_DIR/duban.pgpass and password authentication.
+duban_pg_secure() {
+  local data=$1 port=$2 secrets=$3 bin passfile
+  bin=$(duban_pg_bindir) || return 1
+  if ! grep -Eq '^[[:space:]]*[^#[:space:]].*[[:space:]]trust([[:space:]]|$)' "$data/pg_hba.conf"; then
+    return 0
+  fi
+  duban_log "PostgreSQL in $data trusts every local user: setting a superuser password and password authentication"
+  passfile=$(duban_superuser_passfile "$secrets") || return 1
+  # (a trusted connection; the statement comes on stdin, not the command line)
+  printf "ALTER ROLE %s PASSWORD '%s';\n" "$DUBAN_PG_SUPERUSER" "$(_duban_superuser_password "$passfile")" |
+    "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U "$DUBAN_PG_SUPERUSER" -d postgres -f - ||
+    return 1
+  duban_as_pg sed -i -E '/^[[:space:]]*#/!s/([[:space:]])trust([[:space:]]|$)/\1scram-sha-256\2/' "$data/pg_hba.conf" ||
+    return 1
+  duban_as_pg "$bin/pg_ctl" -D "$data" reload >/dev/null
 }
 
 # duban_pg_running DATADIR: true if a postmaster runs on DATADIR.
@@ -456,15 +529,38 @@ duban_pg_stop() {
   fi
 }
 
-# duban_psql PORT DB [PSQL_ARGS...]: psql as superuser duban on 127.0.0.1:PORT.
+# _duban_as_superuser CMD...: CMD with the superuser's passfile.
+_duban_as_superuser() {
+  if [[ -n "$DUBAN_PG_SUPERUSER_PASSFILE" ]]; then
+    PGPASSFILE=$DUBAN_PG_SUPERUSER_PASSFILE "$@"
+  else
+    "$@"
+  fi
+}
+
+# duban_psql PORT DB [PSQL_ARGS...]: psql as the superuser on 127.0.0.1:PORT.
 duban_psql() {
   local port=$1 db=$2 bin
   shift 2
   bin=$(duban_pg_bindir) || return 1
-  "$bin/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U duban -d "$db" "$@"
+  _duban_as_superuser "$bin/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" \
+    -U "$DUBAN_PG_SUPERUSER" -d "$db" "$@"
 }
 
-# duban_pg_createdb PORT DB: create database DB unless it exists (retries briefly).
+# duban_pg_roles DUBANCTL SETTINGS [--database]: duban's roles (and with
+# --database, the database of the settings' pg.conninfo, owned by duban_owner),
+# made by the superuser with `dubanctl roles`; the roles' passfiles go where
+# the settings say (see duban_write_settings).
+duban_pg_roles() {
+  local ctl=$1 conf=$2
+  shift 2
+  "$ctl" --config "$conf" roles \
+    --superuser "user=$DUBAN_PG_SUPERUSER passfile=$DUBAN_PG_SUPERUSER_PASSFILE" "$@"
+}
+
+# duban_pg_createdb PORT DB: create database DB, owned by duban_owner (the
+# role duban's migrations run as; see duban_pg_roles), unless it exists
+# (retries briefly).
 duban_pg_createdb() {
   local port=$1 db=$2 bin i out
   if [[ ! "$db" =~ ^[A-Za-z0-9_]+$ ]]; then
@@ -477,7 +573,8 @@ duban_pg_createdb() {
     if [[ "$out" == 1 ]]; then
       return 0
     fi
-    if [[ "$out" != error:* ]] && out=$("$bin/createdb" -h 127.0.0.1 -p "$port" -U duban "$db" 2>&1); then
+    if [[ "$out" != error:* ]] && out=$(_duban_as_superuser "$bin/createdb" -h 127.0.0.1 -p "$port" \
+      -U "$DUBAN_PG_SUPERUSER" -O duban_owner "$db" 2>&1); then
       return 0
     fi
     sleep 0.5
@@ -491,7 +588,7 @@ duban_pg_createdb() {
 duban_pg_dropdb() {
   local port=$1 db=$2 bin
   bin=$(duban_pg_bindir) || return 1
-  "$bin/dropdb" --if-exists --force -h 127.0.0.1 -p "$port" -U duban "$db"
+  _duban_as_superuser "$bin/dropdb" --if-exists --force -h 127.0.0.1 -p "$port" -U "$DUBAN_PG_SUPERUSER" "$db"
 }
 
 # ---------------------------------------------------------------------------
@@ -540,9 +637,10 @@ _duban_cfg_str() {
 }
 
 # duban_pg_conninfo PGPORT DBNAME: the conninfo (setting pg.conninfo) of a
-# database of the local cluster.
+# database of the local cluster: where it is; who connects is each program's
+# own WHO.pg_conninfo (see duban_write_settings).
 duban_pg_conninfo() {
-  printf 'host=127.0.0.1 port=%s dbname=%s user=duban connect_timeout=2\n' "$1" "$2"
+  printf 'host=127.0.0.1 port=%s dbname=%s connect_timeout=2\n' "$1" "$2"
 }
 
 # duban_write_settings FILE REPO PGPORT DBNAME REDISPORT PREFIX BASEPORT
@@ -552,6 +650,10 @@ duban_pg_conninfo() {
 # health), BASE+5 (dispatch pub), BASE+6 (dispatch console), BASE+7 (watch health),
 # BASE+8 (watch alerts pub), BASE+9 (watch console), BASE+10 (bulletin health),
 # BASE+11 (bulletin pub), BASE+12 (web console http), BASE+13 (bulletin console).
+# Secrets (mode 0600) live in secrets/ next to FILE (setting secrets_dir): the
+# passfile of each PostgreSQL role, named by the conninfo of whoever uses it:
+# SVC.pg_conninfo for each service, ctl.pg_conninfo for dubanctl (duban_admin),
+# setup.pg_conninfo for dubanctl setup (duban_owner); `dubanctl roles` makes them.
 # Optional environment: DUBAN_LOG_LEVEL (info), DUBAN_OUTBOX_RESEND_MS (10000),
 # DUBAN_OUTBOX_KEEP_S (259200: delivered outbox rows are kept three days).
 duban_write_settings() {
@@ -559,25 +661,43 @@ duban_write_settings() {
     duban_err "usage: duban_write_settings FILE REPO PGPORT DBNAME REDISPORT PREFIX BASEPORT"
     return 1
   fi
-  local file=$1 repo=$2 pgport=$3 db=$4 rport=$5 prefix=$6 b=$7 tmp
+  local file=$1 repo=$2 pgport=$3 db=$4 rport=$5 prefix=$6 b=$7 tmp secrets who
   local h=127.0.0.1
+  local -A as=()
   mkdir -p "$(dirname "$file")"
+  secrets=$(cd "$(dirname "$file")" && pwd)/secrets
+  for who in intake triage dispatch watch bulletin web ctl setup; do
+    case "$who" in
+      ctl) as[$who]=duban_admin ;;
+      setup) as[$who]=duban_owner ;;
+      *) as[$who]=duban_$who ;;
+    esac
+    as[$who]=$(_duban_cfg_str "user=${as[$who]} passfile=$secrets/${as[$who]}.pgpass")
+  done
   tmp="$file.tmp.$$"
   cat >"$tmp" <<EOF
 # Written by duban's tools (tools/up, tools/test, tests/lib/harness.sh); edits are overwritten.
 org_file = $(_duban_cfg_str "$repo/deploy/config/org.conf");
 schema_dir = $(_duban_cfg_str "$repo/deploy/schema");
+secrets_dir = $(_duban_cfg_str "$secrets");
 pg = { conninfo = $(_duban_cfg_str "$(duban_pg_conninfo "$pgport" "$db")"); };
+ctl = { pg_conninfo = ${as[ctl]}; };
+setup = { pg_conninfo = ${as[setup]}; };
 redis = { host = "$h"; port = $rport; prefix = $(_duban_cfg_str "$prefix"); };
 log = { level = "${DUBAN_LOG_LEVEL:-info}"; };
 outbox = { resend_after_ms = ${DUBAN_OUTBOX_RESEND_MS:-10000}; keep_s = ${DUBAN_OUTBOX_KEEP_S:-259200}; };
-secrets_dir = $(_duban_cfg_str "$(dirname "$file")/secrets");
-intake = { http = "$h:$b"; out = "tcp://$h:$((b + 1))"; trusted_proxy = "$h"; photos_dir = $(_duban_cfg_str "$(dirname "$file")/photos"); };
-triage = { health = "$h:$((b + 2))"; in = "tcp://$h:$((b + 1))"; out = "tcp://$h:$((b + 3))"; };
-dispatch = { health = "$h:$((b + 4))"; in = "tcp://$h:$((b + 3))"; pub = "tcp://$h:$((b + 5))"; console = "tcp://$h:$((b + 6))"; };
-watch = { health = "$h:$((b + 7))"; pub = "tcp://$h:$((b + 8))"; console = "tcp://$h:$((b + 9))"; };
-bulletin = { health = "$h:$((b + 10))"; pub = "tcp://$h:$((b + 11))"; console = "tcp://$h:$((b + 13))"; out_dir = $(_duban_cfg_str "$(dirname "$file")/bulletins"); };
-web = { http = "$h:$((b + 12))"; assets_dir = $(_duban_cfg_str "$repo/deploy/web"); bureau_name = "${DUBAN_BUREAU_NAME:-某省质量技术监督局}"; };
+intake = { http = "$h:$b"; out = "tcp://$h:$((b + 1))"; trusted_proxy = "$h"; photos_dir = $(_duban_cfg_str "$(dirname "$file")/photos");
+         pg_conninfo = ${as[intake]}; };
+triage = { health = "$h:$((b + 2))"; in = "tcp://$h:$((b + 1))"; out = "tcp://$h:$((b + 3))";
+           pg_conninfo = ${as[triage]}; };
+dispatch = { health = "$h:$((b + 4))"; in = "tcp://$h:$((b + 3))"; pub = "tcp://$h:$((b + 5))"; console = "tcp://$h:$((b + 6))";
+             pg_conninfo = ${as[dispatch]}; };
+watch = { health = "$h:$((b + 7))"; pub = "tcp://$h:$((b + 8))"; console = "tcp://$h:$((b + 9))";
+          pg_conninfo = ${as[watch]}; };
+bulletin = { health = "$h:$((b + 10))"; pub = "tcp://$h:$((b + 11))"; console = "tcp://$h:$((b + 13))"; out_dir = $(_duban_cfg_str "$(dirname "$file")/bulletins");
+             pg_conninfo = ${as[bulletin]}; };
+web = { http = "$h:$((b + 12))"; assets_dir = $(_duban_cfg_str "$repo/deploy/web"); bureau_name = "${DUBAN_BUREAU_NAME:-某省质量技术监督局}";
+        pg_conninfo = ${as[web]}; };
 EOF
   mv -f "$tmp" "$file"
 }
