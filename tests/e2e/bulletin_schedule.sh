@@ -24,7 +24,7 @@ second_pub=tcp://127.0.0.1:$((b2 + 1))
 harness_ctl bulletin follow --pub "$H_BULLETIN_PUB" --pub "$second_pub" --count 4 --for 60 \
   > "$H_DIR/follow.json" 2> "$H_DIR/follow.err" &
 follow_pid=$!
-harness_on_exit "kill $follow_pid 2>/dev/null; wait $follow_pid 2>/dev/null"
+harness_kill_on_exit "$follow_pid"
 sleep 0.5
 
 # --- The second instance by hand (own health, PUB and console ports, own
@@ -34,7 +34,7 @@ DUBAN_BULLETIN_HEALTH=127.0.0.1:$b2 DUBAN_BULLETIN_PUB=$second_pub \
   DUBAN_BULLETIN_OUT_DIR=$H_DIR/bulletins2 \
   "$DUBAN_BIN_DIR/duban-bulletin" --config "$H_CONF" >> "$H_DIR/bulletin2.log" 2>&1 < /dev/null &
 second_pid=$!
-harness_on_exit "kill -KILL $second_pid 2>/dev/null; wait $second_pid 2>/dev/null"
+harness_kill_on_exit "$second_pid" KILL
 harness_start bulletin
 duban_wait_http "$second_health" 30 "$second_pid" "$H_DIR/bulletin2.log" duban-bulletin#2 ||
   fail "second bulletin instance did not start"

@@ -61,7 +61,7 @@ done
 # A live console sees a new task as it is dispatched.
 "$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" console --division fiber --json > "$H_DIR/live.out" 2>&1 &
 live_pid=$!
-harness_on_exit "kill $live_pid 2>/dev/null || true"
+harness_kill_on_exit "$live_pid"
 sleep 0.5
 cotton=$(submit --subject '棉被以次充好' --description '絮用纤维不合格')
 live_seen() { grep -q "\"case_number\":\"$cotton\"" "$H_DIR/live.out"; }

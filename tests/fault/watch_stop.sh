@@ -21,7 +21,8 @@ mkfifo "$H_DIR/lock.in"
 harness_psql -v ON_ERROR_STOP=1 < "$H_DIR/lock.in" > "$H_DIR/lock.out" 2>&1 &
 lock_pid=$!
 exec 7> "$H_DIR/lock.in"
-harness_on_exit "exec 7>&-; kill $lock_pid 2>/dev/null; wait $lock_pid 2>/dev/null"
+harness_on_exit "exec 7>&-"
+harness_kill_on_exit "$lock_pid"
 printf "BEGIN;\nLOCK TABLE alerts IN ACCESS EXCLUSIVE MODE;\nSELECT 'locked';\n" >&7
 locked() { grep -q '^locked$' "$H_DIR/lock.out"; }
 wait_until 10 locked

@@ -17,13 +17,13 @@ second_pub=tcp://127.0.0.1:$((b2 + 1))
 DUBAN_WATCH_HEALTH=127.0.0.1:$b2 DUBAN_WATCH_PUB=$second_pub DUBAN_WATCH_CONSOLE=tcp://127.0.0.1:$((b2 + 2)) \
   "$DUBAN_BIN_DIR/duban-watch" --config "$H_CONF" >> "$H_DIR/watch2.log" 2>&1 < /dev/null &
 second_pid=$!
-harness_on_exit "kill -KILL $second_pid 2>/dev/null; wait $second_pid 2>/dev/null"
+harness_kill_on_exit "$second_pid" KILL
 duban_wait_http "$second_health" 30 "$second_pid" "$H_DIR/watch2.log" duban-watch#2 || fail "second watch did not start"
 
 "$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" alerts --follow --json --for 60 --pub "$H_WATCH_PUB" --pub "$second_pub" \
   > "$H_DIR/follow.json" 2> "$H_DIR/follow.err" &
 follow_pid=$!
-harness_on_exit "kill $follow_pid 2>/dev/null; wait $follow_pid 2>/dev/null"
+harness_kill_on_exit "$follow_pid"
 
 n=12
 for ((i = 0; i < n; i++)); do

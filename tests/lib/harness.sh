@@ -164,6 +164,26 @@ harness_on_exit() {
   H_CLEANUP_HOOKS+=("$1")
 }
 
+# harness_kill_on_exit PID [SIGNAL]: at exit, send SIGNAL (default TERM) to the
+# background process PID and reap it, if it is still this test's child not yet
+# reaped. Once the test has waited for it, its number may belong to any other
+# process on the machine (PIDs are reused, quickly where pid_max is 32768), so
+# a plain `kill PID` at exit could kill someone else's process.
+harness_kill_on_exit() {
+  H_CLEANUP_HOOKS+=("_harness_kill_child ${1:?} ${2:-TERM}")
+}
+
+_harness_kill_child() {
+  local pid=$1 sig=$2 stat ppid
+  { stat=$(<"/proc/$pid/stat"); } 2>/dev/null || return 0
+  stat=${stat##*) }
+  read -r _ ppid _ <<<"$stat"
+  [[ "$ppid" == "$$" ]] || return 0
+  kill -"$sig" "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
 # ---------------------------------------------------------------------------
 # Set-up and clean-up
 
