@@ -105,6 +105,17 @@ class Console:
     def css(self, sel):
         return self.d.find_elements(By.CSS_SELECTOR, sel)
 
+    def click(self, sel, what, timeout=10):
+        """Clicks the first element sel finds, found afresh until the click
+        lands: a live update may replace it between finding and clicking."""
+        def attempt():
+            found = self.css(sel)
+            if not found:
+                return False
+            found[0].click()
+            return True
+        self.wait(attempt, what, timeout=timeout)
+
     def text(self, sel):
         found = self.css(sel)
         try:

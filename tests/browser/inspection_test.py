@@ -68,7 +68,7 @@ def office(c):
     c.keep("board")
 
     # The cell is a link to the named tasks, in the address.
-    c.css('#board a[data-cell="metrology:overdue"]')[0].click()
+    c.click('#board a[data-cell="metrology:overdue"]', "the overdue cell (the board updates live)")
     c.wait(lambda: c.css('#cell-rows tr[data-case="%s"]' % n), "the named overdue task of the cell")
     c.check("division=metrology" in d.current_url and "show=overdue" in d.current_url,
             "the cell is in the address")
