@@ -53,9 +53,11 @@ GRANT EXECUTE ON FUNCTION case_number_next(timestamptz) TO duban_intake, duban_a
 GRANT SELECT, INSERT, UPDATE ON idempotency_keys TO duban_intake;
 
 -- Tasks: made and moved by dispatch, reopened by a failed re-check, replayed
--- by the history import; read by intake's API and watch.
-GRANT SELECT, INSERT, UPDATE ON tasks TO duban_dispatch;
-GRANT SELECT, INSERT ON tasks TO duban_bulletin, duban_admin;
+-- by the history import (which brings a task up to date when a later cut of
+-- the ledger is imported: INSERT ... ON CONFLICT DO UPDATE); read by intake's
+-- API and watch.
+GRANT SELECT, INSERT, UPDATE ON tasks TO duban_dispatch, duban_admin;
+GRANT SELECT, INSERT ON tasks TO duban_bulletin;
 GRANT SELECT ON tasks TO duban_intake, duban_watch;
 GRANT USAGE ON SEQUENCE tasks_id_seq TO duban_dispatch, duban_bulletin, duban_admin;
 

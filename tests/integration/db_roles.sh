@@ -115,7 +115,8 @@ refused duban_watch "INSERT INTO tasks (case_id, division, role) VALUES (1, 'met
 refused duban_bulletin "INSERT INTO cases (case_number, query_code_sha256, channel, kind, subject,
   description, first_responder) VALUES ('X', '\\x00', 'web', 'complaint', 's', 'd', 'op001')"
 refused duban_bulletin "UPDATE alerts SET acknowledged_at = now()"
-refused duban_admin "UPDATE tasks SET state = 'replied'"
+refused duban_admin "DELETE FROM tasks"
+refused duban_admin "UPDATE case_events SET actor = 'x'"
 refused duban_admin "DELETE FROM outbox"
 # (and what they need, they may: the refusals above are not a failure to connect)
 assert_eq 1 "$(as_role duban_triage "SELECT count(*) FROM cases WHERE case_number = '$n'")" "triage reads cases"
