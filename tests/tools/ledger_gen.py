@@ -76,18 +76,18 @@ def case(rnd, i, day0, span_days):
     t += datetime.timedelta(hours=delay)
     steps.append({"step": "signed", "at": at(working(t, rnd)), "division": division})
     t = working(t, rnd)
+    if delay <= 5 and rnd.random() < 0.06:  # an extension, asked on signing, granted days later
+        asked = t + datetime.timedelta(minutes=rnd.randrange(5, 60))
+        t = working(asked + datetime.timedelta(days=rnd.uniform(0.5, 6)), rnd)
+        steps.append({"step": "extension_granted", "requested_at": at(asked), "at": at(t),
+                      "division": division, "by": rnd.choice(["3d", "5d", "10d"]),
+                      "reason": "需送检", "decided_by": "insp001"})
     if rnd.random() < 0.12:  # waiting for material, and the material arriving
         t = working(t + datetime.timedelta(days=rnd.uniform(0.2, 6)), rnd)
         steps.append({"step": "material_requested", "at": at(t), "division": division,
                       "material": "补充证据材料"})
         t = working(t + datetime.timedelta(days=rnd.uniform(1, 20)), rnd)
         steps.append({"step": "material_arrived", "at": at(t), "division": division})
-    if delay <= 5 and rnd.random() < 0.06:  # an extension, asked early, granted days later
-        asked = t + datetime.timedelta(minutes=rnd.randrange(5, 60))
-        t = working(asked + datetime.timedelta(days=rnd.uniform(0.5, 6)), rnd)
-        steps.append({"step": "extension_granted", "requested_at": at(asked), "at": at(t),
-                      "division": division, "by": rnd.choice(["3d", "5d", "10d"]),
-                      "reason": "需送检", "decided_by": "insp001"})
     if rnd.random() < 0.08:  # never replied: still open
         return received, kind, category, steps
     t = working(t + datetime.timedelta(days=rnd.choice([1, 2, 4, 6, 9, 12, 16, 22, 30])), rnd)

@@ -66,19 +66,19 @@ static const char *s_task_sql =
     " updated_at = EXCLUDED.updated_at"
     " RETURNING id";
 
-static const char *s_event_sql =
+/* The steps' events, clock changes and violations, each in one statement
+ * from a JSON array, in its order ($2). */
+static const char *s_events_sql =
     "INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
-    " VALUES ($1::bigint, $2::bigint, $3, $4, $5::jsonb, " TS(6) ")";
-
-/* The clock history, through the functions live steps record it with. */
-static const char *s_clock_start_sql =
-    "SELECT task_clock_start($1::bigint, $2::bigint, $3, $4, " TS(5) ", " TS(6) ", " TS(7) ")";
-static const char *s_clock_step_sql =
-    "SELECT task_clock_step($1::bigint, " TS(2) ", $3, " TS(4) ", $5, " TS(6) ")";
-
-static const char *s_violation_sql =
+    " SELECT $1::bigint, (e->>'task')::bigint, e->>'type', e->>'actor', (e->'detail')::jsonb,"
+    "  task_clock_us(e->>'at') FROM json_array_elements($2::json) WITH ORDINALITY x(e, i)"
+    " ORDER BY i";
+static const char *s_clocks_sql = "SELECT task_clock_record($1::json)";
+static const char *s_violations_sql =
     "INSERT INTO violations (division, handler, case_id, task_id, kind, at)"
-    " VALUES ($1, $2, $3::bigint, $4::bigint, $5, " TS(6) ") ON CONFLICT (task_id, kind) DO NOTHING";
+    " SELECT v->>'division', v->>'handler', $1::bigint, (v->>'task')::bigint, v->>'kind',"
+    "  task_clock_us(v->>'at') FROM json_array_elements($2::json) v"
+    " ON CONFLICT (task_id, kind) DO NOTHING";
 /* clang-format on */
 
 /* Text of a timestamp parameter: NULL for 0 (not happened). */
@@ -213,63 +213,86 @@ static bool s_tasks(PGconn *conn, h_case_t *h, const char *case_id, int64_t *ids
     return true;
 }
 
+static json_t *s_us_json(int64_t us)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%lld", (long long)us);
+    return us ? json_string(buf) : json_null();
+}
+
+/* Runs sql with the case id and a JSON array (taken); nothing for an empty one. */
+static bool s_batch(PGconn *conn, h_case_t *h, const char *sql, const char *case_id, json_t *list)
+{
+    bool ok = true;
+    if (!list)
+        return history_fail(h, "out of memory") == 0;
+    if (json_array_size(list) > 0) {
+        char *text = json_dumps(list, JSON_COMPACT);
+        const char *v[2] = {case_id, text};
+        ok = text && s_exec(conn, sql, 2, v, NULL, h);
+        if (!text)
+            history_fail(h, "out of memory");
+        free(text);
+    }
+    json_decref(list);
+    return ok;
+}
+
 /* Events, clock changes and violations of the steps from `from` on (the
- * entry's own events too when from is 0). */
+ * entry's own events too when from is 0), one statement each. */
 static bool s_history(PGconn *conn, h_case_t *h, const char *case_id, const int64_t *ids,
                       int from)
 {
-    char task[24], at[24], d1[24], d2[24];
+    json_t *events = json_array(), *clocks = json_array(), *violations = json_array();
     for (int i = 0; i < h->nevents; i++) {
         h_event_t *e = &h->events[i];
         if (e->step < from && !(from == 0 && e->step < 0))
             continue;
-        char *detail = json_dumps(e->detail, JSON_COMPACT | JSON_SORT_KEYS);
-        snprintf(task, sizeof(task), "%lld", (long long)(e->task >= 0 ? ids[e->task] : 0));
-        const char *v[6] = {case_id,        e->task >= 0 ? task : NULL, e->type, e->actor, detail,
-                            s_us(at, e->at)};
-        bool ok = detail && s_exec(conn, s_event_sql, 6, v, NULL, h);
-        free(detail);
-        if (!ok)
-            return false;
+        json_array_append_new(
+            events, json_pack("{s:o, s:s, s:s, s:O, s:o}", "task",
+                              e->task >= 0 ? json_integer(ids[e->task]) : json_null(), "type",
+                              e->type, "actor", e->actor, "detail", e->detail, "at",
+                              s_us_json(e->at)));
     }
     for (int i = 0; i < h->nclocks; i++) {
         const h_clock_t *k = &h->clocks[i];
         if (k->step < from)
             continue;
         const h_task_t *t = &h->tasks[k->task];
-        snprintf(task, sizeof(task), "%lld", (long long)ids[k->task]);
-        s_us(at, k->at);
-        bool ok;
+        json_t *c = json_pack("{s:I, s:b, s:o}", "task", (json_int_t)ids[k->task], "start",
+                              k->start, "at", s_us_json(k->at));
+        json_object_set_new(c, "response_due", s_us_json(k->ch.due_us[DEADLINE_RESPONSE]));
+        json_object_set_new(c, "completion_due", s_us_json(k->ch.due_us[DEADLINE_COMPLETION]));
         if (k->start) {
-            const char *v[7] = {task,
-                                case_id,
-                                t->division,
-                                t->role,
-                                at,
-                                s_us(d1, k->ch.due_us[DEADLINE_RESPONSE]),
-                                s_us(d2, k->ch.due_us[DEADLINE_COMPLETION])};
-            ok = s_exec(conn, s_clock_start_sql, 7, v, NULL, h);
+            json_object_set_new(c, "case_id", json_string(case_id));
+            json_object_set_new(c, "division", json_string(t->division));
+            json_object_set_new(c, "role", json_string(t->role));
         } else {
-            const char *v[6] = {task,
-                                at,
-                                deadline_action_str(k->ch.action[DEADLINE_RESPONSE]),
-                                s_us(d1, k->ch.due_us[DEADLINE_RESPONSE]),
-                                deadline_action_str(k->ch.action[DEADLINE_COMPLETION]),
-                                s_us(d2, k->ch.due_us[DEADLINE_COMPLETION])};
-            ok = s_exec(conn, s_clock_step_sql, 6, v, NULL, h);
+            json_object_set_new(
+                c, "response", json_string(deadline_action_str(k->ch.action[DEADLINE_RESPONSE])));
+            json_object_set_new(
+                c, "completion",
+                json_string(deadline_action_str(k->ch.action[DEADLINE_COMPLETION])));
         }
-        if (!ok)
-            return false;
+        json_array_append_new(clocks, c);
     }
     for (int i = 0; i < h->nviolations; i++) {
         const h_violation_t *x = &h->violations[i];
         const h_task_t *t = &h->tasks[x->task];
-        snprintf(task, sizeof(task), "%lld", (long long)ids[x->task]);
-        const char *v[6] = {t->division, t->handler, case_id, task, x->kind, s_us(at, x->at)};
-        if (!s_exec(conn, s_violation_sql, 6, v, NULL, h))
-            return false;
+        json_array_append_new(violations,
+                              json_pack("{s:s, s:s?, s:I, s:s, s:o}", "division", t->division,
+                                        "handler", t->handler, "task", (json_int_t)ids[x->task],
+                                        "kind", x->kind, "at", s_us_json(x->at)));
     }
-    return true;
+    char *text = json_dumps(clocks, JSON_COMPACT);
+    const char *only[1] = {text};
+    bool ok = s_batch(conn, h, s_events_sql, case_id, events);
+    ok = ok && text &&
+         (json_array_size(clocks) == 0 || s_exec(conn, s_clocks_sql, 1, only, NULL, h));
+    ok = s_batch(conn, h, s_violations_sql, case_id, violations) && ok;
+    free(text);
+    json_decref(clocks);
+    return ok;
 }
 
 int history_store(PGconn *conn, h_case_t *h, char *number, size_t len, int *added)
