@@ -34,7 +34,8 @@
  * the instant "at": the latest lead task replied by then. */
 #define REPLYING_DIVISION(case_id, at)                                                             \
     "(SELECT l.division FROM tasks l WHERE l.case_id = " case_id " AND l.role = 'lead'"            \
-    " AND l.replied_at <= " at " ORDER BY l.replied_at DESC, l.id DESC LIMIT 1)"
+    " AND l.replied_at IS NOT NULL AND l.replied_at <= " at                                        \
+    " ORDER BY l.replied_at DESC, l.id DESC LIMIT 1)"
 
 /* SQL reads best laid out as SQL, not as clang-format would. */
 /* clang-format off */
@@ -138,15 +139,16 @@ static const char *s_sql[BQ_COUNT] = {
     /* Hot topics: the month's received lead tasks by their case's category
      * and area (the place named up to its city, else its district). */
     [BQ_TOPICS] =
-        "SELECT m, coalesce(g.name, '未分类'), area, count(*) FROM ("
-        " SELECT " MONTH("t.dispatched_at") " AS m, t.returned_at, c.category,"
-        "  coalesce(substring(c.place from '^(?:.{1,8}?省)?(.{1,8}?(?:市|州|盟|地区))'),"
-        "   substring(c.place from '^(?:.{1,8}?省)?(.{1,8}?(?:区|县|旗))'), '') AS area"
-        " FROM tasks t JOIN cases c ON c.id = t.case_id"
-        " WHERE" FROM_TO("t.dispatched_at") " AND t.role = 'lead' AND NOT " NOT_COUNTED_CASE("c") ") x"
-        " LEFT JOIN categories g ON g.code = x.category"
-        " WHERE returned_at IS NULL OR returned_at >= (" B ")[m + 2]"
-        " GROUP BY 1, 2, 3",
+        "SELECT x.m, coalesce(g.name, '未分类'), x.area, x.n FROM ("
+        " SELECT m, category, area, count(*) AS n FROM ("
+        "  SELECT " MONTH("t.dispatched_at") " AS m, t.returned_at, c.category,"
+        "   coalesce(substring(c.place from '^(?:.{1,8}?省)?(.{1,8}?(?:市|州|盟|地区))'),"
+        "    substring(c.place from '^(?:.{1,8}?省)?(.{1,8}?(?:区|县|旗))'), '') AS area"
+        "  FROM tasks t CROSS JOIN LATERAL (SELECT k.category, k.place FROM cases k"
+        "   WHERE k.id = t.case_id OFFSET 0) c"
+        "  WHERE" FROM_TO("t.dispatched_at") " AND t.role = 'lead' AND" NOT_FLAGGED("t.case_id")
+        " ) y WHERE returned_at IS NULL OR returned_at >= (" B ")[m + 2]"
+        " GROUP BY 1, 2, 3) x LEFT JOIN categories g ON g.code = x.category",
 
     [BQ_COMMIT] = "COMMIT",
 };

@@ -1,3 +1,5 @@
+-- Speed for the history import and the bulletins.
+--
 -- Recording several clock changes at once, in their order: the history
 -- import records a replayed case's clock history in one call instead of one
 -- statement per change (016_task_clocks.sql says what a change is).
@@ -42,3 +44,12 @@ BEGIN
     END IF;
 END
 $$;
+
+-- A callback, a reopen or a closure is charged to the division whose lead
+-- reply it judged: the case's latest lead task replied by then, found by one
+-- probe of this index (services/bulletin/bulletin_query.c, REPLYING_DIVISION)
+-- instead of reading and sorting the case's tasks, for each such event of a
+-- period. Replies already leave the task rows' updates unHOT (replied_at is
+-- indexed, 005), so this costs one more entry per reply.
+CREATE INDEX tasks_lead_replied_idx ON tasks (case_id, replied_at DESC, id DESC)
+    WHERE role = 'lead' AND replied_at IS NOT NULL;
