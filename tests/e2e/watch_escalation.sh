@@ -21,10 +21,24 @@ alerts_of() { # TASK DEADLINE: kind:level of its alerts, in order
 }
 count_q() { psql_q "SELECT count(*) FROM $1"; }
 
+# The division's console, live, from before the first task: a warning is
+# only ever live (the snapshot holds tasks, not warnings), so the console
+# must be following when watch raises it, however slowly this machine
+# starts a process. A probe task shows it is running; the idle task shown
+# live (below) proves its subscription before the warning can be raised.
+"$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" console --division metrology --json > "$H_DIR/division.json" 2> "$H_DIR/division.err" &
+division_pid=$!
+harness_on_exit "kill $division_pid 2>/dev/null; wait $division_pid 2>/dev/null"
+probe=$(submit --subject '计量器具检定' --description '检定证书过期' --category metrology)
+console_shows() { grep -q "\"case_number\":\"$1\".*\"source\":\"$2" "$H_DIR/division.json"; }
+wait_until 15 console_shows "$probe" ""
+harness_ctl sign "$probe" --as h-metrology > /dev/null # it has served
+
 idle=$(submit --subject '电子秤不准' --description '菜市场电子秤缺斤短两' --category metrology)
 quick=$(submit --subject '加油机计量' --description '加油机少加油' --category metrology)
 dispatched() { [[ -n "$(task_of "$idle")" && -n "$(task_of "$quick")" ]]; }
 wait_until 10 dispatched
+wait_until 5 console_shows "$idle" live
 idle_task=$(task_of "$idle")
 quick_task=$(task_of "$quick")
 harness_ctl sign "$quick" --as h-metrology > /dev/null
@@ -33,11 +47,6 @@ harness_ctl sign "$quick" --as h-metrology > /dev/null
 "$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" alerts --follow --json --for 40 > "$H_DIR/follow.json" 2> "$H_DIR/follow.err" &
 follow_pid=$!
 harness_on_exit "kill $follow_pid 2>/dev/null; wait $follow_pid 2>/dev/null"
-
-# The division's console, live.
-"$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" console --division metrology --json > "$H_DIR/division.json" 2> "$H_DIR/division.err" &
-division_pid=$!
-harness_on_exit "kill $division_pid 2>/dev/null; wait $division_pid 2>/dev/null"
 
 # --- Warning at half the response window, to the division's console.
 warned() { [[ "$(alerts_of "$idle_task" response)" == warning:0* ]]; }
