@@ -168,4 +168,14 @@ assert_contains "$out" "role duban_intake may insert into probe_notes but not ta
   "setup names the sequence"
 printf 'GRANT USAGE ON SEQUENCE probe_notes_id_seq TO duban_intake;\n' > "$H_DIR/schema/903_probe_seq.sql"
 out=$(probe_setup) || fail "setup refused a table with its grants: $out"
+# Two migrations of one number: the second would never run (a migration is
+# recorded by its number), so the folder is refused before anything runs.
+printf 'CREATE TABLE probe_more (id bigint PRIMARY KEY);\n' > "$H_DIR/schema/904_probe_more.sql"
+printf 'GRANT SELECT ON probe_more TO duban_intake;\n' > "$H_DIR/schema/904_probe_more_grant.sql"
+out=$(probe_setup) && fail "setup took two migrations numbered 904: $out"
+assert_contains "$out" "two migrations numbered 904: 904_probe_more.sql and 904_probe_more_grant.sql" \
+  "setup names both files"
+assert_eq "" "$(psql_q "SELECT to_regclass('probe_more')" -d "$probe_db")" \
+  "and applies neither"
+assert_eq probe_notes "$(psql_q "SELECT to_regclass('probe_notes')" -d "$probe_db")" "(the probe database holds the earlier ones)"
 echo "PASS db_roles"

@@ -121,6 +121,17 @@ static int s_migrate(PGconn *conn, const char *dir, int *count)
     closedir(d);
     qsort(files, (size_t)n, sizeof(char *), s_cmp);
     int rc = 0;
+    /* A migration is recorded by its number alone, so of two files with one
+     * number the second would never run: refuse the folder instead. */
+    for (int i = 1; i < n; i++) {
+        size_t digits = strspn(files[i], "0123456789");
+        if (digits > 0 && files[i][digits] == '_' && strncmp(files[i - 1], files[i], digits) == 0 &&
+            files[i - 1][digits] == '_') {
+            fprintf(stderr, "error: two migrations numbered %.*s: %s and %s; give one of them a free number\n",
+                    (int)digits, files[i], files[i - 1], files[i]);
+            rc = -1;
+        }
+    }
     for (int i = 0; i < n; i++) {
         if (rc == 0)
             rc = s_migrate_one(conn, dir, files[i], count);
