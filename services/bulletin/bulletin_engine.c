@@ -1,6 +1,7 @@
 /* Loading what a bulletin is computed with; see bulletin_engine.h. */
 #include "bulletin_engine.h"
 
+#include "bulletin_months.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -52,6 +53,13 @@ bulletin_report_t *bulletin_engine_report(const bulletin_engine_t *self, const b
     if (!data)
         return NULL;
     bulletin_report_t *report = bulletin_render_json(&self->ctx, data);
+    if (report) {
+        report->months_stored = data->nfrozen;
+        report->months_read = data->q.nmonths - data->nfrozen;
+        report->freeze = bulletin_months_to_freeze(data, &report->nfreeze);
+        snprintf(report->freeze_epoch, sizeof(report->freeze_epoch), "%lld",
+                 (long long)data->epoch);
+    }
     bulletin_data_destroy(&data);
     return report;
 }

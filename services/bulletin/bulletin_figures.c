@@ -3,8 +3,10 @@
  * unattributed slot: they count for the bureau, not for a division. */
 #include "bulletin_figures.h"
 
+#include "bulletin_months.h"
 #include "log.h"
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +22,26 @@ static int s_cmp_code(const void *key, const void *elem)
     return strcmp(key, ((const bulletin_division_t *)elem)->code);
 }
 
-static int s_division(const bulletin_data_t *d, const char *code)
+int bulletin_data_division(const bulletin_data_t *d, const char *code)
 {
     const bulletin_division_t *hit =
         bsearch(code, d->divisions, (size_t)d->ndivisions, sizeof(*d->divisions), s_cmp_code);
     return hit ? (int)(hit - d->divisions) : d->ndivisions;
+}
+
+bulletin_counts_t *bulletin_data_cell(const bulletin_data_t *d, int role, int division, int m)
+{
+    size_t index =
+        ((size_t)role * (size_t)(d->ndivisions + 1) + (size_t)division) * (size_t)d->q.nmonths +
+        (size_t)m;
+    return &d->cells[index];
+}
+
+/* Month m of a row, or -1 when it lies outside the months read or was
+ * added from the store (a frozen month inside the span read). */
+static int s_month(const bulletin_data_t *d, int64_t m)
+{
+    return m < 0 || m >= d->q.nmonths || d->frozen[m] ? -1 : (int)m;
 }
 
 static int s_role(const char *role)
@@ -33,19 +50,17 @@ static int s_role(const char *role)
 }
 
 /* The cell of a row whose first columns are month, division, role (or
- * month, division when role_col < 0); NULL for a month outside the range. */
+ * month, division when role_col < 0); NULL for a month not read from the
+ * rows. */
 static bulletin_counts_t *s_cell(bulletin_data_t *d, PGresult *res, int row, int div_col,
                                  int role_col)
 {
-    int64_t m = s_i64(res, row, 0);
-    if (m < 0 || m >= d->q.nmonths)
+    int m = s_month(d, s_i64(res, row, 0));
+    if (m < 0)
         return NULL;
-    int div = s_division(d, PQgetvalue(res, row, div_col));
+    int div = bulletin_data_division(d, PQgetvalue(res, row, div_col));
     int role = role_col >= 0 ? s_role(PQgetvalue(res, row, role_col)) : BULLETIN_LEAD;
-    size_t index =
-        ((size_t)role * (size_t)(d->ndivisions + 1) + (size_t)div) * (size_t)d->q.nmonths +
-        (size_t)m;
-    return &d->cells[index];
+    return bulletin_data_cell(d, role, div, m);
 }
 
 /* The lead cell of the same division and month as cell c. */
@@ -129,6 +144,10 @@ static void s_load_events(bulletin_data_t *d, PGresult *const *r)
         for (size_t k = 0; c && k < sizeof(kinds) / sizeof(kinds[0]); k++)
             if (strcmp(kind, kinds[k].kind) == 0)
                 *(int64_t *)((char *)c + kinds[k].offset) += s_i64(res, i, 4);
+        /* groundless returns and reopens are violations too
+         * (watch_violation.c); both are counted on lead cells */
+        if (c && (strcmp(kind, "groundless_return") == 0 || strcmp(kind, "reopened") == 0))
+            s_lead_cell(d, c)->violations += s_i64(res, i, 4);
     }
     res = r[BQ_ALERTS];
     for (int i = 0; i < PQntuples(res); i++) {
@@ -141,10 +160,6 @@ static void s_load_events(bulletin_data_t *d, PGresult *const *r)
         if (c)
             c->alerts[level] += s_i64(res, i, 4);
     }
-    /* groundless returns and reopens are violations too (watch_violation.c) */
-    int ncells = 2 * (d->ndivisions + 1) * d->q.nmonths;
-    for (int i = 0; i < ncells / 2; i++)
-        d->cells[i].violations += d->cells[i].groundless + d->cells[i].reopened;
 }
 
 static int s_load_census(bulletin_data_t *d, PGresult *res, const calendar_t *cal)
@@ -154,13 +169,13 @@ static int s_load_census(bulletin_data_t *d, PGresult *res, const calendar_t *ca
     if (!d->overdue)
         return -1;
     for (int i = 0; i < n; i++) {
-        int64_t m = s_i64(res, i, 0);
-        if (m < 0 || m >= d->q.nmonths)
+        int m = s_month(d, s_i64(res, i, 0));
+        if (m < 0)
             continue;
         bulletin_overdue_t *o = &d->overdue[d->noverdue++];
-        o->month = (int)m;
+        o->month = m;
         snprintf(o->case_number, sizeof(o->case_number), "%s", PQgetvalue(res, i, 1));
-        o->division = s_division(d, PQgetvalue(res, i, 2));
+        o->division = bulletin_data_division(d, PQgetvalue(res, i, 2));
         o->role = s_role(PQgetvalue(res, i, 3));
         o->due_us = s_i64(res, i, 4);
         o->over_us = calendar_working_between(cal, o->due_us, d->q.bounds[m + 1]);
@@ -184,7 +199,7 @@ static int s_load_closed(bulletin_data_t *d, PGresult *res)
             return -1;
         d->closed_numbers[d->nclosed] = number;
         d->closed[d->nclosed].case_number = number;
-        d->closed[d->nclosed].division = s_division(d, division);
+        d->closed[d->nclosed].division = bulletin_data_division(d, division);
         d->nclosed++;
     }
     return 0;
@@ -197,16 +212,49 @@ static int s_load_topics(bulletin_data_t *d, PGresult *res)
     if (!d->topics)
         return -1;
     for (int i = 0; i < n; i++) {
-        int64_t m = s_i64(res, i, 0);
-        if (m < 0 || m >= d->q.nmonths)
+        int m = s_month(d, s_i64(res, i, 0));
+        if (m < 0)
             continue;
         bulletin_topic_t *t = &d->topics[d->ntopics];
-        t->month = (int)m;
+        t->month = m;
         t->category = strdup(PQgetvalue(res, i, 1));
         t->area = strdup(PQgetvalue(res, i, 2));
         t->count = s_i64(res, i, 3);
         d->ntopics++;
         if (!t->category || !t->area)
+            return -1;
+    }
+    return 0;
+}
+
+/* Which months the store gave, with the epoch and time of the read. */
+static void s_mark_frozen(bulletin_data_t *d, PGresult *res)
+{
+    for (int i = 0; i < PQntuples(res); i++) {
+        d->epoch = s_i64(res, i, 0);
+        d->read_us = s_i64(res, i, 1);
+        int64_t m = s_i64(res, i, 2);
+        if (!PQgetisnull(res, i, 2) && m >= 0 && m < d->q.nmonths && !d->frozen[m]) {
+            d->frozen[m] = true;
+            d->nfrozen++;
+        }
+    }
+}
+
+static int s_load_frozen(bulletin_data_t *d, PGresult *res)
+{
+    for (int i = 0; i < PQntuples(res); i++) {
+        int64_t m = s_i64(res, i, 2);
+        if (PQgetisnull(res, i, 2) || m < 0 || m >= d->q.nmonths)
+            continue;
+        json_error_t error;
+        json_t *figures = json_loads(PQgetvalue(res, i, 3), 0, &error);
+        int rc = figures ? bulletin_month_add(d, (int)m, figures) : -1;
+        if (!figures)
+            log_error("cannot compute bulletin %s: its stored month %d is not JSON: %s",
+                      d->q.period.label, (int)m, error.text);
+        json_decref(figures);
+        if (rc < 0)
             return -1;
     }
     return 0;
@@ -225,6 +273,7 @@ bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *
         return NULL;
     d->q = *q;
     d->day_us = calendar_day_length_us(calendar);
+    s_mark_frozen(d, results[BQ_FROZEN]);
     if (s_load_divisions(d, results[BQ_DIVISIONS]) < 0 ||
         s_load_census(d, results[BQ_CENSUS], calendar) < 0 ||
         s_load_closed(d, results[BQ_CLOSED]) < 0 || s_load_topics(d, results[BQ_TOPICS]) < 0) {
@@ -234,6 +283,10 @@ bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *
     }
     s_load_flows(d, results, calendar);
     s_load_events(d, results);
+    if (s_load_frozen(d, results[BQ_FROZEN]) < 0) {
+        bulletin_data_destroy(&d);
+        return NULL;
+    }
     return d;
 }
 
@@ -269,10 +322,7 @@ void bulletin_data_sum(const bulletin_data_t *d, int role, int division, int fro
     int first = division < 0 ? 0 : division, last = division < 0 ? d->ndivisions : division;
     for (int div = first; div <= last; div++)
         for (int m = from; m < to && m < d->q.nmonths; m++) {
-            size_t index =
-                ((size_t)role * (size_t)(d->ndivisions + 1) + (size_t)div) * (size_t)d->q.nmonths +
-                (size_t)m;
-            bulletin_counts_add(out, &d->cells[index]);
+            bulletin_counts_add(out, bulletin_data_cell(d, role, div, m));
         }
     for (int i = 0; i < d->noverdue; i++) {
         const bulletin_overdue_t *o = &d->overdue[i];

@@ -12,6 +12,7 @@
 #include "calendar.h"
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #define BULLETIN_LEAD 0
 #define BULLETIN_CO 1
@@ -51,14 +52,26 @@ typedef struct {
     int nclosed;
     bulletin_topic_t *topics;
     int ntopics;
+    bool frozen[25]; /* months added from the store, not read from the rows */
+    int nfrozen;     /* how many */
+    int64_t epoch;   /* the thaw epoch of the read (bulletin_months.h) */
+    int64_t read_us; /* when its snapshot was taken */
 } bulletin_data_t;
 
-/* Folds results[BQ_*] (each PGRES_TUPLES_OK) of query q into counts.
- * Returns NULL when out of memory or a result is missing; logs why. */
+/* Folds results[BQ_*] (each PGRES_TUPLES_OK) of query q into counts: the
+ * months BQ_FROZEN gave as stored (bulletin_months.h), the others from
+ * their rows. Returns NULL when out of memory, a result is missing or a
+ * stored month is unreadable; logs why. */
 bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *calendar,
                                    PGresult *const *results);
 
 void bulletin_data_destroy(bulletin_data_t **self_p);
+
+/* The cell of role, division (ndivisions: none) and month m. */
+bulletin_counts_t *bulletin_data_cell(const bulletin_data_t *d, int role, int division, int m);
+
+/* The index of the division of code, or ndivisions when none has it. */
+int bulletin_data_division(const bulletin_data_t *d, const char *code);
 
 /* Sums role's counts of division (or of every division and the unattributed
  * slot when division < 0) over months [from, to), with the census at the end

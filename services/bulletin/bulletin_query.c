@@ -3,7 +3,8 @@
  * on the index of the instant that defines its figure (005_bulletin.sql);
  * width_bucket over the month starts ($1) tags each row with its month, so
  * one pass yields the period, the period before and the month-by-month
- * trend. Deadlines are read from the tasks' clock histories (task_clocks,
+ * trend; months already frozen (bulletin_months.h) are read as stored
+ * instead. Deadlines are read from the tasks' clock histories (task_clocks,
  * 016_task_clocks.sql) as they stood, never from the task rows as they are
  * now. Cases on the watch list (flagged) are left out everywhere. */
 #include "bulletin_query.h"
@@ -15,8 +16,22 @@
 #include <string.h>
 
 #define B "$1::timestamptz[]"
-#define FROM_TO(col) " " col " >= $2::timestamptz AND " col " < $3::timestamptz"
 #define MONTH(col) "width_bucket(" col ", " B ") - 1"
+
+/* The rows read. Composing (the default), only those of the span from the
+ * first to the last month of $1 not frozen (bulletin_months, 026): a frozen
+ * month's figures are read with BQ_FROZEN instead, and rows of a frozen
+ * month inside that span are skipped by the fold (bulletin_figures.c).
+ * From the rows ($2 true), those of every month. */
+#define NOT_FROZEN(start)                                                                          \
+    "($2::boolean OR NOT EXISTS (SELECT 1 FROM bulletin_months z WHERE z.month_start = " start   \
+    "))"
+#define UNFROZEN_BOUND(agg, value)                                                                 \
+    "(SELECT " agg "(" value ") FROM unnest(" B ") WITH ORDINALITY u(b, i)"                        \
+    " WHERE u.i < cardinality(" B ") AND " NOT_FROZEN("u.b") ")"
+#define FROM_TO(col)                                                                               \
+    " " col " >= " UNFROZEN_BOUND("min", "u.b") " AND " col " < " UNFROZEN_BOUND(                  \
+        "max", "(" B ")[u.i + 1]")
 /* Cases counted in no figure (flagged on the watch list, or a benchmark's)
  * are few: an anti-join on their partial index (018), never a join with
  * every case (which the planner may turn into a scan of all cases). */
@@ -47,6 +62,16 @@ static const char *s_sql[BQ_COUNT] = {
     [BQ_SETUP] = "SET LOCAL jit = off",
 
     [BQ_DIVISIONS] = "SELECT code, name FROM divisions ORDER BY code COLLATE \"C\"",
+
+    /* The frozen months among those read (none from the rows), with the
+     * thaw epoch and the snapshot's time, which decide what may be frozen
+     * after this read (bulletin_months.h). */
+    [BQ_FROZEN] =
+        "SELECT x.epoch, " PG_TIME_US("now()") ", f.i - 1, f.figures"
+        " FROM bulletin_month_epoch x LEFT JOIN LATERAL ("
+        "  SELECT u.i, z.figures FROM unnest(" B ") WITH ORDINALITY u(b, i)"
+        "  JOIN bulletin_months z ON z.month_start = u.b AND z.month_end = (" B ")[u.i + 1]"
+        "  WHERE NOT $2::boolean) f ON true",
 
     /* received: dispatched in the month and not returned by the month's end
      * (a returned task counts as the returning division's return and as the
@@ -123,7 +148,7 @@ static const char *s_sql[BQ_COUNT] = {
         PG_TIME_US("k.due")
         " FROM unnest((" B ")[2:]) WITH ORDINALITY AS e(at, i)"
         " JOIN task_clocks k ON k.clock = 'completion' AND " DEADLINE_SQL_OVERDUE_AT("k", "e.at")
-        " WHERE" NOT_FLAGGED("k.case_id"),
+        " WHERE " NOT_FROZEN("(" B ")[e.i]") " AND" NOT_FLAGGED("k.case_id"),
 
     /* Cases closed in the period (month-checks), by the division whose
      * reply closed them; the latest close of a case counts. */
@@ -133,7 +158,7 @@ static const char *s_sql[BQ_COUNT] = {
         " FROM case_events e"
         " WHERE e.type = 'closed' AND e.at >= $4::timestamptz AND e.at < $3::timestamptz"
         "  AND" NOT_FLAGGED("e.case_id")
-        "  AND $2::timestamptz <= $4::timestamptz AND cardinality(" B ") > 0"
+        "  AND $2::boolean IS NOT NULL AND cardinality(" B ") > 0"
         " ORDER BY 1, e.at DESC",
 
     /* Hot topics: the month's received lead tasks by their case's category
@@ -155,8 +180,8 @@ static const char *s_sql[BQ_COUNT] = {
 /* clang-format on */
 
 static const int s_nparams[BQ_COUNT] = {
-    [BQ_RECEIVED] = 3, [BQ_VERDICTS] = 3, [BQ_REPLIES] = 3, [BQ_EVENTS] = 3,
-    [BQ_ALERTS] = 3,   [BQ_CENSUS] = 1,   [BQ_CLOSED] = 4,  [BQ_TOPICS] = 3,
+    [BQ_FROZEN] = 2, [BQ_RECEIVED] = 2, [BQ_VERDICTS] = 2, [BQ_REPLIES] = 2, [BQ_EVENTS] = 2,
+    [BQ_ALERTS] = 2, [BQ_CENSUS] = 2,   [BQ_CLOSED] = 4,   [BQ_TOPICS] = 2,
 };
 
 static void s_instant(char *buf, size_t len, int year, int month, int64_t offset_us)
@@ -183,14 +208,19 @@ void bulletin_query_init(bulletin_query_t *q, const bulletin_period_t *p, int64_
         s_instant(one, sizeof(one), year, month, offset_us);
         used += (size_t)snprintf(q->params[0] + used, sizeof(q->params[0]) - used, "%s%s",
                                  i ? "," : "", one);
-        if (i == 0)
-            snprintf(q->params[1], sizeof(q->params[1]), "%s", one);
         if (i == q->first_current)
             snprintf(q->params[3], sizeof(q->params[3]), "%s", one);
         if (i == q->nmonths)
             snprintf(q->params[2], sizeof(q->params[2]), "%s", one);
     }
     snprintf(q->params[0] + used, sizeof(q->params[0]) - used, "}");
+    bulletin_query_from_rows(q, false);
+}
+
+void bulletin_query_from_rows(bulletin_query_t *q, bool from_rows)
+{
+    q->from_rows = from_rows;
+    snprintf(q->params[1], sizeof(q->params[1]), "%s", from_rows ? "true" : "false");
 }
 
 const char *bulletin_query_sql(const bulletin_query_t *q, int i, int *nparams)

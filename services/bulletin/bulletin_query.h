@@ -16,6 +16,7 @@
 
 #include "bulletin_period.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Statements and results, in this order. */
@@ -23,6 +24,7 @@ enum {
     BQ_BEGIN = 0,
     BQ_SETUP,      /* no JIT: it costs more than these short scans gain */
     BQ_DIVISIONS,  /* code, name */
+    BQ_FROZEN,     /* epoch, now_us, month, figures: frozen months (one row, NULLs, if none) */
     BQ_RECEIVED,   /* month, division, role, count */
     BQ_VERDICTS,   /* month, division, role, clock, due, met: deadlines by their month */
     BQ_REPLIES,    /* month, division, role, dispatched_us, replied_us */
@@ -44,11 +46,16 @@ typedef struct {
     int nmonths;                  /* previous.months + period.months */
     int first_current;            /* index of the period's first month */
     int64_t bounds[25];           /* nmonths + 1 instants: local month starts */
-    char params[BQ_PARAMS][1024]; /* $1 bounds array, $2 from, $3 to, $4 period from */
+    char params[BQ_PARAMS][1024]; /* $1 bounds array, $2 from_rows, $3 to, $4 period from */
+    bool from_rows;               /* every month read from the rows, none from the store */
 } bulletin_query_t;
 
-/* Fills q for period p in a zone offset_us east of UTC. */
+/* Fills q for period p in a zone offset_us east of UTC, composing: frozen
+ * months are read as stored, the others from the rows. */
 void bulletin_query_init(bulletin_query_t *q, const bulletin_period_t *p, int64_t offset_us);
+
+/* Every month read from the rows (true) or frozen months as stored. */
+void bulletin_query_from_rows(bulletin_query_t *q, bool from_rows);
 
 /* The SQL of statement i (BQ_BEGIN .. BQ_COMMIT) and its number of
  * parameters ($1..$n of q->params). Statement BQ_CLOSED is "SELECT NULL

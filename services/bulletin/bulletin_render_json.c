@@ -529,6 +529,7 @@ void bulletin_report_destroy(bulletin_report_t **self_p)
     }
     free(r->sample_cases);
     free(r->sample_divisions);
+    free(r->freeze);
     free(r->json);
     json_decref(r->root);
     free(r);

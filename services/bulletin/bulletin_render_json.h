@@ -30,6 +30,14 @@ typedef struct {
     char **sample_cases;     /* month-checks: the cases drawn for re-check */
     char **sample_divisions; /* their divisions */
     int nsample;
+    /* Frozen months (bulletin_months.h): those this read took from the
+     * store, and those it read from the rows that may now be stored
+     * (BULLETIN_MONTHS_FREEZE_SQL with freeze_epoch and freeze; NULL when
+     * none). Outside the record. */
+    int months_stored, months_read;
+    char *freeze;
+    int nfreeze;
+    char freeze_epoch[24];
 } bulletin_report_t;
 
 /* Builds the record of d. Returns NULL when out of memory (logged). */

@@ -1,6 +1,7 @@
 /* The blocking bulletin runner; see bulletin_run.h. */
 #include "bulletin_run.h"
 
+#include "bulletin_months.h"
 #include "bulletin_render.h"
 #include "bulletin_store.h"
 #include "clock.h"
@@ -78,6 +79,24 @@ static int s_store(PGconn *conn, const bulletin_report_t *report, const bulletin
     return rc;
 }
 
+/* Stores the months the run read from the rows that have ended for good;
+ * a failure costs only speed (the next run reads them again). */
+static int s_freeze(PGconn *conn, const bulletin_report_t *report)
+{
+    if (!report->freeze)
+        return 0;
+    const char *params[2] = {report->freeze_epoch, report->freeze};
+    PGresult *res = PQexecParams(conn, BULLETIN_MONTHS_FREEZE_SQL, 2, NULL, params, NULL, NULL, 0);
+    int n = 0;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        n = atoi(PQgetvalue(res, 0, 0));
+    else
+        log_warn("could not freeze the months of bulletin %s: %s", report->period.label,
+                 PQresultErrorMessage(res));
+    PQclear(res);
+    return n;
+}
+
 /* The stored digest and revision, read again: the publishing statement saw
  * none because another publisher of the period committed while it waited. */
 static int s_reread(PGconn *conn, const bulletin_period_t *p, bulletin_stored_t *stored)
@@ -104,6 +123,7 @@ int bulletin_run(PGconn *conn, const bulletin_engine_t *engine, const bulletin_p
     info->result = BULLETIN_RUN_FAILED;
     bulletin_query_t q;
     bulletin_query_init(&q, p, engine->offset_us);
+    bulletin_query_from_rows(&q, opts->from_rows);
     PGresult *results[BQ_COUNT] = {0};
     bulletin_report_t *report = NULL;
     int rc = -1;
@@ -115,7 +135,10 @@ int bulletin_run(PGconn *conn, const bulletin_engine_t *engine, const bulletin_p
     if (!report)
         goto out_clear;
     snprintf(info->digest, sizeof(info->digest), "%s", report->digest);
+    info->months_stored = report->months_stored;
+    info->months_read = report->months_read;
     int64_t t2 = clock_mono_us();
+    info->months_frozen = s_freeze(conn, report);
     bulletin_stored_t stored;
     if (s_store(conn, report, opts, 0, &stored) < 0)
         goto out_clear;

@@ -23,7 +23,9 @@ typedef struct {
     char digest[65];        /* of the record computed now */
     char stored_digest[65]; /* of the record that was published before ("" if none) */
     int revision;
-    int rechecks;                                    /* re-check tasks created */
+    int rechecks;                   /* re-check tasks created */
+    int months_stored, months_read; /* months taken from the store; read from the rows */
+    int months_frozen;              /* months this run stored */
     int64_t read_us, compute_us, store_us, files_us; /* durations */
     char files[4096];                                /* the folder written, or "" */
 } bulletin_run_info_t;
@@ -33,6 +35,7 @@ typedef struct {
     const char *by;      /* who asked (tool or staff code) */
     bool replace;        /* publish a new revision when the figures changed */
     bool no_files;       /* compute and store only */
+    bool from_rows;      /* read every month from the rows, none from the store */
 } bulletin_run_opts_t;
 
 /* Runs period p on conn. Returns 0 with *info filled (result PUBLISHED,

@@ -4,6 +4,7 @@
  * finds a run in progress does nothing; the next tick looks again. */
 #include "bulletin_schedule.h"
 
+#include "bulletin_months.h"
 #include "bulletin_render.h"
 #include "bulletin_store.h"
 #include "clock.h"
@@ -93,6 +94,26 @@ static void s_stored(pg_txn_t *txn, bool ok, void *arg)
     s_done(self, "published");
 }
 
+static void s_frozen(pg_txn_t *txn, bool ok, void *arg)
+{
+    (void)arg;
+    if (!ok)
+        log_warn("could not freeze the months of a bulletin: %s", pg_txn_error(txn));
+}
+
+/* Stores the months the read took from the rows that have ended for good,
+ * beside the publication: a failure costs only speed. */
+static void s_freeze(bulletin_schedule_t *self)
+{
+    if (!self->report->freeze)
+        return;
+    pg_param_t params[2] = {PG_TEXT(self->report->freeze_epoch), PG_TEXT(self->report->freeze)};
+    pg_txn_t *txn = pg_txn_new();
+    if (txn && pg_txn_add(txn, false, BULLETIN_MONTHS_FREEZE_SQL, 2, params) >= 0)
+        pg_txn_submit(self->pg, &txn, s_frozen, self);
+    pg_txn_destroy(&txn);
+}
+
 static void s_read(pg_txn_t *txn, bool ok, void *arg)
 {
     bulletin_schedule_t *self = arg;
@@ -100,6 +121,8 @@ static void s_read(pg_txn_t *txn, bool ok, void *arg)
     for (int i = 0; ok && i < BQ_COUNT; i++)
         results[i] = pg_txn_result(txn, i);
     self->report = ok ? bulletin_engine_report(self->engine, &self->query, results) : NULL;
+    if (self->report)
+        s_freeze(self);
     bulletin_store_t *store =
         self->report ? bulletin_store_new(self->report, "schedule", self->instance, 0) : NULL;
     pg_txn_t *put = store ? pg_txn_new() : NULL;

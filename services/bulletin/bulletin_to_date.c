@@ -3,6 +3,7 @@
  * bulletin_run.c does; only the last bound moves. */
 #include "bulletin_to_date.h"
 
+#include "bulletin_months.h"
 #include "clock.h"
 #include "log.h"
 
@@ -58,6 +59,16 @@ bulletin_report_t *bulletin_to_date(PGconn *conn, const bulletin_engine_t *engin
     }
     if (i == BQ_COUNT)
         report = bulletin_engine_report(engine, &q, results);
+    if (report && report->freeze) {
+        /* the month before, read from the rows: stored for the next reader */
+        const char *values[2] = {report->freeze_epoch, report->freeze};
+        PGresult *res =
+            PQexecParams(conn, BULLETIN_MONTHS_FREEZE_SQL, 2, NULL, values, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+            log_warn("could not freeze the month before the month so far: %s",
+                     PQresultErrorMessage(res));
+        PQclear(res);
+    }
     for (int k = 0; k < BQ_COUNT; k++)
         PQclear(results[k]);
     return report;

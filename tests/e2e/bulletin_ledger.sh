@@ -5,7 +5,9 @@
 # end of January, of February, of March, then whole (steps up to months
 # later). Each month is produced once its month's ledger is in, and again
 # after every later import: the same digest every time; the quarter, and the
-# half-year's first three months, agree with the three month-checks.
+# half-year's first three months, agree with the three month-checks. Ended
+# months are frozen (stored once read) and later bulletins composed of them:
+# the same bytes as read from the rows, also after an import thawed some.
 export DUBAN_LOG_LEVEL=warn
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init bulletin_ledger
@@ -73,5 +75,54 @@ assert_eq "$sum" "$(psql_q "SELECT concat_ws('|', r #>> '{totals,received}', r #
   "the quarter's flows are the sum of its months'"
 (( $(psql_q "SELECT (record::jsonb #>> '{totals,received}')::int FROM bulletins WHERE label = '2017-Q1'") > N / 2 )) ||
   fail "the quarter received most of the ledger's cases"
+
+# --- Frozen months (issue 13): every month read from the rows once it has
+# ended is stored, and every later bulletin adds the stored months instead
+# of reading their rows. The rest of the history (steps after March) thawed
+# none of the quarter's months; a quarter composed of stored months is byte
+# for byte the quarter read from the rows.
+frozen() { psql_q "SELECT string_agg(to_char(month_start AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'), ',' ORDER BY month_start) FROM bulletin_months"; }
+assert_contains "$(frozen)" "2016-10,2016-11,2016-12,2017-01,2017-02,2017-03" "the quarter's months and the months before are frozen"
+out=$(harness_ctl bulletin quarter 2017-Q1 --no-files 2>&1)
+assert_contains "$out" "bulletin 2017-Q1 unchanged: digest ${digest[2017-Q1]}" "the quarter composed"
+assert_contains "$out" "months: 6 as frozen, 0 from the rows" "composed of frozen months only"
+out=$(harness_ctl bulletin quarter 2017-Q1 --no-files --from-rows 2>&1)
+assert_contains "$out" "bulletin 2017-Q1 unchanged: digest ${digest[2017-Q1]}" "the quarter read from the rows is the composed quarter"
+assert_contains "$out" "months: 0 as frozen, 6 from the rows, 0 frozen now" "read from the rows only"
+out=$(harness_ctl bulletin half 2017-H1 --no-files --from-rows 2>&1)
+assert_contains "$out" "bulletin 2017-H1 unchanged: digest ${digest[2017-H1]}" "the half-year read from the rows is the composed one"
+out=$(harness_ctl bulletin year 2017 --no-files 2>&1)
+assert_contains "$out" "months: 12 as frozen, 12 from the rows" "the year reads the months not frozen yet"
+year=$(psql_q "SELECT digest FROM bulletins WHERE label = '2017'")
+out=$(harness_ctl bulletin year 2017 --no-files 2>&1)
+assert_contains "$out" "bulletin 2017 unchanged: digest $year" "the year composed is the year read"
+assert_contains "$out" "months: 24 as frozen, 0 from the rows" "the year composed of frozen months"
+# A month's figures as stored are what the month-check counted.
+assert_eq "$(month_totals 2017-02)" "$(psql_q "WITH m AS (SELECT figures FROM bulletin_months WHERE month_start = '2017-02-01T00:00:00+08:00'),
+     c AS (SELECT c FROM m, json_array_elements(m.figures->'cells') c WHERE c->>'role' = 'lead')
+   SELECT concat_ws('|', sum(coalesce((c->>'received')::int, 0)), sum(coalesce((c->>'response_due')::int, 0)),
+     sum(coalesce((c->>'response_met')::int, 0)), sum(coalesce((c->>'ontime_due')::int, 0)), sum(coalesce((c->>'ontime_met')::int, 0)),
+     (SELECT count(*) FROM m, json_array_elements(m.figures->'overdue') o WHERE o->>2 = 'lead'), sum(coalesce((c->>'violations')::int, 0)))
+   FROM c")" "February as stored"
+
+# New knowledge of the past: another ledger of the same quarter imported
+# later thaws the months it reaches into (and those after): the quarter
+# then differs from the published one (it has more cases), read from the
+# stored months that are left and the rows, the same as from the rows only.
+out=$(python3 "$DUBAN_SOURCE_DIR/tests/tools/ledger_gen.py" 12 20 2017-02-06 2017-02-20 > "$H_DIR/other.json" &&
+  harness_ctl import-history "$H_DIR/other.json" 2>&1)
+assert_contains "$out" "refused 0" "the other ledger imported"
+assert_contains "$(frozen)" "2016-10,2016-11,2016-12,2017-01" "the months from February on thawed"
+assert_not_contains "$(frozen)" "2017-02" "February thawed"
+out=$(harness_ctl bulletin quarter 2017-Q1 --no-files 2>&1 || true)
+assert_contains "$out" "bulletin 2017-Q1 differs" "the quarter differs from the published one"
+assert_contains "$out" "months: 4 as frozen, 2 from the rows" "the months before February as stored, the others from the rows"
+composed=$(grep -o 'digest [0-9a-f]*' <<< "$out" | head -1)
+out=$(harness_ctl bulletin quarter 2017-Q1 --no-files --from-rows 2>&1 || true)
+assert_eq "$composed" "$(grep -o 'digest [0-9a-f]*' <<< "$out" | head -1)" "composed and from the rows agree after the thaw"
+out=$(harness_ctl bulletin quarter 2017-Q1 --no-files 2>&1 || true)
+assert_eq "$composed" "$(grep -o 'digest [0-9a-f]*' <<< "$out" | head -1)" "and again, composed of frozen months only"
+assert_contains "$out" "months: 6 as frozen" "February and March frozen again"
+
 for l in 2017-01 2017-02 2017-03 2017-Q1 2017-H1; do echo "$l ${digest[$l]}"; done
 echo "PASS bulletin_ledger ($N cases)"

@@ -50,6 +50,12 @@ assert_eq "half 2016-H2 schedule,month 2017-03 schedule,quarter 2017-Q1 schedule
 assert_eq 4 "$(count "outbox WHERE destination = 'bulletin' AND producer = 'bulletin'")" "one message each"
 assert_eq 0 "$(count "outbox WHERE destination = 'bulletin' AND sent_at IS NULL")" "all relayed"
 assert_eq 4 "$(count "bulletin_rechecks WHERE period = '2017-03'")" "one set of re-check tasks"
+# The months the four read from the rows are frozen by the service (the
+# year 2016 reads 2015 and 2016, the quarter the months to March 2017).
+frozen() { [[ "$(count bulletin_months)" == 27 ]]; }
+wait_until 10 frozen
+assert_eq "2015-01 2017-03" "$(psql_q "SELECT to_char(min(month_start) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') || ' ' ||
+  to_char(max(month_start) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') FROM bulletin_months")" "every month read, frozen"
 published() { curl -fsS "$1" | grep -o '"published": *[0-9]*' | grep -o '[0-9]*$'; }
 p1=$(published "$H_BULLETIN_HEALTH_URL")
 p2=$(published "$second_health")
@@ -78,6 +84,8 @@ assert_eq 0 "$st" "second instance exits 0 on SIGTERM"
 # --- On demand (real clock) the scheduled record is reproduced byte for byte.
 unset DUBAN_CLOCK_OFFSET_S
 qdigest=$(psql_q "SELECT digest FROM bulletins WHERE label = '2017-Q1'")
-assert_contains "$(harness_ctl bulletin quarter 2017-Q1 2>&1)" "unchanged: digest $qdigest" "on demand = scheduled"
+out=$(harness_ctl bulletin quarter 2017-Q1 2>&1)
+assert_contains "$out" "unchanged: digest $qdigest" "on demand = scheduled"
+assert_contains "$out" "months: 6 as frozen, 0 from the rows" "composed of the months the service froze"
 assert_eq 4 "$(count bulletins)" "no second record"
 echo "PASS bulletin_schedule"

@@ -41,7 +41,7 @@ static void test_cut_mid_month(void **state)
     for (int i = 0; i < q.nmonths; i++)
         assert_true(q.bounds[i] == whole.bounds[i]);
     assert_string_equal(q.params[2], "2017-03-10T19:00:00.000Z");
-    assert_string_equal(q.params[1], whole.params[1]); /* from: the previous month's start */
+    assert_string_equal(q.params[1], whole.params[1]); /* composing, as the whole month */
     assert_string_equal(q.params[3], whole.params[3]); /* the period's start */
     /* the statements are the engine's, unchanged */
     for (int i = 0; i < BQ_COUNT; i++) {

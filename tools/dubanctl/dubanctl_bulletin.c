@@ -7,7 +7,10 @@
  * bulletin service's relay.
  *
  *   bulletin month 2017-03 | quarter 2017-Q2 | half 2017-H1 | year 2017
- *            [--replace] [--no-files]
+ *            [--replace] [--no-files] [--from-rows]
+ *                                   (--from-rows: every month from the rows,
+ *                                   none from the frozen months, to check
+ *                                   them; stores no month)
  *   bulletin show PERIOD            the stored record (JSON)
  *   bulletin render PERIOD          write the files of the stored record again
  *   bulletin pdf PERIOD             and its PDF too (headless Chromium)
@@ -43,7 +46,7 @@ static void s_usage(FILE *out)
 {
     fprintf(out,
             "usage: dubanctl bulletin month YYYY-MM | quarter YYYY-Qn | half YYYY-Hn | year YYYY\n"
-            "                         [--replace] [--no-files]\n"
+            "                         [--replace] [--no-files] [--from-rows]\n"
             "       dubanctl bulletin show|render|pdf PERIOD\n"
             "       dubanctl bulletin list\n"
             "       dubanctl bulletin rechecks [--period PERIOD] [--all]\n"
@@ -66,6 +69,8 @@ static int s_run(ctl_t *ctl, PGconn *conn, bulletin_engine_t *e, bulletin_kind_t
             opts.replace = true;
         else if (strcmp(argv[i], "--no-files") == 0)
             opts.no_files = true;
+        else if (strcmp(argv[i], "--from-rows") == 0)
+            opts.from_rows = true;
         else if (argv[i][0] != '-' && !label)
             label = argv[i];
         else {
@@ -98,11 +103,13 @@ static int s_run(ctl_t *ctl, PGconn *conn, bulletin_engine_t *e, bulletin_kind_t
     }
     if (ctl->json) {
         json_t *j = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:f}", "period", p.label, "kind",
-            bulletin_kind_str(kind), "result", bulletin_run_result_str(info.result), "digest",
-            info.digest, "published_digest", info.stored_digest, "revision", info.revision,
-            "rechecks", info.rechecks, "files", info.files, "seconds",
-            (double)(info.read_us + info.compute_us + info.store_us + info.files_us) / 1e6);
+            "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:f, s:{s:i, s:i, s:i}}", "period", p.label,
+            "kind", bulletin_kind_str(kind), "result", bulletin_run_result_str(info.result),
+            "digest", info.digest, "published_digest", info.stored_digest, "revision",
+            info.revision, "rechecks", info.rechecks, "files", info.files, "seconds",
+            (double)(info.read_us + info.compute_us + info.store_us + info.files_us) / 1e6,
+            "months", "stored", info.months_stored, "read", info.months_read, "frozen",
+            info.months_frozen);
         ctl_print_json(j);
         json_decref(j);
     } else {
@@ -117,6 +124,9 @@ static int s_run(ctl_t *ctl, PGconn *conn, bulletin_engine_t *e, bulletin_kind_t
         if (info.files[0])
             printf(", files in %s", info.files);
         printf("\n");
+        /* how it was read: frozen months added, months read from the rows */
+        fprintf(stderr, "months: %d as frozen, %d from the rows, %d frozen now\n",
+                info.months_stored, info.months_read, info.months_frozen);
     }
     return info.result == BULLETIN_RUN_DIFFERS ? CTL_FAILED : CTL_OK;
 }

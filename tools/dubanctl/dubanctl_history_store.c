@@ -9,6 +9,7 @@
 #include "pg_time.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,35 @@ static bool s_history(PGconn *conn, h_case_t *h, const char *case_id, const int6
     return ok;
 }
 
+/* The earliest instant the steps from `from` on write (the entry's own
+ * too when from is 0): every frozen month ending after it is thawed first
+ * (bulletin_months_thaw, 026), since the import is new knowledge of that
+ * past, not later activity. */
+static int64_t s_earliest(const h_case_t *h, int from)
+{
+    int64_t since = from == 0 ? h->received : INT64_MAX;
+    for (int i = 0; i < h->nevents; i++) {
+        const h_event_t *e = &h->events[i];
+        if ((e->step >= from || (from == 0 && e->step < 0)) && e->at < since)
+            since = e->at;
+    }
+    for (int i = 0; i < h->nclocks; i++)
+        if (h->clocks[i].step >= from && h->clocks[i].at < since)
+            since = h->clocks[i].at;
+    return since;
+}
+
+static bool s_thaw(PGconn *conn, h_case_t *h, int from)
+{
+    int64_t earliest = s_earliest(h, from);
+    if (earliest == INT64_MAX)
+        return true; /* writes nothing dated */
+    char since[24];
+    snprintf(since, sizeof(since), "%lld", (long long)earliest);
+    const char *params[1] = {since};
+    return s_exec(conn, "SELECT bulletin_months_thaw(task_clock_us($1))", 1, params, NULL, h);
+}
+
 int history_store(PGconn *conn, h_case_t *h, char *number, size_t len, int *added)
 {
     char case_id[24] = "", steps[12], digest[65], stored_digest[65];
@@ -342,7 +372,8 @@ int history_store(PGconn *conn, h_case_t *h, char *number, size_t len, int *adde
         if (!s_insert_case(conn, h, steps, digest, case_id, number, len))
             goto out_rollback;
     }
-    if (!s_tasks(conn, h, case_id, ids) || !s_history(conn, h, case_id, ids, from))
+    if (!s_thaw(conn, h, from) || !s_tasks(conn, h, case_id, ids) ||
+        !s_history(conn, h, case_id, ids, from))
         goto out_rollback;
     if (!s_exec(conn, "COMMIT", 0, NULL, NULL, h))
         goto out_rollback;
