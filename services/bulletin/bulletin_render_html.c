@@ -43,7 +43,7 @@ static const char s_css[] =
     "@media (max-width:600px){p{text-align:left}}"
     ".tw{overflow-x:auto;margin:.5em 0 1.2em}"
     "table{border-collapse:collapse;font-size:.9em;width:100%}"
-    "th,td{border:1px solid #b9b9b2;padding:4px 9px;white-space:nowrap}"
+    "th,td{border:1px solid #b9b9b2;padding:4px 7px;white-space:nowrap}"
     "th{background:#f0f0ea;font-weight:bold}"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}"
     ".cap{font-weight:bold;margin:1em 0 0;text-align:left}"

@@ -9,6 +9,13 @@
 # failed resources, console errors), so a test can assert the page opens
 # cleanly. With DUBAN_SCREENSHOT_DIR set, a screenshot of the page's first
 # screen at that width is kept there too.
+#
+# browser_tables FILE [WIDTH] prints one line about the page's tables,
+#   tables=N boxed=N wide=N scrolls=N outside=N
+# (tables; those inside a box that scrolls across, overflow-x auto or
+# scroll, lying within the window; those wider than their box, which a
+# reader scrolls; of those, the ones whose box does scroll when asked to;
+# elements outside such boxes that reach past the window's right edge).
 
 _browser_probe='<script>
 window.__probeErrors = [];
@@ -29,6 +36,38 @@ window.addEventListener("load", function () {
 });
 </script>'
 
+_browser_tables_probe='<script>
+window.addEventListener("load", function () {
+  var W = document.documentElement.clientWidth;
+  function scrollsAcross(e) {
+    return ["auto", "scroll"].indexOf(getComputedStyle(e).overflowX) >= 0;
+  }
+  function box(e) {
+    for (var p = e.parentElement; p && p !== document.body; p = p.parentElement)
+      if (scrollsAcross(p)) return p;
+    return null;
+  }
+  var t = document.querySelectorAll("table"), boxed = 0, wide = 0, scrolls = 0, outside = 0;
+  for (var i = 0; i < t.length; i++) {
+    var b = box(t[i]);
+    if (!b) continue;
+    var r = b.getBoundingClientRect();
+    if (r.left >= 0 && r.right <= W + 0.5) boxed++;
+    if (t[i].scrollWidth > b.clientWidth + 1) {
+      wide++;
+      b.scrollLeft = 40;
+      if (b.scrollLeft > 0) scrolls++;
+      b.scrollLeft = 0;
+    }
+  }
+  var all = document.body.querySelectorAll("*");
+  for (var j = 0; j < all.length; j++)
+    if (!box(all[j]) && all[j].getBoundingClientRect().right > W + 0.5) outside++;
+  parent.postMessage("tables=" + t.length + " boxed=" + boxed + " wide=" + wide +
+    " scrolls=" + scrolls + " outside=" + outside, "*");
+});
+</script>'
+
 # The page is opened in a frame of the width asked for (a browser window is
 # never narrower than 500 px), which reports what the probe found.
 _browser_frame() { # PAGE WIDTH
@@ -43,14 +82,22 @@ _browser_frame() { # PAGE WIDTH
 }
 
 browser_check() {
-  local file=$1 width=${2:-1280} dir page html dom console
+  _browser_open "$1" "${2:-1280}" "$_browser_probe" shot
+}
+
+browser_tables() {
+  _browser_open "$1" "${2:-1280}" "$_browser_tables_probe"
+}
+
+_browser_open() { # FILE WIDTH PROBE [shot]
+  local file=$1 width=$2 probe=$3 dir page html dom console
   command -v chromium > /dev/null || fail "chromium is not installed (tools/test installs it)"
   dir=$(mktemp -d "$H_DIR/browser.XXXXXX")
   page=$dir/$(basename "$file")
   html=$(< "$file")
   [[ "$html" == *"<head>"* ]] || fail "$file has no <head>"
   # the probe goes first in <head>, to see every error of the page itself
-  printf '%s' "${html%%<head>*}<head>$_browser_probe${html#*<head>}" > "$page"
+  printf '%s' "${html%%<head>*}<head>$probe${html#*<head>}" > "$page"
   _browser_frame "$(basename "$page")" "$width" > "$dir/frame.html"
   # --no-sandbox: the tests may run as root, where Chromium's sandbox refuses
   dom=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
@@ -58,7 +105,7 @@ browser_check() {
     --hide-scrollbars --window-size="$((width > 1280 ? width : 1280)),900" \
     --virtual-time-budget=5000 --dump-dom "file://$dir/frame.html" 2> "$dir/chromium.log") ||
     fail "chromium could not open $file (see $dir/chromium.log)"
-  if [[ -n "${DUBAN_SCREENSHOT_DIR:-}" ]]; then
+  if [[ -n "${DUBAN_SCREENSHOT_DIR:-}" && "${4:-}" == shot ]]; then
     mkdir -p "$DUBAN_SCREENSHOT_DIR"
     cp "$file" "$dir/plain.html"
     _browser_frame plain.html "$width" > "$dir/shot.html"
