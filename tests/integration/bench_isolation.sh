@@ -12,28 +12,49 @@ scratch_dbs() { psql_q "SELECT count(*) FROM pg_database WHERE datname LIKE 'dub
 before_dbs=$(scratch_dbs)
 
 # --- By default: a deployment of its own, nothing in the live one.
-out=$(harness_ctl bench -n 30 -c 4 -t 120 2>&1)
+out=$(harness_ctl bench -n 30 -c 4 -t 120 --pgbench-seconds 1 2>&1)
 assert_contains "$out" "bench: a scratch deployment of its own" "a scratch deployment"
 assert_contains "$out" "cases=30 concurrency=4 accepted=30 failed=0 delivered=30" "measured there"
+# In the same run (issue 13): PostgreSQL's own one-row commit rate, the ratio
+# to it, WAL and CPU per case of each scratch service, PostgreSQL and Redis.
+[[ "$out" =~ pgbench,\ same\ server\):\ before\ [1-9][0-9]*\ tps,\ after\ [1-9][0-9]*\ tps ]] \
+  || fail "pgbench's rate in the same run: $out"
+[[ "$out" =~ ratio\ end\ to\ end\ /\ best\ pgbench:\ [0-9.]+ ]] || fail "the ratio: $out"
+[[ "$out" =~ WAL\ per\ case:\ [1-9][0-9]*\ bytes ]] || fail "WAL per case: $out"
+[[ "$out" =~ CPU\ ms\ per\ case:\ intake\ [0-9.]+\ triage\ [0-9.]+\ dispatch\ [0-9.]+\ watch\ [0-9.]+\ \(services\ [0-9.]+\)\ postgresql\ [0-9.]+\ redis\ [0-9.]+ ]] \
+  || fail "CPU per case of each service, PostgreSQL and Redis: $out"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM pg_database WHERE datname LIKE 'duban_pgbench_%'")" \
+  "pgbench's database is dropped"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM cases")" "no case in the live database"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM tasks")" "no task in the live database"
 assert_eq "$before_dbs" "$(scratch_dbs)" "the scratch database is dropped"
 log_dir=$(sed -n 's/.*logs in \([^)]*\)).*/\1/p' <<< "$out")
 [[ -d "$log_dir" ]] || fail "the scratch deployment's logs are kept ($log_dir)"
-for svc in intake triage dispatch; do
+for svc in intake triage dispatch watch; do
   [[ -f "$log_dir/$svc.log" ]] || fail "its own duban-$svc ran (a log in $log_dir)"
 done
 pids=$(sed -n 's/^bench: scratch services //p' <<< "$out")
-[[ "$pids" =~ intake=[0-9]+\ triage=[0-9]+\ dispatch=[0-9]+ ]] || fail "the scratch services are named: $pids"
+[[ "$pids" =~ intake=[0-9]+\ triage=[0-9]+\ dispatch=[0-9]+\ watch=[0-9]+ ]] || fail "the scratch services are named: $pids"
 for p in $pids; do
   if kill -0 "${p#*=}" 2>/dev/null; then fail "the scratch service $p still runs"; fi
 done
 rm -rf "$log_dir"
 
+# --- Open loop: a fixed rate offered, latency from each case's intended send
+# time (a run of 40 cases at 20/s takes about 2 s however fast intake is).
+start=$(date +%s%N)
+out=$(harness_ctl bench -n 40 -c 4 -t 120 --rate 20 --pgbench-seconds 0 2>&1)
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+assert_contains "$out" "accepted=40 failed=0 delivered=40" "open loop measured"
+assert_contains "$out" "open loop: 20 cases/s offered" "open loop said"
+((elapsed_ms >= 1900)) || fail "40 cases at 20/s were offered over about 2 s, not at once (${elapsed_ms} ms)"
+log_dir=$(sed -n 's/.*logs in \([^)]*\)).*/\1/p' <<< "$out")
+rm -rf "$log_dir"
+
 # --- Into the live deployment: marked, and counted nowhere.
 harness_ctl submit --operator op001 --kind complaint --category metrology --subject '电子秤不准' \
   --description '缺斤短两' > /dev/null
-out=$(harness_ctl bench -n 10 -c 2 -t 120 --into-live 2>&1)
+out=$(harness_ctl bench -n 10 -c 2 -t 120 --into-live --pgbench-seconds 0 2>&1)
 assert_contains "$out" "bench: into the live deployment; its cases are marked and counted nowhere" "into live"
 assert_contains "$out" "accepted=10 failed=0 delivered=10" "measured"
 assert_eq "api:1,benchmark:10" "$(psql_q "SELECT string_agg(source || ':' || n, ',' ORDER BY source) FROM (SELECT source, count(*) n FROM cases GROUP BY 1) x")" \

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 typedef struct {
     settings_t *settings;
@@ -123,6 +124,23 @@ bool ctl_http_ok(const char *url);
 typedef struct ctl_scratch ctl_scratch_t;
 ctl_scratch_t *ctl_scratch_new(ctl_t *ctl);
 const char *ctl_scratch_token(const ctl_scratch_t *self);
+/* The scratch services' process ids and names (duban-intake, -triage,
+ * -dispatch, -watch): up to max, returns how many. */
+int ctl_scratch_services(const ctl_scratch_t *self, pid_t *pids, const char **names, int max);
+
+/* What a benchmark run costs (dubanctl_bench_cost.c): started before the
+ * load, stopped after it; stop returns {wal_bytes_per_case, cpu_ms_per_case:
+ * {<service>..., services, postgresql, redis}} with the figures it could
+ * read, and frees. pids may be NULL (no services of its own to measure). */
+typedef struct ctl_bench_cost ctl_bench_cost_t;
+ctl_bench_cost_t *ctl_bench_cost_start(ctl_t *ctl, const pid_t *pids, const char *const *names,
+                                       int npids);
+json_t *ctl_bench_cost_stop(ctl_bench_cost_t **self_p, int cases);
+
+/* PostgreSQL's own durable one-row-per-commit rate on the server of
+ * pg.conninfo: pgbench with 8 clients for seconds, in a database made and
+ * dropped for it. -1 (said why) when it cannot be had. */
+double ctl_bench_pgbench(ctl_t *ctl, int seconds);
 void ctl_scratch_destroy(ctl_scratch_t **self_p);
 int ctl_calendar(ctl_t *ctl, int argc, char **argv);
 

@@ -59,6 +59,8 @@ struct bench {
     int64_t intake_done_us;
     int64_t last_delivery_us;
     struct event *timeout_ev;
+    double rate;             /* open loop: cases offered per second, 0 = closed loop */
+    struct event *offer_ev;  /* open loop: sends what has fallen due */
 };
 
 static const char *s_categories[] = {"special-equipment", "metrology", "counterfeit", "fiber",
@@ -139,11 +141,19 @@ static void s_reply_cb(struct evhttp_request *req, void *arg)
     s_maybe_finish(b);
 }
 
+/* When case idx is meant to be sent: open loop, on a fixed schedule. */
+static int64_t s_intended_us(const bench_t *b, int idx)
+{
+    return b->start_us + (int64_t)((double)idx * 1e6 / b->rate);
+}
+
 static void s_send_next(slot_t *slot)
 {
     bench_t *b = slot->bench;
     if (b->next >= b->total)
         return;
+    if (b->rate > 0 && s_intended_us(b, b->next) > clock_mono_us())
+        return; /* not due yet: the offer timer sends it */
     int idx = b->next++;
     slot->current = idx;
     struct evhttp_request *req = evhttp_request_new(s_reply_cb, slot);
@@ -160,11 +170,25 @@ static void s_send_next(slot_t *slot)
         evhttp_add_header(headers, "Authorization", b->auth);
     evhttp_add_header(headers, "X-Duban-Benchmark", "1");
     evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
-    b->samples[idx].sent_us = clock_mono_us();
+    /* Open loop measures from the intended send time, so a stall that
+     * delays sending (all connections busy) is not hidden. */
+    b->samples[idx].sent_us = b->rate > 0 ? s_intended_us(b, idx) : clock_mono_us();
     if (evhttp_make_request(slot->conn, req, EVHTTP_REQ_POST, "/api/v1/cases") != 0) {
         b->failed++;
         slot->current = -1;
     }
+}
+
+/* Open loop: every millisecond, sends what has fallen due on idle
+ * connections (what finds none waits for a reply, its latency growing). */
+static void s_offer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    bench_t *b = arg;
+    for (int i = 0; i < b->nslots && b->next < b->total; i++)
+        if (b->slots[i].current < 0)
+            s_send_next(&b->slots[i]);
+    if (b->next >= b->total)
+        event_del(b->offer_ev);
 }
 
 static void s_task_cb(bus_sock_t *sock, void *arg)
@@ -217,7 +241,16 @@ static void s_timeout_cb(evutil_socket_t fd, short what, void *arg)
     event_base_loopexit(b->base, NULL);
 }
 
-static void s_report(ctl_t *ctl, bench_t *b, int conns)
+/* Prints a figure of the cost object when it is there. */
+static void s_print_cpu(json_t *cpu, const char *key, const char *label)
+{
+    json_t *v = json_object_get(cpu, key);
+    if (v)
+        printf(" %s %.3f", label, json_real_value(v));
+}
+
+static void s_report(ctl_t *ctl, bench_t *b, int conns, json_t *cost, double pg_before,
+                     double pg_after)
 {
     int64_t *intake = calloc((size_t)b->total + 1, sizeof(int64_t));
     int64_t *e2e = calloc((size_t)b->total + 1, sizeof(int64_t));
@@ -240,6 +273,18 @@ static void s_report(ctl_t *ctl, bench_t *b, int conns)
         "end_to_end_per_s", e2e_s > 0 ? b->delivered / e2e_s : 0.0, "intake_p50_ms",
         s_pct(intake, ni, 0.50), "intake_p99_ms", s_pct(intake, ni, 0.99), "e2e_p50_ms",
         s_pct(e2e, ne, 0.50), "e2e_p99_ms", s_pct(e2e, ne, 0.99));
+    if (b->rate > 0)
+        json_object_set_new(j, "offered_per_s", json_real(b->rate));
+    double pg_best = pg_before > pg_after ? pg_before : pg_after;
+    if (pg_before > 0)
+        json_object_set_new(j, "pgbench_before_tps", json_real(pg_before));
+    if (pg_after > 0)
+        json_object_set_new(j, "pgbench_after_tps", json_real(pg_after));
+    double e2e_rate = json_real_value(json_object_get(j, "end_to_end_per_s"));
+    if (pg_best > 0)
+        json_object_set_new(j, "ratio_to_pgbench", json_real(e2e_rate / pg_best));
+    if (cost)
+        json_object_update(j, cost);
     if (ctl->json) {
         ctl_print_json(j);
     } else {
@@ -252,6 +297,30 @@ static void s_report(ctl_t *ctl, bench_t *b, int conns)
                s_pct(intake, ni, 0.50), s_pct(intake, ni, 0.99));
         printf("end-to-end latency (to division console): p50 %.2f ms, p99 %.2f ms\n",
                s_pct(e2e, ne, 0.50), s_pct(e2e, ne, 0.99));
+        if (b->rate > 0)
+            printf("open loop: %.0f cases/s offered, latencies from each case's intended send "
+                   "time\n", b->rate);
+        json_t *wal = json_object_get(j, "wal_bytes_per_case");
+        if (wal)
+            printf("WAL per case: %.0f bytes\n", json_real_value(wal));
+        json_t *cpu = json_object_get(j, "cpu_ms_per_case");
+        if (cpu && json_object_size(cpu) > 0) {
+            printf("CPU ms per case:");
+            s_print_cpu(cpu, "intake", "intake");
+            s_print_cpu(cpu, "triage", "triage");
+            s_print_cpu(cpu, "dispatch", "dispatch");
+            s_print_cpu(cpu, "watch", "watch");
+            s_print_cpu(cpu, "services", "(services");
+            if (json_object_get(cpu, "services"))
+                printf(")");
+            s_print_cpu(cpu, "postgresql", "postgresql");
+            s_print_cpu(cpu, "redis", "redis");
+            printf("\n");
+        }
+        if (pg_best > 0)
+            printf("postgresql one-row durable commits, 8 clients (pgbench, same server): "
+                   "before %.0f tps, after %.0f tps\nratio end to end / best pgbench: %.3f\n",
+                   pg_before, pg_after, e2e_rate / pg_best);
     }
     json_decref(j);
     free(intake);
@@ -265,8 +334,11 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
                                             {"timeout", required_argument, NULL, 't'},
                                             {"json", no_argument, NULL, 'j'},
                                             {"into-live", no_argument, NULL, 'L'},
+                                            {"rate", required_argument, NULL, 'r'},
+                                            {"pgbench-seconds", required_argument, NULL, 'P'},
                                             {NULL, 0, NULL, 0}};
-    int total = 10000, conns = 32, timeout_s = 120;
+    int total = 10000, conns = 32, timeout_s = 120, pgbench_s = 5;
+    double rate = 0;
     bool into_live = false;
     int opt;
     optind = 1;
@@ -279,14 +351,20 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
             timeout_s = atoi(optarg);
         else if (opt == 'L')
             into_live = true;
+        else if (opt == 'r')
+            rate = atof(optarg);
+        else if (opt == 'P')
+            pgbench_s = atoi(optarg);
         else if (opt != 'j')
             return CTL_USAGE;
     }
-    if (total <= 0 || conns <= 0 || conns > 1024) {
-        fprintf(stderr, "error: bench needs -n > 0 and 0 < -c <= 1024\n");
+    if (total <= 0 || conns <= 0 || conns > 1024 || rate < 0 || pgbench_s < 0) {
+        fprintf(stderr, "error: bench needs -n > 0, 0 < -c <= 1024, --rate >= 0 and "
+                        "--pgbench-seconds >= 0\n");
         return CTL_USAGE;
     }
-    bench_t b = {.total = total, .nslots = conns, .run_tag = (int)(clock_now_us() / 1000 % 100000000)};
+    bench_t b = {.total = total, .nslots = conns, .rate = rate,
+                 .run_tag = (int)(clock_now_us() / 1000 % 100000000)};
     ctl_scratch_t *scratch = NULL;
     if (into_live) {
         /* an administrator's token: only one may mark cases as a benchmark's */
@@ -311,6 +389,14 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
         ctl_scratch_destroy(&scratch);
         return CTL_FAILED;
     }
+    double pg_before = -1, pg_after = -1;
+    if (pgbench_s > 0) {
+        printf("bench: pgbench, %d s ...\n", pgbench_s);
+        fflush(stdout);
+        pg_before = ctl_bench_pgbench(ctl, pgbench_s);
+    }
+    json_t *cost_json = NULL;
+    ctl_bench_cost_t *cost = NULL;
     b.base = event_base_new();
     b.samples = calloc((size_t)total, sizeof(sample_t));
     b.table_size = (size_t)total * 2 + 1;
@@ -331,6 +417,20 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
     b.timeout_ev = evtimer_new(b.base, s_timeout_cb, &b);
     struct timeval tv = {timeout_s, 0};
     evtimer_add(b.timeout_ev, &tv);
+    if (scratch) {
+        pid_t pids[8];
+        const char *names[8];
+        int npids = ctl_scratch_services(scratch, pids, names, 8);
+        cost = ctl_bench_cost_start(ctl, pids, names, npids);
+    } else {
+        cost = ctl_bench_cost_start(ctl, NULL, NULL, 0);
+    }
+    if (rate > 0) {
+        b.offer_ev = event_new(b.base, -1, EV_PERSIST, s_offer_cb, &b);
+        struct timeval tick = {0, 1000};
+        if (!b.offer_ev || event_add(b.offer_ev, &tick) < 0)
+            goto out_free;
+    }
     b.start_us = clock_mono_us();
     for (int i = 0; i < conns; i++) {
         b.slots[i].bench = &b;
@@ -344,7 +444,11 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
     event_base_dispatch(b.base);
     if (!b.intake_done_us)
         b.intake_done_us = clock_mono_us();
-    s_report(ctl, &b, conns);
+    if (cost)
+        cost_json = ctl_bench_cost_stop(&cost, b.delivered);
+    if (pgbench_s > 0)
+        pg_after = ctl_bench_pgbench(ctl, pgbench_s);
+    s_report(ctl, &b, conns, cost_json, pg_before, pg_after);
     rc = (b.failed == 0 && b.delivered == b.accepted) ? CTL_OK : CTL_FAILED;
 out_free:
     for (int i = 0; b.slots && i < conns; i++)
@@ -353,6 +457,11 @@ out_free:
     bus_sock_destroy(&sub);
     if (b.timeout_ev)
         event_free(b.timeout_ev);
+    if (b.offer_ev)
+        event_free(b.offer_ev);
+    json_decref(cost_json);
+    if (cost)
+        json_decref(ctl_bench_cost_stop(&cost, 0));
     if (zctx)
         zmq_ctx_term(zctx);
     if (b.base)

@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SCRATCH_MAX_SERVICES 4
+#define SCRATCH_MAX_SERVICES 5
 #define SCRATCH_MAX_ENV 16
 
 struct ctl_scratch {
@@ -99,8 +99,8 @@ static int s_setenv(ctl_scratch_t *s, const char *name, const char *fmt, ...)
 /* The settings of the scratch deployment, as environment overrides. */
 static int s_settings(ctl_scratch_t *s)
 {
-    int p[9];
-    for (int i = 0; i < 9; i++)
+    int p[10];
+    for (int i = 0; i < 10; i++)
         if (!(p[i] = s_free_port()))
             return -1;
     const char *h = "127.0.0.1";
@@ -113,7 +113,10 @@ static int s_settings(ctl_scratch_t *s)
            s_setenv(s, "DUBAN_DISPATCH_HEALTH", "%s:%d", h, p[4]) |
            s_setenv(s, "DUBAN_DISPATCH_IN", "tcp://%s:%d", h, p[3]) |
            s_setenv(s, "DUBAN_DISPATCH_PUB", "tcp://%s:%d", h, p[5]) |
-           s_setenv(s, "DUBAN_DISPATCH_CONSOLE", "tcp://%s:%d", h, p[6]);
+           s_setenv(s, "DUBAN_DISPATCH_CONSOLE", "tcp://%s:%d", h, p[6]) |
+           s_setenv(s, "DUBAN_WATCH_HEALTH", "%s:%d", h, p[7]) |
+           s_setenv(s, "DUBAN_WATCH_PUB", "tcp://%s:%d", h, p[8]) |
+           s_setenv(s, "DUBAN_WATCH_CONSOLE", "tcp://%s:%d", h, p[9]);
 }
 
 /* The database: created, set up, a token for op001. */
@@ -192,7 +195,7 @@ static int s_start(ctl_scratch_t *s, const char *bin_dir, const char *name)
 /* Waits until every service answers its /healthz (30 s). */
 static int s_healthy(ctl_scratch_t *s)
 {
-    const char *keys[] = {"intake.http", "triage.health", "dispatch.health"};
+    const char *keys[] = {"intake.http", "triage.health", "dispatch.health", "watch.health"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         char url[256];
         snprintf(url, sizeof(url), "http://%s/healthz", settings_string(s->ctl->settings, keys[i], ""));
@@ -242,6 +245,7 @@ ctl_scratch_t *ctl_scratch_new(ctl_t *ctl)
     fflush(stdout);
     if (s_database(s) < 0 || s_settings(s) < 0 || s_start(s, bin_dir, "intake") < 0 ||
         s_start(s, bin_dir, "triage") < 0 || s_start(s, bin_dir, "dispatch") < 0 ||
+        s_start(s, bin_dir, "watch") < 0 ||
         s_healthy(s) < 0) {
         fprintf(stderr, "error: the scratch deployment could not be made (see above)\n");
         ctl_scratch_destroy(&s);
@@ -258,6 +262,16 @@ ctl_scratch_t *ctl_scratch_new(ctl_t *ctl)
 const char *ctl_scratch_token(const ctl_scratch_t *self)
 {
     return self->token;
+}
+
+int ctl_scratch_services(const ctl_scratch_t *self, pid_t *pids, const char **names, int max)
+{
+    int n = 0;
+    for (int i = 0; i < self->nservices && n < max; i++, n++) {
+        pids[n] = self->pids[i];
+        names[n] = self->names[i];
+    }
+    return n;
 }
 
 void ctl_scratch_destroy(ctl_scratch_t **self_p)

@@ -110,8 +110,10 @@ static const command_t s_commands[] = {
      "working-time deadlines on the business calendar", ctl_calendar_usage},
     {"import-history", "administration", "FILE.json",
      "migrate historical cases with their handling history (again: add later steps)", NULL},
-    {"bench", "measuring", "[-n CASES] [-c CONNECTIONS] [--into-live]",
-     "load generator on a deployment of its own (--into-live: the running one)", NULL},
+    {"bench", "measuring",
+     "[-n CASES] [-c CONNECTIONS] [--rate CASES_PER_S] [--pgbench-seconds S] [--into-live]",
+     "load generator on a deployment of its own (--into-live: the running one): throughput, "
+     "latency, WAL and CPU per case, ratio to pgbench", NULL},
     {"bench-watch", "measuring", "[-n TASKS] [--probes N] [--keep]",
      "deadline watch figures: index rebuild time, alert latency", NULL},
     {"bench-bulletin", "measuring", "[--tasks N] [--months M] [--reuse]",
