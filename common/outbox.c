@@ -381,7 +381,7 @@ static void s_channel(const char *destination, char *channel, size_t size)
     snprintf(channel, size, "outbox_%s", destination);
 }
 
-static void s_notified(pg_t *pg, const char *channel, void *arg)
+static void s_notified(pg_t *pg, const char *channel, const char *payload, void *arg)
 {
     outbox_relay_kick(arg);
 }

@@ -284,7 +284,7 @@ static void s_deliver_notifications(pg_t *self)
     while (self->conn && (n = PQnotifies(self->conn))) {
         for (int i = 0; i < self->nlisteners; i++)
             if (strcmp(self->listeners[i].channel, n->relname) == 0)
-                self->listeners[i].cb(self, n->relname, self->listeners[i].arg);
+                self->listeners[i].cb(self, n->relname, n->extra, self->listeners[i].arg);
         PQfreemem(n);
     }
 }
@@ -338,7 +338,7 @@ static void s_setup_done(pg_txn_t *txn, bool ok, void *arg)
     if (self->state_cb)
         self->state_cb(self, true, self->state_arg);
     for (int i = 0; self->up && i < self->nlisteners; i++)
-        self->listeners[i].cb(self, NULL, self->listeners[i].arg);
+        self->listeners[i].cb(self, NULL, NULL, self->listeners[i].arg);
     s_send_pending(self);
 }
 

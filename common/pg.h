@@ -60,10 +60,11 @@ void pg_on_state(pg_t *self, pg_state_cb cb, void *arg);
  * statements, out of memory). */
 int pg_prepare(pg_t *self, const char *name, const char *sql);
 
-/* Called for each notification on a channel listened to, and once after
- * every (re)connect with channel NULL: notifications sent while the
- * connection was down are lost, so the listener should look for itself. */
-typedef void (*pg_notify_cb)(pg_t *pg, const char *channel, void *arg);
+/* Called for each notification on a channel listened to, with its payload
+ * ("" when none), and once after every (re)connect with channel and payload
+ * NULL: notifications sent while the connection was down are lost, so the
+ * listener should look for itself. */
+typedef void (*pg_notify_cb)(pg_t *pg, const char *channel, const char *payload, void *arg);
 
 /* LISTENs on channel (letters, digits, '_' and '-') on every connection.
  * Returns 0 / -1 (bad name, too many listeners, out of memory). */

@@ -74,7 +74,7 @@ static bool s_health(json_t *report, void *arg)
                         json_real((double)sync.last_rebuild_us / 1e6));
     json_object_set_new(report, "last_rebuild_tasks", json_integer(sync.last_rebuild_tasks));
     json_object_set_new(report, "last_rebuild_entries", json_integer(sync.last_rebuild_armed));
-    json_object_set_new(report, "polled", json_integer((json_int_t)sync.polled));
+    json_object_set_new(report, "changed", json_integer((json_int_t)sync.changed));
     json_object_set_new(report, "alerts_raised", json_integer((json_int_t)fire.alerts));
     json_object_set_new(report, "warnings_raised", json_integer((json_int_t)fire.warnings));
     json_object_set_new(report, "repeats_sent", json_integer((json_int_t)fire.repeats));
@@ -189,9 +189,9 @@ int main(int argc, char **argv)
     self.index = watch_index_new(self.svc->base, settings_string(st, "redis.host", "127.0.0.1"),
                                  (int)settings_int(st, "redis.port", 6379),
                                  settings_string(st, "redis.prefix", "duban:"));
+    int overlap_ms = (int)settings_int(st, "watch.overlap_ms", 2000);
     watch_sync_config_t sync = {
-        .poll_ms = (int)settings_int(st, "watch.poll_ms", 250),
-        .overlap_ms = (int)settings_int(st, "watch.overlap_ms", 2000),
+        .gather_ms = (int)settings_int(st, "watch.gather_ms", 250),
         .lookback_s = (int)settings_int(st, "watch.lookback_s", 86400),
         .page = (int)settings_int(st, "watch.rebuild_page", 20000)};
     self.sync = self.index ? watch_sync_new(self.svc->base, self.pg, self.index,
@@ -202,7 +202,7 @@ int main(int argc, char **argv)
     self.fire = self.index && self.relay && self.ladder
                     ? watch_fire_new(self.pg, self.index, self.ladder, self.sla, self.relay)
                     : NULL;
-    self.violation = watch_violation_new(self.svc->base, self.pg, 1000, sync.overlap_ms,
+    self.violation = watch_violation_new(self.svc->base, self.pg, 1000, overlap_ms,
                                          sync.lookback_s);
     self.auth = auth_new(self.pg_out);
     self.console = self.auth ? watch_console_new(self.svc->base, self.svc->zctx, self.pg_out,

@@ -7,11 +7,16 @@
  * meanwhile; an entry made stale by it costs one look when it falls due.
  * A rebuild asked for while one runs is run again afterwards.
  *
- * Changes: every poll interval the tasks whose updated_at moved are read
+ * Changes are told, not polled: every statement that inserts or updates
+ * tasks notifies WATCH_SYNC_CHANNEL with the ids it changed (the tasks'
+ * triggers, 040), which PostgreSQL delivers when, and only if, the
+ * transaction commits, however long it ran; the tasks are read back by id
  * and re-armed (signed, returned, replied, paused, deadlines moved, new
- * tasks). updated_at is a transaction's start time, and transactions commit
- * out of that order, so each poll starts an overlap window before the
- * previous one's time; re-arming a task twice changes nothing. */
+ * tasks); re-arming a task twice changes nothing. What is committed while
+ * the connection is down is told to no one, so a reconnect rebuilds the
+ * index (LISTEN is in place before the rebuild reads). An earlier poll of
+ * updated_at (a transaction's start time) missed every task committed by a
+ * transaction longer than its overlap window, for good. */
 #ifndef DUBAN_WATCH_SYNC_H
 #define DUBAN_WATCH_SYNC_H
 
@@ -22,16 +27,18 @@
 
 struct event_base;
 
+/* Where the tasks' triggers tell their changes (payload: "id,id,..."). */
+#define WATCH_SYNC_CHANNEL "duban_tasks_changed"
+
 typedef struct {
-    int poll_ms;     /* how often to look for changed tasks */
-    int overlap_ms;  /* how far back each poll starts before the previous one */
+    int gather_ms;   /* changes told within this of the first are read together */
     int lookback_s;  /* a rebuild also reads tasks closed this recently */
     int page;        /* rows per rebuild page */
 } watch_sync_config_t;
 
 typedef struct watch_sync watch_sync_t;
 
-/* All borrowed. Starts polling at once (from now minus the overlap). */
+/* All borrowed. Listens on pg at once (before it connects, best). */
 watch_sync_t *watch_sync_new(struct event_base *base, pg_t *pg, watch_index_t *index,
                              const watch_policy_t *policy, const watch_sync_config_t *config);
 
@@ -49,7 +56,7 @@ typedef struct {
     int64_t last_rebuild_us;      /* how long the last one took */
     long last_rebuild_tasks;      /* tasks it read */
     long last_rebuild_armed;      /* entries it armed */
-    unsigned long polled;         /* changed task rows read */
+    unsigned long changed;        /* changed task rows read, as told */
 } watch_sync_stats_t;
 
 watch_sync_stats_t watch_sync_stats(const watch_sync_t *self);

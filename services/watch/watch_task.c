@@ -24,19 +24,10 @@ static const char *s_ids_sql =
     "SELECT " WATCH_ROW_SELECT ", " WATCH_RAISED_OF_T " FROM tasks t"
     " WHERE t.id = ANY($1::bigint[])";
 
-/* Changed since $1 (us): keyset on (updated_at, id) so that a page limit
- * never stalls on many rows of one instant. */
-static const char *s_changed_sql =
-    "SELECT " WATCH_ROW_SELECT ", " WATCH_RAISED_OF_T " FROM tasks t"
-    " WHERE t.updated_at >= " PG_TIME_TS(1)
-    " AND (t.updated_at, t.id) > (" PG_TIME_TS(1) ", $2::bigint)"
-    " ORDER BY t.updated_at, t.id LIMIT $3::int";
-
 int watch_task_prepare(pg_t *pg)
 {
     return pg_prepare(pg, "watch_rows_page", s_page_sql) |
-           pg_prepare(pg, "watch_rows_ids", s_ids_sql) |
-           pg_prepare(pg, "watch_rows_changed", s_changed_sql);
+           pg_prepare(pg, "watch_rows_ids", s_ids_sql);
 }
 
 static int64_t s_i64(PGresult *res, int i, int col)

@@ -45,8 +45,8 @@ typedef struct {
 
 /* Registers the index queries: "watch_rows_page" ($1 after id, $2 limit,
  * $3 look-back seconds: open tasks, and tasks changed within the look-back,
- * by id), "watch_rows_ids" ($1 bigint[]) and "watch_rows_changed" ($1 since
- * us, $2 after id, $3 limit: by (updated_at, id)). Returns 0 / -1. */
+ * by id) and "watch_rows_ids" ($1 bigint[]: tasks told changed, and a
+ * task read again). Returns 0 / -1. */
 int watch_task_prepare(pg_t *pg);
 
 /* Reads row i of res, whose first WATCH_ROW_COLS columns are a task row.
