@@ -263,7 +263,8 @@ double ctl_bench_pgbench(ctl_t *ctl, int seconds)
     snprintf(script_path, sizeof(script_path), "%s/duban-pgbench.XXXXXX",
              tmp && tmp[0] ? tmp : "/tmp");
     snprintf(db, sizeof(db), "duban_pgbench_%ld", (long)getpid());
-    PGconn *admin = ctl_pg_connect(ctl);
+    /* the schema's owner may create databases (dubanctl roles) */
+    PGconn *admin = ctl_pg_connect_as(ctl, "setup");
     double tps = -1;
     if (!admin)
         return -1;
@@ -277,8 +278,10 @@ double ctl_bench_pgbench(ctl_t *ctl, int seconds)
         PQfinish(admin);
         return -1;
     }
-    snprintf(conninfo, sizeof(conninfo), "%s dbname=%s",
-             settings_string(ctl->settings, "pg.conninfo", "dbname=duban"), db);
+    char owner[1024];
+    if (!settings_pg_conninfo(ctl->settings, "setup", owner, sizeof(owner)))
+        owner[0] = '\0';
+    snprintf(conninfo, sizeof(conninfo), "%s dbname=%s", owner, db);
     PGconn *conn = PQconnectdb(conninfo);
     int fd = mkstemp(script_path);
     if (PQstatus(conn) == CONNECTION_OK && fd >= 0 &&
