@@ -2,6 +2,7 @@
 #include "fingerprint.h"
 
 #include "log.h"
+#include "phone.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -117,15 +118,12 @@ bool fingerprint_phone(const fingerprint_t *self, const char *phone,
                        char out[FINGERPRINT_HEX_LEN + 1])
 {
     out[0] = '\0';
-    char digits[FINGERPRINT_MAX_DIGITS];
-    size_t n = 0;
-    for (const char *c = phone; c && *c && n < sizeof(digits); c++)
-        if (*c >= '0' && *c <= '9')
-            digits[n++] = *c;
-    if (n == 0)
+    char digits[FINGERPRINT_MAX_DIGITS + 1];
+    int n = phone_digits(phone, digits, sizeof(digits));
+    if (n <= 0)
         return false;
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256(mac, (const unsigned char *)digits, n, self->key);
+    crypto_auth_hmacsha256(mac, (const unsigned char *)digits, (size_t)n, self->key);
     sodium_bin2hex(out, FINGERPRINT_HEX_LEN + 1, mac, sizeof(mac));
     return true;
 }

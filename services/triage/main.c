@@ -4,6 +4,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "pg.h"
+#include "phone.h"
 #include "redis.h"
 #include "service.h"
 #include "triage.h"
@@ -29,8 +30,8 @@ static const char *s_apply_sql =
     "WITH ack AS (" OUTBOX_ACK_SQL "),"
     " cur AS (SELECT id, requester_phone FROM cases WHERE id = $2),"
     " dup AS (SELECT d.id, d.case_number FROM cases d, cur WHERE $3 = 'triaged' AND $9::boolean"
-    "  AND cur.requester_phone ~ '[0-9]' AND regexp_replace(d.requester_phone, '[^0-9]', '', 'g')"
-    "   = regexp_replace(cur.requester_phone, '[^0-9]', '', 'g')"
+    "  AND cur.requester_phone ~ '[0-9]' AND " PHONE_DIGITS_SQL("d.requester_phone")
+    "   = " PHONE_DIGITS_SQL("cur.requester_phone")
     "  AND d.category = $4 AND d.id <> cur.id"
     "  AND d.state NOT IN ('closed', 'merged', 'received', 'needs_triage')"
     "  AND d.created_at > now() - $8::int * interval '1 second' ORDER BY d.id LIMIT 1),"

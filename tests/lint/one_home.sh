@@ -4,6 +4,8 @@
 #     with a message type named from the proto (OUTBOX_MSG) or a parameter;
 #   - microseconds <-> timestamptz only through common/pg_time.h;
 #   - socket options only through bus_setsockopt (common/bus.c), checked;
+#   - a phone number's digits only through common/phone.h (PHONE_DIGITS_SQL,
+#     phone_digits), so duplicates, callers and search compare one form;
 #   - no Redis pending-task sets (dispatch_index, which nothing read);
 #   - requester fingerprints only from common/fingerprint.c (keyed), never
 #     the public-salt hash that intake, triage and dispatch each computed.
@@ -36,6 +38,9 @@ check "microsecond/timestamptz conversions outside common/pg_time.h" \
 
 check "zmq_setsockopt called directly (use BUS_SETSOCKOPT, which checks and logs)" \
   "$(grep -n 'zmq_setsockopt(' "${files[@]}" | grep -v -E '^common/bus\.[ch]:' || true)"
+
+check "phone digits taken outside common/phone.h (use PHONE_DIGITS_SQL or phone_digits)" \
+  "$(grep -n -F "'[^0-9]', ''" "${files[@]}" | grep -v '^common/phone\.h:' || true)"
 
 check "dispatch_index is back" "$(find services -name 'dispatch_index.*')"
 check "a Redis pending-task set" "$(grep -n -E '"[^"]*pending:' "${files[@]}" || true)"
