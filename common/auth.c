@@ -137,6 +137,20 @@ bool auth_may_see_division(const auth_identity_t *who, const char *division)
            (strcmp(who->role, "handler") == 0 && strcmp(who->division, division) == 0);
 }
 
+bool auth_may_see_all_cases(const auth_identity_t *who)
+{
+    static const char *const all[] = {"operator", "clerk", "inspector", "leader", "admin", NULL};
+    return auth_role_in(who, all);
+}
+
+bool auth_may_see_requester(const auth_identity_t *who, const char *first_responder,
+                            bool holds_task)
+{
+    return strcmp(who->role, "inspector") == 0 || strcmp(who->role, "admin") == 0 ||
+           (strcmp(who->role, "handler") == 0 && holds_task) ||
+           (first_responder && strcmp(first_responder, who->staff) == 0);
+}
+
 bool auth_may_see_topic(const auth_identity_t *who, const char *topic)
 {
     const char *bar = strchr(topic, '|');

@@ -75,6 +75,20 @@ void auth_forget(auth_t *self, const char *credential);
  * do nothing: every step refuses them) and administrators. */
 bool auth_may_see_division(const auth_identity_t *who, const char *division);
 
+/* The scope of case lists (search, a caller's history): true when who sees
+ * every case — the hotline desk (operators, clerks), the inspection office,
+ * the bureau's leaders (who read) and administrators; a division's handlers
+ * see only the cases their division holds a task of, and a case page answers
+ * them 404 otherwise. */
+bool auth_may_see_all_cases(const auth_identity_t *who);
+
+/* Whether who may see the requester's personal data (name, phone, e-mail)
+ * of a case whose first responder is first_responder: only those handling
+ * it — its first responder, the handlers of a division holding a task of it
+ * (holds_task), the inspection office and administrators. */
+bool auth_may_see_requester(const auth_identity_t *who, const char *first_responder,
+                            bool holds_task);
+
 /* The same rule for live events: who may see a message published under
  * topic on dispatch's or watch's PUB socket ("div.<code>|" a division's,
  * "staff.<code>|" one staff member's, "inspection|" the inspection

@@ -1,7 +1,7 @@
 /* The steps that change a case's course: return (which may re-dispatch or
  * send the case to arbitration), arbitration, informing, callback (which
- * closes or reopens), closure and manual triage. Same statement shape and
- * parameters $1..$6 as dispatch_apply.c. */
+ * closes or reopens), closure, manual triage, and a repeat call attached to
+ * the case. Same statement shape and parameters $1..$6 as dispatch_apply.c. */
 #include "dispatch_apply.h"
 
 #include "outbox.h"
@@ -144,6 +144,22 @@ static const char *s_triage_sql =
                             "case_number", "NULL", "$9::bytea", OUTBOX_UNCLAIMED) " FROM g),"
     NOTICE_FR " SELECT (SELECT count(*) FROM g), NULL::bigint, NULL::text";
 
+/* $7 what the caller said. The case must not be closed or merged; the
+ * division handling it now (the latest lead task not returned, none before
+ * dispatch) is told on its console, the first responder as at every step. */
+static const char *s_attach_call_sql =
+    "WITH g AS (UPDATE cases SET updated_at = now() WHERE id = $1"
+    "  AND state NOT IN ('closed', 'merged') RETURNING id),"
+    " l AS (SELECT t.id, t.division FROM g JOIN tasks t ON t.case_id = g.id AND t.role = 'lead'"
+    "  AND t.state <> 'returned' ORDER BY t.id DESC LIMIT 1),"
+    " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
+    "  SELECT $1, (SELECT id FROM l), 'call_attached', $3, jsonb_strip_nulls(jsonb_build_object("
+    "   'text', $7::text, 'division', (SELECT division FROM l))) FROM g),"
+    " nl AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || l.division || '|'",
+                             OUTBOX_MSG(CASE_NOTICE), "$1", "$6", "l.id", "$5::bytea",
+                             OUTBOX_UNCLAIMED) " FROM l),"
+    NOTICE_FR " SELECT (SELECT count(*) FROM g), NULL::bigint, NULL::text";
+
 int dispatch_apply_case_prepare(pg_t *pg)
 {
     return pg_prepare(pg, "apply_return", s_return_sql) |
@@ -151,7 +167,8 @@ int dispatch_apply_case_prepare(pg_t *pg)
            pg_prepare(pg, "apply_inform", s_inform_sql) |
            pg_prepare(pg, "apply_callback", s_callback_sql) |
            pg_prepare(pg, "apply_close", s_close_sql) |
-           pg_prepare(pg, "apply_triage", s_triage_sql);
+           pg_prepare(pg, "apply_triage", s_triage_sql) |
+           pg_prepare(pg, "apply_attach_call", s_attach_call_sql);
 }
 
 /* $first..$first+3: the new task's deadlines; $first+4: its body. */
@@ -206,6 +223,9 @@ int dispatch_apply_case_add(pg_txn_t *txn, const dispatch_apply_t *a, char (*buf
         p[7] = PG_TEXT(a->priority);
         p[8] = PG_BINARY(a->dispatched, a->dispatched_len);
         return pg_txn_add(txn, true, "apply_triage", 9, p);
+    case ACTION_ATTACH_CALL:
+        p[6] = PG_TEXT(s->text);
+        return pg_txn_add(txn, true, "apply_attach_call", 7, p);
     default:
         return -1;
     }

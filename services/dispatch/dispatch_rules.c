@@ -7,7 +7,9 @@
 
 static const char *s_names[] = {"sign",    "return",           "note",      "need-material",
                                 "material-arrived", "extend", "decide-extension", "reply",
-                                "arbitrate", "inform", "callback", "close", "triage"};
+                                "arbitrate", "inform", "callback", "close", "triage",
+                                "attach-call"};
+_Static_assert(sizeof(s_names) / sizeof(s_names[0]) == ACTION_UNKNOWN, "a name for every step");
 
 dispatch_action_t dispatch_action_parse(const char *name)
 {
@@ -199,6 +201,16 @@ static bool s_check_case_step(const dispatch_context_t *c, const dispatch_step_t
             return s_verdict(v, 422, "callback refused: satisfaction is satisfied (满意), "
                                      "basically (基本满意) or unsatisfied (不满意)");
         return true;
+    case ACTION_ATTACH_CALL:
+        if (!admin && !s_is(who->role, "operator") && !s_is(who->role, "clerk"))
+            return s_verdict(v, 403, "only the hotline desk attaches a call to a case");
+        if (s_is(c->case_state, "closed") || s_is(c->case_state, "merged"))
+            return s_verdict(v, 409, "attach-call refused: case %s is %s; record the call as a "
+                                     "new case",
+                             c->case_number, c->case_state);
+        if (s_empty(s->text))
+            return s_verdict(v, 422, "attach-call refused: say what the caller said");
+        return true;
     case ACTION_TRIAGE:
         if (!inspector && !s_is(who->role, "operator") && !s_is(who->role, "clerk"))
             return s_verdict(v, 403, "only the desk and the inspection office triage cases");
@@ -220,7 +232,8 @@ bool dispatch_rules_check(const dispatch_context_t *ctx, const dispatch_step_t *
     if (step->action == ACTION_UNKNOWN)
         return s_verdict(verdict, 400, "unknown step; use sign, return, note, need-material, "
                                        "material-arrived, extend, decide-extension, reply, "
-                                       "arbitrate, inform, callback, close or triage");
+                                       "arbitrate, inform, callback, close, triage or "
+                                       "attach-call");
     bool ok = dispatch_action_on_task(step->action)
                   ? s_check_task_step(ctx, step, who, now_us, verdict)
                   : s_check_case_step(ctx, step, who, verdict);

@@ -9,7 +9,9 @@
  * response window, and never on a task the inspection office assigned by
  * arbitration; only the first responder informs, records the callback and
  * closes, after the reply; an extension is asked before the completion
- * deadline and decided by the inspection office. */
+ * deadline and decided by the inspection office; the hotline desk attaches
+ * a repeat call to a case that is still open, saying what the caller said,
+ * instead of filing the call as a new case. */
 #ifndef DUBAN_DISPATCH_RULES_H
 #define DUBAN_DISPATCH_RULES_H
 
@@ -32,6 +34,7 @@ typedef enum {
     ACTION_CALLBACK,
     ACTION_CLOSE,
     ACTION_TRIAGE,
+    ACTION_ATTACH_CALL,
     ACTION_UNKNOWN
 } dispatch_action_t;
 
@@ -85,7 +88,7 @@ dispatch_action_t dispatch_action_parse(const char *name);
 const char *dispatch_action_str(dispatch_action_t action);
 
 /* True for steps on a task (the actor's division's); false for steps on the
- * case as a whole (arbitrate, inform, callback, close, triage). */
+ * case as a whole (arbitrate, inform, callback, close, triage, attach-call). */
 bool dispatch_action_on_task(dispatch_action_t action);
 
 /* Decides whether who may take step on ctx at now_us (microseconds, UTC).

@@ -92,7 +92,8 @@ static int s_pack_notice(run_t *r)
     Duban__CaseNotice n = DUBAN__CASE_NOTICE__INIT;
     n.event = r->action->action;
     n.actor = r->who.staff;
-    n.division = r->ctx.division;
+    /* A call attached to a case is news for the division handling it. */
+    n.division = r->step.action == ACTION_ATTACH_CALL ? r->ctx.lead_division : r->ctx.division;
     n.text = r->action->text;
     n.case_state = r->ctx.case_state;
     r->notice_len = duban__case_notice__get_packed_size(&n);

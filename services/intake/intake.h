@@ -21,12 +21,19 @@ struct intake_photo_store;
 struct intake_alerts;
 struct intake_bulletins;
 
+/* Connections of their own for staff reads (settings: intake.read_connections). */
+#define INTAKE_MAX_READERS 8
+
 typedef struct {
     const org_t *org;
     struct intake_steps *steps; /* workflow steps forwarded to dispatch */
     struct intake_alerts *alerts;       /* the alerts console of watch */
     struct intake_bulletins *bulletins; /* the bulletin console */
     pg_t *pg;
+    /* Staff reads (case pages, queues, search, lists) go to these, so they
+     * neither wait behind the commits and each other on pg nor delay them. */
+    pg_t *readers[INTAKE_MAX_READERS];
+    int nreaders;
     intake_commit_t *commit;
     outbox_relay_t *relay; /* to triage; its figures go into /healthz */
     auth_t *auth;
@@ -62,6 +69,10 @@ int intake_query_code(char *out, size_t len);
 
 /* Hex SHA-256 of data into out (65 bytes), for idempotency checks. */
 void intake_sha256_hex(const void *data, size_t len, char *out);
+
+/* The connection for a staff read: the reader with the least work queued
+ * among those up, else pg (which may be down: callers check pg_is_up). */
+pg_t *intake_reader(const intake_t *self);
 
 /* Replies 503 with the standard "nothing was recorded, retry" problem
  * (INTAKE_PROBLEM_UNAVAILABLE). */

@@ -6,11 +6,13 @@
 #include "auth_http.h"
 #include "http.h"
 #include "intake_confidential.h"
+#include "intake_desk.h"
 #include "intake_office.h"
 #include "intake_open311.h"
 #include "intake_photo_api.h"
 #include "intake_public.h"
 #include "intake_queue.h"
+#include "intake_search.h"
 #include "intake_staff_read.h"
 #include "intake_steps.h"
 #include "log.h"
@@ -41,7 +43,7 @@ typedef struct {
     http_held_t *held;
     route_t route;
     char key[80]; /* case number or division code */
-    char query[256];
+    char query[1024]; /* a search's words, URL-encoded, fit */
     intake_staff_handler_t handler; /* ROUTE_HANDLER */
 } staff_req_t;
 
@@ -335,10 +337,13 @@ static void s_route_cb(struct evhttp_request *req, void *arg)
     if (strcmp(path, "/healthz") == 0) {
         s_health(self, req);
     } else if (strcmp(path, "/api/v1/cases") == 0) {
-        if (method != EVHTTP_REQ_POST)
-            http_reply_problem(req, 405, "method not allowed", "use POST to submit a case", NULL);
-        else
+        if (method == EVHTTP_REQ_POST)
             s_staff(self, req, ROUTE_POST_CASE, NULL, NULL);
+        else if (method == EVHTTP_REQ_GET)
+            intake_api_staff(self, req, intake_search_read, NULL, query);
+        else
+            http_reply_problem(req, 405, "method not allowed",
+                               "use POST to submit a case, GET with q= to search", NULL);
     } else if (intake_photo_api_route(self, req, path, query)) {
         /* the report form's photos, for staff */
     } else if (s_prefix(path, "/api/v1/cases/", &rest) && strstr(rest, "/steps/")) {
@@ -384,6 +389,8 @@ static void s_route_cb(struct evhttp_request *req, void *arg)
         }
     } else if (intake_office_route(self, req, path, query)) {
         /* the inspection office's and leaders' API, and notices */
+    } else if (intake_desk_route(self, req, path, query)) {
+        /* the hotline desk's lists and the org */
     } else if (s_prefix(path, "/open311/v2/", &rest)) {
         intake_open311_handle(self->intake, req, rest, query);
     } else if (intake_public_handles(path)) {
@@ -411,9 +418,14 @@ void intake_api_destroy(intake_api_t **self_p)
     *self_p = NULL;
 }
 
+int intake_api_prepare_reads(pg_t *pg)
+{
+    return intake_staff_read_prepare(pg) | intake_queue_prepare(pg) | intake_desk_prepare(pg);
+}
+
 int intake_api_prepare(pg_t *pg)
 {
-    return intake_staff_read_prepare(pg) | intake_public_prepare(pg) |
+    return intake_api_prepare_reads(pg) | intake_public_prepare(pg) |
            intake_open311_prepare(pg) | intake_confidential_prepare(pg) |
            intake_office_prepare(pg) | intake_photo_api_prepare(pg);
 }

@@ -1,7 +1,9 @@
 /* intake's HTTP front: routes every request, authenticates staff, and
  * serves the staff API (POST /api/v1/cases, GET /api/v1/cases/{number},
- * GET /api/v1/divisions/{code}/tasks) and /healthz. Public pages and
- * Open311 are handed to intake_public and intake_open311. */
+ * GET /api/v1/cases?q= (intake_search), GET /api/v1/divisions/{code}/tasks
+ * and /queue (intake_queue), the hotline desk's lists (intake_desk), steps
+ * (intake_steps)) and /healthz. Public pages and Open311 are handed to
+ * intake_public and intake_open311. */
 #ifndef DUBAN_INTAKE_API_H
 #define DUBAN_INTAKE_API_H
 
@@ -11,8 +13,11 @@ struct evhttp;
 
 typedef struct intake_api intake_api_t;
 
-/* Statements the read endpoints need; call before the loop runs. */
+/* Statements every endpoint needs; call before the loop runs. */
 int intake_api_prepare(pg_t *pg);
+
+/* The statements of the staff reads only (for intake's read connections). */
+int intake_api_prepare_reads(pg_t *pg);
 
 /* Installs the routes on http (borrowed, as is intake). */
 intake_api_t *intake_api_new(struct evhttp *http, intake_t *intake);

@@ -1,8 +1,12 @@
 /* The division queue; see intake_queue.h. The open queue reads the partial
  * index tasks_division_queue_idx in its order, so the first page of 100,000
- * open tasks costs 50 index entries; the tab counts are one index-only pass.
- * Statements are built from fixed pieces for the filters given (values are
- * always parameters), so PostgreSQL plans each shape with the real values. */
+ * open tasks costs 50 index entries. The tab counts cost no pass over the
+ * queue either: the counts by state are kept by PostgreSQL
+ * (task_queue_counts, migration 015), and overdue and warned, which change
+ * with the clock, are counted from the head of an index each, never more
+ * than INTAKE_QUEUE_COUNT_LIMIT + 1 entries. Statements are built from fixed
+ * pieces for the filters given (values are always parameters), so
+ * PostgreSQL plans each shape with the real values. */
 #include "intake_queue.h"
 
 #include "calendar.h"
@@ -21,6 +25,11 @@
 #include <sys/queue.h>
 
 #define US(col) PG_TIME_US_OR_0(col)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define INTAKE_QUEUE_COUNT_SCAN STR(INTAKE_QUEUE_COUNT_SCAN_N)
+#define INTAKE_QUEUE_COUNT_SCAN_N 1001 /* INTAKE_QUEUE_COUNT_LIMIT + 1 */
+_Static_assert(INTAKE_QUEUE_COUNT_SCAN_N == INTAKE_QUEUE_COUNT_LIMIT + 1, "count scan is limit + 1");
 #define DUE_NOW INTAKE_DUE_NOW
 #define WARN_NOW INTAKE_WARN_NOW
 #define NOW_TS PG_TIME_TS(2)
@@ -32,12 +41,27 @@ static const char *s_columns =
     " coalesce(t.extension_state, ''), coalesce(t.handler, ''), " US("t.updated_at") ","
     " c.state FROM tasks t JOIN cases c ON c.id = t.case_id";
 
+/* A task's warning point, never after its deadline: the key of
+ * tasks_division_warn_idx, spelt as there. */
+#define WARN_EFF "least(" WARN_NOW ", " DUE_NOW ")"
+#define OPEN_TASK "t.division = $1 AND t.state IN ('dispatched', 'signed')"
+
+/* $1 division, $2 now. The counts by state; the overdue tasks up to the
+ * limit + 1; and among the limit's worth of tasks most recently past their
+ * warning point, those not yet overdue (with how many were looked at: fewer
+ * than that many means every one was). */
 static const char *s_counts_sql =
-    "SELECT count(*), count(*) FILTER (WHERE t.state = 'dispatched'),"
-    " count(*) FILTER (WHERE t.state = 'signed'),"
-    " count(*) FILTER (WHERE " DUE_NOW " <= " NOW_TS "),"
-    " count(*) FILTER (WHERE " DUE_NOW " > " NOW_TS " AND " WARN_NOW " <= " NOW_TS ")"
-    " FROM tasks t WHERE t.division = $1 AND t.state IN ('dispatched', 'signed')";
+    "SELECT coalesce((SELECT sum(n) FROM task_queue_counts WHERE division = $1"
+    "  AND state = 'dispatched'), 0),"
+    " coalesce((SELECT sum(n) FROM task_queue_counts WHERE division = $1 AND state = 'signed'), 0),"
+    " (SELECT count(*) FROM (SELECT 1 FROM tasks t WHERE " OPEN_TASK " AND " DUE_NOW " <= " NOW_TS
+    "  LIMIT " INTAKE_QUEUE_COUNT_SCAN ") o),"
+    " w.warned, w.seen FROM (SELECT count(*) FILTER (WHERE due > " NOW_TS ") AS warned,"
+    "  count(*) AS seen FROM (SELECT " DUE_NOW " AS due FROM tasks t WHERE " OPEN_TASK
+    "  AND " WARN_EFF " <= " NOW_TS " ORDER BY " WARN_EFF " DESC LIMIT " INTAKE_QUEUE_COUNT_SCAN
+    "  ) p) w";
+
+enum { COUNT_DISPATCHED, COUNT_SIGNED, COUNT_OVERDUE, COUNT_WARNED, COUNT_WARN_SEEN };
 
 typedef struct {
     char state[16];
@@ -118,6 +142,15 @@ static json_t *s_task_json(queue_t *q, PGresult *res, int i)
     return t;
 }
 
+/* Whether the total under the filters is the sum of counts kept by state
+ * (no per-row filter), so it needs no statement of its own. */
+static bool s_total_from_counts(const filter_t *f)
+{
+    bool live = strcmp(f->state, "open") == 0 || strcmp(f->state, "dispatched") == 0 ||
+                strcmp(f->state, "signed") == 0;
+    return live && !f->kind[0] && !f->category[0] && !f->overdue && !f->warned;
+}
+
 static void s_done(pg_txn_t *txn, bool ok, void *arg)
 {
     queue_t *q = arg;
@@ -132,12 +165,23 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     if (!req)
         goto out_free;
     PGresult *counts = pg_txn_result(txn, 0), *rows = pg_txn_result(txn, 1);
-    long long open = s_i64(counts, 0, 0), overdue = s_i64(counts, 0, 3);
-    long long total = open;
+    long long dispatched = s_i64(counts, 0, COUNT_DISPATCHED);
+    long long signed_ = s_i64(counts, 0, COUNT_SIGNED);
+    long long overdue = s_i64(counts, 0, COUNT_OVERDUE);
+    long long warned = s_i64(counts, 0, COUNT_WARNED);
+    bool overdue_more = overdue > INTAKE_QUEUE_COUNT_LIMIT;
+    bool warned_more = s_i64(counts, 0, COUNT_WARN_SEEN) >= INTAKE_QUEUE_COUNT_SCAN_N;
+    if (overdue_more)
+        overdue = INTAKE_QUEUE_COUNT_LIMIT;
+    if (warned > INTAKE_QUEUE_COUNT_LIMIT)
+        warned = INTAKE_QUEUE_COUNT_LIMIT;
+    long long total = dispatched + signed_;
     if (q->counted)
         total = s_i64(pg_txn_result(txn, 2), 0, 0);
-    else if (q->f.overdue)
-        total = overdue;
+    else if (strcmp(q->f.state, "dispatched") == 0)
+        total = dispatched;
+    else if (strcmp(q->f.state, "signed") == 0)
+        total = signed_;
     json_t *tasks = json_array();
     for (int i = 0; i < PQntuples(rows); i++)
         json_array_append_new(tasks, s_task_json(q, rows, i));
@@ -145,15 +189,16 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     clock_format_utc(q->now_us, now, sizeof(now));
     long pages = total > 0 ? (long)((total + q->f.limit - 1) / q->f.limit) : 1;
     json_t *body = json_pack(
-        "{s:s, s:s, s:s?, s:s?, s:b, s:b, s:i, s:i, s:I, s:i, s:s, s:{s:I, s:I, s:I, s:I, s:I},"
-        " s:o}",
+        "{s:s, s:s, s:s?, s:s?, s:b, s:b, s:i, s:i, s:I, s:i, s:s,"
+        " s:{s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:i}, s:o}",
         "division", q->division, "state", q->f.state, "kind", q->f.kind[0] ? q->f.kind : NULL,
         "category", q->f.category[0] ? q->f.category : NULL, "overdue", q->f.overdue, "warned",
         q->f.warned, "page",
         (int)q->f.page, "limit", (int)q->f.limit, "total", (json_int_t)total, "pages", (int)pages,
-        "now", now, "counts", "open", (json_int_t)open, "dispatched",
-        (json_int_t)s_i64(counts, 0, 1), "signed", (json_int_t)s_i64(counts, 0, 2), "overdue",
-        (json_int_t)overdue, "warned", (json_int_t)s_i64(counts, 0, 4), "tasks", tasks);
+        "now", now, "counts", "open", (json_int_t)(dispatched + signed_), "dispatched",
+        (json_int_t)dispatched, "signed", (json_int_t)signed_, "overdue", (json_int_t)overdue,
+        "warned", (json_int_t)warned, "overdue_more", overdue_more, "warned_more", warned_more,
+        "count_limit", INTAKE_QUEUE_COUNT_LIMIT, "tasks", tasks);
     http_reply_json(req, 200, body);
 out_free:
     http_release(&q->held);
@@ -232,6 +277,40 @@ static void s_where(const filter_t *f, char *sql, size_t len)
              f->warned && live ? " AND " DUE_NOW " > " NOW_TS " AND " WARN_NOW " <= " NOW_TS : "");
 }
 
+/* The page's statement for the filters: $1..$7 division, now, kind,
+ * category, state, limit, offset. The parameters not used by a shape are
+ * still typed by a no-op, so every shape takes the same seven. Open tasks by
+ * the deadline that runs now; closed ones the latest first. */
+static void s_page_sql(const filter_t *f, char *sql, size_t len)
+{
+    bool live = strcmp(f->state, "open") == 0 || strcmp(f->state, "dispatched") == 0 ||
+                strcmp(f->state, "signed") == 0;
+    snprintf(sql, len, "%s", s_columns);
+    s_where(f, sql, len);
+    size_t n = strlen(sql);
+    snprintf(sql + n, len - n,
+             " AND $2::bigint IS NOT NULL AND $3::text IS NOT NULL AND $4::text IS NOT NULL"
+             " AND $5::text IS NOT NULL ORDER BY %s LIMIT $6::bigint OFFSET $7::bigint",
+             live ? DUE_NOW ", t.id" : "t.updated_at DESC, t.id DESC");
+}
+
+/* The queue as it opens (every open task, no filter): the page shown most,
+ * prepared once per connection. */
+static bool s_is_open_queue(const filter_t *f)
+{
+    return strcmp(f->state, "open") == 0 && !f->kind[0] && !f->category[0] && !f->overdue &&
+           !f->warned;
+}
+
+int intake_queue_prepare(pg_t *pg)
+{
+    filter_t open = {.state = "open"};
+    char sql[2048];
+    s_page_sql(&open, sql, sizeof(sql));
+    return pg_prepare(pg, "intake_queue_counts", s_counts_sql) |
+           pg_prepare(pg, "intake_queue_open", sql);
+}
+
 void intake_queue_read(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
                        const char *division, const char *query)
 {
@@ -246,7 +325,8 @@ void intake_queue_read(intake_t *in, struct evhttp_request *req, const auth_iden
     filter_t f;
     if (!s_parse(in, req, query, &f))
         return;
-    if (!pg_is_up(in->pg)) {
+    pg_t *pg = intake_reader(in);
+    if (!pg_is_up(pg)) {
         intake_reply_unavailable(req);
         return;
     }
@@ -262,34 +342,28 @@ void intake_queue_read(intake_t *in, struct evhttp_request *req, const auth_iden
     q->f = f;
     q->now_us = clock_now_us();
     snprintf(q->division, sizeof(q->division), "%s", division);
-    bool live = strcmp(f.state, "open") == 0 || strcmp(f.state, "dispatched") == 0 ||
-                strcmp(f.state, "signed") == 0;
     char now[24], limit[24], offset[24], sql[2048];
     snprintf(now, sizeof(now), "%lld", (long long)q->now_us);
     snprintf(limit, sizeof(limit), "%ld", f.limit);
     snprintf(offset, sizeof(offset), "%ld", (f.page - 1) * f.limit);
     pg_param_t p[7] = {PG_TEXT(division), PG_TEXT(now),   PG_TEXT(f.kind),  PG_TEXT(f.category),
                        PG_TEXT(f.state),  PG_TEXT(limit), PG_TEXT(offset)};
-    pg_txn_add(txn, false, s_counts_sql, 2, p);
-    snprintf(sql, sizeof(sql), "%s", s_columns);
-    s_where(&f, sql, sizeof(sql));
-    size_t n = strlen(sql);
-    /* Closed tasks: the latest first. The parameters not used by a shape are
-     * still typed by a no-op so every shape takes the same seven. */
-    snprintf(sql + n, sizeof(sql) - n,
-             " AND $2::bigint IS NOT NULL AND $3::text IS NOT NULL AND $4::text IS NOT NULL"
-             " AND $5::text IS NOT NULL ORDER BY %s LIMIT $6::bigint OFFSET $7::bigint",
-             live ? DUE_NOW ", t.id" : "t.updated_at DESC, t.id DESC");
-    pg_txn_add(txn, false, sql, 7, p);
-    q->counted = !(strcmp(f.state, "open") == 0 && !f.kind[0] && !f.category[0]) || f.warned;
+    pg_txn_add(txn, true, "intake_queue_counts", 2, p);
+    if (s_is_open_queue(&f)) {
+        pg_txn_add(txn, true, "intake_queue_open", 7, p);
+    } else {
+        s_page_sql(&f, sql, sizeof(sql));
+        pg_txn_add(txn, false, sql, 7, p);
+    }
+    q->counted = !s_total_from_counts(&f);
     if (q->counted) {
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id");
         s_where(&f, sql, sizeof(sql));
-        n = strlen(sql);
+        size_t n = strlen(sql);
         snprintf(sql + n, sizeof(sql) - n,
                  " AND $2::bigint IS NOT NULL AND $3::text IS NOT NULL AND $4::text IS NOT NULL"
                  " AND $5::text IS NOT NULL");
         pg_txn_add(txn, false, sql, 5, p);
     }
-    pg_txn_submit(in->pg, &txn, s_done, q);
+    pg_txn_submit(pg, &txn, s_done, q);
 }

@@ -6,8 +6,12 @@
  * dispatched, signed, replied, returned), kind, category, overdue=1; paging
  * with page (from 1) and limit (1-200, default 50). The reply carries the
  * counts for the tabs (open, dispatched, signed, overdue, warned), the total
- * under the filters and the number of pages. A division sees only its own
- * queue (auth_may_see_division). */
+ * under the filters and the number of pages. Open, dispatched and signed are
+ * exact; overdue and warned are exact up to INTAKE_QUEUE_COUNT_LIMIT, beyond
+ * which the reply says "at least" (overdue_more, warned_more): what changes
+ * with the clock cannot be kept by PostgreSQL, and a count that looked at
+ * every overdue task would cost as much as the queue is long. A division sees
+ * only its own queue (auth_may_see_division). */
 #ifndef DUBAN_INTAKE_QUEUE_H
 #define DUBAN_INTAKE_QUEUE_H
 
@@ -26,6 +30,10 @@
 
 #define INTAKE_QUEUE_DEFAULT_LIMIT 50
 #define INTAKE_QUEUE_MAX_LIMIT 200
+#define INTAKE_QUEUE_COUNT_LIMIT 1000
+
+/* Statements of the queue; call before the loop runs. */
+int intake_queue_prepare(pg_t *pg);
 
 void intake_queue_read(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
                        const char *division, const char *query);

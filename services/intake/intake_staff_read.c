@@ -40,7 +40,7 @@ static const dispatch_action_t s_page_actions[] = {
     ACTION_SIGN,   ACTION_RETURN,    ACTION_REPLY,           ACTION_NEED_MATERIAL,
     ACTION_MATERIAL_ARRIVED, ACTION_EXTEND, ACTION_NOTE,     ACTION_DECIDE_EXTENSION,
     ACTION_ARBITRATE, ACTION_TRIAGE, ACTION_INFORM,          ACTION_CALLBACK,
-    ACTION_CLOSE};
+    ACTION_CLOSE,     ACTION_ATTACH_CALL};
 
 static const char *s_case_events_sql =
     "SELECT e.type, e.actor, to_char(e.at AT TIME ZONE 'UTC', " UTC_FORMAT "),"
@@ -55,6 +55,16 @@ static const char *s_division_tasks_sql =
     " WHERE t.division = $1 AND ($2 = 'all' OR ($2 = 'open' AND t.state <> 'replied')"
     "  OR t.state = $2)"
     " ORDER BY t.id LIMIT 1000";
+
+pg_t *intake_reader(const intake_t *self)
+{
+    pg_t *best = NULL;
+    for (int i = 0; i < self->nreaders; i++)
+        if (pg_is_up(self->readers[i]) &&
+            (!best || pg_backlog(self->readers[i]) < pg_backlog(best)))
+            best = self->readers[i];
+    return best ? best : self->pg;
+}
 
 int intake_staff_read_prepare(pg_t *pg)
 {
@@ -144,8 +154,8 @@ static void s_case_read(pg_txn_t *txn, bool ok, void *arg)
         http_reply_problem(req, 404, "case not found", detail, NULL);
         goto out_free;
     }
-    bool personal = handler || strcmp(role, "inspector") == 0 || strcmp(role, "admin") == 0 ||
-                    strcmp(PQgetvalue(c, 0, 10), rd->who.staff) == 0;
+    /* A handler reaching here holds a task of the case (else 404 above). */
+    bool personal = auth_may_see_requester(&rd->who, PQgetvalue(c, 0, 10), handler);
     json_t *out = s_case_json(c, personal);
     int64_t now = clock_now_us();
     json_t *tasks = json_array();
@@ -231,7 +241,8 @@ static void s_read(intake_t *in, struct evhttp_request *req, const auth_identity
                    const char *key, const char *const *stmts, int nstmts, const char *extra,
                    pg_txn_cb cb)
 {
-    if (!pg_is_up(in->pg)) {
+    pg_t *pg = intake_reader(in);
+    if (!pg_is_up(pg)) {
         intake_reply_unavailable(req);
         return;
     }
@@ -249,7 +260,7 @@ static void s_read(intake_t *in, struct evhttp_request *req, const auth_identity
     pg_param_t params[2] = {PG_TEXT(key), PG_TEXT(extra)};
     for (int i = 0; i < nstmts; i++)
         pg_txn_add(txn, true, stmts[i], extra ? 2 : 1, params);
-    pg_txn_submit(in->pg, &txn, cb, rd);
+    pg_txn_submit(pg, &txn, cb, rd);
 }
 
 static bool s_code_ok(const char *s, size_t max)
@@ -266,7 +277,8 @@ void intake_staff_read_case(intake_t *in, struct evhttp_request *req, const auth
         http_reply_problem(req, 404, "case not found", "that is not a case number", NULL);
         return;
     }
-    if (!pg_is_up(in->pg)) {
+    pg_t *pg = intake_reader(in);
+    if (!pg_is_up(pg)) {
         intake_reply_unavailable(req);
         return;
     }
@@ -290,7 +302,7 @@ void intake_staff_read_case(intake_t *in, struct evhttp_request *req, const auth
     pg_txn_add(txn, true, "intake_case_events", 1, one);
     pg_txn_add(txn, true, DISPATCH_CONTEXT_STMT, 4, own);
     pg_txn_add(txn, true, DISPATCH_CONTEXT_STMT, 4, ext);
-    pg_txn_submit(in->pg, &txn, s_case_read, rd);
+    pg_txn_submit(pg, &txn, s_case_read, rd);
 }
 
 void intake_staff_read_tasks(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,

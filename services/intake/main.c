@@ -80,6 +80,13 @@ int main(int argc, char **argv)
     if (!in.pg || intake_commit_prepare(in.pg) < 0 || intake_api_prepare(in.pg) < 0 ||
         auth_prepare(in.pg) < 0 || intake_roster_prepare(in.pg) < 0)
         goto out_teardown;
+    long readers = settings_int(st, "intake.read_connections", 2);
+    for (; in.nreaders < readers && in.nreaders < INTAKE_MAX_READERS; in.nreaders++) {
+        pg_t *reader = pg_new(svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
+        in.readers[in.nreaders] = reader;
+        if (!reader || intake_api_prepare_reads(reader) < 0)
+            goto out_teardown;
+    }
     out = bus_sock_new(svc->zctx, svc->base, ZMQ_PUSH,
                        settings_string(st, "intake.out", "tcp://127.0.0.1:7101"), true, NULL, NULL);
     if (!out)
@@ -153,6 +160,8 @@ out_teardown:
      * then pg and redis: their pending callbacks still reach the modules. */
     http_server_destroy(&server);
     pg_destroy(&in.pg);
+    for (int i = 0; i < INTAKE_MAX_READERS; i++)
+        pg_destroy(&in.readers[i]);
     redis_destroy(&redis);
     intake_commit_destroy(&in.commit);
     intake_photo_store_destroy(&in.photos);

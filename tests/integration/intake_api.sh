@@ -87,7 +87,9 @@ status=$(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$H_DIR/huge" "$H
 assert_eq 413 "$status" "huge body"
 
 # Wrong method, unknown case, unknown endpoint.
-assert_eq 405 "$(curl -s -o /dev/null -w '%{http_code}' "$H_INTAKE_URL/api/v1/cases")" "GET on the collection"
+assert_eq 405 "$(curl -s -o /dev/null -I -w '%{http_code}' "$H_INTAKE_URL/api/v1/cases")" "HEAD on the collection"
+assert_eq 401 "$(curl -s -o /dev/null -w '%{http_code}' "$H_INTAKE_URL/api/v1/cases?q=x")" \
+  "GET on the collection searches, as staff only"
 
 
 # dubanctl reports a refusal with the field and exit status 1.

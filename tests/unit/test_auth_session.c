@@ -127,12 +127,39 @@ static void test_topic_scope(void **state)
     assert_false(auth_may_see_topic(&leader, "staff.op001|"));
 }
 
+/* Who sees which cases in lists, and whose requester data. */
+static void test_case_scope(void **state)
+{
+    auth_identity_t op = {"op001", "operator", ""}, clerk = {"clerk001", "clerk", ""};
+    auth_identity_t h = {"h-metrology", "handler", "metrology"};
+    auth_identity_t insp = {"insp001", "inspector", "inspection"}, admin = {"admin", "admin", ""};
+    assert_true(auth_may_see_all_cases(&op));
+    assert_true(auth_may_see_all_cases(&clerk));
+    assert_true(auth_may_see_all_cases(&insp));
+    assert_true(auth_may_see_all_cases(&admin));
+    assert_false(auth_may_see_all_cases(&h));
+    auth_identity_t leader = {"leader001", "leader", ""};
+    assert_true(auth_may_see_all_cases(&leader));
+    assert_false(auth_may_see_requester(&leader, "op001", false)); /* leaders read, not handle */
+    /* The desk sees every case, but the requester only of its own. */
+    assert_true(auth_may_see_requester(&op, "op001", false));
+    assert_false(auth_may_see_requester(&op, "op002", false));
+    assert_false(auth_may_see_requester(&clerk, "op001", false));
+    /* A division only while it holds a task of the case. */
+    assert_true(auth_may_see_requester(&h, "op001", true));
+    assert_false(auth_may_see_requester(&h, "op001", false));
+    assert_true(auth_may_see_requester(&insp, "op001", false));
+    assert_true(auth_may_see_requester(&admin, "op001", false));
+    assert_false(auth_may_see_requester(&op, NULL, false));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_password_hash_and_verify), cmocka_unit_test(test_session_ids),
         cmocka_unit_test(test_csrf_token),               cmocka_unit_test(test_cookie),
         cmocka_unit_test(test_same_origin),              cmocka_unit_test(test_topic_scope),
+        cmocka_unit_test(test_case_scope),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

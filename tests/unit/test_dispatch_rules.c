@@ -209,6 +209,45 @@ static void test_leader_may_do_nothing(void **state)
             }
 }
 
+static void test_attach_call(void **state)
+{
+    static const auth_identity_t clerk = {"clerk001", "clerk", ""};
+    static const auth_identity_t other_operator = {"op002", "operator", ""};
+    dispatch_context_t c = s_ctx();
+    dispatch_step_t call = {.action = ACTION_ATTACH_CALL, .text = "来电催办：电子秤仍未处理"};
+    assert_int_equal(dispatch_action_parse("attach-call"), ACTION_ATTACH_CALL);
+    assert_string_equal(dispatch_action_str(ACTION_ATTACH_CALL), "attach-call");
+    assert_false(dispatch_action_on_task(ACTION_ATTACH_CALL));
+    /* Any desk member takes the call, not only the first responder. */
+    assert_int_equal(s_check(&c, call, &s_operator, NOW).status, 200);
+    assert_int_equal(s_check(&c, call, &other_operator, NOW).status, 200);
+    assert_int_equal(s_check(&c, call, &clerk, NOW).status, 200);
+    dispatch_verdict_t v = s_check(&c, call, &s_handler, NOW);
+    assert_int_equal(v.status, 403);
+    assert_non_null(strstr(v.message, "hotline desk"));
+    assert_int_equal(s_check(&c, call, &s_inspector, NOW).status, 403);
+    /* What the caller said is required. */
+    v = s_check(&c, (dispatch_step_t){.action = ACTION_ATTACH_CALL}, &s_operator, NOW);
+    assert_int_equal(v.status, 422);
+    /* Open at every stage before closure, even before dispatch... */
+    const char *open[] = {"received", "needs_triage", "triaged", "arbitration", "replied",
+                          "informed"};
+    for (size_t i = 0; i < sizeof(open) / sizeof(open[0]); i++) {
+        snprintf(c.case_state, sizeof(c.case_state), "%s", open[i]);
+        assert_int_equal(s_check(&c, call, &s_operator, NOW).status, 200);
+        assert_true(dispatch_rules_may(&c, ACTION_ATTACH_CALL, &s_operator, NOW));
+    }
+    /* ...but a closed or merged case takes a new case instead. */
+    const char *shut[] = {"closed", "merged"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(c.case_state, sizeof(c.case_state), "%s", shut[i]);
+        v = s_check(&c, call, &s_operator, NOW);
+        assert_int_equal(v.status, 409);
+        assert_non_null(strstr(v.message, "new case"));
+        assert_false(dispatch_rules_may(&c, ACTION_ATTACH_CALL, &s_operator, NOW));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_lead_reply_needs_dispatched_case),
         cmocka_unit_test(test_may_lists_the_buttons),
         cmocka_unit_test(test_leader_may_do_nothing),
+        cmocka_unit_test(test_attach_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,6 +60,11 @@ void ctl_open311_usage(FILE *out);
 void ctl_outbox_usage(FILE *out);
 void ctl_calendar_usage(FILE *out);
 
+/* The hotline desk's lists (dubanctl_desk.c): search, caller, my-cases,
+ * triage-queue, org; argv[0] is the command. */
+bool ctl_is_desk(const char *cmd);
+int ctl_desk(ctl_t *ctl, int argc, char **argv);
+
 /* The workflow steps (dubanctl_actions.c): argv[0] is the step's name. */
 bool ctl_is_action(const char *cmd);
 int ctl_action(ctl_t *ctl, int argc, char **argv);

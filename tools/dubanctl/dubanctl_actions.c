@@ -1,8 +1,8 @@
 /* dubanctl sign, return, note, need-material, material-arrived, extend,
- * decide-extension, reply, arbitrate, inform, callback, close, triage: the
- * workflow steps, sent to dispatch over ZeroMQ as the division console does
- * (DEALER to dispatch's console endpoint), answered with what was done or
- * which rule refused the step. */
+ * decide-extension, reply, arbitrate, inform, callback, close, triage,
+ * attach-call: the workflow steps, sent to dispatch over ZeroMQ as the
+ * division console does (DEALER to dispatch's console endpoint), answered
+ * with what was done or which rule refused the step. */
 #include "dubanctl.h"
 
 #include "bus.h"
@@ -18,7 +18,7 @@
 
 static const char *s_steps[] = {"sign",   "return", "note",     "need-material", "material-arrived",
                                 "extend", "decide-extension", "reply", "arbitrate", "inform",
-                                "callback", "close", "triage", NULL};
+                                "callback", "close", "triage", "attach-call", NULL};
 
 bool ctl_is_action(const char *cmd)
 {

@@ -4,7 +4,9 @@
  * tasks, skipping any it already printed (zguide's Clone pattern). Each task
  * shows the deadline that runs now and the working time left (common/
  * time_left.c, as the queue computes it); a snapshot cut at its limit says
- * so. The id of the newest task seen is kept in a cursor file between runs. */
+ * so. The id of the newest task seen is kept in a cursor file between runs.
+ * Warnings and news of the division's cases (a repeat call the desk
+ * attached, a co-handling division's input) are printed as they come. */
 #include "dubanctl.h"
 
 #include "bus.h"
@@ -215,11 +217,41 @@ static void s_print_warning(console_t *c, const Duban__Envelope *env)
     duban__deadline_warning__free_unpacked(w, NULL);
 }
 
+/* News of a case the division handles (CaseNotice on its topic). */
+static void s_print_notice(console_t *c, const Duban__Envelope *env)
+{
+    Duban__CaseNotice *n = duban__case_notice__unpack(NULL, env->body.len, env->body.data);
+    if (!n)
+        return;
+    bool call = strcmp(n->event, "attach-call") == 0;
+    if (c->ctl->json) {
+        json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "notice", n->event,
+                              "task_id", (json_int_t)env->task_id, "case_number",
+                              env->case_number, "division", c->division, "actor", n->actor,
+                              "text", n->text, "case_state", n->case_state);
+        char *text = json_dumps(j, JSON_COMPACT);
+        printf("%s\n", text);
+        free(text);
+        json_decref(j);
+    } else {
+        char flat[1024];
+        printf("%s #%lld %s %s %s: %s\n", call ? "[来电补充]" : "[通知]", (long long)env->task_id,
+               env->case_number, n->event, n->actor, ctl_flat(n->text, flat, sizeof(flat)));
+    }
+    fflush(stdout);
+    duban__case_notice__free_unpacked(n, NULL);
+}
+
 static void s_print_live(console_t *c, const void *data, size_t len)
 {
     Duban__Envelope *env = bus_envelope_unpack(data, len);
     if (env && env->type == DUBAN__MSG_TYPE__DEADLINE_WARNING) {
         s_print_warning(c, env);
+        duban__envelope__free_unpacked(env, NULL);
+        return;
+    }
+    if (env && env->type == DUBAN__MSG_TYPE__CASE_NOTICE) {
+        s_print_notice(c, env);
         duban__envelope__free_unpacked(env, NULL);
         return;
     }

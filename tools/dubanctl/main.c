@@ -153,6 +153,8 @@ int main(int argc, char **argv)
         rc = ctl_office(&ctl, sub_argc, sub_argv);
     else if (ctl_is_action(cmd))
         rc = ctl_action(&ctl, sub_argc, sub_argv);
+    else if (ctl_is_desk(cmd))
+        rc = ctl_desk(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "calendar") == 0)
         rc = ctl_calendar(&ctl, sub_argc, sub_argv);
     else

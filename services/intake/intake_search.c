@@ -1,0 +1,299 @@
+/* Search over cases; see intake_search.h. Statements are built from fixed
+ * pieces for the number of terms (values are always parameters) and planned
+ * with the real values, so PostgreSQL's statistics of the bigram index see
+ * the actual words. */
+#include "intake_search.h"
+
+#include "clock.h"
+#include "http.h"
+#include "intake_case_list.h"
+#include "log.h"
+#include "phone.h"
+#include "text.h"
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+typedef enum { MATCH_NUMBER, MATCH_PHONE, MATCH_TEXT } match_t;
+
+static const char *const s_match_names[] = {"number", "phone", "text"};
+
+typedef struct {
+    intake_t *in;
+    http_held_t *held;
+    auth_identity_t who;
+    bool all;           /* who sees every case (else only the division's) */
+    match_t match;
+    long page, limit;
+    int64_t now_us;
+    char q[INTAKE_SEARCH_MAX_Q + 1];
+} search_t;
+
+/* The division a handler's search is limited to ($2), "" for all. */
+#define SCOPE "($2 = '' OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.division = $2))"
+#define DOC "case_search_text(c.subject, c.description, c.place, c.enterprise, c.product)"
+#define KEYS "search_bigrams(case_search_text($1, NULL, NULL, NULL, NULL))"
+#define NEWEST " ORDER BY c.created_at DESC, c.id DESC LIMIT $3 OFFSET $4"
+
+/* $1 the whole text: how many bigrams it has (none: nothing to look up). */
+static const char *s_keys_sql = "SELECT cardinality(" KEYS ")";
+
+/* $1 case number, $2 division, $3 limit, $4 offset. */
+static const char *s_number_sql =
+    "SELECT count(*) OVER (), " CASE_LIST_COLUMNS " FROM cases c" CASE_LIST_LEAD
+    " WHERE c.case_number = $1 AND " SCOPE NEWEST;
+
+/* $1 the phone's digits: the expression of cases_duplicate_idx. */
+static const char *s_phone_sql =
+    "SELECT count(*) OVER (), " CASE_LIST_COLUMNS " FROM cases c" CASE_LIST_LEAD
+    " WHERE c.requester_phone IS NOT NULL AND " PHONE_DIGITS_SQL("c.requester_phone")
+    " = $1 AND " SCOPE NEWEST;
+
+/* Appends " AND strpos(...) > 0" for terms $5.. to buf. */
+static void s_terms(char *buf, size_t len, int nterms)
+{
+    for (int i = 0; i < nterms; i++) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, len - n,
+                 " AND strpos(" DOC ", case_search_text($%d, NULL, NULL, NULL, NULL)) > 0", 5 + i);
+    }
+}
+
+/* The text search: m holds the matches (bigrams in the index, every term a
+ * substring) up to INTAKE_SEARCH_EXACT + 1. When they are all there, the
+ * page is sorted from them; when there are more, the newest cases are read
+ * in time order and checked one by one instead (a one-time filter on n
+ * decides which branch runs; the other reads nothing). $1 all the terms,
+ * $2 division, $3 limit, $4 offset, $5.. each term. */
+static void s_text_sql(char *sql, size_t len, int nterms)
+{
+    char terms[1024] = "";
+    s_terms(terms, sizeof(terms), nterms);
+    snprintf(sql, len,
+             "WITH m AS MATERIALIZED (SELECT c.id FROM cases c"
+             "  WHERE case_search_keys(c.subject, c.description, c.place, c.enterprise, c.product)"
+             "  @> " KEYS " AND cardinality(" KEYS ") > 0%s AND " SCOPE
+             "  LIMIT " STR(INTAKE_SEARCH_EXACT) " + 1),"
+             " n AS (SELECT count(*) AS n FROM m)"
+             " (SELECT (SELECT n FROM n), " CASE_LIST_COLUMNS " FROM m JOIN cases c ON c.id = m.id"
+             CASE_LIST_LEAD " WHERE (SELECT n FROM n) <= " STR(INTAKE_SEARCH_EXACT) NEWEST ")"
+             " UNION ALL"
+             " (SELECT (SELECT n FROM n), " CASE_LIST_COLUMNS " FROM cases c" CASE_LIST_LEAD
+             " WHERE (SELECT n FROM n) > " STR(INTAKE_SEARCH_EXACT) "%s AND " SCOPE NEWEST ")",
+             terms, terms);
+}
+
+static void s_done(pg_txn_t *txn, bool ok, void *arg)
+{
+    search_t *s = arg;
+    struct evhttp_request *req = http_held_request(s->held);
+    if (!req)
+        goto out_free;
+    if (!ok) {
+        if (pg_txn_connection_lost(txn))
+            intake_reply_unavailable(req);
+        else
+            http_reply_problem(req, 500, "search failed", pg_txn_error(txn), NULL);
+        goto out_free;
+    }
+    PGresult *rows = pg_txn_result(txn, pg_txn_count(txn) - 1);
+    if (s->match == MATCH_TEXT && strcmp(PQgetvalue(pg_txn_result(txn, 0), 0, 0), "0") == 0) {
+        http_reply_problem(req, 400, "invalid field",
+                           "search for a word of at least two characters (letters, digits or "
+                           "Chinese characters)",
+                           "q");
+        goto out_free;
+    }
+    int n = PQntuples(rows);
+    /* One row more than the page was asked for: whether a next page exists. */
+    bool more = n > s->limit;
+    if (more)
+        n = (int)s->limit;
+    long long total = n > 0 ? strtoll(PQgetvalue(rows, 0, 0), NULL, 10) : 0;
+    bool exact = s->match != MATCH_TEXT || total <= INTAKE_SEARCH_EXACT;
+    json_t *cases = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(cases, intake_case_list_json(s->in, rows, i, 1, &s->who, !s->all,
+                                                           s->now_us));
+    json_t *body = json_pack("{s:s, s:s, s:i, s:i, s:b, s:b, s:o}", "q", s->q, "match",
+                             s_match_names[s->match], "page", (int)s->page, "limit",
+                             (int)s->limit, "total_exact", exact, "more", more, "cases", cases);
+    if (n == 0 && s->page > 1) {
+        /* Past the last page: how many there are is not known from here. */
+        json_object_set_new(body, "total", json_null());
+        json_object_set_new(body, "pages", json_null());
+    } else if (exact) {
+        long pages = total > 0 ? (long)((total + s->limit - 1) / s->limit) : 1;
+        json_object_set_new(body, "total", json_integer(total));
+        json_object_set_new(body, "pages", json_integer(pages < INTAKE_SEARCH_MAX_PAGE
+                                                            ? pages
+                                                            : INTAKE_SEARCH_MAX_PAGE));
+    } else {
+        json_object_set_new(body, "total", json_integer(INTAKE_SEARCH_EXACT));
+        json_object_set_new(body, "pages", json_null());
+    }
+    log_debug("search match=%s page=%ld results=%d staff=%s", s_match_names[s->match], s->page, n,
+              s->who.staff);
+    http_reply_json(req, 200, body);
+out_free:
+    http_release(&s->held);
+    free(s);
+}
+
+static bool s_case_number(const char *q)
+{
+    size_t n = strlen(q);
+    return n >= 10 && n <= 40 && (q[0] == 'D' || q[0] == 'd') && (q[1] == 'B' || q[1] == 'b') &&
+           strspn(q + 2, "0123456789") == n - 2;
+}
+
+/* Bytes of the blank at p: ASCII space or tab, or the ideographic space
+ * U+3000 that Chinese input methods type; 0 for anything else. */
+static size_t s_blank(const char *p)
+{
+    if (*p == ' ' || *p == '\t')
+        return 1;
+    return strncmp(p, "\xe3\x80\x80", 3) == 0 ? 3 : 0;
+}
+
+/* Splits q in place into blank-separated terms. Returns how many, at most
+ * max (the rest are left out). */
+static int s_split(char *q, char **terms, int max)
+{
+    int n = 0;
+    char *p = q;
+    while (*p && n < max) {
+        size_t b;
+        while ((b = s_blank(p)))
+            p += b;
+        if (!*p)
+            break;
+        terms[n++] = p;
+        while (*p && !s_blank(p))
+            p++;
+        b = s_blank(p);
+        if (b) {
+            *p = '\0';
+            p += b;
+        }
+    }
+    return n;
+}
+
+/* Reads q, page and limit; false (reply sent) when one is wrong. */
+static bool s_parse(struct evhttp_request *req, const char *query, search_t *s)
+{
+    struct evkeyvalq args;
+    TAILQ_INIT(&args);
+    if (query && query[0] && evhttp_parse_query_str(query, &args) != 0) {
+        http_reply_problem(req, 400, "invalid query", "the query string is malformed", NULL);
+        return false;
+    }
+    const char *bad = NULL, *why = NULL;
+    const char *q = evhttp_find_header(&args, "q");
+    size_t at = 0;
+    uint32_t cp = 0;
+    while (q && *q == ' ')
+        q++;
+    if (!q || !q[0]) {
+        bad = "q", why = "q is the text to search for";
+    } else if (strlen(q) > INTAKE_SEARCH_MAX_Q) {
+        bad = "q", why = "q is longer than " STR(INTAKE_SEARCH_MAX_Q) " bytes";
+    } else if (text_check(q, false, &at, &cp) != TEXT_OK) {
+        bad = "q", why = "q is not valid UTF-8 or holds a control character";
+    } else {
+        snprintf(s->q, sizeof(s->q), "%s", q);
+        size_t end = strlen(s->q);
+        while (end > 0 && s->q[end - 1] == ' ')
+            s->q[--end] = '\0';
+    }
+    if (!bad && intake_case_list_paging(&args, 20, &s->page, &s->limit, &bad, &why) &&
+        s->page > INTAKE_SEARCH_MAX_PAGE) {
+        bad = "page", why = "page is a number from 1 to " STR(INTAKE_SEARCH_MAX_PAGE);
+    }
+    evhttp_clear_headers(&args);
+    if (bad)
+        http_reply_problem(req, 400, "invalid field", why, bad);
+    return !bad;
+}
+
+void intake_search_read(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
+                        const char *key, const char *query)
+{
+    (void)key;
+    search_t *s = calloc(1, sizeof(*s));
+    if (!s) {
+        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
+        return;
+    }
+    if (!s_parse(req, query, s)) {
+        free(s);
+        return;
+    }
+    s->all = auth_may_see_all_cases(who);
+    if (!s->all && strcmp(who->role, "handler") != 0) {
+        free(s);
+        http_reply_problem(req, 403, "forbidden", "your role does not search cases", NULL);
+        return;
+    }
+    pg_t *pg = intake_reader(in);
+    pg_txn_t *txn = pg_txn_new();
+    if (!pg_is_up(pg)) {
+        pg_txn_destroy(&txn);
+        free(s);
+        intake_reply_unavailable(req);
+        return;
+    }
+    if (!txn || !(s->held = http_hold(req))) {
+        pg_txn_destroy(&txn);
+        free(s);
+        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
+        return;
+    }
+    s->in = in;
+    s->who = *who;
+    s->now_us = clock_now_us();
+    char limit[24], offset[24], digits[48], number[48];
+    snprintf(limit, sizeof(limit), "%ld", s->limit + 1);
+    snprintf(offset, sizeof(offset), "%ld", (s->page - 1) * s->limit);
+    const char *division = s->all ? "" : who->division;
+    bool added;
+    if (s_case_number(s->q)) {
+        s->match = MATCH_NUMBER;
+        snprintf(number, sizeof(number), "DB%s", s->q + 2);
+        pg_param_t p[4] = {PG_TEXT(number), PG_TEXT(division), PG_TEXT(limit), PG_TEXT(offset)};
+        added = pg_txn_add(txn, false, s_number_sql, 4, p) >= 0;
+    } else if (phone_looks_like(s->q) && phone_digits(s->q, digits, sizeof(digits)) > 0) {
+        s->match = MATCH_PHONE;
+        pg_param_t p[4] = {PG_TEXT(digits), PG_TEXT(division), PG_TEXT(limit), PG_TEXT(offset)};
+        added = pg_txn_add(txn, false, s_phone_sql, 4, p) >= 0;
+    } else {
+        s->match = MATCH_TEXT;
+        char copy[sizeof(s->q)], *terms[INTAKE_SEARCH_MAX_TERMS], sql[8192];
+        snprintf(copy, sizeof(copy), "%s", s->q);
+        int nterms = s_split(copy, terms, INTAKE_SEARCH_MAX_TERMS);
+        pg_param_t p[4 + INTAKE_SEARCH_MAX_TERMS] = {PG_TEXT(s->q), PG_TEXT(division),
+                                                     PG_TEXT(limit), PG_TEXT(offset)};
+        for (int i = 0; i < nterms; i++)
+            p[4 + i] = PG_TEXT(terms[i]);
+        s_text_sql(sql, sizeof(sql), nterms);
+        added = pg_txn_add(txn, false, s_keys_sql, 1, p) >= 0 &&
+                pg_txn_add(txn, false, sql, 4 + nterms, p) >= 0;
+    }
+    if (!added) {
+        pg_txn_destroy(&txn);
+        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
+        http_release(&s->held);
+        free(s);
+        return;
+    }
+    pg_txn_submit(pg, &txn, s_done, s);
+}

@@ -1,0 +1,36 @@
+/* Search over cases: GET /api/v1/cases?q=TEXT&page=N&limit=N.
+ *
+ * What q is decides how it is looked up: a case number (DB + digits) is
+ * found exactly; a phone number (only digits and + - ( ) . spaces, at least
+ * PHONE_MIN_DIGITS digits) by its digits (phone.h), as duplicates are; any
+ * other text by the words of the case (subject, description, place,
+ * enterprise, product), every whitespace-separated term as a substring, at
+ * least one term of two characters (the bigram index of migration 015).
+ * Newest first, limit 1-50 (20), page 1-100.
+ *
+ * A text matched by at most INTAKE_SEARCH_EXACT cases is answered from the
+ * index with its exact total; a text matched more often is answered from the
+ * newest cases down, checked one by one until the page is full (a page of a
+ * common term is met within a few hundred cases), and its total is "more
+ * than INTAKE_SEARCH_EXACT" (total_exact false). Which of the two applies
+ * is decided in the statement by the index itself, never guessed.
+ *
+ * Scope (auth_may_see_all_cases): the hotline desk, the inspection office
+ * and administrators search every case; a division's handlers only the
+ * cases their division holds a task of. A result shows the requester only
+ * to those who may see it (auth_may_see_requester). */
+#ifndef DUBAN_INTAKE_SEARCH_H
+#define DUBAN_INTAKE_SEARCH_H
+
+#include "intake.h"
+
+#define INTAKE_SEARCH_EXACT 2000
+#define INTAKE_SEARCH_MAX_Q 200 /* bytes */
+#define INTAKE_SEARCH_MAX_TERMS 8
+#define INTAKE_SEARCH_MAX_PAGE 100
+
+/* The handler of GET /api/v1/cases (intake_api_staff; key unused). */
+void intake_search_read(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
+                        const char *key, const char *query);
+
+#endif
