@@ -127,12 +127,13 @@ static int s_pack_dispatched(run_t *r, const char *division, const char *role,
     return 0;
 }
 
-/* Manual triage sends the case on to dispatch as triage would have. */
-static int s_pack_triaged(run_t *r, const org_category_t *cat)
+/* Manual triage sends the case on to dispatch as triage would have, with
+ * priority as decided. */
+static int s_pack_triaged(run_t *r, const org_category_t *cat, const char *priority)
 {
     Duban__CaseTriaged t = DUBAN__CASE_TRIAGED__INIT;
     t.category = cat->code;
-    t.priority = cat->urgent ? "urgent" : "normal";
+    t.priority = (char *)priority;
     t.rule = "manual";
     t.kind = r->ctx.kind;
     t.subject = r->ctx.subject;
@@ -299,8 +300,10 @@ static void s_apply(run_t *r)
                                                      "configured", r->step.category);
             return;
         }
-        a.priority = cat->urgent ? "urgent" : "normal";
-        if (s_pack_triaged(r, cat) < 0)
+        /* Urgent when the category is, or when the desk judged the case so
+         * (triage kept that on the case), as triage_rule_decide decides. */
+        a.priority = cat->urgent || strcmp(c->priority, "urgent") == 0 ? "urgent" : "normal";
+        if (s_pack_triaged(r, cat, a.priority) < 0)
             goto out_oom;
         break;
     }

@@ -29,14 +29,15 @@ static const char *s_insert_sql =
     "  subject, description, requester_name, requester_phone, requester_email,"
     "  requester_anonymous, callback_phone, place, enterprise, product, latitude, longitude,"
     "  external_ref, source, first_responder, recorded_by, flagged, created_at, updated_at,"
-    "  confidential)"
+    "  confidential, priority)"
     " SELECT case_number_next(coalesce($22::timestamptz, now())),"
     "  sha256(convert_to($1, 'UTF8')), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::boolean, $12,"
     "  $13, $14, $15, $16::float8, $17::float8, $18, $19, $20, nullif($21, ''),"
     "  EXISTS (SELECT 1 FROM watchlist w WHERE w.removed_at IS NULL AND ("
     "   (w.kind = 'phone' AND w.value IN ($9, $12)) OR (w.kind = 'email' AND w.value = $10)"
     "   OR (w.kind = 'ip' AND w.value = $23))),"
-    "  coalesce($22::timestamptz, now()), coalesce($22::timestamptz, now()), $28::boolean"
+    "  coalesce($22::timestamptz, now()), coalesce($22::timestamptz, now()), $28::boolean,"
+    "  coalesce($30, 'normal')"
     " WHERE ($24 = '' OR EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.scope = $24"
     "   AND k.key = $25 AND k.case_id IS NULL AND k.request_sha256 = decode($26, 'hex')))"
     " ON CONFLICT (external_ref) DO NOTHING"
@@ -134,6 +135,7 @@ static int s_pack_body(pending_t *p)
     msg.description = r->description;
     msg.first_responder = r->first_responder;
     msg.lead_division = r->division ? r->division : "";
+    msg.priority = r->priority ? r->priority : "";
     /* Triage spots repeats by requester without personal data on the bus. */
     char fingerprint[FINGERPRINT_HEX_LEN + 1];
     fingerprint_phone(p->owner->fingerprint, r->requester_phone, fingerprint);
@@ -158,7 +160,7 @@ static int s_add(pg_txn_t *txn, pending_t *p)
         if (pg_txn_add(txn, true, "intake_claim_key", 3, key) < 0)
             return -1;
     }
-    pg_param_t params[29] = {
+    pg_param_t params[30] = {
         PG_TEXT(s->query_code),       PG_TEXT(r->channel),
         PG_TEXT(r->kind),             PG_TEXT(r->category),
         PG_TEXT(r->division),         PG_TEXT(r->subject),
@@ -175,8 +177,9 @@ static int s_add(pg_txn_t *txn, pending_t *p)
         PG_TEXT(s->request_sha256),   PG_BINARY(p->body, p->body_len),
         PG_TEXT(r->confidential ? "true" : "false"),
         PG_TEXT(s->photos_json),
+        PG_TEXT(r->priority),
     };
-    if (pg_txn_add(txn, true, "intake_insert_case", 29, params) < 0)
+    if (pg_txn_add(txn, true, "intake_insert_case", 30, params) < 0)
         return -1;
     if (s->idem_scope[0]) {
         pg_param_t key[3] = {PG_TEXT(s->idem_scope), PG_TEXT(s->idem_key),

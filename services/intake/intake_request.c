@@ -83,7 +83,7 @@ static const char *s_known[] = {"channel",   "kind",       "category",     "divi
                                 "subject",   "description", "requester",   "first_responder",
                                 "callback_phone", "place",  "enterprise",   "product",
                                 "location",  "external_ref", "received_at", "confidential",
-                                NULL};
+                                "priority",  NULL};
 
 static int s_check_members(json_t *root, intake_error_t *err)
 {
@@ -245,7 +245,8 @@ static int s_check_texts(intake_request_t *r, intake_error_t *err)
                   {r->longitude, "location.long"},
                   {r->external_ref, "external_ref"},
                   {r->received_at, "received_at"},
-                  {r->first_responder, "first_responder"}};
+                  {r->first_responder, "first_responder"},
+                  {r->priority, "priority"}};
     for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++)
         if (s_check_text(single[i].value, single[i].field, false, err) < 0)
             return -1;
@@ -276,6 +277,10 @@ static int s_check_fields(intake_request_t *r, intake_error_t *err)
         return -1;
     if (r->callback_phone && s_check_phone(r->callback_phone, "callback_phone", err) < 0)
         return -1;
+    if (r->priority && strcmp(r->priority, "urgent") != 0 && strcmp(r->priority, "normal") != 0) {
+        s_fail(err, 422, "invalid field", "priority", "priority is urgent or normal");
+        return -1;
+    }
     if (r->requester_email && !strchr(r->requester_email, '@')) {
         s_fail(err, 400, "invalid field", "requester.email", "requester.email must be an e-mail address");
         return -1;
@@ -362,7 +367,8 @@ intake_request_t *intake_request_parse(const org_t *org, const char *body, size_
             0 ||
         s_string(root, "product", "product", false, INTAKE_MAX_SHORT, &r->product, err) < 0 ||
         s_string(root, "external_ref", "external_ref", false, 64, &r->external_ref, err) < 0 ||
-        s_string(root, "received_at", "received_at", false, 40, &r->received_at, err) < 0)
+        s_string(root, "received_at", "received_at", false, 40, &r->received_at, err) < 0 ||
+        s_string(root, "priority", "priority", false, 16, &r->priority, err) < 0)
         goto out_destroy;
     json_t *confidential = json_object_get(root, "confidential");
     if (confidential && !json_is_boolean(confidential) && !json_is_null(confidential)) {
@@ -445,6 +451,7 @@ void intake_request_destroy(intake_request_t **self_p)
     free(r->requester_phone);
     free(r->requester_email);
     free(r->callback_phone);
+    free(r->priority);
     free(r->place);
     free(r->enterprise);
     free(r->product);

@@ -36,6 +36,7 @@ typedef struct {
     char *external_ref;    /* an import row's own reference: one case per reference */
     char *received_at;     /* original time of a historical case (administrators) */
     char *first_responder; /* staff code; NULL until assigned for web and letters */
+    char *priority;        /* "urgent" or "normal" as the desk judged it; NULL: triage decides */
 } intake_request_t;
 
 /* Why a submission was refused: HTTP status, a title, a detail for the user

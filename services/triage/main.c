@@ -68,7 +68,8 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg, char *w
         goto out_free_msg;
     }
     triage_decision_t d;
-    triage_rule_decide(self->svc->org, msg->category, msg->subject, msg->description, &d);
+    triage_rule_decide(self->svc->org, msg->category, msg->subject, msg->description,
+                       msg->priority, &d);
     Duban__CaseTriaged out = DUBAN__CASE_TRIAGED__INIT;
     out.category = d.category ? d.category->code : "";
     out.priority = (char *)d.priority;

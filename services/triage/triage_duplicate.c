@@ -33,7 +33,8 @@ static void s_key(const triage_t *self, const char *fingerprint, const char *cat
 static const char *s_category(const triage_t *self, const Duban__CaseReceived *m)
 {
     triage_decision_t d;
-    triage_rule_decide(self->svc->org, m->category, m->subject, m->description, &d);
+    triage_rule_decide(self->svc->org, m->category, m->subject, m->description, m->priority,
+                       &d);
     return d.category ? d.category->code : NULL;
 }
 

@@ -15,9 +15,12 @@ typedef struct {
 } triage_decision_t;
 
 /* The requester's (or operator's) category wins; otherwise the first keyword
- * found in subject, then in description; otherwise the manual queue. */
+ * found in subject, then in description; otherwise the manual queue. The
+ * priority is urgent when the category is (safety at stake) or when the desk
+ * judged the case urgent (priority "urgent"), whatever the category. */
 void triage_rule_decide(const org_t *org, const char *category, const char *subject,
-                        const char *description, triage_decision_t *out);
+                        const char *description, const char *priority,
+                        triage_decision_t *out);
 
 const char *triage_outcome_str(triage_outcome_t outcome);
 

@@ -84,7 +84,7 @@ static void s_target_envelope(const uint8_t *data, size_t len)
     if (c) {
         s_accepted++;
         triage_decision_t d;
-        triage_rule_decide(s_org, c->category, c->subject, c->description, &d);
+        triage_rule_decide(s_org, c->category, c->subject, c->description, c->priority, &d);
         if (d.outcome == TRIAGE_ROUTED && !d.category)
             s_fail("envelope", data, len, "routed without a category");
         duban__case_received__free_unpacked(c, NULL);

@@ -33,6 +33,18 @@ lift=$(harness_ctl submit --operator op002 --kind complaint --subject '电梯异
 wait_until 10 routed "$scale"
 wait_until 10 routed "$lift"
 
+# --- The desk may judge a case urgent, whatever its category (never the reverse).
+pump=$(harness_ctl submit --operator op001 --kind complaint --subject '加油机跳字' --description '加油时数字乱跳' \
+  --category metrology --priority urgent)
+wait_until 10 routed "$pump"
+assert_eq urgent "$(psql_q "SELECT priority FROM cases WHERE case_number = '$pump'")" "the desk's urgency kept"
+assert_eq 4 "$(psql_q "SELECT round(extract(epoch FROM t.response_due - t.dispatched_at)) FROM tasks t
+                       JOIN cases c ON c.id = t.case_id WHERE c.case_number = '$pump'")" \
+  "an urgent task's response window (4 s on the fast policy instead of 6 s)"
+status=$(curl -s -o "$H_DIR/body" -w '%{http_code}' -H "$(auth_as op001)" --data-binary \
+  '{"channel":"hotline","kind":"complaint","subject":"x","description":"y","priority":"soon"}' "$H_INTAKE_URL/api/v1/cases")
+assert_eq "422 priority" "$status $(jq -r .field "$H_DIR/body")" "a priority that is neither urgent nor normal"
+
 # --- Search by a Chinese word of the description, by number, by phone.
 assert_eq 200 "$(search op001 '缺斤短两')" "search by a word"
 assert_eq "text 1 true $scale" "$(jqb '[.match, .total, .total_exact, .cases[0].case_number] | join(" ")')" \
@@ -137,7 +149,8 @@ assert_eq "2 1 $again $scale false" \
   "open first, then the closed one"
 
 # --- The manual triage queue: a case no keyword matches waits there until someone categorises it.
-odd=$(harness_ctl submit --operator op001 --kind enquiry --subject '一件说不清的事' --description '来电人反映的情况无法归类')
+odd=$(harness_ctl submit --operator op001 --kind enquiry --subject '一件说不清的事' --description '来电人反映的情况无法归类' \
+  --priority urgent)
 needs_triage() { [[ "$(state_of "$odd")" == needs_triage ]]; }
 wait_until 10 needs_triage
 assert_eq 200 "$(get clerk001 /api/v1/triage/cases)" "the queue for the desk"
@@ -145,8 +158,9 @@ assert_eq "1 $odd" "$(jqb '"\(.total) \(.cases[0].case_number)"')" "the uncatego
 assert_eq 403 "$(get h-metrology /api/v1/triage/cases)" "not for divisions"
 assert_eq 200 "$(step clerk001 "$odd" '{"category":"metrology"}' triage)" "categorised from the queue"
 wait_until 10 routed "$odd"
-assert_eq metrology "$(psql_q "SELECT t.division FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_number = '$odd'")" \
-  "it reaches the division"
+assert_eq "metrology urgent" "$(psql_q "SELECT t.division || ' ' || c.priority FROM tasks t JOIN cases c ON c.id = t.case_id
+                                       WHERE c.case_number = '$odd'")" \
+  "it reaches the division, still as urgent as the desk judged it"
 assert_eq 200 "$(get clerk001 /api/v1/triage/cases)" "the queue after"
 assert_eq 0 "$(jqb .total)" "empty"
 

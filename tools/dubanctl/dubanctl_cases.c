@@ -16,14 +16,14 @@ static const struct option s_submit_options[] = {
     {"place", required_argument, NULL, 'P'},    {"enterprise", required_argument, NULL, 'E'},
     {"product", required_argument, NULL, 'R'},  {"callback", required_argument, NULL, 'B'},
     {"anonymous", no_argument, NULL, 'A'},      {"idempotency-key", required_argument, NULL, 'I'},
-    {NULL, 0, NULL, 0}};
+    {"priority", required_argument, NULL, 'U'}, {NULL, 0, NULL, 0}};
 
 int ctl_submit(ctl_t *ctl, int argc, char **argv)
 {
     const char *channel = "hotline", *kind = NULL, *op = NULL, *subject = NULL, *desc = NULL;
     const char *category = NULL, *division = NULL, *phone = NULL, *name = NULL;
     const char *place = NULL, *enterprise = NULL, *product = NULL, *callback = NULL;
-    const char *idem = NULL;
+    const char *idem = NULL, *priority = NULL;
     bool anonymous = false;
     int opt;
     optind = 1;
@@ -44,6 +44,7 @@ int ctl_submit(ctl_t *ctl, int argc, char **argv)
         case 'B': callback = optarg; break;
         case 'A': anonymous = true; break;
         case 'I': idem = optarg; break;
+        case 'U': priority = optarg; break;
         case 'j': break;
         default: return CTL_USAGE;
         }
@@ -68,6 +69,8 @@ int ctl_submit(ctl_t *ctl, int argc, char **argv)
         json_object_set_new(req, "callback_phone", json_string(callback));
     if (category)
         json_object_set_new(req, "category", json_string(category));
+    if (priority)
+        json_object_set_new(req, "priority", json_string(priority));
     if (division)
         json_object_set_new(req, "division", json_string(division));
     if (phone || name || anonymous) {

@@ -24,7 +24,7 @@ static const command_t s_commands[] = {
      "--kind K --subject TEXT --description TEXT [--channel C] [--operator STAFF]\n"
      "       [--category CODE] [--division CODE] [--phone P] [--name N] [--place TEXT]\n"
      "       [--enterprise TEXT] [--product TEXT] [--callback PHONE] [--anonymous]\n"
-     "       [--idempotency-key KEY]",
+     "       [--priority urgent|normal] [--idempotency-key KEY]",
      "record a case; prints its case number, and its query code on standard error\n"
      "(shown once: read it out to the requester)",
      NULL},
