@@ -76,6 +76,19 @@ CREATE INDEX cases_created_idx ON cases (created_at, id);
 -- those waiting for a person) and checks the state on the row.
 CREATE INDEX cases_uncategorised_idx ON cases (created_at) WHERE category IS NULL;
 
+-- A first responder's cases (我的工单) --------------------------------------
+--
+-- Their open cases newest first, page by page, from the index the roster
+-- already counted them with (it gains the received time); and those waiting
+-- on them: a replied case waits for the requester to be told, an informed
+-- one for the callback. replied_at and closed_at are each set once, so this
+-- second index changes at most twice in a case's life.
+DROP INDEX cases_first_responder_open_idx;
+CREATE INDEX cases_first_responder_open_idx ON cases (first_responder, created_at)
+    WHERE closed_at IS NULL;
+CREATE INDEX cases_first_responder_replied_idx ON cases (first_responder, replied_at)
+    WHERE closed_at IS NULL AND replied_at IS NOT NULL;
+
 -- The division queue's tab counts ----------------------------------------
 --
 -- Counting a division's open tasks at every page view costs a pass over all

@@ -40,28 +40,45 @@ static const char *s_caller_sql =
     " WHERE c.requester_phone IS NOT NULL AND " PHONE_DIGITS_SQL("c.requester_phone") " = $1"
     " AND " SCOPE " ORDER BY " FINISHED ", c.created_at DESC, c.id DESC LIMIT $3";
 
-/* A first responder's cases not closed, each with whether a task of it is
- * overdue at $5 (microseconds). $1 staff. */
-#define MINE                                                                                       \
-    "WITH mine AS (SELECT c.id, c.state, EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id"     \
-    "  AND t.state IN ('dispatched', 'signed') AND " DUE("t") " <= " PG_TIME_TS(5) ") AS overdue"   \
-    "  FROM cases c WHERE c.first_responder = $1 AND c.closed_at IS NULL AND c.state <> 'merged')"
+/* A first responder's cases ($1) that are not closed, in four views, each
+ * read from an index in its order, so the cost follows the page and what
+ * waits, not how many cases the person holds: all of them newest first
+ * (cases_first_responder_open_idx); those waiting to be told (replied) or
+ * for the callback (informed), longest waiting first
+ * (cases_first_responder_replied_idx); those with a task overdue at $5,
+ * found from the overdue tasks (the head of tasks_division_queue_idx of
+ * each division $6). $2 view, $3 limit, $4 offset. */
+#define MINE "c.first_responder = $1 AND c.closed_at IS NULL AND c.state <> 'merged'"
+#define WAITING(state) MINE " AND c.replied_at IS NOT NULL AND c.state = '" state "'"
+#define OVERDUE_TASK                                                                               \
+    "t.division = ANY ($6::text[]) AND t.state IN ('dispatched', 'signed') AND " DUE("t")          \
+    " <= " PG_TIME_TS(5)
+#define OVERDUE_CASES "SELECT t.case_id FROM tasks t WHERE " OVERDUE_TASK
 
-/* Typing the parameters every statement of the list takes ($1..$5). */
+/* Typing the parameters a statement does not use. */
 #define TYPED " AND $2::text IS NOT NULL AND $3::bigint IS NOT NULL AND $4::bigint IS NOT NULL"
 
 static const char *s_responder_counts_sql =
-    MINE " SELECT count(*), count(*) FILTER (WHERE state = 'replied'),"
-    " count(*) FILTER (WHERE state = 'informed'), count(*) FILTER (WHERE overdue) FROM mine"
+    "SELECT (SELECT count(*) FROM cases c WHERE " MINE "),"
+    " (SELECT count(*) FROM cases c WHERE " WAITING("replied") "),"
+    " (SELECT count(*) FROM cases c WHERE " WAITING("informed") "),"
+    " (SELECT count(*) FROM cases c WHERE " MINE " AND c.id IN (" OVERDUE_CASES "))"
     " WHERE true" TYPED;
 
-/* $2 show, $3 limit, $4 offset. */
+/* The page of the view: whether each case has a task overdue, then the case. */
 static const char *s_responder_sql =
-    MINE " SELECT m.overdue, " CASE_LIST_COLUMNS " FROM mine m JOIN cases c ON c.id = m.id"
-    CASE_LIST_LEAD " WHERE ($2 = 'all' OR ($2 = 'inform' AND m.state = 'replied')"
-    " OR ($2 = 'callback' AND m.state = 'informed') OR ($2 = 'overdue' AND m.overdue))"
-    " ORDER BY m.state IN ('replied', 'informed') DESC, m.overdue DESC, " DUE("l") " NULLS LAST,"
-    " c.created_at DESC, c.id DESC LIMIT $3 OFFSET $4";
+    "SELECT EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND " OVERDUE_TASK "), "
+    CASE_LIST_COLUMNS " FROM cases c" CASE_LIST_LEAD " WHERE c.id IN ("
+    " (SELECT c.id FROM cases c WHERE $2 = 'all' AND " MINE
+    "  ORDER BY c.created_at DESC, c.id DESC LIMIT $3 OFFSET $4)"
+    " UNION ALL (SELECT c.id FROM cases c WHERE $2 = 'inform' AND " WAITING("replied")
+    "  ORDER BY c.replied_at, c.id LIMIT $3 OFFSET $4)"
+    " UNION ALL (SELECT c.id FROM cases c WHERE $2 = 'callback' AND " WAITING("informed")
+    "  ORDER BY c.replied_at, c.id LIMIT $3 OFFSET $4)"
+    " UNION ALL (SELECT c.id FROM cases c WHERE $2 = 'overdue' AND " MINE
+    "  AND c.id IN (" OVERDUE_CASES ") ORDER BY c.created_at DESC, c.id DESC LIMIT $3 OFFSET $4))"
+    " ORDER BY CASE WHEN $2 IN ('inform', 'callback') THEN c.replied_at END, c.created_at DESC,"
+    " c.id DESC";
 
 /* The cases still without a category lead cases_uncategorised_idx; those
  * waiting for a person are the needs_triage ones among them. */
@@ -263,6 +280,18 @@ static void s_caller(intake_t *in, struct evhttp_request *req, const auth_identi
     s_submit(l, pg, &txn, txn && pg_txn_add(txn, true, "intake_desk_caller", 3, p) >= 0);
 }
 
+/* Every division's code as a PostgreSQL array literal ({"a","b"}): the
+ * overdue tasks are read division by division from the queue's index. */
+static void s_division_array(const org_t *org, char *buf, size_t len)
+{
+    size_t n = 0;
+    n += (size_t)snprintf(buf, len, "{");
+    for (int i = 0; i < org->ndivisions && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s\"%s\"", i ? "," : "", org->divisions[i].code);
+    if (n < len)
+        snprintf(buf + n, len - n, "}");
+}
+
 static void s_responder(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
                         const char *staff, const char *query)
 {
@@ -286,15 +315,17 @@ static void s_responder(intake_t *in, struct evhttp_request *req, const auth_ide
     snprintf(l->show, sizeof(l->show), "%s", show);
     l->page = page;
     l->limit = limit;
-    char lim[24], off[24], now[24];
+    char lim[24], off[24], now[24], divisions[1024];
     snprintf(lim, sizeof(lim), "%ld", limit);
     snprintf(off, sizeof(off), "%ld", (page - 1) * limit);
     snprintf(now, sizeof(now), "%lld", (long long)l->now_us);
-    pg_param_t p[5] = {PG_TEXT(staff), PG_TEXT(show), PG_TEXT(lim), PG_TEXT(off), PG_TEXT(now)};
+    s_division_array(in->org, divisions, sizeof(divisions));
+    pg_param_t p[6] = {PG_TEXT(staff), PG_TEXT(show), PG_TEXT(lim),
+                       PG_TEXT(off),   PG_TEXT(now),  PG_TEXT(divisions)};
     pg_txn_t *txn = pg_txn_new();
     s_submit(l, pg, &txn,
-             txn && pg_txn_add(txn, true, "intake_desk_responder_counts", 5, p) >= 0 &&
-                 pg_txn_add(txn, true, "intake_desk_responder", 5, p) >= 0);
+             txn && pg_txn_add(txn, true, "intake_desk_responder_counts", 6, p) >= 0 &&
+                 pg_txn_add(txn, true, "intake_desk_responder", 6, p) >= 0);
 }
 
 static void s_triage(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,

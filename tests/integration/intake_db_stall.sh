@@ -84,10 +84,11 @@ wait_until 15 five # the first case and the four that waited: none lost, none be
 
 # 2. The connection is lost while the postmaster is paused: reconnecting
 # waits on the loop, so intake says it is degraded and refuses at once.
-backend=$(stall_q "SELECT pid FROM pg_stat_activity WHERE application_name = 'duban-intake'")
-[[ "$backend" =~ ^[0-9]+$ ]] || fail "no single intake backend: '$backend'"
+# intake's connections: the one that commits and those it reads on.
+backends=$(stall_q "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity WHERE application_name = 'duban-intake'")
+[[ "$backends" =~ ^[0-9]+( [0-9]+)*$ ]] || fail "no intake backends: '$backends'"
 kill -STOP "$postmaster"
-kill -TERM "$backend"
+kill -TERM $backends
 lost() { grep -q "postgresql connection lost" "$H_DIR/intake.log"; }
 wait_until 10 lost
 answered_fast 20 503 "$H_INTAKE_URL/healthz" || fail "/healthz blocked while reconnecting"

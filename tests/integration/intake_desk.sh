@@ -19,8 +19,8 @@ get() {
   curl -s -o "$H_DIR/body" -w '%{http_code}' -H "$(auth_as "$1")" -G "$H_INTAKE_URL$2" "${@:3}"
 }
 body() { cat "$H_DIR/body"; }
-# jqb FILTER: FILTER over the last body.
-jqb() { jq -r "$1" "$H_DIR/body"; }
+# jqb [JQ_ARGS...] FILTER: FILTER over the last body.
+jqb() { jq -r "$@" "$H_DIR/body"; }
 search() { get "$1" /api/v1/cases --data-urlencode "q=$2" "${@:3}"; }
 state_of() { psql_q "SELECT state FROM cases WHERE case_number = '$1'"; }
 routed() { [[ "$(state_of "$1")" == dispatched ]]; }
@@ -119,8 +119,10 @@ jqb '.actions[]' | grep -qx attach-call || fail "the case page offers attach-cal
 harness_ctl sign "$scale" --as h-metrology > /dev/null
 harness_ctl reply "$scale" --as h-metrology --result '已责令摊主更换电子秤' > /dev/null
 assert_eq 200 "$(get op001 /api/v1/responders/op001/cases)" "op001's cases"
-assert_eq "1 inform" "$(jqb '"\(.counts.inform) \(.cases[0].waiting)"')" "the reply waits to be told"
-assert_eq "$scale" "$(jqb '.cases[0].case_number')" "what waits comes first"
+assert_eq "1 inform" "$(jqb --arg n "$scale" '"\(.counts.inform) \(.cases[] | select(.case_number == $n) | .waiting)"')" \
+  "the reply waits to be told"
+assert_eq 200 "$(get op001 /api/v1/responders/op001/cases --data-urlencode show=inform)" "only what waits to be told"
+assert_eq "$scale" "$(jqb '[.cases[].case_number] | join(" ")')" "the replied case, alone"
 assert_eq 200 "$(get op001 /api/v1/responders/op001/cases --data-urlencode show=callback)" "only callbacks"
 assert_eq 0 "$(jqb '.cases | length')" "none yet"
 harness_ctl inform "$scale" --as op001 --how 电话 > /dev/null
@@ -132,7 +134,8 @@ assert_eq 200 "$(get insp001 /api/v1/responders/op001/cases)" "the inspection of
 assert_eq 400 "$(get op001 /api/v1/responders/op001/cases --data-urlencode show=everything)" "a wrong show"
 # lift is op002's and nobody signs it: overdue after its 6 s response window.
 overdue_for_op002() {
-  [[ "$(get op002 /api/v1/responders/op002/cases)" == 200 && "$(jqb '"\(.counts.overdue) \(.cases[0].overdue)"')" == "1 true" ]]
+  [[ "$(get op002 /api/v1/responders/op002/cases --data-urlencode show=overdue)" == 200 &&
+    "$(jqb '"\(.counts.overdue) \(.cases[0].overdue) \(.cases[0].case_number)"')" == "1 true $lift" ]]
 }
 wait_until 15 overdue_for_op002
 
