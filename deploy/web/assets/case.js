@@ -42,7 +42,9 @@
       { name: "text", label: "告知方式与情况", kind: "textarea", required: "请填写告知情况" }] },
     callback: { done: "已记录回访", fields: [
       { name: "satisfaction", label: "满意度", kind: "satisfaction", required: "请选择满意度" },
-      { name: "text", label: "回访记录", kind: "textarea" }] }
+      { name: "text", label: "回访记录", kind: "textarea" }] },
+    "attach-call": { done: "已追加来电，承办单位已收到通知", fields: [
+      { name: "text", label: "本次来电内容", kind: "textarea", required: "请记下来电人所说的内容" }] }
   };
 
   function main() { return document.getElementById("main"); }
@@ -161,7 +163,7 @@
 
   function body(action, values) {
     var out = {};
-    if (data.my_task_id && ["decide-extension", "arbitrate", "triage", "inform", "callback", "close"].indexOf(action) < 0)
+    if (data.my_task_id && ["decide-extension", "arbitrate", "triage", "inform", "callback", "close", "attach-call"].indexOf(action) < 0)
       out.task_id = data.my_task_id;
     Object.keys(values).forEach(function (k) { if (values[k] !== "") out[k] = values[k]; });
     if (action === "extend") { out.by = values.days + "d"; delete out.days; }

@@ -3,9 +3,10 @@
  *   duban.start(opts, fn)  signs-in check, header (bureau, navigation, who,
  *                          sign-out), then fn(session); pages call nothing
  *                          before it
- *   duban.api(method, path, body)  the staff JSON API on this origin, with
- *                          the session's CSRF token on changes; resolves
- *                          {status, ok, body}; 401 goes to the sign-in page
+ *   duban.api(method, path, body, headers)  the staff JSON API on this
+ *                          origin, with the session's CSRF token on changes
+ *                          and any extra headers (e.g. Idempotency-Key);
+ *                          resolves {status, ok, body}; 401 goes to sign-in
  *   duban.live(handlers)   the live stream (/web/events): handlers by event
  *                          name (task, warning, notice, alert, alert_ack) and
  *                          sync() (called on (re)connect and every 30 s: the
@@ -37,7 +38,7 @@
     sign: "签收", "return": "退回", reply: "办结答复", "need-material": "补充材料",
     "material-arrived": "材料已到", extend: "申请延期", note: "备注",
     "decide-extension": "延期审批", arbitrate: "仲裁", triage: "分类派单", inform: "告知诉求人",
-    callback: "回访", close: "结案"
+    callback: "回访", close: "结案", "attach-call": "追加来电"
   };
   var EVENT = {
     received: "受理", triaged: "分类", dispatched: "派单", signed: "签收", returned: "退回",
@@ -45,7 +46,8 @@
     material_arrived: "材料已到", extension_requested: "申请延期", extension_granted: "同意延期",
     extension_refused: "不同意延期", arbitrated: "仲裁", informed: "告知诉求人",
     callback: "回访", closed: "结案", reopened: "重新办理", merged: "合并", duplicate: "重复诉求",
-    arbitration_requested: "提请仲裁", out_of_jurisdiction: "非本局职责"
+    arbitration_requested: "提请仲裁", out_of_jurisdiction: "非本局职责",
+    needs_triage: "待人工分类", duplicate_linked: "关联重复诉求", call_attached: "来电补充"
   };
   var SYSTEM = { intake: "系统", triage: "系统（自动分类）", dispatch: "系统（自动派单）", watch: "系统（时限监控）" };
   var SATISFACTION = { satisfied: "满意", basically: "基本满意", unsatisfied: "不满意" };
@@ -121,8 +123,9 @@
     location.replace(href("/console/signin", { next: location.pathname + location.search }));
   }
 
-  function api(method, path, body) {
+  function api(method, path, body, extra) {
     var headers = { Accept: "application/json" };
+    Object.keys(extra || {}).forEach(function (k) { headers[k] = extra[k]; });
     if (method !== "GET" && method !== "HEAD") {
       headers["Content-Type"] = "application/json";
       if (session) headers["X-CSRF-Token"] = session.csrf;
@@ -166,6 +169,9 @@
   /* Screens each role reaches from the header. Others add theirs here. */
   function navFor(s) {
     var items = [], office = s.role === "inspector" || s.role === "admin";
+    var desk = s.role === "operator" || s.role === "clerk";
+    if (desk || s.role === "admin") items.push({ href: "/console/desk", text: "新建工单", key: "desk" });
+    if (desk) items.push({ href: "/console/mine", text: "我的工单", key: "mine" });
     if (s.role === "leader") items.push({ href: "/console/dashboard", text: "领导看板", key: "dashboard" });
     if (office || s.role === "leader") items.push({ href: "/console/board", text: "督查总览", key: "board" });
     if (office) {
@@ -176,8 +182,10 @@
     }
     if (s.role === "handler" || office)
       items.push({ href: "/console/queue", text: s.role === "handler" ? "本处室工单" : "处室工单", key: "queue" });
+    if (desk || office) items.push({ href: "/console/triage", text: "待分类", key: "triage" });
     if (office || s.role === "leader") items.push({ href: "/console/bulletins", text: "通报", key: "bulletins" });
     if (office) items.push({ href: "/console/dashboard", text: "本月看板", key: "dashboard" });
+    items.push({ href: "/console/search", text: "搜索", key: "search" });
     return items;
   }
 

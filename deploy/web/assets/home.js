@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var el = duban.el;
-  var homes = { handler: "/console/queue", inspector: "/console/board", leader: "/console/dashboard" };
+  var homes = { handler: "/console/queue", inspector: "/console/board", leader: "/console/dashboard",
+    operator: "/console/desk", clerk: "/console/desk" };
   duban.start({ title: "首页" }, function (s) {
     if (homes[s.role]) { location.replace(homes[s.role]); return; }
     var main = duban.clear(document.getElementById("main"));

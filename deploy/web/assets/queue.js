@@ -4,10 +4,12 @@
  * and time left it computed. Live: a new task or a warning for the division
  * re-reads the page in place and says so in a short note; warnings stay
  * listed until the task is no longer amber or red, or the user dismisses
- * them. */
+ * them; a repeat call the desk attached to one of the division's cases is
+ * marked on its row (来电补充). */
 (function () {
   "use strict";
   var el = duban.el, s = null, division = "", last = null, loading = 0, known = {};
+  var calls = {}; /* case number -> what a repeat call said, received live */
   var TABS = [["open", "在办"], ["dispatched", "待签收"], ["signed", "办理中"], ["overdue", "超期"],
     ["replied", "已办结"], ["returned", "已退回"]];
   var WARN_KEY = "duban.warnings";
@@ -87,7 +89,8 @@
     return el("tr", { class: (light === "red" ? "row-red" : light === "amber" ? "row-amber" : "") + (fresh ? " row-new" : ""), "data-case": t.case_number },
       [el("td", { class: "nowrap" }, left),
       el("td", { class: "nowrap" }, el("a", { href: "/console/cases/" + encodeURIComponent(t.case_number), text: t.case_number })),
-      el("td", {}, [t.priority === "urgent" ? el("span", { class: "badge urgent", text: "紧急" }) : null, " ", t.subject]),
+      el("td", {}, [t.priority === "urgent" ? el("span", { class: "badge urgent", text: "紧急" }) : null, " ", t.subject,
+        calls[t.case_number] ? el("span", { class: "badge callback call", title: calls[t.case_number], text: "来电补充" }) : null]),
       el("td", { class: "nowrap" }, stateText(t)),
       el("td", { class: "nowrap", text: duban.name.kind(t.kind) }),
       el("td", { class: "nowrap", text: duban.name.category(t.category) }),
@@ -186,7 +189,12 @@
         load();
       },
       notice: function (n) {
-        if (n.division === division) load();
+        if (n.division !== division) return;
+        if (n.event === "attach-call") {
+          calls[n.case_number] = n.text;
+          duban.note("工单 " + n.case_number + " 有来电补充：" + n.text);
+        }
+        load();
       }
     });
   });

@@ -1,0 +1,94 @@
+/* 搜索 (/console/search?q=…&page=N): GET /api/v1/cases?q=, newest first.
+ * The service decides what the text is (a case number, a phone, words) and
+ * what the viewer may see (a division only its own cases; the requester
+ * only for those handling the case). A case number found goes straight to
+ * its case page. The query and page are in the address: links can be
+ * shared, back works. */
+(function () {
+  "use strict";
+  var el = duban.el, loading = 0;
+
+  function params() {
+    var q = duban.query();
+    return { q: (q.q || "").trim(), page: Math.max(1, parseInt(q.page, 10) || 1) };
+  }
+
+  function go(p, replace) {
+    var url = duban.href("/console/search", { q: p.q, page: p.page > 1 ? p.page : "" });
+    if (replace) history.replaceState(null, "", url); else history.pushState(null, "", url);
+    load();
+  }
+
+  function error(text) {
+    var n = document.getElementById("e-q");
+    n.textContent = text || "";
+    n.classList.toggle("hidden", !text);
+  }
+
+  function row(c) {
+    var r = c.requester;
+    return el("tr", { "data-case": c.case_number }, [
+      el("td", { class: "nowrap" }, el("a", { href: "/console/cases/" + encodeURIComponent(c.case_number), text: c.case_number })),
+      el("td", {}, [el("div", {}, [c.priority === "urgent" ? el("span", { class: "badge urgent", text: "紧急" }) : null, " ", c.subject]),
+        el("div", { class: "excerpt", text: c.excerpt })]),
+      el("td", { class: "nowrap", text: duban.name.caseState(c.state) }),
+      el("td", { class: "nowrap", text: c.division ? duban.name.division(c.division) : "—" }),
+      el("td", { class: "nowrap", text: r ? [r.name, r.phone].filter(Boolean).join(" ") || "—" : "—" }),
+      el("td", { class: "nowrap", text: duban.time(c.received_at, true) })]);
+  }
+
+  function render(p, d) {
+    var box = document.getElementById("results");
+    box.classList.remove("hidden");
+    var kind = { number: "工单编号", phone: "来电号码", text: "关键词" }[d.match];
+    document.getElementById("summary").textContent = "按" + kind + "“" + d.q + "”" +
+      (d.total === null ? "" : d.total_exact ? "找到 " + d.total + " 件" : "找到超过 " + d.total + " 件，按受理时间从新到旧显示");
+    var body = duban.clear(document.getElementById("rows"));
+    if (!d.cases.length) body.appendChild(el("tr", {}, el("td", { colspan: 6, class: "muted", text: "没有找到符合条件的工单" })));
+    d.cases.forEach(function (c) { body.appendChild(row(c)); });
+    var pager = duban.clear(document.getElementById("pager"));
+    function link(text, page, name, ok) {
+      if (!ok) return el("span", { class: "off", text: text });
+      var a = el("a", { href: duban.href("/console/search", { q: p.q, page: page }), text: text, "data-page": name });
+      a.addEventListener("click", function (e) { e.preventDefault(); go({ q: p.q, page: page }); });
+      return a;
+    }
+    pager.appendChild(link("上一页", d.page - 1, "prev", d.page > 1));
+    pager.appendChild(el("span", { id: "page-info", text: "第 " + d.page + (d.pages ? " / " + d.pages : "") + " 页" }));
+    pager.appendChild(link("下一页", d.page + 1, "next", d.more));
+  }
+
+  function load() {
+    var p = params(), mine = ++loading;
+    document.getElementById("q").value = p.q;
+    error("");
+    if (!p.q) { document.getElementById("results").classList.add("hidden"); return; }
+    document.title = p.q + " - 搜索";
+    duban.api("GET", duban.href("/api/v1/cases", { q: p.q, page: p.page })).then(function (res) {
+      if (mine !== loading) return;
+      if (!res.ok) {
+        error(res.status === 400 && res.body && res.body.field === "q" ? "请至少输入两个连续的汉字、字母或数字，或工单编号、来电号码" : duban.problem(res));
+        document.getElementById("results").classList.add("hidden");
+        return;
+      }
+      var d = res.body;
+      if (d.match === "number" && d.cases.length === 1 && p.page === 1) {
+        /* replace: back from the case returns to where the search began */
+        location.replace("/console/cases/" + encodeURIComponent(d.cases[0].case_number));
+        return;
+      }
+      render(p, d);
+    });
+  }
+
+  duban.start({ title: "搜索", nav: "search" }, function () {
+    document.getElementById("search-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var q = document.getElementById("q").value.trim();
+      if (!q) { error("请输入要搜索的内容"); return; }
+      go({ q: q, page: 1 });
+    });
+    window.addEventListener("popstate", load);
+    load();
+  });
+})();
