@@ -74,7 +74,7 @@
         t ? el("span", { class: "badge", id: "task-state", text: "本处室：" + duban.name.taskState(t.state) }) : null,
         data.priority === "urgent" ? el("span", { class: "badge urgent", text: "紧急" }) : null,
         light ? el("span", { class: "left " + light, id: "time-left" }, [el("span", { class: "light " + light }), t.left_text]) : null]),
-      el("dl", { class: "facts", style: "margin-top:10px" }, [
+      el("dl", { class: "facts spaced" }, [
         el("dt", { text: "诉求类型" }), el("dd", { text: duban.name.kind(data.kind) }),
         el("dt", { text: "事项分类" }), el("dd", { text: duban.name.category(data.category) }),
         el("dt", { text: "受理渠道" }), el("dd", { text: duban.name.channel(data.channel) }),
@@ -110,7 +110,7 @@
 
   function tasksCard() {
     return el("section", { class: "card" }, [el("h2", { text: "承办单位" }), el("div", { class: "table-box" },
-      el("table", { style: "min-width:600px" }, [
+      el("table", { class: "tasks" }, [
         el("thead", {}, el("tr", {}, ["单位", "主办/协办", "状态", "派单时间", "剩余时限"].map(function (h) { return el("th", { text: h }); }))),
         el("tbody", {}, data.tasks.map(function (t) {
           return el("tr", {}, [el("td", { text: duban.name.division(t.division) }),

@@ -82,7 +82,11 @@
 
     input.addEventListener("input", function () { chosen = ""; chip.classList.add("hidden"); active = -1; render(); });
     input.addEventListener("focus", function () { if (!chosen && input.value) render(); });
-    input.addEventListener("blur", function () { setTimeout(close, 100); });
+    /* Closed a moment after the box loses focus (a click on the list first
+     * chooses), unless the focus came back meanwhile. */
+    input.addEventListener("blur", function () {
+      setTimeout(function () { if (document.activeElement !== input) close(); }, 100);
+    });
     input.addEventListener("keydown", function (e) {
       var open = !list.classList.contains("hidden");
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {

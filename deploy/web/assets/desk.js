@@ -24,6 +24,9 @@
     return "desk-" + Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
   }
 
+  /* The deadline that runs now: signing for, then replying by. */
+  function dueLabel(c) { return c.deadline === "response" ? "签收期限" : "办结期限"; }
+
   function digitCount(p) { return (p.match(/[0-9]/g) || []).length; }
 
   function fieldError(name, text) {
@@ -74,7 +77,7 @@
         el("div", { class: "history-subject", text: c.subject }),
         el("div", { class: "muted small" }, [duban.time(c.received_at, true) + " 受理",
           c.division ? " · " + duban.name.division(c.division) + (c.open && c.task_state ? "（" + duban.name.taskState(c.task_state) + "）" : "") : "",
-          c.due && c.open ? " · 期限 " + duban.time(c.due, true) : ""]),
+          c.due && c.open ? " · " + dueLabel(c) + " " + duban.time(c.due, true) : ""]),
         left ? el("div", { class: "small" }, left) : null,
         c.open ? el("button", { type: "button", class: "secondary small", "data-attach": c.case_number,
           text: "本次来电追加到此工单", onclick: function () { attach(c); } }) : null]));
@@ -171,7 +174,7 @@
         el("div", { class: "receipt-label", text: "工单编号" }),
         el("div", { class: "receipt-number", id: "receipt-number", text: a.case_number }),
         el("p", { text: (a.division ? "该工单由" + duban.name.division(a.division) + "办理" : "该工单正在分办") +
-          (a.due ? "，期限 " + duban.time(a.due) : "") + "。已通知承办单位和首问负责人。" }),
+          (a.due ? "，" + dueLabel(a) + " " + duban.time(a.due) : "") + "。已通知承办单位和首问负责人。" }),
         el("p", { class: "muted", text: "来电人可凭原工单编号和原查询码查询进度。" }),
         el("div", { class: "row" }, [next, el("a", { class: "button secondary", href: "/console/cases/" + encodeURIComponent(a.case_number), text: "查看工单" })])]);
     }

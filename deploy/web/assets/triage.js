@@ -3,10 +3,11 @@
  * picker (keyboard first; it filters by name or keyword, see
  * category-picker.js); 分类派单 takes the triage step (POST
  * .../steps/triage), whose rules dispatch applies, and the case goes on to
- * its division. Live: the list re-reads on resync and every 30 s. */
+ * its division. Live: the list re-reads on resync and every 30 s, in place:
+ * a case being categorised keeps its entry and what was typed in it. */
 (function () {
   "use strict";
-  var el = duban.el, org = null, loading = 0;
+  var el = duban.el, org = null, loading = 0, entries = {};
 
   function page() { return Math.max(1, parseInt(duban.query().page, 10) || 1); }
 
@@ -45,10 +46,21 @@
     duban.api("GET", duban.href("/api/v1/triage/cases", { page: p })).then(function (res) {
       if (mine !== loading) return;
       if (!res.ok) { duban.note(duban.problem(res), "error"); return; }
-      var d = res.body, list = duban.clear(document.getElementById("list"));
+      var d = res.body, list = document.getElementById("list"), kept = {};
       document.getElementById("count").textContent = "共 " + d.total + " 件";
-      if (!d.cases.length) list.appendChild(el("li", { class: "muted", text: "没有待分类的工单" }));
-      d.cases.forEach(function (c) { list.appendChild(item(c)); });
+      d.cases.forEach(function (c) { kept[c.case_number] = entries[c.case_number] || item(c); });
+      var same = list.children.length === d.cases.length && d.cases.every(function (c, i) {
+        return list.children[i] === kept[c.case_number];
+      });
+      if (!same) {
+        /* Moving an entry would take the focus from what is being typed. */
+        var focused = document.activeElement;
+        duban.clear(list);
+        if (!d.cases.length) list.appendChild(el("li", { class: "muted", text: "没有待分类的工单" }));
+        d.cases.forEach(function (c) { list.appendChild(kept[c.case_number]); });
+        if (focused && focused !== document.body && list.contains(focused)) focused.focus();
+      }
+      entries = kept;
       var pager = duban.clear(document.getElementById("pager"));
       if (d.pages > 1) {
         [["上一页", d.page - 1], ["下一页", d.page + 1]].forEach(function (l) {
