@@ -143,8 +143,13 @@
       $("save").disabled = false;
       if (res.status === 201) { receipt({ created: res.body }); return; }
       var field = res.body && res.body.field, text = duban.problem(res);
+      if (res.status === 409) text = "这次提交与此前一次提交内容不同（此前的可能已保存），请先在“我的工单”中查看，再决定是否重新保存";
       if (!(field && FIELDS[field] && fieldError(FIELDS[field], text))) showFormError(text);
-      if (res.status !== 409) idem = null; /* refused: nothing was filed; a corrected form is a new request */
+      /* Without an answer (or with "try again") the case may have been filed:
+       * the next press sends the same key, and intake answers with that case
+       * instead of filing a second. A refusal filed nothing: a corrected form
+       * is a new request. */
+      if ([0, 502, 503, 504].indexOf(res.status) < 0) idem = null;
     });
   }
 
