@@ -5,7 +5,8 @@
 -- towards the front of their lists, a road and house number, an enterprise
 -- name of two characters out of 30 (900 names: the long tail), and two
 -- stock phrases. Reproducible (setseed). Closed and with a category, so they
--- are in no one's open cases and not in the triage queue. Their numbers
+-- are in no one's open cases and not in the triage queue; their source is
+-- 'benchmark', so they are counted in no figure (018). Their numbers
 -- (DB + day + 9 + seven digits) take nothing from intake's sequence and
 -- cannot meet a number intake gives.
 --   psql -v n=1000000 -f seed_search.sql
@@ -41,7 +42,7 @@ SELECT 'DB' || to_char(at, 'YYYYMMDD') || '9' || lpad(i::text, 7, '0'),
        pl || ob || pr,
        pl || rd || '路' || no || '号' || ob || pr || '，' || f1 || '，' || f2 || '。',
        rd || '路' || no || '号', nm || '公司', '13' || lpad(phone::text, 9, '0'), 'op003', 'op003',
-       'closed', 'seed-search', at, at, at, at, at, 'satisfied', '已处理'
+       'closed', 'benchmark', at, at, at, at, at, 'satisfied', '已处理'
 FROM v, generate_series(1, :n) AS i,
   LATERAL (SELECT
     v.places[1 + floor(array_length(v.places, 1) * random() ^ 2)::int] AS pl,
