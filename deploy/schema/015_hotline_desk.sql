@@ -106,6 +106,10 @@ CREATE TABLE task_queue_counts (
     PRIMARY KEY (division, state, writer)
 );
 
+-- Written only by the trigger below (as the owner); intake reads the queue's
+-- counts from it.
+GRANT SELECT ON task_queue_counts TO duban_intake;
+
 INSERT INTO task_queue_counts (division, state, writer, n)
 SELECT division, state, 0, count(*) FROM tasks
 WHERE state IN ('dispatched', 'signed') GROUP BY division, state;
