@@ -82,7 +82,7 @@ int main(int argc, char **argv)
         goto out_teardown;
     long readers = settings_int(st, "intake.read_connections", 2);
     for (; in.nreaders < readers && in.nreaders < INTAKE_MAX_READERS; in.nreaders++) {
-        pg_t *reader = pg_new(svc->base, settings_string(st, "pg.conninfo", "dbname=duban"));
+        pg_t *reader = pg_new(svc->base, svc->pg_conninfo);
         in.readers[in.nreaders] = reader;
         if (!reader || intake_api_prepare_reads(reader) < 0)
             goto out_teardown;
