@@ -2,7 +2,7 @@
  * index tasks_division_queue_idx in its order, so the first page of 100,000
  * open tasks costs 50 index entries. The tab counts cost no pass over the
  * queue either: the counts by state are kept by PostgreSQL
- * (task_queue_counts, migration 015), and overdue and warned, which change
+ * (task_queue_counts, migration 021), and overdue and warned, which change
  * with the clock, are counted from the head of an index each, never more
  * than INTAKE_QUEUE_COUNT_LIMIT + 1 entries. Statements are built from fixed
  * pieces for the filters given (values are always parameters), so

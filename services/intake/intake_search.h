@@ -5,7 +5,7 @@
  * PHONE_MIN_DIGITS digits) by its digits (phone.h), as duplicates are; any
  * other text by the words of the case (subject, description, place,
  * enterprise, product), every whitespace-separated term as a substring, at
- * least one term of two characters (the bigram index of migration 015).
+ * least one term of two characters (the bigram index of migration 021).
  * Newest first, limit 1-50 (20), page 1-100.
  *
  * A text matched by at most INTAKE_SEARCH_EXACT cases is answered from the
