@@ -208,7 +208,8 @@ def run(op, div):
     ctl("reply", filed, "--as", "h-enforcement", "--result", "已查处销售山寨充电器的商户并责令退货")
     mine_row = '#rows tr[data-case="%s"]' % filed
     op.wait(lambda: "待告知" in op.text(mine_row + " .waiting"), "待告知 as the division replies", timeout=5)
-    op.check(op.text('#tabs a[data-tab="inform"] .count') == "1", "counted on its tab")
+    # The row and the tab counts are read by two requests: wait for both.
+    op.wait(lambda: op.text('#tabs a[data-tab="inform"] .count') == "1", "counted on its tab", timeout=5)
     op.check(op.not_reloaded(), "without a reload")
     op.check("已办结答复，请告知诉求人" in op.text(".notes"), "a note of the reply")
     op.keep("mine-inform")
