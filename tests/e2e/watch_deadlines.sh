@@ -71,5 +71,13 @@ assert_eq t "$(psql_q "SELECT raised_at >= due_at FROM alerts WHERE task_id = $l
   "breach not before the extended deadline"
 assert_eq t "$(psql_q "SELECT raised_at >= to_timestamp($old_due / 1000000.0) - interval '1 s' FROM alerts WHERE task_id = $lift_task AND deadline = 'completion' AND kind = 'warning'")" \
   "the warning moved with the deadline"
-assert_eq "" "$(alerts_of "$lift_task" response)" "signed in time: no response alert"
+# Signed before its response warning point (2 s after dispatch: the sign is
+# the first step taken, but a loaded machine can take longer to run it), no
+# response alert at all; signed later, the warning and nothing after it.
+if [[ "$(psql_q "SELECT signed_at < response_warn FROM tasks WHERE id = $lift_task")" == t ]]; then
+  assert_eq "" "$(alerts_of "$lift_task" response)" "signed in time: no response alert"
+else
+  echo "note: the sign came after the warning point on this machine; the warning alone is expected"
+  assert_eq "warning:0" "$(alerts_of "$lift_task" response)" "signed before its deadline: a warning, no breach"
+fi
 echo "PASS watch_deadlines"
