@@ -169,8 +169,8 @@ def run(c):
     c.signin("h-metrology", "demo-h-metrology")
     c.wait(lambda: "/console/queue" in d.current_url and c.css("#rows tr"), "the division's queue")
     c.wait(lambda: "计量处" in c.text("#title"), "the division's name in the title")
-    c.check("计量处经办人" in c.text(".who"), "the signed-in person at the top right")
-    c.check("质量技术监督局" in c.text(".bureau"), "the bureau's name in the header")
+    c.wait(lambda: "计量处经办人" in c.text(".who"), "the signed-in person at the top right")
+    c.wait(lambda: "质量技术监督局" in c.text(".bureau"), "the bureau's name in the header")
 
     # --- A new task appears within a second, without a reload.
     c.wait(lambda: "实时" in c.text("#live-state"), "the live stream")

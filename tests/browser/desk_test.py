@@ -200,7 +200,7 @@ def run(op, div):
     d.get(WEB + "/console/mine")
     op.wait(lambda: op.css('#rows tr[data-case="%s"]' % filed) and "实时" in op.text("#live-state"),
             "op002's cases with the filed one")
-    op.check(op.text('#tabs a[data-tab="inform"] .count') == "0", "nothing to tell yet")
+    op.wait(lambda: op.text('#tabs a[data-tab="inform"] .count') == "0", "nothing to tell yet")
     op.keep("mine")
     op.mark()
     routed(op, filed)

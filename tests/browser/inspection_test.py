@@ -47,7 +47,7 @@ def office(c):
     c.wait(lambda: "/console/board" in d.current_url and c.css("#board-rows tr[data-division]"),
            "the board as the inspection office's first screen")
     c.check(len(c.css("#board-rows tr[data-division]")) == 14, "a row per division")
-    c.check("督查室" in c.text(".who"), "the role at the top right")
+    c.wait(lambda: "督查室" in c.text(".who"), "the role at the top right")
     c.wait(lambda: "实时" in c.text("#live-state"), "the live stream")
     before = int(cell(c, "metrology", "overdue") or 0)
     c.mark()
@@ -202,11 +202,12 @@ def leader(c, case_number):
     c.signin("leader001", "demo-leader001")
     c.wait(lambda: "/console/dashboard" in d.current_url and c.css("#figures"),
            "the month so far as the leader's first screen")
-    c.check("分管副局长" in c.text(".who") and "局领导" in c.text(".who"),
-            "the leader and the role at the top right")
-    c.check("本月受理" in c.text("#figures") and "按时办结率" in c.text("#figures"), "the large numbers")
+    # The header, the figures, the ranking and the trend each come with a
+    # request of their own, in any order.
+    c.wait(lambda: "分管副局长" in c.text(".who") and "局领导" in c.text(".who"),
+           "the leader and the role at the top right")
+    c.wait(lambda: "本月受理" in c.text("#figures") and "按时办结率" in c.text("#figures"), "the large numbers")
     c.wait(lambda: c.css('#ranking-rows tr[data-division="metrology"]'), "metrology in the ranking")
-    # The trend is read by a request of its own, after the ranking.
     c.wait(lambda: "（至今）" in c.text("#trend") and "（全月）" in c.text("#trend"), "this month against the last")
     c.keep("dashboard")
     no_action = "return document.querySelectorAll('main button, main form, main textarea, main select').length"
