@@ -58,9 +58,12 @@
     pager.appendChild(link("下一页", d.page + 1, "next", d.more));
   }
 
-  function load() {
+  /* event: the popstate that brought the page back, or none on the first
+   * load, when a search not in the address leaves the field as the person
+   * may already have typed into it (the page's script can arrive late). */
+  function load(event) {
     var p = params(), mine = ++loading;
-    document.getElementById("q").value = p.q;
+    if (p.q || event) document.getElementById("q").value = p.q;
     error("");
     if (!p.q) { document.getElementById("results").classList.add("hidden"); return; }
     document.title = p.q + " - 搜索";
