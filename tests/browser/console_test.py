@@ -202,26 +202,26 @@ def run(c):
     c.click(row + " a", "click " + row + " a")
     c.wait(lambda: c.text("#case-number") == n, "the case page")
     c.check("/console/cases/" + n in d.current_url, "the case has its own address")
-    c.check("13700000001" in c.text("#requester"), "the handling division sees the requester")
+    c.wait(lambda: "13700000001" in c.text("#requester"), "the handling division sees the requester")
     c.wait(lambda: c.css('button[data-action="sign"]'), "the sign button")
     c.check(not c.css('button[data-action="close"]'), "no button for what the division may not do")
     c.keep("case-dispatched")
     c.click('button[data-action="sign"]', "click " + 'button[data-action="sign"]')
     c.wait(lambda: "办理中" in c.text("#task-state"), "the new state right after signing")
     c.check(not c.css('button[data-action="sign"]'), "signing is offered no more")
-    c.check("签收" in c.text("#timeline"), "the timeline shows the signing")
+    c.wait(lambda: "签收" in c.text("#timeline"), "the timeline shows the signing")
     c.click('button[data-action="reply"]', "click " + 'button[data-action="reply"]')
     c.wait(lambda: c.css("#form-reply"), "the reply form")
     c.click("#form-reply button[type=submit]", "click " + "#form-reply button[type=submit]")
     c.wait(lambda: "请填写答复内容" in c.text("#e-text"), "what to fix, beside the field")
     c.css("#f-internal")[0].send_keys("复秤记录已存档")
-    c.check(c.css("#f-internal")[0].get_attribute("value") == "复秤记录已存档",
+    c.wait(lambda: c.css("#f-internal")[0].get_attribute("value") == "复秤记录已存档",
             "what was typed stays after a refusal")
     c.css("#f-text")[0].send_keys("经现场复秤，摊主电子秤误差超标，已责令整改并依法处理。")
     c.keep("case-reply-form")
     c.click("#form-reply button[type=submit]", "click " + "#form-reply button[type=submit]")
     c.wait(lambda: "已答复" in c.text("#case-state"), "the replied state at once")
-    c.check("内部说明：复秤记录已存档" in c.text("#timeline"), "the internal part in the timeline")
+    c.wait(lambda: "内部说明：复秤记录已存档" in c.text("#timeline"), "the internal part in the timeline")
     c.check(psql("SELECT state FROM cases WHERE case_number = '%s'" % n) == "replied",
             "the reply is recorded")
     c.keep("case-replied")
@@ -247,7 +247,7 @@ def run(c):
     c.wait(lambda: "/console/queue" in d.current_url, "fiber's queue")
     d.get(WEB + "/console/cases/" + n)
     c.wait(lambda: c.css("#denied"), "the refusal page")
-    c.check("403" in c.text("#denied .code") and "无权查看此工单" in c.text("#denied"),
+    c.wait(lambda: "403" in c.text("#denied .code") and "无权查看此工单" in c.text("#denied"),
             "another division's case: the Chinese 403 page")
     c.check(n not in c.text("main h2"), "nothing of the case is shown")
     c.keep("case-forbidden")
@@ -261,19 +261,19 @@ def run(c):
     # --- 10,000 open tasks: first, next, last; filters kept in the address.
     c.signin("h-standards", "demo-h-standards")
     c.wait(lambda: "共 10000 条" in c.text("#page-info"), "the first page of 10,000")
-    c.check("第 1 / 200 页" in c.text("#page-info"), "200 pages of 50")
-    c.check(len(c.css("#rows tr")) == 50, "50 rows on a page")
-    c.check(c.css("#rows tr")[0].get_attribute("class").startswith("row-red"),
+    c.wait(lambda: "第 1 / 200 页" in c.text("#page-info"), "200 pages of 50")
+    c.wait(lambda: len(c.css("#rows tr")) == 50, "50 rows on a page")
+    c.wait(lambda: c.css("#rows tr")[0].get_attribute("class").startswith("row-red"),
             "overdue tasks first")
     first = c.css("#rows tr")[0].get_attribute("data-case")
     c.keep("queue-10000")
     c.click('a[data-page="next"]', "click " + 'a[data-page="next"]')
     c.wait(lambda: "第 2 / 200 页" in c.text("#page-info"), "the second page")
     c.check("page=2" in d.current_url, "the page is in the address")
-    c.check(c.css("#rows tr")[0].get_attribute("data-case") != first, "another 50")
+    c.wait(lambda: c.css("#rows tr")[0].get_attribute("data-case") != first, "another 50")
     c.click('a[data-page="last"]', "click " + 'a[data-page="last"]')
     c.wait(lambda: "第 200 / 200 页" in c.text("#page-info"), "the last page")
-    c.check(len(c.css("#rows tr")) == 50, "a full last page")
+    c.wait(lambda: len(c.css("#rows tr")) == 50, "a full last page")
     Select(c.css("#f-kind")[0]).select_by_value("report")
     reports = psql("SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id"
                    " WHERE t.division = 'standards' AND c.kind = 'report'"
@@ -286,7 +286,7 @@ def run(c):
     c.click('a[data-page="next"]', "click " + 'a[data-page="next"]')
     c.wait(lambda: "第 2 / %d 页" % pages in c.text("#page-info"), "next page of the filtered queue")
     c.check("kind=report" in d.current_url and "page=2" in d.current_url, "filter kept when paging")
-    c.check(all(td.text == "举报" for td in c.css("#rows tr td:nth-child(5)")), "only reports")
+    c.wait(lambda: all(td.text == "举报" for td in c.css("#rows tr td:nth-child(5)")), "only reports")
     c.click('#tabs a[data-tab="overdue"]', "click " + '#tabs a[data-tab="overdue"]')
     c.wait(lambda: "overdue=1" in d.current_url and "kind=report" in d.current_url,
            "the overdue tab keeps the kind")
@@ -295,7 +295,7 @@ def run(c):
                    " AND t.state IN ('dispatched', 'signed') AND CASE WHEN t.state = 'dispatched'"
                    " THEN t.response_due ELSE t.completion_due END <= now()")
     c.wait(lambda: "共 %s 条" % overdue in c.text("#page-info"), "the overdue reports")
-    c.check(c.css('#f-overdue')[0].is_selected(), "the overdue box follows the tab")
+    c.wait(lambda: c.css('#f-overdue')[0].is_selected(), "the overdue box follows the tab")
     d.back()
     c.wait(lambda: "第 2 / %d 页" % pages in c.text("#page-info") and "overdue" not in d.current_url,
            "the back button returns to the page before")

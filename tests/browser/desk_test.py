@@ -69,16 +69,16 @@ def run(op, div):
     op.signin("op002", "demo-op002")
     op.wait(lambda: "/console/desk" in d.current_url and op.css("#f-phone"), "the desk for an operator")
     op.check(d.switch_to.active_element.get_attribute("id") == "f-phone", "the caller's phone is the first field")
-    op.check("新建工单" in op.text(".nav a.on"), "the desk in the navigation")
+    op.wait(lambda: "新建工单" in op.text(".nav a.on"), "the desk in the navigation")
     op.wait(lambda: "实时" in op.text("#live-state"), "the operator's live stream")
 
     # --- Entering the phone (written another way) shows the caller's earlier case beside the form.
     typed(op, "#f-phone", "13700001111")
     item = '#history-list li[data-case="%s"]' % earlier
     op.wait(lambda: op.css(item), "the caller's earlier case beside the form")
-    op.check("计量处" in op.text(item) and "电子秤缺斤短两" in op.text(item), "with its division and subject")
-    op.check("1 件未办结" in op.text("#caller-summary"), "the summary under the phone")
-    op.check(op.css(item + " [data-attach]"), "an open case offers to attach the call")
+    op.wait(lambda: "计量处" in op.text(item) and "电子秤缺斤短两" in op.text(item), "with its division and subject")
+    op.wait(lambda: "1 件未办结" in op.text("#caller-summary"), "the summary under the phone")
+    op.wait(lambda: op.css(item + " [data-attach]"), "an open case offers to attach the call")
     op.keep("desk-caller-history")
 
     # --- This call is about another matter (a matter of its own: the same
@@ -87,7 +87,7 @@ def run(op, div):
     typed(op, "#f-description", "在城东商场买的手机充电器是山寨货，充电时发烫冒烟")
     cat = typed(op, "#f-category", "山寨")
     op.wait(lambda: op.css('#f-category-list li[data-code="counterfeit"]'), "the category suggested by its keyword")
-    op.check("山寨" in op.text("#f-category-list"), "the keyword shown beside the suggestion")
+    op.wait(lambda: "山寨" in op.text("#f-category-list"), "the keyword shown beside the suggestion")
     op.keep("desk-category-suggestion")
     cat.send_keys(Keys.ARROW_DOWN, Keys.ENTER)
     op.wait(lambda: "假冒伪劣" in op.css("#f-category")[0].get_attribute("value"), "the category chosen with the keyboard")
@@ -111,14 +111,14 @@ def run(op, div):
     # --- The next call from the same caller is about the earlier matter: attached to it.
     d.switch_to.active_element.send_keys(Keys.ESCAPE)
     op.wait(lambda: not op.css("#receipt") and op.css("#f-phone")[0].is_displayed(), "a fresh form")
-    op.check(op.css("#f-phone")[0].get_attribute("value") == "", "the form emptied")
+    op.wait(lambda: op.css("#f-phone")[0].get_attribute("value") == "", "the form emptied")
     typed(op, "#f-phone", "137 0000 1111")
     op.wait(lambda: op.css(item) and "2 件历史诉求" in op.text("#caller-summary"), "both of the caller's cases")
     typed(op, "#f-description", "再次来电：摊主仍在使用那台电子秤，请尽快处理")
     op.mark()
     op.click(item + " [data-attach]", "click " + item + " [data-attach]")
     op.wait(lambda: "已追加到原工单" in op.text("#receipt"), "the call attached")
-    op.check(op.text("#receipt-number") == earlier, "to the earlier case")
+    op.wait(lambda: op.text("#receipt-number") == earlier, "to the earlier case")
     op.check(op.not_reloaded(), "without leaving the desk")
     op.check(psql("SELECT count(*) FROM cases WHERE first_responder = 'op002'") == "1", "no case filed for it")
     op.keep("desk-attached")
@@ -127,15 +127,15 @@ def run(op, div):
     row = '#rows tr[data-case="%s"]' % earlier
     div.wait(lambda: "来电补充" in div.text(row), "the repeat call on the division's queue", timeout=5)
     div.check(div.not_reloaded(), "the queue changed in place")
-    div.check("有来电补充" in div.text(".notes"), "a note of the repeat call")
+    div.wait(lambda: "有来电补充" in div.text(".notes"), "a note of the repeat call")
     div.keep("queue-repeat-call")
 
     # --- The case page shows it on the timeline; a desk user gets the desk's steps.
     d.get(WEB + "/console/cases/" + earlier)
     op.wait(lambda: op.text("#case-number") == earlier, "the case page for the desk")
-    op.check("来电补充" in op.text("#timeline") and "摊主仍在使用那台电子秤" in op.text("#timeline"),
+    op.wait(lambda: "来电补充" in op.text("#timeline") and "摊主仍在使用那台电子秤" in op.text("#timeline"),
              "the repeat call on the timeline")
-    op.check(op.css('button[data-action="attach-call"]'), "the desk may attach another call here")
+    op.wait(lambda: op.css('button[data-action="attach-call"]'), "the desk may attach another call here")
     op.check(not op.css('button[data-action="sign"]'), "but not take a division's step")
     op.check("王五" not in op.text("main"), "another operator's requester stays hidden")
     op.keep("case-desk")
@@ -146,17 +146,20 @@ def run(op, div):
     typed(op, "#q", "摊位").send_keys(Keys.ENTER)
     op.wait(lambda: op.css('#rows tr[data-case="%s"]' % earlier), "found by a word of its description")
     op.check("q=" in d.current_url, "the query in the address")
-    op.check("找到 1 件" in op.text("#summary"), "exactly that case")
+    op.wait(lambda: "找到 1 件" in op.text("#summary"), "exactly that case")
     op.keep("search-results")
     typed(op, "#q", "137-0000-1111").send_keys(Keys.ENTER)
     op.wait(lambda: op.css('#rows tr[data-case="%s"]' % filed) and op.css('#rows tr[data-case="%s"]' % earlier),
             "both of the caller's cases by phone")
-    op.check("来电号码" in op.text("#summary"), "read as a phone number")
+    op.wait(lambda: "来电号码" in op.text("#summary"), "read as a phone number")
     typed(op, "#q", earlier).send_keys(Keys.ENTER)
     op.wait(lambda: "/console/cases/" + earlier in d.current_url and op.text("#case-number") == earlier,
             "a case number goes straight to the case")
     d.back()
-    op.wait(lambda: "/console/search" in d.current_url, "back returns to the search")
+    # Back at the phone's search, once the page has shown it again (its
+    # script puts the search of the address into the box when it runs).
+    op.wait(lambda: "/console/search" in d.current_url and "来电号码" in op.text("#summary"),
+            "back returns to the search")
     typed(op, "#q", "秤").send_keys(Keys.ENTER)
     op.wait(lambda: "至少输入两个" in op.text("#e-q"), "what to fix beside the box")
 
@@ -166,10 +169,10 @@ def run(op, div):
     routed(op, lift)
     div.d.get(WEB + "/console/search?q=" + urllib.request.quote("摊位"))
     div.wait(lambda: "找到" in div.text("#summary"), "the division's search")
-    div.check(div.css('#rows tr[data-case="%s"]' % earlier), "its own case")
+    div.wait(lambda: div.css('#rows tr[data-case="%s"]' % earlier), "its own case")
     div.check(not div.css('#rows tr[data-case="%s"]' % lift), "not another division's")
-    div.check("找到 1 件" in div.text("#summary"), "one case only")
-    div.check("王五" in div.text("#rows"), "the requester for the division handling the case")
+    div.wait(lambda: "找到 1 件" in div.text("#summary"), "one case only")
+    div.wait(lambda: "王五" in div.text("#rows"), "the requester for the division handling the case")
     div.keep("search-division")
 
     # --- The manual triage queue: a case no keyword matched, categorised from the page.
@@ -182,7 +185,7 @@ def run(op, div):
     d.get(WEB + "/console/triage")
     entry = 'li[data-case="%s"]' % odd
     op.wait(lambda: op.css(entry), "the case in the manual triage queue")
-    op.check("来电人反映的情况" in op.text(entry), "with what the caller said")
+    op.wait(lambda: "来电人反映的情况" in op.text(entry), "with what the caller said")
     op.keep("triage-queue")
     op.click(entry + " button[data-triage]", "click " + entry + " button[data-triage]")
     op.wait(lambda: "请选择事项分类" in op.text(entry), "a category is required, said beside it")
@@ -192,7 +195,7 @@ def run(op, div):
     picker.send_keys(Keys.ENTER)
     op.click(entry + " button[data-triage]", "click " + entry + " button[data-triage]")
     op.wait(lambda: not op.css(entry), "gone from the queue once categorised")
-    op.check("派往计量处" in op.text(".notes"), "the note says where it went")
+    op.wait(lambda: "派往计量处" in op.text(".notes"), "the note says where it went")
     div.wait(lambda: div.css('#rows tr[data-case="%s"]' % odd), "the case reaches the division live", timeout=10)
     div.check(div.not_reloaded(), "on the division's queue without a reload")
 
@@ -211,7 +214,7 @@ def run(op, div):
     # The row and the tab counts are read by two requests: wait for both.
     op.wait(lambda: op.text('#tabs a[data-tab="inform"] .count') == "1", "counted on its tab", timeout=5)
     op.check(op.not_reloaded(), "without a reload")
-    op.check("已办结答复，请告知诉求人" in op.text(".notes"), "a note of the reply")
+    op.wait(lambda: "已办结答复，请告知诉求人" in op.text(".notes"), "a note of the reply")
     op.keep("mine-inform")
     op.click(mine_row + " a", "click " + mine_row + " a")
     op.wait(lambda: op.css('button[data-action="inform"]'), "the case page offers to inform")
