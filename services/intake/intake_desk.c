@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "http.h"
 #include "intake_case_list.h"
+#include "intake_problem.h"
 #include "phone.h"
 #include "pg_time.h"
 
@@ -168,10 +169,7 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     if (!req)
         goto out_free;
     if (!ok) {
-        if (pg_txn_connection_lost(txn))
-            intake_reply_unavailable(req);
-        else
-            http_reply_problem(req, 500, "read failed", pg_txn_error(txn), NULL);
+        intake_problem_reply(req, intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "read desk list"));
         goto out_free;
     }
     json_t *body = l->kind == LIST_CALLER      ? s_caller_json(l, txn)

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "http.h"
 #include "intake_case_list.h"
+#include "intake_problem.h"
 #include "log.h"
 #include "phone.h"
 #include "text.h"
@@ -98,10 +99,7 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     if (!req)
         goto out_free;
     if (!ok) {
-        if (pg_txn_connection_lost(txn))
-            intake_reply_unavailable(req);
-        else
-            http_reply_problem(req, 500, "search failed", pg_txn_error(txn), NULL);
+        intake_problem_reply(req, intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "search cases"));
         goto out_free;
     }
     PGresult *rows = pg_txn_result(txn, pg_txn_count(txn) - 1);

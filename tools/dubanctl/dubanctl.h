@@ -165,6 +165,14 @@ int ctl_http_ex(ctl_t *ctl, const char *method, const char *path, const char *bo
 /* Prints an RFC 9457 problem reply as "error: title: detail (field)". */
 void ctl_print_problem(int status, json_t *reply);
 
+/* GETs path; on 200 prints the reply as JSON (with --json) or hands it to
+ * print, else prints the problem. CTL_OK or CTL_FAILED. */
+int ctl_get_print(ctl_t *ctl, const char *path, void (*print)(ctl_t *, json_t *));
+
+/* Appends name=value to the query of the path in buf (len bytes), after ?
+ * or &, the value URL-encoded; nothing when value is NULL. */
+void ctl_query_arg(char *buf, size_t len, const char *name, const char *value);
+
 /* Prints j as indented JSON on stdout. */
 void ctl_print_json(json_t *j);
 

@@ -200,20 +200,7 @@ int ctl_show(ctl_t *ctl, int argc, char **argv)
         }
     char path[160];
     snprintf(path, sizeof(path), "/api/v1/cases/%s", number);
-    json_t *reply = NULL;
-    int status = ctl_http(ctl, "GET", path, NULL, &reply);
-    int rc = CTL_FAILED;
-    if (status == 200) {
-        if (ctl->json)
-            ctl_print_json(reply);
-        else
-            s_print_case(ctl, reply);
-        rc = CTL_OK;
-    } else if (status > 0) {
-        ctl_print_problem(status, reply);
-    }
-    json_decref(reply);
-    return rc;
+    return ctl_get_print(ctl, path, s_print_case);
 }
 
 int ctl_tasks(ctl_t *ctl, int argc, char **argv)

@@ -39,37 +39,7 @@ static void s_print_cases(json_t *cases)
     }
 }
 
-/* GETs path and prints the reply with print (or as JSON). */
-static int s_get(ctl_t *ctl, const char *path, void (*print)(json_t *))
-{
-    json_t *reply = NULL;
-    int status = ctl_http(ctl, "GET", path, NULL, &reply);
-    int rc = CTL_FAILED;
-    if (status == 200) {
-        if (ctl->json)
-            ctl_print_json(reply);
-        else
-            print(reply);
-        rc = CTL_OK;
-    } else if (status > 0) {
-        ctl_print_problem(status, reply);
-    }
-    json_decref(reply);
-    return rc;
-}
-
-/* Appends "name=value" (value URL-encoded) to buf with ? or &. */
-static void s_arg(char *buf, size_t len, const char *name, const char *value)
-{
-    if (!value)
-        return;
-    char *enc = curl_easy_escape(NULL, value, 0);
-    size_t n = strlen(buf);
-    snprintf(buf + n, len - n, "%s%s=%s", strchr(buf, '?') ? "&" : "?", name, enc ? enc : "");
-    curl_free(enc);
-}
-
-static void s_print_search(json_t *r)
+static void s_print_search(ctl_t *ctl, json_t *r)
 {
     json_t *total = json_object_get(r, "total");
     printf("== %s: %s%lld 条 · 第 %lld 页 ==\n", s_str(r, "q"),
@@ -82,7 +52,7 @@ static void s_print_search(json_t *r)
                (long long)json_integer_value(json_object_get(r, "page")) + 1);
 }
 
-static void s_print_caller(json_t *r)
+static void s_print_caller(ctl_t *ctl, json_t *r)
 {
     printf("== %s: %lld 件，未办结 %lld 件 ==\n", s_str(r, "phone"),
            (long long)json_integer_value(json_object_get(r, "total")),
@@ -90,7 +60,7 @@ static void s_print_caller(json_t *r)
     s_print_cases(json_object_get(r, "cases"));
 }
 
-static void s_print_mine(json_t *r)
+static void s_print_mine(ctl_t *ctl, json_t *r)
 {
     json_t *counts = json_object_get(r, "counts");
     printf("== %s: 在办 %lld · 待告知 %lld · 待回访 %lld · 超期 %lld ==\n", s_str(r, "staff"),
@@ -103,7 +73,7 @@ static void s_print_mine(json_t *r)
            (long long)json_integer_value(json_object_get(r, "pages")));
 }
 
-static void s_print_triage(json_t *r)
+static void s_print_triage(ctl_t *ctl, json_t *r)
 {
     printf("== 待分类 %lld 件 ==\n", (long long)json_integer_value(json_object_get(r, "total")));
     s_print_cases(json_object_get(r, "cases"));
@@ -111,7 +81,7 @@ static void s_print_triage(json_t *r)
            (long long)json_integer_value(json_object_get(r, "pages")));
 }
 
-static void s_print_org(json_t *r)
+static void s_print_org(ctl_t *ctl, json_t *r)
 {
     size_t i, j;
     json_t *o, *w;
@@ -174,10 +144,10 @@ int ctl_desk(ctl_t *ctl, int argc, char **argv)
             return CTL_USAGE;
         }
         snprintf(path, sizeof(path), "/api/v1/cases");
-        s_arg(path, sizeof(path), "q", arg);
-        s_arg(path, sizeof(path), "page", page);
-        s_arg(path, sizeof(path), "limit", limit);
-        return s_get(ctl, path, s_print_search);
+        ctl_query_arg(path, sizeof(path), "q", arg);
+        ctl_query_arg(path, sizeof(path), "page", page);
+        ctl_query_arg(path, sizeof(path), "limit", limit);
+        return ctl_get_print(ctl, path, s_print_search);
     }
     if (strcmp(cmd, "caller") == 0) {
         char *enc = arg ? curl_easy_escape(NULL, arg, 0) : NULL;
@@ -187,8 +157,8 @@ int ctl_desk(ctl_t *ctl, int argc, char **argv)
         }
         snprintf(path, sizeof(path), "/api/v1/callers/%s/cases", enc);
         curl_free(enc);
-        s_arg(path, sizeof(path), "limit", limit);
-        return s_get(ctl, path, s_print_caller);
+        ctl_query_arg(path, sizeof(path), "limit", limit);
+        return ctl_get_print(ctl, path, s_print_caller);
     }
     if (strcmp(cmd, "my-cases") == 0) {
         if (!staff || strlen(staff) > 48) {
@@ -200,18 +170,18 @@ int ctl_desk(ctl_t *ctl, int argc, char **argv)
         char *enc = curl_easy_escape(NULL, staff, 0);
         snprintf(path, sizeof(path), "/api/v1/responders/%s/cases", enc ? enc : "");
         curl_free(enc);
-        s_arg(path, sizeof(path), "show", show);
-        s_arg(path, sizeof(path), "page", page);
-        s_arg(path, sizeof(path), "limit", limit);
-        return s_get(ctl, path, s_print_mine);
+        ctl_query_arg(path, sizeof(path), "show", show);
+        ctl_query_arg(path, sizeof(path), "page", page);
+        ctl_query_arg(path, sizeof(path), "limit", limit);
+        return ctl_get_print(ctl, path, s_print_mine);
     }
     if (strcmp(cmd, "triage-queue") == 0) {
         snprintf(path, sizeof(path), "/api/v1/triage/cases");
-        s_arg(path, sizeof(path), "page", page);
-        s_arg(path, sizeof(path), "limit", limit);
-        return s_get(ctl, path, s_print_triage);
+        ctl_query_arg(path, sizeof(path), "page", page);
+        ctl_query_arg(path, sizeof(path), "limit", limit);
+        return ctl_get_print(ctl, path, s_print_triage);
     }
-    return s_get(ctl, "/api/v1/org", s_print_org);
+    return ctl_get_print(ctl, "/api/v1/org", s_print_org);
 }
 
 bool ctl_is_desk(const char *cmd)

@@ -246,3 +246,31 @@ bool ctl_http_ok(const char *url)
     free(body.data);
     return ok;
 }
+
+int ctl_get_print(ctl_t *ctl, const char *path, void (*print)(ctl_t *, json_t *))
+{
+    json_t *reply = NULL;
+    int status = ctl_http(ctl, "GET", path, NULL, &reply);
+    int rc = CTL_FAILED;
+    if (status == 200) {
+        if (ctl->json)
+            ctl_print_json(reply);
+        else
+            print(ctl, reply);
+        rc = CTL_OK;
+    } else if (status > 0) {
+        ctl_print_problem(status, reply);
+    }
+    json_decref(reply);
+    return rc;
+}
+
+void ctl_query_arg(char *buf, size_t len, const char *name, const char *value)
+{
+    if (!value)
+        return;
+    char *enc = curl_easy_escape(NULL, value, 0);
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s=%s", strchr(buf, '?') ? "&" : "?", name, enc ? enc : "");
+    curl_free(enc);
+}

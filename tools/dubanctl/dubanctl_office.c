@@ -9,24 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* GETs path; on 200 prints the JSON (with --json) or hands it to print. */
 static int s_get(ctl_t *ctl, const char *path, void (*print)(ctl_t *, json_t *))
 {
     ctl_act_as(ctl, "insp001");
-    json_t *reply = NULL;
-    int status = ctl_http(ctl, "GET", path, NULL, &reply);
-    int rc = CTL_FAILED;
-    if (status == 200) {
-        if (ctl->json)
-            ctl_print_json(reply);
-        else
-            print(ctl, reply);
-        rc = CTL_OK;
-    } else if (status > 0) {
-        ctl_print_problem(status, reply);
-    }
-    json_decref(reply);
-    return rc;
+    return ctl_get_print(ctl, path, print);
 }
 
 static long long s_int(json_t *o, const char *key)

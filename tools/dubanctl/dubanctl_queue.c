@@ -60,17 +60,6 @@ static void s_print(ctl_t *ctl, json_t *reply, bool counts_line)
         printf("-- %lld task(s) --\n", total);
 }
 
-/* Appends "&name=value" (value URL-encoded) to buf. */
-static void s_arg(char *buf, size_t len, const char *name, const char *value)
-{
-    if (!value)
-        return;
-    char *enc = curl_easy_escape(NULL, value, 0);
-    size_t n = strlen(buf);
-    snprintf(buf + n, len - n, "%s%s=%s", strchr(buf, '?') ? "&" : "?", name, enc ? enc : "");
-    curl_free(enc);
-}
-
 int ctl_queue_list(ctl_t *ctl, int argc, char **argv, bool counts)
 {
     static const struct option options[] = {
@@ -104,12 +93,12 @@ int ctl_queue_list(ctl_t *ctl, int argc, char **argv, bool counts)
     ctl_act_as_division(ctl, division);
     char path[512];
     snprintf(path, sizeof(path), "/api/v1/divisions/%s/queue", division);
-    s_arg(path, sizeof(path), "state", state);
-    s_arg(path, sizeof(path), "kind", kind);
-    s_arg(path, sizeof(path), "category", category);
-    s_arg(path, sizeof(path), "overdue", overdue ? "1" : NULL);
-    s_arg(path, sizeof(path), "page", page);
-    s_arg(path, sizeof(path), "limit", limit);
+    ctl_query_arg(path, sizeof(path), "state", state);
+    ctl_query_arg(path, sizeof(path), "kind", kind);
+    ctl_query_arg(path, sizeof(path), "category", category);
+    ctl_query_arg(path, sizeof(path), "overdue", overdue ? "1" : NULL);
+    ctl_query_arg(path, sizeof(path), "page", page);
+    ctl_query_arg(path, sizeof(path), "limit", limit);
     json_t *reply = NULL;
     int status = ctl_http(ctl, "GET", path, NULL, &reply);
     int rc = CTL_FAILED;
