@@ -33,6 +33,12 @@ lift=$(harness_ctl submit --operator op002 --kind complaint --subject '电梯异
 wait_until 10 routed "$scale"
 wait_until 10 routed "$lift"
 
+# --- dubanctl reads the desk's API: search, a caller's cases, my cases.
+assert_contains "$(harness_ctl search 缺斤短两)" "$scale" "dubanctl search finds a case by a word of it"
+assert_contains "$(harness_ctl caller 13800002222 --json)" "\"$scale\"" "dubanctl caller: the caller's cases"
+assert_contains "$(harness_ctl my-cases --staff op001)" "$scale" "dubanctl my-cases: the first responder's"
+assert_not_contains "$(harness_ctl my-cases --staff op001)" "$lift" "and not another operator's"
+
 # --- The desk may judge a case urgent, whatever its category (never the reverse).
 pump=$(harness_ctl submit --operator op001 --kind complaint --subject '加油机跳字' --description '加油时数字乱跳' \
   --category metrology --priority urgent)
