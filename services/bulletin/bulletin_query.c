@@ -165,14 +165,19 @@ static const char *s_sql[BQ_COUNT] = {
      * and area (the place named up to its city, else its district). */
     [BQ_TOPICS] =
         "SELECT x.m, coalesce(g.name, '未分类'), x.area, x.n FROM ("
-        " SELECT m, category, area, count(*) AS n FROM ("
-        "  SELECT " MONTH("t.dispatched_at") " AS m, t.returned_at, c.category,"
-        "   coalesce(substring(c.place from '^(?:.{1,8}?省)?(.{1,8}?(?:市|州|盟|地区))'),"
-        "    substring(c.place from '^(?:.{1,8}?省)?(.{1,8}?(?:区|县|旗))'), '') AS area"
-        "  FROM tasks t CROSS JOIN LATERAL (SELECT k.category, k.place FROM cases k"
-        "   WHERE k.id = t.case_id OFFSET 0) c"
-        "  WHERE" FROM_TO("t.dispatched_at") " AND t.role = 'lead' AND" NOT_FLAGGED("t.case_id")
-        " ) y WHERE returned_at IS NULL OR returned_at >= (" B ")[m + 2]"
+        " SELECT m, category, area, sum(n)::bigint AS n FROM ("
+        /* the area of each place once, not of each task: the regular
+         * expressions cost more than reading the cases */
+        "  SELECT m, category, n,"
+        "   coalesce(substring(place from '^(?:.{1,8}?省)?(.{1,8}?(?:市|州|盟|地区))'),"
+        "    substring(place from '^(?:.{1,8}?省)?(.{1,8}?(?:区|县|旗))'), '') AS area"
+        "  FROM (SELECT m, category, place, count(*) AS n FROM ("
+        "   SELECT " MONTH("t.dispatched_at") " AS m, t.returned_at, c.category, c.place"
+        "   FROM tasks t CROSS JOIN LATERAL (SELECT k.category, k.place FROM cases k"
+        "    WHERE k.id = t.case_id OFFSET 0) c"
+        "   WHERE" FROM_TO("t.dispatched_at") " AND t.role = 'lead' AND" NOT_FLAGGED("t.case_id")
+        "  ) y WHERE returned_at IS NULL OR returned_at >= (" B ")[m + 2]"
+        "  GROUP BY 1, 2, 3) p) a"
         " GROUP BY 1, 2, 3) x LEFT JOIN categories g ON g.code = x.category",
 
     [BQ_COMMIT] = "COMMIT",
