@@ -9,6 +9,10 @@
 /* Parameter $n (bigint microseconds) as a timestamptz: PG_TIME_TS(6). */
 #define PG_TIME_TS(n) "('epoch'::timestamptz + $" #n "::bigint * interval '1 microsecond')"
 
+/* A bigint expression (microseconds; NULL stays NULL) as a timestamptz: for
+ * values from arrays and records, PG_TIME_TS_OF("x.due"). */
+#define PG_TIME_TS_OF(expr) "('epoch'::timestamptz + (" expr ")::bigint * interval '1 microsecond')"
+
 /* A timestamptz expression as bigint microseconds (NULL stays NULL). */
 #define PG_TIME_US(expr) "(extract(epoch FROM " expr ") * 1000000)::bigint"
 

@@ -9,7 +9,8 @@
 
 /* The case, and the task the step concerns: the one named, the one with an
  * extension waiting (decide-extension), or the actor's division's latest
- * (open ones first). */
+ * (open ones first, a work item's report tasks last); for a work item, its
+ * row's leader_assigned and verification. */
 static const char *s_context_sql =
     "SELECT c.id, c.case_number, c.state, c.first_responder, c.returns, c.kind, c.priority,"
     " coalesce(c.category, ''), c.subject,"
@@ -19,12 +20,17 @@ static const char *s_context_sql =
     " coalesce(t.arbitrated, false), " PG_TIME_US_OR_0("t.response_due") ","
     " " PG_TIME_US_OR_0("t.completion_due") ", " PG_TIME_US_OR_0("t.paused_at") ","
     " coalesce(t.extension_state, ''), " PG_TIME_US_OR_0("t.response_warn") ","
-    " " PG_TIME_US_OR_0("t.completion_warn") ", " PG_TIME_US_OR_0("t.extension_by")
+    " " PG_TIME_US_OR_0("t.completion_warn") ", " PG_TIME_US_OR_0("t.extension_by") ","
+    " coalesce(w.leader_assigned, false), coalesce(w.verification, ''),"
+    " " PG_TIME_US_OR_0("(SELECT completion_due FROM tasks WHERE case_id = c.id"
+    "  AND role = 'lead' ORDER BY id DESC LIMIT 1)")
     " FROM cases c LEFT JOIN LATERAL (SELECT * FROM tasks WHERE case_id = c.id AND ("
     "  ($2::bigint > 0 AND id = $2::bigint)"
     "  OR ($2::bigint = 0 AND $4::boolean AND extension_state = 'requested')"
     "  OR ($2::bigint = 0 AND NOT $4::boolean AND division = $3))"
-    "  ORDER BY (state IN ('dispatched', 'signed')) DESC, id DESC LIMIT 1) t ON true"
+    "  ORDER BY (state IN ('dispatched', 'signed')) DESC, (role <> 'report') DESC, id DESC"
+    "  LIMIT 1) t ON true"
+    " LEFT JOIN work_items w ON w.case_id = c.id"
     " WHERE c.case_number = $1";
 
 static void s_copy(char *dst, size_t len, PGresult *res, int col)
@@ -62,6 +68,9 @@ void dispatch_context_read(dispatch_context_t *c, PGresult *res)
     c->response_warn_us = s_i64(res, 19);
     c->completion_warn_us = s_i64(res, 20);
     c->extension_by_us = s_i64(res, 21);
+    c->leader_assigned = strcmp(PQgetvalue(res, 0, 22), "t") == 0;
+    s_copy(c->verification, sizeof(c->verification), res, 23);
+    c->lead_completion_due_us = s_i64(res, 24);
 }
 
 int dispatch_context_prepare(pg_t *pg)

@@ -8,7 +8,9 @@
 static const char *s_names[] = {"sign",    "return",           "note",      "need-material",
                                 "material-arrived", "extend", "decide-extension", "reply",
                                 "arbitrate", "inform", "callback", "close", "triage",
-                                "attach-call"};
+                                "attach-call", "create-workitem", "progress", "complete",
+                                "verify", "ask-reassign", "reassign", "file-problem",
+                                "review-problem"};
 _Static_assert(sizeof(s_names) / sizeof(s_names[0]) == ACTION_UNKNOWN, "a name for every step");
 
 dispatch_action_t dispatch_action_parse(const char *name)
@@ -26,10 +28,17 @@ const char *dispatch_action_str(dispatch_action_t action)
 
 bool dispatch_action_on_task(dispatch_action_t action)
 {
-    return action <= ACTION_REPLY && action != ACTION_DECIDE_EXTENSION;
+    return (action <= ACTION_REPLY && action != ACTION_DECIDE_EXTENSION) ||
+           action == ACTION_PROGRESS || action == ACTION_COMPLETE || action == ACTION_ASK_REASSIGN;
 }
 
-static bool s_verdict(dispatch_verdict_t *v, int status, const char *fmt, ...)
+bool dispatch_action_on_case(dispatch_action_t action)
+{
+    return action != ACTION_CREATE_WORKITEM && action != ACTION_FILE_PROBLEM &&
+           action != ACTION_REVIEW_PROBLEM;
+}
+
+bool dispatch_rules_verdict(dispatch_verdict_t *v, int status, const char *fmt, ...)
 {
     v->status = status;
     va_list ap;
@@ -38,6 +47,8 @@ static bool s_verdict(dispatch_verdict_t *v, int status, const char *fmt, ...)
     va_end(ap);
     return status == 200;
 }
+
+#define s_verdict dispatch_rules_verdict
 
 /* China time, as people read deadlines: 2017-02-06 16:00. */
 static const char *s_local(int64_t us, char *buf, size_t len)
@@ -65,8 +76,8 @@ static bool s_task_open(const dispatch_context_t *c)
 }
 
 /* Who may act on a division's task: its handlers, and administrators. */
-static bool s_check_division(const dispatch_context_t *c, const auth_identity_t *who,
-                             dispatch_verdict_t *v)
+bool dispatch_rules_check_division(const dispatch_context_t *c, const auth_identity_t *who,
+                                   dispatch_verdict_t *v)
 {
     if (s_is(who->role, "admin"))
         return true;
@@ -104,7 +115,7 @@ static bool s_check_task_step(const dispatch_context_t *c, const dispatch_step_t
                               const auth_identity_t *who, int64_t now, dispatch_verdict_t *v)
 {
     char when[32];
-    if (!s_check_division(c, who, v))
+    if (!dispatch_rules_check_division(c, who, v))
         return false;
     if (!c->has_task)
         return s_verdict(v, 404, "case %s holds no task for that division", c->case_number);
@@ -233,8 +244,16 @@ bool dispatch_rules_check(const dispatch_context_t *ctx, const dispatch_step_t *
         return s_verdict(verdict, 400, "unknown step; use sign, return, note, need-material, "
                                        "material-arrived, extend, decide-extension, reply, "
                                        "arbitrate, inform, callback, close, triage or "
-                                       "attach-call");
-    bool ok = dispatch_action_on_task(step->action)
+                                       "attach-call; for work items create-workitem, progress, "
+                                       "complete, verify, ask-reassign, reassign, file-problem "
+                                       "or review-problem");
+    bool ok;
+    if (dispatch_rules_workitem(ctx, step, who, verdict, &ok)) {
+        if (ok)
+            s_verdict(verdict, 200, "%s allowed", dispatch_action_str(step->action));
+        return ok;
+    }
+    ok = dispatch_action_on_task(step->action)
                   ? s_check_task_step(ctx, step, who, now_us, verdict)
                   : s_check_case_step(ctx, step, who, verdict);
     if (ok)
@@ -252,7 +271,9 @@ bool dispatch_rules_may(const dispatch_context_t *ctx, dispatch_action_t action,
                              .text = "probe",
                              .satisfaction = "satisfied",
                              .window = "1d",
-                             .category = "probe"};
+                             .category = "probe",
+                             .grant = true,
+                             .percent = 50};
     dispatch_verdict_t verdict;
     return dispatch_rules_check(ctx, &probe, who, now_us, &verdict);
 }

@@ -16,6 +16,7 @@
 #define DUBAN_DISPATCH_RULES_H
 
 #include "auth.h"
+#include "duban.pb-c.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +36,15 @@ typedef enum {
     ACTION_CLOSE,
     ACTION_TRIAGE,
     ACTION_ATTACH_CALL,
+    /* work items (dispatch_rules_workitem.c) */
+    ACTION_CREATE_WORKITEM,
+    ACTION_PROGRESS,
+    ACTION_COMPLETE,
+    ACTION_VERIFY,
+    ACTION_ASK_REASSIGN,
+    ACTION_REASSIGN,
+    ACTION_FILE_PROBLEM,
+    ACTION_REVIEW_PROBLEM,
     ACTION_UNKNOWN
 } dispatch_action_t;
 
@@ -64,6 +74,10 @@ typedef struct {
     char category[64];
     char subject[256];
     char lead_division[64]; /* division of the case's latest lead task */
+    /* work items (kind "workitem") */
+    bool leader_assigned;   /* a leader assigned it: the division may not return it */
+    char verification[16];  /* none, awaiting, accepted, sent_back */
+    int64_t lead_completion_due_us; /* the latest lead task's completion deadline */
 } dispatch_context_t;
 
 /* The step asked for (the fields of a TaskAction that matter here). */
@@ -76,7 +90,8 @@ typedef struct {
     const char *window;
     const char *category;
     const char *internal;       /* reply: the internal part (staff only) */
-    bool grant;                 /* decide-extension */
+    bool grant;                 /* decide-extension; verify: accept (else send back) */
+    int percent;                /* progress: percent done */
 } dispatch_step_t;
 
 typedef struct {
@@ -90,6 +105,10 @@ const char *dispatch_action_str(dispatch_action_t action);
 /* True for steps on a task (the actor's division's); false for steps on the
  * case as a whole (arbitrate, inform, callback, close, triage, attach-call). */
 bool dispatch_action_on_task(dispatch_action_t action);
+
+/* False for the steps that name no case: create-workitem, file-problem and
+ * review-problem. */
+bool dispatch_action_on_case(dispatch_action_t action);
 
 /* Decides whether who may take step on ctx at now_us (microseconds, UTC).
  * Fills verdict; returns true when allowed. Deadlines are printed in
@@ -105,5 +124,59 @@ bool dispatch_rules_check(const dispatch_context_t *ctx, const dispatch_step_t *
  * the step itself is still checked whole when taken. */
 bool dispatch_rules_may(const dispatch_context_t *ctx, dispatch_action_t action,
                         const auth_identity_t *who, int64_t now_us);
+
+/* For dispatch_rules_workitem.c: the verdict helper and the division check
+ * the complaint steps use. */
+bool dispatch_rules_verdict(dispatch_verdict_t *v, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool dispatch_rules_check_division(const dispatch_context_t *c, const auth_identity_t *who,
+                                   dispatch_verdict_t *v);
+
+/* The rules of supervised work items (督办事项, dispatch_rules_workitem.c):
+ *
+ *   - only the inspection office (and administrators) create and verify work
+ *     items and reassign them;
+ *   - a division files progress reports (text, percent 0-100) and its
+ *     completion report (complete) on its own open lead or co-handling task;
+ *     a report task is met by a progress report, never acted on directly;
+ *   - the item is closed (销号) only by an accepted verification of the lead
+ *     division's completion report: reply, inform, callback and close are
+ *     refused on a work item, and verify needs a completion report waiting;
+ *     a verification sent back needs its reason and reopens the lead task
+ *     with the deadline it had (the clock keeps running);
+ *   - a work item a leader assigned cannot be returned: the division asks
+ *     the inspection office to reassign it (ask-reassign, recorded), and the
+ *     inspection office reassigns it (reassign) or not.
+ *
+ * True when the work-item rules decide step on ctx (a work item, or a
+ * work-item step); the verdict is then in *allowed and verdict. */
+bool dispatch_rules_workitem(const dispatch_context_t *ctx, const dispatch_step_t *step,
+                             const auth_identity_t *who, dispatch_verdict_t *verdict,
+                             bool *allowed);
+
+/* True when the case is a work item. */
+bool dispatch_rules_is_workitem(const dispatch_context_t *ctx);
+
+/* Whether a work item as filed is whole: a ref, a source (plan, instruction,
+ * meeting, problem), a title and content, a lead division not also among
+ * the responsible ones (each named once), at least one lead leader for a
+ * leader's instruction, a deadline after its start (starts_us 0: now_us), a
+ * report rhythm (none, or monthly by a working day 1-23) and milestones
+ * with titles and dates. Whether the divisions are configured and the
+ * leaders are staff with the leader role is for the caller (org file,
+ * PostgreSQL). Fills verdict (422 when not); true when whole. */
+bool dispatch_rules_workitem_spec(const Duban__WorkItemSpec *spec, int64_t now_us,
+                                  dispatch_verdict_t *verdict);
+
+/* The problem list (问题清单): staff who take requests in (the desk, clerks)
+ * and the inspection office file problems; only the inspection office
+ * reviews them. A problem needs a ref, a source (visit, mailbox, survey,
+ * letter, online, assessment, meeting, case; case names the complaint's
+ * case number), a title and a description. An accepted problem's
+ * rectification item is a whole work item with its responsible person and
+ * measure (整改措施). Fill verdict; true when allowed / whole. */
+bool dispatch_rules_problem_spec(const Duban__ProblemSpec *spec, dispatch_verdict_t *verdict);
+bool dispatch_rules_rectification_spec(const Duban__WorkItemSpec *spec, int64_t now_us,
+                                       dispatch_verdict_t *verdict);
 
 #endif

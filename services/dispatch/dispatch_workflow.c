@@ -6,6 +6,8 @@
 #include "dispatch_apply.h"
 #include "dispatch_context.h"
 #include "dispatch_rules.h"
+#include "dispatch_problem.h"
+#include "dispatch_workitem.h"
 #include "fingerprint.h"
 #include "log.h"
 #include "pg_time.h"
@@ -42,11 +44,14 @@ typedef struct {
     uint8_t *dispatched;
     size_t dispatched_len;
     char new_division[64];
+    char created_number[32]; /* create-workitem: the item's case number */
+    int64_t problem_id;      /* file-problem, review-problem */
 } run_t;
 
 int dispatch_workflow_prepare(pg_t *pg)
 {
-    return dispatch_context_prepare(pg) | dispatch_apply_prepare(pg);
+    return dispatch_context_prepare(pg) | dispatch_apply_prepare(pg) |
+           dispatch_workitem_prepare(pg) | dispatch_problem_prepare(pg);
 }
 
 static void s_finish(run_t *r, int status, const char *case_state, const char *task_state,
@@ -61,15 +66,16 @@ static void s_finish(run_t *r, int status, const char *case_state, const char *t
     res.request_id = r->action->request_id;
     res.status = status;
     res.message = message;
-    res.case_number = r->action->case_number;
+    res.case_number = r->created_number[0] ? r->created_number : r->action->case_number;
     res.case_state = (char *)(case_state ? case_state : "");
     res.task_id = r->ctx.task_id;
     res.task_state = (char *)(task_state ? task_state : "");
     res.new_task_id = new_task;
     res.new_division = new_task ? r->new_division : "";
+    res.problem_id = r->problem_id;
     if (status == 200)
         log_info("workflow step done case=%s action=%s actor=%s task=%lld: %s",
-                 r->action->case_number, r->action->action, r->who.staff,
+                 res.case_number, r->action->action, r->who.staff,
                  (long long)r->ctx.task_id, message);
     else
         log_info("workflow step refused case=%s action=%s actor=%s status=%d: %s",
@@ -220,6 +226,7 @@ static int s_deadlines(run_t *r, dispatch_apply_t *a, int64_t now, char *why, si
     case ACTION_DECIDE_EXTENSION:
     case ACTION_REPLY:
     case ACTION_RETURN:
+    case ACTION_COMPLETE:
         break;
     default:
         return 0; /* the step touches no task's deadlines */
@@ -257,6 +264,7 @@ static int s_deadlines(run_t *r, dispatch_apply_t *a, int64_t now, char *why, si
         dispatch_dues_from(&t, &a->dues);
         break;
     case ACTION_REPLY:
+    case ACTION_COMPLETE: /* a work item's completion report */
         deadline_reply(rules, &t, now, &a->clocks);
         break;
     case ACTION_RETURN:
@@ -293,6 +301,13 @@ static void s_apply(run_t *r)
         if (strcmp(r->step.satisfaction, "unsatisfied") == 0)
             new_division = c->lead_division[0] ? c->lead_division : NULL;
         break;
+    case ACTION_VERIFY: /* sent back: the lead division's task again */
+        if (!r->step.grant)
+            new_division = c->lead_division[0] ? c->lead_division : NULL;
+        break;
+    case ACTION_REASSIGN:
+        new_division = r->step.division;
+        break;
     case ACTION_TRIAGE: {
         const org_category_t *cat = org_category_find(wf->org, r->step.category);
         if (!cat) {
@@ -320,6 +335,8 @@ static void s_apply(run_t *r)
             s_finish(r, 500, c->case_state, c->task_state, 0, "no SLA policy for this case");
             return;
         }
+        if (dispatch_rules_is_workitem(c)) /* the item's deadline keeps running */
+            a.dues.completion_due = c->lead_completion_due_us;
         if (s_pack_dispatched(r, new_division, role, &a.dues) < 0)
             goto out_oom;
         a.new_division = new_division;
@@ -330,8 +347,9 @@ static void s_apply(run_t *r)
     a.notice_len = r->notice_len;
     a.dispatched = r->dispatched;
     a.dispatched_len = r->dispatched_len;
+    bool workitem_step = r->step.action >= ACTION_CREATE_WORKITEM;
     pg_txn_t *txn = pg_txn_new();
-    if (!txn || dispatch_apply_add(txn, &a) < 0) {
+    if (!txn || (workitem_step ? dispatch_workitem_add(txn, &a, now) : dispatch_apply_add(txn, &a)) < 0) {
         pg_txn_destroy(&txn);
         goto out_oom;
     }
@@ -365,6 +383,22 @@ static void s_context_read(pg_txn_t *txn, bool ok, void *arg)
     s_apply(r);
 }
 
+static void s_created(void *arg, int status, const char *case_number, const char *message)
+{
+    run_t *r = arg;
+    snprintf(r->created_number, sizeof(r->created_number), "%s", case_number);
+    s_finish(r, status, status == 200 ? "dispatched" : NULL, NULL, 0, "%s", message);
+}
+
+static void s_problem_done(void *arg, int status, int64_t problem_id, const char *case_number,
+                           const char *message)
+{
+    run_t *r = arg;
+    r->problem_id = problem_id;
+    snprintf(r->created_number, sizeof(r->created_number), "%s", case_number);
+    s_finish(r, status, case_number[0] ? "dispatched" : NULL, NULL, 0, "%s", message);
+}
+
 static void s_authed(void *arg, auth_result_t result, const auth_identity_t *who)
 {
     run_t *r = arg;
@@ -378,6 +412,24 @@ static void s_authed(void *arg, auth_result_t result, const auth_identity_t *who
     }
     r->who = *who;
     Duban__TaskAction *a = r->action;
+    if (r->step.action >= ACTION_CREATE_WORKITEM && !dispatch_action_on_case(r->step.action)) {
+        /* creating a work item, filing and reviewing problems: no case yet */
+        dispatch_verdict_t verdict;
+        if (!dispatch_rules_check(&r->ctx, &r->step, &r->who, clock_now_us(), &verdict)) {
+            s_finish(r, verdict.status, NULL, NULL, 0, "%s", verdict.message);
+            return;
+        }
+        if (r->step.action == ACTION_CREATE_WORKITEM)
+            dispatch_workitem_create(r->wf->pg, r->wf->org, r->wf->deadline, r->wf->relay,
+                                     &r->who, a->workitem, 0, NULL, s_created, r);
+        else if (r->step.action == ACTION_FILE_PROBLEM)
+            dispatch_problem_file(r->wf->pg, r->wf->org, &r->who, a->problem, s_problem_done, r);
+        else
+            dispatch_problem_review(r->wf->pg, r->wf->org, r->wf->deadline, r->wf->relay,
+                                    &r->who, a->problem_id, a->grant, a->text, a->workitem,
+                                    s_problem_done, r);
+        return;
+    }
     /* Which task: the one named, else the actor's division's (an inspector or
      * administrator names the division acted for). */
     const char *division = r->who.division;
@@ -469,8 +521,14 @@ void dispatch_workflow_handle(dispatch_workflow_t *self, Duban__TaskAction **act
                                 .window = a->window,
                                 .category = a->category,
                                 .internal = a->internal,
-                                .grant = a->grant};
-    if (!a->case_number || !a->case_number[0] || !s_bounded(a->case_number, 32)) {
+                                .grant = a->grant,
+                                .percent = a->percent};
+    if (r->step.action >= ACTION_CREATE_WORKITEM && !dispatch_action_on_case(r->step.action)) {
+        if (a->case_number && a->case_number[0]) {
+            s_finish(r, 400, NULL, NULL, 0, "%s takes no case number", a->action);
+            return;
+        }
+    } else if (!a->case_number || !a->case_number[0] || !s_bounded(a->case_number, 32)) {
         s_finish(r, 400, NULL, NULL, 0, "a case number is required");
         return;
     }

@@ -344,6 +344,19 @@ static void s_route_cb(struct evhttp_request *req, void *arg)
         else
             http_reply_problem(req, 405, "method not allowed",
                                "use POST to submit a case, GET with q= to search", NULL);
+    } else if (strcmp(path, "/api/v1/workitems") == 0 && method == EVHTTP_REQ_POST) {
+        /* a supervised work item: dispatch checks the token and makes it */
+        intake_steps_handle(self->intake->steps, req, NULL, "create-workitem");
+    } else if (strcmp(path, "/api/v1/problems") == 0 && method == EVHTTP_REQ_POST) {
+        /* the problem list: dispatch checks the token and files it */
+        intake_steps_handle(self->intake->steps, req, NULL, "file-problem");
+    } else if (s_prefix(path, "/api/v1/problems/", &rest) && method == EVHTTP_REQ_POST) {
+        char *end = NULL;
+        long long id = strtoll(rest, &end, 10);
+        if (id <= 0 || !end || strcmp(end, "/review") != 0)
+            http_reply_problem(req, 404, "not found", "no such endpoint", NULL);
+        else
+            intake_steps_review_problem(self->intake->steps, req, id);
     } else if (intake_photo_api_route(self, req, path, query)) {
         /* the report form's photos, for staff */
     } else if (s_prefix(path, "/api/v1/cases/", &rest) && strstr(rest, "/steps/")) {

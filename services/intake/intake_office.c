@@ -6,6 +6,7 @@
 #include "intake_board.h"
 #include "intake_bulletins.h"
 #include "intake_notices.h"
+#include "intake_workitem_read.h"
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -38,7 +39,8 @@ bool intake_office_arg(struct evhttp_request *req, const char *query, const char
 
 int intake_office_prepare(pg_t *pg)
 {
-    return intake_notices_prepare(pg) | intake_board_prepare(pg);
+    return intake_notices_prepare(pg) | intake_board_prepare(pg) |
+           intake_workitem_read_prepare(pg);
 }
 
 typedef struct {
@@ -61,6 +63,8 @@ static const route_t s_routes[] = {
     {"/api/v1/rechecks", NULL, EVHTTP_REQ_GET, intake_bulletins_rechecks},
     {"/api/v1/rechecks/", NULL, EVHTTP_REQ_POST, intake_bulletins_recheck},
     {"/api/v1/dashboard", NULL, EVHTTP_REQ_GET, intake_bulletins_dashboard},
+    {"/api/v1/workitems", NULL, EVHTTP_REQ_GET, intake_workitem_list},
+    {"/api/v1/problems", NULL, EVHTTP_REQ_GET, intake_problem_list},
 };
 
 /* The key of path under route r into key (len bytes); false when path is

@@ -7,6 +7,7 @@
 #include "auth_http.h"
 #include "bus.h"
 #include "clock.h"
+#include "intake_workitem.h"
 #include "log.h"
 
 #include <event2/event.h>
@@ -58,6 +59,8 @@ static void s_answer(waiting_t *w, const Duban__ActionResult *r)
                 json_object_set_new(body, "new_task_id", json_integer(r->new_task_id));
                 json_object_set_new(body, "new_division", json_string(r->new_division));
             }
+            if (r->problem_id)
+                json_object_set_new(body, "problem_id", json_integer(r->problem_id));
             http_reply_json(req, 200, body);
         } else {
             static const char *titles[][2] = {{"400", "invalid step"}, {"401", "invalid token"},
@@ -135,8 +138,8 @@ static char *s_str(json_t *body, const char *key)
     return (char *)v;
 }
 
-void intake_steps_handle(intake_steps_t *self, struct evhttp_request *req,
-                         const char *case_number, const char *step)
+static void s_handle(intake_steps_t *self, struct evhttp_request *req, const char *case_number,
+                     const char *step, int64_t problem_id)
 {
     char *text = NULL;
     size_t len = 0;
@@ -178,7 +181,7 @@ void intake_steps_handle(intake_steps_t *self, struct evhttp_request *req,
     a.request_id = w->request_id;
     a.token = cred.credential;
     a.action = (char *)step;
-    a.case_number = (char *)case_number;
+    a.case_number = (char *)(case_number ? case_number : "");
     a.task_id = json_integer_value(json_object_get(body, "task_id"));
     a.division = s_str(body, "division") ? s_str(body, "division") : s_str(body, "to");
     a.text = s_str(body, "text");
@@ -188,6 +191,32 @@ void intake_steps_handle(intake_steps_t *self, struct evhttp_request *req,
     a.grant = json_is_true(json_object_get(body, "grant"));
     a.category = s_str(body, "category");
     a.internal = s_str(body, "internal");
+    /* work items: progress's percent, verify's accept (or send back) */
+    json_t *percent = json_object_get(body, "percent");
+    a.percent = json_is_integer(percent) && json_integer_value(percent) >= 0 &&
+                        json_integer_value(percent) <= 100
+                    ? (int32_t)json_integer_value(percent)
+                    : -1; /* missing or not one: progress refuses it */
+    if (json_object_get(body, "accept"))
+        a.grant = json_is_true(json_object_get(body, "accept"));
+    /* the steps that name no case: a work item, a problem, a review */
+    char why[160] = "";
+    a.problem_id = problem_id;
+    json_t *rect = json_object_get(body, "rectification");
+    bool bad = false;
+    if (!case_number && strcmp(step, "file-problem") == 0)
+        bad = !(a.problem = intake_problem_spec(body, why, sizeof(why)));
+    else if (!case_number && strcmp(step, "review-problem") == 0)
+        bad = json_is_object(rect) && !(a.workitem = intake_workitem_spec(rect, why, sizeof(why)));
+    else if (!case_number)
+        bad = !(a.workitem = intake_workitem_spec(body, why, sizeof(why)));
+    if (bad) {
+        json_decref(body);
+        http_reply_problem(req, 400, "invalid request", why, NULL);
+        http_release(&w->held);
+        free(w);
+        return;
+    }
     size_t plen = duban__task_action__get_packed_size(&a);
     uint8_t *buf = malloc(plen ? plen : 1);
     int rc = -1;
@@ -198,6 +227,8 @@ void intake_steps_handle(intake_steps_t *self, struct evhttp_request *req,
         rc = bus_send_frames(self->sock, frames, lengths, 2);
     }
     free(buf);
+    intake_workitem_free(&a.workitem);
+    intake_problem_free(&a.problem);
     json_decref(body);
     if (rc < 0) {
         http_reply_problem(req, 503, "dispatch unavailable",
@@ -208,6 +239,18 @@ void intake_steps_handle(intake_steps_t *self, struct evhttp_request *req,
     }
     w->next = self->head;
     self->head = w;
+}
+
+void intake_steps_handle(intake_steps_t *self, struct evhttp_request *req,
+                         const char *case_number, const char *step)
+{
+    s_handle(self, req, case_number, step, 0);
+}
+
+void intake_steps_review_problem(intake_steps_t *self, struct evhttp_request *req,
+                                 int64_t problem_id)
+{
+    s_handle(self, req, NULL, "review-problem", problem_id);
 }
 
 intake_steps_t *intake_steps_new(struct event_base *base, void *zctx, intake_t *in,

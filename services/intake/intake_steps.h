@@ -19,8 +19,16 @@ intake_steps_t *intake_steps_new(struct event_base *base, void *zctx, intake_t *
 /* Answers what is still waiting with 503 and frees. */
 void intake_steps_destroy(intake_steps_t **self_p);
 
-/* Handles one step request; step is the last path segment. */
+/* Handles one step request; step is the last path segment. With
+ * case_number NULL, a work item to create (step create-workitem, the body
+ * read by intake_workitem.h). */
 void intake_steps_handle(intake_steps_t *self, struct evhttp_request *req,
                          const char *case_number, const char *step);
+
+/* POST /api/v1/problems/{id}/review: {"accept": false, "text": reason} or
+ * {"accept": true, "text": ..., "rectification": {work item JSON with
+ * "responsible_staff" and "measure"}}. */
+void intake_steps_review_problem(intake_steps_t *self, struct evhttp_request *req,
+                                 int64_t problem_id);
 
 #endif

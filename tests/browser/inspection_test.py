@@ -46,7 +46,7 @@ def office(c):
     c.signin("insp001", "demo-insp001")
     c.wait(lambda: "/console/board" in d.current_url and c.css("#board-rows tr[data-division]"),
            "the board as the inspection office's first screen")
-    c.wait(lambda: len(c.css("#board-rows tr[data-division]")) == 14, "a row per division")
+    c.wait(lambda: len(c.css("#board-rows tr[data-division]")) == 15, "a row per division")
     c.wait(lambda: "督查室" in c.text(".who"), "the role at the top right")
     c.wait(lambda: "实时" in c.text("#live-state"), "the live stream")
     before = int(cell(c, "metrology", "overdue") or 0)

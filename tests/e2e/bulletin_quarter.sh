@@ -193,6 +193,7 @@ finance|1|3|3|100.0|0|0|n/a|0|0.0|1|7.6|2|1|1|0|0|1|1|0|0|100.0|0|0|0|0|1|critic
 personnel|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
 party|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
 discipline|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
+discipline-group|0|0|0|n/a|0|0|n/a|0|0.0|0|n/a|0|0|0|0|0|0|0|0|0|n/a|0|0|0|0|0|-|n/a|n/a|-
 EOF
 )
 assert_eq "$want" "$(divisions 2017-Q1)" "every division's figures"
@@ -362,9 +363,9 @@ assert_not_contains "$html" ">metrology<" "HTML: divisions by their Chinese name
 (( $(grep -o '<th>' "$OUT/2017-Q1.html" | wc -l) > 0 )) || fail "no tables"
 widest=$(grep -o '<thead><tr>.*</tr></thead>' "$OUT/2017-Q1.html" | awk -F'<th>' '{ print NF - 1 }' | sort -n | tail -1)
 (( widest <= 8 )) || fail "an HTML table has $widest columns"
-# The divisions in the configured order: 办公室 first, 机关纪委 last.
+# The divisions in the configured order: 办公室 first, 驻局纪检组 last.
 first_table=$(awk '/表3  各处室受理与响应/,/<\/table>/' "$OUT/2017-Q1.html" | grep -o '<tr><td>[^<]*' | sed 's/<tr><td>//' | paste -sd,)
-assert_eq "办公室（法规处）,监督处（产品质量监督）,稽查局,纤检局,计量处,标准化处,特种设备安全监察处,认证认可监督管理处,行政审批处（行政服务大厅）,财务处,人事处,机关党委,机关纪委" \
+assert_eq "办公室（法规处）,监督处（产品质量监督）,稽查局,纤检局,计量处,标准化处,特种设备安全监察处,认证认可监督管理处,行政审批处（行政服务大厅）,财务处,人事处,机关党委,机关纪委,驻局纪检组" \
   "$first_table" "divisions in the org file's order, by their Chinese names, the inspection office apart"
 # --- The PDF: printed by headless Chromium through the print style sheet.
 out=$(harness_ctl bulletin pdf 2017-Q1 2>&1)

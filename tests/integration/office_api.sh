@@ -31,7 +31,7 @@ task_of() { psql_q "SELECT t.id FROM tasks t JOIN cases c ON c.id = t.case_id WH
 
 # --- Board: every division; metrology holds what the 2017 ledger left open.
 assert_eq 200 "$(call insp001 GET /api/v1/board)" "the board"
-assert_eq 14 "$(r '.divisions | length')" "a row per division"
+assert_eq 15 "$(r '.divisions | length')" "a row per division"
 base_open=$(r '.divisions[] | select(.division == "metrology") | .open')
 base_overdue=$(r '.divisions[] | select(.division == "metrology") | .overdue')
 assert_eq "$base_open" "$(psql_q "SELECT count(*) FROM tasks WHERE division = 'metrology' AND state IN ('dispatched', 'signed')")" \

@@ -28,8 +28,9 @@ static void test_default_divisions_from_design(void **state)
     static const char *codes[] = {"office-legal", "supervision", "enforcement", "fiber",
                                   "metrology", "standards", "special-equipment", "certification",
                                   "licensing", "finance", "personnel", "party", "discipline",
+                                  "discipline-group",
                                   "inspection"};
-    assert_int_equal(s_org->ndivisions, 14);
+    assert_int_equal(s_org->ndivisions, 15);
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
         assert_non_null(org_division_find(s_org, codes[i]));
     assert_string_equal(org_division_find(s_org, "metrology")->name, "计量处");

@@ -45,6 +45,11 @@ int ctl_ack(ctl_t *ctl, int argc, char **argv);
 int ctl_bench_watch(ctl_t *ctl, int argc, char **argv);
 int ctl_notices(ctl_t *ctl, int argc, char **argv);
 int ctl_outbox(ctl_t *ctl, int argc, char **argv);
+/* Work items (dubanctl_workitem.c): workitem create, import-plan FILE. */
+int ctl_workitem(ctl_t *ctl, int argc, char **argv);
+int ctl_import_plan(ctl_t *ctl, int argc, char **argv);
+/* The problem list (dubanctl_problem.c): problem add, problem review ID. */
+int ctl_problem(ctl_t *ctl, int argc, char **argv);
 /* board, arbitrations, extensions, dashboard (argv[0] names which). */
 int ctl_office(ctl_t *ctl, int argc, char **argv);
 

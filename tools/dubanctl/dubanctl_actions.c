@@ -18,7 +18,8 @@
 
 static const char *s_steps[] = {"sign",   "return", "note",     "need-material", "material-arrived",
                                 "extend", "decide-extension", "reply", "arbitrate", "inform",
-                                "callback", "close", "triage", "attach-call", NULL};
+                                "callback", "close", "triage", "attach-call", "progress",
+                                "complete", "verify", "ask-reassign", "reassign", NULL};
 
 bool ctl_is_action(const char *cmd)
 {
@@ -115,10 +116,14 @@ int ctl_action(ctl_t *ctl, int argc, char **argv)
         {"by", required_argument, NULL, 'b'},       {"grant", no_argument, NULL, 'g'},
         {"refuse", no_argument, NULL, 'f'},         {"satisfaction", required_argument, NULL, 's'},
         {"category", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-        {"internal", required_argument, NULL, 'I'}, {NULL, 0, NULL, 0}};
+        {"internal", required_argument, NULL, 'I'}, {"percent", required_argument, NULL, 'p'},
+        {"accept", no_argument, NULL, 'A'},         {"send-back", no_argument, NULL, 'B'},
+        {NULL, 0, NULL, 0}};
     Duban__TaskAction a = DUBAN__TASK_ACTION__INIT;
     a.action = argv[0];
     a.request_id = "dubanctl";
+    if (strcmp(argv[0], "progress") == 0)
+        a.percent = -1; /* required: progress refuses a report without it */
     const char *division = NULL, *to = NULL;
     bool decided = false;
     int opt;
@@ -136,6 +141,9 @@ int ctl_action(ctl_t *ctl, int argc, char **argv)
         case 's': a.satisfaction = (char *)s_satisfaction(optarg); break;
         case 'c': a.category = optarg; break;
         case 'I': a.internal = optarg; break;
+        case 'p': a.percent = (int32_t)strtol(optarg, NULL, 10); break;
+        case 'A': a.grant = true; decided = true; break;
+        case 'B': a.grant = false; decided = true; break;
         case 'j': break;
         default: return CTL_USAGE;
         }
@@ -149,13 +157,17 @@ int ctl_action(ctl_t *ctl, int argc, char **argv)
         fprintf(stderr, "error: decide-extension needs --grant or --refuse\n");
         return CTL_USAGE;
     }
+    if (strcmp(argv[0], "verify") == 0 && !decided) {
+        fprintf(stderr, "error: verify needs --accept or --send-back\n");
+        return CTL_USAGE;
+    }
     /* The division acted for: arbitrate --division names the decision,
      * return --to the division believed responsible. */
-    if (strcmp(argv[0], "return") == 0)
+    if (strcmp(argv[0], "return") == 0 || strcmp(argv[0], "ask-reassign") == 0)
         a.division = (char *)to;
     else if (division)
         a.division = (char *)division;
-    if (division && strcmp(argv[0], "arbitrate") != 0)
+    if (division && strcmp(argv[0], "arbitrate") != 0 && strcmp(argv[0], "reassign") != 0)
         ctl_act_as_division(ctl, division);
     char *token = ctl_token_or_explain(ctl);
     if (!token)

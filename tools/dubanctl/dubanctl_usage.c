@@ -88,6 +88,40 @@ static const command_t s_commands[] = {
     {"triage", STEP, "CASE --category CODE", "分类派单 from the manual queue", NULL},
     {"attach-call", STEP, "CASE --text TEXT",
      "追加来电: a repeat call about an open case, told to the division handling it", NULL},
+    {"progress", STEP, "CASE --text TEXT --percent N [--task ID]",
+     "进度报告 on a work item: what was done, percent done; meets the report due", NULL},
+    {"complete", STEP, "CASE --text TEXT [--task ID]",
+     "完成报告 on a work item: the lead division's puts it before the inspection office", NULL},
+    {"verify", STEP, "CASE --accept [--text TEXT] | --send-back --reason TEXT",
+     "核验 (inspection office): accepted closes the work item (销号); sent back reopens it,\n"
+     "its deadline still running",
+     NULL},
+    {"ask-reassign", STEP, "CASE --reason TEXT [--to DIVISION]",
+     "申请调整 a work item a leader assigned (it cannot be returned): recorded, to the\n"
+     "inspection office",
+     NULL},
+    {"reassign", STEP, "CASE --division CODE --decision TEXT",
+     "调整牵头处室 of a work item (inspection office); its deadline keeps running", NULL},
+    {"workitem", "inspection office",
+     "create --ref KEY --source plan|instruction|meeting|problem --title T --content C\n"
+     "       --lead DIVISION [--division CODE]... [--leader STAFF]... [--units TEXT]\n"
+     "       [--starts DATE] --deadline DATE [--monthly-report N] [--milestone TITLE@DATE]...\n"
+     "       | create --file ITEM.json",
+     "督办事项: a work item dispatched at once to its lead and responsible divisions, with a\n"
+     "progress report due by the Nth working day of every month (report tasks)",
+     NULL},
+    {"import-plan", "inspection office", "FILE.json",
+     "a plan (phases with dates, items with leaders and divisions) as work items; again\n"
+     "changes nothing (deploy/plans/)",
+     NULL},
+    {"problem", "inspection office",
+     "add --ref KEY --source visit|mailbox|survey|letter|online|assessment|meeting|case\n"
+     "       --title T --description D [--detail TEXT] [--division CODE] [--case N] [--plan P]\n"
+     "       | review ID (--reject --reason TEXT | --accept --lead DIVISION --person STAFF\n"
+     "       --measure TEXT --deadline DATE [--division CODE]... [--monthly-report N])",
+     "问题清单: a problem entered with its source; the review rejects it with a reason or\n"
+     "makes its rectification item (整改事项), a work item with its person responsible",
+     NULL},
     {"alerts", "inspection office", "[--follow] [--for SECONDS] [--pub ENDPOINT]...",
      "unacknowledged breaches and escalations (with --json an array, [] when none); with\n"
      "--follow, then live alerts and acknowledgements (one JSON object a line)",

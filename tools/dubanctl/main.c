@@ -151,6 +151,12 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "board") == 0 || strcmp(cmd, "arbitrations") == 0 ||
              strcmp(cmd, "extensions") == 0 || strcmp(cmd, "dashboard") == 0)
         rc = ctl_office(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "workitem") == 0)
+        rc = ctl_workitem(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "import-plan") == 0)
+        rc = ctl_import_plan(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "problem") == 0)
+        rc = ctl_problem(&ctl, sub_argc, sub_argv);
     else if (ctl_is_action(cmd))
         rc = ctl_action(&ctl, sub_argc, sub_argv);
     else if (ctl_is_desk(cmd))

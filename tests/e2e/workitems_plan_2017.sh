@@ -1,0 +1,154 @@
+# The seed's 2017 plan (deploy/plans/2017-business-environment.json) loaded
+# with dubanctl import-plan and replayed over its first phases on a steered
+# clock (intake, dispatch and watch restarted at each instant; shipped SLA
+# policy and 2017 calendar: work items signed within 8 working hours,
+# escalations every 4 working hours, progress reports by the 5th working day):
+#   2017-02-17  imported the day before the plan starts: 15 items, their tasks
+#               starting at their phases' openings; nothing is open or alerted;
+#               importing again makes nothing.
+#   2017-02-20  phase 1 opens: 机关党委 and 办公室（法规处） sign their items.
+#   2017-03-06  机关党委 reports progress on 专题学习讨论 (meets the report due 03-07).
+#   2017-03-07  17:29:30, 30 s before the first report falls due: 办公室 has not
+#               reported on 制定工作方案: warned at once, breached at 17:30,
+#               its violation counted.
+#   2017-03-08  15:00: the missed report has escalated to level 2;
+#               机关党委's completion report is verified: 销号.
+#   2017-03-09  办公室 reports late and completes after the phase closed; the
+#               inspection office sends the verification back (the deadline
+#               of 03-08 keeps running: the reopened task is overdue at once
+#               and alerted), then accepts the second completion report.
+#   2017-04-10  phase 2 has closed with 查摆问题 open (overdue, alerted); phase 3
+#               opened on 04-09: its items run and nothing of them is alerted.
+# March's month-check counts no work item among the complaints.
+export DUBAN_LOG_LEVEL=info
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init workitems_plan_2017
+plan_file="$DUBAN_SOURCE_DIR/deploy/plans/2017-business-environment.json"
+
+steer_to() { # RFC 3339 instant: every service of the test runs at it from now on
+  local svc
+  for svc in intake dispatch watch; do
+    [[ -n "${H_PIDS[$svc]:-}" ]] && harness_stop "$svc"
+  done
+  export DUBAN_CLOCK_OFFSET_S=$(($(date -d "$1" +%s) - $(date +%s)))
+  harness_start intake dispatch watch
+  local rebuilds
+  rebuilds() { curl -fsS "$H_WATCH_HEALTH_URL" | jq -e '.rebuilds >= 1 and (.rebuilding | not)' > /dev/null; }
+  wait_until 20 rebuilds
+}
+item() { psql_q "SELECT c.case_number FROM work_items w JOIN cases c ON c.id = w.case_id WHERE w.ref = '$1'"; }
+cid_of() { psql_q "SELECT case_id FROM work_items WHERE ref = '$1'"; }
+report_task() { # REF N: the item's Nth report due
+  psql_q "SELECT id FROM tasks WHERE case_id = $(cid_of "$1") AND role = 'report' ORDER BY completion_due OFFSET $(($2 - 1)) LIMIT 1"
+}
+alerts_of() { # TASK: kind:level of its completion alerts
+  psql_q "SELECT coalesce(string_agg(kind || ':' || level, ',' ORDER BY level, id), '') FROM alerts WHERE task_id = $1 AND deadline = 'completion'"
+}
+local_time() { psql_q "SELECT to_char($1 AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')"; }
+
+# --- 2017-02-17: the plan imported ahead of its first phase.
+steer_to 2017-02-17T09:00:00+08:00
+out=$(harness_ctl import-plan "$plan_file")
+assert_eq "plan 2017-business-environment: 15 items, 15 new, 0 refused" "$out" "every item of the plan imported"
+assert_eq "动员讨论阶段 2017-02-18 2017-03-08,查摆问题阶段 2017-03-09 2017-04-08,集中整治阶段 2017-04-09 2017-08-31,建章立制阶段 2017-09-01 2017-10-15,总结巩固阶段 2017-10-16 2017-12-31" \
+  "$(psql_q "SELECT string_agg(name || ' ' || starts_on || ' ' || ends_on, ',' ORDER BY seq) FROM plan_phases WHERE plan = '2017-business-environment'")" \
+  "the plan's five phases with their dates"
+assert_eq "{ld-liucs,ld-zhaoyj,ld-gerj}|supervision|3|2017-04-09 08:30|2017-08-31 17:30" \
+  "$(psql_q "SELECT leaders, lead_division, phase, to_char(starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), to_char(deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM work_items WHERE ref = '2017-be/3.3.1.2'")" \
+  "强化“管”的手段: three lead leaders, 监督处 leads, phase 3's dates"
+assert_eq "2017-05-08 17:30,2017-06-07 17:30,2017-07-07 17:30,2017-08-07 17:30" \
+  "$(psql_q "SELECT string_agg(to_char(completion_due AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), ',' ORDER BY completion_due) FROM tasks WHERE case_id = $(cid_of 2017-be/3.3.1.2) AND role = 'report'")" \
+  "its progress reports fall due by the 5th working day of May to August"
+assert_eq "personnel,discipline-group" "$(psql_q "SELECT array_to_string(divisions, ',') FROM work_items WHERE ref = '2017-be/3.5.3'")" \
+  "建立问责机制: 人事处 and 驻省局纪检组 responsible"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM work_items WHERE starts_at <= '2017-02-17 09:00+08'")" "no phase has opened yet"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM alerts")" "nothing alerted before the plan starts"
+out=$(harness_ctl import-plan "$plan_file")
+assert_eq "plan 2017-business-environment: 15 items, 0 new, 0 refused" "$out" "importing again makes nothing"
+study=$(item 2017-be/3.1.1)
+scheme=$(item 2017-be/3.1.2)
+
+# --- 2017-02-20: phase 1 open; the lead divisions sign.
+steer_to 2017-02-20T10:00:00+08:00
+harness_ctl sign "$study" --as h-party > /dev/null
+harness_ctl sign "$scheme" --as h-office-legal > /dev/null
+assert_eq 6 "$(psql_q "SELECT count(*) FROM work_items WHERE starts_at <= '2017-02-20 10:00+08'")" \
+  "phase 1's two items and the four over the whole plan have started"
+
+# --- 2017-03-06: 机关党委 reports progress in time.
+steer_to 2017-03-06T10:00:00+08:00
+study_report=$(report_task 2017-be/3.1.1 1)
+warned_of() { [[ "$(alerts_of "$study_report")" == warning:0 ]]; }
+wait_until 20 warned_of # its warning point (03-02) has passed
+harness_ctl progress "$study" --text '已组织两次专题学习讨论' --percent 60 --as h-party > /dev/null
+assert_eq "replied|2017-03-06 10:00" "$(psql_q "SELECT state, to_char(replied_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM tasks WHERE id = $study_report")" \
+  "the report due 03-07 met on 03-06 (the steered clock's instant)"
+
+# --- 2017-03-07 17:29:30: 办公室's report falls due unfiled.
+steer_to 2017-03-07T17:29:30+08:00
+scheme_report=$(report_task 2017-be/3.1.2 1)
+assert_eq "office-legal|2017-03-07 17:30" "$(psql_q "SELECT division, to_char(completion_due AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM tasks WHERE id = $scheme_report")" \
+  "办公室 owes its report by 17:30"
+warned() { [[ "$(alerts_of "$scheme_report")" == warning:0* ]]; }
+wait_until 20 warned
+breached() { [[ "$(alerts_of "$scheme_report")" == warning:0,breach:1* ]]; }
+wait_until 60 breached
+assert_eq "completion_overdue|office-legal|2017-03-07 17:30" \
+  "$(psql_q "SELECT kind, division, to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM violations WHERE task_id = $scheme_report")" \
+  "the missed report is 办公室's violation at its due"
+assert_eq "warning:0" "$(alerts_of "$study_report")" \
+  "the report made in time raises no alert"
+
+# --- 2017-03-08 15:00: escalated; 专题学习讨论 completed and 销号.
+steer_to 2017-03-08T15:00:00+08:00
+escalated() { [[ "$(alerts_of "$scheme_report")" == *escalation:2* ]]; }
+wait_until 20 escalated
+assert_eq "escalation" "$(psql_q "SELECT kind FROM alerts WHERE task_id = $scheme_report AND level = 2")" \
+  "four working hours on, the missed report escalated to level 2"
+harness_ctl complete "$study" --text '各处室、相关事业单位均已开展专题学习讨论' --as h-party > /dev/null
+out=$(harness_ctl verify "$study" --accept --text '核验通过' --as insp001)
+assert_contains "$out" "case is closed" "the inspection office's verification closes it"
+assert_eq "closed|accepted|2017-03-08 15:00" \
+  "$(psql_q "SELECT c.state, w.verification, to_char(c.closed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM cases c JOIN work_items w ON w.case_id = c.id WHERE c.case_number = '$study'")" \
+  "专题学习讨论 销号 on 03-08"
+assert_eq "met" "$(psql_q "SELECT ended FROM task_clocks k JOIN tasks t ON t.id = k.task_id WHERE t.case_id = $(cid_of 2017-be/3.1.1) AND t.role = 'lead' AND k.clock = 'completion' ORDER BY k.seq DESC LIMIT 1")" \
+  "completed within the phase"
+
+# --- 2017-03-09: 办公室 late; sent back; the deadline keeps running.
+steer_to 2017-03-09T10:00:00+08:00
+harness_ctl progress "$scheme" --text '方案已起草' --percent 90 --as h-office-legal > /dev/null
+assert_eq "true" "$(psql_q "SELECT detail->>'late' FROM case_events WHERE case_id = $(cid_of 2017-be/3.1.2) AND type = 'progress_reported'")" \
+  "the late report is marked late"
+harness_ctl complete "$scheme" --text '工作方案已制定' --as h-office-legal > /dev/null
+assert_eq 1 "$(psql_q "SELECT count(*) FROM violations v JOIN tasks t ON t.id = v.task_id WHERE t.case_id = $(cid_of 2017-be/3.1.2) AND t.role = 'lead' AND v.kind = 'completion_overdue'")" \
+  "completed after the phase closed: a missed deadline"
+harness_ctl verify "$scheme" --send-back --reason '方案未在省局网站晾晒' --as insp001 > /dev/null
+reopened=$(psql_q "SELECT id FROM tasks WHERE case_id = $(cid_of 2017-be/3.1.2) AND role = 'lead' ORDER BY id DESC LIMIT 1")
+assert_eq "2|2017-03-08 17:30" "$(psql_q "SELECT round, to_char(completion_due AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM tasks WHERE id = $reopened")" \
+  "sent back: the lead task again, due as it was"
+overdue_alert() { [[ "$(alerts_of "$reopened")" == *breach:1* || "$(alerts_of "$reopened")" == *escalation* ]]; }
+wait_until 20 overdue_alert
+harness_ctl complete "$scheme" --text '方案已在省局网站晾晒' --as h-office-legal > /dev/null
+harness_ctl verify "$scheme" --accept --as insp001 > /dev/null
+assert_eq "closed|accepted" "$(psql_q "SELECT c.state, w.verification FROM cases c JOIN work_items w ON w.case_id = c.id WHERE c.case_number = '$scheme'")" \
+  "制定工作方案 销号 after the second completion report"
+assert_eq "verification_sent_back,reopened,verified,closed" \
+  "$(psql_q "SELECT string_agg(type, ',' ORDER BY id) FROM case_events WHERE case_id = $(cid_of 2017-be/3.1.2) AND type IN ('verification_sent_back', 'reopened', 'verified', 'closed')")" \
+  "the timeline tells it"
+
+# --- 2017-04-10: phase 2 closed with its item open; phase 3 opened.
+steer_to 2017-04-10T09:00:00+08:00
+problems_lead=$(psql_q "SELECT id FROM tasks WHERE case_id = $(cid_of 2017-be/3.2) AND role = 'lead'")
+overdue() { [[ -n "$(alerts_of "$problems_lead")" && "$(alerts_of "$problems_lead")" != warning:0 ]]; }
+wait_until 20 overdue
+assert_eq 0 "$(psql_q "SELECT count(*) FROM alerts a JOIN tasks t ON t.id = a.task_id JOIN work_items w ON w.case_id = t.case_id WHERE w.phase = 3")" \
+  "phase 3's items run from 04-09 and raise nothing yet"
+assert_eq 4 "$(psql_q "SELECT count(*) FROM work_items WHERE phase = 3 AND starts_at <= '2017-04-10 09:00+08' AND deadline > '2017-04-10 09:00+08'")" \
+  "its four items are open"
+# --- Work items are not the public's requests: March's month-check counts
+#     none of them in its complaint figures (their own section is to come).
+harness_ctl bulletin month 2017-03 --no-files > /dev/null
+assert_eq "0|0|0" \
+  "$(psql_q "SELECT record::jsonb #>> '{totals,received}', record::jsonb #>> '{totals,violations}', (SELECT sum((d->>'received')::int) FROM jsonb_array_elements(record::jsonb->'divisions') d) FROM bulletins WHERE label = '2017-03'")" \
+  "no work item, task or missed report in March's complaint figures"
+echo "PASS workitems_plan_2017"
