@@ -10,6 +10,7 @@
 
 #include "intake.h"
 #include "pg_time.h"
+#include "phone.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -26,6 +27,15 @@
     PG_TIME_US_OR_0("l.response_warn") ", " PG_TIME_US_OR_0("l.response_due") ", "               \
     PG_TIME_US_OR_0("l.completion_warn") ", " PG_TIME_US_OR_0("l.completion_due") ", "           \
     PG_TIME_US_OR_0("l.paused_at")
+
+/* The cases of a phone number's digits ($1) as the table of_phone, found by
+ * cases_duplicate_idx alone: materialized, so the planner cannot trade the
+ * index for a walk of the newest cases filtered row by row, as it did for a
+ * search's newest-first order (3 s over 1,000,000 cases, against 0.5 ms). A
+ * statement starts with it and joins cases c ON c.id = of_phone.id. */
+#define CASE_LIST_OF_PHONE                                                                         \
+    "WITH of_phone AS MATERIALIZED (SELECT id FROM cases WHERE requester_phone IS NOT NULL AND "  \
+    PHONE_DIGITS_SQL("requester_phone") " = $1) "
 
 #define CASE_LIST_LEAD                                                                             \
     " LEFT JOIN LATERAL (SELECT division, state, response_warn, response_due, completion_warn,"   \

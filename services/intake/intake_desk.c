@@ -36,10 +36,9 @@ typedef struct {
 
 /* $1 digits, $2 division ("" for all), $3 limit. */
 static const char *s_caller_sql =
-    "SELECT count(*) OVER (), count(*) FILTER (WHERE NOT " FINISHED ") OVER (), "
-    CASE_LIST_COLUMNS " FROM cases c" CASE_LIST_LEAD
-    " WHERE c.requester_phone IS NOT NULL AND " PHONE_DIGITS_SQL("c.requester_phone") " = $1"
-    " AND " SCOPE " ORDER BY " FINISHED ", c.created_at DESC, c.id DESC LIMIT $3";
+    CASE_LIST_OF_PHONE "SELECT count(*) OVER (), count(*) FILTER (WHERE NOT " FINISHED ") OVER (), "
+    CASE_LIST_COLUMNS " FROM of_phone JOIN cases c ON c.id = of_phone.id" CASE_LIST_LEAD
+    " WHERE " SCOPE " ORDER BY " FINISHED ", c.created_at DESC, c.id DESC LIMIT $3";
 
 /* A first responder's cases ($1) that are not closed, in four views, each
  * read from an index in its order, so the cost follows the page and what

@@ -54,9 +54,8 @@ static const char *s_number_sql =
 
 /* $1 the phone's digits: the expression of cases_duplicate_idx. */
 static const char *s_phone_sql =
-    "SELECT count(*) OVER (), " CASE_LIST_COLUMNS " FROM cases c" CASE_LIST_LEAD
-    " WHERE c.requester_phone IS NOT NULL AND " PHONE_DIGITS_SQL("c.requester_phone")
-    " = $1 AND " SCOPE NEWEST;
+    CASE_LIST_OF_PHONE "SELECT count(*) OVER (), " CASE_LIST_COLUMNS
+    " FROM of_phone JOIN cases c ON c.id = of_phone.id" CASE_LIST_LEAD " WHERE " SCOPE NEWEST;
 
 /* Appends " AND strpos(...) > 0" for terms $5.. to buf. */
 static void s_terms(char *buf, size_t len, int nterms)
