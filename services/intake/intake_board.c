@@ -1,7 +1,7 @@
 /* The inspection office's board and decision queues; see intake_board.h.
  * The board is one pass over the open tasks' partial index
  * (tasks_division_queue_idx carries the states and deadlines it counts)
- * and one over the cases waiting for arbitration (020's partial index);
+ * and one over the cases waiting for arbitration (their own table, 042);
  * the queues read their partial indexes too, so none of them grows with
  * the history. */
 #include "intake_board.h"
@@ -33,13 +33,16 @@ static const char *s_board_sql =
 
 /* Cases waiting for arbitration, under each division that returned them. */
 static const char *s_board_arbitration_sql =
-    "SELECT r.division, count(DISTINCT c.id) FROM cases c"
+    "SELECT r.division, count(DISTINCT c.id) FROM cases_in_arbitration a"
+    " JOIN cases c ON c.id = a.case_id"
     " JOIN tasks r ON r.case_id = c.id AND r.state = 'returned' AND r.role = 'lead'"
     " WHERE c.state = 'arbitration' GROUP BY r.division";
 
 /* The cases waiting, once each (a case two divisions returned is in two
  * rows of the board). */
-static const char *s_board_waiting_sql = "SELECT count(*) FROM cases WHERE state = 'arbitration'";
+static const char *s_board_waiting_sql =
+    "SELECT count(*) FROM cases_in_arbitration a JOIN cases c ON c.id = a.case_id"
+    " WHERE c.state = 'arbitration'";
 
 /* $1 division ("" for all), $2 rows. The returns of each, oldest first. */
 static const char *s_arbitrations_sql =
@@ -51,7 +54,7 @@ static const char *s_arbitrations_sql =
     "  r.return_reason, 'to', r.return_to, 'at', " UTC_TEXT("r.returned_at") ")"
     "  ORDER BY r.returned_at, r.id) FROM tasks r WHERE r.case_id = c.id AND r.role = 'lead'"
     "  AND r.state = 'returned'), '[]')::text, c.first_responder"
-    " FROM cases c WHERE c.state = 'arbitration'"
+    " FROM cases_in_arbitration a JOIN cases c ON c.id = a.case_id WHERE c.state = 'arbitration'"
     " AND ($1::text = '' OR EXISTS (SELECT 1 FROM tasks r WHERE r.case_id = c.id"
     "  AND r.state = 'returned' AND r.role = 'lead' AND r.division = $1))"
     " ORDER BY c.updated_at, c.id LIMIT $2::bigint";
