@@ -1,6 +1,8 @@
 /* ZeroMQ + libevent glue; see bus.h for the edge-trigger rules it follows. */
 #include "bus.h"
 
+#include "bus_curve.h"
+#include "bus_handshake.h"
 #include "log.h"
 
 #include <errno.h>
@@ -8,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
+
+/* The keys every socket of this process is secured with (bus_secure). */
+static const bus_curve_t *s_curve;
 
 struct bus_sock {
     void *zsock;
@@ -17,6 +22,7 @@ struct bus_sock {
     void *arg;
     bool paused;
     char endpoint[128];
+    bus_handshake_t *handshake; /* connecting secured sockets: retries failed handshakes */
 };
 
 static void s_check(bus_sock_t *self)
@@ -75,8 +81,41 @@ static int s_set_options(void *zsock, int type)
     return 0;
 }
 
-bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const char *endpoint,
-                         bool bind, bus_readable_cb cb, void *arg)
+void bus_secure(const bus_curve_t *curve)
+{
+    s_curve = curve;
+}
+
+/* Binds or connects zsock to each address of the list endpoints (separated
+ * by commas or blanks). Returns 0 / -1 (logged). */
+static int s_attach(void *zsock, const char *endpoints, bool bind)
+{
+    char copy[BUS_MAX_ENDPOINTS_TEXT];
+    if (snprintf(copy, sizeof(copy), "%s", endpoints) >= (int)sizeof(copy)) {
+        log_error("cannot use the addresses %.64s...: longer than %d characters", endpoints,
+                  BUS_MAX_ENDPOINTS_TEXT - 1);
+        return -1;
+    }
+    int n = 0;
+    char *save = NULL;
+    for (char *ep = strtok_r(copy, ", \t", &save); ep; ep = strtok_r(NULL, ", \t", &save)) {
+        if ((bind ? zmq_bind(zsock, ep) : zmq_connect(zsock, ep)) != 0) {
+            log_error("could not %s socket to %s: %s", bind ? "bind" : "connect", ep,
+                      zmq_strerror(errno));
+            return -1;
+        }
+        n++;
+    }
+    if (n == 0) {
+        log_error("cannot %s a socket: no address given", bind ? "bind" : "connect");
+        return -1;
+    }
+    return 0;
+}
+
+static bus_sock_t *s_sock_open(void *zctx, struct event_base *base, int type,
+                               const char *endpoint, bool bind, const char *peer,
+                               bus_readable_cb cb, void *arg)
 {
     bus_sock_t *self = calloc(1, sizeof(*self));
     if (!self)
@@ -94,12 +133,21 @@ bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const ch
                   endpoint);
         goto out_close;
     }
-    int rc = bind ? zmq_bind(self->zsock, endpoint) : zmq_connect(self->zsock, endpoint);
-    if (rc != 0) {
-        log_error("could not %s socket to %s: %s", bind ? "bind" : "connect", endpoint,
-                  zmq_strerror(errno));
+    if (s_curve && !bind && !peer) {
+        log_error("cannot connect to %s: the service there is not named, so its key is not"
+                  " known",
+                  endpoint);
         goto out_close;
     }
+    if (s_curve && (bind ? bus_curve_server(s_curve, self->zsock)
+                         : bus_curve_client(s_curve, self->zsock, peer)) < 0) {
+        log_error("could not secure the socket for %s; not using it", endpoint);
+        goto out_close;
+    }
+    if (s_curve && !bind && !(self->handshake = bus_handshake_new(zctx, base, self->zsock, peer)))
+        goto out_close;
+    if (s_attach(self->zsock, endpoint, bind) < 0)
+        goto out_close;
     int fd = -1;
     size_t fdlen = sizeof(fd);
     if (zmq_getsockopt(self->zsock, ZMQ_FD, &fd, &fdlen) != 0) {
@@ -120,10 +168,23 @@ out_events:
     if (self->check_ev)
         event_free(self->check_ev);
 out_close:
+    bus_handshake_destroy(&self->handshake);
     zmq_close(self->zsock);
 out_free_self:
     free(self);
     return NULL;
+}
+
+bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const char *endpoint,
+                         bool bind, bus_readable_cb cb, void *arg)
+{
+    return s_sock_open(zctx, base, type, endpoint, bind, NULL, cb, arg);
+}
+
+bus_sock_t *bus_sock_connect(void *zctx, struct event_base *base, int type, const char *peer,
+                             const char *endpoints, bus_readable_cb cb, void *arg)
+{
+    return s_sock_open(zctx, base, type, endpoints, false, peer, cb, arg);
 }
 
 int bus_setsockopt(void *zsock, int option, const char *name, const void *value, size_t len)
@@ -141,6 +202,7 @@ void bus_sock_destroy(bus_sock_t **self_p)
     bus_sock_t *self = *self_p;
     event_free(self->fd_ev);
     event_free(self->check_ev);
+    bus_handshake_destroy(&self->handshake);
     zmq_close(self->zsock);
     free(self);
     *self_p = NULL;

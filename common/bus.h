@@ -16,20 +16,37 @@
 #include <stdint.h>
 
 struct event_base;
+struct bus_curve;
 
 #define BUS_MAX_MESSAGE (1024 * 1024)
+#define BUS_MAX_ENDPOINTS_TEXT 1024
 
 typedef struct bus_sock bus_sock_t;
 typedef void (*bus_readable_cb)(bus_sock_t *sock, void *arg);
 
+/* Secures every socket made from now on with curve's keys (bus_curve.h):
+ * bound sockets are CURVE servers, connected ones CURVE clients of the
+ * service bus_sock_connect names. NULL (the default) leaves them plain, as
+ * for inproc sockets inside one process. curve is borrowed: it must outlive
+ * every socket. */
+void bus_secure(const struct bus_curve *curve);
+
 /* Creates a socket of type (ZMQ_PUSH, ZMQ_PULL, ZMQ_PUB, ZMQ_SUB, ZMQ_ROUTER,
- * ZMQ_DEALER), binds (bind = true) or connects it to endpoint, sets a low
- * linger, ROUTER_MANDATORY on routers and a bounded message size, and joins
- * it to base. cb may be NULL for send-only sockets. Returns NULL on failure
- * (an option refused included: the socket is closed, never used without
- * it), with the reason logged. */
+ * ZMQ_DEALER), binds (bind = true) or connects it to endpoint (one address,
+ * or several separated by commas), sets a low linger, ROUTER_MANDATORY on
+ * routers and a bounded message size, and joins it to base. cb may be NULL
+ * for send-only sockets. Returns NULL on failure (an option refused
+ * included: the socket is closed, never used without it), with the reason
+ * logged. A secured process (bus_secure) connects only with
+ * bus_sock_connect, which names the service whose key to expect. */
 bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const char *endpoint,
                          bool bind, bus_readable_cb cb, void *arg);
+
+/* Connects a new socket to every address of endpoints (separated by commas:
+ * the instances of one service, e.g. two intakes' outputs), where the service
+ * peer ("intake", "dispatch", ...) has bound; otherwise as bus_sock_new. */
+bus_sock_t *bus_sock_connect(void *zctx, struct event_base *base, int type, const char *peer,
+                             const char *endpoints, bus_readable_cb cb, void *arg);
 
 void bus_sock_destroy(bus_sock_t **self_p);
 

@@ -241,7 +241,11 @@ consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const ch
     self->arg = arg;
     self->relay = relay;
     self->max_attempts = OUTBOX_MAX_ATTEMPTS;
-    self->sock = bus_sock_new(zctx, base, ZMQ_PULL, endpoint, false, s_readable, self);
+    /* each stage consumes what one service produces: its key is the one to expect */
+    const char *producer = type == DUBAN__MSG_TYPE__CASE_RECEIVED  ? "intake"
+                           : type == DUBAN__MSG_TYPE__CASE_TRIAGED ? "triage"
+                                                                   : NULL;
+    self->sock = bus_sock_connect(zctx, base, ZMQ_PULL, producer, endpoint, s_readable, self);
     if (!self->sock) {
         free(self);
         return NULL;

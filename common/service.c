@@ -1,5 +1,7 @@
 #include "service.h"
 
+#include "bus.h"
+#include "bus_curve.h"
 #include "clock.h"
 #include "http.h"
 #include "log.h"
@@ -180,6 +182,13 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
     self->zctx = zmq_ctx_new();
     if (!self->org || !self->base || !self->zctx)
         goto out_destroy;
+    /* Every socket of this process crosses a process boundary: secure them
+     * all before the first is made (bus_curve.h). */
+    bool curve_off = false;
+    self->curve = bus_curve_from_settings(self->settings, name, &curve_off);
+    if (!curve_off && (!self->curve || bus_curve_auth_start(self->curve, self->zctx) < 0))
+        goto out_destroy;
+    bus_secure(self->curve);
     self->sigterm_ev = evsignal_new(self->base, SIGTERM, s_signal_cb, self);
     self->sigint_ev = evsignal_new(self->base, SIGINT, s_signal_cb, self);
     if (!self->sigterm_ev || !self->sigint_ev || evsignal_add(self->sigterm_ev, NULL) < 0 ||
@@ -208,6 +217,9 @@ void service_destroy(service_t **self_p)
         event_free(self->sigint_ev);
     if (self->drain_ev)
         event_free(self->drain_ev);
+    /* the ZAP handler's socket must close before the context ends */
+    bus_secure(NULL);
+    bus_curve_destroy(&self->curve);
     if (self->zctx)
         zmq_ctx_term(self->zctx);
     if (self->base)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct bus_curve;
 struct event_base;
 struct evhttp;
 struct http_server;
@@ -33,6 +34,7 @@ struct service {
     org_t *org;
     struct event_base *base;
     void *zctx;
+    struct bus_curve *curve; /* the bus's keys (NULL when bus.curve = 0) */
     struct evhttp *http; /* the health endpoint's server; services may add routes */
     struct http_server *http_server; /* owns http: listener, connection limits */
     service_health_cb health_cb;

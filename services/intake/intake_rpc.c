@@ -104,7 +104,7 @@ intake_rpc_t *intake_rpc_new(struct event_base *base, void *zctx, const char *se
     self->base = base;
     self->endpoint = strdup(endpoint);
     self->sock = self->endpoint
-                     ? bus_sock_new(zctx, base, ZMQ_DEALER, endpoint, false, s_readable, self)
+                     ? bus_sock_connect(zctx, base, ZMQ_DEALER, service, endpoint, s_readable, self)
                      : NULL;
     self->timer = event_new(base, -1, EV_PERSIST, s_timeout_cb, self);
     struct timeval tv = {0, 500000};
@@ -154,8 +154,8 @@ int intake_rpc_send(intake_rpc_t *self, const char *id, const char *type, const 
          * not make another. A new socket connects afresh; answers to what
          * waits on the old one are lost and time out. */
         log_warn("could not send to %s at %s; connecting again", self->service, self->endpoint);
-        bus_sock_t *fresh = bus_sock_new(self->zctx, self->base, ZMQ_DEALER, self->endpoint, false,
-                                         s_readable, self);
+        bus_sock_t *fresh = bus_sock_connect(self->zctx, self->base, ZMQ_DEALER, self->service,
+                                             self->endpoint, s_readable, self);
         if (fresh) {
             bus_sock_destroy(&self->sock);
             self->sock = fresh;

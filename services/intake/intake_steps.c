@@ -260,7 +260,7 @@ intake_steps_t *intake_steps_new(struct event_base *base, void *zctx, intake_t *
     if (!self)
         return NULL;
     self->in = in;
-    self->sock = bus_sock_new(zctx, base, ZMQ_DEALER, endpoint, false, s_readable, self);
+    self->sock = bus_sock_connect(zctx, base, ZMQ_DEALER, "dispatch", endpoint, s_readable, self);
     self->timer = event_new(base, -1, EV_PERSIST, s_timeout_cb, self);
     struct timeval tv = {0, 500000};
     if (!self->sock || !self->timer || event_add(self->timer, &tv) < 0) {

@@ -76,9 +76,9 @@ int main(int argc, char **argv)
     if (!server)
         goto out_teardown;
     http = http_server_evhttp(server);
-    if (web_stream_subscribe(web.stream,
+    if (web_stream_subscribe(web.stream, "dispatch",
                              settings_string(st, "dispatch.pub", "tcp://127.0.0.1:7105")) < 0 ||
-        web_stream_subscribe(web.stream,
+        web_stream_subscribe(web.stream, "watch",
                              settings_string(st, "watch.pub", "tcp://127.0.0.1:7108")) < 0)
         goto out_teardown;
     evhttp_set_max_body_size(http, 256 * 1024);

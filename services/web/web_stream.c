@@ -319,12 +319,12 @@ void web_stream_open(web_stream_t *self, struct evhttp_request *req)
     auth_verify(self->web->auth, o->cred.credential, s_opened, o);
 }
 
-int web_stream_subscribe(web_stream_t *self, const char *endpoint)
+int web_stream_subscribe(web_stream_t *self, const char *peer, const char *endpoint)
 {
     if (self->nsubs == STREAM_MAX_SUBS)
         return -1;
-    bus_sock_t *sub = bus_sock_new(self->zctx, self->web->base, ZMQ_SUB, endpoint, false,
-                                   s_readable, self);
+    bus_sock_t *sub = bus_sock_connect(self->zctx, self->web->base, ZMQ_SUB, peer, endpoint,
+                                       s_readable, self);
     if (!sub)
         return -1;
     if (BUS_SETSOCKOPT(bus_sock_handle(sub), ZMQ_SUBSCRIBE, "", 0) < 0) {

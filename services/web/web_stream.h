@@ -32,8 +32,9 @@ web_stream_t *web_stream_new(web_t *web, void *zctx);
 /* Ends every open stream and frees. */
 void web_stream_destroy(web_stream_t **self_p);
 
-/* Subscribes to everything a PUB socket at endpoint publishes. 0 / -1. */
-int web_stream_subscribe(web_stream_t *self, const char *endpoint);
+/* Subscribes to everything the PUB socket of service peer at endpoint
+ * publishes. 0 / -1. */
+int web_stream_subscribe(web_stream_t *self, const char *peer, const char *endpoint);
 
 /* Opens a stream for req (authenticated by its session cookie or a bearer
  * token). */

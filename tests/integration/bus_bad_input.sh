@@ -1,7 +1,8 @@
 # Broken protobuf and unexpected messages on the pipeline sockets: triage and
 # dispatch log and drop them (counted in /healthz), store nothing, do not
 # crash, and keep working for real cases afterwards. Broken console hellos
-# get a refusal that says why.
+# get a refusal that says why. The broken peer holds the listed key of the
+# service it plays (a faulty service, not a stranger: see bus_curve.sh).
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init bus_bad_input
 harness_start triage dispatch
@@ -13,15 +14,18 @@ rejected() { # HEALTH_URL: the "rejected" counter of a stage
 before=$(psql_q "SELECT (SELECT count(*) FROM cases) || '/' || (SELECT count(*) FROM case_events) || '/' || (SELECT count(*) FROM outbox)")
 
 # triage consumes from intake's endpoint: play intake.
-"$INJECT" push "$H_INTAKE_OUT" CASE_RECEIVED || fail "could not inject into triage"
+BUS_INJECT_KEY=$H_DIR/secrets/bus_intake.key \
+  "$INJECT" push "$H_INTAKE_OUT" CASE_RECEIVED || fail "could not inject into triage"
 triage_rejected() { (( $(rejected "$H_TRIAGE_HEALTH_URL") >= 4 )); }
 wait_until 10 triage_rejected
 # dispatch consumes from triage's endpoint: stop triage and play it.
 harness_stop triage
-"$INJECT" push "$H_TRIAGE_OUT" CASE_TRIAGED || fail "could not inject into dispatch"
+BUS_INJECT_KEY=$H_DIR/secrets/bus_triage.key \
+  "$INJECT" push "$H_TRIAGE_OUT" CASE_TRIAGED || fail "could not inject into dispatch"
 dispatch_rejected() { (( $(rejected "$H_DISPATCH_HEALTH_URL") >= 5 )); }
 wait_until 10 dispatch_rejected
-"$INJECT" console "$H_DISPATCH_CONSOLE" || fail "broken console hellos were not refused"
+BUS_INJECT_KEY=$H_DIR/secrets/bus_ctl.key BUS_INJECT_SERVER_KEY=$(harness_bus_key dispatch) \
+  "$INJECT" console "$H_DISPATCH_CONSOLE" || fail "broken console hellos were not refused"
 
 assert_eq "$before" "$(psql_q "SELECT (SELECT count(*) FROM cases) || '/' || (SELECT count(*) FROM case_events) || '/' || (SELECT count(*) FROM outbox)")" \
   "nothing stored changed"

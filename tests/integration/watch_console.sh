@@ -3,6 +3,9 @@
 # unknown token, a staff member of another role, and acks that cannot be
 # applied are each answered with the reason; nothing stored changes, and the
 # endpoint keeps serving.
+# The broken peer below speaks ZMTP with NULL security, so this test runs the
+# bus without CURVE (bus.curve = 0); bus_curve.sh shows such a peer refused.
+export DUBAN_BUS_CURVE=0
 export DUBAN_SLA_FILE="$DUBAN_SOURCE_DIR/tests/config/sla-fast.conf"
 export DUBAN_CALENDAR_ROUND_THE_CLOCK=1
 source "$(dirname "$0")/../lib/harness.sh"

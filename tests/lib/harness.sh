@@ -159,6 +159,19 @@ auth_as() {
   printf 'Authorization: Bearer %s' "$(token_of "$1")"
 }
 
+# harness_bus_key NAME: the bus's public key of NAME (a service, or ctl) in
+# this test's allow-list; the secret one is $H_DIR/secrets/bus_NAME.key.
+harness_bus_key() {
+  local name key
+  while read -r name key; do
+    if [[ "$name" == "$1" ]]; then
+      printf '%s\n' "$key"
+      return 0
+    fi
+  done <"$H_DIR/secrets/bus_public.keys"
+  fail "no bus key of $1 in $H_DIR/secrets/bus_public.keys"
+}
+
 # harness_on_exit CMD: run CMD (a string, eval'ed) at exit, before services stop.
 harness_on_exit() {
   H_CLEANUP_HOOKS+=("$1")
@@ -272,6 +285,11 @@ harness_init() {
   if ! harness_ctl setup --demo-tokens >"$H_DIR/setup.log" 2>&1; then
     cat "$H_DIR/setup.log" >&2
     fail "dubanctl setup failed for database $H_DB"
+  fi
+  # The bus's CURVE keys (on by default, as in production).
+  if ! harness_ctl keys >>"$H_DIR/setup.log" 2>&1; then
+    cat "$H_DIR/setup.log" >&2
+    fail "dubanctl keys failed"
   fi
 }
 

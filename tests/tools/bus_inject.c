@@ -6,7 +6,19 @@
  *                                   type the stage expects (e.g. CASE_RECEIVED)
  *   bus_inject console ENDPOINT     send broken hellos to dispatch's console
  *                                   ROUTER and check that each is refused
- * Exits 0 when everything was sent (and, for console, refused as expected). */
+ *   bus_inject pull ENDPOINT SECONDS   a rogue consumer: connect PULL and
+ *   bus_inject sub ENDPOINT SECONDS    SUB (every topic) and print how many
+ *                                   messages arrived within SECONDS
+ *   bus_inject ask ENDPOINT SECONDS    send a hello to a console ROUTER and
+ *                                   print how many answers arrived
+ * Exits 0 when everything was sent (and, for console, refused as expected).
+ *
+ * CURVE (the bus's security, see common/bus_curve.h) from the environment:
+ *   BUS_INJECT_KEY=FILE     a secret key file (bus_<name>.key): play the
+ *                           service it belongs to; or "rogue": a key pair of
+ *                           its own, on no allow-list; unset: no security
+ *   BUS_INJECT_SERVER_KEY=Z85   when connecting, the public key of the
+ *                           service expected there (with BUS_INJECT_KEY) */
 #include "duban.pb-c.h"
 
 #include <stdio.h>
@@ -37,6 +49,48 @@ static int s_send(void *sock, const void *const *frames, const size_t *lengths, 
         s_sleep_ms(10);
     }
     return -1;
+}
+
+/* Applies the CURVE settings of the environment to sock before it binds
+ * (as a server) or connects (as a client). 0 / -1. */
+static int s_secure(void *sock, int bind)
+{
+    const char *key = getenv("BUS_INJECT_KEY");
+    if (!key || !key[0])
+        return 0;
+    char public_z85[41], secret[64] = "";
+    if (strcmp(key, "rogue") == 0) {
+        if (zmq_curve_keypair(public_z85, secret) != 0)
+            return -1;
+    } else {
+        FILE *f = fopen(key, "r");
+        if (!f || !fgets(secret, sizeof(secret), f)) {
+            fprintf(stderr, "bus_inject: could not read %s\n", key);
+            if (f)
+                fclose(f);
+            return -1;
+        }
+        fclose(f);
+        secret[strcspn(secret, "\r\n ")] = '\0';
+        if (zmq_curve_public(public_z85, secret) != 0)
+            return -1;
+    }
+    int one = 1;
+    if (bind)
+        return zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof(one)) ||
+                       zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret, 40)
+                   ? -1
+                   : 0;
+    const char *server = getenv("BUS_INJECT_SERVER_KEY");
+    if (!server || strlen(server) != 40) {
+        fprintf(stderr, "bus_inject: BUS_INJECT_SERVER_KEY must be a Z85 public key\n");
+        return -1;
+    }
+    return zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server, 40) ||
+                   zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, public_z85, 40) ||
+                   zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret, 40)
+               ? -1
+               : 0;
 }
 
 static int s_linger(void *sock, int ms)
@@ -81,7 +135,7 @@ static int s_push(const char *endpoint, const char *type_name)
                                                                   : DUBAN__MSG_TYPE__CASE_RECEIVED;
     void *ctx = zmq_ctx_new();
     void *sock = zmq_socket(ctx, ZMQ_PUSH);
-    if (s_linger(sock, 2000) < 0)
+    if (s_linger(sock, 2000) < 0 || s_secure(sock, 1) < 0)
         return 1;
     if (zmq_bind(sock, endpoint) != 0) {
         fprintf(stderr, "bus_inject: could not bind %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
@@ -177,7 +231,7 @@ static int s_console(const char *endpoint)
 {
     void *ctx = zmq_ctx_new();
     void *sock = zmq_socket(ctx, ZMQ_DEALER);
-    if (s_linger(sock, 0) < 0 || zmq_connect(sock, endpoint) != 0)
+    if (s_linger(sock, 0) < 0 || s_secure(sock, 0) < 0 || zmq_connect(sock, endpoint) != 0)
         return 1;
     const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0x0f};
     uint8_t buf[256];
@@ -195,12 +249,68 @@ static int s_console(const char *endpoint)
     return rc ? 1 : 0;
 }
 
+/* A rogue reader: connects a socket of type to endpoint, also sends a
+ * console hello when asking, and prints how many messages arrived within
+ * seconds. */
+static int s_listen(int type, const char *endpoint, double seconds)
+{
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, type);
+    if (s_linger(sock, 0) < 0 || s_secure(sock, 0) < 0 ||
+        (type == ZMQ_SUB && zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0) != 0) ||
+        zmq_connect(sock, endpoint) != 0) {
+        fprintf(stderr, "bus_inject: could not connect to %s: %s\n", endpoint,
+                zmq_strerror(zmq_errno()));
+        return 1;
+    }
+    if (type == ZMQ_DEALER) {
+        uint8_t buf[256];
+        Duban__ConsoleHello hello = DUBAN__CONSOLE_HELLO__INIT;
+        hello.division = "metrology";
+        size_t len = duban__console_hello__pack(&hello, buf);
+        /* queued until a connection is made, which never comes when refused */
+        if (zmq_send(sock, "hello", 5, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+            zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0) {
+            fprintf(stderr, "bus_inject: could not queue a hello: %s\n", zmq_strerror(zmq_errno()));
+            return 1;
+        }
+    }
+    long got = 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        double left = seconds - ((double)(t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9);
+        if (left <= 0)
+            break;
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, (long)(left * 1000) + 1) == 1) {
+            zmq_msg_t msg;
+            zmq_msg_init(&msg);
+            if (zmq_msg_recv(&msg, sock, 0) >= 0 && !zmq_msg_more(&msg))
+                got++;
+            zmq_msg_close(&msg);
+        }
+    }
+    printf("%ld\n", got);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "push") == 0)
         return s_push(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "console") == 0)
         return s_console(argv[2]);
-    fprintf(stderr, "usage: bus_inject push ENDPOINT TYPE | bus_inject console ENDPOINT\n");
+    if (argc == 4 && strcmp(argv[1], "pull") == 0)
+        return s_listen(ZMQ_PULL, argv[2], atof(argv[3]));
+    if (argc == 4 && strcmp(argv[1], "sub") == 0)
+        return s_listen(ZMQ_SUB, argv[2], atof(argv[3]));
+    if (argc == 4 && strcmp(argv[1], "ask") == 0)
+        return s_listen(ZMQ_DEALER, argv[2], atof(argv[3]));
+    fprintf(stderr, "usage: bus_inject push ENDPOINT TYPE | console ENDPOINT |"
+                    " pull|sub|ask ENDPOINT SECONDS\n");
     return 2;
 }

@@ -18,6 +18,9 @@ typedef struct {
     const char *token;  /* --token, else $DUBAN_TOKEN */
     const char *as;     /* --as STAFF: whose saved token to use */
     struct calendar *zone; /* the bureau's zone, for times shown (loaded when first used) */
+    struct bus_curve *curve; /* dubanctl's bus key (ctl_bus_curve loads it) */
+    bool curve_loaded;
+    bool curve_off; /* bus.curve = 0 */
 } ctl_t;
 
 /* Exit codes: 0 done, 1 refused or failed, 2 usage error. */
@@ -25,6 +28,19 @@ enum { CTL_OK = 0, CTL_FAILED = 1, CTL_USAGE = 2 };
 
 int ctl_setup(ctl_t *ctl, int argc, char **argv);
 int ctl_roles(ctl_t *ctl, int argc, char **argv);
+int ctl_keys(ctl_t *ctl, int argc, char **argv);
+
+struct bus_curve;
+
+/* dubanctl's bus keys (loaded when first asked): NULL with *ok true when
+ * the bus runs without CURVE (bus.curve = 0); *ok false (printed why) when
+ * the key is missing. */
+const struct bus_curve *ctl_bus_curve(ctl_t *ctl, bool *ok);
+
+/* Secures zsock as a CURVE client of the service peer and connects it to
+ * each address of endpoints (separated by commas). Returns 0 / -1 (printed
+ * why). */
+int ctl_bus_connect(ctl_t *ctl, void *zsock, const char *peer, const char *endpoints);
 int ctl_submit(ctl_t *ctl, int argc, char **argv);
 int ctl_show(ctl_t *ctl, int argc, char **argv);
 int ctl_tasks(ctl_t *ctl, int argc, char **argv);

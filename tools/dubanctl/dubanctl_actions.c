@@ -74,7 +74,7 @@ static int s_exchange(ctl_t *ctl, Duban__TaskAction *action)
     size_t len = duban__task_action__get_packed_size(action);
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf || BUS_SETSOCKOPT(sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-        zmq_connect(sock, ep) != 0)
+        ctl_bus_connect(ctl, sock, "dispatch", ep) < 0)
         goto out_close;
     duban__task_action__pack(action, buf);
     if (zmq_send(sock, "action", 6, ZMQ_SNDMORE) < 0 || zmq_send(sock, buf, len, 0) < 0)

@@ -360,14 +360,10 @@ int ctl_alerts(ctl_t *ctl, int argc, char **argv)
         goto out_close;
     const char *con = settings_string(ctl->settings, "watch.console", "tcp://127.0.0.1:7109");
     for (int i = 0; i < npubs; i++)
-        if (zmq_connect(sub, pubs[i]) != 0) {
-            fprintf(stderr, "error: could not connect to %s: %s\n", pubs[i], zmq_strerror(errno));
+        if (ctl_bus_connect(ctl, sub, "watch", pubs[i]) < 0)
             goto out_close;
-        }
-    if (zmq_connect(dealer, con) != 0) {
-        fprintf(stderr, "error: could not connect to %s: %s\n", con, zmq_strerror(errno));
+    if (ctl_bus_connect(ctl, dealer, "watch", con) < 0)
         goto out_close;
-    }
     /* Let the subscription reach watch before the snapshot is read, so that
      * nothing falls between the two; the resync covers the rest. */
     struct timespec settle = {0, 100 * 1000000};
@@ -424,7 +420,7 @@ int ctl_ack(ctl_t *ctl, int argc, char **argv)
     static uint8_t reply[65536];
     char kind[16];
     if (!buf || BUS_SETSOCKOPT(sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-        zmq_connect(sock, ep) != 0)
+        ctl_bus_connect(ctl, sock, "watch", ep) < 0)
         goto out_close;
     duban__alert_ack__pack(&ack, buf);
     if (zmq_send(sock, "ack", 3, ZMQ_SNDMORE) < 0 || zmq_send(sock, buf, len, 0) < 0)

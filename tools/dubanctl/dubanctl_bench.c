@@ -407,9 +407,12 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
     bus_sock_t *sub = NULL;
     if (!b.base || !b.samples || !b.table || !b.slots || !zctx)
         goto out_free;
-    sub = bus_sock_new(zctx, b.base, ZMQ_SUB,
-                       settings_string(ctl->settings, "dispatch.pub", "tcp://127.0.0.1:7105"),
-                       false, s_task_cb, &b);
+    bool curve_ok = true;
+    bus_secure(ctl_bus_curve(ctl, &curve_ok));
+    if (curve_ok)
+        sub = bus_sock_connect(
+            zctx, b.base, ZMQ_SUB, "dispatch",
+            settings_string(ctl->settings, "dispatch.pub", "tcp://127.0.0.1:7105"), s_task_cb, &b);
     if (!sub || BUS_SETSOCKOPT(bus_sock_handle(sub), ZMQ_SUBSCRIBE, "div.", 4) < 0)
         goto out_free;
     struct timespec settle = {0, 200 * 1000000};

@@ -386,7 +386,8 @@ static int s_latency(bw_t *b, int64_t *recv_lat, int64_t *raise_lat, int *got)
     snprintf(ep, sizeof(ep), "tcp://127.0.0.1:%d", b->ports[1]);
     if (BUS_SETSOCKOPT(sub, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
         BUS_SETSOCKOPT(sub, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0 ||
-        BUS_SETSOCKOPT(sub, ZMQ_SUBSCRIBE, "inspection|", 11) < 0 || zmq_connect(sub, ep) != 0)
+        BUS_SETSOCKOPT(sub, ZMQ_SUBSCRIBE, "inspection|", 11) < 0 ||
+        ctl_bus_connect(b->ctl, sub, "watch", ep) < 0)
         goto out_close;
     struct timespec settle = {0, 300 * 1000000};
     nanosleep(&settle, NULL);

@@ -357,8 +357,9 @@ static int s_recheck(ctl_t *ctl, PGconn *conn, bulletin_engine_t *e, int argc, c
  * BulletinPublished as one JSON line until --count messages or --for
  * seconds. PUB does not keep messages for a subscriber that is not yet
  * connected: start following before the bulletin is published. */
-static int s_follow(int argc, char **argv, settings_t *st)
+static int s_follow(ctl_t *ctl, int argc, char **argv)
 {
+    settings_t *st = ctl->settings;
     const char *pubs[8];
     int npubs = 0, count = 0;
     double seconds = 0;
@@ -383,10 +384,8 @@ static int s_follow(int argc, char **argv, settings_t *st)
         BUS_SETSOCKOPT(sub, ZMQ_SUBSCRIBE, "bulletin.", 9) < 0)
         goto out_close;
     for (int i = 0; i < npubs; i++)
-        if (zmq_connect(sub, pubs[i]) < 0) {
-            fprintf(stderr, "error: cannot connect to %s: %s\n", pubs[i], zmq_strerror(errno));
+        if (ctl_bus_connect(ctl, sub, "bulletin", pubs[i]) < 0)
             goto out_close;
-        }
     int64_t end = seconds > 0 ? clock_mono_us() + (int64_t)(seconds * 1e6) : 0;
     while ((count <= 0 || got < count) && (!end || clock_mono_us() < end)) {
         zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
@@ -440,7 +439,7 @@ int ctl_bulletin(ctl_t *ctl, int argc, char **argv)
     }
     const char *sub = argv[1];
     if (strcmp(sub, "follow") == 0)
-        return s_follow(argc, argv, ctl->settings);
+        return s_follow(ctl, argc, argv);
     bulletin_kind_t kind;
     bool is_run = bulletin_kind_parse(sub, &kind) == 0;
     if (!is_run && strcmp(sub, "show") != 0 && strcmp(sub, "render") != 0 &&

@@ -490,10 +490,9 @@ int ctl_console(ctl_t *ctl, int argc, char **argv)
     const char *pub_ep = settings_string(ctl->settings, "dispatch.pub", "tcp://127.0.0.1:7105");
     const char *con_ep =
         settings_string(ctl->settings, "dispatch.console", "tcp://127.0.0.1:7106");
-    if (zmq_connect(sub, pub_ep) != 0 || zmq_connect(dealer, con_ep) != 0) {
-        fprintf(stderr, "error: could not connect to dispatch: %s\n", zmq_strerror(errno));
+    if (ctl_bus_connect(ctl, sub, "dispatch", pub_ep) < 0 ||
+        ctl_bus_connect(ctl, dealer, "dispatch", con_ep) < 0)
         goto out_close;
-    }
     /* Give the subscription a moment to reach dispatch before the snapshot
      * is read, so that nothing falls between the two; resync covers the rest. */
     struct timespec settle = {0, 50 * 1000000};

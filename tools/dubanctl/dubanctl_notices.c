@@ -190,11 +190,10 @@ int ctl_notices(ctl_t *ctl, int argc, char **argv)
     if (BUS_SETSOCKOPT(sub, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
         BUS_SETSOCKOPT(sub, ZMQ_SUBSCRIBE, topic, strlen(topic)) < 0)
         rc = CTL_FAILED;
-    else if (zmq_connect(sub, settings_string(ctl->settings, "dispatch.pub",
-                                              "tcp://127.0.0.1:7105")) != 0) {
-        fprintf(stderr, "error: could not connect to dispatch: %s\n", zmq_strerror(errno));
+    else if (ctl_bus_connect(ctl, sub, "dispatch",
+                             settings_string(ctl->settings, "dispatch.pub",
+                                             "tcp://127.0.0.1:7105")) < 0)
         rc = CTL_FAILED;
-    }
     if (rc == CTL_OK && since) {
         if (!ctl->json)
             printf("== since %s ==\n", ctl_time_us(ctl, since_us, (char[48]){0}, 48));

@@ -148,6 +148,10 @@ static const command_t s_commands[] = {
      "make (or bring back in line) duban's PostgreSQL roles and their passfiles, as the\n"
      "superuser; with --database, the database too (see deploy/schema/README.md)",
      NULL},
+    {"keys", "administration", "",
+     "the bus's CURVE key pairs of every service and of dubanctl, in the secrets folder\n"
+     "(existing ones kept), and the allow-list of their public keys (bus_public.keys)",
+     NULL},
     {"staff", "administration", "add|list|token|revoke|passwd CODE [--save] [--stdin]",
      "staff, bearer tokens and web console passwords", NULL},
     {"watchlist", "administration", "add|remove|list [--phone P|--ip A|--email E] [--reason R]",

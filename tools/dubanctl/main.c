@@ -3,6 +3,7 @@
  * tools/up when no --config is given. */
 #include "dubanctl.h"
 
+#include "bus_curve.h"
 #include "calendar.h"
 #include "log.h"
 
@@ -124,6 +125,8 @@ int main(int argc, char **argv)
         rc = ctl_setup(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "roles") == 0)
         rc = ctl_roles(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "keys") == 0)
+        rc = ctl_keys(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "staff") == 0)
         rc = ctl_staff(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "watchlist") == 0)
@@ -169,6 +172,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "see `dubanctl %s --help`\n", cmd);
     curl_global_cleanup();
     calendar_destroy(&ctl.zone);
+    bus_curve_destroy(&ctl.curve);
     settings_destroy(&ctl.settings);
     return rc;
 }
