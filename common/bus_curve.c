@@ -107,19 +107,22 @@ static int s_load_allowed(bus_curve_t *self, const char *path)
         int n = sscanf(line, "%32s %41s %1s", name, key, extra);
         if (n <= 0 || name[0] == '#')
             continue;
+        if (self->nallowed == BUS_CURVE_MAX_KEYS) {
+            log_error("cannot read the bus allow-list %s: more than %d keys", path,
+                      BUS_CURVE_MAX_KEYS);
+            rc = -1;
+            break;
+        }
         bus_curve_entry_t *e = &self->allowed[self->nallowed];
         if (n != 2 || !s_valid_name(name, strlen(name)) || !s_valid_key(key, e->bin)) {
             log_error("cannot read the bus allow-list %s line %d: expected a name and a public"
                       " key of %d Z85 characters",
                       path, lineno, BUS_CURVE_KEY_LEN);
             rc = -1;
-        } else if (self->nallowed == BUS_CURVE_MAX_KEYS) {
-            log_error("cannot read the bus allow-list %s: more than %d keys", path,
-                      BUS_CURVE_MAX_KEYS);
-            rc = -1;
         } else {
-            snprintf(e->name, sizeof(e->name), "%s", name);
-            snprintf(e->z85, sizeof(e->z85), "%s", key);
+            /* both checked above: a name shorter than the field, a key of its length */
+            memcpy(e->name, name, strlen(name) + 1);
+            memcpy(e->z85, key, BUS_CURVE_KEY_LEN + 1);
             self->nallowed++;
         }
     }
