@@ -7,6 +7,7 @@
  * allow-list, which nobody changes after bus_curve_new. */
 #include "bus_curve.h"
 
+#include "bus.h"
 #include "fingerprint.h"
 #include "log.h"
 
@@ -279,9 +280,9 @@ int bus_curve_auth_start(bus_curve_t *self, void *zctx)
     self->stop_recv = zmq_socket(zctx, ZMQ_PAIR);
     self->stop_send = zmq_socket(zctx, ZMQ_PAIR);
     if (!self->zap || !self->stop_recv || !self->stop_send ||
-        zmq_setsockopt(self->zap, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
-        zmq_setsockopt(self->stop_recv, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
-        zmq_setsockopt(self->stop_send, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+        BUS_SETSOCKOPT(self->zap, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        BUS_SETSOCKOPT(self->stop_recv, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+        BUS_SETSOCKOPT(self->stop_send, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
         zmq_bind(self->zap, BUS_CURVE_ZAP_ENDPOINT) != 0 ||
         zmq_bind(self->stop_recv, stop_ep) != 0 || zmq_connect(self->stop_send, stop_ep) != 0) {
         log_error("could not start the bus's ZAP handler: %s", zmq_strerror(zmq_errno()));
@@ -311,7 +312,8 @@ void bus_curve_destroy(bus_curve_t **self_p)
         return;
     bus_curve_t *self = *self_p;
     if (self->running) {
-        zmq_send(self->stop_send, "", 0, 0);
+        /* (without waiting: a handler that stopped on an error reads nothing) */
+        zmq_send(self->stop_send, "", 0, ZMQ_DONTWAIT);
         pthread_join(self->thread, NULL);
         zmq_close(self->stop_send);
     }
@@ -321,21 +323,13 @@ void bus_curve_destroy(bus_curve_t **self_p)
     *self_p = NULL;
 }
 
-static int s_setopt(void *zsock, int option, const char *name, const void *value, size_t len)
-{
-    if (zmq_setsockopt(zsock, option, value, len) == 0)
-        return 0;
-    log_error("could not set socket option %s: %s", name, zmq_strerror(zmq_errno()));
-    return -1;
-}
-#define S_SETOPT(zsock, option, value, len) s_setopt((zsock), (option), #option, (value), (len))
-
 int bus_curve_server(const bus_curve_t *self, void *zsock)
 {
     int one = 1;
-    return S_SETOPT(zsock, ZMQ_CURVE_SERVER, &one, sizeof(one)) < 0 ||
-                   S_SETOPT(zsock, ZMQ_CURVE_SECRETKEY, self->secret_z85, BUS_CURVE_KEY_LEN) < 0 ||
-                   S_SETOPT(zsock, ZMQ_ZAP_DOMAIN, "duban", 5) < 0
+    return BUS_SETSOCKOPT(zsock, ZMQ_CURVE_SERVER, &one, sizeof(one)) < 0 ||
+                   BUS_SETSOCKOPT(zsock, ZMQ_CURVE_SECRETKEY, self->secret_z85, BUS_CURVE_KEY_LEN) <
+                       0 ||
+                   BUS_SETSOCKOPT(zsock, ZMQ_ZAP_DOMAIN, "duban", 5) < 0
                ? -1
                : 0;
 }
@@ -352,9 +346,11 @@ int bus_curve_client(const bus_curve_t *self, void *zsock, const char *peer)
                   peer, peer, BUS_CURVE_PUBLIC_FILE);
         return -1;
     }
-    return S_SETOPT(zsock, ZMQ_CURVE_SERVERKEY, server->z85, BUS_CURVE_KEY_LEN) < 0 ||
-                   S_SETOPT(zsock, ZMQ_CURVE_PUBLICKEY, self->public_z85, BUS_CURVE_KEY_LEN) < 0 ||
-                   S_SETOPT(zsock, ZMQ_CURVE_SECRETKEY, self->secret_z85, BUS_CURVE_KEY_LEN) < 0
+    return BUS_SETSOCKOPT(zsock, ZMQ_CURVE_SERVERKEY, server->z85, BUS_CURVE_KEY_LEN) < 0 ||
+                   BUS_SETSOCKOPT(zsock, ZMQ_CURVE_PUBLICKEY, self->public_z85, BUS_CURVE_KEY_LEN) <
+                       0 ||
+                   BUS_SETSOCKOPT(zsock, ZMQ_CURVE_SECRETKEY, self->secret_z85, BUS_CURVE_KEY_LEN) <
+                       0
                ? -1
                : 0;
 }

@@ -1,6 +1,7 @@
 /* Reconnects after failed handshakes; see bus_handshake.h. */
 #include "bus_handshake.h"
 
+#include "bus.h"
 #include "log.h"
 
 #include <errno.h>
@@ -100,13 +101,16 @@ bus_handshake_t *bus_handshake_new(void *zctx, struct event_base *base, void *zs
     self->zsock = zsock;
     self->retry_ms = HANDSHAKE_FIRST_MS;
     snprintf(self->tag, sizeof(self->tag), "%s", tag);
+    /* a name never used before in this process: the monitor of a socket
+     * closed a moment ago may still hold its old one */
+    static unsigned long s_seq;
     char ep[64];
-    snprintf(ep, sizeof(ep), "inproc://duban-handshake-%p", (void *)self);
+    snprintf(ep, sizeof(ep), "inproc://duban-handshake-%lu", ++s_seq);
     int linger = 0, fd = -1;
     size_t fdlen = sizeof(fd);
     if (zmq_socket_monitor(zsock, ep, HANDSHAKE_FAILED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0 ||
         !(self->monitor = zmq_socket(zctx, ZMQ_PAIR)) ||
-        zmq_setsockopt(self->monitor, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+        BUS_SETSOCKOPT(self->monitor, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
         zmq_connect(self->monitor, ep) != 0 ||
         zmq_getsockopt(self->monitor, ZMQ_FD, &fd, &fdlen) != 0) {
         log_error("could not watch the handshakes of %s: %s", tag, zmq_strerror(zmq_errno()));
