@@ -47,6 +47,11 @@ st=0
 assert_eq 2 "$st" "the example configuration reads (then roles wants its arguments): $(cat "$H_DIR/example.out")"
 assert_contains "$(cat "$prefix/lib/systemd/system/duban@.service")" \
   "BindReadOnlyPaths=/etc/duban/secrets/duban_%i.pgpass" "an instance sees its own passfile"
+assert_contains "$(cat "$prefix/lib/systemd/system/duban@.service")" \
+  "BindReadOnlyPaths=/etc/duban/secrets/bus_%i.key" "an instance sees its own bus key"
+# across hosts, every address is a private one: nothing binds a wildcard address
+assert_not_contains "$(grep -v '^ *#' "$example")" "0.0.0.0" "the example binds no wildcard address"
+assert_contains "$(cat "$example")" "target_session_attrs=read-write" "the example follows a PostgreSQL failover"
 
 # --- The installed programs with the installed configuration files.
 sed -i -e "s|^org_file = .*|org_file = \"$prefix/share/duban/config/org.conf\";|" \
