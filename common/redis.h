@@ -1,6 +1,12 @@
 /* Redis on the service's event loop (hiredis async + libevent adapter), with
  * reconnection. Redis holds only what can be rebuilt from PostgreSQL; the
- * connect callback is where a service rebuilds it. */
+ * connect callback is where a service rebuilds it.
+ *
+ * With Redis Sentinel (redis_use_sentinels), each connection asks the
+ * sentinels in turn where the master of the named set is now (SENTINEL
+ * get-master-addr-by-name), connects there, and counts as up only once the
+ * server says it is a master (ROLE); a master demoted by a failover closes
+ * its clients, and the next connection asks again. */
 #ifndef DUBAN_REDIS_H
 #define DUBAN_REDIS_H
 
@@ -14,6 +20,13 @@ typedef struct redis redis_t;
 
 /* Called each time a connection is established (rebuild indexes here). */
 typedef void (*redis_connect_cb)(redis_t *redis, void *arg);
+
+/* Makes every connection of this process find its server through the
+ * sentinels (a list "host:port,host:port", numeric addresses) watching the
+ * master set named master, instead of the host and port given to
+ * redis_new. NULL or "" sentinels: connect to host:port. Returns 0, or -1
+ * (logged) when the list cannot be read. */
+int redis_use_sentinels(const char *sentinels, const char *master);
 
 /* Starts connecting to host:port on base; NULL only when out of memory. */
 redis_t *redis_new(struct event_base *base, const char *host, int port);

@@ -6,6 +6,7 @@
 #include "http.h"
 #include "log.h"
 #include "pg.h"
+#include "redis.h"
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -167,6 +168,9 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
     }
     log_init(name, level);
     s_raise_file_limit();
+    if (redis_use_sentinels(settings_string(self->settings, "redis.sentinels", NULL),
+                            settings_string(self->settings, "redis.master_name", "duban")) < 0)
+        goto out_destroy;
     const char *org_path = settings_string(self->settings, "org_file", NULL);
     if (!org_path) {
         log_error("no org file: set org_file in the settings or DUBAN_ORG_FILE");
