@@ -2,11 +2,13 @@
 #include "consumer.h"
 
 #include "log.h"
+#include "metrics.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <zmq.h>
 
 #define CONSUMER_BATCH 256
@@ -74,13 +76,29 @@ static bool s_transient(PGresult *refused)
     return strcmp(state, "55P03") == 0;
 }
 
+static metrics_family_t *s_refused_family(void)
+{
+    return metrics_counter("duban_messages_refused_total",
+                           "Bus messages a consumer could not apply, by type.", "type");
+}
+
 /* env cannot be applied: logged, and recorded against its outbox row. */
 static void s_refuse(consumer_t *self, const Duban__Envelope *env, const char *why)
 {
     self->rejected++;
+    metrics_add(s_refused_family(), 1, bus_msg_type_str(env->type));
     log_error("could not apply msg=%s case=%s type=%s: %s", env->msg_id, env->case_number,
               bus_msg_type_str(env->type), why);
     outbox_refusal_record(self->pg, env->msg_id, env->case_number, why, self->max_attempts);
+}
+
+/* The real time, not clock_now_us (which a test may hold still): the
+ * latency is the time a message really took. */
+static int64_t s_wall_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
 static void s_done(pg_txn_t *txn, bool ok, void *arg)
@@ -89,8 +107,13 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     consumer_t *self = b->owner;
     self->inflight--;
     if (ok) {
+        metrics_family_t *latency = metrics_stage_latency();
+        int64_t now_us = s_wall_us();
         for (int i = 0; i < b->count; i++) {
             self->applied++;
+            if (b->envs[i]->time_us > 0 && now_us >= b->envs[i]->time_us)
+                metrics_observe(latency, (double)(now_us - b->envs[i]->time_us) / 1e6,
+                                log_service(), bus_msg_type_str(b->envs[i]->type));
             if (self->applied_cb)
                 self->applied_cb(b->envs[i], pg_txn_result(txn, b->first_stmt[i]), self->arg);
         }
@@ -234,6 +257,9 @@ consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const ch
     consumer_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
+    /* listed in /metrics from the start, before anything is counted */
+    s_refused_family();
+    metrics_stage_latency();
     self->pg = pg;
     self->type = type;
     self->build = build;

@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <event2/event.h>
 #include <stdio.h>
@@ -45,11 +46,16 @@ static const char *s_claim_stale_sql =
  * (outbox_delivered_idx reads exactly them), once a minute. */
 #define OUTBOX_PRUNE_ROWS 10000
 #define OUTBOX_PRUNE_PERIOD_US (60 * 1000000LL)
-/* Parked messages (outbox_parked_idx), counted for /healthz. */
+/* Parked messages (outbox_parked_idx), for /healthz and /metrics, with the
+ * backlog (rows not yet delivered nor parked, outbox_undelivered_idx) and
+ * the age of its oldest row in seconds, for /metrics. */
 #define OUTBOX_PARKED_COUNT_PERIOD_US (1000000LL)
 static const char *s_parked_count_sql =
-    "SELECT count(*) FROM outbox WHERE destination = $1 AND parked_at IS NOT NULL"
-    " AND delivered_at IS NULL AND dropped_at IS NULL";
+    "SELECT p.n, b.n, b.age FROM"
+    " (SELECT count(*) AS n FROM outbox WHERE destination = $1 AND parked_at IS NOT NULL"
+    "  AND delivered_at IS NULL AND dropped_at IS NULL) p,"
+    " (SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS age"
+    "  FROM outbox WHERE destination = $1 AND delivered_at IS NULL AND parked_at IS NULL) b";
 
 static const char *s_prune_sql =
     "WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
@@ -85,6 +91,7 @@ struct outbox_relay {
     unsigned long sent;
     unsigned long pruned;
     unsigned long parked;
+    unsigned long backlog; /* not delivered nor parked, at the last count */
 };
 
 /* Where the OUTBOX_ROW_COLUMNS are in a result. */
@@ -311,17 +318,32 @@ static void s_counted(pg_txn_t *txn, bool ok, void *arg)
                  pg_txn_error(txn));
         return;
     }
-    unsigned long n = strtoul(PQgetvalue(pg_txn_result(txn, 0), 0, 0), NULL, 10);
+    PGresult *res = pg_txn_result(txn, 0);
+    unsigned long n = strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+    metrics_set(metrics_gauge("duban_outbox_parked", "Messages parked after refusals, by destination.",
+                              "destination"),
+                (double)n, self->destination);
+    metrics_set(metrics_gauge("duban_outbox_backlog",
+                              "Messages committed and not yet delivered (nor parked), by destination.",
+                              "destination"),
+                strtod(PQgetvalue(res, 0, 1), NULL), self->destination);
+    self->backlog = strtoul(PQgetvalue(res, 0, 1), NULL, 10);
+    metrics_set(metrics_gauge("duban_outbox_oldest_age_seconds",
+                              "Age of the oldest message not yet delivered, by destination.",
+                              "destination"),
+                strtod(PQgetvalue(res, 0, 2), NULL), self->destination);
     if (n != self->parked)
         log_info("%lu parked message(s) for %s (dubanctl outbox parked)", n, self->destination);
     self->parked = n;
 }
 
-/* Counts the parked rows of an acknowledging destination, once a second. */
+/* Counts the parked rows and the backlog of a destination, once a second
+ * (a destination that does not acknowledge has no parked rows; its backlog
+ * is what is not sent yet). */
 static void s_count_parked(outbox_relay_t *self)
 {
     int64_t now = clock_mono_us();
-    if (!self->acked || self->counting || !pg_is_up(self->pg) ||
+    if (self->counting || !pg_is_up(self->pg) ||
         (self->counted_mono_us != 0 && now - self->counted_mono_us < OUTBOX_PARKED_COUNT_PERIOD_US))
         return;
     pg_txn_t *txn = pg_txn_new();
@@ -492,4 +514,5 @@ void outbox_relay_health(const outbox_relay_t *self, json_t *report)
 {
     json_object_set_new(report, "outbox_sent", json_integer((json_int_t)self->sent));
     json_object_set_new(report, "outbox_parked", json_integer((json_int_t)self->parked));
+    json_object_set_new(report, "outbox_backlog", json_integer((json_int_t)self->backlog));
 }

@@ -21,6 +21,7 @@
 #include "pg.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "pg_internal.h"
 
 #include <event2/event.h>
@@ -58,6 +59,7 @@ struct pg {
     struct event *fail_ev;
     bool attempting;  /* a connection attempt is under way: transactions wait for it */
     bool in_pipeline; /* connected, set-up sent or done */
+    unsigned long connections; /* made so far; each after the first is a reconnect */
     bool up;          /* set-up done: transactions may be sent */
     bool setup_failed;
     int backoff_ms;
@@ -335,6 +337,8 @@ static void s_setup_done(pg_txn_t *txn, bool ok, void *arg)
     self->attempting = false;
     self->backoff_ms = PG_BACKOFF_MIN_MS;
     log_info("connected to postgresql");
+    if (self->connections++ > 0)
+        metrics_add(metrics_reconnects(), 1, "postgresql");
     if (self->state_cb)
         self->state_cb(self, true, self->state_arg);
     for (int i = 0; self->up && i < self->nlisteners; i++)
@@ -458,6 +462,7 @@ pg_t *pg_new(struct event_base *base, const char *conninfo)
     pg_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
+    metrics_reconnects(); /* listed in /metrics before the first reconnect */
     self->base = base;
     self->conninfo = strdup(conninfo);
     self->connect_timeout_ms = s_connect_timeout_ms(conninfo);

@@ -3,6 +3,7 @@
 #include "redis.h"
 
 #include "log.h"
+#include "metrics.h"
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
@@ -30,6 +31,7 @@ struct redis {
     struct event *retry_ev;
     bool up;
     bool closing;
+    unsigned long connections; /* made so far; each after the first is a reconnect */
     redis_connect_cb connect_cb;
     void *connect_arg;
 };
@@ -51,6 +53,8 @@ static void s_up(redis_t *self)
     snprintf(name, sizeof(name), "duban-%s-%ld", log_service(), (long)getpid());
     redisAsyncCommand(self->ac, NULL, NULL, "CLIENT SETNAME %s", name);
     log_info("connected to redis %s:%d name=%s", self->host, self->port, name);
+    if (self->connections++ > 0)
+        metrics_add(metrics_reconnects(), 1, "redis");
     if (self->connect_cb)
         self->connect_cb(self, self->connect_arg);
 }
@@ -232,6 +236,7 @@ redis_t *redis_new(struct event_base *base, const char *host, int port)
     redis_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
+    metrics_reconnects(); /* listed in /metrics before the first reconnect */
     self->base = base;
     snprintf(self->host, sizeof(self->host), "%s", host);
     self->port = port;

@@ -5,9 +5,11 @@
 #include "clock.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "pg.h"
 #include "redis.h"
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <getopt.h>
@@ -17,6 +19,53 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <zmq.h>
+
+static void s_free_text_cb(const void *data, size_t len, void *arg)
+{
+    free(arg);
+}
+
+void service_metrics_cb(struct evhttp_request *req, void *arg)
+{
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+        evhttp_send_error(req, 405, "only GET");
+        return;
+    }
+    size_t len = 0;
+    char *text = metrics_render(&len);
+    struct evbuffer *body = evbuffer_new();
+    if (!text || !body || evbuffer_add_reference(body, text, len, s_free_text_cb, text) < 0) {
+        free(text);
+        if (body)
+            evbuffer_free(body);
+        evhttp_send_error(req, 500, "could not render the metrics");
+        return;
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; version=0.0.4; charset=utf-8");
+    evhttp_send_reply(req, 200, "OK", body);
+    evbuffer_free(body);
+}
+
+/* A service whose own HTTP port faces the public (intake, web) answers
+ * /metrics on the address in "<name>.metrics" instead, a loopback or
+ * cluster-private port; others answer it beside /healthz. */
+static int s_metrics_start(service_t *self)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%s.metrics", self->name);
+    const char *addr = settings_string(self->settings, key, NULL);
+    if (!addr || !*addr)
+        return 0;
+    http_limits_t limits;
+    http_limits_read(self->settings, self->name, &limits);
+    self->metrics_server = http_server_new(self->base, addr, &limits);
+    if (!self->metrics_server)
+        return -1;
+    evhttp_set_cb(http_server_evhttp(self->metrics_server), "/metrics", service_metrics_cb, self);
+    log_info("metrics on http://%s/metrics", addr);
+    return 0;
+}
 
 static void s_usage(const char *name, const char *summary)
 {
@@ -199,7 +248,9 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
         evsignal_add(self->sigint_ev, NULL) < 0)
         goto out_destroy;
     signal(SIGPIPE, SIG_IGN);
-    log_info("starting settings=%s", settings_path(self->settings));
+    if (s_metrics_start(self) < 0)
+        goto out_destroy;
+    log_info("starting settings=%s version=%s", settings_path(self->settings), metrics_version());
     *exit_code = 0;
     return self;
 
@@ -214,6 +265,7 @@ void service_destroy(service_t **self_p)
         return;
     service_t *self = *self_p;
     http_server_destroy(&self->http_server);
+    http_server_destroy(&self->metrics_server);
     self->http = NULL;
     if (self->sigterm_ev)
         event_free(self->sigterm_ev);
@@ -237,7 +289,7 @@ void service_destroy(service_t **self_p)
 static void s_health_cb(struct evhttp_request *req, void *arg)
 {
     service_t *self = arg;
-    json_t *report = json_pack("{s:s}", "service", self->name);
+    json_t *report = json_pack("{s:s, s:s}", "service", self->name, "version", metrics_version());
     bool ok = self->health_cb ? self->health_cb(report, self->health_arg) : true;
     json_object_set_new(report, "status", json_string(ok ? "ok" : "degraded"));
     http_reply_json(req, ok ? 200 : 503, report);
@@ -264,6 +316,7 @@ int service_health_start(service_t *self, const char *addr, service_health_cb cb
         self->http = http_server_evhttp(self->http_server);
     }
     evhttp_set_cb(self->http, "/healthz", s_health_cb, self);
+    evhttp_set_cb(self->http, "/metrics", service_metrics_cb, self);
     return 0;
 }
 

@@ -37,6 +37,7 @@ struct service {
     struct bus_curve *curve; /* the bus's keys (NULL when bus.curve = 0) */
     struct evhttp *http; /* the health endpoint's server; services may add routes */
     struct http_server *http_server; /* owns http: listener, connection limits */
+    struct http_server *metrics_server; /* "<name>.metrics" when set: GET /metrics */
     service_health_cb health_cb;
     void *health_arg;
     struct event *sigterm_ev;
@@ -62,10 +63,15 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
 
 void service_destroy(service_t **self_p);
 
-/* Serves GET /healthz on the address in setting "<name>.health" (or addr
- * when given) using cb for the body, under the HTTP limits of section
+/* Serves GET /healthz (and /metrics) on the address in setting
+ * "<name>.health" (or addr when given) using cb for the body, under the HTTP limits of section
  * "<name>" (http_limits_read). Returns 0 / -1. */
 int service_health_start(service_t *self, const char *addr, service_health_cb cb, void *arg);
+
+/* Answers GET /metrics with the process's metrics (metrics_render), for a
+ * service that routes its own requests. */
+struct evhttp_request;
+void service_metrics_cb(struct evhttp_request *req, void *arg);
 
 /* Makes a stop wait for pg's transactions in flight (up to the setting
  * service.drain_ms, default 3000), so that what PostgreSQL committed is

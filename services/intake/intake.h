@@ -60,6 +60,11 @@ typedef void (*intake_submit_cb)(http_held_t *held, intake_outcome_t outcome,
                                  const char *response, const intake_problem_t *problem,
                                  void *arg);
 
+/* Counts a submission refused before it reached the database, by channel
+ * ("web", "open311", the channel asked for) and reason (a short fixed
+ * text, never the input). */
+void intake_count_refused(const char *channel, const char *reason);
+
 /* Gives sub (owned) a first responder if it has none, and commits it. */
 void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission_t **sub_p,
                    intake_submit_cb cb, void *arg);

@@ -16,6 +16,7 @@
 #include "intake_staff_read.h"
 #include "intake_steps.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -144,6 +145,7 @@ static void s_post_case(intake_api_t *self, struct evhttp_request *req, const au
         free(body);
         log_info("refused submission status=%d field=%s staff=%s: %s", err.status, err.field,
                  who->staff, err.detail);
+        intake_count_refused("api", err.title);
         http_reply_problem(req, err.status, err.title, err.detail, err.field[0] ? err.field : NULL);
         return;
     }
@@ -299,9 +301,9 @@ void intake_api_staff(intake_api_t *self, struct evhttp_request *req,
 static void s_health(intake_api_t *self, struct evhttp_request *req)
 {
     bool up = pg_is_up(self->intake->pg);
-    json_t *report = json_pack("{s:s, s:s, s:b, s:I}", "service", "intake", "status",
-                               up ? "ok" : "degraded", "postgres", up, "backlog",
-                               (json_int_t)pg_backlog(self->intake->pg));
+    json_t *report = json_pack("{s:s, s:s, s:s, s:b, s:I}", "service", "intake", "version",
+                               metrics_version(), "status", up ? "ok" : "degraded", "postgres",
+                               up, "backlog", (json_int_t)pg_backlog(self->intake->pg));
     if (report && self->intake->relay)
         outbox_relay_health(self->intake->relay, report);
     http_reply_json(req, up ? 200 : 503, report);

@@ -342,6 +342,7 @@ void intake_open311_post(intake_t *in, struct evhttp_request *req, intake_open31
     }
     if (s_build(in, &args, &p->sub->req, &err) < 0) {
         log_info("open311 refused post status=%d field=%s: %s", err.status, err.field, err.detail);
+        intake_count_refused("open311", err.status == 400 ? "invalid_request" : "refused");
         intake_open311_format_error(req, fmt, err.status, err.detail);
         goto out_free;
     }

@@ -237,6 +237,7 @@ static bool s_from_form(public_req_t *p, intake_form_view_t *view)
         intake_problem_describe(&err, label, &refusal);
         log_info("refused public submission status=%d field=%s: %s", refusal.status, err.field,
                  err.detail);
+        intake_count_refused("web_form", err.title);
         intake_form_view_error(view, field, refusal.detail);
         intake_request_destroy(&r);
         return false;
@@ -334,6 +335,7 @@ static void s_photos_stored(const intake_photo_result_t *result, void *arg)
     if (!result->ok) {
         log_info("refused public submission status=400 field=photo peer=%s: %s", http_peer(req),
                  result->why);
+        intake_count_refused("web_form", "photo");
         s_form_error(p, req, result->failed >= 0 ? 400 : 503, "photo", result->why);
         s_public_free(p);
         return;
@@ -350,6 +352,7 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
     if (http_read_body(req, in->max_form_body, &body, &len) < 0) {
         log_info("refused public submission status=413 peer=%s: body larger than %zu bytes",
                  http_peer(req), in->max_form_body);
+        intake_count_refused("web_form", "body too large");
         char detail[160];
         snprintf(detail, sizeof(detail), "内容过长：照片每张不超过 %zu MB，最多 %d 张，请精简后再提交。",
                  in->photo_max_bytes / (1024 * 1024), INTAKE_PHOTO_MAX);
@@ -362,6 +365,7 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
     free(body);
     if (parsed < 0) {
         log_info("refused public submission status=400 peer=%s: %s", http_peer(req), why);
+        intake_count_refused("web_form", "malformed form");
         s_form_error(p, req, 400, "", why);
         s_public_free(p);
         return;
@@ -400,6 +404,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
     if (http_read_body(req, in->max_body, &body, &len) < 0) {
         log_info("refused public submission status=413 peer=%s: body larger than %zu bytes",
                  http_peer(req), in->max_body);
+        intake_count_refused("web", "body too large");
         http_reply_problem(req, 413, "内容过长", "请求正文超过上限，请精简后再提交", NULL);
         s_public_free(p);
         return;
@@ -410,6 +415,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
         intake_request_destroy(&r);
         log_info("refused public submission status=422 field=channel peer=%s: staff-only fields",
                  http_peer(req));
+        intake_count_refused("web", "staff-only fields");
         http_reply_problem(req, 422, "不接受的字段",
                            "公众提交只接受 channel 为 web 的案件，且不能指定 first_responder、"
                            "division、external_ref 或 received_at",
@@ -423,6 +429,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
         intake_problem_describe(&err, NULL, &refusal);
         log_info("refused public submission status=%d field=%s peer=%s: %s", refusal.status,
                  err.field, http_peer(req), err.detail);
+        intake_count_refused("web", err.title);
         http_reply_problem(req, refusal.status, refusal.title, refusal.detail,
                            err.field[0] ? err.field : NULL);
         free(body);
@@ -565,6 +572,7 @@ static void s_limited(void *arg, bool allowed)
     }
     if (!allowed) {
         log_info("rate limited address=%s", http_peer(req));
+        intake_count_refused("public", "rate limited");
         s_too_many(p, req);
         s_public_free(p);
         return;

@@ -2,7 +2,9 @@
  * then group commit, then the caller's reply. */
 #include "intake.h"
 
+#include "clock.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -13,7 +15,35 @@ typedef struct {
     http_held_t *held;
     intake_submit_cb cb;
     void *arg;
+    char channel[32];
+    int64_t started_us; /* monotonic, for the intake stage's latency */
 } waiting_t;
+
+void intake_count_refused(const char *channel, const char *reason)
+{
+    metrics_add(metrics_counter("duban_cases_refused_total",
+                                "Submissions refused, by channel and reason.", "channel,reason"),
+                1, channel, reason);
+}
+
+static const char *s_outcome_str(intake_outcome_t outcome)
+{
+    switch (outcome) {
+    case INTAKE_CREATED:
+        return "created";
+    case INTAKE_REPLAYED:
+        return "replayed";
+    case INTAKE_CONFLICT:
+        return "conflict";
+    case INTAKE_ALREADY_IMPORTED:
+        return "already_imported";
+    case INTAKE_UNAVAILABLE:
+        return "unavailable";
+    case INTAKE_FAILED:
+        return "failed";
+    }
+    return "?";
+}
 
 int intake_query_code(char *out, size_t len)
 {
@@ -44,6 +74,15 @@ static void s_committed(void *ctx, intake_outcome_t outcome, const char *respons
                         const intake_problem_t *problem)
 {
     waiting_t *w = ctx;
+    if (outcome == INTAKE_CREATED) {
+        metrics_add(metrics_counter("duban_cases_accepted_total", "Cases stored, by channel.",
+                                    "channel"),
+                    1, w->channel);
+        metrics_observe(metrics_stage_latency(),
+                        (double)(clock_mono_us() - w->started_us) / 1e6, "intake", "submission");
+    } else if (outcome != INTAKE_REPLAYED && outcome != INTAKE_ALREADY_IMPORTED) {
+        intake_count_refused(w->channel, s_outcome_str(outcome));
+    }
     w->cb(w->held, outcome, response, problem, w->arg);
     free(w);
 }
@@ -64,11 +103,14 @@ void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission
     w->held = held;
     w->cb = cb;
     w->arg = arg;
+    w->started_us = clock_mono_us();
+    snprintf(w->channel, sizeof(w->channel), "%s", sub->req->channel ? sub->req->channel : "");
     if (!sub->req->first_responder) {
         const char *code = intake_roster_next(self->roster);
         sub->req->first_responder = code ? strdup(code) : NULL;
         if (!sub->req->first_responder) {
             log_error("could not accept case: nobody is on duty source=%s", sub->source);
+            intake_count_refused(w->channel, "nobody_on_duty");
             intake_submission_destroy(&sub);
             free(w);
             cb(held, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_NO_ACCEPTOR, arg);
@@ -76,6 +118,7 @@ void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission
         }
     }
     if (intake_query_code(sub->query_code, sizeof(sub->query_code)) < 0 || !pg_is_up(self->pg)) {
+        intake_count_refused(w->channel, "unavailable");
         intake_submission_destroy(&sub);
         free(w);
         cb(held, INTAKE_UNAVAILABLE, NULL, &INTAKE_PROBLEM_UNAVAILABLE, arg);

@@ -21,6 +21,7 @@
 #include "watch_fire.h"
 #include "watch_index.h"
 #include "watch_ladder.h"
+#include "watch_metrics.h"
 #include "watch_sla.h"
 #include "watch_sync.h"
 #include "watch_task.h"
@@ -53,6 +54,7 @@ typedef struct {
     auth_t *auth;
     watch_console_t *console;
     struct event *send_ev;
+    watch_metrics_t *metrics;
 } watch_t;
 
 static bool s_health(json_t *report, void *arg)
@@ -211,7 +213,10 @@ int main(int argc, char **argv)
                                                                  "tcp://127.0.0.1:7109"))
                              : NULL;
     self.send_ev = evtimer_new(self.svc->base, s_send_cb, &self);
-    if (!self.relay || !self.sync || !self.fire || !self.violation || !self.console ||
+    self.metrics = self.index ? watch_metrics_new(self.svc->base, self.pg, self.index,
+                                                  (int)settings_int(st, "watch.metrics_every_s", 15))
+                              : NULL;
+    if (!self.metrics || !self.relay || !self.sync || !self.fire || !self.violation || !self.console ||
         !self.send_ev || service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
     watch_index_on_fire(self.index, watch_fire_entries, self.fire);
@@ -226,6 +231,7 @@ out_teardown:
     /* PostgreSQL first: what is in flight fails back to modules still alive. */
     pg_destroy(&self.pg);
     pg_destroy(&self.pg_out);
+    watch_metrics_destroy(&self.metrics);
     watch_console_destroy(&self.console);
     auth_destroy(&self.auth);
     watch_violation_destroy(&self.violation);

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "watch_apply.h"
 
@@ -40,6 +41,13 @@ enum { COL_CASE_NUMBER = WATCH_ROW_COLS, COL_SUBJECT, COL_RECORDED };
 
 /* $1 fresh alert ids. */
 static const char *s_ids_sql = "SELECT nextval('alerts_id_seq') FROM generate_series(1, $1::int)";
+
+static metrics_family_t *s_raised_family(void)
+{
+    return metrics_counter("duban_alerts_raised_total",
+                           "Warnings and alerts raised, by kind and escalation level.",
+                           "kind,level");
+}
 
 /* The alerts repeats re-send, of the tasks $1. */
 static const char *s_alerts_sql =
@@ -168,6 +176,9 @@ static void s_written(pg_txn_t *txn, bool ok, void *arg)
         bool warning = it->e.kind == WATCH_KIND_WARNING;
         self->stats.warnings += warning;
         self->stats.alerts += !warning;
+        char level[12];
+        snprintf(level, sizeof(level), "%d", it->e.level);
+        metrics_add(s_raised_family(), 1, warning ? "warning" : "alert", level);
         published |= !warning;
         fault |= !warning && self->fault_exit;
         s_log_raised(b, it);
@@ -420,6 +431,7 @@ watch_fire_t *watch_fire_new(pg_t *pg, watch_index_t *index, watch_ladder_t *lad
     watch_fire_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
+    s_raised_family(); /* listed in /metrics before the first alert */
     self->pg = pg;
     self->index = index;
     self->ladder = ladder;

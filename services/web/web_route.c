@@ -3,6 +3,7 @@
 #include "web_route.h"
 
 #include "http.h"
+#include "metrics.h"
 #include "web_proxy.h"
 #include "web_session.h"
 #include "web_static.h"
@@ -29,8 +30,8 @@ static void s_health(web_t *web, struct evhttp_request *req)
 {
     bool up = pg_is_up(web->pg);
     http_reply_json(req, up ? 200 : 503,
-                    json_pack("{s:s, s:s, s:b, s:i, s:i}", "service", "web", "status",
-                              up ? "ok" : "degraded", "postgres", up, "streams",
+                    json_pack("{s:s, s:s, s:s, s:b, s:i, s:i}", "service", "web", "version",
+                              metrics_version(), "status", up ? "ok" : "degraded", "postgres", up, "streams",
                               web_stream_count(web->stream), "files",
                               web_static_count(web->statics)));
 }

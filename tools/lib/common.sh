@@ -22,13 +22,14 @@ DUBAN_PACKAGES=(
   postgresql redis-server curl
   chromium-driver python3-selenium fonts-wqy-microhei wrk poppler-utils
   libturbojpeg0-dev libexif-dev libpng-dev libgmime-3.0-dev
+  prometheus python3-kubernetes python3-yaml
 )
 
 # The services, in start order. Stop order is the same (upstream first).
 # shellcheck disable=SC2034 # used by the scripts that source this file
 DUBAN_SERVICES=(intake triage dispatch watch bulletin web)
 # Ports of one deployment's services (see duban_write_settings).
-DUBAN_PORTS_PER_DEPLOYMENT=14
+DUBAN_PORTS_PER_DEPLOYMENT=16
 
 # duban_services_built BINDIR: the services of DUBAN_SERVICES whose binary exists,
 # in start order (a service still being written is simply not started).
@@ -282,6 +283,20 @@ duban_health_url() {
     *)
       duban_err "unknown service '$svc' (expected intake, triage, dispatch, watch, bulletin or web)"
       return 1
+      ;;
+  esac
+}
+
+# duban_metrics_url SERVICE BASEPORT: where a service of a deployment answers GET /metrics
+# (intake and web on a port of their own, the others beside /healthz).
+duban_metrics_url() {
+  local svc=$1 base=$2 health
+  case "$svc" in
+    intake) printf 'http://127.0.0.1:%s/metrics\n' "$((base + 14))" ;;
+    web) printf 'http://127.0.0.1:%s/metrics\n' "$((base + 15))" ;;
+    *)
+      health=$(duban_health_url "$svc" "$base") || return 1
+      printf '%s/metrics\n' "${health%/healthz}"
       ;;
   esac
 }
@@ -649,7 +664,9 @@ duban_pg_conninfo() {
 # (intake->triage), BASE+2 (triage health), BASE+3 (triage->dispatch), BASE+4 (dispatch
 # health), BASE+5 (dispatch pub), BASE+6 (dispatch console), BASE+7 (watch health),
 # BASE+8 (watch alerts pub), BASE+9 (watch console), BASE+10 (bulletin health),
-# BASE+11 (bulletin pub), BASE+12 (web console http), BASE+13 (bulletin console).
+# BASE+11 (bulletin pub), BASE+12 (web console http), BASE+13 (bulletin console),
+# BASE+14 (intake /metrics), BASE+15 (web /metrics); the other services answer /metrics
+# beside /healthz.
 # Secrets (mode 0600) live in secrets/ next to FILE (setting secrets_dir): the
 # passfile of each PostgreSQL role, named by the conninfo of whoever uses it:
 # SVC.pg_conninfo for each service, ctl.pg_conninfo for dubanctl (duban_admin),
@@ -686,7 +703,7 @@ setup = { pg_conninfo = ${as[setup]}; };
 redis = { host = "$h"; port = $rport; prefix = $(_duban_cfg_str "$prefix"); };
 log = { level = "${DUBAN_LOG_LEVEL:-info}"; };
 outbox = { resend_after_ms = ${DUBAN_OUTBOX_RESEND_MS:-10000}; keep_s = ${DUBAN_OUTBOX_KEEP_S:-259200}; };
-intake = { http = "$h:$b"; out = "tcp://$h:$((b + 1))"; trusted_proxy = "$h"; photos_dir = $(_duban_cfg_str "$(dirname "$file")/photos");
+intake = { http = "$h:$b"; metrics = "$h:$((b + 14))"; out = "tcp://$h:$((b + 1))"; trusted_proxy = "$h"; photos_dir = $(_duban_cfg_str "$(dirname "$file")/photos");
          pg_conninfo = ${as[intake]}; };
 triage = { health = "$h:$((b + 2))"; in = "tcp://$h:$((b + 1))"; out = "tcp://$h:$((b + 3))";
            pg_conninfo = ${as[triage]}; };
@@ -696,7 +713,7 @@ watch = { health = "$h:$((b + 7))"; pub = "tcp://$h:$((b + 8))"; console = "tcp:
           pg_conninfo = ${as[watch]}; };
 bulletin = { health = "$h:$((b + 10))"; pub = "tcp://$h:$((b + 11))"; console = "tcp://$h:$((b + 13))"; out_dir = $(_duban_cfg_str "$(dirname "$file")/bulletins");
              pg_conninfo = ${as[bulletin]}; };
-web = { http = "$h:$((b + 12))"; assets_dir = $(_duban_cfg_str "$repo/deploy/web"); bureau_name = "${DUBAN_BUREAU_NAME:-某省质量技术监督局}";
+web = { http = "$h:$((b + 12))"; metrics = "$h:$((b + 15))"; assets_dir = $(_duban_cfg_str "$repo/deploy/web"); bureau_name = "${DUBAN_BUREAU_NAME:-某省质量技术监督局}";
         pg_conninfo = ${as[web]}; };
 EOF
   mv -f "$tmp" "$file"
