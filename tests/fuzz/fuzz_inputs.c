@@ -210,8 +210,8 @@ static int s_seeds(const char *target, blob_t *seeds, int max)
             "{\"channel\":\"web\",\"kind\":\"report\",\"subject\":\"假冒伪劣\",\"description\":\"山寨商品\","
             "\"requester\":{\"anonymous\":true},\"place\":\"石家庄\",\"latitude\":38.04,"
             "\"longitude\":114.51,\"external_ref\":\"LEDGER-1\"}",
-            "{\"channel\":\"letter\",\"kind\":\"enquiry\",\"subject\":\"s\",\"description\":\"d\","
-            "\"received_at\":\"2017-01-26T16:00:00+08:00\",\"division\":\"metrology\"}",
+            ("{\"channel\":\"letter\",\"kind\":\"enquiry\",\"subject\":\"s\",\"description\":\"d\","
+             "\"received_at\":\"2017-01-26T16:00:00+08:00\",\"division\":\"metrology\"}"),
             "[1,2,{\"a\":null}]",
             "{\"subject\":\"\\u0000\\ud800\"}",
         };

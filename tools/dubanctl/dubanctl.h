@@ -66,6 +66,7 @@ int ctl_workitem(ctl_t *ctl, int argc, char **argv);
 int ctl_import_plan(ctl_t *ctl, int argc, char **argv);
 /* The problem list (dubanctl_problem.c): problem add, problem review ID. */
 int ctl_problem(ctl_t *ctl, int argc, char **argv);
+int ctl_status(ctl_t *ctl, int argc, char **argv);
 /* board, arbitrations, extensions, dashboard (argv[0] names which). */
 int ctl_office(ctl_t *ctl, int argc, char **argv);
 

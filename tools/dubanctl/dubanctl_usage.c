@@ -158,6 +158,10 @@ static const command_t s_commands[] = {
      "requesters and addresses whose cases are flagged and kept out of the figures", NULL},
     {"open311", "administration", "add-client|revoke-client NAME | list-clients",
      "Open311 clients and their api keys", ctl_open311_usage},
+    {"status", "administration", "",
+     "every service: health, outbox backlog and parked messages, address, version\n"
+     "(exit code 1 when one is not healthy)",
+     NULL},
     {"outbox", "administration", "parked|retry ID|drop ID",
      "messages parked after their consumer refused them", ctl_outbox_usage},
     {"calendar", "administration", "add|between|is-working ...",

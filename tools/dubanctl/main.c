@@ -151,6 +151,8 @@ int main(int argc, char **argv)
         rc = ctl_notices(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "outbox") == 0)
         rc = ctl_outbox(&ctl, sub_argc, sub_argv);
+    else if (strcmp(cmd, "status") == 0)
+        rc = ctl_status(&ctl, sub_argc, sub_argv);
     else if (strcmp(cmd, "board") == 0 || strcmp(cmd, "arbitrations") == 0 ||
              strcmp(cmd, "extensions") == 0 || strcmp(cmd, "dashboard") == 0)
         rc = ctl_office(&ctl, sub_argc, sub_argv);
