@@ -14,7 +14,7 @@ harness_on_exit '"$DUBAN_SOURCE_DIR/tools/down" >>"$H_DIR/down.log" 2>&1'
 export DUBAN_CONFIG=$VAR/duban.conf
 ctl() { "$DUBAN_SOURCE_DIR/build/bin/dubanctl" --config "$VAR/duban.conf" "$@"; }
 pgport=$(sed -n 's/^PGPORT=//p' "$VAR/run/ports")
-q() { "$DUBAN_PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$pgport" -U duban -d duban -c "$1"; }
+q() { PGPASSFILE=$VAR/secrets/duban.pgpass "$DUBAN_PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$pgport" -U duban -d duban -c "$1"; }
 pid_of() { duban_read_pidfile "$VAR/run/$1.pid"; }
 all_ok() { ctl status >"$H_DIR/status" 2>&1; }
 
