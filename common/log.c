@@ -7,6 +7,7 @@
 
 #include "text.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +54,23 @@ const char *log_level_str(log_level_t level)
         return "error";
     }
     return "?";
+}
+
+const char *log_address(const char *addr, char *out, size_t len)
+{
+    unsigned char a[16];
+    char text[INET6_ADDRSTRLEN];
+    snprintf(out, len, "-");
+    if (addr && inet_pton(AF_INET, addr, a) == 1) {
+        a[3] = 0;
+        if (inet_ntop(AF_INET, a, text, sizeof(text)))
+            snprintf(out, len, "%s/24", text);
+    } else if (addr && inet_pton(AF_INET6, addr, a) == 1) {
+        memset(a + 6, 0, 10);
+        if (inet_ntop(AF_INET6, a, text, sizeof(text)))
+            snprintf(out, len, "%s/48", text);
+    }
+    return out;
 }
 
 void log_write(log_level_t level, const char *fmt, ...)

@@ -4,6 +4,8 @@
 #ifndef DUBAN_LOG_H
 #define DUBAN_LOG_H
 
+#include <stddef.h>
+
 typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
 
 /* Sets the service name (copied) and the lowest level printed. */
@@ -16,6 +18,16 @@ const char *log_service(void);
 int log_level_parse(const char *text, log_level_t *level);
 
 const char *log_level_str(log_level_t level);
+
+/* A citizen's network address as logs may keep it: an IPv4 address cut to
+ * its /24 ("203.0.113.0/24"), IPv6 to its /48, so that a log says which
+ * network a flood came from without naming the person (an address is
+ * personal data). Anything else becomes "-". Returns out. */
+const char *log_address(const char *addr, char *out, size_t len);
+
+/* log_address into a buffer of the calling expression's own, for a log line:
+ *   log_info("refused peer=%s", log_addr(http_peer(req))); */
+#define log_addr(addr) log_address((addr), (char[64]){0}, 64)
 
 void log_write(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -333,7 +333,7 @@ static void s_photos_stored(const intake_photo_result_t *result, void *arg)
         return;
     }
     if (!result->ok) {
-        log_info("refused public submission status=400 field=photo peer=%s: %s", http_peer(req),
+        log_info("refused public submission status=400 field=photo peer=%s: %s", log_addr(http_peer(req)),
                  result->why);
         intake_count_refused("web_form", "photo");
         s_form_error(p, req, result->failed >= 0 ? 400 : 503, "photo", result->why);
@@ -351,7 +351,7 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
     size_t len = 0;
     if (http_read_body(req, in->max_form_body, &body, &len) < 0) {
         log_info("refused public submission status=413 peer=%s: body larger than %zu bytes",
-                 http_peer(req), in->max_form_body);
+                 log_addr(http_peer(req)), in->max_form_body);
         intake_count_refused("web_form", "body too large");
         char detail[160];
         snprintf(detail, sizeof(detail), "内容过长：照片每张不超过 %zu MB，最多 %d 张，请精简后再提交。",
@@ -364,7 +364,7 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
     int parsed = intake_public_form_parse(type, body, len, &p->form, why, sizeof(why));
     free(body);
     if (parsed < 0) {
-        log_info("refused public submission status=400 peer=%s: %s", http_peer(req), why);
+        log_info("refused public submission status=400 peer=%s: %s", log_addr(http_peer(req)), why);
         intake_count_refused("web_form", "malformed form");
         s_form_error(p, req, 400, "", why);
         s_public_free(p);
@@ -403,7 +403,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
     intake_error_t err = {0};
     if (http_read_body(req, in->max_body, &body, &len) < 0) {
         log_info("refused public submission status=413 peer=%s: body larger than %zu bytes",
-                 http_peer(req), in->max_body);
+                 log_addr(http_peer(req)), in->max_body);
         intake_count_refused("web", "body too large");
         http_reply_problem(req, 413, "内容过长", "请求正文超过上限，请精简后再提交", NULL);
         s_public_free(p);
@@ -414,7 +414,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
               r->external_ref || r->division)) {
         intake_request_destroy(&r);
         log_info("refused public submission status=422 field=channel peer=%s: staff-only fields",
-                 http_peer(req));
+                 log_addr(http_peer(req)));
         intake_count_refused("web", "staff-only fields");
         http_reply_problem(req, 422, "不接受的字段",
                            "公众提交只接受 channel 为 web 的案件，且不能指定 first_responder、"
@@ -428,7 +428,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
         intake_refusal_t refusal;
         intake_problem_describe(&err, NULL, &refusal);
         log_info("refused public submission status=%d field=%s peer=%s: %s", refusal.status,
-                 err.field, http_peer(req), err.detail);
+                 err.field, log_addr(http_peer(req)), err.detail);
         intake_count_refused("web", err.title);
         http_reply_problem(req, refusal.status, refusal.title, refusal.detail,
                            err.field[0] ? err.field : NULL);
@@ -571,7 +571,7 @@ static void s_limited(void *arg, bool allowed)
         return;
     }
     if (!allowed) {
-        log_info("rate limited address=%s", http_peer(req));
+        log_info("rate limited address=%s", log_addr(http_peer(req)));
         intake_count_refused("public", "rate limited");
         s_too_many(p, req);
         s_public_free(p);
