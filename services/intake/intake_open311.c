@@ -109,6 +109,28 @@ static bool s_form_type(struct evhttp_request *req)
     return !type || strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0;
 }
 
+intake_open311_form_t intake_open311_parse_form(const char *body, size_t len,
+                                                struct evkeyvalq *args)
+{
+    if (strlen(body) != len || evhttp_parse_query_str(body, args) < 0)
+        return OPEN311_FORM_NOT_FORM;
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, args, next)
+    {
+        /* libevent decodes values, not names; FixMyStreet encodes the
+         * brackets of attribute[code] as every form encoder does. */
+        char *name = evhttp_uridecode(kv->key, 1, NULL);
+        if (!name)
+            return OPEN311_FORM_NO_MEMORY;
+        free(kv->key);
+        kv->key = name;
+        if (strlen(name) > 128 || !xmlCheckUTF8((const unsigned char *)kv->key) ||
+            !xmlCheckUTF8((const unsigned char *)kv->value))
+            return OPEN311_FORM_NOT_UTF8;
+    }
+    return OPEN311_FORM_OK;
+}
+
 int intake_open311_read_form(intake_t *in, struct evhttp_request *req,
                              intake_open311_format_type_t fmt, struct evkeyvalq *args)
 {
@@ -125,29 +147,19 @@ int intake_open311_read_form(intake_t *in, struct evhttp_request *req,
         intake_open311_format_error(req, fmt, 413, detail);
         goto out_free;
     }
-    if (strlen(body) != len || evhttp_parse_query_str(body, args) < 0) {
+    switch (intake_open311_parse_form(body, len, args)) {
+    case OPEN311_FORM_OK:
+        break;
+    case OPEN311_FORM_NOT_FORM:
         intake_open311_format_error(req, fmt, 400,
                                     "请求正文不是表单：请用 & 连接、URL 编码的 name=value");
         goto out_free;
-    }
-    struct evkeyval *kv;
-    TAILQ_FOREACH(kv, args, next)
-    {
-        /* libevent decodes values, not names; FixMyStreet encodes the
-         * brackets of attribute[code] as every form encoder does. */
-        char *name = evhttp_uridecode(kv->key, 1, NULL);
-        if (!name) {
-            intake_open311_problem(req, fmt, &INTAKE_PROBLEM_INTERNAL);
-            goto out_free;
-        }
-        free(kv->key);
-        kv->key = name;
-        if (strlen(name) > 128 || !xmlCheckUTF8((const unsigned char *)kv->key) ||
-            !xmlCheckUTF8((const unsigned char *)kv->value)) {
-            intake_open311_format_error(req, fmt, 400,
-                                        "表单中有不是 UTF-8 的文字，请用 UTF-8 提交");
-            goto out_free;
-        }
+    case OPEN311_FORM_NOT_UTF8:
+        intake_open311_format_error(req, fmt, 400, "表单中有不是 UTF-8 的文字，请用 UTF-8 提交");
+        goto out_free;
+    case OPEN311_FORM_NO_MEMORY:
+        intake_open311_problem(req, fmt, &INTAKE_PROBLEM_INTERNAL);
+        goto out_free;
     }
     if (!intake_open311_jurisdiction_ok(in, req, fmt, intake_open311_arg(args, "jurisdiction_id")))
         goto out_free;

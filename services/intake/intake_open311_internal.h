@@ -38,6 +38,23 @@ bool intake_open311_jurisdiction_ok(intake_t *in, struct evhttp_request *req,
  * not one, or not a real date of the years duban takes. */
 int intake_open311_w3c_time(const char *in, char *out, size_t len);
 
+/* Decodes a form body (NUL-terminated, len bytes) into args (names decoded
+ * too); the caller clears args (evhttp_clear_headers) whatever the outcome. */
+typedef enum {
+    OPEN311_FORM_OK,
+    OPEN311_FORM_NOT_FORM,  /* not name=value pairs joined by & */
+    OPEN311_FORM_NOT_UTF8,  /* a name or value that is not UTF-8, or a name over 128 bytes */
+    OPEN311_FORM_NO_MEMORY,
+} intake_open311_form_t;
+intake_open311_form_t intake_open311_parse_form(const char *body, size_t len,
+                                                struct evkeyvalq *args);
+
+/* Checks a POSTed form's fields under their Open311 names and builds the
+ * case request (*out, owned by the caller); -1 with err filled when
+ * refused. */
+int intake_open311_build(const org_t *org, struct evkeyvalq *args, intake_request_t **out,
+                         intake_error_t *err);
+
 /* Reads a POSTed form (application/x-www-form-urlencoded, UTF-8, at most
  * in->max_body bytes) into args and checks its jurisdiction_id. -1 after
  * replying the refusal in Open311's error format. */

@@ -197,10 +197,8 @@ static int s_attributes(const org_category_t *cat, struct evkeyvalq *args, intak
     return 0;
 }
 
-/* Checks the form's fields under their Open311 names and builds the case
- * request; -1 with err filled when refused. */
-static int s_build(intake_t *in, struct evkeyvalq *args, intake_request_t **out,
-                   intake_error_t *err)
+int intake_open311_build(const org_t *org, struct evkeyvalq *args, intake_request_t **out,
+                         intake_error_t *err)
 {
     const char *code = intake_open311_arg(args, "service_code"),
                *text = intake_open311_arg(args, "description");
@@ -211,7 +209,7 @@ static int s_build(intake_t *in, struct evkeyvalq *args, intake_request_t **out,
     if (!code)
         return s_refuse(err, "service_code",
                         "缺少 service_code：请填 services.xml 所列的服务代码之一");
-    if (!org_category_find(in->org, code))
+    if (!org_category_find(org, code))
         return s_refuse(err, "service_code", "service_code 不是本局的服务代码，请见 services.xml");
     if (!text)
         return s_refuse(err, "description", "缺少 description：请写明发生了什么、在哪里");
@@ -227,7 +225,7 @@ static int s_build(intake_t *in, struct evkeyvalq *args, intake_request_t **out,
         INTAKE_MAX_NAME)
         return s_refuse(err, "first_name", "first_name 和 last_name 合计最多 %d 个字",
                         INTAKE_MAX_NAME);
-    if (kind && (!org_kind_find(in->org, kind)))
+    if (kind && (!org_kind_find(org, kind)))
         return s_refuse(
             err, "attribute[kind]",
             "attribute[kind] 须为 complaint（投诉）、report（举报）、enquiry（咨询）或 suggestion（建议）");
@@ -245,14 +243,14 @@ static int s_build(intake_t *in, struct evkeyvalq *args, intake_request_t **out,
         snprintf(err->detail, sizeof(err->detail), "%s", INTAKE_PROBLEM_INTERNAL.detail);
         return -1;
     }
-    if (s_attributes(org_category_find(in->org, code), args, r, err) < 0) {
+    if (s_attributes(org_category_find(org, code), args, r, err) < 0) {
         intake_request_destroy(&r);
         if (err->status == 500)
             snprintf(err->detail, sizeof(err->detail), "%s", INTAKE_PROBLEM_INTERNAL.detail);
         return -1;
     }
     intake_error_t check;
-    if (intake_request_check(in->org, r, &check) < 0) {
+    if (intake_request_check(org, r, &check) < 0) {
         intake_refusal_t refusal;
         intake_request_destroy(&r);
         intake_problem_describe(&check, intake_open311_field_name(check.field), &refusal);
@@ -340,7 +338,7 @@ void intake_open311_post(intake_t *in, struct evhttp_request *req, intake_open31
         intake_open311_problem(req, fmt, &INTAKE_PROBLEM_INTERNAL);
         goto out_free;
     }
-    if (s_build(in, &args, &p->sub->req, &err) < 0) {
+    if (intake_open311_build(in->org, &args, &p->sub->req, &err) < 0) {
         log_info("open311 refused post status=%d field=%s: %s", err.status, err.field, err.detail);
         intake_count_refused("open311", err.status == 400 ? "invalid_request" : "refused");
         intake_open311_format_error(req, fmt, err.status, err.detail);

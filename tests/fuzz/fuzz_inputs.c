@@ -8,11 +8,18 @@
  *
  *   fuzz_inputs [RUNS_PER_TARGET]   (default 20000; DUBAN_FUZZ_SEED changes the seed)
  *
- * The same targets build under libFuzzer (clang -fsanitize=fuzzer) with
- * -DDUBAN_LIBFUZZER and DUBAN_FUZZ_TARGET=json|envelope|window|form|photo.
+ *   fuzz_inputs --corpus DIR   writes each target's seeds to DIR/TARGET/ (the
+ *                              corpus kept in tests/fuzz/corpus)
+ *
+ * The same targets build under libFuzzer (clang -fsanitize=fuzzer, see
+ * tools/fuzz) with -DDUBAN_LIBFUZZER; DUBAN_FUZZ_TARGET names the target:
+ * json, envelope, window, form, photo, open311, calendar, console.
  * form is the report form's multipart body (GMime), photo a photo's bytes
- * (libjpeg-turbo, libpng): each either refused with a reason or taken. */
+ * (libjpeg-turbo, libpng): each either refused with a reason or taken.
+ * open311, calendar and console are in fuzz_more.c. */
 #include "bus.h"
+#include "fuzz_more.h"
+#include "log.h"
 #include "calendar.h"
 #include "intake_photo.h"
 #include "intake_public_form.h"
@@ -30,12 +37,19 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define FUZZ_MAX_INPUT 8192
 
 static org_t *s_org;
 static unsigned long s_failures;
 static unsigned long s_accepted; /* inputs the parser took, per target */
+
+#ifdef DUBAN_LIBFUZZER
+#define FUZZ_DRIVER_ONLY __attribute__((unused)) /* the mutation driver's own */
+#else
+#define FUZZ_DRIVER_ONLY
+#endif
 
 static void s_fail(const char *target, const uint8_t *data, size_t len, const char *why)
 {
@@ -44,6 +58,31 @@ static void s_fail(const char *target, const uint8_t *data, size_t len, const ch
     for (size_t i = 0; i < len && i < 64; i++)
         fprintf(stderr, " %02x", data[i]);
     fprintf(stderr, "%s)\n", len > 64 ? " ..." : "");
+}
+
+void fuzz_fail(const char *target, const uint8_t *data, size_t len, const char *why)
+{
+    s_fail(target, data, len, why);
+}
+
+void fuzz_took(void)
+{
+    s_accepted++;
+}
+
+static void s_target_open311(const uint8_t *data, size_t len)
+{
+    fuzz_target_open311(s_org, data, len);
+}
+
+static void s_target_calendar(const uint8_t *data, size_t len)
+{
+    fuzz_target_calendar(s_org, data, len);
+}
+
+static void s_target_console(const uint8_t *data, size_t len)
+{
+    fuzz_target_console(s_org, data, len);
 }
 
 /* The submission parser refuses with 400 and says why and where, or
@@ -155,6 +194,9 @@ static const target_t s_targets[] = {
     {"window", s_target_window, 1},
     {"form", s_target_form, 10},
     {"photo", s_target_photo, 20},
+    {"open311", s_target_open311, 1},
+    {"calendar", s_target_calendar, 20}, /* writes its files first */
+    {"console", s_target_console, 1},
 };
 
 /* ---- seeds ---- */
@@ -198,9 +240,17 @@ static blob_t s_envelope(const char *channel, const char *category, const char *
     return b;
 }
 
-static int s_seeds(const char *target, blob_t *seeds, int max)
+FUZZ_DRIVER_ONLY static int s_seeds(const char *target, blob_t *seeds, int max)
 {
-    int n = 0;
+    uint8_t *more[8];
+    size_t more_lens[8];
+    int n = fuzz_more_seeds(target, more, more_lens, max < 8 ? max : 8);
+    for (int i = 0; i < n; i++) {
+        seeds[i].data = more[i];
+        seeds[i].len = more_lens[i];
+    }
+    if (n > 0)
+        return n;
     if (strcmp(target, "json") == 0) {
         static const char *const bodies[] = {
             "{\"channel\":\"hotline\",\"kind\":\"complaint\",\"subject\":\"电梯异响\","
@@ -250,7 +300,7 @@ static int s_seeds(const char *target, blob_t *seeds, int max)
             seeds[n++].len = got;
             (void)kinds;
         }
-    } else {
+    } else if (strcmp(target, "window") == 0) {
         static const char *const windows[] = {"3d", "5h", "30m", "45s", "1000000d", "0h", "13d"};
         for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]) && n < max; i++)
             seeds[n++] = s_text(windows[i]);
@@ -279,7 +329,7 @@ static const uint8_t s_interesting[] = {0x00, 0x01, 0x7f, 0x80, 0xff, '"', '\\',
                                         '[', ']', ':', ',', 0xe4, 0xc0, 0xed, 0xa0};
 
 /* Mutates buf (len bytes, capacity FUZZ_MAX_INPUT) a few times in place. */
-static size_t s_mutate(uint8_t *buf, size_t len, const blob_t *seeds, int nseeds)
+FUZZ_DRIVER_ONLY static size_t s_mutate(uint8_t *buf, size_t len, const blob_t *seeds, int nseeds)
 {
     int rounds = 1 + (int)s_below(4);
     for (int r = 0; r < rounds; r++) {
@@ -350,21 +400,62 @@ static int s_load_org(void)
 }
 
 #ifdef DUBAN_LIBFUZZER
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+static const target_t *s_target;
+
+/* The target named by DUBAN_FUZZ_TARGET; the parsers' own log lines are
+ * left out (only a fault is news). */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     const char *name = getenv("DUBAN_FUZZ_TARGET");
-    if (s_load_org() < 0)
-        abort();
+    log_init("fuzz", (log_level_t)(LOG_ERROR + 1));
     for (size_t i = 0; i < sizeof(s_targets) / sizeof(s_targets[0]); i++)
-        if (strcmp(s_targets[i].name, name ? name : "json") == 0)
-            s_targets[i].run(data, len);
+        if (name && strcmp(s_targets[i].name, name) == 0)
+            s_target = &s_targets[i];
+    if (!s_target || s_load_org() < 0) {
+        fprintf(stderr, "fuzz: set DUBAN_FUZZ_TARGET to a target (json, envelope, window, form, "
+                        "photo, open311, calendar, console); the org file must load\n");
+        exit(2);
+    }
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+    s_target->run(data, len);
     if (s_failures)
         abort();
     return 0;
 }
 #else
+/* Writes each target's seeds to dir/TARGET/seed-N. */
+static int s_write_corpus(const char *dir)
+{
+    mkdir(dir, 0755);
+    for (size_t t = 0; t < sizeof(s_targets) / sizeof(s_targets[0]); t++) {
+        blob_t seeds[8];
+        int nseeds = s_seeds(s_targets[t].name, seeds, 8);
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, s_targets[t].name);
+        mkdir(path, 0755);
+        for (int i = 0; i < nseeds; i++) {
+            snprintf(path, sizeof(path), "%s/%s/seed-%d", dir, s_targets[t].name, i);
+            FILE *f = fopen(path, "wb");
+            if (!f || fwrite(seeds[i].data, 1, seeds[i].len, f) != seeds[i].len) {
+                fprintf(stderr, "could not write %s\n", path);
+                return 1;
+            }
+            fclose(f);
+            free(seeds[i].data);
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    log_init("fuzz", (log_level_t)(LOG_ERROR + 1));
+    if (argc == 3 && strcmp(argv[1], "--corpus") == 0)
+        return s_load_org() < 0 ? 2 : s_write_corpus(argv[2]);
     long runs = argc > 1 ? strtol(argv[1], NULL, 10) : 20000;
     const char *seed_text = getenv("DUBAN_FUZZ_SEED");
     uint64_t seed = seed_text ? strtoull(seed_text, NULL, 10) : 0x5eed0f2017c0ffeeULL;
