@@ -107,6 +107,8 @@ static int s_settings(ctl_scratch_t *s)
     return s_setenv(s, "DUBAN_REDIS_PREFIX", "bench%ld:", (long)getpid()) |
            s_setenv(s, "DUBAN_INTAKE_HTTP", "%s:%d", h, p[0]) |
            s_setenv(s, "DUBAN_INTAKE_OUT", "tcp://%s:%d", h, p[1]) |
+           /* its own: the live intake may be answering /metrics on the setting's */
+           s_setenv(s, "DUBAN_INTAKE_METRICS", "%s:%d", h, p[7]) |
            s_setenv(s, "DUBAN_TRIAGE_HEALTH", "%s:%d", h, p[2]) |
            s_setenv(s, "DUBAN_TRIAGE_IN", "tcp://%s:%d", h, p[1]) |
            s_setenv(s, "DUBAN_TRIAGE_OUT", "tcp://%s:%d", h, p[3]) |
