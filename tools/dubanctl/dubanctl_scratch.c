@@ -99,8 +99,8 @@ static int s_setenv(ctl_scratch_t *s, const char *name, const char *fmt, ...)
 /* The settings of the scratch deployment, as environment overrides. */
 static int s_settings(ctl_scratch_t *s)
 {
-    int p[10];
-    for (int i = 0; i < 10; i++)
+    int p[11];
+    for (int i = 0; i < 11; i++)
         if (!(p[i] = s_free_port()))
             return -1;
     const char *h = "127.0.0.1";
@@ -108,7 +108,7 @@ static int s_settings(ctl_scratch_t *s)
            s_setenv(s, "DUBAN_INTAKE_HTTP", "%s:%d", h, p[0]) |
            s_setenv(s, "DUBAN_INTAKE_OUT", "tcp://%s:%d", h, p[1]) |
            /* its own: the live intake may be answering /metrics on the setting's */
-           s_setenv(s, "DUBAN_INTAKE_METRICS", "%s:%d", h, p[7]) |
+           s_setenv(s, "DUBAN_INTAKE_METRICS", "%s:%d", h, p[10]) |
            s_setenv(s, "DUBAN_TRIAGE_HEALTH", "%s:%d", h, p[2]) |
            s_setenv(s, "DUBAN_TRIAGE_IN", "tcp://%s:%d", h, p[1]) |
            s_setenv(s, "DUBAN_TRIAGE_OUT", "tcp://%s:%d", h, p[3]) |
