@@ -128,6 +128,14 @@ bool fingerprint_phone(const fingerprint_t *self, const char *phone,
     return true;
 }
 
+void fingerprint_bytes(const fingerprint_t *self, const void *data, size_t len,
+                       char out[FINGERPRINT_HEX_LEN + 1])
+{
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256(mac, (const unsigned char *)data, len, self->key);
+    sodium_bin2hex(out, FINGERPRINT_HEX_LEN + 1, mac, sizeof(mac));
+}
+
 bool fingerprint_is_valid(const char *s)
 {
     if (!s || strlen(s) != FINGERPRINT_HEX_LEN)

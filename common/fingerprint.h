@@ -47,6 +47,12 @@ void fingerprint_destroy(fingerprint_t **self_p);
 bool fingerprint_phone(const fingerprint_t *self, const char *phone,
                        char out[FINGERPRINT_HEX_LEN + 1]);
 
+/* Writes the fingerprint of len bytes of data (all of them) into out: a
+ * keyed hash of something that must not be stored nor be guessable from
+ * a list (a visitor's address with what it evaluated). */
+void fingerprint_bytes(const fingerprint_t *self, const void *data, size_t len,
+                       char out[FINGERPRINT_HEX_LEN + 1]);
+
 /* Whether s looks like a fingerprint (64 lower-case hex digits): what a
  * message from outside carries is checked before it names a Redis key. */
 bool fingerprint_is_valid(const char *s);

@@ -20,6 +20,7 @@ struct intake_steps;
 struct intake_photo_store;
 struct intake_alerts;
 struct intake_bulletins;
+struct fingerprint;
 
 /* Connections of their own for staff reads (settings: intake.read_connections). */
 #define INTAKE_MAX_READERS 8
@@ -51,6 +52,7 @@ typedef struct {
     struct calendar *calendar; /* working time left on the division queue */
     struct calendar *natural;  /* for deadlines on the natural clock */
     struct sla *sla;
+    const struct fingerprint *fingerprint; /* keys the public evaluations' visitors */
 } intake_t;
 
 /* Called when a submission is settled: outcome, response and problem as in

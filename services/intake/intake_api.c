@@ -15,6 +15,7 @@
 #include "intake_search.h"
 #include "intake_staff_read.h"
 #include "intake_steps.h"
+#include "intake_workitems_public.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -408,6 +409,8 @@ static void s_route_cb(struct evhttp_request *req, void *arg)
         /* the hotline desk's lists and the org */
     } else if (s_prefix(path, "/open311/v2/", &rest)) {
         intake_open311_handle(self->intake, req, rest, query);
+    } else if (intake_workitems_public_handles(path)) {
+        intake_workitems_public_handle(self->intake, req, path, query);
     } else if (intake_public_handles(path)) {
         intake_public_handle(self->intake, req, path, query);
     } else {
@@ -441,6 +444,7 @@ int intake_api_prepare_reads(pg_t *pg)
 int intake_api_prepare(pg_t *pg)
 {
     return intake_api_prepare_reads(pg) | intake_public_prepare(pg) |
+           intake_workitems_public_prepare(pg) |
            intake_open311_prepare(pg) | intake_confidential_prepare(pg) |
            intake_office_prepare(pg) | intake_photo_api_prepare(pg);
 }

@@ -76,6 +76,7 @@ int main(int argc, char **argv)
         fingerprint_new(fingerprint_secrets_dir(st, secrets, sizeof(secrets)));
     if (!fingerprint)
         goto out_teardown;
+    in.fingerprint = fingerprint;
     in.pg = pg_new(svc->base, svc->pg_conninfo);
     if (!in.pg || intake_commit_prepare(in.pg) < 0 || intake_api_prepare(in.pg) < 0 ||
         auth_prepare(in.pg) < 0 || intake_roster_prepare(in.pg) < 0)
