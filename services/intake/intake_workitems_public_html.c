@@ -72,7 +72,9 @@ static void s_foot(struct evbuffer *out, const char *bureau)
     evbuffer_add_printf(out, "</main><footer><p><small>");
     s_text(out, bureau);
     evbuffer_add_printf(out, " · <a href=\"/\">我要反映</a> · <a href=\"/status\">查询办理进度</a>"
-                             "</small></p></footer></body></html>\n");
+                             "</small></p></footer>"
+                             /* public.js puts the focus on an error above the form */
+                             "<script src=\"/public.js\"></script></body></html>\n");
 }
 
 const char *wp_status_label(const char *status)
@@ -299,7 +301,7 @@ void wp_html_item(struct evbuffer *out, const char *bureau, PGresult *item, cons
     const char *err = form->error;
     const char *field = form->field ? form->field : "";
     if (err && !field[0]) {
-        evbuffer_add_printf(out, "<p class=\"error\" role=\"alert\" id=\"form-error\">");
+        evbuffer_add_printf(out, "<p class=\"error\" role=\"alert\" id=\"form-error\" tabindex=\"-1\">");
         s_text(out, err);
         evbuffer_add_printf(out, "</p>\n");
     }
@@ -331,7 +333,7 @@ void wp_html_item(struct evbuffer *out, const char *bureau, PGresult *item, cons
         s_text(out, err);
         evbuffer_add_printf(out, "</p>");
     }
-    evbuffer_add_printf(out, "<button type=\"submit\">提交评价</button></form>\n");
+    evbuffer_add_printf(out, "<button type=\"submit\" id=\"evaluate\">提交评价</button></form>\n");
     s_foot(out, bureau);
 }
 
