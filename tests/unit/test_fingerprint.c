@@ -73,6 +73,26 @@ static void test_normalisation(void **state)
     fingerprint_destroy(&fp);
 }
 
+/* fingerprint_bytes hashes every byte under the key: the same input the
+ * same answer, one byte or the key changed another. */
+static void test_bytes(void **state)
+{
+    fingerprint_t *fp = s_with_key(0), *other = s_with_key(1);
+    char a[FINGERPRINT_HEX_LEN + 1], b[FINGERPRINT_HEX_LEN + 1];
+    fingerprint_bytes(fp, "13800005555", 11, a);
+    assert_string_equal(a, VECTOR);
+    fingerprint_bytes(fp, "e\n127.0.0.1\nDB1\n2026-12", 23, a);
+    assert_true(fingerprint_is_valid(a));
+    fingerprint_bytes(fp, "e\n127.0.0.1\nDB1\n2026-12", 23, b);
+    assert_string_equal(a, b);
+    fingerprint_bytes(fp, "e\n127.0.0.1\nDB1\n2027-01", 23, b);
+    assert_string_not_equal(a, b);
+    fingerprint_bytes(other, "e\n127.0.0.1\nDB1\n2026-12", 23, b);
+    assert_string_not_equal(a, b);
+    fingerprint_destroy(&fp);
+    fingerprint_destroy(&other);
+}
+
 static void test_validity(void **state)
 {
     assert_true(fingerprint_is_valid(VECTOR));
@@ -172,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_known_vector),
         cmocka_unit_test(test_another_key_another_fingerprint),
         cmocka_unit_test(test_normalisation),
+        cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_validity),
         cmocka_unit_test(test_key_file),
         cmocka_unit_test(test_secrets_dir_setting),
