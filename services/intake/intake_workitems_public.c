@@ -520,7 +520,8 @@ static void s_limited(void *arg, bool allowed)
         return;
     }
     if (!allowed) {
-        log_info("rate limited address=%s", http_peer(req));
+        log_info("rate limited address=%s", log_addr(http_peer(req)));
+        intake_count_refused("public", "rate limited");
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
         s_message(p, req, 429, "请求过于频繁",
                   p->what == WP_EVALUATE ? "提交过于频繁，请一分钟后再试。"
