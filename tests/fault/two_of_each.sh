@@ -13,7 +13,7 @@
 export DUBAN_OUTBOX_RESEND_MS=1000
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init two_of_each
-b2=$(duban_free_port_block 7) || fail "no free ports for the second instances"
+b2=$(duban_free_port_block 8) || fail "no free ports for the second instances"
 INTAKE2_URL=http://127.0.0.1:$b2
 INTAKE2_OUT=tcp://127.0.0.1:$((b2 + 1))
 TRIAGE2_HEALTH=127.0.0.1:$((b2 + 2))
@@ -30,7 +30,7 @@ start2() { # SVC: start the second instance of SVC and wait until it is healthy
   case "$svc" in
     intake)
       url=$INTAKE2_URL/healthz
-      DUBAN_INTAKE_HTTP=127.0.0.1:$b2 DUBAN_INTAKE_OUT=$INTAKE2_OUT \
+      DUBAN_INTAKE_HTTP=127.0.0.1:$b2 DUBAN_INTAKE_OUT=$INTAKE2_OUT DUBAN_INTAKE_METRICS=127.0.0.1:$((b2 + 7)) \
         "$DUBAN_BIN_DIR/duban-intake" --config "$H_CONF" >>"$H_DIR/intake2.log" 2>&1 </dev/null &
       ;;
     triage)
