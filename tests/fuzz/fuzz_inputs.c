@@ -13,10 +13,12 @@
  *
  * The same targets build under libFuzzer (clang -fsanitize=fuzzer, see
  * tools/fuzz) with -DDUBAN_LIBFUZZER; DUBAN_FUZZ_TARGET names the target:
- * json, envelope, window, form, photo, open311, calendar, console.
+ * json, envelope, window, form, photo, open311, calendar, console, csv,
+ * history.
  * form is the report form's multipart body (GMime), photo a photo's bytes
  * (libjpeg-turbo, libpng): each either refused with a reason or taken.
- * open311, calendar and console are in fuzz_more.c. */
+ * open311, calendar and console are in fuzz_more.c, csv and history in
+ * fuzz_import.c. */
 #include "bus.h"
 #include "fuzz_more.h"
 #include "log.h"
@@ -83,6 +85,16 @@ static void s_target_calendar(const uint8_t *data, size_t len)
 static void s_target_console(const uint8_t *data, size_t len)
 {
     fuzz_target_console(s_org, data, len);
+}
+
+static void s_target_csv(const uint8_t *data, size_t len)
+{
+    fuzz_target_csv(s_org, data, len);
+}
+
+static void s_target_history(const uint8_t *data, size_t len)
+{
+    fuzz_target_history(s_org, data, len);
 }
 
 /* The submission parser refuses with 400 and says why and where, or
@@ -197,6 +209,8 @@ static const target_t s_targets[] = {
     {"open311", s_target_open311, 1},
     {"calendar", s_target_calendar, 20}, /* writes its files first */
     {"console", s_target_console, 1},
+    {"csv", s_target_csv, 1},
+    {"history", s_target_history, 10}, /* replays every entry's steps */
 };
 
 /* ---- seeds ---- */
@@ -245,6 +259,8 @@ FUZZ_DRIVER_ONLY static int s_seeds(const char *target, blob_t *seeds, int max)
     uint8_t *more[8];
     size_t more_lens[8];
     int n = fuzz_more_seeds(target, more, more_lens, max < 8 ? max : 8);
+    if (n == 0)
+        n = fuzz_import_seeds(target, more, more_lens, max < 8 ? max : 8);
     for (int i = 0; i < n; i++) {
         seeds[i].data = more[i];
         seeds[i].len = more_lens[i];
@@ -413,7 +429,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             s_target = &s_targets[i];
     if (!s_target || s_load_org() < 0) {
         fprintf(stderr, "fuzz: set DUBAN_FUZZ_TARGET to a target (json, envelope, window, form, "
-                        "photo, open311, calendar, console); the org file must load\n");
+                        "photo, open311, calendar, console, csv, history); the org file must load\n");
         exit(2);
     }
     return 0;

@@ -98,11 +98,14 @@ cat > "$H_DIR/ledger.json" <<'JSON'
  {"external_ref": "CCH-2", "kind": "complaint", "subject": "标题\u009b", "first_responder": "op001",
   "received_at": "2017-03-06T08:40:00+08:00", "steps": []},
  {"external_ref": "CCH-3", "kind": "complaint", "subject": "正常", "description": "第一行\r\n第二行",
-  "first_responder": "op001", "received_at": "2017-03-06T08:40:00+08:00", "steps": []}]
+  "first_responder": "op001", "received_at": "2017-03-06T08:40:00+08:00", "steps": []},
+ {"external_ref": "CCH-4", "kind": "complaint", "subject": "正常", "first_responder": "op001",
+  "received_at": "2017-03-06T08:40:00+08:00", "steps": [], "x\u001b[2Jy": "\u0007"}]
 JSON
 out=$(harness_ctl import-history "$H_DIR/ledger.json" 2>&1) || true
 assert_contains "$out" "steps[1].result contains the control character U+001B" "a step's text refused"
 assert_contains "$out" "subject contains the control character U+009B" "C1 refused"
+assert_contains "$out" 'x\x1b[2Jy contains the control character U+0007' "a member's name quoted escaped"
 assert_eq "0|0|1" "$(psql_q "SELECT count(*) FILTER (WHERE external_ref = 'CCH-1'), count(*) FILTER (WHERE external_ref = 'CCH-2'), count(*) FILTER (WHERE external_ref = 'CCH-3' AND description = E'第一行\\n第二行') FROM cases")" "only the clean entry imported, CR LF as LF"
 no_raw_controls <(printf '%s' "$out") "import-history's report"
 

@@ -50,6 +50,25 @@ set -e
 assert_contains "$json" '"already_imported": 3' "json summary"
 assert_contains "$json" '"line": 5' "json lines"
 
+# A header column that is not duban's is named escaped: a file cannot write
+# to the clerk's terminal.
+printf 'external_ref,subject,x\033[2Jy\nE-1,s,v\n' >"$H_DIR/escape.csv"
+set +e
+harness_ctl import "$H_DIR/escape.csv" >/dev/null 2>"$H_DIR/escape.err"
+rc=$?
+set -e
+assert_eq 1 "$rc" "an unknown column stops the import"
+assert_contains "$(cat "$H_DIR/escape.err")" 'column x\x1b[2Jy is not one of' "the column, escaped"
+if grep -q $'\033' "$H_DIR/escape.err"; then fail "an ESC from the file reached the terminal"; fi
+
+# Lines that end with a lone CR (old Mac files) are lines: refusals name them.
+printf 'external_ref,kind,subject,description\rM-1,complaint,,a\rM-2,complaint,,b\r' >"$H_DIR/cr.csv"
+set +e
+harness_ctl import "$H_DIR/cr.csv" >/dev/null 2>"$H_DIR/cr.err"
+set -e
+assert_contains "$(cat "$H_DIR/cr.err")" "line 2: subject is required" "first row, line 2"
+assert_contains "$(cat "$H_DIR/cr.err")" "line 3: subject is required" "second row, line 3"
+
 # Historical ledger: original received time, administrators only.
 cat > "$H_DIR/ledger.csv" <<'CSV'
 external_ref,channel,kind,subject,description,category,received_at

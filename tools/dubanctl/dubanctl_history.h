@@ -88,6 +88,10 @@ int history_fail(h_case_t *h, const char *fmt, ...) __attribute__((format(printf
 void history_event(h_case_t *h, int64_t at, int task, const char *type, const char *actor,
                    json_t *detail);
 
+/* Reads the entry's own fields (not its steps) into h, every text checked
+ * as intake checks it; 0, or -1 with h->error. */
+int history_fields(h_case_t *h, json_t *entry);
+
 /* Replays the steps through the live workflow's rules (dispatch_rules.c):
  * every step is checked as dispatch would check it at its instant, then
  * applied as dispatch applies it, with every deadline from
