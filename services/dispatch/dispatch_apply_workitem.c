@@ -10,7 +10,9 @@
 #include "outbox.h"
 #include "pg_time.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NOTICE_FR DISPATCH_APPLY_NOTICE_FR
@@ -35,8 +37,14 @@
                              OUTBOX_MSG(TASK_DISPATCHED), "$1", "$6", "id", "$" #B "::bytea",      \
                              OUTBOX_UNCLAIMED) " FROM n),"
 
-/* $8 text, $9 percent. A lead division's progress report meets the
- * earliest report due whose window has opened, if one is open. */
+/* The report wr's attachments ($N, a JSON array of file ids) bound to it:
+ * the list its timeline event carries (case_attachments_bind refuses the
+ * step when one is not the item's own unbound upload). */
+#define BIND_ATTACHMENTS(N)                                                                        \
+    " att AS (SELECT case_attachments_bind($1, (SELECT id FROM wr), $" #N "::jsonb) AS list),"
+
+/* $8 text, $9 percent, $10 attachments. A lead division's progress report
+ * meets the earliest report due whose window has opened, if one is open. */
 static const char *s_progress_sql =
     "WITH g AS (UPDATE tasks SET updated_at = now() WHERE id = $2 AND case_id = $1"
     "  AND state IN ('dispatched', 'signed') AND role IN ('lead', 'co')"
@@ -53,17 +61,20 @@ static const char *s_progress_sql =
     "  RETURNING case_id),"
     " wr AS (INSERT INTO work_item_reports (case_id, task_id, report_task, division, kind,"
     "  percent, text, actor, at)"
-    "  SELECT $1, g.id, (SELECT id FROM r), g.division, 'progress', $9, $8, $3, " AT " FROM g),"
+    "  SELECT $1, g.id, (SELECT id FROM r), g.division, 'progress', $9, $8, $3, " AT " FROM g"
+    "  RETURNING id),"
+    BIND_ATTACHMENTS(10)
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
     "  SELECT $1, id, 'progress_reported', $3, jsonb_strip_nulls(jsonb_build_object("
     "   'division', division, 'percent', $9::int, 'text', $8::text,"
     "   'report_task', (SELECT id FROM r), 'report_due', (SELECT completion_due FROM r),"
-    "   'late', (SELECT " AT " > completion_due FROM r))), " AT " FROM g),"
+    "   'late', (SELECT " AT " > completion_due FROM r),"
+    "   'attachments', (SELECT list FROM att))), " AT " FROM g),"
     NOTICE_INSPECTION("g") NOTICE_FR
     " SELECT (SELECT count(*) FROM g), NULL::bigint, NULL::text,"
     "  coalesce((SELECT sum(n) FROM kr), 0)";
 
-/* $8 text, $9-$12 the task's clocks (deadline_reply). The lead division's
+/* $8 text, $9-$12 the task's clocks (deadline_reply), $13 attachments. The lead division's
  * completion report puts the item before the inspection office (case
  * replied, verification awaiting) and ends the reports still due: none is
  * owed any more (one already missed stays a violation, task_clock_step). */
@@ -87,10 +98,13 @@ static const char *s_complete_sql =
     " kr AS (SELECT task_clock_step(id, greatest(" AT ", dispatched_at), 'keep', NULL, 'drop',"
     "  NULL) AS n FROM r),"
     " wr AS (INSERT INTO work_item_reports (case_id, task_id, division, kind, percent, text,"
-    "  actor, at) SELECT $1, id, division, 'completion', 100, $8, $3, " AT " FROM g),"
+    "  actor, at) SELECT $1, id, division, 'completion', 100, $8, $3, " AT " FROM g"
+    "  RETURNING id),"
+    BIND_ATTACHMENTS(13)
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
-    "  SELECT $1, id, 'completion_reported', $3, jsonb_build_object('division', division,"
-    "   'role', role, 'text', $8::text, 'reports_ended', (SELECT count(*) FROM r)), " AT
+    "  SELECT $1, id, 'completion_reported', $3, jsonb_strip_nulls(jsonb_build_object("
+    "   'division', division, 'role', role, 'text', $8::text,"
+    "   'reports_ended', (SELECT count(*) FROM r), 'attachments', (SELECT list FROM att))), " AT
     "  FROM g),"
     " k AS (SELECT task_clock_step(id, " AT ", $9::text, " PG_TIME_TS(10) ", $11::text, "
     PG_TIME_TS(12) ") AS n FROM g),"
@@ -191,11 +205,24 @@ static const char *s_or_null(const char *s)
     return s && s[0] ? s : NULL;
 }
 
+/* The step's attachments as the JSON array the statements take (malloc'ed;
+ * NULL: out of memory). */
+static char *s_attachments_json(const dispatch_step_t *s)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < s->nattachments; i++)
+        json_array_append_new(list, json_string(s->attachments[i]));
+    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    return text;
+}
+
 int dispatch_workitem_add(pg_txn_t *txn, const dispatch_apply_t *a, int64_t at_us)
 {
     char buf[24][32];
     pg_param_t p[20];
     const dispatch_step_t *s = a->step;
+    char *attachments = NULL; /* pg_txn_add copies the parameters */
     dispatch_apply_common(a, buf, p);
     snprintf(buf[3], 32, "%lld", (long long)at_us);
     p[6] = PG_TEXT(buf[3]);
@@ -205,12 +232,18 @@ int dispatch_workitem_add(pg_txn_t *txn, const dispatch_apply_t *a, int64_t at_u
         snprintf(buf[4], 32, "%d", s->percent);
         p[7] = PG_TEXT(s->text);
         p[8] = PG_TEXT(buf[4]);
-        rc = pg_txn_add(txn, true, "apply_progress", 9, p);
+        if (!(attachments = s_attachments_json(s)))
+            return -1;
+        p[9] = PG_TEXT(attachments);
+        rc = pg_txn_add(txn, true, "apply_progress", 10, p);
         break;
     case ACTION_COMPLETE:
         p[7] = PG_TEXT(s->text);
         dispatch_apply_clocks(a, buf, p, 8);
-        rc = pg_txn_add(txn, true, "apply_complete", 12, p);
+        if (!(attachments = s_attachments_json(s)))
+            return -1;
+        p[12] = PG_TEXT(attachments);
+        rc = pg_txn_add(txn, true, "apply_complete", 13, p);
         break;
     case ACTION_VERIFY:
         snprintf(buf[5], 32, "%lld", (long long)a->dues.response_due);
@@ -240,6 +273,7 @@ int dispatch_workitem_add(pg_txn_t *txn, const dispatch_apply_t *a, int64_t at_u
     default:
         return -1;
     }
+    free(attachments);
     if (rc < 0 || pg_txn_add(txn, true, "apply_states", 2, p) < 0)
         return -1;
     return 0;

@@ -23,7 +23,8 @@ static const char *s_context_sql =
     " " PG_TIME_US_OR_0("t.completion_warn") ", " PG_TIME_US_OR_0("t.extension_by") ","
     " coalesce(w.leader_assigned, false), coalesce(w.verification, ''),"
     " " PG_TIME_US_OR_0("(SELECT completion_due FROM tasks WHERE case_id = c.id"
-    "  AND role = 'lead' ORDER BY id DESC LIMIT 1)")
+    "  AND role = 'lead' ORDER BY id DESC LIMIT 1)") ","
+    " " PG_TIME_US_OR_0("t.dispatched_at")
     " FROM cases c LEFT JOIN LATERAL (SELECT * FROM tasks WHERE case_id = c.id AND ("
     "  ($2::bigint > 0 AND id = $2::bigint)"
     "  OR ($2::bigint = 0 AND $4::boolean AND extension_state = 'requested')"
@@ -71,6 +72,7 @@ void dispatch_context_read(dispatch_context_t *c, PGresult *res)
     c->leader_assigned = strcmp(PQgetvalue(res, 0, 22), "t") == 0;
     s_copy(c->verification, sizeof(c->verification), res, 23);
     c->lead_completion_due_us = s_i64(res, 24);
+    c->dispatched_us = s_i64(res, 25);
 }
 
 int dispatch_context_prepare(pg_t *pg)

@@ -247,6 +247,16 @@ bool dispatch_rules_check(const dispatch_context_t *ctx, const dispatch_step_t *
                                        "attach-call; for work items create-workitem, progress, "
                                        "complete, verify, ask-reassign, reassign, file-problem "
                                        "or review-problem");
+    if (step->nattachments && step->action != ACTION_PROGRESS && step->action != ACTION_COMPLETE)
+        return s_verdict(verdict, 422, "%s refused: attachments go with a work item's progress or "
+                                       "completion report", dispatch_action_str(step->action));
+    bool reports = step->action == ACTION_PROGRESS || step->action == ACTION_COMPLETE ||
+                   step->action == ACTION_ASK_REASSIGN;
+    if (ctx->has_task && ctx->dispatched_us > now_us &&
+        (reports || dispatch_action_on_task(step->action)))
+        return s_verdict(verdict, 409, "%s refused: task %lld has not begun (a work item's tasks "
+                                       "begin on its start date)",
+                         dispatch_action_str(step->action), (long long)ctx->task_id);
     bool ok;
     if (dispatch_rules_workitem(ctx, step, who, verdict, &ok)) {
         if (ok)

@@ -78,6 +78,7 @@ typedef struct {
     bool leader_assigned;   /* a leader assigned it: the division may not return it */
     char verification[16];  /* none, awaiting, accepted, sent_back */
     int64_t lead_completion_due_us; /* the latest lead task's completion deadline */
+    int64_t dispatched_us;  /* the task's start: a work item's tasks begin on its start date */
 } dispatch_context_t;
 
 /* The step asked for (the fields of a TaskAction that matter here). */
@@ -92,7 +93,12 @@ typedef struct {
     const char *internal;       /* reply: the internal part (staff only) */
     bool grant;                 /* decide-extension; verify: accept (else send back) */
     int percent;                /* progress: percent done */
+    char **attachments;         /* progress, complete: file ids uploaded to the item */
+    size_t nattachments;
 } dispatch_step_t;
+
+/* Attachments a report may name. */
+#define DISPATCH_MAX_ATTACHMENTS 10
 
 typedef struct {
     int status;        /* 200 allowed; else as HTTP: 400, 403, 404, 409, 422 */

@@ -59,6 +59,14 @@ static bool s_check_report(const dispatch_context_t *c, const dispatch_step_t *s
                                                         : "give the reason");
     if (s->action == ACTION_PROGRESS && (s->percent < 0 || s->percent > 100))
         return s_verdict(v, 422, "progress refused: percent done is a whole number from 0 to 100");
+    if (s->nattachments > DISPATCH_MAX_ATTACHMENTS)
+        return s_verdict(v, 422, "%s refused: at most %d attachments go with a report", name,
+                         DISPATCH_MAX_ATTACHMENTS);
+    for (size_t i = 0; i < s->nattachments; i++)
+        if (!s->attachments[i] || strlen(s->attachments[i]) != 32 ||
+            strspn(s->attachments[i], "0123456789abcdef") != 32)
+            return s_verdict(v, 422, "%s refused: an attachment is named by the file_id its upload "
+                                     "answered (32 hex digits)", name);
     if (s->action == ACTION_ASK_REASSIGN && !s_is(c->role, "lead"))
         return s_verdict(v, 409, "ask-reassign refused: only the lead division's task is "
                                  "reassigned; a co-handling division tells the lead division");

@@ -152,6 +152,27 @@ static int s_pack_triaged(run_t *r, const org_category_t *cat, const char *prior
     return 0;
 }
 
+/* A statement of the step failed. A refusal the schema words for the
+ * caller (SQLSTATE DB422, e.g. case_attachments_bind) is answered as such;
+ * anything else is logged and answered without PostgreSQL's own text,
+ * which is not for the caller's eyes. */
+static void s_refused_by_store(run_t *r, pg_txn_t *txn)
+{
+    for (int i = 0; i < pg_txn_count(txn); i++) {
+        PGresult *res = pg_txn_result(txn, i);
+        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        if (state && primary && strcmp(state, "DB422") == 0) {
+            s_finish(r, 422, NULL, NULL, 0, "%s refused: %s", r->action->action, primary);
+            return;
+        }
+    }
+    log_error("could not apply step=%s case=%s: %s", r->action->action, r->action->case_number,
+              pg_txn_error(txn));
+    s_finish(r, 500, NULL, NULL, 0, "could not apply the step (the error is logged); nothing "
+                                    "changed, tell an administrator if it happens again");
+}
+
 static void s_applied(pg_txn_t *txn, bool ok, void *arg)
 {
     run_t *r = arg;
@@ -160,7 +181,7 @@ static void s_applied(pg_txn_t *txn, bool ok, void *arg)
             s_finish(r, 503, NULL, NULL, 0, "the task store is not reachable; nothing changed, "
                                              "try again");
         else
-            s_finish(r, 500, NULL, NULL, 0, "could not apply the step: %s", pg_txn_error(txn));
+            s_refused_by_store(r, txn);
         return;
     }
     PGresult *step = pg_txn_result(txn, 0), *states = pg_txn_result(txn, 1);
@@ -522,7 +543,9 @@ void dispatch_workflow_handle(dispatch_workflow_t *self, Duban__TaskAction **act
                                 .category = a->category,
                                 .internal = a->internal,
                                 .grant = a->grant,
-                                .percent = a->percent};
+                                .percent = a->percent,
+                                .attachments = a->attachments,
+                                .nattachments = a->n_attachments};
     if (r->step.action >= ACTION_CREATE_WORKITEM && !dispatch_action_on_case(r->step.action)) {
         if (a->case_number && a->case_number[0]) {
             s_finish(r, 400, NULL, NULL, 0, "%s takes no case number", a->action);

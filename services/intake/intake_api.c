@@ -9,6 +9,7 @@
 #include "intake_desk.h"
 #include "intake_office.h"
 #include "intake_open311.h"
+#include "intake_attachment.h"
 #include "intake_photo_api.h"
 #include "intake_public.h"
 #include "intake_queue.h"
@@ -362,6 +363,8 @@ static void s_route_cb(struct evhttp_request *req, void *arg)
             intake_steps_review_problem(self->intake->steps, req, id);
     } else if (intake_photo_api_route(self, req, path, query)) {
         /* the report form's photos, for staff */
+    } else if (intake_attachment_route(self, req, path, query)) {
+        /* work items' report attachments */
     } else if (s_prefix(path, "/api/v1/cases/", &rest) && strstr(rest, "/steps/")) {
         /* /api/v1/cases/{number}/steps/{step}: dispatch checks the token. */
         char number[40];
@@ -446,5 +449,6 @@ int intake_api_prepare(pg_t *pg)
     return intake_api_prepare_reads(pg) | intake_public_prepare(pg) |
            intake_workitems_public_prepare(pg) |
            intake_open311_prepare(pg) | intake_confidential_prepare(pg) |
-           intake_office_prepare(pg) | intake_photo_api_prepare(pg);
+           intake_office_prepare(pg) | intake_photo_api_prepare(pg) |
+           intake_attachment_prepare(pg);
 }

@@ -38,19 +38,19 @@ typedef struct {
     char file_id[40];
 } photo_read_t;
 
-static void s_send_file(intake_t *in, struct evhttp_request *req, PGresult *res)
+void intake_photo_api_send_file(intake_t *in, struct evhttp_request *req, const char *file_id,
+                                const char *content_type, const char *download_name)
 {
     char path[600];
-    const char *file_id = PQgetvalue(res, 0, 0);
     int fd = -1;
     struct stat st;
     if (intake_photo_store_path(in->photos, file_id, path, sizeof(path)) < 0 ||
         (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
-        log_error("could not open photo file=%s: %s", path, strerror(errno));
+        log_error("could not open stored file=%s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
-        http_reply_problem(req, 500, "photo unavailable",
-                           "the photo's file cannot be read; tell an administrator", NULL);
+        http_reply_problem(req, 500, "file unavailable",
+                           "the stored file cannot be read; tell an administrator", NULL);
         return;
     }
     struct evbuffer *body = evbuffer_new();
@@ -63,10 +63,20 @@ static void s_send_file(intake_t *in, struct evhttp_request *req, PGresult *res)
         http_reply_problem(req, 500, "internal error", "out of memory", NULL);
         return;
     }
-    evhttp_add_header(h, "Content-Type", PQgetvalue(res, 0, 1));
+    evhttp_add_header(h, "Content-Type", content_type);
     evhttp_add_header(h, "Cache-Control", "private, no-store");
     evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-    evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'");
+    evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; sandbox");
+    if (download_name) {
+        /* RFC 6266: an ASCII stand-in, and the real name percent-encoded. */
+        char *encoded = evhttp_uriencode(download_name, -1, 0);
+        char disposition[1200];
+        snprintf(disposition, sizeof(disposition),
+                 "attachment; filename=\"attachment\"; filename*=UTF-8''%s",
+                 encoded ? encoded : "attachment");
+        free(encoded);
+        evhttp_add_header(h, "Content-Disposition", disposition);
+    }
     evhttp_send_reply(req, 200, NULL, body);
     evbuffer_free(body);
 }
@@ -92,7 +102,8 @@ static void s_read(pg_txn_t *txn, bool ok, void *arg)
     }
     if (r->file_id[0]) {
         if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-            s_send_file(r->in, req, res);
+            intake_photo_api_send_file(r->in, req, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+                                       NULL);
         else
             http_reply_problem(req, 404, "photo not found", "no such photo of a case you may see",
                                NULL);

@@ -22,7 +22,8 @@
 typedef struct job {
     intake_upload_t uploads[INTAKE_PHOTO_MAX];
     int n;
-    bool forget; /* remove result's files instead */
+    bool forget;   /* remove result's files instead */
+    bool document; /* one staff attachment: a PDF is kept as sent */
     intake_photo_result_t result;
     intake_photo_store_cb cb;
     void *arg;
@@ -103,6 +104,24 @@ static void s_remove(intake_photo_store_t *self, const intake_photo_result_t *r)
             log_warn("could not remove photo file=%s: %s", path, strerror(errno));
 }
 
+/* A PDF by its signature, within the size a photo may have. */
+static bool s_is_pdf(const intake_upload_t *u, const intake_photo_limits_t *limits)
+{
+    return u->len > 5 && u->len <= limits->max_bytes && memcmp(u->data, "%PDF-", 5) == 0;
+}
+
+/* A PDF is kept as sent (staff download it; it is never shown inline):
+ * photo takes the upload's bytes over. */
+static void s_keep_pdf(intake_upload_t *u, intake_photo_t *photo)
+{
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(hash, u->data, u->len);
+    *photo = (intake_photo_t){.data = u->data, .len = u->len, .content_type = "application/pdf"};
+    sodium_bin2hex(photo->sha256, sizeof(photo->sha256), hash, sizeof(hash));
+    u->data = NULL;
+    u->len = 0;
+}
+
 /* Cleans and writes a job's uploads (on the worker). */
 static void s_run(intake_photo_store_t *self, job_t *job)
 {
@@ -112,11 +131,16 @@ static void s_run(intake_photo_store_t *self, job_t *job)
     for (int i = 0; i < job->n && r->ok; i++) {
         intake_photo_t photo;
         char why[200];
-        if (intake_photo_clean(job->uploads[i].data, job->uploads[i].len, &self->limits, &photo,
-                               why, sizeof(why)) < 0) {
+        if (job->document && s_is_pdf(&job->uploads[i], &self->limits)) {
+            s_keep_pdf(&job->uploads[i], &photo);
+        } else if (intake_photo_clean(job->uploads[i].data, job->uploads[i].len, &self->limits,
+                                      &photo, why, sizeof(why)) < 0) {
             r->ok = false;
             r->failed = i;
-            snprintf(r->why, sizeof(r->why), "第 %d 张照片：%s", i + 1, why);
+            if (job->document)
+                snprintf(r->why, sizeof(r->why), "附件只收 PDF、JPEG 或 PNG 文件：%s", why);
+            else
+                snprintf(r->why, sizeof(r->why), "第 %d 张照片：%s", i + 1, why);
             break;
         }
         intake_stored_photo_t *s = &r->photos[r->count];
@@ -308,6 +332,25 @@ int intake_photo_store_submit(intake_photo_store_t *self, intake_upload_t *uploa
     }
     for (int i = 0; i < n; i++)
         uploads[i].data = NULL; /* taken over */
+    return 0;
+}
+
+int intake_photo_store_submit_document(intake_photo_store_t *self, intake_upload_t *upload,
+                                       intake_photo_store_cb cb, void *arg)
+{
+    job_t *job = calloc(1, sizeof(*job));
+    if (!job)
+        return -1;
+    job->n = 1;
+    job->document = true;
+    job->cb = cb;
+    job->arg = arg;
+    job->uploads[0] = *upload;
+    if (s_queue(self, job) < 0) {
+        free(job);
+        return -1;
+    }
+    upload->data = NULL; /* taken over */
     return 0;
 }
 

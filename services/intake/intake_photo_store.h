@@ -62,6 +62,11 @@ void intake_photo_store_destroy(intake_photo_store_t **self_p);
 int intake_photo_store_submit(intake_photo_store_t *self, intake_upload_t *uploads, int n,
                               intake_photo_store_cb cb, void *arg);
 
+/* One staff attachment (taken over): a PDF is kept as sent, a JPEG or PNG
+ * is cleaned like a photo; cb as for submit. -1 when the queue is full. */
+int intake_photo_store_submit_document(intake_photo_store_t *self, intake_upload_t *upload,
+                                       intake_photo_store_cb cb, void *arg);
+
 /* Removes the files of result (a case that was not stored), on the worker. */
 void intake_photo_store_forget(intake_photo_store_t *self, const intake_photo_result_t *result);
 

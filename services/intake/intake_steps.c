@@ -7,6 +7,7 @@
 #include "auth_http.h"
 #include "bus.h"
 #include "clock.h"
+#include "dispatch_rules.h"
 #include "intake_workitem.h"
 #include "log.h"
 
@@ -199,6 +200,25 @@ static void s_handle(intake_steps_t *self, struct evhttp_request *req, const cha
                     : -1; /* missing or not one: progress refuses it */
     if (json_object_get(body, "accept"))
         a.grant = json_is_true(json_object_get(body, "accept"));
+    /* work items' reports: the file ids of attachments uploaded before */
+    char *attachments[DISPATCH_MAX_ATTACHMENTS];
+    json_t *listed = json_object_get(body, "attachments");
+    bool attachments_bad = listed && (!json_is_array(listed) ||
+                                      json_array_size(listed) > DISPATCH_MAX_ATTACHMENTS);
+    for (size_t i = 0; !attachments_bad && listed && i < json_array_size(listed); i++) {
+        attachments[i] = (char *)json_string_value(json_array_get(listed, i));
+        attachments_bad = !attachments[i];
+    }
+    if (attachments_bad) {
+        json_decref(body);
+        http_reply_problem(req, 400, "invalid request",
+                           "attachments is a list of at most 10 file ids", NULL);
+        http_release(&w->held);
+        free(w);
+        return;
+    }
+    a.attachments = attachments;
+    a.n_attachments = listed ? json_array_size(listed) : 0;
     /* the steps that name no case: a work item, a problem, a review */
     char why[160] = "";
     a.problem_id = problem_id;

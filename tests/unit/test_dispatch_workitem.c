@@ -67,6 +67,46 @@ static void test_names(void **state)
     assert_false(dispatch_action_on_task(ACTION_REASSIGN));
 }
 
+/* A report names at most DISPATCH_MAX_ATTACHMENTS file ids of the upload's
+ * form; no other step names any. */
+static void test_attachments(void **state)
+{
+    dispatch_context_t c = s_item();
+    char ok_id[] = "0123456789abcdef0123456789abcdef", bad_id[] = "../../etc/passwd";
+    char *one[] = {ok_id}, *bad[] = {bad_id};
+    char *many[DISPATCH_MAX_ATTACHMENTS + 1];
+    for (int i = 0; i <= DISPATCH_MAX_ATTACHMENTS; i++)
+        many[i] = ok_id;
+    dispatch_step_t progress = {.action = ACTION_PROGRESS, .text = "已完成一半", .percent = 50,
+                                .attachments = one, .nattachments = 1};
+    assert_int_equal(s_status(&c, progress, &s_handler), 200);
+    progress.attachments = bad;
+    assert_int_equal(s_status(&c, progress, &s_handler), 422);
+    progress.attachments = many;
+    progress.nattachments = DISPATCH_MAX_ATTACHMENTS + 1;
+    assert_int_equal(s_status(&c, progress, &s_handler), 422);
+    dispatch_step_t complete = {.action = ACTION_COMPLETE, .text = "完成", .attachments = one,
+                                .nattachments = 1};
+    assert_int_equal(s_status(&c, complete, &s_handler), 200);
+    dispatch_step_t sign = {.action = ACTION_SIGN, .attachments = one, .nattachments = 1};
+    assert_int_equal(s_status(&c, sign, &s_handler), 422);
+    assert_non_null(strstr(s_message(&c, sign, &s_handler), "progress or completion report"));
+}
+
+/* A work item that starts tomorrow has nothing to report today. */
+static void test_nothing_before_the_start(void **state)
+{
+    dispatch_context_t c = s_item();
+    c.dispatched_us = NOW + 24 * HOUR;
+    dispatch_step_t progress = {.action = ACTION_PROGRESS, .text = "提前", .percent = 10};
+    assert_int_equal(s_status(&c, progress, &s_handler), 409);
+    assert_non_null(strstr(s_message(&c, progress, &s_handler), "has not begun"));
+    dispatch_step_t complete = {.action = ACTION_COMPLETE, .text = "完成"};
+    assert_int_equal(s_status(&c, complete, &s_handler), 409);
+    c.dispatched_us = NOW;
+    assert_int_equal(s_status(&c, progress, &s_handler), 200);
+}
+
 static void test_only_the_inspection_office_creates(void **state)
 {
     dispatch_context_t none = {0};
@@ -315,6 +355,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_attachments),
+        cmocka_unit_test(test_nothing_before_the_start),
         cmocka_unit_test(test_only_the_inspection_office_creates),
         cmocka_unit_test(test_progress_by_the_division),
         cmocka_unit_test(test_no_close_around_the_verification),

@@ -184,6 +184,10 @@ int ctl_http(ctl_t *ctl, const char *method, const char *path, const char *body,
 int ctl_http_ex(ctl_t *ctl, const char *method, const char *path, const char *body,
                 const char *header, json_t **reply);
 
+/* POSTs len bytes of data as content_type to path (a file upload). */
+int ctl_http_upload(ctl_t *ctl, const char *path, const void *data, size_t len,
+                    const char *content_type, json_t **reply);
+
 /* Prints an RFC 9457 problem reply as "error: title: detail (field)". */
 void ctl_print_problem(int status, json_t *reply);
 

@@ -1,6 +1,8 @@
 /* dubanctl sign, return, note, need-material, material-arrived, extend,
  * decide-extension, reply, arbitrate, inform, callback, close, triage,
- * attach-call: the workflow steps, sent to dispatch over ZeroMQ as the
+ * attach-call, and the work items' progress, complete, verify, ask-reassign
+ * and reassign: the workflow steps (a report's --attach files are uploaded
+ * to intake first and named by their file ids), sent to dispatch over ZeroMQ as the
  * division console does (DEALER to dispatch's console endpoint), answered
  * with what was done or which rule refused the step. */
 #include "dubanctl.h"
@@ -8,6 +10,7 @@
 #include "bus.h"
 #include "duban.pb-c.h"
 
+#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +18,49 @@
 #include <zmq.h>
 
 #define ACTION_TIMEOUT_MS 10000
+#define ATTACH_MAX 10                     /* as dispatch takes (DISPATCH_MAX_ATTACHMENTS) */
+#define ATTACH_MAX_BYTES (32 * 1024 * 1024) /* intake refuses above its own limit */
 
 static const char *s_steps[] = {"sign",   "return", "note",     "need-material", "material-arrived",
                                 "extend", "decide-extension", "reply", "arbitrate", "inform",
                                 "callback", "close", "triage", "attach-call", "progress",
                                 "complete", "verify", "ask-reassign", "reassign", NULL};
+
+/* Uploads path to the work item number (as the acting staff member) and
+ * keeps its file_id in ids[*n]; 0, or -1 with the reason printed. */
+static int s_attach(ctl_t *ctl, const char *number, const char *path, char **ids, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *data = malloc(ATTACH_MAX_BYTES + 1);
+    size_t len = f && data ? fread(data, 1, ATTACH_MAX_BYTES + 1, f) : 0;
+    bool read_ok = f && data && !ferror(f);
+    if (f)
+        fclose(f);
+    if (!read_ok || len == 0 || len > ATTACH_MAX_BYTES) {
+        fprintf(stderr, "error: could not read %s (a file of 1 byte to %d MB)\n", path,
+                ATTACH_MAX_BYTES >> 20);
+        free(data);
+        return -1;
+    }
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char *name = curl_easy_escape(NULL, base, 0);
+    char url[512];
+    snprintf(url, sizeof(url), "/api/v1/cases/%s/attachments?name=%s", number, name ? name : "");
+    curl_free(name);
+    json_t *reply = NULL;
+    int status = ctl_http_upload(ctl, url, data, len, "application/octet-stream", &reply);
+    free(data);
+    const char *id = json_string_value(json_object_get(reply, "file_id"));
+    int rc = -1;
+    if (status == 201 && id) {
+        ids[(*n)++] = strdup(id);
+        rc = ids[*n - 1] ? 0 : -1;
+    } else if (status > 0) {
+        ctl_print_problem(status, reply);
+    }
+    json_decref(reply);
+    return rc;
+}
 
 bool ctl_is_action(const char *cmd)
 {
@@ -118,7 +159,10 @@ int ctl_action(ctl_t *ctl, int argc, char **argv)
         {"category", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
         {"internal", required_argument, NULL, 'I'}, {"percent", required_argument, NULL, 'p'},
         {"accept", no_argument, NULL, 'A'},         {"send-back", no_argument, NULL, 'B'},
-        {NULL, 0, NULL, 0}};
+        {"attach", required_argument, NULL, 'a'},   {NULL, 0, NULL, 0}};
+    const char *attach[ATTACH_MAX];
+    char *ids[ATTACH_MAX];
+    size_t nattach = 0, nids = 0;
     Duban__TaskAction a = DUBAN__TASK_ACTION__INIT;
     a.action = argv[0];
     a.request_id = "dubanctl";
@@ -145,6 +189,13 @@ int ctl_action(ctl_t *ctl, int argc, char **argv)
         case 'A': a.grant = true; decided = true; break;
         case 'B': a.grant = false; decided = true; break;
         case 'j': break;
+        case 'a':
+            if (nattach == ATTACH_MAX) {
+                fprintf(stderr, "error: at most %d attachments go with a report\n", ATTACH_MAX);
+                return CTL_USAGE;
+            }
+            attach[nattach++] = optarg;
+            break;
         default: return CTL_USAGE;
         }
     }
@@ -169,11 +220,24 @@ int ctl_action(ctl_t *ctl, int argc, char **argv)
         a.division = (char *)division;
     if (division && strcmp(argv[0], "arbitrate") != 0 && strcmp(argv[0], "reassign") != 0)
         ctl_act_as_division(ctl, division);
+    if (nattach && strcmp(argv[0], "progress") != 0 && strcmp(argv[0], "complete") != 0) {
+        fprintf(stderr, "error: --attach goes with progress and complete\n");
+        return CTL_USAGE;
+    }
+    int rc = CTL_FAILED;
+    for (size_t i = 0; i < nattach; i++)
+        if (s_attach(ctl, a.case_number, attach[i], ids, &nids) < 0)
+            goto out_free;
+    a.attachments = ids;
+    a.n_attachments = nids;
     char *token = ctl_token_or_explain(ctl);
     if (!token)
-        return CTL_FAILED;
+        goto out_free;
     a.token = token;
-    int rc = s_exchange(ctl, &a);
+    rc = s_exchange(ctl, &a);
     free(token);
+out_free:
+    for (size_t i = 0; i < nids; i++)
+        free(ids[i]);
     return rc;
 }

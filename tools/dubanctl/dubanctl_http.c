@@ -108,6 +108,9 @@ char *ctl_token_or_explain(ctl_t *ctl)
     return NULL;
 }
 
+static int s_request(ctl_t *ctl, const char *method, const char *path, const void *body,
+                     size_t len, const char *content_type, const char *header, json_t **reply);
+
 int ctl_http(ctl_t *ctl, const char *method, const char *path, const char *body, json_t **reply)
 {
     return ctl_http_ex(ctl, method, path, body, NULL, reply);
@@ -115,6 +118,19 @@ int ctl_http(ctl_t *ctl, const char *method, const char *path, const char *body,
 
 int ctl_http_ex(ctl_t *ctl, const char *method, const char *path, const char *body,
                 const char *header, json_t **reply)
+{
+    return s_request(ctl, method, path, body, body ? strlen(body) : 0, "application/json", header,
+                     reply);
+}
+
+int ctl_http_upload(ctl_t *ctl, const char *path, const void *data, size_t len,
+                    const char *content_type, json_t **reply)
+{
+    return s_request(ctl, "POST", path, data, len, content_type, NULL, reply);
+}
+
+static int s_request(ctl_t *ctl, const char *method, const char *path, const void *body,
+                     size_t len, const char *content_type, const char *header, json_t **reply)
 {
     char base[160], url[512];
     snprintf(url, sizeof(url), "%s%s", ctl_intake_url(ctl, base, sizeof(base)), path);
@@ -127,7 +143,9 @@ int ctl_http_ex(ctl_t *ctl, const char *method, const char *path, const char *bo
         curl_easy_cleanup(curl);
         return -1;
     }
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    char type[128];
+    snprintf(type, sizeof(type), "Content-Type: %s", content_type);
+    struct curl_slist *headers = curl_slist_append(NULL, type);
     {
         char auth[400];
         snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
@@ -143,8 +161,10 @@ int ctl_http_ex(ctl_t *ctl, const char *method, const char *path, const char *bo
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-    if (body)
+    if (body) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    }
     CURLcode rc = curl_easy_perform(curl);
     long status = -1;
     if (rc != CURLE_OK) {

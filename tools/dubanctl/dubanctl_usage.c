@@ -88,9 +88,9 @@ static const command_t s_commands[] = {
     {"triage", STEP, "CASE --category CODE", "分类派单 from the manual queue", NULL},
     {"attach-call", STEP, "CASE --text TEXT",
      "追加来电: a repeat call about an open case, told to the division handling it", NULL},
-    {"progress", STEP, "CASE --text TEXT --percent N [--task ID]",
+    {"progress", STEP, "CASE --text TEXT --percent N [--attach FILE]... [--task ID]",
      "进度报告 on a work item: what was done, percent done; meets the report due", NULL},
-    {"complete", STEP, "CASE --text TEXT [--task ID]",
+    {"complete", STEP, "CASE --text TEXT [--attach FILE]... [--task ID]",
      "完成报告 on a work item: the lead division's puts it before the inspection office", NULL},
     {"verify", STEP, "CASE --accept [--text TEXT] | --send-back --reason TEXT",
      "核验 (inspection office): accepted closes the work item (销号); sent back reopens it,\n"
