@@ -256,7 +256,7 @@ static void s_read(pg_txn_t *txn, bool ok, void *arg)
         snprintf(url, sizeof(url), "/api/v1/cases/%s/attachments/%s", r->number,
                  PQgetvalue(res, i, 0));
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s?, s:O, s:s, s:s}", "file_id",
+            list, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s?, s:o, s:s, s:s}", "file_id",
                             PQgetvalue(res, i, 0), "content_type", PQgetvalue(res, i, 1), "name",
                             PQgetvalue(res, i, 2), "bytes",
                             (json_int_t)atoll(PQgetvalue(res, i, 3)), "uploaded_by",
