@@ -105,28 +105,48 @@ static int s_schedule(const char *path, config_setting_t *root, bulletin_config_
     return 0;
 }
 
+/* A number of group in [lo, hi] in tenths, or fallback_x10 when the file
+ * leaves it out (settings added after files were written: the work items'). */
+static int s_tenths_or(const char *path, config_setting_t *group, const char *name, double lo,
+                       double hi, int fallback_x10, int *out)
+{
+    if (!config_setting_get_member(group, name)) {
+        *out = fallback_x10;
+        return 0;
+    }
+    return s_tenths(path, group, name, lo, hi, out);
+}
+
 static int s_score(const char *path, config_setting_t *root, bulletin_config_t *c)
 {
     static const char *names[] = {"weights", "penalties", NULL};
-    static const char *wnames[] = {"response", "ontime", "satisfaction", NULL};
-    static const char *pnames[] = {"overdue_open", "groundless_return", "reopened", "alert", NULL};
+    static const char *wnames[] = {"response",  "ontime",     "satisfaction",
+                                   "workitems", "evaluation", NULL};
+    static const char *pnames[] = {"overdue_open",  "groundless_return", "reopened", "alert",
+                                   "report_missed", "sent_back",         NULL};
     config_setting_t *g = s_group(path, root, "score", "bulletin");
     if (!g || s_only(path, g, "score", names) < 0)
         return -1;
     config_setting_t *w = s_group(path, g, "weights", "score");
     config_setting_t *p = s_group(path, g, "penalties", "score");
-    int wr, wo, ws;
+    int wr, wo, ws, ww, we;
     if (!w || !p || s_only(path, w, "weights", wnames) < 0 ||
         s_only(path, p, "penalties", pnames) < 0 ||
         s_tenths(path, w, "response", 0, 100, &wr) < 0 ||
         s_tenths(path, w, "ontime", 0, 100, &wo) < 0 ||
         s_tenths(path, w, "satisfaction", 0, 100, &ws) < 0 ||
+        s_tenths_or(path, w, "workitems", 0, 100, BULLETIN_DEFAULT_W_WORKITEMS * 10, &ww) < 0 ||
+        s_tenths_or(path, w, "evaluation", 0, 100, BULLETIN_DEFAULT_W_EVALUATION * 10, &we) < 0 ||
         s_tenths(path, p, "overdue_open", 0, 100, &c->p_overdue_x10) < 0 ||
         s_tenths(path, p, "groundless_return", 0, 100, &c->p_groundless_x10) < 0 ||
         s_tenths(path, p, "reopened", 0, 100, &c->p_reopened_x10) < 0 ||
-        s_tenths(path, p, "alert", 0, 100, &c->p_alert_x10) < 0)
+        s_tenths(path, p, "alert", 0, 100, &c->p_alert_x10) < 0 ||
+        s_tenths_or(path, p, "report_missed", 0, 100, BULLETIN_DEFAULT_P_REPORT_MISSED_X10,
+                    &c->p_report_missed_x10) < 0 ||
+        s_tenths_or(path, p, "sent_back", 0, 100, BULLETIN_DEFAULT_P_SENT_BACK_X10,
+                    &c->p_sent_back_x10) < 0)
         return -1;
-    if (wr % 10 || wo % 10 || ws % 10 || wr + wo + ws == 0) {
+    if (wr % 10 || wo % 10 || ws % 10 || ww % 10 || we % 10 || wr + wo + ws + ww + we == 0) {
         log_error("bulletin file=%s line=%d: weights are whole numbers, not all zero", path,
                   s_line(w));
         return -1;
@@ -134,6 +154,8 @@ static int s_score(const char *path, config_setting_t *root, bulletin_config_t *
     c->w_response = wr / 10;
     c->w_ontime = wo / 10;
     c->w_satisfaction = ws / 10;
+    c->w_workitems = ww / 10;
+    c->w_evaluation = we / 10;
     return 0;
 }
 

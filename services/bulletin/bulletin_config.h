@@ -12,6 +12,13 @@
 
 #define BULLETIN_MAX_GRADES 8
 
+/* The work items' weights and penalties when a file leaves them out: the
+ * shipped file's (deploy/config/bulletin.conf). */
+#define BULLETIN_DEFAULT_W_WORKITEMS 30
+#define BULLETIN_DEFAULT_W_EVALUATION 10
+#define BULLETIN_DEFAULT_P_REPORT_MISSED_X10 10
+#define BULLETIN_DEFAULT_P_SENT_BACK_X10 20
+
 typedef struct {
     char grade[8]; /* "A" */
     char name[48]; /* "好" */
@@ -23,8 +30,10 @@ typedef struct {
     bool scheduled[BULLETIN_KINDS]; /* kinds produced on schedule */
     int sample_percent;             /* 1..100 */
     int w_response, w_ontime, w_satisfaction;
+    int w_workitems, w_evaluation; /* work items: on-time rate, public evaluation */
     int p_overdue_x10, p_groundless_x10, p_reopened_x10, p_alert_x10; /* tenths of a point */
-    bulletin_grade_t grades[BULLETIN_MAX_GRADES];                     /* highest min first */
+    int p_report_missed_x10, p_sent_back_x10;     /* work items: per report missed, sent back */
+    bulletin_grade_t grades[BULLETIN_MAX_GRADES]; /* highest min first */
     int ngrades;
     bulletin_document_t doc; /* issuer, number, addressee, copies, unranked divisions */
 } bulletin_config_t;

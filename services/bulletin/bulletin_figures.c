@@ -162,6 +162,32 @@ static void s_load_events(bulletin_data_t *d, PGresult *const *r)
     }
 }
 
+/* Work items' figures (BQ_WORKITEMS), on the division's lead cell. */
+static void s_load_workitems(bulletin_data_t *d, PGresult *res)
+{
+    static const struct {
+        const char *kind;
+        size_t offset;
+    } kinds[] = {
+        {"due", offsetof(bulletin_counts_t, wi_due)},
+        {"ontime", offsetof(bulletin_counts_t, wi_ontime)},
+        {"report_due", offsetof(bulletin_counts_t, wi_reports_due)},
+        {"report_missed", offsetof(bulletin_counts_t, wi_reports_missed)},
+        {"sent_back", offsetof(bulletin_counts_t, wi_sent_back)},
+        {"lookback_failed", offsetof(bulletin_counts_t, wi_lookback_failed)},
+        {"eval_satisfied", offsetof(bulletin_counts_t, wi_eval_satisfied)},
+        {"eval_basically", offsetof(bulletin_counts_t, wi_eval_basically)},
+        {"eval_dissatisfied", offsetof(bulletin_counts_t, wi_eval_dissatisfied)},
+    };
+    for (int i = 0; i < PQntuples(res); i++) {
+        bulletin_counts_t *c = s_cell(d, res, i, 1, -1);
+        const char *kind = PQgetvalue(res, i, 2);
+        for (size_t k = 0; c && k < sizeof(kinds) / sizeof(kinds[0]); k++)
+            if (strcmp(kind, kinds[k].kind) == 0)
+                *(int64_t *)((char *)c + kinds[k].offset) += s_i64(res, i, 3);
+    }
+}
+
 static int s_load_census(bulletin_data_t *d, PGresult *res, const calendar_t *cal)
 {
     int n = PQntuples(res);
@@ -283,6 +309,7 @@ bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *
     }
     s_load_flows(d, results, calendar);
     s_load_events(d, results);
+    s_load_workitems(d, results[BQ_WORKITEMS]);
     if (s_load_frozen(d, results[BQ_FROZEN]) < 0) {
         bulletin_data_destroy(&d);
         return NULL;

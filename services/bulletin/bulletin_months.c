@@ -22,20 +22,46 @@ static const struct {
     const char *name;
     size_t offset;
 } s_fields[] = {
-    FIELD("received", received),         FIELD("response_due", response_due),
-    FIELD("response_met", response_met), FIELD("ontime_due", ontime_due),
-    FIELD("ontime_met", ontime_met),     FIELD("replies", replies),
-    FIELD("handling_us", handling_us),   FIELD("returns", returns),
-    FIELD("arbitrated", arbitrated),     FIELD("groundless", groundless),
-    FIELD("reopened", reopened),         FIELD("extensions", extensions),
-    FIELD("satisfied", satisfied),       FIELD("basically", basically),
-    FIELD("unsatisfied", unsatisfied),   FIELD("violations", violations),
-    FIELD("warnings", alerts[0]),        FIELD("alerts_1", alerts[1]),
-    FIELD("alerts_2", alerts[2]),        FIELD("alerts_3", alerts[3]),
-    FIELD("alerts_4", alerts[4]),        FIELD("alerts_5", alerts[5]),
-    FIELD("alerts_6", alerts[6]),        FIELD("alerts_7", alerts[7]),
+    FIELD("received", received),
+    FIELD("response_due", response_due),
+    FIELD("response_met", response_met),
+    FIELD("ontime_due", ontime_due),
+    FIELD("ontime_met", ontime_met),
+    FIELD("replies", replies),
+    FIELD("handling_us", handling_us),
+    FIELD("returns", returns),
+    FIELD("arbitrated", arbitrated),
+    FIELD("groundless", groundless),
+    FIELD("reopened", reopened),
+    FIELD("extensions", extensions),
+    FIELD("satisfied", satisfied),
+    FIELD("basically", basically),
+    FIELD("unsatisfied", unsatisfied),
+    FIELD("violations", violations),
+    FIELD("warnings", alerts[0]),
+    FIELD("alerts_1", alerts[1]),
+    FIELD("alerts_2", alerts[2]),
+    FIELD("alerts_3", alerts[3]),
+    FIELD("alerts_4", alerts[4]),
+    FIELD("alerts_5", alerts[5]),
+    FIELD("alerts_6", alerts[6]),
+    FIELD("alerts_7", alerts[7]),
+    FIELD("wi_due", wi_due),
+    FIELD("wi_ontime", wi_ontime),
+    FIELD("wi_reports_due", wi_reports_due),
+    FIELD("wi_reports_missed", wi_reports_missed),
+    FIELD("wi_sent_back", wi_sent_back),
+    FIELD("wi_lookback_failed", wi_lookback_failed),
+    FIELD("wi_eval_satisfied", wi_eval_satisfied),
+    FIELD("wi_eval_basically", wi_eval_basically),
+    FIELD("wi_eval_dissatisfied", wi_eval_dissatisfied),
 };
 #define NFIELDS (sizeof(s_fields) / sizeof(s_fields[0]))
+/* Every count but the census (overdue_open, overdue_us) is stored: a count
+ * added to bulletin_counts_t and forgotten here would vanish from every
+ * frozen month. */
+_Static_assert(NFIELDS == sizeof(bulletin_counts_t) / sizeof(int64_t) - 2,
+               "every count of bulletin_counts_t has its stored name");
 
 static const char *s_roles[2] = {"lead", "co"};
 

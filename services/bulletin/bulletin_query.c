@@ -53,6 +53,19 @@
     " AND l.replied_at IS NOT NULL AND l.replied_at <= " at                                        \
     " ORDER BY l.replied_at DESC, l.id DESC LIMIT 1)"
 
+/* Work items (030): the work_items row of a case, by its key. */
+#define IS_WORKITEM(case_id) " EXISTS (SELECT 1 FROM work_items w WHERE w.case_id = " case_id ")"
+/* The work item's lead division at the instant "at": that of its latest
+ * lead task dispatched by then (a reassignment moves it), else of its first
+ * (an item whose phase has not opened yet). */
+#define LEAD_DIVISION_AT(case_id, at)                                                              \
+    "coalesce((SELECT l.division FROM tasks l WHERE l.case_id = " case_id " AND l.role = 'lead'"   \
+    " AND l.dispatched_at <= " at " ORDER BY l.dispatched_at DESC, l.id DESC LIMIT 1),"            \
+    " (SELECT l.division FROM tasks l WHERE l.case_id = " case_id " AND l.role = 'lead'"           \
+    " ORDER BY l.dispatched_at, l.id LIMIT 1))"
+/* A state of a clock with a verdict (common/deadline.h). */
+#define VERDICT(k) "(" DEADLINE_SQL_MISSED(k) " OR " DEADLINE_SQL_MET(k) ")"
+
 /* SQL reads best laid out as SQL, not as clang-format would. */
 /* clang-format off */
 static const char *s_sql[BQ_COUNT] = {
@@ -181,6 +194,51 @@ static const char *s_sql[BQ_COUNT] = {
         "  GROUP BY 1, 2, 3) p) a"
         " GROUP BY 1, 2, 3) x LEFT JOIN categories g ON g.code = x.category",
 
+    /* Work items' figures (deploy/bulletin/README.md, "Work items"), each
+     * for the division it concerns:
+     * - due / ontime: each item once in the month its lead completion
+     *   deadline fell in (the verdicts of its lead tasks' completion
+     *   clocks, as for complaints), for the division of its latest lead
+     *   task with a verdict; on time when no verdict was missed and no
+     *   verification sent the last completion report back by that month's
+     *   end;
+     * - report_due / report_missed: progress reports by their due's month
+     *   (the verdicts of the report tasks' clocks), for the division owing;
+     * - sent_back: verifications that sent a completion report back, for
+     *   the division whose report it was;
+     * - lookback_failed: failed look-back re-checks (reopened by a
+     *   re-check), for the division it reopened to;
+     * - eval_<rating>: public evaluations not flagged, for the item's lead
+     *   division then. */
+    [BQ_WORKITEMS] =
+        "SELECT m, coalesce(division, ''), kind, count(*) FROM ("
+        " SELECT x.m, x.division, unnest(CASE WHEN x.all_met AND NOT EXISTS ("
+        "   SELECT 1 FROM work_item_verifications v WHERE v.case_id = x.case_id AND NOT v.accepted"
+        "   AND v.at >= x.last_met AND v.at < (" B ")[x.m + 2])"
+        "  THEN ARRAY['due', 'ontime'] ELSE ARRAY['due'] END) AS kind"
+        " FROM (SELECT " MONTH("k.due") " AS m, k.case_id,"
+        "  (array_agg(k.division ORDER BY k.task_id DESC, k.seq DESC))[1] AS division,"
+        "  bool_and(" DEADLINE_SQL_MET("k") ") AS all_met, max(k.until) AS last_met"
+        "  FROM task_clocks k WHERE" FROM_TO("k.due") " AND NOT k.missed_before"
+        "  AND k.clock = 'completion' AND k.role = 'lead' AND " VERDICT("k")
+        "  AND" IS_WORKITEM("k.case_id") " GROUP BY 1, 2) x"
+        " UNION ALL"
+        " SELECT " MONTH("k.due") ", k.division, unnest(CASE WHEN " DEADLINE_SQL_MISSED("k")
+        "  THEN ARRAY['report_due', 'report_missed'] ELSE ARRAY['report_due'] END)"
+        " FROM task_clocks k WHERE" FROM_TO("k.due") " AND NOT k.missed_before"
+        "  AND k.clock = 'completion' AND k.role = 'report' AND " VERDICT("k")
+        " UNION ALL"
+        " SELECT " MONTH("v.at") ", " REPLYING_DIVISION("v.case_id", "v.at") ", 'sent_back'"
+        " FROM work_item_verifications v WHERE" FROM_TO("v.at") " AND NOT v.accepted"
+        " UNION ALL"
+        " SELECT " MONTH("e.at") ", e.detail->>'division', 'lookback_failed'"
+        " FROM case_events e WHERE" FROM_TO("e.at") " AND e.type = 'reopened'"
+        "  AND e.detail ? 'recheck' AND" IS_WORKITEM("e.case_id")
+        " UNION ALL"
+        " SELECT " MONTH("a.at") ", " LEAD_DIVISION_AT("a.case_id", "a.at") ", 'eval_' || a.rating"
+        " FROM work_item_evaluations a WHERE" FROM_TO("a.at") " AND NOT a.flagged"
+        ") y GROUP BY 1, 2, 3",
+
     [BQ_COMMIT] = "COMMIT",
 };
 /* clang-format on */
@@ -188,6 +246,7 @@ static const char *s_sql[BQ_COUNT] = {
 static const int s_nparams[BQ_COUNT] = {
     [BQ_FROZEN] = 2, [BQ_RECEIVED] = 2, [BQ_VERDICTS] = 2, [BQ_REPLIES] = 2, [BQ_EVENTS] = 2,
     [BQ_ALERTS] = 2, [BQ_CENSUS] = 2,   [BQ_CLOSED] = 4,   [BQ_TOPICS] = 2,
+    [BQ_WORKITEMS] = 2,
 };
 
 static void s_instant(char *buf, size_t len, int year, int month, int64_t offset_us)

@@ -33,6 +33,7 @@ enum {
     BQ_CENSUS,     /* month (whose end), case_number, division, role, completion_due_us */
     BQ_CLOSED,     /* case_number, division: closed in the period (month-checks only) */
     BQ_TOPICS,     /* month, category, area, count: received lead tasks (hot topics) */
+    BQ_WORKITEMS,  /* month, division, kind, count: work items' figures */
     BQ_COMMIT,
     BQ_COUNT
 };

@@ -106,6 +106,18 @@ static void s_pair(FILE *f, const char *label, const char *value)
 static void s_sections(FILE *f, json_t *r)
 {
     s_block(f, &doc_ranking_table, json_object_get(r, "ranking"));
+    /* work items: each division with any, then the bureau's */
+    json_t *wi = json_object_get(r, "workitems");
+    json_t *rows = wi ? json_copy(json_object_get(wi, "divisions")) : NULL;
+    json_t *total = json_deep_copy(json_object_get(wi, "totals"));
+    if (total && json_object_set_new(total, "name", json_string("合计")) == 0)
+        json_array_append(rows, total);
+    json_decref(total);
+    if (rows) {
+        s_block(f, &doc_workitem_table, rows);
+        s_block(f, &doc_evaluation_table, rows);
+    }
+    json_decref(rows);
     s_block(f, &doc_category_table, bulletin_render_at(r, "hot_topics.categories"));
     s_block(f, &doc_area_table, bulletin_render_at(r, "hot_topics.areas"));
     json_t *doc = json_object_get(r, "document");

@@ -111,7 +111,28 @@ static const doc_column_t s_area[] = {
     {"上期", "previous", DOC_NUM}, {"增减", "change", DOC_DELTA},
 };
 
+static const doc_column_t s_workitems[] = {
+    {"处室", "name", DOC_TEXT},
+    {"应完成事项", "items_due", DOC_NUM},
+    {"按时完成", "ontime", DOC_NUM},
+    {"按时完成率", "ontime_rate", DOC_PCT},
+    {"应报进度", "reports_due", DOC_NUM},
+    {"进度报告逾期", "reports_missed", DOC_NUM},
+    {"核验退回", "sent_back", DOC_NUM},
+    {"回头看不合格", "lookback_failed", DOC_NUM},
+};
+static const doc_column_t s_evaluation[] = {
+    {"处室", "name", DOC_TEXT},
+    {"评议", "evaluation.evaluations", DOC_NUM},
+    {"满意", "evaluation.satisfied", DOC_NUM},
+    {"基本满意", "evaluation.basically", DOC_NUM},
+    {"不满意", "evaluation.dissatisfied", DOC_NUM},
+    {"满意率", "evaluation.rate", DOC_PCT},
+};
+
 const doc_table_t doc_totals_table = TABLE("本期与上期", s_totals);
+const doc_table_t doc_workitem_table = TABLE("各处室督办事项办理情况（牵头）", s_workitems);
+const doc_table_t doc_evaluation_table = TABLE("各处室督办事项网上评议（牵头）", s_evaluation);
 const doc_table_t doc_ranking_table = TABLE("综合得分与排名", s_ranking);
 const doc_table_t doc_change_table = TABLE("与上期比较（比率增减为百分点）", s_change);
 const doc_table_t doc_overdue_table = TABLE("期末超期未办结任务", s_overdue);
@@ -302,13 +323,39 @@ static int s_any(json_t *o)
 char *doc_unscored(json_t *r)
 {
     return s_names(json_object_get(r, "divisions"), s_unscored,
-                   "本期未评分（应响应、应办结和回访均为零，三项比率都是“—”）：", "。");
+                   "本期未评分（应响应、应办结、回访、应完成督办事项和网上评议均为零，各项比率都是"
+                   "“—”）：",
+                   "。");
 }
 
 char *doc_not_ranked(json_t *r)
 {
     return s_names(json_object_get(r, "not_ranked"), s_any, "",
                    "负责督查督办，不参加评分排名。");
+}
+
+char *doc_workitems(json_t *r)
+{
+    char b[8][64];
+    text_t t;
+    FILE *f = s_open(&t);
+    if (!f)
+        return NULL;
+    json_t *x = AT(r, "workitems.totals"), *p = AT(r, "workitems.previous");
+    fprintf(f, "本期督办事项（工作方案任务、领导批示、会议议定事项和整改事项）应完成%s项，按时完成%s项，",
+            F(0, AT(x, "items_due")), F(1, AT(x, "ontime")));
+    fprintf(f, "按时完成率%s（上期%s）；应报进度%s次，逾期未报%s次；核验退回%s次；回头看不合格%s项；",
+            P(0, AT(x, "ontime_rate")), P(1, AT(p, "ontime_rate")), F(2, AT(x, "reports_due")),
+            F(3, AT(x, "reports_missed")), F(4, AT(x, "sent_back")),
+            F(5, AT(x, "lookback_failed")));
+    fprintf(f, "网上评议%s条（满意%s、基本满意%s、不满意%s），满意率%s。",
+            F(0, AT(x, "evaluation.evaluations")), F(1, AT(x, "evaluation.satisfied")),
+            F(2, AT(x, "evaluation.basically")), F(3, AT(x, "evaluation.dissatisfied")),
+            P(4, AT(x, "evaluation.rate")));
+    fputs("按时完成指办结期限前报送完成报告、且至期末未被核验退回；各项计入牵头处室，"
+          "按时完成率和网上评议满意率按权重计入综合得分。",
+          f);
+    return s_close(&t);
 }
 
 char *doc_topics_intro(json_t *r)
@@ -386,14 +433,19 @@ char *doc_rules(json_t *scoring)
     if (!f)
         return NULL;
     json_t *w = json_object_get(scoring, "weights"), *p = json_object_get(scoring, "penalties");
-    fprintf(f, "综合得分＝按时响应率×%s＋按时办结率×%s＋满意率×%s，",
+    fprintf(f, "综合得分＝按时响应率×%s＋按时办结率×%s＋满意率×%s＋督办事项按时完成率×%s＋"
+               "网上评议满意率×%s，",
             F(0, json_object_get(w, "response")), F(1, json_object_get(w, "ontime")),
-            F(2, json_object_get(w, "satisfaction")));
+            F(2, json_object_get(w, "satisfaction")), F(3, json_object_get(w, "workitems")),
+            F(4, json_object_get(w, "evaluation")));
     fputs("按本期有分母的比率加权平均（分母为零的记“—”，不计入，也不视为100%）；", f);
     fprintf(f, "再扣减：每件期末超期未办结%s分、每次无理退回%s分、每件重新办理%s分、",
             F(0, json_object_get(p, "overdue_open")), F(1, json_object_get(p, "groundless_return")),
             F(2, json_object_get(p, "reopened")));
-    fprintf(f, "每次超期告警或督办%s分；得分限于0至100分。等级：", F(0, json_object_get(p, "alert")));
+    fprintf(f, "每次超期告警或督办%s分、督办事项每次进度报告逾期%s分、每次核验退回%s分"
+               "（回头看不合格按重新办理扣分）；得分限于0至100分。等级：",
+            F(0, json_object_get(p, "alert")), F(1, json_object_get(p, "report_missed")),
+            F(2, json_object_get(p, "sent_back")));
     size_t i;
     json_t *g;
     json_array_foreach(json_object_get(scoring, "grades"), i, g)

@@ -36,7 +36,7 @@ extern const size_t doc_ndivision_tables;
 /* The other tables. */
 extern const doc_table_t doc_totals_table, doc_ranking_table, doc_change_table,
     doc_overdue_table, doc_co_table, doc_trend_table, doc_sample_table, doc_category_table,
-    doc_area_table;
+    doc_area_table, doc_workitem_table, doc_evaluation_table;
 
 /* Index of doc_division_tables after which the divisions' chart goes. */
 #define DOC_CHART_AFTER 1
@@ -61,6 +61,7 @@ char *doc_intro(json_t *record);         /* 现将……通报如下。…… */
 char *doc_overall(json_t *record);       /* 本期各处室共受理…… */
 char *doc_unscored(json_t *record);      /* 本期未评分……: optional */
 char *doc_not_ranked(json_t *record);    /* 督查室……不参加评分排名。: optional */
+char *doc_workitems(json_t *record);     /* 本期督办事项应完成……项…… */
 char *doc_topics_intro(json_t *record);  /* 本期受理任务……件…… */
 char *doc_unplaced(json_t *record);      /* 另有……件的地点……: optional */
 char *doc_sample_intro(json_t *sample);  /* 按各处室本月办结案件的……抽取…… */

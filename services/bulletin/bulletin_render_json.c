@@ -253,6 +253,56 @@ static json_t *s_co(const build_t *b)
     return json_pack("{s:o, s:o}", "totals", s_figures(b, &c), "divisions", list);
 }
 
+/* A work-item figure is any of the counts from wi_due on. */
+static bool s_any_workitem(const bulletin_counts_t *c)
+{
+    return c->wi_due || c->wi_ontime || c->wi_reports_due || c->wi_reports_missed ||
+           c->wi_sent_back || c->wi_lookback_failed || c->wi_eval_satisfied ||
+           c->wi_eval_basically || c->wi_eval_dissatisfied;
+}
+
+/* The work-item figures of a division or the bureau. */
+static json_t *s_workitem_figures(const bulletin_counts_t *c)
+{
+    return json_pack(
+        "{s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:o}}", "items_due",
+        (json_int_t)c->wi_due, "ontime", (json_int_t)c->wi_ontime, "ontime_rate",
+        bulletin_x10_json(bulletin_rate_x10(c->wi_ontime, c->wi_due)), "reports_due",
+        (json_int_t)c->wi_reports_due, "reports_missed", (json_int_t)c->wi_reports_missed,
+        "sent_back", (json_int_t)c->wi_sent_back, "lookback_failed",
+        (json_int_t)c->wi_lookback_failed, "evaluation", "evaluations",
+        (json_int_t)(c->wi_eval_satisfied + c->wi_eval_basically + c->wi_eval_dissatisfied),
+        "satisfied", (json_int_t)c->wi_eval_satisfied, "basically",
+        (json_int_t)c->wi_eval_basically, "dissatisfied", (json_int_t)c->wi_eval_dissatisfied,
+        "rate", bulletin_x10_json(bulletin_evaluation_x10(c)));
+}
+
+/* Work items (督办事项): the bureau's figures of the period and the one
+ * before, and each division with any figure of the period, in the
+ * configured order (the inspection office too: it may lead items). */
+static json_t *s_workitems(const build_t *b)
+{
+    bulletin_counts_t c;
+    json_t *list = json_array();
+    for (int k = 0; k < b->d->ndivisions; k++) {
+        int i = b->order[k];
+        bulletin_data_sum(b->d, BULLETIN_LEAD, i, b->from, b->to, &c);
+        if (!s_any_workitem(&c))
+            continue;
+        json_t *o = json_pack("{s:s, s:s}", "division", b->d->divisions[i].code, "name",
+                              b->d->divisions[i].name);
+        json_t *f = s_workitem_figures(&c);
+        json_object_update(o, f);
+        json_decref(f);
+        json_array_append_new(list, o);
+    }
+    bulletin_counts_t prev;
+    bulletin_data_sum(b->d, BULLETIN_LEAD, -1, b->from, b->to, &c);
+    bulletin_data_sum(b->d, BULLETIN_LEAD, -1, b->prev_from, b->prev_to, &prev);
+    return json_pack("{s:o, s:o, s:o}", "totals", s_workitem_figures(&c), "previous",
+                     s_workitem_figures(&prev), "divisions", list);
+}
+
 static int s_cmp_overdue(const void *x, const void *y)
 {
     const bulletin_overdue_t *a = *(const bulletin_overdue_t *const *)x;
@@ -396,12 +446,16 @@ static json_t *s_scoring(const bulletin_config_t *c)
         json_array_append_new(grades, json_pack("{s:s, s:s, s:o}", "grade", c->grades[i].grade,
                                                 "name", c->grades[i].name, "min",
                                                 bulletin_x10_json(c->grades[i].min_x10)));
-    return json_pack("{s:{s:i, s:i, s:i}, s:{s:o, s:o, s:o, s:o}, s:o}", "weights", "response",
-                     c->w_response, "ontime", c->w_ontime, "satisfaction", c->w_satisfaction,
-                     "penalties", "overdue_open", bulletin_x10_json(c->p_overdue_x10),
-                     "groundless_return", bulletin_x10_json(c->p_groundless_x10), "reopened",
+    return json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:o}",
+                     "weights", "response", c->w_response, "ontime", c->w_ontime, "satisfaction",
+                     c->w_satisfaction, "workitems", c->w_workitems, "evaluation",
+                     c->w_evaluation, "penalties", "overdue_open",
+                     bulletin_x10_json(c->p_overdue_x10), "groundless_return",
+                     bulletin_x10_json(c->p_groundless_x10), "reopened",
                      bulletin_x10_json(c->p_reopened_x10), "alert",
-                     bulletin_x10_json(c->p_alert_x10), "grades", grades);
+                     bulletin_x10_json(c->p_alert_x10), "report_missed",
+                     bulletin_x10_json(c->p_report_missed_x10), "sent_back",
+                     bulletin_x10_json(c->p_sent_back_x10), "grades", grades);
 }
 
 /* The period's header: kind, label, title, first and last day, working days. */
@@ -473,6 +527,7 @@ bulletin_report_t *bulletin_render_json(const bulletin_ctx_t *ctx, const bulleti
     if (s_divisions(&b, root) < 0)
         goto out_fail;
     json_object_set_new(root, "co_handling", s_co(&b));
+    json_object_set_new(root, "workitems", s_workitems(&b));
     json_object_set_new(root, "overdue", s_overdue(&b));
     char title[96];
     bulletin_period_title(&d->q.previous, title, sizeof(title));

@@ -65,6 +65,23 @@ static void s_h2(FILE *f, int *section, const char *text)
     fprintf(f, "## %s、%s\n\n", doc_section_number((*section)++), text);
 }
 
+/* Work items (督办事项): the sentence, then each division's handling and
+ * public evaluation; nothing for a record made before they had a section. */
+static void s_workitems(FILE *f, json_t *r, int *section, int *n_table)
+{
+    json_t *list = AT(r, "workitems.divisions");
+    if (!json_object_get(r, "workitems"))
+        return;
+    s_h2(f, section, "督办事项");
+    s_para(f, doc_workitems(r));
+    if (json_array_size(list) == 0) {
+        fputs("本期各处室没有督办事项的办理、进度报告、核验和评议。\n\n", f);
+        return;
+    }
+    s_table(f, n_table, &doc_workitem_table, NULL, list);
+    s_table(f, n_table, &doc_evaluation_table, NULL, list);
+}
+
 char *bulletin_render_md(json_t *r, const char *digest)
 {
     char *text = NULL;
@@ -116,6 +133,7 @@ char *bulletin_render_md(json_t *r, const char *digest)
         fputs("本期没有协办任务。\n\n", f);
     else
         s_table(f, &n_table, &doc_co_table, NULL, AT(r, "co_handling.divisions"));
+    s_workitems(f, r, &section, &n_table);
     if (json_array_size(json_object_get(r, "trend")) > 1) {
         s_h2(f, &section, "逐月趋势");
         s_table(f, &n_table, &doc_trend_table, NULL, json_object_get(r, "trend"));

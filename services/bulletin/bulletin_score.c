@@ -49,17 +49,27 @@ int bulletin_satisfaction_x10(const bulletin_counts_t *c)
                              c->satisfied + c->basically + c->unsatisfied);
 }
 
+int bulletin_evaluation_x10(const bulletin_counts_t *c)
+{
+    return bulletin_rate_x10(c->wi_eval_satisfied + c->wi_eval_basically,
+                             c->wi_eval_satisfied + c->wi_eval_basically + c->wi_eval_dissatisfied);
+}
+
 int bulletin_score_x10(const bulletin_config_t *config, const bulletin_counts_t *c)
 {
     /* Weighted mean of rates num_i / den_i in percent:
      *   sum_i w_i * 100 * num_i / den_i / sum_i w_i
      * over a common denominator D = prod den_i * sum w_i, all exact. */
-    int64_t num[3] = {c->response_met, c->ontime_met, c->satisfied + c->basically};
-    int64_t den[3] = {c->response_due, c->ontime_due, c->satisfied + c->basically + c->unsatisfied};
-    int64_t w[3] = {config->w_response, config->w_ontime, config->w_satisfaction};
+    int64_t num[5] = {c->response_met, c->ontime_met, c->satisfied + c->basically, c->wi_ontime,
+                      c->wi_eval_satisfied + c->wi_eval_basically};
+    int64_t den[5] = {c->response_due, c->ontime_due, c->satisfied + c->basically + c->unsatisfied,
+                      c->wi_due,
+                      c->wi_eval_satisfied + c->wi_eval_basically + c->wi_eval_dissatisfied};
+    int64_t w[5] = {config->w_response, config->w_ontime, config->w_satisfaction,
+                    config->w_workitems, config->w_evaluation};
     s128 top = 0, bottom = 1;
     int64_t wsum = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 5; i++) {
         if (den[i] <= 0 || w[i] == 0)
             continue;
         /* top/bottom + w * num / den */
@@ -74,7 +84,9 @@ int bulletin_score_x10(const bulletin_config_t *config, const bulletin_counts_t 
     int64_t base_x10 = s_div_round(top * 1000, bottom * wsum);
     int64_t penalty_x10 = c->overdue_open * config->p_overdue_x10 +
                           c->groundless * config->p_groundless_x10 +
-                          c->reopened * config->p_reopened_x10;
+                          (c->reopened + c->wi_lookback_failed) * config->p_reopened_x10 +
+                          c->wi_reports_missed * config->p_report_missed_x10 +
+                          c->wi_sent_back * config->p_sent_back_x10;
     for (int level = 1; level < BULLETIN_LEVELS; level++)
         penalty_x10 += c->alerts[level] * config->p_alert_x10;
     int64_t score = base_x10 - penalty_x10;

@@ -24,6 +24,14 @@ typedef struct {
     int64_t alerts[BULLETIN_LEVELS];
     int64_t violations;
     int64_t overdue_open, overdue_us; /* census at the end: count, working time over */
+    /* Work items (督办事项), on the lead division's lead cell: items whose
+     * deadline fell in the period and those completed on time; progress
+     * reports due and missed; verifications sent back; failed look-backs;
+     * public evaluations (网上评议) by rating. */
+    int64_t wi_due, wi_ontime;
+    int64_t wi_reports_due, wi_reports_missed;
+    int64_t wi_sent_back, wi_lookback_failed;
+    int64_t wi_eval_satisfied, wi_eval_basically, wi_eval_dissatisfied;
 } bulletin_counts_t;
 
 /* dst += src, field by field. */
@@ -43,11 +51,16 @@ int bulletin_duration_x10(int64_t us, int64_t day_us);
 /* satisfied + basically over all callbacks, as bulletin_rate_x10. */
 int bulletin_satisfaction_x10(const bulletin_counts_t *c);
 
+/* satisfied + basically over all public evaluations of work items. */
+int bulletin_evaluation_x10(const bulletin_counts_t *c);
+
 /* The score in tenths: the weighted mean (weights of the config) of the
- * response, on-time and satisfaction rates that have a denominator, in
- * percent, minus penalties per overdue open task, groundless return, reopen
- * and breach/escalation alert, kept within 0..100. BULLETIN_NA when none of
- * the three rates has a denominator. */
+ * response, on-time and satisfaction rates and the work items' on-time and
+ * evaluation rates that have a denominator, in percent, minus penalties per
+ * overdue open task, groundless return, reopen (failed look-backs of work
+ * items too), breach/escalation alert, missed progress report and
+ * verification sent back, kept within 0..100. BULLETIN_NA when none of the
+ * five rates has a denominator. */
 int bulletin_score_x10(const bulletin_config_t *config, const bulletin_counts_t *c);
 
 /* The grade of a score (the first whose min it reaches); NULL for

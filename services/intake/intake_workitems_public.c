@@ -3,10 +3,12 @@
  * the client left while the rate limiter or PostgreSQL was asked. */
 #include "intake_workitems_public.h"
 
+#include "clock.h"
 #include "fingerprint.h"
 #include "intake_problem.h"
 #include "intake_workitems_public_html.h"
 #include "log.h"
+#include "pg_time.h"
 #include "text.h"
 
 #include <event2/buffer.h>
@@ -92,13 +94,16 @@ static const char *s_item_sql =
 
 /* Stores an evaluation once per item, period and visitor: answers whether
  * the item exists, whether this one was stored, and whether it was
- * flagged (the address on the watchlist, compared here, stored nowhere). */
+ * flagged (the address on the watchlist, compared here, stored nowhere).
+ * $7 is its instant on the service's clock, which its period is the month
+ * of: the bulletins count it in that month. */
 static const char *s_evaluate_sql =
     "WITH i AS (SELECT w.case_id FROM work_items w JOIN cases c ON c.id = w.case_id"
     "  WHERE c.case_number = $1 AND c.kind = 'workitem'),"
-    " ins AS (INSERT INTO work_item_evaluations (case_id, period, visitor, rating, comment, flagged)"
+    " ins AS (INSERT INTO work_item_evaluations (case_id, period, visitor, rating, comment, flagged,"
+    "  at)"
     "  SELECT i.case_id, $2, $3, $4, nullif($5, ''), EXISTS (SELECT 1 FROM watchlist x"
-    "   WHERE x.removed_at IS NULL AND x.kind = 'ip' AND x.value = $6) FROM i"
+    "   WHERE x.removed_at IS NULL AND x.kind = 'ip' AND x.value = $6), " PG_TIME_TS(7) " FROM i"
     "  ON CONFLICT (case_id, period, visitor) DO NOTHING RETURNING flagged)"
     " SELECT (SELECT count(*) FROM i)::int, (SELECT count(*) FROM ins)::int,"
     " coalesce((SELECT flagged FROM ins), false)";
@@ -387,8 +392,11 @@ static void s_read(wp_req_t *p, struct evhttp_request *req)
     }
     case WP_EVALUATE:
         if (!p->error[0]) {
-            /* The month in China (UTC+8 all year). */
-            time_t now = time(NULL) + 8 * 3600;
+            /* The month in China (UTC+8 all year), on the service's clock. */
+            int64_t now_us = clock_now_us();
+            time_t now = (time_t)(now_us / 1000000) + 8 * 3600;
+            char at[24];
+            snprintf(at, sizeof(at), "%lld", (long long)now_us);
             struct tm tm;
             gmtime_r(&now, &tm);
             strftime(period, sizeof(period), "%Y-%m", &tm);
@@ -396,10 +404,10 @@ static void s_read(wp_req_t *p, struct evhttp_request *req)
             int n = snprintf(keyed, sizeof(keyed), "workitem-evaluation\n%s\n%s\n%s", p->peer,
                              p->number, period);
             fingerprint_bytes(p->in->fingerprint, keyed, (size_t)n, visitor);
-            pg_param_t params[6] = {PG_TEXT(p->number), PG_TEXT(period),  PG_TEXT(visitor),
+            pg_param_t params[7] = {PG_TEXT(p->number), PG_TEXT(period),  PG_TEXT(visitor),
                                     PG_TEXT(p->rating), PG_TEXT(p->comment ? p->comment : ""),
-                                    PG_TEXT(p->peer)};
-            rc = rc < 0 ? rc : pg_txn_add(txn, true, "wp_evaluate", 6, params);
+                                    PG_TEXT(p->peer),   PG_TEXT(at)};
+            rc = rc < 0 ? rc : pg_txn_add(txn, true, "wp_evaluate", 7, params);
         }
         break;
     case WP_ITEM:

@@ -354,7 +354,8 @@ assert_contains "$html" 'lang="zh-CN"' "Chinese page"
 assert_contains "$html" '<p class="issuer">某省质量技术监督局</p>' "HTML: the issuing body"
 assert_contains "$html" '<p class="docno">质监督查〔2017〕13号</p>' "HTML: the document number"
 assert_contains "$html" "二、综合得分与排名" "HTML: the ranking section"
-assert_contains "$html" "九、评分办法" "HTML: the scoring section"
+assert_contains "$html" "八、督办事项" "HTML: the work-item section (none in this ledger)"
+assert_contains "$html" "十、评分办法" "HTML: the scoring section"
 assert_contains "$html" '<p class="cc">抄送：局领导，驻局纪检组。</p>' "HTML: copies"
 assert_contains "$html" "@media print" "HTML: a print style sheet"
 assert_contains "$html" "@page{size:A4" "HTML: printed on A4"
@@ -441,7 +442,7 @@ assert_eq "$(trend 2017-Q1)" "$(trend 2017-H1 | head -3)" "the half-year's first
 assert_eq "2016-H2|2016" "$(rec 2017-H1 previous,period)|$(rec 2017 previous,period)" "compared with the period before"
 check_html "$OUT/2017-H1.html" 2
 check_html "$OUT/2017.html" 2
-assert_contains "$(cat "$OUT/2017.md")" "## 八、逐月趋势" "year-end review has the trend"
+assert_contains "$(cat "$OUT/2017.md")" "## 九、逐月趋势" "year-end review has the trend (after 八、督办事项)"
 # A period that has not ended is refused; a malformed one too.
 assert_contains "$(harness_ctl bulletin year 2999 2>&1 || true)" "has not ended yet" "future period refused"
 assert_contains "$(harness_ctl bulletin quarter 2017-03 2>&1 || true)" "quarter needs a period such as 2017-Q2" "kind and label must agree"

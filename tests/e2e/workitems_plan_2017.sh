@@ -17,9 +17,16 @@
 #               inspection office sends the verification back (the deadline
 #               of 03-08 keeps running: the reopened task is overdue at once
 #               and alerted), then accepts the second completion report.
+#               The public evaluates both items (满意, 不满意; 基本满意) from
+#               three addresses.
 #   2017-04-10  phase 2 has closed with 查摆问题 open (overdue, alerted); phase 3
 #               opened on 04-09: its items run and nothing of them is alerted.
-# March's month-check counts no work item among the complaints.
+# March's month-check counts no work item among the complaints; its work-item
+# section does (items due and on time, reports missed, the verification sent
+# back, the evaluations and their 满意率), and they make the two divisions'
+# scores, which another weighting moves. An evaluation in April changes
+# nothing of March: run again, from its frozen month or from the rows, it is
+# byte for byte the same; the first quarter's section is March's.
 export DUBAN_LOG_LEVEL=info
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init workitems_plan_2017
@@ -136,6 +143,18 @@ assert_eq "verification_sent_back,reopened,verified,closed" \
   "$(psql_q "SELECT string_agg(type, ',' ORDER BY id) FROM case_events WHERE case_id = $(cid_of 2017-be/3.1.2) AND type IN ('verification_sent_back', 'reopened', 'verified', 'closed')")" \
   "the timeline tells it"
 
+# --- 2017-03-09: the public evaluates (网上评议) from three addresses: 专题学习讨论
+#     满意 and 不满意, 制定工作方案 基本满意.
+evaluate() { # ADDRESS NUMBER RATING: the status
+  curl -sS -o /dev/null -w '%{http_code}' --interface "$1" -H 'Content-Type: application/json' \
+    --data-binary '{"rating": "'"$3"'"}' "$H_INTAKE_URL/api/v1/public/workitems/$2/evaluations"
+}
+assert_eq 201 "$(evaluate 127.0.0.2 "$study" satisfied)" "专题学习讨论 evaluated 满意"
+assert_eq 201 "$(evaluate 127.0.0.3 "$study" dissatisfied)" "and 不满意 by another visitor"
+assert_eq 201 "$(evaluate 127.0.0.2 "$scheme" basically)" "制定工作方案 基本满意"
+assert_eq "2017-03-09|3" "$(psql_q "SELECT string_agg(DISTINCT to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), ','), count(*) FROM work_item_evaluations")" \
+  "evaluated at the service's (steered) instant, in March"
+
 # --- 2017-04-10: phase 2 closed with its item open; phase 3 opened.
 steer_to 2017-04-10T09:00:00+08:00
 problems_lead=$(psql_q "SELECT id FROM tasks WHERE case_id = $(cid_of 2017-be/3.2) AND role = 'lead'")
@@ -146,9 +165,81 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM alerts a JOIN tasks t ON t.id = a.ta
 assert_eq 4 "$(psql_q "SELECT count(*) FROM work_items WHERE phase = 3 AND starts_at <= '2017-04-10 09:00+08' AND deadline > '2017-04-10 09:00+08'")" \
   "its four items are open"
 # --- Work items are not the public's requests: March's month-check counts
-#     none of them in its complaint figures (their own section is to come).
-harness_ctl bulletin month 2017-03 --no-files > /dev/null
+#     none of them in its complaint figures; its own section does.
+OUT=$H_DIR/bulletins
+out=$(harness_ctl bulletin month 2017-03)
+assert_contains "$out" "bulletin 2017-03 published" "March's month-check with its files"
 assert_eq "0|0|0" \
   "$(psql_q "SELECT record::jsonb #>> '{totals,received}', record::jsonb #>> '{totals,violations}', (SELECT sum((d->>'received')::int) FROM jsonb_array_elements(record::jsonb->'divisions') d) FROM bulletins WHERE label = '2017-03'")" \
   "no work item, task or missed report in March's complaint figures"
+wi() { # LABEL DIVISION: its work-item figures, as due|ontime|rate|reports due|missed|sent back|evaluations|satisfied|basically|dissatisfied|rate
+  psql_q "SELECT concat_ws('|', d->>'items_due', d->>'ontime', d->>'ontime_rate', d->>'reports_due', d->>'reports_missed', d->>'sent_back', d#>>'{evaluation,evaluations}', d#>>'{evaluation,satisfied}', d#>>'{evaluation,basically}', d#>>'{evaluation,dissatisfied}', d#>>'{evaluation,rate}') FROM bulletins b, jsonb_array_elements(b.record::jsonb #> '{workitems,divisions}') d WHERE b.label = '$1' AND d->>'division' = '$2'"
+}
+score() { # LABEL DIVISION
+  psql_q "SELECT d->>'score' FROM bulletins b, jsonb_array_elements(b.record::jsonb->'divisions') d WHERE b.label = '$1' AND d->>'division' = '$2'"
+}
+# The work-item section of March (deploy/bulletin/README.md, "Work items"):
+#   机关党委: 专题学习讨论 due 03-08, completed and 销号 that day: 1 due, 1 on
+#     time; its one report met; evaluated 满意 and 不满意: 50.0%.
+#   办公室（法规处）: 制定工作方案 due 03-08, completed 03-09 (late) and sent
+#     back once: 1 due, 0 on time, 1 sent back; it leads four items running over
+#     the whole plan as well, and none of its five reports due 03-07 was filed
+#     by then: 5 due, 5 missed; evaluated 基本满意: 100.0%.
+assert_eq "1|1|100.0|1|0|0|2|1|0|1|50.0" "$(wi 2017-03 party)" "机关党委's work items in March"
+assert_eq "1|0|0.0|5|5|1|1|0|1|0|100.0" "$(wi 2017-03 office-legal)" "办公室's work items in March"
+assert_eq "2|1|50.0|6|5|1|3|66.7" \
+  "$(psql_q "SELECT concat_ws('|', t->>'items_due', t->>'ontime', t->>'ontime_rate', t->>'reports_due', t->>'reports_missed', t->>'sent_back', t#>>'{evaluation,evaluations}', t#>>'{evaluation,rate}') FROM bulletins b, LATERAL (SELECT b.record::jsonb #> '{workitems,totals}') x(t) WHERE b.label = '2017-03'")" \
+  "the bureau's work items in March"
+# The weights (deploy/config/bulletin.conf: work items' on-time rate 30, the
+# evaluation's 满意率 10; a missed report -1, a verification sent back -2):
+# neither division had a complaint, so without its work items neither would
+# be scored at all.
+#   机关党委 (30 × 100 + 10 × 50) / 40 = 87.5
+#   办公室   (30 × 0 + 10 × 100) / 40 - 5 × 1 - 2 = 18.0
+assert_eq "87.5|18.0" "$(score 2017-03 party)|$(score 2017-03 office-legal)" "the work items make the scores"
+assert_eq "1|2" "$(psql_q "SELECT string_agg(r->>'rank', '|' ORDER BY r->>'division' DESC) FROM bulletins b, jsonb_array_elements(b.record::jsonb->'ranking') r WHERE b.label = '2017-03'")" \
+  "and rank 机关党委 before 办公室"
+march=$(psql_q "SELECT digest FROM bulletins WHERE label = '2017-03'")
+# Another weighting moves the scores: the work items' on-time rate weighed 0
+# leaves 机关党委 its evaluation's 50.0 and 办公室 100 - 5 - 2 = 93.0.
+sed -e 's/workitems = 30;/workitems = 0;/' "$DUBAN_SOURCE_DIR/deploy/config/bulletin.conf" > "$H_DIR/bulletin-evaluation-only.conf"
+out=$(DUBAN_BULLETIN_FILE=$H_DIR/bulletin-evaluation-only.conf harness_ctl bulletin month 2017-03 --no-files --replace)
+assert_contains "$out" "bulletin 2017-03 replaced" "March again, weighed otherwise"
+assert_eq "50.0|93.0" "$(score 2017-03 party)|$(score 2017-03 office-legal)" "the weight moves the scores"
+out=$(harness_ctl bulletin month 2017-03 --no-files --replace)
+assert_contains "$out" "bulletin 2017-03 replaced: digest $march" "the shipped weights give the first record again"
+
+# The section in every file (Chinese), after 七、协办情况.
+harness_ctl bulletin render 2017-03 > /dev/null
+md=$(cat "$OUT/2017-03.md")
+assert_contains "$md" "## 八、督办事项" "Markdown: the work-item section"
+assert_contains "$md" "本期督办事项（工作方案任务、领导批示、会议议定事项和整改事项）应完成2项，按时完成1项，按时完成率50.0%" "Markdown: its sentence"
+assert_contains "$md" "| 机关党委 | 1 | 1 | 100.0% | 1 | 0 | 0 | 0 |" "Markdown: 机关党委's row"
+assert_contains "$md" "| 办公室（法规处） | 1 | 0 | 1 | 0 | 100.0% |" "Markdown: 办公室's evaluations"
+assert_contains "$md" "督办事项按时完成率×30＋网上评议满意率×10" "Markdown: the scoring rules name the weights"
+html=$(cat "$OUT/2017-03.html")
+assert_contains "$html" "八、督办事项</h2>" "HTML: the section"
+assert_contains "$html" "<td>机关党委</td><td class=\"n\">2</td><td class=\"n\">1</td><td class=\"n\">0</td><td class=\"n\">1</td><td class=\"n\">50.0%</td>" "HTML: 机关党委's evaluations"
+xmllint --noout "$OUT/2017-03.html" || fail "the page is not well-formed"
+csv=$(cat "$OUT/2017-03.csv")
+assert_contains "$csv" "处室,应完成事项,按时完成,按时完成率,应报进度,进度报告逾期,核验退回,回头看不合格" "CSV: the work-item block"
+assert_contains "$csv" "合计,2,1,50.0%,6,5,1,0" "CSV: the bureau's row"
+
+# --- After March: more activity on March's items (an evaluation in April,
+#     the late item's report of April filed) changes nothing of March: run
+#     again it is byte for byte the same, from its frozen month and from the
+#     rows alike; April counts what happened in April.
+assert_eq 201 "$(evaluate 127.0.0.4 "$study" dissatisfied)" "专题学习讨论 evaluated again in April"
+out=$(harness_ctl bulletin month 2017-03 --no-files)
+assert_contains "$out" "bulletin 2017-03 unchanged: digest $march" "March unchanged by April"
+out=$(harness_ctl bulletin month 2017-03 --no-files --from-rows)
+assert_contains "$out" "bulletin 2017-03 unchanged: digest $march" "March read from the rows is the frozen March"
+out=$(harness_ctl bulletin quarter 2017-Q1 --no-files)
+assert_contains "$out" "bulletin 2017-Q1 published" "the first quarter"
+assert_eq "$(psql_q "SELECT record::jsonb #> '{workitems,totals}' FROM bulletins WHERE label = '2017-03'")" \
+  "$(psql_q "SELECT record::jsonb #> '{workitems,totals}' FROM bulletins WHERE label = '2017-Q1'")" \
+  "the quarter's work items are its months' (nothing fell due in February)"
+assert_eq "87.5" "$(score 2017-Q1 party)" "机关党委's quarter"
+out=$(harness_ctl bulletin quarter 2017-Q1 --no-files --from-rows)
+assert_contains "$out" "unchanged" "the quarter from the rows is the composed quarter"
 echo "PASS workitems_plan_2017"

@@ -50,6 +50,15 @@ static void test_round_trip(void **state)
     c->alerts[0] = 1;
     c->alerts[3] = 9;
     c->satisfied = 1;
+    c->wi_due = 3; /* work items (the bulletin's section) */
+    c->wi_ontime = 2;
+    c->wi_reports_due = 4;
+    c->wi_reports_missed = 1;
+    c->wi_sent_back = 1;
+    c->wi_lookback_failed = 1;
+    c->wi_eval_satisfied = 5;
+    c->wi_eval_basically = 2;
+    c->wi_eval_dissatisfied = 1;
     bulletin_data_cell(a, BULLETIN_CO, 2, 4)->returns = 1;      /* no division: the bureau */
     bulletin_data_cell(a, BULLETIN_LEAD, 0, 5)->received = 100; /* another month */
     a->overdue = realloc(a->overdue, 3 * sizeof(*a->overdue));

@@ -106,6 +106,40 @@ static void test_score(void **state)
     assert_int_equal(bulletin_score_x10(s_config, &g), BULLETIN_NA);
 }
 
+/* Work items: their on-time rate (weight 30) and the public evaluation's
+ * 满意率 (weight 10) join the weighted mean; a missed progress report (-1),
+ * a verification sent back (-2) and a failed look-back (as a reopen, -3)
+ * are penalties. */
+static void test_score_workitems(void **state)
+{
+    assert_int_equal(s_config->w_workitems, 30);
+    assert_int_equal(s_config->w_evaluation, 10);
+    assert_int_equal(s_config->p_report_missed_x10, 10);
+    assert_int_equal(s_config->p_sent_back_x10, 20);
+    /* Complaints alone: 100% response and on time, no callback: 100. */
+    bulletin_counts_t c = {.response_due = 1, .response_met = 1, .ontime_due = 1, .ontime_met = 1};
+    assert_int_equal(bulletin_score_x10(s_config, &c), 1000);
+    /* One item due, not on time: (20*100 + 50*100 + 30*0) / 100 = 70. */
+    c.wi_due = 1;
+    assert_int_equal(bulletin_score_x10(s_config, &c), 700);
+    /* And an evaluation 基本满意, one 不满意: (7000 + 10*50) / 110 = 68.18. */
+    c.wi_eval_basically = 1;
+    c.wi_eval_dissatisfied = 1;
+    assert_int_equal(bulletin_evaluation_x10(&c), 500);
+    assert_int_equal(bulletin_score_x10(s_config, &c), 682);
+    /* A missed report, a verification sent back, a failed look-back. */
+    c.wi_reports_missed = 1;
+    c.wi_sent_back = 1;
+    c.wi_lookback_failed = 1;
+    assert_int_equal(bulletin_score_x10(s_config, &c), 682 - 10 - 20 - 30);
+    /* Work items alone score a division: one due, on time: 100. */
+    bulletin_counts_t w = {.wi_due = 1, .wi_ontime = 1};
+    assert_int_equal(bulletin_score_x10(s_config, &w), 1000);
+    bulletin_counts_t none = {.wi_reports_missed = 2};
+    assert_int_equal(bulletin_score_x10(s_config, &none), BULLETIN_NA);
+    assert_int_equal(bulletin_evaluation_x10(&none), BULLETIN_NA);
+}
+
 static void test_grades(void **state)
 {
     static const struct {
@@ -180,6 +214,11 @@ static void test_config_refused(void **state)
     assert_true(c->scheduled[BULLETIN_MONTH]);
     assert_false(c->scheduled[BULLETIN_YEAR]);
     assert_int_equal(c->ngrades, 2);
+    /* a file written before work items: their weights and penalties shipped */
+    assert_int_equal(c->w_workitems, BULLETIN_DEFAULT_W_WORKITEMS);
+    assert_int_equal(c->w_evaluation, BULLETIN_DEFAULT_W_EVALUATION);
+    assert_int_equal(c->p_report_missed_x10, BULLETIN_DEFAULT_P_REPORT_MISSED_X10);
+    assert_int_equal(c->p_sent_back_x10, BULLETIN_DEFAULT_P_SENT_BACK_X10);
     assert_string_equal(c->doc.issuer, "某局");
     assert_true(bulletin_document_unranked(&c->doc, "inspection"));
     assert_false(bulletin_document_unranked(&c->doc, "metrology"));
@@ -214,9 +253,15 @@ static void test_config_refused(void **state)
         "bulletin = { schedule = { at = \"09:00\"; kinds = [\"week\"]; };" GOOD_SAMPLE GOOD_SCORE
             GOOD_GRADES " };",
         "bulletin = { " GOOD_SCHEDULE GOOD_SAMPLE
-        "score = { weights = { response = 0; ontime = 0; satisfaction = 0; };"
+        "score = { weights = { response = 0; ontime = 0; satisfaction = 0; workitems = 0;"
+        " evaluation = 0; };"
         " penalties = { overdue_open = 5; groundless_return = 3; reopened = 3; alert = 1; }; };" GOOD_GRADES
         " };",
+        /* a work-item penalty out of range */
+        "bulletin = { " GOOD_SCHEDULE GOOD_SAMPLE
+        "score = { weights = { response = 20; ontime = 50; satisfaction = 30; };"
+        " penalties = { overdue_open = 5; groundless_return = 3; reopened = 3; alert = 1;"
+        " sent_back = 101; }; };" GOOD_GRADES " };",
         "bulletin = { " GOOD_SCHEDULE "sample = { percent = 0; };" GOOD_SCORE GOOD_GRADES " };",
         "bulletin = { " GOOD_SCHEDULE GOOD_SAMPLE GOOD_SCORE GOOD_GRADES " ",
         /* a document without its number, with a setting it does not take */
@@ -239,7 +284,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rates),  cmocka_unit_test(test_days),
-        cmocka_unit_test(test_score),  cmocka_unit_test(test_grades),
+        cmocka_unit_test(test_score),  cmocka_unit_test(test_score_workitems),
+        cmocka_unit_test(test_grades),
         cmocka_unit_test(test_format), cmocka_unit_test(test_config_refused),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
