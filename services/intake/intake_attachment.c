@@ -2,7 +2,7 @@
 #include "intake_attachment.h"
 
 #include "http.h"
-#include "intake_photo_api.h"
+#include "intake_case_files.h"
 #include "intake_photo_store.h"
 #include "intake_problem.h"
 #include "log.h"
@@ -52,7 +52,6 @@ typedef struct {
     intake_t *in;
     http_held_t *held;
     char number[48];
-    char file_id[40]; /* read: the one file asked for */
     char division[64];
     char staff[64];
     char name[ATTACHMENT_NAME_MAX * 4 + 1];
@@ -222,56 +221,26 @@ static void s_upload(intake_t *in, struct evhttp_request *req, const auth_identi
 
 /* ------------------------------------------------------------- read */
 
-static void s_read(pg_txn_t *txn, bool ok, void *arg)
+static json_t *s_row(PGresult *res, int i, const char *url)
 {
-    attachment_req_t *r = arg;
-    struct evhttp_request *req = http_held_request(r->held);
-    if (!ok) {
-        const intake_problem_t *problem =
-            intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "read attachments");
-        if (req)
-            intake_problem_reply(req, problem);
-        goto out_free;
-    }
-    PGresult *res = pg_txn_result(txn, 0);
-    if (!req)
-        goto out_free;
-    if (PQntuples(res) == 0) {
-        http_reply_problem(req, 404, "work item not found",
-                           "no such work item, or not one your division handles", NULL);
-        goto out_free;
-    }
-    if (r->file_id[0]) {
-        if (!PQgetisnull(res, 0, 0))
-            intake_photo_api_send_file(r->in, req, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-                                       PQgetvalue(res, 0, 2));
-        else
-            http_reply_problem(req, 404, "attachment not found",
-                               "no such attachment of a work item you may see", NULL);
-        goto out_free;
-    }
-    json_t *list = json_array();
-    for (int i = 0; i < PQntuples(res) && !PQgetisnull(res, i, 0); i++) {
-        char url[160];
-        snprintf(url, sizeof(url), "/api/v1/cases/%s/attachments/%s", r->number,
-                 PQgetvalue(res, i, 0));
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s?, s:o, s:s, s:s}", "file_id",
-                            PQgetvalue(res, i, 0), "content_type", PQgetvalue(res, i, 1), "name",
-                            PQgetvalue(res, i, 2), "bytes",
-                            (json_int_t)atoll(PQgetvalue(res, i, 3)), "uploaded_by",
-                            PQgetvalue(res, i, 4),
-                            "division", PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
-                            "report_id",
-                            PQgetisnull(res, i, 6) ? json_null()
-                                                   : json_integer(atoll(PQgetvalue(res, i, 6))),
-                            "created_at", PQgetvalue(res, i, 7), "url", url));
-    }
-    http_reply_json(req, 200,
-                    json_pack("{s:s, s:o}", "case_number", r->number, "attachments", list));
-out_free:
-    s_req_free(r);
+    return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s?, s:o, s:s, s:s}", "file_id",
+                     PQgetvalue(res, i, 0), "content_type", PQgetvalue(res, i, 1), "name",
+                     PQgetvalue(res, i, 2), "bytes", (json_int_t)atoll(PQgetvalue(res, i, 3)),
+                     "uploaded_by", PQgetvalue(res, i, 4), "division",
+                     PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5), "report_id",
+                     PQgetisnull(res, i, 6) ? json_null()
+                                            : json_integer(atoll(PQgetvalue(res, i, 6))),
+                     "created_at", PQgetvalue(res, i, 7), "url", url);
 }
+
+static const intake_case_files_t s_attachments_kind = {
+    .what = "attachments",
+    .stmt = "intake_attachment_read",
+    .download = true,
+    .case_not_found = "no such work item, or not one your division handles",
+    .file_not_found = "no such attachment of a work item you may see",
+    .row = s_row,
+};
 
 static void s_list_or_file(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,
                            const char *key, const char *query)
@@ -286,58 +255,18 @@ static void s_list_or_file(intake_t *in, struct evhttp_request *req, const auth_
                            NULL);
         return;
     }
-    attachment_req_t *r = calloc(1, sizeof(*r));
-    if (!r) {
-        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
-        return;
-    }
-    r->in = in;
-    /* key is "{number}" or "{number}/{file_id}" (intake_attachment_route). */
-    const char *slash = strchr(key, '/');
-    size_t n = slash ? (size_t)(slash - key) : strlen(key);
-    snprintf(r->number, sizeof(r->number), "%.*s", (int)n, key);
-    if (slash)
-        snprintf(r->file_id, sizeof(r->file_id), "%s", slash + 1);
-    if (!pg_is_up(in->pg)) {
-        free(r);
-        intake_reply_unavailable(req);
-        return;
-    }
-    pg_param_t p[3] = {PG_TEXT(r->number), PG_TEXT(handler ? who->division : ""),
-                       PG_TEXT(r->file_id)};
-    pg_txn_t *txn = pg_txn_new();
-    if (!txn || pg_txn_add(txn, true, "intake_attachment_read", 3, p) < 0 ||
-        !(r->held = http_hold(req))) {
-        pg_txn_destroy(&txn);
-        free(r);
-        http_reply_problem(req, 500, "internal error", "out of memory", NULL);
-        return;
-    }
-    pg_txn_submit(in->pg, &txn, s_read, r);
+    intake_case_files_read(in, req, &s_attachments_kind, key, handler ? who->division : "");
 }
 
 bool intake_attachment_route(intake_api_t *api, struct evhttp_request *req, const char *path,
                              const char *query)
 {
-    static const char prefix[] = "/api/v1/cases/";
-    static const char part[] = "/attachments";
-    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
-        return false;
-    const char *rest = path + sizeof(prefix) - 1;
-    const char *at = strstr(rest, part);
-    size_t plen = sizeof(part) - 1;
-    if (!at || at == rest || (at[plen] != '\0' && at[plen] != '/'))
-        return false;
-    size_t n = (size_t)(at - rest);
-    const char *file = at[plen] == '/' ? at + plen + 1 : NULL;
-    char key[80];
-    if (memchr(rest, '/', n) || n >= 48 || (file && (!file[0] || strchr(file, '/'))) ||
-        (file && strlen(file) >= 40)) {
-        http_reply_problem(req, 404, "not found", "no such endpoint", NULL);
-        return true;
-    }
+    char key[96];
+    int found = intake_case_files_path(req, path, "attachments", key, sizeof(key));
+    if (found <= 0)
+        return found < 0;
+    bool file = strchr(key, '/') != NULL;
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
-    snprintf(key, sizeof(key), "%.*s%s%s", (int)n, rest, file ? "/" : "", file ? file : "");
     if (method == EVHTTP_REQ_GET)
         intake_api_staff(api, req, s_list_or_file, key, query);
     else if (method == EVHTTP_REQ_POST && !file)

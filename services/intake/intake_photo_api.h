@@ -13,12 +13,6 @@
 
 int intake_photo_api_prepare(pg_t *pg);
 
-/* Sends the stored file file_id (intake.photos_dir) as content_type, never
- * to be run or rendered as a page; with download_name, as a download of that
- * name (staff attachments). */
-void intake_photo_api_send_file(intake_t *in, struct evhttp_request *req, const char *file_id,
-                                const char *content_type, const char *download_name);
-
 /* True when path is one of the photo endpoints (then req is answered). */
 bool intake_photo_api_route(intake_api_t *api, struct evhttp_request *req, const char *path,
                             const char *query);
