@@ -8,12 +8,14 @@
  * least one term of two characters (the bigram index of migration 021).
  * Newest first, limit 1-50 (20), page 1-100.
  *
- * A text matched by at most INTAKE_SEARCH_EXACT cases is answered from the
- * index with its exact total; a text matched more often is answered from the
- * newest cases down, checked one by one until the page is full (a page of a
- * common term is met within a few hundred cases), and its total is "more
- * than INTAKE_SEARCH_EXACT" (total_exact false). Which of the two applies
- * is decided in the statement by the index itself, never guessed.
+ * A text is answered from the bigram index, newest first: the index also
+ * holds each case's day, and the matches are read a few days at a time from
+ * the newest day back until the page and INTAKE_SEARCH_EXACT + 1 matches
+ * are there, or, once the matches met say the older days hold few, all the
+ * older ones at once; a division holding few cases has its own read instead
+ * (case_search_newest, migration 060). A text matched by at most
+ * INTAKE_SEARCH_EXACT cases has its exact total; one matched more often has
+ * "more than INTAKE_SEARCH_EXACT" (total_exact false).
  *
  * Scope (auth_may_see_all_cases): the hotline desk, the inspection office
  * and administrators search every case; a division's handlers only the

@@ -1,0 +1,107 @@
+# Search answers every page as its definition says, however the index finds
+# it (case_search_newest, migration 060, reads the bigram index a few days at
+# a time): for words over cases spread across two years, each page's cases
+# and order, its total (exact up to 2,000, else "more than"), whether a next
+# page exists, and the scope (a division's handler finds only the cases its
+# division holds a task of) equal those of one plain statement over every
+# case: every term a substring of case_search_text, newest first by received
+# time, then id. Among the cases: the newest hundreds without the common
+# word (the walk 060 replaced read them all), many at one instant (order by
+# id), a word in more than 2,000 cases with pages past the 2,001st, terms of
+# one character, of ideographs, and of Latin letters and digits written in
+# full width or upper case.
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init search_pages
+harness_start intake
+
+seed() { harness_psql -q -v ON_ERROR_STOP=1 "$@" > /dev/null || fail "seeding: $*"; }
+
+# 12,000 closed cases, then spread over two years (two at each instant).
+seed -v n=12000 -f "$DUBAN_SOURCE_DIR/tests/lib/seed_search.sql"
+psql_q "UPDATE cases SET created_at = date_trunc('minute', now()) - interval '3 days'
+          - (id % 6000) * interval '2 hours 55 minutes'" > /dev/null
+# A division holds a task of every fifth.
+psql_q "INSERT INTO tasks (case_id, division, role, state, replied_at)
+        SELECT id, 'metrology', 'lead', 'replied', created_at FROM cases WHERE id % 5 = 0" > /dev/null
+# The newest: 5,200 open cases of another division at one instant, none with 小区
+# (a division holding more than 5,000 tasks is searched through the index).
+seed -v division=standards -v category=standards -v n=5200 -f "$DUBAN_SOURCE_DIR/tests/lib/seed_queue.sql"
+# Full-width and upper-case letters and digits, as typed on a phone.
+psql_q "INSERT INTO cases (case_number, query_code_sha256, channel, kind, priority, subject, description,
+                           first_responder, recorded_by, state, created_at)
+        SELECT 'DB202001019' || lpad(i::text, 7, '0'), sha256(convert_to('w' || i, 'UTF8')), 'hotline',
+               'complaint', 'normal', s, d, 'op001', 'op001', 'closed', now() - i * interval '20 days'
+        FROM (VALUES (1, 'ＸＹ牌电热水器漏电', '型号ABC-１２，小区里买的'),
+                     (2, 'xy牌插座发烫', '型号abc-12'),
+                     (3, 'Xy牌电线', '小区门口的店，型号AbC-12')) v(i, s, d)" > /dev/null
+psql_q 'ANALYZE cases' > /dev/null
+psql_q 'ANALYZE tasks' > /dev/null
+
+# expected Q DIVISION LIMIT OFFSET: "COUNT|NUMBERS" by the definition.
+expected() {
+  local cond="" t terms
+  read -ra terms <<<"${1//　/ }"
+  for t in "${terms[@]}"; do
+    cond+=" AND strpos(case_search_text(c.subject, c.description, c.place, c.enterprise, c.product),
+                       case_search_text('$t', NULL, NULL, NULL, NULL)) > 0"
+  done
+  local scope="('$2' = '' OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.division = '$2'))"
+  psql_q "SELECT (SELECT count(*) FROM cases c WHERE $scope $cond) || '|' ||
+                 coalesce((SELECT string_agg(case_number, ' ' ORDER BY created_at DESC, id DESC) FROM (
+                   SELECT case_number, created_at, id FROM cases c WHERE $scope $cond
+                   ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4) p), '')"
+}
+
+# check STAFF DIVISION Q LIMIT PAGE: the API's page equals the definition's.
+check() {
+  local staff=$1 division=$2 q=$3 limit=$4 page=$5 status want count numbers total exact more
+  status=$(curl -s -o "$H_DIR/body" -w '%{http_code}' -H "$(auth_as "$staff")" -G "$H_INTAKE_URL/api/v1/cases" \
+    --data-urlencode "q=$q" --data-urlencode "limit=$limit" --data-urlencode "page=$page")
+  assert_eq 200 "$status" "$staff searches '$q' page $page"
+  want=$(expected "$q" "$division" "$limit" $(((page - 1) * limit)))
+  count=${want%%|*}
+  numbers=${want#*|}
+  exact=$([[ $count -le 2000 ]] && echo true || echo false)
+  more=$([[ $((count - (page - 1) * limit)) -gt $limit ]] && echo true || echo false)
+  if [[ -z "$numbers" && $page -gt 1 ]]; then
+    total=null exact=true # past the last page: how many there are is not known from there
+  elif [[ $exact == true ]]; then
+    total=$count
+  else
+    total=2000
+  fi
+  assert_eq "$total $exact $more $numbers" \
+    "$(jq -r '"\(.total) \(.total_exact) \(.more) \([.cases[].case_number] | join(" "))"' "$H_DIR/body")" \
+    "$staff: '$q', $limit a page, page $page ($count match)"
+  echo "$count"
+}
+
+n=$(check op001 '' 小区 50 1) || exit 1
+((n > 2000)) || fail "小区 should be in more than 2,000 cases, is in $n"
+check op001 '' 小区 50 2 > /dev/null
+check op001 '' 小区 50 40 > /dev/null # up to the 2,001st
+check op001 '' 小区 50 41 > /dev/null # past it
+check op001 '' 小区 50 $(((n + 49) / 50)) > /dev/null # the last page
+check op001 '' 小区 50 $(((n + 49) / 50 + 1)) > /dev/null # past it
+n=$(check op001 '' 电梯 50 1) || exit 1
+((n > 50 && n <= 2000)) || fail "电梯 should be in 51 to 2,000 cases, is in $n"
+check op001 '' 电梯 50 $(((n + 49) / 50)) > /dev/null
+check op001 '' 缺斤短两 20 1 > /dev/null
+check op001 '' 缺斤短两 20 3 > /dev/null
+check op001 '' '人民路 电子秤' 20 1 > /dev/null
+check op001 '' '秤 小区' 20 1 > /dev/null
+check op001 '' '小区　锅炉 希望尽快处理' 20 2 > /dev/null
+n=$(check op001 '' '批量工单' 50 2) || exit 1
+assert_eq 5200 "$n" "the 5,200 cases of one instant, by id"
+assert_eq 3 "$(check op001 '' xy牌 20 1)" "full-width and upper-case letters found in lower case"
+assert_eq 3 "$(check op001 '' 'ABC-12' 20 1)" "and digits"
+assert_eq 2 "$(check op001 '' 'abc-12 小区' 20 1)" "with a word"
+assert_eq 0 "$(check op001 '' 高铁 20 1)" "a word no case holds"
+# A division: only the cases it holds a task of (one holding few read from its own).
+n=$(check h-metrology metrology 小区 50 1) || exit 1
+((n > 50)) || fail "the division should hold more than 50 cases of 小区, holds $n"
+check h-metrology metrology 小区 50 3 > /dev/null
+assert_eq 0 "$(check h-standards standards 小区 50 1)" "another division holds none of them"
+check h-standards standards 批量工单 50 3 > /dev/null
+check h-standards standards '批量工单 99' 20 1 > /dev/null
+echo "PASS search_pages"
