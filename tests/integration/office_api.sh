@@ -213,4 +213,21 @@ newest_b=$(psql_q "SELECT max(id) FROM alerts WHERE task_id = $tb AND kind <> 'w
 older_b=$(psql_q "SELECT count(*) FROM alerts WHERE task_id = $tb AND kind <> 'warning' AND id < $newest_b AND acknowledged_at IS NULL")
 [[ "$older_b" -ge 1 ]] || fail "b has older alerts"
 assert_contains "$(harness_ctl ack "$newest_b" --decision 已督办 --whole-task)" "with $older_b earlier alert(s)" "dubanctl ack --whole-task"
+# --- The board counts as one pass over every open task would, at the
+# board's own instant: a division with hundreds of tasks past their warning
+# point and overdue, and every other division.
+harness_psql -q -v ON_ERROR_STOP=1 -v division=standards -v category=standards -v n=600 \
+  -f "$DUBAN_SOURCE_DIR/tests/lib/seed_queue.sql" > /dev/null
+assert_eq 200 "$(call insp001 GET /api/v1/board)" "the board again"
+at=$(r .now)
+want=$(psql_q "SELECT string_agg(cell, ' ' ORDER BY cell COLLATE \"C\") FROM (
+               SELECT concat_ws('|', division, n, warned, overdue) AS cell FROM (
+                 SELECT t.division, count(*) AS n,
+                        count(*) FILTER (WHERE CASE WHEN t.state = 'dispatched' THEN t.response_warn ELSE t.completion_warn END <= '$at'
+                                         AND CASE WHEN t.state = 'dispatched' THEN t.response_due ELSE t.completion_due END > '$at') AS warned,
+                        count(*) FILTER (WHERE CASE WHEN t.state = 'dispatched' THEN t.response_due ELSE t.completion_due END <= '$at') AS overdue
+                 FROM tasks t WHERE t.state IN ('dispatched', 'signed') GROUP BY t.division) x) y")
+assert_eq "$want" "$(r '[.divisions[] | select(.open > 0) | "\(.division)|\(.open)|\(.warned)|\(.overdue)"] | sort | join(" ")')" \
+  "open, warned and overdue of every division"
+[[ "$want" == *"standards|600|"* ]] || fail "the seeded division is on the board: $want"
 echo "PASS office_api"
