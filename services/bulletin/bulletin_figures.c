@@ -226,6 +226,7 @@ static int s_load_closed(bulletin_data_t *d, PGresult *res)
         d->closed_numbers[d->nclosed] = number;
         d->closed[d->nclosed].case_number = number;
         d->closed[d->nclosed].division = bulletin_data_division(d, division);
+        d->closed[d->nclosed].workitem = strcmp(PQgetvalue(res, i, 2), "t") == 0;
         d->nclosed++;
     }
     return 0;

@@ -47,7 +47,7 @@ typedef struct {
     bulletin_counts_t *cells; /* [role][division 0..ndivisions][month] */
     bulletin_overdue_t *overdue;
     int noverdue;
-    bulletin_sample_item_t *closed; /* month-checks: cases closed in the month */
+    bulletin_sample_item_t *closed; /* month-checks: cases (and work items) closed */
     char **closed_numbers;          /* owned strings the items point to */
     int nclosed;
     bulletin_topic_t *topics;

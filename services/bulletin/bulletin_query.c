@@ -165,13 +165,16 @@ static const char *s_sql[BQ_COUNT] = {
         " WHERE " NOT_FROZEN("(" B ")[e.i]") " AND" NOT_FLAGGED("k.case_id"),
 
     /* Cases closed in the period (month-checks), by the division whose
-     * reply closed them; the latest close of a case counts. */
+     * reply closed them; the latest close of a case counts. Work items
+     * closed (销号) are drawn too, apart: the division whose completion
+     * report was accepted. */
     [BQ_CLOSED] =
         "SELECT DISTINCT ON (1) " CASE_NUMBER("e.case_id") ","
-        " coalesce(" REPLYING_DIVISION("e.case_id", "e.at") ", '')"
+        " coalesce(" REPLYING_DIVISION("e.case_id", "e.at") ", '')," IS_WORKITEM("e.case_id")
         " FROM case_events e"
         " WHERE e.type = 'closed' AND e.at >= $4::timestamptz AND e.at < $3::timestamptz"
-        "  AND" NOT_FLAGGED("e.case_id")
+        "  AND NOT EXISTS (SELECT 1 FROM cases f WHERE f.id = e.case_id"
+        "   AND (f.flagged OR f.source = 'benchmark'))"
         "  AND $2::boolean IS NOT NULL AND cardinality(" B ") > 0"
         " ORDER BY 1, e.at DESC",
 
@@ -296,7 +299,7 @@ const char *bulletin_query_sql(const bulletin_query_t *q, int i, int *nparams)
     }
     if (i == BQ_CLOSED && q->period.kind != BULLETIN_MONTH) {
         *nparams = 0;
-        return "SELECT NULL::text, NULL::text LIMIT 0";
+        return "SELECT NULL::text, NULL::text, NULL::boolean LIMIT 0";
     }
     *nparams = s_nparams[i];
     return s_sql[i];

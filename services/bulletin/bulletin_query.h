@@ -31,7 +31,7 @@ enum {
     BQ_EVENTS,     /* month, kind, division, role, count */
     BQ_ALERTS,     /* month, division, role, level (0 warning), count */
     BQ_CENSUS,     /* month (whose end), case_number, division, role, completion_due_us */
-    BQ_CLOSED,     /* case_number, division: closed in the period (month-checks only) */
+    BQ_CLOSED,     /* case_number, division, workitem: closed in the period (month-checks) */
     BQ_TOPICS,     /* month, category, area, count: received lead tasks (hot topics) */
     BQ_WORKITEMS,  /* month, division, kind, count: work items' figures */
     BQ_COMMIT,
@@ -59,8 +59,8 @@ void bulletin_query_init(bulletin_query_t *q, const bulletin_period_t *p, int64_
 void bulletin_query_from_rows(bulletin_query_t *q, bool from_rows);
 
 /* The SQL of statement i (BQ_BEGIN .. BQ_COMMIT) and its number of
- * parameters ($1..$n of q->params). Statement BQ_CLOSED is "SELECT NULL
- * LIMIT 0" for other kinds than month. */
+ * parameters ($1..$n of q->params). Statement BQ_CLOSED reads no row for
+ * other kinds than month. */
 const char *bulletin_query_sql(const bulletin_query_t *q, int i, int *nparams);
 
 #endif

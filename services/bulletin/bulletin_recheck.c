@@ -22,18 +22,24 @@ static const char *s_decide_sql =
     "UPDATE bulletin_rechecks SET state = $2, note = $3, decided_by = $4, decided_at = now()"
     " WHERE id = $1::bigint AND state = 'pending'";
 
+/* $7 the decision's instant (the clock's, as the steps' are). */
 static const char *s_event_sql =
-    "INSERT INTO case_events (case_id, type, actor, detail) VALUES ($1::bigint, 'rechecked', $2,"
-    " jsonb_build_object('result', $3::text, 'period', $4::text, 'note', $5::text,"
-    " 'recheck', $6::bigint))";
+    "INSERT INTO case_events (case_id, type, actor, detail, at) VALUES ($1::bigint, 'rechecked',"
+    " $2, jsonb_build_object('result', $3::text, 'period', $4::text, 'note', $5::text,"
+    " 'recheck', $6::bigint), " PG_TIME_TS(7) ")";
 
-/* $1 case, $2 division, $3 actor, $4 re-check id, $5 period, $6 note. */
+/* $1 case, $2 division, $3 actor, $4 re-check id, $5 period, $6 note, $7
+ * the instant. A work item reopened is no longer verified: 销号 again needs
+ * a new completion report and an accepted verification (dispatch's rules). */
 static const char *s_reopen_sql =
     "WITH c AS (UPDATE cases SET state = 'dispatched', closed_at = NULL, reopened = reopened + 1,"
-    "  updated_at = now() WHERE id = $1::bigint AND state = 'closed' RETURNING id)"
-    " INSERT INTO case_events (case_id, type, actor, detail) SELECT id, 'reopened', $3,"
-    "  jsonb_build_object('division', $2::text, 'recheck', $4::bigint, 'period', $5::text,"
-    "  'note', $6::text) FROM c RETURNING case_id";
+    "  updated_at = now() WHERE id = $1::bigint AND state = 'closed' RETURNING id),"
+    " w AS (UPDATE work_items SET verification = 'none' FROM c WHERE work_items.case_id = c.id"
+    "  RETURNING work_items.case_id)"
+    " INSERT INTO case_events (case_id, type, actor, detail, at) SELECT id, 'reopened', $3,"
+    "  jsonb_strip_nulls(jsonb_build_object('division', $2::text, 'recheck', $4::bigint,"
+    "  'period', $5::text, 'note', $6::text, 'workitem', (SELECT true FROM w LIMIT 1))),"
+    " " PG_TIME_TS(7) " FROM c RETURNING case_id";
 
 /* $1 case, $2 division, $3 dispatched, $4-$7 deadlines, $8 re-check id,
  * $9 case number, $10 TaskDispatched body. */
@@ -49,8 +55,10 @@ static const char *s_task_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
     "  SELECT $1, id, 'dispatched', 'bulletin', jsonb_build_object('division', division,"
     "   'role', role, 'round', round, 'recheck', $8::bigint), " PG_TIME_TS(3) " FROM n),"
-    " k AS (SELECT " DEADLINE_SQL_START("id", "$1", "division", "role", PG_TIME_TS(4),
-                                        PG_TIME_TS(5)) " AS n FROM n),"
+    /* the clocks start at the dispatch instant (the clock's), as the
+     * task's dispatched_at says, not at the database's now() */
+    " k AS (SELECT task_clock_start(id, $1, division, role, " PG_TIME_TS(3) ", " PG_TIME_TS(4)
+    ", " PG_TIME_TS(5) ") AS n FROM n),"
     " o AS (" OUTBOX_INSERT("'bulletin'", "'console'", "'div.' || division || '|'",
                             OUTBOX_MSG(TASK_DISPATCHED), "$1", "$9", "id", "$10::bytea",
                             OUTBOX_UNCLAIMED) " FROM n),"
@@ -79,11 +87,11 @@ static bool s_run(PGconn *conn, const char *sql, int n, const char *const *value
     return res != NULL;
 }
 
-/* The new task for the division, with deadlines as of now. */
+/* The new task for the division, with deadlines as of now (a work item's
+ * from the SLA policy of kind workitem). */
 static int s_reopen_task(PGconn *conn, const bulletin_engine_t *e, PGresult *ctx, int64_t id,
-                         bulletin_recheck_info_t *info)
+                         int64_t now, bulletin_recheck_info_t *info)
 {
-    int64_t now = clock_now_us();
     deadline_task_t clocks;
     const char *kind = PQgetvalue(ctx, 0, 6), *priority = PQgetvalue(ctx, 0, 7);
     if (deadline_start(&e->rules, kind, priority, now, &clocks, NULL) < 0) {
@@ -159,21 +167,24 @@ int bulletin_recheck_decide(PGconn *conn, const bulletin_engine_t *e, int64_t id
         goto out_rollback;
     }
     const char *state = pass ? "passed" : "failed";
+    int64_t now = clock_now_us();
+    char nowtext[24];
+    snprintf(nowtext, sizeof(nowtext), "%lld", (long long)now);
     const char *decide[4] = {idtext, state, note, by};
-    const char *event[6] = {PQgetvalue(ctx, 0, 3), by, state, info->period, note, idtext};
-    if (!s_run(conn, s_decide_sql, 4, decide) || !s_run(conn, s_event_sql, 6, event))
+    const char *event[7] = {PQgetvalue(ctx, 0, 3), by, state, info->period, note, idtext, nowtext};
+    if (!s_run(conn, s_decide_sql, 4, decide) || !s_run(conn, s_event_sql, 7, event))
         goto out_rollback;
     if (pass) {
         info->result = BULLETIN_RECHECK_PASSED;
     } else {
-        const char *reopen[6] = {
-            PQgetvalue(ctx, 0, 3), info->division, by, idtext, info->period, note};
-        PGresult *res = s_exec(conn, s_reopen_sql, 6, reopen, NULL, NULL);
+        const char *reopen[7] = {PQgetvalue(ctx, 0, 3), info->division, by,     idtext,
+                                 info->period,          note,           nowtext};
+        PGresult *res = s_exec(conn, s_reopen_sql, 7, reopen, NULL, NULL);
         if (!res)
             goto out_rollback;
         bool reopened = PQntuples(res) == 1;
         PQclear(res);
-        if (reopened && s_reopen_task(conn, e, ctx, id, info) < 0)
+        if (reopened && s_reopen_task(conn, e, ctx, id, now, info) < 0)
             goto out_rollback;
         info->result = reopened ? BULLETIN_RECHECK_REOPENED : BULLETIN_RECHECK_FAILED_OPEN;
     }

@@ -2,7 +2,9 @@
  * month-check drew. A pass is recorded; a fail is recorded and reopens the
  * case to the division (a new lead task with deadlines from the SLA policy
  * as of now, announced to the division's console through the outbox), in
- * one transaction, guarded so a decision is taken once. */
+ * one transaction, guarded so a decision is taken once. A work item drawn
+ * (its look-back, 回头看) reopened is no longer verified: its lead division
+ * reports completion again and the inspection office verifies again. */
 #ifndef DUBAN_BULLETIN_RECHECK_H
 #define DUBAN_BULLETIN_RECHECK_H
 

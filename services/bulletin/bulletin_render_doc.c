@@ -139,6 +139,12 @@ const doc_table_t doc_overdue_table = TABLE("期末超期未办结任务", s_ove
 const doc_table_t doc_co_table = TABLE("协办情况（不参加评分）", s_co);
 const doc_table_t doc_trend_table = TABLE("逐月情况（各月按月末口径，合计即本期）", s_trend);
 const doc_table_t doc_sample_table = TABLE("回头看抽查", s_sample);
+static const doc_column_t s_workitem_sample[] = {
+    {"处室", "name", DOC_TEXT},
+    {"本月销号", "closed", DOC_NUM},
+    {"抽查", "drawn", DOC_NUM},
+};
+const doc_table_t doc_workitem_sample_table = TABLE("督办事项回头看抽查", s_workitem_sample);
 const doc_table_t doc_category_table = TABLE("热点问题类别", s_category);
 const doc_table_t doc_area_table = TABLE("热点地区", s_area);
 
@@ -422,6 +428,31 @@ char *doc_sample_cases(json_t *sample)
             fprintf(f, "%s%s", j ? "、" : "", json_string_value(c));
     }
     fputs("。", f);
+    return s_close(&t);
+}
+
+char *doc_workitem_sample(json_t *sample)
+{
+    char b[8][64];
+    text_t t;
+    FILE *f = s_open(&t);
+    if (!f)
+        return NULL;
+    fprintf(f,
+            "督办事项回头看：按各处室本月销号督办事项的%s%%抽取（向上取整，有销号即至少1项），"
+            "以期间标识 %s 为种子；抽中事项转督查室复查，复查不合格的重新交办牵头处室（按督办"
+            "事项时限重新计算办结期限），计入回头看不合格。",
+            F(0, json_object_get(sample, "percent")), s_str(sample, "seed"));
+    size_t i, j;
+    json_t *o, *c;
+    json_array_foreach(json_object_get(sample, "divisions"), i, o)
+    {
+        fprintf(f, "%s%s ", i ? "；" : "抽查事项：", s_str(o, "name"));
+        json_array_foreach(json_object_get(o, "cases"), j, c)
+            fprintf(f, "%s%s", j ? "、" : "", json_string_value(c));
+    }
+    if (json_array_size(json_object_get(sample, "divisions")))
+        fputs("。", f);
     return s_close(&t);
 }
 

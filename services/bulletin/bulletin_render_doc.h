@@ -36,7 +36,7 @@ extern const size_t doc_ndivision_tables;
 /* The other tables. */
 extern const doc_table_t doc_totals_table, doc_ranking_table, doc_change_table,
     doc_overdue_table, doc_co_table, doc_trend_table, doc_sample_table, doc_category_table,
-    doc_area_table, doc_workitem_table, doc_evaluation_table;
+    doc_area_table, doc_workitem_table, doc_evaluation_table, doc_workitem_sample_table;
 
 /* Index of doc_division_tables after which the divisions' chart goes. */
 #define DOC_CHART_AFTER 1
@@ -66,6 +66,7 @@ char *doc_topics_intro(json_t *record);  /* 本期受理任务……件…… */
 char *doc_unplaced(json_t *record);      /* 另有……件的地点……: optional */
 char *doc_sample_intro(json_t *sample);  /* 按各处室本月办结案件的……抽取…… */
 char *doc_sample_cases(json_t *sample);  /* 抽查案件：……: optional */
+char *doc_workitem_sample(json_t *sample); /* 按各处室本月销号的督办事项……抽查事项：…… */
 char *doc_rules(json_t *scoring);        /* 综合得分＝…… */
 char *doc_copies(json_t *document);      /* 抄送：……。 */
 

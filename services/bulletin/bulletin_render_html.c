@@ -177,7 +177,8 @@ static void s_foot(FILE *f, json_t *doc, const char *digest)
 }
 
 /* Work items (督办事项): the sentence, then each division's handling and
- * public evaluation; nothing for a record made before they had a section. */
+ * public evaluation, and a month-check's look-back of the items closed;
+ * nothing for a record made before they had a section. */
 static void s_workitems(FILE *f, json_t *r, int *section, int *n_table)
 {
     json_t *list = AT(r, "workitems.divisions");
@@ -185,12 +186,17 @@ static void s_workitems(FILE *f, json_t *r, int *section, int *n_table)
         return;
     s_h2(f, section, "督办事项");
     s_para(f, doc_workitems(r));
+    json_t *sample = AT(r, "workitems.sample");
     if (json_array_size(list) == 0) {
         fputs("<p>本期各处室没有督办事项的办理、进度报告、核验和评议。</p>\n", f);
-        return;
+    } else {
+        s_table(f, n_table, &doc_workitem_table, NULL, list);
+        s_table(f, n_table, &doc_evaluation_table, NULL, list);
     }
-    s_table(f, n_table, &doc_workitem_table, NULL, list);
-    s_table(f, n_table, &doc_evaluation_table, NULL, list);
+    if (json_array_size(json_object_get(sample, "divisions")) > 0) {
+        s_para(f, doc_workitem_sample(sample));
+        s_table(f, n_table, &doc_workitem_sample_table, NULL, json_object_get(sample, "divisions"));
+    }
 }
 
 char *bulletin_render_html(json_t *r, const char *digest)

@@ -385,19 +385,24 @@ static json_t *s_trend(const build_t *b)
     return list;
 }
 
-/* Month-checks: the draw, per division, and the list kept for re-checks. */
-static json_t *s_sample(const build_t *b, bulletin_report_t *r)
+/* Month-checks: the draw of the complaints (or of the work items) closed,
+ * per division, and the list kept for re-checks (both draws). */
+static json_t *s_sample(const build_t *b, bulletin_report_t *r, bool workitems)
 {
     const bulletin_data_t *d = b->d;
-    int n = d->nclosed;
-    bulletin_sample_item_t *items = calloc((size_t)n + 1, sizeof(*items));
-    r->sample_cases = calloc((size_t)n + 1, sizeof(char *));
-    r->sample_divisions = calloc((size_t)n + 1, sizeof(char *));
+    int n = 0;
+    bulletin_sample_item_t *items = calloc((size_t)d->nclosed + 1, sizeof(*items));
+    if (!r->sample_cases) {
+        r->sample_cases = calloc((size_t)d->nclosed + 1, sizeof(char *));
+        r->sample_divisions = calloc((size_t)d->nclosed + 1, sizeof(char *));
+    }
     if (!items || !r->sample_cases || !r->sample_divisions) {
         free(items);
         return NULL;
     }
-    memcpy(items, d->closed, (size_t)n * sizeof(*items));
+    for (int i = 0; i < d->nclosed; i++)
+        if (d->closed[i].workitem == workitems)
+            items[n++] = d->closed[i];
     /* drawn per division in the configured order: by position, then back */
     for (int i = 0; i < n; i++)
         items[i].division = b->position[items[i].division];
@@ -541,10 +546,14 @@ bulletin_report_t *bulletin_render_json(const bulletin_ctx_t *ctx, const bulleti
         goto out_fail;
     json_object_set_new(root, "hot_topics", topics);
     if (d->q.period.kind == BULLETIN_MONTH) {
-        json_t *sample = s_sample(&b, r);
+        json_t *sample = s_sample(&b, r, false);
         if (!sample)
             goto out_fail;
         json_object_set_new(root, "sample", sample);
+        sample = s_sample(&b, r, true);
+        if (!sample)
+            goto out_fail;
+        json_object_set_new(json_object_get(root, "workitems"), "sample", sample);
     }
     char *text = json_dumps(root, JSON_FLAGS);
     if (!text)

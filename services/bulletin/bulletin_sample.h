@@ -13,6 +13,7 @@
 typedef struct {
     const char *case_number; /* borrowed */
     int division;            /* index of the division */
+    bool workitem;           /* a work item: drawn apart from the complaints */
     bool drawn;              /* set by bulletin_sample_draw */
     uint64_t key;            /* set by bulletin_sample_draw */
 } bulletin_sample_item_t;

@@ -26,7 +26,9 @@
 # back, the evaluations and their 满意率), and they make the two divisions'
 # scores, which another weighting moves. An evaluation in April changes
 # nothing of March: run again, from its frozen month or from the rows, it is
-# byte for byte the same; the first quarter's section is March's.
+# byte for byte the same; the first quarter's section is March's. March's
+# look-back draws both items closed in March; one fails on 04-10, is reopened
+# to its division, completed and verified again, and April counts it.
 export DUBAN_LOG_LEVEL=info
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init workitems_plan_2017
@@ -225,8 +227,46 @@ csv=$(cat "$OUT/2017-03.csv")
 assert_contains "$csv" "处室,应完成事项,按时完成,按时完成率,应报进度,进度报告逾期,核验退回,回头看不合格" "CSV: the work-item block"
 assert_contains "$csv" "合计,2,1,50.0%,6,5,1,0" "CSV: the bureau's row"
 
-# --- After March: more activity on March's items (an evaluation in April,
-#     the late item's report of April filed) changes nothing of March: run
+# --- Look-back (回头看): March's month-check drew one of each division's items
+#     closed in March (at least one where any were: both), apart from the
+#     complaints (none); each is a re-check task of the inspection office. On
+#     04-10 the inspection office fails 专题学习讨论 (the study records were
+#     incomplete): reopened to 机关党委 with a new lead task due 20 working
+#     days on (the workitem SLA policy), no longer verified; it is completed
+#     and verified again. 制定工作方案 passes.
+assert_eq "office-legal:1:1:$scheme,party:1:1:$study" \
+  "$(psql_q "SELECT string_agg(concat_ws(':', d->>'division', d->>'closed', d->>'drawn', d->'cases'->>0), ',' ORDER BY d->>'division') FROM bulletins b, jsonb_array_elements(b.record::jsonb #> '{workitems,sample,divisions}') d WHERE b.label = '2017-03'")" \
+  "March's look-back drew both items closed in March"
+assert_eq "0" "$(psql_q "SELECT jsonb_array_length(record::jsonb #> '{sample,divisions}') FROM bulletins WHERE label = '2017-03'")" \
+  "no complaint was closed in March"
+assert_contains "$md" "督办事项回头看：按各处室本月销号督办事项的10%抽取" "Markdown: the work items' look-back"
+assert_contains "$md" "抽查事项：办公室（法规处） $scheme；机关党委 $study。" "Markdown: the items drawn"
+assert_contains "$md" "督办事项回头看抽查" "Markdown: the look-back table"
+recheck_of() { psql_q "SELECT r.id FROM bulletin_rechecks r JOIN cases c ON c.id = r.case_id WHERE r.period = '2017-03' AND c.case_number = '$1'"; }
+assert_eq "party|pending" "$(psql_q "SELECT division, state FROM bulletin_rechecks WHERE id = $(recheck_of "$study")")" \
+  "专题学习讨论 is a re-check task of 机关党委's"
+out=$(harness_ctl bulletin recheck "$(recheck_of "$study")" --fail --note '回头看：学习记录不全' --as insp001)
+assert_contains "$out" "reopened" "the failed look-back reopens it"
+assert_eq "dispatched|none|1" "$(psql_q "SELECT c.state, w.verification, c.reopened FROM cases c JOIN work_items w ON w.case_id = c.id WHERE c.case_number = '$study'")" \
+  "专题学习讨论 open again, no longer verified"
+assert_eq "party|2|2017-04-10|2017-05-09 09:00" \
+  "$(psql_q "SELECT division, round, to_char(dispatched_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), to_char(completion_due AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM tasks WHERE case_id = $(cid_of 2017-be/3.1.1) AND role = 'lead' ORDER BY id DESC LIMIT 1")" \
+  "a new lead task of 机关党委's, due 20 working days on"
+assert_eq "rechecked:2017-04-10,reopened:2017-04-10" \
+  "$(psql_q "SELECT string_agg(type || ':' || to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), ',' ORDER BY id) FROM case_events WHERE case_id = $(cid_of 2017-be/3.1.1) AND type IN ('rechecked', 'reopened')")" \
+  "the timeline tells it, at the clock's instant"
+out=$(harness_ctl verify "$study" --accept --as insp001 2>&1 || true)
+assert_contains "$out" "refused" "no 销号 without a new completion report"
+harness_ctl complete "$study" --text '学习记录已补齐' --as h-party > /dev/null
+harness_ctl verify "$study" --accept --text '回头看整改到位' --as insp001 > /dev/null
+assert_eq "closed|accepted" "$(psql_q "SELECT c.state, w.verification FROM cases c JOIN work_items w ON w.case_id = c.id WHERE c.case_number = '$study'")" \
+  "专题学习讨论 销号 again"
+out=$(harness_ctl bulletin recheck "$(recheck_of "$scheme")" --pass --note '回头看：方案已晾晒' --as insp001)
+assert_contains "$out" "passed" "制定工作方案 passes its look-back"
+assert_eq "closed" "$(psql_q "SELECT state FROM cases WHERE case_number = '$scheme'")" "and stays closed"
+
+# --- After March: more activity on March's items (the look-back above, an
+#     evaluation in April) changes nothing of March: run
 #     again it is byte for byte the same, from its frozen month and from the
 #     rows alike; April counts what happened in April.
 assert_eq 201 "$(evaluate 127.0.0.4 "$study" dissatisfied)" "专题学习讨论 evaluated again in April"
@@ -242,4 +282,14 @@ assert_eq "$(psql_q "SELECT record::jsonb #> '{workitems,totals}' FROM bulletins
 assert_eq "87.5" "$(score 2017-Q1 party)" "机关党委's quarter"
 out=$(harness_ctl bulletin quarter 2017-Q1 --no-files --from-rows)
 assert_contains "$out" "unchanged" "the quarter from the rows is the composed quarter"
+# --- April, once it has ended: the failed look-back counts there, for
+#     机关党委, as a reopen (-3), and April's evaluation (不满意).
+steer_to 2017-05-02T09:00:00+08:00
+out=$(harness_ctl bulletin month 2017-04 --no-files)
+assert_contains "$out" "bulletin 2017-04 published" "April's month-check"
+assert_eq "1|1|0|0|1|0.0" \
+  "$(psql_q "SELECT concat_ws('|', d->>'lookback_failed', d#>>'{evaluation,evaluations}', d#>>'{evaluation,satisfied}', d#>>'{evaluation,basically}', d#>>'{evaluation,dissatisfied}', d#>>'{evaluation,rate}') FROM bulletins b, jsonb_array_elements(b.record::jsonb #> '{workitems,divisions}') d WHERE b.label = '2017-04' AND d->>'division' = 'party'")" \
+  "机关党委 in April: the failed look-back and the evaluation"
+assert_eq "0" "$(psql_q "SELECT record::jsonb #>> '{workitems,totals,lookback_failed}' FROM bulletins WHERE label = '2017-03'")" \
+  "March counts no look-back"
 echo "PASS workitems_plan_2017"
