@@ -18,6 +18,7 @@ typedef struct {
     consumer_t *owner;
     Duban__Envelope *envs[CONSUMER_BATCH];
     int first_stmt[CONSUMER_BATCH];
+    int row[CONSUMER_BATCH]; /* the envelope's row in its first statement's result */
     int count;
     bool single;
 } batch_t;
@@ -28,6 +29,7 @@ struct consumer {
     Duban__MsgType type;
     consumer_build_cb build;
     consumer_prepare_cb prepare;
+    consumer_flush_cb flush;
     consumer_applied_cb applied_cb;
     void *arg;
     outbox_relay_t *relay;
@@ -115,7 +117,8 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
                 metrics_observe(latency, (double)(now_us - b->envs[i]->time_us) / 1e6,
                                 log_service(), bus_msg_type_str(b->envs[i]->type));
             if (self->applied_cb)
-                self->applied_cb(b->envs[i], pg_txn_result(txn, b->first_stmt[i]), self->arg);
+                self->applied_cb(b->envs[i], pg_txn_result(txn, b->first_stmt[i]), b->row[i],
+                                 self->arg);
         }
         if (self->relay)
             outbox_relay_kick(self->relay);
@@ -154,19 +157,33 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
 static void s_submit(consumer_t *self, batch_t *b)
 {
     pg_txn_t *txn = pg_txn_new();
-    int kept = 0;
+    int kept = 0, gathered = 0;
     for (int i = 0; txn && i < b->count; i++) {
         int first = pg_txn_count(txn);
         char why[512] = "";
-        if (self->build(txn, b->envs[i], self->arg, why, sizeof(why)) < 0) {
+        int added = self->build(txn, b->envs[i], self->arg, why, sizeof(why));
+        if (added < 0) {
             s_refuse(self, b->envs[i], why[0] ? why : "not acceptable");
             duban__envelope__free_unpacked(b->envs[i], NULL);
             continue;
         }
-        b->first_stmt[kept] = first;
+        /* 0: gathered for the flush, its row that of its place among them */
+        b->first_stmt[kept] = added == 0 ? -1 : first;
+        b->row[kept] = added == 0 ? gathered++ : 0;
         b->envs[kept++] = b->envs[i];
     }
     b->count = kept;
+    if (txn && gathered > 0) {
+        int first = pg_txn_count(txn);
+        if (!self->flush || self->flush(txn, self->arg) < 1) {
+            log_warn("could not build the statements of a batch of %d messages; the producer"
+                     " will resend them", gathered);
+            pg_txn_destroy(&txn);
+        }
+        for (int i = 0; i < kept; i++)
+            if (b->first_stmt[i] < 0)
+                b->first_stmt[i] = first;
+    }
     if (!txn || kept == 0) {
         pg_txn_destroy(&txn);
         s_batch_free(b);
@@ -297,6 +314,11 @@ void consumer_park_after(consumer_t *self, int refusals)
 void consumer_on_prepare(consumer_t *self, consumer_prepare_cb prepare)
 {
     self->prepare = prepare;
+}
+
+void consumer_on_flush(consumer_t *self, consumer_flush_cb flush)
+{
+    self->flush = flush;
 }
 
 unsigned long consumer_applied(const consumer_t *self)

@@ -31,12 +31,27 @@ typedef struct consumer consumer_t;
  * or -1 when env is not acceptable, with the reason written into why (at
  * most why_len bytes; it is logged and recorded as the message's refusal;
  * whatever was added is discarded with the transaction, so add nothing on
- * failure). */
+ * failure). A stage that applies its batches with multi-row statements
+ * (consumer_on_flush) adds nothing here and returns 0: it keeps env's
+ * values for its flush. */
 typedef int (*consumer_build_cb)(pg_txn_t *txn, const Duban__Envelope *env, void *arg, char *why,
                                  size_t why_len);
 
-/* Called after commit for each envelope with its first statement's result. */
-typedef void (*consumer_applied_cb)(const Duban__Envelope *env, PGresult *res, void *arg);
+/* Called after commit for each envelope with its first statement's result
+ * and its row in it: 0, or for an envelope gathered for the flush, its place
+ * among the envelopes the flush was given (in the order they were built). */
+typedef void (*consumer_applied_cb)(const Duban__Envelope *env, PGresult *res, int row,
+                                    void *arg);
+
+/* Adds the statements of a whole batch, once every envelope of it was built
+ * (those whose build returned 0, at least one), as multi-row statements; the
+ * first one's result reaches the applied callback, a row per envelope.
+ * Returns how many it added (>= 1), or -1 when it could not (out of memory:
+ * the batch is dropped, its messages are re-sent). It must forget what the
+ * builds gave it either way. A batch that PostgreSQL refuses is retried one
+ * envelope per transaction, as for any stage, so one bad message cannot hold
+ * up the rest. */
+typedef int (*consumer_flush_cb)(pg_txn_t *txn, void *arg);
 
 /* Optional step before a batch is built: look things up elsewhere (e.g.
  * Redis) for the envelopes, then call done(done_arg) exactly once; the batch
@@ -50,6 +65,9 @@ void consumer_park_after(consumer_t *self, int refusals);
 
 /* Installs a prepare step (see consumer_prepare_cb). */
 void consumer_on_prepare(consumer_t *self, consumer_prepare_cb prepare);
+
+/* Installs a flush step (see consumer_flush_cb). */
+void consumer_on_flush(consumer_t *self, consumer_flush_cb flush);
 
 /* Creates a PULL socket connected to endpoint and starts consuming envelopes
  * of type. relay (may be NULL) is kicked after each commit. */

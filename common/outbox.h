@@ -83,6 +83,13 @@ typedef struct outbox_relay outbox_relay_t;
     "UPDATE outbox SET delivered_at = now() WHERE msg_id = $1::uuid AND delivered_at IS NULL "     \
     "RETURNING id"
 
+/* The same for a batch applied with multi-row statements: acknowledges
+ * every message of the uuid[] expression msg_ids, yielding the msg_id of
+ * each acknowledged the first time. */
+#define OUTBOX_ACK_MANY_SQL(msg_ids)                                                               \
+    "UPDATE outbox SET delivered_at = now() WHERE msg_id = ANY(" msg_ids ")"                       \
+    " AND delivered_at IS NULL RETURNING msg_id"
+
 /* Parked messages, most recent first, for `dubanctl outbox parked` ($1:
  * true to show dropped ones too): id, msg_id, destination, msg_type,
  * case_number, refusals, attempts, parked_at, park_reason, dropped_at,

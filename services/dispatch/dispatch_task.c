@@ -1,54 +1,140 @@
-/* Task creation. Idempotent twice over: the message acknowledgement (a
- * re-sent message changes nothing) and the unique (case, division, role) of
- * tasks (a co-handling insert that already happened does nothing). */
+/* Task creation, a batch of messages at a time in multi-row statements.
+ * Idempotent twice over: the message acknowledgement (a re-sent message
+ * changes nothing) and the unique (case, division, role) of tasks (a
+ * co-handling insert that already happened does nothing). */
 #include "dispatch_task.h"
 
 #include "clock.h"
 #include "dispatch_route.h"
 #include "log.h"
 #include "outbox.h"
+#include "pg_array.h"
+#include "pg_time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
+/* A batch of CaseTriaged messages in one statement: parallel arrays, one
+ * element per message in the order received ($1 msg_id, $2 case id, $3 lead
+ * division, $4 TaskDispatched body as hex, $5-$8 response_due,
+ * completion_due, response_warn, completion_warn in microseconds).
+ * Each message is acknowledged (a re-sent one finds its row delivered and
+ * changes nothing); for each case whose message was acknowledged the
+ * guarded transition triaged -> dispatched (the first message of a case in
+ * the batch, should one come twice), its lead task with its event, its
+ * clocks and its console message, written claimed. A row per message, in
+ * their order: acked, moved, the lead task, its division, the clocks
+ * recorded, then the console message's OUTBOX_ROW_COLUMNS (NULL when none). */
 static const char *s_lead_sql =
-    "WITH ack AS (" OUTBOX_ACK_SQL "),"
-    " c AS (UPDATE cases SET state = 'dispatched', updated_at = now()"
-    "  WHERE id = $2 AND state = 'triaged' AND EXISTS (SELECT 1 FROM ack)"
-    "  RETURNING id, case_number),"
+    "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[],"
+    "  $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) WITH ORDINALITY"
+    "  AS i(msg_id, case_id, division, body, rdue, cdue, rwarn, cwarn, ord)),"
+    " ack AS (" OUTBOX_ACK_MANY_SQL("$1::uuid[]") "),"
+    " a AS (SELECT DISTINCT ON (msg_id) ord FROM i WHERE msg_id IN (SELECT msg_id FROM ack)"
+    "  ORDER BY msg_id, ord),"
+    " d AS (SELECT DISTINCT ON (i.case_id) i.* FROM i JOIN a ON a.ord = i.ord"
+    "  ORDER BY i.case_id, i.ord),"
+    " c AS (UPDATE cases SET state = 'dispatched', updated_at = now() FROM d"
+    "  WHERE cases.id = d.case_id AND cases.state = 'triaged'"
+    "  RETURNING cases.id, cases.case_number, d.ord, d.body),"
     " t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"
     "  response_warn, completion_warn)"
-    "  SELECT id, $3, 'lead', " PG_TIME_TS(5) ", " PG_TIME_TS(6) ", " PG_TIME_TS(7) ", "
-    PG_TIME_TS(8) " FROM c"
-    "  ON CONFLICT (case_id, division, role, round) DO NOTHING RETURNING id, case_id),"
+    "  SELECT d.case_id, d.division, 'lead', " PG_TIME_TS_OF("d.rdue") ", "
+    PG_TIME_TS_OF("d.cdue") ", " PG_TIME_TS_OF("d.rwarn") ", " PG_TIME_TS_OF("d.cwarn")
+    "  FROM d JOIN c ON c.id = d.case_id ORDER BY d.ord"
+    "  ON CONFLICT (case_id, division, role, round) DO NOTHING"
+    "  RETURNING id, case_id, division, response_due, completion_due),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
-    "   jsonb_build_object('division', $3::text, 'role', 'lead') FROM t),"
-    " k AS (SELECT " DEADLINE_SQL_START("id", "case_id", "$3", "'lead'", PG_TIME_TS(5),
-                                        PG_TIME_TS(6)) " AS n FROM t),"
-    " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || $3 || '|'",
+    "   jsonb_build_object('division', division, 'role', 'lead') FROM t ORDER BY id),"
+    " k AS (SELECT case_id, " DEADLINE_SQL_START("id", "case_id", "division", "'lead'",
+                                                 "response_due", "completion_due") " AS n FROM t),"
+    " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || t.division || '|'",
                             OUTBOX_MSG(TASK_DISPATCHED), "t.case_id", "c.case_number", "t.id",
-                            "$4::bytea", OUTBOX_CLAIMED_DELIVERED)
-    "  FROM t JOIN c ON c.id = t.case_id RETURNING " OUTBOX_ROW_COLUMNS ")"
-    " SELECT (SELECT count(*) FROM ack), (SELECT count(*) FROM c), (SELECT id FROM t), $3::text,"
-    "  (SELECT sum(n) FROM k) AS clocks, o.* FROM (SELECT) one LEFT JOIN o ON true";
+                            "decode(c.body, 'hex')", OUTBOX_CLAIMED_DELIVERED)
+    "  FROM t JOIN c ON c.id = t.case_id ORDER BY t.id RETURNING " OUTBOX_ROW_COLUMNS ")"
+    " SELECT (a.ord IS NOT NULL)::int AS acked, (c.id IS NOT NULL)::int AS moved, t.id,"
+    "  i.division, k.n AS clocks, o.*"
+    " FROM i LEFT JOIN a ON a.ord = i.ord LEFT JOIN c ON c.id = i.case_id AND c.ord = i.ord"
+    " LEFT JOIN t ON t.case_id = c.id LEFT JOIN k ON k.case_id = t.case_id"
+    " LEFT JOIN o ON o.outbox_task_id = t.id ORDER BY i.ord";
 
+/* The co-handling tasks of the batch, after its lead tasks: parallel arrays
+ * ($1 case id, $2 division, $3 case number, $4 body as hex, $5-$8 the
+ * deadlines as above). A case gets them only once it has its lead task (in
+ * this transaction or before); one that exists already is not made again.
+ * Their console messages are left for the relay to claim. */
 static const char *s_co_sql =
-    "WITH t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"
+    "WITH x AS (SELECT DISTINCT ON (case_id, division) * FROM unnest($1::bigint[], $2::text[],"
+    "  $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])"
+    "  WITH ORDINALITY AS x(case_id, division, case_number, body, rdue, cdue, rwarn, cwarn, ord)"
+    "  ORDER BY case_id, division, ord),"
+    " t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"
     "  response_warn, completion_warn)"
-    "  SELECT $1::bigint, $2, 'co', " PG_TIME_TS(5) ", " PG_TIME_TS(6) ", " PG_TIME_TS(7) ", "
-    PG_TIME_TS(8)
-    "  WHERE EXISTS (SELECT 1 FROM tasks WHERE case_id = $1::bigint AND role = 'lead')"
-    "  ON CONFLICT (case_id, division, role, round) DO NOTHING RETURNING id, case_id),"
+    "  SELECT x.case_id, x.division, 'co', " PG_TIME_TS_OF("x.rdue") ", "
+    PG_TIME_TS_OF("x.cdue") ", " PG_TIME_TS_OF("x.rwarn") ", " PG_TIME_TS_OF("x.cwarn")
+    "  FROM x WHERE EXISTS (SELECT 1 FROM tasks l WHERE l.case_id = x.case_id"
+    "   AND l.role = 'lead') ORDER BY x.ord"
+    "  ON CONFLICT (case_id, division, role, round) DO NOTHING"
+    "  RETURNING id, case_id, division, response_due, completion_due),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
-    "   jsonb_build_object('division', $2::text, 'role', 'co') FROM t),"
-    " k AS (SELECT " DEADLINE_SQL_START("id", "case_id", "$2", "'co'", PG_TIME_TS(5),
-                                        PG_TIME_TS(6)) " AS n FROM t),"
-    " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || $2 || '|'",
-                            OUTBOX_MSG(TASK_DISPATCHED), "t.case_id", "$3", "t.id", "$4::bytea",
-                            OUTBOX_UNCLAIMED) " FROM t)"
+    "   jsonb_build_object('division', division, 'role', 'co') FROM t ORDER BY id),"
+    " k AS (SELECT " DEADLINE_SQL_START("id", "case_id", "division", "'co'", "response_due",
+                                        "completion_due") " AS n FROM t),"
+    " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || t.division || '|'",
+                            OUTBOX_MSG(TASK_DISPATCHED), "t.case_id", "x.case_number", "t.id",
+                            "decode(x.body, 'hex')", OUTBOX_UNCLAIMED)
+    "  FROM t JOIN x ON x.case_id = t.case_id AND x.division = t.division)"
     " SELECT count(*), (SELECT sum(n) FROM k) FROM t";
+
+/* The columns of a batch's statements, filled as its messages are built. */
+enum { COL_MSG_ID, COL_CASE, COL_DIVISION, COL_BODY, COL_RDUE, COL_CDUE, COL_RWARN, COL_CWARN };
+enum { CO_CASE, CO_DIVISION, CO_NUMBER, CO_BODY, CO_RDUE, CO_CDUE, CO_RWARN, CO_CWARN };
+#define LEAD_COLS 8
+#define CO_COLS 8
+
+struct dispatch_batch {
+    pg_array_t lead[LEAD_COLS];
+    pg_array_t co[CO_COLS];
+    int nlead;
+    int nco;
+};
+
+static void s_batch_reset(dispatch_batch_t *b)
+{
+    for (int i = 0; i < LEAD_COLS; i++) {
+        pg_array_free(&b->lead[i]);
+        pg_array_init(&b->lead[i]);
+    }
+    for (int i = 0; i < CO_COLS; i++) {
+        pg_array_free(&b->co[i]);
+        pg_array_init(&b->co[i]);
+    }
+    b->nlead = 0;
+    b->nco = 0;
+}
+
+dispatch_batch_t *dispatch_batch_new(void)
+{
+    dispatch_batch_t *b = calloc(1, sizeof(*b));
+    if (b)
+        s_batch_reset(b);
+    return b;
+}
+
+void dispatch_batch_destroy(dispatch_batch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    dispatch_batch_t *b = *self_p;
+    for (int i = 0; i < LEAD_COLS; i++)
+        pg_array_free(&b->lead[i]);
+    for (int i = 0; i < CO_COLS; i++)
+        pg_array_free(&b->co[i]);
+    free(b);
+    *self_p = NULL;
+}
 
 int dispatch_task_prepare(pg_t *pg)
 {
@@ -75,24 +161,34 @@ static uint8_t *s_pack(const Duban__CaseTriaged *triaged, const char *division, 
     return buf;
 }
 
-int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, pg_txn_t *txn,
-                        const Duban__Envelope *env, char *why, size_t why_len)
+/* The four deadlines of a task, in the columns' order. */
+static void s_add_dues(pg_array_t *col, const dispatch_dues_t *dues)
+{
+    pg_array_add_i64(&col[0], dues->response_due);
+    pg_array_add_i64(&col[1], dues->completion_due);
+    pg_array_add_i64(&col[2], dues->response_warn);
+    pg_array_add_i64(&col[3], dues->completion_warn);
+}
+
+int dispatch_task_gather(const org_t *org, const dispatch_deadline_t *deadline,
+                         dispatch_batch_t *batch, const Duban__Envelope *env, char *why,
+                         size_t why_len)
 {
     Duban__CaseTriaged *triaged =
         duban__case_triaged__unpack(NULL, env->body.len, env->body.data);
+    uint8_t *bodies[1 + ORG_MAX_CO] = {NULL};
+    size_t lens[1 + ORG_MAX_CO] = {0};
+    int rc = -1;
     if (!triaged || env->case_id <= 0) {
         snprintf(why, why_len, "cannot dispatch: %s",
                  triaged ? "the envelope names no case" : "the body is not a CaseTriaged");
-        if (triaged)
-            duban__case_triaged__free_unpacked(triaged, NULL);
-        return -1;
+        goto out_free;
     }
     dispatch_route_t route;
     if (dispatch_route_find(org, triaged->category, triaged->lead_division, &route) < 0) {
         snprintf(why, why_len, "cannot dispatch: no route for category %.64s",
                  triaged->category);
-        duban__case_triaged__free_unpacked(triaged, NULL);
-        return -1;
+        goto out_free;
     }
     int64_t now = clock_now_us();
     dispatch_dues_t dues;
@@ -100,39 +196,63 @@ int dispatch_task_build(const org_t *org, const dispatch_deadline_t *deadline, p
     if (dispatch_deadline_for(deadline, triaged->kind, priority, now, &dues) < 0) {
         snprintf(why, why_len, "cannot dispatch: no SLA policy for kind=%.32s priority=%.32s",
                  triaged->kind, priority);
-        duban__case_triaged__free_unpacked(triaged, NULL);
-        return -1;
+        goto out_free;
     }
-    char case_id[24], d[4][24];
+    /* Every body first, so that a failure leaves nothing of env gathered. */
+    for (int i = 0; i <= route.nco; i++) {
+        bodies[i] = s_pack(triaged, i == 0 ? route.lead : route.co[i - 1], i == 0 ? "lead" : "co",
+                           &dues, now, &lens[i]);
+        if (!bodies[i]) {
+            snprintf(why, why_len, "could not build the statements (out of memory)");
+            goto out_free;
+        }
+    }
+    char case_id[24];
     snprintf(case_id, sizeof(case_id), "%lld", (long long)env->case_id);
-    snprintf(d[0], sizeof(d[0]), "%lld", (long long)dues.response_due);
-    snprintf(d[1], sizeof(d[1]), "%lld", (long long)dues.completion_due);
-    snprintf(d[2], sizeof(d[2]), "%lld", (long long)dues.response_warn);
-    snprintf(d[3], sizeof(d[3]), "%lld", (long long)dues.completion_warn);
+    pg_array_add_text(&batch->lead[COL_MSG_ID], env->msg_id);
+    pg_array_add_text(&batch->lead[COL_CASE], case_id);
+    pg_array_add_text(&batch->lead[COL_DIVISION], route.lead);
+    pg_array_add_hex(&batch->lead[COL_BODY], bodies[0], lens[0]);
+    s_add_dues(&batch->lead[COL_RDUE], &dues);
+    batch->nlead++;
+    for (int i = 0; i < route.nco; i++) {
+        pg_array_add_text(&batch->co[CO_CASE], case_id);
+        pg_array_add_text(&batch->co[CO_DIVISION], route.co[i]);
+        pg_array_add_text(&batch->co[CO_NUMBER], env->case_number);
+        pg_array_add_hex(&batch->co[CO_BODY], bodies[1 + i], lens[1 + i]);
+        s_add_dues(&batch->co[CO_RDUE], &dues);
+        batch->nco++;
+    }
+    rc = 0;
+out_free:
+    for (int i = 0; i <= ORG_MAX_CO; i++)
+        free(bodies[i]);
+    if (triaged)
+        duban__case_triaged__free_unpacked(triaged, NULL);
+    return rc;
+}
+
+/* Adds the statement over the columns cols (n of them) named stmt. */
+static int s_add_columns(pg_txn_t *txn, const char *stmt, pg_array_t *cols, int n)
+{
+    pg_param_t params[LEAD_COLS];
+    for (int i = 0; i < n; i++) {
+        const char *text = pg_array_text(&cols[i]);
+        if (!text)
+            return -1;
+        params[i] = PG_TEXT(text);
+    }
+    return pg_txn_add(txn, true, stmt, n, params);
+}
+
+int dispatch_task_flush(dispatch_batch_t *batch, pg_txn_t *txn)
+{
     int added = 0;
-    size_t len;
-    uint8_t *body = s_pack(triaged, route.lead, "lead", &dues, now, &len);
-    if (body) {
-        pg_param_t lead[8] = {PG_TEXT(env->msg_id), PG_TEXT(case_id), PG_TEXT(route.lead),
-                              PG_BINARY(body, len), PG_TEXT(d[0]),    PG_TEXT(d[1]),
-                              PG_TEXT(d[2]),        PG_TEXT(d[3])};
-        if (pg_txn_add(txn, true, "dispatch_lead", 8, lead) >= 0)
-            added = 1;
-        free(body);
+    if (batch->nlead > 0 && s_add_columns(txn, "dispatch_lead", batch->lead, LEAD_COLS) >= 0) {
+        added = 1;
+        if (batch->nco > 0)
+            added = s_add_columns(txn, "dispatch_co", batch->co, CO_COLS) >= 0 ? 2 : -1;
     }
-    for (int i = 0; added > 0 && i < route.nco; i++) {
-        body = s_pack(triaged, route.co[i], "co", &dues, now, &len);
-        pg_param_t co[8] = {PG_TEXT(case_id), PG_TEXT(route.co[i]), PG_TEXT(env->case_number),
-                            PG_BINARY(body, len), PG_TEXT(d[0]), PG_TEXT(d[1]), PG_TEXT(d[2]),
-                            PG_TEXT(d[3])};
-        if (!body || pg_txn_add(txn, true, "dispatch_co", 8, co) < 0)
-            added = -1;
-        else
-            added++;
-        free(body);
-    }
-    if (added <= 0)
-        snprintf(why, why_len, "could not build the statements (out of memory)");
-    duban__case_triaged__free_unpacked(triaged, NULL);
+    s_batch_reset(batch);
     return added > 0 ? added : -1;
 }

@@ -26,6 +26,7 @@ typedef struct {
     redis_t *redis; /* manual triage records the requester's fingerprint */
     fingerprint_t *fingerprint;
     dispatch_deadline_t *deadline;
+    dispatch_batch_t *batch; /* the CaseTriaged messages of the batch being built */
     dispatch_workflow_t *workflow;
     auth_t *auth;
 } dispatch_t;
@@ -34,24 +35,30 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg, char *w
                    size_t why_len)
 {
     dispatch_t *self = arg;
-    return dispatch_task_build(self->svc->org, self->deadline, txn, env, why, why_len);
+    return dispatch_task_gather(self->svc->org, self->deadline, self->batch, env, why, why_len);
 }
 
-static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
+static int s_flush(pg_txn_t *txn, void *arg)
 {
     dispatch_t *self = arg;
-    outbox_relay_send_claimed(self->relay, res, 0);
-    if (strcmp(PQgetvalue(res, 0, DISPATCH_COL_ACKED), "1") != 0) {
+    return dispatch_task_flush(self->batch, txn);
+}
+
+static void s_applied(const Duban__Envelope *env, PGresult *res, int row, void *arg)
+{
+    dispatch_t *self = arg;
+    outbox_relay_send_claimed(self->relay, res, row);
+    if (strcmp(PQgetvalue(res, row, DISPATCH_COL_ACKED), "1") != 0) {
         log_info("ignored duplicate msg=%s case=%s", env->msg_id, env->case_number);
         return;
     }
-    if (PQgetisnull(res, 0, DISPATCH_COL_TASK)) {
+    if (PQgetisnull(res, row, DISPATCH_COL_TASK)) {
         log_warn("case=%s msg=%s was not in state triaged; nothing changed", env->case_number,
                  env->msg_id);
         return;
     }
     log_info("case dispatched case=%s task=%s division=%s msg=%s", env->case_number,
-             PQgetvalue(res, 0, DISPATCH_COL_TASK), PQgetvalue(res, 0, DISPATCH_COL_DIVISION),
+             PQgetvalue(res, row, DISPATCH_COL_TASK), PQgetvalue(res, row, DISPATCH_COL_DIVISION),
              env->msg_id);
 }
 
@@ -86,7 +93,8 @@ int main(int argc, char **argv)
         goto out_teardown;
     self.pg = pg_new(self.svc->base, self.svc->pg_conninfo);
     self.deadline = dispatch_deadline_new(st);
-    if (!self.pg || !self.deadline || dispatch_task_prepare(self.pg) < 0 ||
+    self.batch = dispatch_batch_new();
+    if (!self.pg || !self.deadline || !self.batch || dispatch_task_prepare(self.pg) < 0 ||
         dispatch_console_prepare(self.pg) < 0 ||
         dispatch_workflow_prepare(self.pg) < 0 || auth_prepare(self.pg) < 0)
         goto out_teardown;
@@ -120,6 +128,7 @@ int main(int argc, char **argv)
         service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
     consumer_park_after(self.consumer, outbox_max_attempts(st));
+    consumer_on_flush(self.consumer, s_flush);
     service_drain(self.svc, self.pg);
     exit_code = service_run(self.svc);
 
@@ -130,6 +139,7 @@ out_teardown:
     dispatch_workflow_destroy(&self.workflow);
     auth_destroy(&self.auth);
     dispatch_deadline_destroy(&self.deadline);
+    dispatch_batch_destroy(&self.batch);
     redis_destroy(&self.redis);
     outbox_relay_destroy(&self.relay);
     bus_sock_destroy(&pub);

@@ -111,9 +111,10 @@ out_free_msg:
     return -1;
 }
 
-static void s_applied(const Duban__Envelope *env, PGresult *res, void *arg)
+static void s_applied(const Duban__Envelope *env, PGresult *res, int row, void *arg)
 {
     triage_t *self = arg;
+    (void)row; /* one statement per message: its row is 0 */
     bool acked = strcmp(PQgetvalue(res, 0, TRIAGE_COL_ACKED), "1") == 0;
     bool moved = strcmp(PQgetvalue(res, 0, TRIAGE_COL_MOVED), "1") == 0;
     if (!acked)
