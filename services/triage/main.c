@@ -1,9 +1,11 @@
 /* duban-triage: classifies each received case (category, priority) and
- * passes it to dispatch, or parks it in the manual triage queue. */
+ * passes it to dispatch, or parks it in the manual triage queue; a batch of
+ * messages at a time, in one multi-row statement. */
 #include "consumer.h"
 #include "log.h"
 #include "outbox.h"
 #include "pg.h"
+#include "pg_array.h"
 #include "phone.h"
 #include "redis.h"
 #include "service.h"
@@ -19,42 +21,78 @@
 
 
 
-/* The guarded transition received -> triaged (or needs_triage), with the
- * duplicate check: the same requester (phone) about the same matter
- * (category) while an earlier case is open and younger than the duplicate
- * window ($8 seconds) links the new case to it (merged) instead of
- * dispatching it again; both timelines record the link. PostgreSQL confirms
- * only when Redis holds the requester's fingerprint for that category ($9),
- * which keeps the common case (a first report) to one cheap statement. */
+/* A batch of CaseReceived messages in one statement: parallel arrays, one
+ * element per message in the order received ($1 msg_id, $2 case id, $3
+ * outcome: triaged or needs_triage, $4 category, $5 priority, $6 rule, $7
+ * CaseTriaged body as hex, $8 whether Redis holds the requester's
+ * fingerprint for that category), $9 the duplicate window in seconds.
+ * Each message is acknowledged (a re-sent one finds its row delivered and
+ * changes nothing); each case whose message was acknowledged (the first of
+ * the batch, should one come twice) makes the guarded transition received
+ * -> triaged (or needs_triage), with the duplicate check: the same
+ * requester (phone) about the same matter (category) while an earlier case
+ * is open and younger than the duplicate window links the new case to it
+ * (merged) instead of dispatching it again; both timelines record the link.
+ * PostgreSQL confirms only when Redis holds the fingerprint, which keeps the
+ * common case (a first report) cheap. A row per message, in their order:
+ * acked, moved, the case it duplicates, then its message to dispatch,
+ * written claimed (OUTBOX_ROW_COLUMNS, NULL when none). */
 static const char *s_apply_sql =
-    "WITH ack AS (" OUTBOX_ACK_SQL "),"
-    " cur AS (SELECT id, requester_phone FROM cases WHERE id = $2),"
-    " dup AS (SELECT d.id, d.case_number FROM cases d, cur WHERE $3 = 'triaged' AND $9::boolean"
-    "  AND cur.requester_phone ~ '[0-9]' AND " PHONE_DIGITS_SQL("d.requester_phone")
+    "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[],"
+    "  $5::text[], $6::text[], $7::text[], $8::boolean[]) WITH ORDINALITY"
+    "  AS i(msg_id, case_id, outcome, category, priority, rule, body, hit, ord)),"
+    " ack AS (" OUTBOX_ACK_MANY_SQL("$1::uuid[]") "),"
+    " a AS (SELECT DISTINCT ON (msg_id) ord FROM i WHERE msg_id IN (SELECT msg_id FROM ack)"
+    "  ORDER BY msg_id, ord),"
+    " d AS (SELECT DISTINCT ON (i.case_id) i.* FROM i JOIN a ON a.ord = i.ord"
+    "  ORDER BY i.case_id, i.ord),"
+    " dup AS (SELECT d.case_id, x.id, x.case_number FROM d JOIN cases cur ON cur.id = d.case_id"
+    "  CROSS JOIN LATERAL (SELECT x.id, x.case_number FROM cases x WHERE d.outcome = 'triaged'"
+    "   AND d.hit AND cur.requester_phone ~ '[0-9]' AND " PHONE_DIGITS_SQL("x.requester_phone")
     "   = " PHONE_DIGITS_SQL("cur.requester_phone")
-    "  AND d.category = $4 AND d.id <> cur.id"
-    "  AND d.state NOT IN ('closed', 'merged', 'received', 'needs_triage')"
-    "  AND d.created_at > now() - $8::int * interval '1 second' ORDER BY d.id LIMIT 1),"
-    " c AS (UPDATE cases SET state = CASE WHEN EXISTS (SELECT 1 FROM dup) THEN 'merged'"
-    "  ELSE $3 END, duplicate_of = (SELECT id FROM dup), category = coalesce($4, category),"
-    "  priority = $5, updated_at = now()"
-    "  WHERE id = $2 AND state = 'received' AND EXISTS (SELECT 1 FROM ack)"
-    "  RETURNING id, case_number, state),"
+    "   AND x.category = d.category AND x.id <> cur.id"
+    "   AND x.state NOT IN ('closed', 'merged', 'received', 'needs_triage')"
+    "   AND x.created_at > now() - $9::int * interval '1 second' ORDER BY x.id LIMIT 1) x),"
+    " c AS (UPDATE cases SET state = CASE WHEN dup.id IS NOT NULL THEN 'merged'"
+    "  ELSE d.outcome END, duplicate_of = dup.id, category = coalesce(d.category, cases.category),"
+    "  priority = d.priority, updated_at = now()"
+    "  FROM d LEFT JOIN dup ON dup.case_id = d.case_id"
+    "  WHERE cases.id = d.case_id AND cases.state = 'received'"
+    "  RETURNING cases.id, cases.case_number, cases.state, d.ord, d.category, d.priority,"
+    "  d.rule, d.body, dup.id AS dup_id, dup.case_number AS dup_number),"
     " e AS (INSERT INTO case_events (case_id, type, actor, detail)"
-    "  SELECT id, CASE WHEN state = 'merged' THEN 'duplicate' ELSE $3 END, 'triage',"
-    "   jsonb_strip_nulls(jsonb_build_object('category', $4::text, 'priority', $5::text,"
-    "   'rule', $6::text, 'duplicate_of', (SELECT case_number FROM dup))) FROM c),"
+    "  SELECT id, CASE WHEN state = 'merged' THEN 'duplicate' ELSE state END, 'triage',"
+    "   jsonb_strip_nulls(jsonb_build_object('category', category, 'priority', priority,"
+    "   'rule', rule, 'duplicate_of', dup_number)) FROM c ORDER BY ord),"
     " el AS (INSERT INTO case_events (case_id, type, actor, detail)"
-    "  SELECT dup.id, 'duplicate_linked', 'triage', jsonb_build_object('case_number',"
-    "   c.case_number) FROM dup, c WHERE c.state = 'merged'),"
+    "  SELECT dup_id, 'duplicate_linked', 'triage', jsonb_build_object('case_number',"
+    "   case_number) FROM c WHERE state = 'merged' ORDER BY ord),"
     " o AS (" OUTBOX_INSERT("'triage'", "'dispatch'", "NULL", OUTBOX_MSG(CASE_TRIAGED), "id",
-                            "case_number", "NULL", "$7::bytea", OUTBOX_CLAIMED)
-    "  FROM c WHERE state = 'triaged' RETURNING " OUTBOX_ROW_COLUMNS ")"
-    " SELECT (SELECT count(*) FROM ack) AS acked, (SELECT count(*) FROM c) AS moved,"
-    " (SELECT case_number FROM dup) AS duplicate_of, o.* FROM (SELECT) one LEFT JOIN o ON true";
+                            "case_number", "NULL", "decode(body, 'hex')", OUTBOX_CLAIMED)
+    "  FROM c WHERE state = 'triaged' ORDER BY ord RETURNING " OUTBOX_ROW_COLUMNS ")"
+    " SELECT (a.ord IS NOT NULL)::int AS acked, (c.id IS NOT NULL)::int AS moved,"
+    "  c.dup_number AS duplicate_of, o.*"
+    " FROM i LEFT JOIN a ON a.ord = i.ord LEFT JOIN c ON c.id = i.case_id AND c.ord = i.ord"
+    " LEFT JOIN o ON o.outbox_case_id = c.id ORDER BY i.ord";
 
 /* The columns of s_apply_sql's row before the outbox row's. */
 enum { TRIAGE_COL_ACKED, TRIAGE_COL_MOVED, TRIAGE_COL_DUPLICATE_OF };
+
+/* Its parameters, the arrays gathered message by message. */
+enum { ARG_MSG_ID, ARG_CASE, ARG_OUTCOME, ARG_CATEGORY, ARG_PRIORITY, ARG_RULE, ARG_BODY, ARG_HIT };
+#define TRIAGE_ARRAYS 8
+
+static pg_array_t s_arrays[TRIAGE_ARRAYS];
+static int s_gathered;
+
+static void s_arrays_reset(void)
+{
+    for (int i = 0; i < TRIAGE_ARRAYS; i++) {
+        pg_array_free(&s_arrays[i]);
+        pg_array_init(&s_arrays[i]);
+    }
+    s_gathered = 0;
+}
 
 static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg, char *why,
                    size_t why_len)
@@ -86,50 +124,65 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg, char *w
     duban__case_triaged__pack(&out, body);
     char case_id[24];
     snprintf(case_id, sizeof(case_id), "%lld", (long long)env->case_id);
-    pg_param_t params[9] = {
-        PG_TEXT(env->msg_id),
-        PG_TEXT(case_id),
-        PG_TEXT(d.outcome == TRIAGE_ROUTED ? "triaged" : "needs_triage"),
-        PG_TEXT(d.category ? d.category->code : NULL),
-        PG_TEXT(d.priority),
-        PG_TEXT(d.rule),
-        PG_BINARY(body, len),
-        PG_TEXT(self->duplicate_window_s),
-        PG_TEXT(triage_duplicate_hit(self, env->msg_id) ? "true" : "false"),
-    };
-    int rc = pg_txn_add(txn, true, "triage_apply", 9, params);
-    if (rc < 0)
-        snprintf(why, why_len, "could not add the statement (out of memory)");
+    pg_array_add_text(&s_arrays[ARG_MSG_ID], env->msg_id);
+    pg_array_add_text(&s_arrays[ARG_CASE], case_id);
+    pg_array_add_text(&s_arrays[ARG_OUTCOME],
+                      d.outcome == TRIAGE_ROUTED ? "triaged" : "needs_triage");
+    pg_array_add_text(&s_arrays[ARG_CATEGORY], d.category ? d.category->code : NULL);
+    pg_array_add_text(&s_arrays[ARG_PRIORITY], d.priority);
+    pg_array_add_text(&s_arrays[ARG_RULE], d.rule);
+    pg_array_add_hex(&s_arrays[ARG_BODY], body, len);
+    pg_array_add_text(&s_arrays[ARG_HIT],
+                      triage_duplicate_hit(self, env->msg_id) ? "true" : "false");
+    s_gathered++;
     log_debug("triaged case=%s msg=%s outcome=%s rule=%s", env->case_number, env->msg_id,
               triage_outcome_str(d.outcome), d.rule);
     free(body);
     duban__case_received__free_unpacked(msg, NULL);
-    return rc < 0 ? -1 : 1;
+    return 0;
 
 out_free_msg:
     duban__case_received__free_unpacked(msg, NULL);
     return -1;
 }
 
+/* The batch's one statement over what s_build gathered. */
+static int s_flush(pg_txn_t *txn, void *arg)
+{
+    triage_t *self = arg;
+    pg_param_t params[TRIAGE_ARRAYS + 1];
+    int rc = s_gathered > 0 ? 0 : -1;
+    for (int i = 0; rc == 0 && i < TRIAGE_ARRAYS; i++) {
+        const char *text = pg_array_text(&s_arrays[i]);
+        if (!text)
+            rc = -1;
+        params[i] = PG_TEXT(text);
+    }
+    params[TRIAGE_ARRAYS] = PG_TEXT(self->duplicate_window_s);
+    if (rc == 0 && pg_txn_add(txn, true, "triage_apply", TRIAGE_ARRAYS + 1, params) < 0)
+        rc = -1;
+    s_arrays_reset();
+    return rc == 0 ? 1 : -1;
+}
+
 static void s_applied(const Duban__Envelope *env, PGresult *res, int row, void *arg)
 {
     triage_t *self = arg;
-    (void)row; /* one statement per message: its row is 0 */
-    bool acked = strcmp(PQgetvalue(res, 0, TRIAGE_COL_ACKED), "1") == 0;
-    bool moved = strcmp(PQgetvalue(res, 0, TRIAGE_COL_MOVED), "1") == 0;
+    bool acked = strcmp(PQgetvalue(res, row, TRIAGE_COL_ACKED), "1") == 0;
+    bool moved = strcmp(PQgetvalue(res, row, TRIAGE_COL_MOVED), "1") == 0;
     if (!acked)
         log_info("ignored duplicate msg=%s case=%s", env->msg_id, env->case_number);
     else if (!moved)
         log_warn("case=%s msg=%s was not in state received; nothing changed", env->case_number,
                  env->msg_id);
-    else if (!PQgetisnull(res, 0, TRIAGE_COL_DUPLICATE_OF))
+    else if (!PQgetisnull(res, row, TRIAGE_COL_DUPLICATE_OF))
         log_info("case merged as a duplicate case=%s duplicate_of=%s msg=%s", env->case_number,
-                 PQgetvalue(res, 0, TRIAGE_COL_DUPLICATE_OF), env->msg_id);
+                 PQgetvalue(res, row, TRIAGE_COL_DUPLICATE_OF), env->msg_id);
     else
         log_info("case triaged case=%s msg=%s", env->case_number, env->msg_id);
-    if (acked && moved && PQgetisnull(res, 0, TRIAGE_COL_DUPLICATE_OF))
+    if (acked && moved && PQgetisnull(res, row, TRIAGE_COL_DUPLICATE_OF))
         triage_duplicate_remember(self, env);
-    outbox_relay_send_claimed(self->relay, res, 0); /* the case, to dispatch */
+    outbox_relay_send_claimed(self->relay, res, row); /* the case, to dispatch */
 }
 
 static bool s_health(json_t *report, void *arg)
@@ -163,6 +216,7 @@ int main(int argc, char **argv)
     struct event *check_ev = NULL;
     char secrets[512];
     exit_code = 1;
+    s_arrays_reset();
     self.fingerprint = fingerprint_new(fingerprint_secrets_dir(st, secrets, sizeof(secrets)));
     if (!self.fingerprint)
         goto out_teardown;
@@ -190,6 +244,7 @@ int main(int argc, char **argv)
         goto out_teardown;
     consumer_park_after(self.consumer, outbox_max_attempts(st));
     consumer_on_prepare(self.consumer, triage_duplicate_prepare);
+    consumer_on_flush(self.consumer, s_flush);
     redis_on_connect(self.redis, triage_duplicate_redis_connected, &self);
     check_ev = event_new(self.svc->base, -1, EV_PERSIST, s_check_cb, &self);
     struct timeval every = {settings_int(st, "triage.fingerprint_check_s", 5), 0};
@@ -210,6 +265,8 @@ out_teardown:
     outbox_relay_destroy(&self.relay);
     bus_sock_destroy(&out);
     fingerprint_destroy(&self.fingerprint);
+    for (int i = 0; i < TRIAGE_ARRAYS; i++)
+        pg_array_free(&s_arrays[i]);
     service_destroy(&self.svc);
     return exit_code;
 }
