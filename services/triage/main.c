@@ -34,7 +34,10 @@
  * is open and younger than the duplicate window links the new case to it
  * (merged) instead of dispatching it again; both timelines record the link.
  * PostgreSQL confirms only when Redis holds the fingerprint, which keeps the
- * common case (a first report) cheap. A row per message, in their order:
+ * common case (a first report) cheap; dup is MATERIALIZED so that it is
+ * computed once for the batch, not again for each of its cases (inlined,
+ * the planner's estimate of one row made it a nested loop). A row per
+ * message, in their order:
  * acked, moved, the case it duplicates, then its message to dispatch,
  * written claimed (OUTBOX_ROW_COLUMNS, NULL when none). */
 static const char *s_apply_sql =
@@ -46,7 +49,8 @@ static const char *s_apply_sql =
     "  ORDER BY msg_id, ord),"
     " d AS (SELECT DISTINCT ON (i.case_id) i.* FROM i JOIN a ON a.ord = i.ord"
     "  ORDER BY i.case_id, i.ord),"
-    " dup AS (SELECT d.case_id, x.id, x.case_number FROM d JOIN cases cur ON cur.id = d.case_id"
+    " dup AS MATERIALIZED (SELECT d.case_id, x.id, x.case_number FROM d"
+    "  JOIN cases cur ON cur.id = d.case_id"
     "  CROSS JOIN LATERAL (SELECT x.id, x.case_number FROM cases x WHERE d.outcome = 'triaged'"
     "   AND d.hit AND cur.requester_phone ~ '[0-9]' AND " PHONE_DIGITS_SQL("x.requester_phone")
     "   = " PHONE_DIGITS_SQL("cur.requester_phone")
