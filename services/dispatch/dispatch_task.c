@@ -138,7 +138,8 @@ void dispatch_batch_destroy(dispatch_batch_t **self_p)
 
 int dispatch_task_prepare(pg_t *pg)
 {
-    return pg_prepare(pg, "dispatch_lead", s_lead_sql) | pg_prepare(pg, "dispatch_co", s_co_sql);
+    (void)pg; /* the batch statements are planned for each batch: see s_add_columns */
+    return 0;
 }
 
 static uint8_t *s_pack(const Duban__CaseTriaged *triaged, const char *division, const char *role,
@@ -232,8 +233,13 @@ out_free:
     return rc;
 }
 
-/* Adds the statement over the columns cols (n of them) named stmt. */
-static int s_add_columns(pg_txn_t *txn, const char *stmt, pg_array_t *cols, int n)
+/* Adds the statement sql over the columns cols (n of them). It is sent as
+ * text, planned for each batch, not prepared: a prepared statement's
+ * generic plan assumes arrays of 10 and keeps the tables' sizes of when it
+ * was made, so one made on a young database read outbox and cases in full
+ * for every batch (seen with auto_explain during dubanctl bench); planned
+ * with the batch's own arrays it reads them by index and joins by hash. */
+static int s_add_columns(pg_txn_t *txn, const char *sql, pg_array_t *cols, int n)
 {
     pg_param_t params[LEAD_COLS];
     for (int i = 0; i < n; i++) {
@@ -242,16 +248,16 @@ static int s_add_columns(pg_txn_t *txn, const char *stmt, pg_array_t *cols, int 
             return -1;
         params[i] = PG_TEXT(text);
     }
-    return pg_txn_add(txn, true, stmt, n, params);
+    return pg_txn_add(txn, false, sql, n, params);
 }
 
 int dispatch_task_flush(dispatch_batch_t *batch, pg_txn_t *txn)
 {
     int added = 0;
-    if (batch->nlead > 0 && s_add_columns(txn, "dispatch_lead", batch->lead, LEAD_COLS) >= 0) {
+    if (batch->nlead > 0 && s_add_columns(txn, s_lead_sql, batch->lead, LEAD_COLS) >= 0) {
         added = 1;
         if (batch->nco > 0)
-            added = s_add_columns(txn, "dispatch_co", batch->co, CO_COLS) >= 0 ? 2 : -1;
+            added = s_add_columns(txn, s_co_sql, batch->co, CO_COLS) >= 0 ? 2 : -1;
     }
     s_batch_reset(batch);
     return added > 0 ? added : -1;
