@@ -381,11 +381,21 @@ static void s_org(intake_t *in, struct evhttp_request *req, const auth_identity_
                                               "name", c->name, "lead", c->lead, "co", co, "urgent",
                                               c->urgent, "keywords", words));
     }
+    /* The roster, for the pickers of a work item's lead leader and of a
+     * rectification item's person responsible: codes, names, roles and
+     * divisions only (the staff's own directory, no contact data). */
+    json_t *staff = json_array();
+    for (int i = 0; i < org->nstaff; i++) {
+        const org_staff_t *st = &org->staff[i];
+        json_array_append_new(staff, json_pack("{s:s, s:s, s:s, s:s?}", "code", st->code, "name",
+                                               st->name, "role", st->role, "division",
+                                               st->division[0] ? st->division : NULL));
+    }
     http_reply_json(req, 200,
-                    json_pack("{s:o, s:o, s:o, s:o}", "divisions",
+                    json_pack("{s:o, s:o, s:o, s:o, s:o}", "divisions",
                               s_named(org->divisions, org->ndivisions), "categories", cats,
                               "kinds", s_named(org->kinds, org->nkinds), "channels",
-                              s_named(org->channels, org->nchannels)));
+                              s_named(org->channels, org->nchannels), "staff", staff));
 }
 
 /* /api/v1/{prefix}{key}/cases: the key, URL-decoded, into key (len bytes);

@@ -64,6 +64,7 @@ static const route_t s_routes[] = {
     {"/api/v1/rechecks/", NULL, EVHTTP_REQ_POST, intake_bulletins_recheck},
     {"/api/v1/dashboard", NULL, EVHTTP_REQ_GET, intake_bulletins_dashboard},
     {"/api/v1/workitems", NULL, EVHTTP_REQ_GET, intake_workitem_list},
+    {"/api/v1/workitems/", NULL, EVHTTP_REQ_GET, intake_workitem_show},
     {"/api/v1/problems", NULL, EVHTTP_REQ_GET, intake_problem_list},
 };
 

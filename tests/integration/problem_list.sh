@@ -102,4 +102,7 @@ assert_eq "$p1|accepted|$item,$p2|rejected|,$p3|rejected|" \
 assert_eq 0 "$(get insp001 '/api/v1/problems?state=open' | jq '.problems | length')" "none open"
 assert_eq "403" "$(curl -sS -o /dev/null -w '%{http_code}' -H "$(auth_as h-licensing)" "$H_INTAKE_URL/api/v1/problems")" \
   "a division does not read the problem list"
+out=$(harness_ctl problem list --state rejected)
+assert_contains "$out" "$p3 rejected" "dubanctl problem list --state"
+assert_contains "$out" "2 problem(s)" "with its count"
 echo "PASS problem_list"

@@ -209,4 +209,36 @@ assert_eq "1" "$(get h-personnel "/api/v1/workitems?state=open" | jq '.workitems
 assert_eq "0" "$(get h-metrology /api/v1/workitems | jq '.workitems | length')" "and nothing else"
 assert_eq "403" "$(curl -sS -o /dev/null -w '%{http_code}' -H "$(auth_as op001)" "$H_INTAKE_URL/api/v1/workitems")" \
   "the desk does not read work items"
+# --- One item, a leader's items, overdue: what the console's pages read.
+one=$(get leader001 "/api/v1/workitems/$wi")
+assert_eq "$wi|[\"分管副局长\"]|1|方案晾晒|false" \
+  "$(jq -r '[.case_number, (.leader_names | tojson), (.milestones | length), .milestones[0].title, .overdue] | join("|")' <<< "$one")" \
+  "one item with its leaders' names, milestones and whether it is overdue"
+assert_contains "$(jq -r .content <<< "$one")" "集中晾晒" "and its content"
+assert_eq 404 "$(curl -sS -o /dev/null -w '%{http_code}' -H "$(auth_as h-metrology)" "$H_INTAKE_URL/api/v1/workitems/$wi")" \
+  "another division's item is not found for a division"
+assert_eq 404 "$(curl -sS -o /dev/null -w '%{http_code}' -H "$(auth_as insp001)" "$H_INTAKE_URL/api/v1/workitems/DB0000")" \
+  "an unknown item is not found"
+assert_eq 2 "$(get leader001 "/api/v1/workitems?leader=leader001" | jq '.workitems | length')" "a leader's own items (WI-1, WI-3)"
+assert_eq 0 "$(get leader001 "/api/v1/workitems?leader=ld-xiayj" | jq '.workitems | length')" "another leader leads none"
+late_start=$(date -u -d '-3 days' +%Y-%m-%dT%H:%M:%SZ)
+late_due=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
+out=$(post insp001 /api/v1/workitems '{"ref": "WI-4", "source": "meeting", "title": "窗口服务规范", "content": "制定窗口服务规范", "lead_division": "metrology", "starts": "'"$late_start"'", "deadline": "'"$late_due"'"}')
+late=$(body_of "$out" | jq -r .case_number)
+assert_eq "true" "$(get insp001 "/api/v1/workitems/$late" | jq -r .overdue)" "an open item past its deadline is overdue"
+assert_eq "$late" "$(get h-metrology /api/v1/workitems | jq -r '.workitems[] | select(.overdue) | .case_number')" \
+  "and so listed for its division"
+# --- dubanctl reads the same lists.
+listed=$(harness_ctl workitem list --leader leader001 --state closed)
+assert_contains "$listed" "$wi closed" "dubanctl workitem list --leader --state"
+assert_contains "$listed" "1 work item(s)" "with its count"
+shown=$(harness_ctl workitem show "$late")
+assert_contains "$shown" "(overdue)" "dubanctl workitem show says it is overdue"
+assert_contains "$shown" "lead division: metrology" "and who leads it"
+assert_contains "$(harness_ctl workitem show "$wi" --as h-metrology 2>&1 || true)" "not found" \
+  "a division's handler cannot show another's item"
+assert_eq 4 "$(harness_ctl workitem list --json | jq '.workitems | length')" "--json prints the API's answer"
+# --- The roster for the console's pickers (leaders, persons responsible).
+assert_eq "leader" "$(get insp001 /api/v1/org | jq -r '.staff[] | select(.code == "ld-liujx") | .role')" \
+  "the org lists the staff with their roles"
 echo "PASS workitems"

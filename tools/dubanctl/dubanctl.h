@@ -63,6 +63,10 @@ int ctl_notices(ctl_t *ctl, int argc, char **argv);
 int ctl_outbox(ctl_t *ctl, int argc, char **argv);
 /* Work items (dubanctl_workitem.c): workitem create, import-plan FILE. */
 int ctl_workitem(ctl_t *ctl, int argc, char **argv);
+/* workitem list|show and problem list (dubanctl_workitem_list.c); argv[0]
+ * is the subcommand. */
+int ctl_workitem_read(ctl_t *ctl, int argc, char **argv);
+int ctl_problem_list(ctl_t *ctl, int argc, char **argv);
 int ctl_import_plan(ctl_t *ctl, int argc, char **argv);
 /* The problem list (dubanctl_problem.c): problem add, problem review ID. */
 int ctl_problem(ctl_t *ctl, int argc, char **argv);

@@ -130,6 +130,8 @@ int ctl_problem(ctl_t *ctl, int argc, char **argv)
         return s_add(ctl, argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "review") == 0)
         return s_review(ctl, argc - 1, argv + 1);
-    fprintf(stderr, "error: dubanctl problem add ... | review ID ...\n");
+    if (argc >= 2 && strcmp(argv[1], "list") == 0)
+        return ctl_problem_list(ctl, argc - 1, argv + 1);
+    fprintf(stderr, "error: dubanctl problem add ... | review ID ... | list [--state S]\n");
     return CTL_USAGE;
 }

@@ -106,9 +106,12 @@ static const command_t s_commands[] = {
      "create --ref KEY --source plan|instruction|meeting|problem --title T --content C\n"
      "       --lead DIVISION [--division CODE]... [--leader STAFF]... [--units TEXT]\n"
      "       [--starts DATE] --deadline DATE [--monthly-report N] [--milestone TITLE@DATE]...\n"
-     "       | create --file ITEM.json",
+     "       | create --file ITEM.json\n"
+     "       | list [--plan P] [--division CODE] [--leader STAFF] [--state open|closed]\n"
+     "       | show CASE",
      "督办事项: a work item dispatched at once to its lead and responsible divisions, with a\n"
-     "progress report due by the Nth working day of every month (report tasks)",
+     "progress report due by the Nth working day of every month (report tasks); list and\n"
+     "show read them as the console does (a division's handler: its own only)",
      NULL},
     {"import-plan", "inspection office", "FILE.json",
      "a plan (phases with dates, items with leaders and divisions) as work items; again\n"
@@ -118,7 +121,8 @@ static const command_t s_commands[] = {
      "add --ref KEY --source visit|mailbox|survey|letter|online|assessment|meeting|case\n"
      "       --title T --description D [--detail TEXT] [--division CODE] [--case N] [--plan P]\n"
      "       | review ID (--reject --reason TEXT | --accept --lead DIVISION --person STAFF\n"
-     "       --measure TEXT --deadline DATE [--division CODE]... [--monthly-report N])",
+     "       --measure TEXT --deadline DATE [--division CODE]... [--monthly-report N])\n"
+     "       | list [--state open|accepted|rejected]",
      "问题清单: a problem entered with its source; the review rejects it with a reason or\n"
      "makes its rectification item (整改事项), a work item with its person responsible",
      NULL},

@@ -148,8 +148,10 @@ out:
 
 int ctl_workitem(ctl_t *ctl, int argc, char **argv)
 {
+    if (argc >= 2 && (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "show") == 0))
+        return ctl_workitem_read(ctl, argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
-        fprintf(stderr, "error: dubanctl workitem create ...\n");
+        fprintf(stderr, "error: dubanctl workitem create ... | list ... | show CASE\n");
         return CTL_USAGE;
     }
     return s_create(ctl, argc - 1, argv + 1);
