@@ -244,6 +244,13 @@
       es.onerror = function () { state("○ 重新连接中"); };
     }
     open();
+    /* A page left for another must let its stream go: a browser keeps at most
+     * six connections to a server, and a page kept for the back button
+     * (bfcache) with its stream open holds one of them, until pages
+     * visited in turn leave none for the API. Back to the page: reopen (its
+     * hello re-reads the data). */
+    window.addEventListener("pagehide", function () { if (es) { es.close(); es = null; } });
+    window.addEventListener("pageshow", function (e) { if (e.persisted && !es) open(); });
     timer = setInterval(sync, 30000);
     return { close: function () { clearInterval(timer); if (es) es.close(); } };
   }

@@ -81,10 +81,13 @@
 
   /* A label, a control and the place for what to fix. */
   function field(label, control, name) {
-    /* What was wrong goes once the user corrects it. */
-    control.addEventListener("input", function () {
-      var f = control.form;
-      if (f) fieldError(f, name, "");
+    /* What was wrong goes once the user corrects it (a choice in a list
+     * may say so by "change" only). */
+    ["input", "change"].forEach(function (type) {
+      control.addEventListener(type, function () {
+        var f = control.form;
+        if (f) fieldError(f, name, "");
+      });
     });
     return el("div", { class: "field" }, [
       el("label", { for: control.id, text: label }), control,
