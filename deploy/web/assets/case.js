@@ -5,11 +5,16 @@
  * button: one click where nothing must be said, else a short form that
  * keeps what was typed when the server refuses and says what to fix beside
  * the field. After a step the page shows the new state at once. Live
- * events about this case re-read it in place, never under an open form. */
+ * events about this case re-read it in place, never under an open form.
+ * A work item (kind workitem) shows its own facts instead of a requester's
+ * (GET /api/v1/workitems/N: source, leaders, divisions, deadline,
+ * milestones, percent done, reports, verification) and its own steps
+ * (进度报告, 完成报告, 核验, 申请调整牵头处室, 调整牵头处室) when the API
+ * lists them: a division never sees 退回 on an item a leader assigned. */
 (function () {
   "use strict";
   var el = duban.el, number = decodeURIComponent(location.pathname.split("/").pop() || "");
-  var data = null, openForm = null;
+  var data = null, openForm = null, item = null;
 
   /* What each step asks for. Fields: name, label, kind (text, textarea,
    * division, category, satisfaction, days, grant), required message. */
@@ -44,7 +49,21 @@
       { name: "satisfaction", label: "满意度", kind: "satisfaction", required: "请选择满意度" },
       { name: "text", label: "回访记录", kind: "textarea" }] },
     "attach-call": { done: "已追加来电，承办单位已收到通知", fields: [
-      { name: "text", label: "本次来电内容", kind: "textarea", required: "请记下来电人所说的内容" }] }
+      { name: "text", label: "本次来电内容", kind: "textarea", required: "请记下来电人所说的内容" }] },
+    progress: { done: "进度报告已报送", fields: [
+      { name: "percent", label: "完成进度（%）", kind: "percent", required: "请填写 0 至 100 之间的整数" },
+      { name: "text", label: "工作进展", kind: "textarea", required: "请填写工作进展" }] },
+    complete: { done: "完成报告已报送督查室核验", fields: [
+      { name: "text", label: "完成情况（将在晾晒页面公开）", kind: "textarea", required: "请填写完成情况" }] },
+    verify: { done: "已核验", fields: [
+      { name: "accept", label: "核验结论", kind: "verdict", required: "请选择核验结论" },
+      { name: "text", label: "核验意见（退回重办时必填，写明理由）", kind: "textarea", requiredUnless: ["accept", "true"], required: "退回重办须写明理由" }] },
+    "ask-reassign": { done: "已向督查室申请调整，期限照常计算", fields: [
+      { name: "text", label: "申请理由", kind: "textarea", required: "请填写申请理由" },
+      { name: "to", label: "建议由哪个处室牵头（可不选）", kind: "division" }] },
+    reassign: { done: "已调整牵头处室", fields: [
+      { name: "division", label: "新的牵头处室", kind: "division", required: "请选择牵头处室" },
+      { name: "text", label: "调整决定", kind: "textarea", required: "请填写调整的决定和理由" }] }
   };
 
   function main() { return document.getElementById("main"); }
@@ -109,12 +128,14 @@
   }
 
   function tasksCard() {
+    /* a work item's reports due are in its head (应报 · 按时 · 逾期 · 下次), not one row each */
+    var tasks = data.tasks.filter(function (t) { return t.role !== "report"; });
     return el("section", { class: "card" }, [el("h2", { text: "承办单位" }), el("div", { class: "table-box" },
       el("table", { class: "tasks" }, [
-        el("thead", {}, el("tr", {}, ["单位", "主办/协办", "状态", "派单时间", "剩余时限"].map(function (h) { return el("th", { text: h }); }))),
-        el("tbody", {}, data.tasks.map(function (t) {
+        el("thead", {}, el("tr", {}, ["单位", data.kind === "workitem" ? "分工" : "主办/协办", "状态", "派单时间", "剩余时限"].map(function (h) { return el("th", { text: h }); }))),
+        el("tbody", {}, tasks.map(function (t) {
           return el("tr", {}, [el("td", { text: duban.name.division(t.division) }),
-            el("td", { text: t.role === "lead" ? "主办" : "协办" }),
+            el("td", { text: { lead: data.kind === "workitem" ? "牵头" : "主办", co: data.kind === "workitem" ? "责任" : "协办", report: "进度报告" }[t.role] || t.role }),
             el("td", { class: "nowrap", text: duban.name.taskState(t.state) + (t.extension === "requested" ? "（延期审批中）" : "") }),
             el("td", { class: "nowrap", text: duban.time(t.dispatched_at, true) }),
             el("td", { class: "nowrap" }, t.left_text ? el("span", { class: "left " + t.light }, [el("span", { class: "light " + t.light }), t.left_text]) : "—")]);
@@ -134,6 +155,10 @@
     if (d.satisfaction) parts.push("满意度：" + duban.name.satisfaction(d.satisfaction));
     if (d.how) parts.push("告知情况：" + d.how);
     if (d.remark) parts.push("回访记录：" + d.remark);
+    if (typeof d.percent === "number") parts.push("完成进度：" + d.percent + "%" + (d.late ? "（逾期报送）" : ""));
+    if (d.suggested) parts.push("建议牵头：" + duban.name.division(d.suggested));
+    if (d.grounds) parts.push("决定：" + d.grounds);
+    if (d.from && d.to) parts.push(duban.name.division(d.from) + " → " + duban.name.division(d.to));
     if (d.division && e.type !== "returned") parts.push(duban.name.division(d.division));
     return parts.filter(Boolean).join("\n");
   }
@@ -151,11 +176,13 @@
     var v = values[f.name] || "", id = "f-" + f.name, s = duban.session();
     if (f.kind === "textarea") return el("textarea", { id: id, name: f.name, maxlength: 4000 }, v);
     if (f.kind === "days") return el("input", { id: id, name: f.name, type: "number", min: 1, max: 60, value: v, inputmode: "numeric" });
+    if (f.kind === "percent") return el("input", { id: id, name: f.name, type: "number", min: 0, max: 100, value: v || (item ? item.percent : ""), inputmode: "numeric" });
     var options = [];
     if (f.kind === "division") options = s.org.divisions.filter(function (d) { return d.code !== s.division; });
     if (f.kind === "category") options = s.org.categories;
     if (f.kind === "satisfaction") options = [{ code: "satisfied", name: "满意" }, { code: "basically", name: "基本满意" }, { code: "unsatisfied", name: "不满意" }];
     if (f.kind === "grant") options = [{ code: "true", name: "同意延期" }, { code: "false", name: "不同意" }];
+    if (f.kind === "verdict") options = [{ code: "true", name: "通过，予以销号" }, { code: "false", name: "退回重办" }];
     if (!options.length) return el("input", { id: id, name: f.name, value: v });
     return el("select", { id: id, name: f.name }, [f.kind === "grant" ? null : el("option", { value: "", text: "请选择" })].concat(
       options.map(function (o) { return el("option", { value: o.code, text: o.name, selected: o.code === v }); })));
@@ -168,6 +195,8 @@
     Object.keys(values).forEach(function (k) { if (values[k] !== "") out[k] = values[k]; });
     if (action === "extend") { out.by = values.days + "d"; delete out.days; }
     if (action === "decide-extension") out.grant = values.grant === "true";
+    if (action === "progress") out.percent = parseInt(values.percent, 10);
+    if (action === "verify") out.accept = values.accept === "true";
     return out;
   }
 
@@ -201,6 +230,13 @@
       form.appendChild(input(f, values || {}));
       form.appendChild(el("div", { class: "field-error hidden", id: "e-" + f.name }));
     });
+    /* what was wrong goes once the user corrects it */
+    ["input", "change"].forEach(function (type) {
+      form.addEventListener(type, function (e) {
+        var n = e.target.name && form.querySelector("#e-" + e.target.name);
+        if (n) { n.textContent = ""; n.classList.add("hidden"); }
+      });
+    });
     form.appendChild(el("div", { class: "form-error hidden", role: "alert" }));
     form.appendChild(el("div", { class: "row" }, [el("button", { type: "submit", text: "提交" }),
       el("button", { type: "button", class: "secondary", text: "取消", onclick: function () { openForm = null; renderActions(); } })]));
@@ -211,8 +247,9 @@
         var v = (form.elements[f.name].value || "").trim();
         values[f.name] = v;
         var msg = "";
-        if (f.required && !v) msg = f.required;
+        if (f.required && !v && !(f.requiredUnless && (form.elements[f.requiredUnless[0]].value === f.requiredUnless[1]))) msg = f.required;
         if (f.kind === "days" && v && !(+v >= 1 && +v <= 60 && /^\d+$/.test(v))) msg = f.required;
+        if (f.kind === "percent" && v && !(+v >= 0 && +v <= 100 && /^\d+$/.test(v))) msg = f.required;
         var n = form.querySelector("#e-" + f.name);
         n.textContent = msg;
         n.classList.toggle("hidden", !msg);
@@ -245,20 +282,63 @@
   function render() {
     document.title = data.case_number + " " + data.subject + " - " + duban.session().bureau;
     var m = duban.clear(main());
-    [headCard(), requesterCard(), contentCard(), el("section", { class: "card", id: "actions-card" }), tasksCard(), timelineCard()]
-      .forEach(function (c) { if (c) m.appendChild(c); });
+    cards(el("section", { class: "card", id: "actions-card" })).forEach(function (c) { if (c) m.appendChild(c); });
     renderActions();
+  }
+
+  /* The page's cards, top-down; a work item's facts replace a complaint's. */
+  function cards(actionsCard) {
+    if (data.kind === "workitem")
+      return [workitemHead(), actionsCard, tasksCard(), timelineCard()];
+    return [headCard(), requesterCard(), contentCard(), actionsCard, tasksCard(), timelineCard()];
+  }
+
+  function workitemHead() {
+    var w = item || {}, st = workitem.status(w.case_number ? w : { state: data.state });
+    var facts = [];
+    function add(k, v, id) { if (v !== null && v !== undefined && v !== "") { facts.push(el("dt", { text: k })); facts.push(el("dd", { id: id || null }, v)); } }
+    add("来源", workitem.source(w.source) + (w.ref ? "（" + w.ref + "）" : ""));
+    add("牵头领导", workitem.names(w.leader_names));
+    add("牵头处室", duban.name.division(w.lead_division));
+    add("责任处室", workitem.divisions(w.divisions));
+    if (w.named_units) add("责任单位", w.named_units);
+    if (w.responsible_name) add("责任人", w.responsible_name);
+    add("开始", duban.time(w.starts_at));
+    add("办结期限", [duban.time(w.deadline), w.overdue ? el("span", { class: "badge overdue", text: "已超期" }) : null], "wi-deadline");
+    add("完成进度", w.case_number ? workitem.bar(w.percent) : "", "wi-percent");
+    add("进度报告", w.report_rhythm === "monthly" ? "每月第 " + w.report_day + " 个工作日前报送；" + workitem.reports(w.reports) : "不要求定期报送", "wi-reports");
+    if (w.verified_at) add("核验", (w.verification === "accepted" ? "通过（销号）" : "退回重办") + " · " + duban.time(w.verified_at));
+    var milestones = (w.milestones || []).length ? el("div", {}, [el("h2", { text: "阶段节点" }), el("ol", { class: "milestones" }, w.milestones.map(function (m) {
+      return el("li", { text: m.title + "：" + duban.time(m.due) });
+    }))]) : null;
+    return el("section", { class: "card wi-head", id: "case-head" }, [
+      el("div", { class: "case-head" }, [
+        el("span", { class: "number", id: "case-number", text: data.case_number }),
+        el("span", { class: "badge " + st.cls, id: "case-state", text: st.text }),
+        el("span", { class: "badge", text: "督办事项" })]),
+      el("h2", { class: "spaced", text: data.subject }),
+      el("p", { class: "description", text: data.description }),
+      w.measure ? el("p", { class: "description", text: "整改措施：" + w.measure }) : null,
+      el("dl", { class: "facts spaced" }, facts),
+      w.completion_summary ? el("div", {}, [el("h2", { text: "完成报告" }), el("p", { class: "description", id: "wi-summary", text: w.completion_summary })]) : null,
+      milestones]);
   }
 
   function load() {
     return duban.api("GET", "/api/v1/cases/" + encodeURIComponent(number)).then(function (res) {
+      if (!res.ok || res.body.kind !== "workitem") return res;
+      return duban.api("GET", "/api/v1/workitems/" + encodeURIComponent(number)).then(function (w) {
+        item = w.ok ? w.body : null;
+        return res;
+      });
+    }).then(function (res) {
       if (!res.ok) { if (res.status !== 401) denied(res.status); return; }
       data = res.body;
       if (!openForm) { render(); return; }
       /* A form is open: refresh around it, leave the form as typed. */
       var form = document.querySelector(".action-form");
       var m = main(), keep = document.getElementById("actions-card");
-      var parts = [headCard(), requesterCard(), contentCard(), keep, tasksCard(), timelineCard()];
+      var parts = cards(keep);
       duban.clear(m);
       parts.forEach(function (c) { if (c) m.appendChild(c); });
       if (form && (data.actions || []).indexOf(openForm) < 0) {

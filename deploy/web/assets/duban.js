@@ -38,7 +38,9 @@
     sign: "签收", "return": "退回", reply: "办结答复", "need-material": "补充材料",
     "material-arrived": "材料已到", extend: "申请延期", note: "备注",
     "decide-extension": "延期审批", arbitrate: "仲裁", triage: "分类派单", inform: "告知诉求人",
-    callback: "回访", close: "结案", "attach-call": "追加来电"
+    callback: "回访", close: "结案", "attach-call": "追加来电",
+    progress: "进度报告", complete: "完成报告", verify: "核验", "ask-reassign": "申请调整牵头处室",
+    reassign: "调整牵头处室"
   };
   var EVENT = {
     received: "受理", triaged: "分类", dispatched: "派单", signed: "签收", returned: "退回",
@@ -47,7 +49,10 @@
     extension_refused: "不同意延期", arbitrated: "仲裁", informed: "告知诉求人",
     callback: "回访", closed: "结案", reopened: "重新办理", merged: "合并", duplicate: "重复诉求",
     arbitration_requested: "提请仲裁", out_of_jurisdiction: "非本局职责",
-    needs_triage: "待人工分类", duplicate_linked: "关联重复诉求", call_attached: "来电补充"
+    needs_triage: "待人工分类", duplicate_linked: "关联重复诉求", call_attached: "来电补充",
+    workitem_created: "督办立项", report_due: "进度报告期限", progress_reported: "进度报告",
+    completion_reported: "完成报告", verified: "核验通过（销号）", verification_sent_back: "核验退回",
+    reassign_requested: "申请调整牵头处室", reassigned: "调整牵头处室"
   };
   var SYSTEM = { intake: "系统", triage: "系统（自动分类）", dispatch: "系统（自动派单）", watch: "系统（时限监控）" };
   var SATISFACTION = { satisfied: "满意", basically: "基本满意", unsatisfied: "不满意" };
@@ -65,7 +70,7 @@
     taskState: function (s) { return TASK_STATE[s] || s; },
     role: function (r) { return ROLE[r] || r; },
     step: function (s) { return STEP[s] || s; },
-    event: function (e) { return EVENT[e] || e; },
+    event: function (e) { return EVENT[e] || STEP[e] || e; },
     satisfaction: function (s) { return SATISFACTION[s] || s; },
     priority: function (p) { return p === "urgent" ? "紧急" : "一般"; },
     actor: function (a) { return SYSTEM[a] || a; }
@@ -183,6 +188,9 @@
     if (s.role === "handler" || office)
       items.push({ href: "/console/queue", text: s.role === "handler" ? "本处室工单" : "处室工单", key: "queue" });
     if (desk || office) items.push({ href: "/console/triage", text: "待分类", key: "triage" });
+    if (office || s.role === "leader" || s.role === "handler")
+      items.push({ href: "/console/workitems", text: "督办事项", key: "workitems" });
+    if (office || s.role === "leader" || desk) items.push({ href: "/console/problems", text: "问题清单", key: "problems" });
     if (office || s.role === "leader") items.push({ href: "/console/bulletins", text: "通报", key: "bulletins" });
     if (office) items.push({ href: "/console/dashboard", text: "本月看板", key: "dashboard" });
     items.push({ href: "/console/search", text: "搜索", key: "search" });

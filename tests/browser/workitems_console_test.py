@@ -1,0 +1,293 @@
+"""The work items' staff console in headless Chromium.
+
+Started by tests/browser/workitems_console.sh with the services running, two
+problems entered by the desk (WI_P1, WI_P2), an overdue item led by ld-liujx
+(WI_LATE) and an item of another leader (WI_OTHER). Uses
+console_test.Console (screenshots on failure, and at 1280 and 390 wide with
+DUBAN_SCREENSHOT_DIR). The inspection office creates a leader's instruction;
+the lead division reports progress and completion from the item's page and
+is not offered 退回; the office sends the completion back with its reason,
+the division reports again, the office accepts it (销号); a problem becomes
+a rectification item, another is rejected, a third is entered; a leader
+reads their own items and is offered nothing; another division gets the
+403 page.
+"""
+import datetime
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from console_test import WEB, Console, Failure, psql  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+P1, P2 = os.environ["WI_P1"], os.environ["WI_P2"]
+LATE, OTHER = os.environ["WI_LATE"], os.environ["WI_OTHER"]
+TITLE = "推行计量器具检定网上预约"
+
+
+def day(n):
+    return (datetime.date.today() + datetime.timedelta(days=n)).isoformat()
+
+
+def set_value(c, sel, value):
+    """A date input's value (typing a date depends on the browser's locale)."""
+    c.d.execute_script("arguments[0].value = arguments[1]", c.css(sel)[0], value)
+
+
+def item_state(number):
+    return psql("SELECT c.state || '|' || w.verification FROM cases c JOIN work_items w"
+                " ON w.case_id = c.id WHERE c.case_number = '%s'" % number)
+
+
+def step(c, action, what):
+    """Opens the form of an action on the item's page."""
+    c.click('#actions button[data-action="%s"]' % action, what)
+    c.wait(lambda: c.css("#form-" + action), "the form of " + what)
+
+
+def create(c):
+    d = c.d
+    c.signin("insp001", "demo-insp001")
+    c.wait(lambda: "/console/board" in d.current_url, "the inspection office's first screen")
+    c.click('.nav a[href="/console/workitems"]', "督办事项 in the navigation")
+    c.wait(lambda: c.css("#rows tr[data-case]"), "the work items")
+    c.wait(lambda: c.css('#rows tr[data-case="%s"]' % LATE), "the overdue item among them")
+    c.check("row-red" in c.css('#rows tr[data-case="%s"]' % LATE)[0].get_attribute("class"),
+            "the overdue item is red")
+    c.keep("workitems-office")
+    c.click("#new-item", "新建督办事项")
+    c.wait(lambda: c.css("#workitem-form"), "the new item's form")
+    # What is missing is said beside each field; what was typed stays.
+    c.css("#f-title")[0].send_keys(TITLE)
+    c.click("#submit", "立项 with fields missing")
+    c.wait(lambda: "请选择牵头处室" in c.text('[data-error="lead_division"]'), "what to fix beside the field")
+    c.check("请填写内容与要求" in c.text('[data-error="content"]'), "the content is asked for")
+    c.check("领导批示须选择" in c.text('[data-error="leaders"]'), "an instruction names its leader")
+    c.check(c.css("#f-title")[0].get_attribute("value") == TITLE, "the title typed stays")
+    c.check(psql("SELECT count(*) FROM work_items") == "2", "nothing was filed")
+    c.css("#f-content")[0].send_keys("推行计量器具检定网上预约，公布办理时限。")
+    c.click("#f-leaders-ld-liujx", "the lead leader")
+    Select(c.css("#f-lead")[0]).select_by_value("metrology")
+    c.click("#f-divisions-fiber", "a responsible division")
+    c.check(not c.css("#f-divisions-metrology")[0].is_enabled(), "the lead division is not also responsible")
+    set_value(c, "#f-deadline", day(90))
+    c.click("#add-milestone", "添加节点")
+    c.css('#milestones [name="m-title"]')[0].send_keys("预约系统上线")
+    set_value(c, '#milestones [name="m-due"]', day(45))
+    c.keep("workitem-new")
+    c.click("#submit", "立项并交办")
+    c.wait(lambda: c.text("#receipt-number"), "the new item's number")
+    number = c.text("#receipt-number")
+    c.check(psql("SELECT w.source || '|' || array_to_string(w.leaders, ',') || '|' || w.lead_division || '|'"
+                 " || array_to_string(w.divisions, ',') || '|' || w.report_rhythm || w.report_day || '|'"
+                 " || w.leader_assigned || '|' || (SELECT count(*) FROM work_item_milestones m"
+                 " WHERE m.case_id = w.case_id) || '|' || to_char(w.deadline AT TIME ZONE"
+                 " 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM work_items w JOIN cases c ON"
+                 " c.id = w.case_id WHERE c.case_number = '%s'" % number)
+            == "instruction|ld-liujx|metrology|fiber|monthly5|true|1|%s 17:30" % day(90),
+            "the item filed as the form says (deadline at the working day's close)")
+    c.keep("workitem-created")
+    c.click("#open-item", "查看事项")
+    c.wait(lambda: c.text("#case-number") == number, "the item's page")
+    c.wait(lambda: "刘江潇" in c.text("#case-head"), "its lead leader on the page")
+    c.check(not c.css('#actions button[data-action="verify"]'), "nothing to verify before a completion report")
+    c.signout()
+    return number
+
+
+def division_reports(c, number, again=False):
+    d = c.d
+    c.signin("h-metrology", "demo-h-metrology")
+    c.wait(lambda: "/console/queue" in d.current_url, "the division's queue")
+    c.wait(lambda: c.css('#rows tr[data-case="%s"]' % number), "the item's task on the division's queue")
+    d.get(WEB + "/console/workitems")
+    c.wait(lambda: c.css('#rows tr[data-case="%s"]' % number), "the item on the division's list")
+    c.check(not c.css('#rows tr[data-case="%s"]' % OTHER), "and not another division's item")
+    c.check(not c.css("#new-item"), "a division creates nothing")
+    if not again:
+        c.keep("workitems-division")
+    c.click('#rows tr[data-case="%s"] a' % number, "the item")
+    c.wait(lambda: c.text("#case-number") == number and c.css("#actions button"), "the item's page with its steps")
+    offered = [b.get_attribute("data-action") for b in c.css("#actions button")]
+    c.check("return" not in offered, "no 退回 on an item a leader assigned (offered: %s)" % offered)
+    c.check("ask-reassign" in offered and "complete" in offered, "申请调整 and 完成报告 offered")
+    if not again:
+        step(c, "progress", "进度报告")
+        pct = c.css("#f-percent")[0]
+        pct.clear()
+        pct.send_keys("40")
+        c.css("#f-text")[0].send_keys("已完成预约系统需求调研")
+        c.keep("workitem-progress-form")
+        c.click("#form-progress button[type=submit]", "报送进度")
+        c.wait(lambda: "40%" in c.text("#wi-percent"), "the percent done shown at once")
+        c.wait(lambda: "已完成预约系统需求调研" in c.text("#timeline"), "the report on the timeline")
+        c.check(psql("SELECT r.kind || '|' || r.percent || '|' || r.division FROM work_item_reports r JOIN cases c"
+                     " ON c.id = r.case_id WHERE c.case_number = '%s'" % number) == "progress|40|metrology",
+                "the progress report recorded")
+    step(c, "complete", "完成报告")
+    c.click("#form-complete button[type=submit]", "报送 with no text")
+    c.wait(lambda: "请填写完成情况" in c.text("#e-text"), "the completion report needs its text")
+    c.css("#f-text")[0].send_keys("网上预约已上线，办理时限已公布" if again else "网上预约已上线")
+    c.click("#form-complete button[type=submit]", "报送完成报告")
+    c.wait(lambda: c.text("#case-state") == "待核验", "awaiting verification")
+    c.check(not c.css("#actions button"), "nothing more for the division meanwhile")
+    c.check(item_state(number) == "replied|awaiting", "the item awaits verification")
+    c.keep("workitem-division-completed" + ("-again" if again else ""))
+    c.signout()
+
+
+def verify(c, number, accept):
+    d = c.d
+    c.signin("insp001", "demo-insp001")
+    c.wait(lambda: "/console/board" in d.current_url, "the board")
+    d.get(WEB + "/console/workitems?tab=verify")
+    c.wait(lambda: c.css('#rows tr[data-case="%s"]' % number), "the item under 待核验")
+    c.check(c.text('#rows tr[data-case="%s"] [data-status]' % number) == "待核验", "its status")
+    if not accept:
+        c.keep("workitems-verify")
+    c.click('#rows tr[data-case="%s"] a' % number, "the item")
+    c.wait(lambda: c.text("#case-number") == number, "the item's page (verify)")
+    c.wait(lambda: "网上预约已上线" in c.text("#wi-summary"), "the completion report on the page")
+    step(c, "verify", "核验")
+    if accept:
+        Select(c.css("#f-accept")[0]).select_by_value("true")
+        c.click("#form-verify button[type=submit]", "核验通过")
+        c.wait(lambda: c.text("#case-state") == "已销号", "销号")
+        c.check(item_state(number) == "closed|accepted", "closed on an accepted verification")
+        c.keep("workitem-closed")
+    else:
+        Select(c.css("#f-accept")[0]).select_by_value("false")
+        c.click("#form-verify button[type=submit]", "退回 with no reason")
+        c.wait(lambda: "退回重办须写明理由" in c.text("#e-text"), "a verification sent back needs its reason")
+        c.css("#f-text")[0].send_keys("未公布办理时限")
+        c.keep("workitem-verify-form")
+        c.click("#form-verify button[type=submit]", "退回重办")
+        c.wait(lambda: c.text("#case-state") == "退回重办", "sent back")
+        c.wait(lambda: "未公布办理时限" in c.text("#timeline"), "the reason on the timeline")
+        c.check(item_state(number) == "dispatched|sent_back", "the item reopened to the division")
+    c.signout()
+
+
+def problems(c):
+    d = c.d
+    c.signin("insp001", "demo-insp001")
+    c.wait(lambda: "/console/board" in d.current_url, "the board")
+    c.click('.nav a[href="/console/problems"]', "问题清单 in the navigation")
+    one, two = 'li[data-problem="%s"]' % P1, 'li[data-problem="%s"]' % P2
+    c.wait(lambda: c.css(one) and c.css(two), "the problems awaiting review")
+    c.check("走访座谈：某食品企业" in c.text(one), "with the source as entered")
+    c.click(one + ' button[data-action="accept"]', "采纳")
+    c.wait(lambda: c.css(one + " form"), "the acceptance form")
+    c.check(Select(c.css("#lead-" + P1)[0]).first_selected_option.get_attribute("value") == "licensing",
+            "the division suggested is the lead division offered")
+    c.click(one + " form button[type=submit]", "采纳 with fields missing")
+    c.wait(lambda: "请选择责任人" in c.text(one + ' [data-error="responsible_staff"]'), "the person responsible asked for")
+    Select(c.css("#person-" + P1)[0]).select_by_value("h-licensing")
+    c.css("#measure-" + P1)[0].send_keys("推行延续免核查，材料一次提交")
+    set_value(c, "#deadline-" + P1, day(60))
+    c.keep("problems-accept")
+    c.click(one + " form button[type=submit]", "采纳，立整改事项")
+    c.wait(lambda: not c.css(one), "accepted: off the open list")
+    rect = psql("SELECT c.case_number FROM problems p JOIN cases c ON c.id = p.rectification_case_id"
+                " WHERE p.id = %s" % P1)
+    c.check(rect != "", "a rectification item made")
+    c.check(psql("SELECT w.source || '|' || w.lead_division || '|' || w.responsible_staff || '|' || w.measure"
+                 " FROM work_items w JOIN cases c ON c.id = w.case_id WHERE c.case_number = '%s'" % rect)
+            == "problem|licensing|h-licensing|推行延续免核查，材料一次提交", "with its division, person and measure")
+    c.click(two + ' button[data-action="reject"]', "不予采纳")
+    c.css("#reason-" + P2)[0].send_keys("经核实，收费按省定标准执行")
+    c.click(two + " form button[type=submit]", "确认不予采纳")
+    c.wait(lambda: not c.css(two), "rejected: off the open list")
+    c.check(psql("SELECT state || '|' || review_reason FROM problems WHERE id = %s" % P2)
+            == "rejected|经核实，收费按省定标准执行", "rejected with the reason")
+    # A problem entered from the page.
+    c.click("#file-open", "登记问题")
+    c.css("#p-title")[0].send_keys("办事指南不清")
+    c.css("#p-description")[0].send_keys("问卷反映办事指南不清楚")
+    Select(c.css("#p-source")[0]).select_by_value("survey")
+    c.click("#p-submit", "登记")
+    c.wait(lambda: [e for e in c.css("#problems li[data-problem]") if "办事指南不清" in e.text], "the new problem, open")
+    c.check(psql("SELECT source || '|' || state || '|' || filed_by FROM problems WHERE title = '办事指南不清'")
+            == "survey|open|insp001", "entered with its source")
+    c.click('#tabs a[data-tab="accepted"]', "已采纳")
+    c.wait(lambda: c.css('li[data-problem="%s"] a' % P1), "the accepted problem with its rectification item")
+    c.check(rect in c.text('li[data-problem="%s"]' % P1), "linked to it")
+    c.keep("problems-accepted")
+    c.signout()
+    return rect
+
+
+def leader(c, number):
+    d = c.d
+    c.signin("ld-liujx", "demo-ld-liujx")
+    c.wait(lambda: "/console/dashboard" in d.current_url, "the leader's first screen")
+    c.click('.nav a[href="/console/workitems"]', "督办事项 in the navigation")
+    c.wait(lambda: c.css('#rows tr[data-case="%s"]' % LATE), "the leader's open item")
+    c.check(c.css("#f-mine")[0].is_selected(), "their own items first")
+    c.check(not c.css('#rows tr[data-case="%s"]' % OTHER), "not another leader's")
+    c.check(c.text('#rows tr[data-case="%s"] [data-status]' % LATE) == "已超期", "overdue said")
+    c.check(c.text('#stats [data-stat="overdue"] .value') == "1", "counted as overdue")
+    missed = int(psql("SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id WHERE"
+                      " c.case_number = '%s' AND t.role = 'report' AND t.state = 'dispatched'"
+                      " AND t.completion_due < now()" % LATE))
+    c.check(missed >= 1, "a progress report of the overdue item was missed")
+    c.check(("逾期 %d" % missed) in c.text('#rows tr[data-case="%s"]' % LATE), "the reports missed on the row")
+    c.check(c.text('#stats [data-stat="missed"] .value') == "1", "an item with reports missed, counted")
+    no_action = "return document.querySelectorAll('main button, main form, main textarea, #new-item').length"
+    c.check(d.execute_script(no_action) == 0, "nothing to do on the list")
+    c.keep("workitems-leader")
+    c.click('#tabs a[data-tab="closed"]', "已销号")
+    c.wait(lambda: c.css('#rows tr[data-case="%s"]' % number), "the item closed, in the address too")
+    c.check("tab=closed" in d.current_url, "the tab in the address")
+    c.check("100%" in c.text('#rows tr[data-case="%s"]' % number), "done in full")
+    c.click('#f-mine', "all leaders' items")
+    c.wait(lambda: "mine=0" in d.current_url, "all items, in the address")
+    d.get(WEB + "/console/workitems?mine=0")
+    c.wait(lambda: c.css('#rows tr[data-case="%s"]' % OTHER), "another leader's item when asked for all")
+    d.get(WEB + "/console/cases/" + LATE)
+    c.wait(lambda: c.text("#case-number") == LATE, "the item's page")
+    c.wait(lambda: "已超期" in c.text("#wi-deadline"), "overdue on the item's page")
+    c.check(not c.css("#actions button"), "no step offered to a leader")
+    c.keep("workitem-leader")
+    c.signout()
+
+
+def refused(c, number):
+    d = c.d
+    c.signin("h-finance", "demo-h-finance")
+    c.wait(lambda: "/console/queue" in d.current_url, "the division's queue")
+    d.get(WEB + "/console/cases/" + number)
+    c.wait(lambda: c.css("#denied"), "another division's item refused")
+    c.check(c.text("#denied .code") == "403" and "无权查看" in c.text("#denied"), "the 403 page in Chinese")
+    c.keep("workitem-denied")
+    d.get(WEB + "/console/workitems")
+    c.wait(lambda: c.css('#rows tr[data-case="%s"]' % OTHER), "the division's own item")
+    c.check(not c.css('#rows tr[data-case="%s"]' % number), "and not the other's")
+    c.signout()
+
+
+def main():
+    c = Console()
+    try:
+        number = create(c)
+        division_reports(c, number)
+        verify(c, number, accept=False)
+        division_reports(c, number, again=True)
+        verify(c, number, accept=True)
+        problems(c)
+        leader(c, number)
+        refused(c, number)
+        print("browser checks passed: %d" % c.checks)
+    except Failure as e:
+        print("FAIL: " + str(e), file=sys.stderr)
+        logs = c.d.get_log("browser") if hasattr(c.d, "get_log") else []
+        for entry in logs[-10:]:
+            print("browser console: %s" % entry.get("message"), file=sys.stderr)
+        return 1
+    finally:
+        c.d.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
