@@ -4,7 +4,8 @@
 # progress report and a completion report from the item's page (and is not
 # offered 退回 on an item a leader assigned); the inspection office sends the
 # completion back with its reason, the division reports again, and the
-# office accepts it (销号); a problem of the problem list is accepted into a
+# office accepts it (销号); the division asks to hand a leader's item over
+# (申请调整) and the office reassigns it; a problem of the problem list is accepted into a
 # rectification item with its division, person, measure and deadline,
 # another is rejected with the reason, a third is entered from the page; a
 # leader reads their own items (progress, reports, overdue) and is offered

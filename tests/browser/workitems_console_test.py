@@ -7,7 +7,8 @@ console_test.Console (screenshots on failure, and at 1280 and 390 wide with
 DUBAN_SCREENSHOT_DIR). The inspection office creates a leader's instruction;
 the lead division reports progress and completion from the item's page and
 is not offered 退回; the office sends the completion back with its reason,
-the division reports again, the office accepts it (销号); a problem becomes
+the division reports again, the office accepts it (销号); the division asks
+to hand the overdue item over and the office reassigns it; a problem becomes
 a rectification item, another is rejected, a third is entered; a leader
 reads their own items and is offered nothing; another division gets the
 403 page.
@@ -168,6 +169,39 @@ def verify(c, number, accept):
     c.signout()
 
 
+def reassign(c):
+    """The division asks to hand the overdue item over (it may not return a
+    leader's item); the inspection office decides from the item's page."""
+    d = c.d
+    c.signin("h-metrology", "demo-h-metrology")
+    c.wait(lambda: "/console/queue" in d.current_url, "the division's queue")
+    d.get(WEB + "/console/cases/" + LATE)
+    c.wait(lambda: c.text("#case-number") == LATE and c.css("#actions button"), "the overdue item's steps")
+    c.check(not c.css('#actions button[data-action="return"]'), "no 退回 on a leader's item")
+    step(c, "ask-reassign", "申请调整牵头处室")
+    c.css("#f-text")[0].send_keys("加油机检定属标准化处牵头的专项")
+    Select(c.css("#f-to")[0]).select_by_value("standards")
+    c.click("#form-ask-reassign button[type=submit]", "提交申请")
+    c.wait(lambda: "加油机检定属标准化处牵头的专项" in c.text("#timeline"), "the request on the timeline")
+    c.check(psql("SELECT e.detail->>'division' || '|' || (e.detail->>'suggested') FROM case_events e JOIN cases c"
+                 " ON c.id = e.case_id WHERE c.case_number = '%s' AND e.type = 'reassign_requested'" % LATE)
+            == "metrology|standards", "recorded, with the division suggested")
+    c.signout()
+    c.signin("insp001", "demo-insp001")
+    c.wait(lambda: "/console/board" in d.current_url, "the board")
+    d.get(WEB + "/console/cases/" + LATE)
+    c.wait(lambda: "申请调整牵头处室" in c.text("#timeline"), "the division's request on the item's page")
+    step(c, "reassign", "调整牵头处室")
+    Select(c.css("#f-division")[0]).select_by_value("standards")
+    c.css("#f-text")[0].send_keys("同意由标准化处牵头，期限不变")
+    c.keep("workitem-reassign-form")
+    c.click("#form-reassign button[type=submit]", "调整")
+    c.wait(lambda: "标准化处" in c.text("#case-head"), "the new lead division on the page")
+    c.check(psql("SELECT w.lead_division FROM work_items w JOIN cases c ON c.id = w.case_id"
+                 " WHERE c.case_number = '%s'" % LATE) == "standards", "reassigned")
+    c.signout()
+
+
 def problems(c):
     d = c.d
     c.signin("insp001", "demo-insp001")
@@ -274,6 +308,7 @@ def main():
         verify(c, number, accept=False)
         division_reports(c, number, again=True)
         verify(c, number, accept=True)
+        reassign(c)
         problems(c)
         leader(c, number)
         refused(c, number)
