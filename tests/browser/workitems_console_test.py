@@ -291,8 +291,10 @@ def refused(c, number):
     c.signin("h-finance", "demo-h-finance")
     c.wait(lambda: "/console/queue" in d.current_url, "the division's queue")
     d.get(WEB + "/console/cases/" + number)
-    c.wait(lambda: c.css("#denied"), "another division's item refused")
-    c.check(c.text("#denied .code") == "403" and "无权查看" in c.text("#denied"), "the 403 page in Chinese")
+    # the page draws its refusal once per read (the first, then the stream's
+    # hello): wait for the words, not only the box
+    c.wait(lambda: c.text("#denied .code") == "403" and "无权查看" in c.text("#denied"),
+           "another division's item refused with the 403 page in Chinese")
     c.keep("workitem-denied")
     d.get(WEB + "/console/workitems")
     c.wait(lambda: c.css('#rows tr[data-case="%s"]' % OTHER), "the division's own item")
