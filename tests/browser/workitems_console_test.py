@@ -40,6 +40,13 @@ def item_state(number):
                 " ON w.case_id = c.id WHERE c.case_number = '%s'" % number)
 
 
+def actions(c):
+    """The steps the item's page offers, read in one go (the page re-reads
+    itself when its stream says hello, and may redraw between two reads)."""
+    return c.d.execute_script("return [].map.call(document.querySelectorAll('#actions button'),"
+                              " function (b) { return b.getAttribute('data-action'); })")
+
+
 def step(c, action, what):
     """Opens the form of an action on the item's page."""
     c.click('#actions button[data-action="%s"]' % action, what)
@@ -53,8 +60,7 @@ def create(c):
     c.click('.nav a[href="/console/workitems"]', "督办事项 in the navigation")
     c.wait(lambda: c.css("#rows tr[data-case]"), "the work items")
     c.wait(lambda: c.css('#rows tr[data-case="%s"]' % LATE), "the overdue item among them")
-    c.check("row-red" in c.css('#rows tr[data-case="%s"]' % LATE)[0].get_attribute("class"),
-            "the overdue item is red")
+    c.wait(lambda: c.css('#rows tr.row-red[data-case="%s"]' % LATE), "the overdue item red")
     c.keep("workitems-office")
     c.click("#new-item", "新建督办事项")
     c.wait(lambda: c.css("#workitem-form"), "the new item's form")
@@ -109,7 +115,7 @@ def division_reports(c, number, again=False):
         c.keep("workitems-division")
     c.click('#rows tr[data-case="%s"] a' % number, "the item")
     c.wait(lambda: c.text("#case-number") == number and c.css("#actions button"), "the item's page with its steps")
-    offered = [b.get_attribute("data-action") for b in c.css("#actions button")]
+    offered = actions(c)
     c.check("return" not in offered, "no 退回 on an item a leader assigned (offered: %s)" % offered)
     c.check("ask-reassign" in offered and "complete" in offered, "申请调整 and 完成报告 offered")
     if not again:
@@ -143,7 +149,7 @@ def verify(c, number, accept):
     c.wait(lambda: "/console/board" in d.current_url, "the board")
     d.get(WEB + "/console/workitems?tab=verify")
     c.wait(lambda: c.css('#rows tr[data-case="%s"]' % number), "the item under 待核验")
-    c.check(c.text('#rows tr[data-case="%s"] [data-status]' % number) == "待核验", "its status")
+    c.wait(lambda: c.text('#rows tr[data-case="%s"] [data-status]' % number) == "待核验", "its status")
     if not accept:
         c.keep("workitems-verify")
     c.click('#rows tr[data-case="%s"] a' % number, "the item")
@@ -209,7 +215,7 @@ def problems(c):
     c.click('.nav a[href="/console/problems"]', "问题清单 in the navigation")
     one, two = 'li[data-problem="%s"]' % P1, 'li[data-problem="%s"]' % P2
     c.wait(lambda: c.css(one) and c.css(two), "the problems awaiting review")
-    c.check("走访座谈：某食品企业" in c.text(one), "with the source as entered")
+    c.wait(lambda: "走访座谈：某食品企业" in c.text(one), "with the source as entered")
     c.click(one + ' button[data-action="accept"]', "采纳")
     c.wait(lambda: c.css(one + " form"), "the acceptance form")
     c.check(Select(c.css("#lead-" + P1)[0]).first_selected_option.get_attribute("value") == "licensing",
@@ -245,7 +251,7 @@ def problems(c):
             == "survey|open|insp001", "entered with its source")
     c.click('#tabs a[data-tab="accepted"]', "已采纳")
     c.wait(lambda: c.css('li[data-problem="%s"] a' % P1), "the accepted problem with its rectification item")
-    c.check(rect in c.text('li[data-problem="%s"]' % P1), "linked to it")
+    c.wait(lambda: rect in c.text('li[data-problem="%s"]' % P1), "linked to it")
     c.keep("problems-accepted")
     c.signout()
     return rect
@@ -259,21 +265,21 @@ def leader(c, number):
     c.wait(lambda: c.css('#rows tr[data-case="%s"]' % LATE), "the leader's open item")
     c.check(c.css("#f-mine")[0].is_selected(), "their own items first")
     c.check(not c.css('#rows tr[data-case="%s"]' % OTHER), "not another leader's")
-    c.check(c.text('#rows tr[data-case="%s"] [data-status]' % LATE) == "已超期", "overdue said")
-    c.check(c.text('#stats [data-stat="overdue"] .value') == "1", "counted as overdue")
+    c.wait(lambda: c.text('#rows tr[data-case="%s"] [data-status]' % LATE) == "已超期", "overdue said")
+    c.wait(lambda: c.text('#stats [data-stat="overdue"] .value') == "1", "counted as overdue")
     missed = int(psql("SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id WHERE"
                       " c.case_number = '%s' AND t.role = 'report' AND t.state = 'dispatched'"
                       " AND t.completion_due < now()" % LATE))
     c.check(missed >= 1, "a progress report of the overdue item was missed")
-    c.check(("逾期 %d" % missed) in c.text('#rows tr[data-case="%s"]' % LATE), "the reports missed on the row")
-    c.check(c.text('#stats [data-stat="missed"] .value') == "1", "an item with reports missed, counted")
+    c.wait(lambda: ("逾期 %d" % missed) in c.text('#rows tr[data-case="%s"]' % LATE), "the reports missed on the row")
+    c.wait(lambda: c.text('#stats [data-stat="missed"] .value') == "1", "an item with reports missed, counted")
     no_action = "return document.querySelectorAll('main button, main form, main textarea, #new-item').length"
     c.check(d.execute_script(no_action) == 0, "nothing to do on the list")
     c.keep("workitems-leader")
     c.click('#tabs a[data-tab="closed"]', "已销号")
     c.wait(lambda: c.css('#rows tr[data-case="%s"]' % number), "the item closed, in the address too")
     c.check("tab=closed" in d.current_url, "the tab in the address")
-    c.check("100%" in c.text('#rows tr[data-case="%s"]' % number), "done in full")
+    c.wait(lambda: "100%" in c.text('#rows tr[data-case="%s"]' % number), "done in full")
     c.click('#f-mine', "all leaders' items")
     c.wait(lambda: "mine=0" in d.current_url, "all items, in the address")
     d.get(WEB + "/console/workitems?mine=0")
