@@ -195,8 +195,14 @@ static int s_png_copy(png_ctx_t *c, const intake_photo_limits_t *l, int *width, 
     png_set_user_limits(rd, (png_uint_32)l->max_side, (png_uint_32)l->max_side);
     png_set_chunk_cache_max(rd, 64);
     png_set_chunk_malloc_max(rd, PHOTO_CHUNK_MAX);
-    /* Unknown chunks (eXIf included: libpng knows it, see below) are dropped. */
+    /* Unknown chunks are dropped. */
     png_set_keep_unknown_chunks(rd, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
+    /* So are the metadata chunks libpng knows, unread: the copy keeps none of
+     * them, and libpng 1.6.39 allocates a tEXt's or eXIf's declared length
+     * (2 GB from a 325-byte file) before reading it. Skipped, a chunk is only
+     * read past. */
+    static const png_byte s_unread[] = "tEXt\0zTXt\0iTXt\0eXIf\0iCCP\0sPLT\0pCAL\0sCAL";
+    png_set_keep_unknown_chunks(rd, PNG_HANDLE_CHUNK_NEVER, s_unread, 8);
     png_set_read_fn(rd, c, s_png_read);
     png_read_info(rd, rinfo);
     png_uint_32 w, h;
