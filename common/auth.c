@@ -191,15 +191,15 @@ static void s_lookup_done(pg_txn_t *txn, bool ok, void *arg)
 {
     lookup_t *l = arg;
     if (!ok) {
-        log_warn("could not check a staff token: %s", pg_txn_error(txn));
+        log_warn("could not check a staff token", "err=%s", pg_txn_error(txn));
         l->cb(l->arg, AUTH_UNAVAILABLE, NULL);
         free(l);
         return;
     }
     PGresult *res = pg_txn_result(txn, 0);
     if (PQntuples(res) != 1) {
-        log_info("refused a staff %s (unknown, expired or revoked) hash_prefix=%.8s",
-                 l->session ? "session" : "token", l->hash);
+        log_info("refused a staff credential (unknown, expired or revoked)",
+                 "kind=%s hash_prefix=%.8s", l->session ? "session" : "token", l->hash);
         l->cb(l->arg, AUTH_REFUSED, NULL);
         free(l);
         return;

@@ -34,7 +34,8 @@ static void s_check(bus_sock_t *self)
     int events = 0;
     size_t len = sizeof(events);
     if (zmq_getsockopt(self->zsock, ZMQ_EVENTS, &events, &len) != 0) {
-        log_error("could not read events of socket %s: %s", self->endpoint, zmq_strerror(errno));
+        log_error("could not read events of socket", "endpoint=%s err=%s", self->endpoint,
+                  zmq_strerror(errno));
         return;
     }
     if (!self->cb || self->paused)
@@ -92,7 +93,7 @@ static int s_attach(void *zsock, const char *endpoints, bool bind)
 {
     char copy[BUS_MAX_ENDPOINTS_TEXT];
     if (snprintf(copy, sizeof(copy), "%s", endpoints) >= (int)sizeof(copy)) {
-        log_error("cannot use the addresses %.64s...: longer than %d characters", endpoints,
+        log_error("cannot use the addresses: too long", "addresses=%.64s max=%d", endpoints,
                   BUS_MAX_ENDPOINTS_TEXT - 1);
         return -1;
     }
@@ -100,14 +101,14 @@ static int s_attach(void *zsock, const char *endpoints, bool bind)
     char *save = NULL;
     for (char *ep = strtok_r(copy, ", \t", &save); ep; ep = strtok_r(NULL, ", \t", &save)) {
         if ((bind ? zmq_bind(zsock, ep) : zmq_connect(zsock, ep)) != 0) {
-            log_error("could not %s socket to %s: %s", bind ? "bind" : "connect", ep,
-                      zmq_strerror(errno));
+            log_error("could not attach socket", "op=%s endpoint=%s err=%s",
+                      bind ? "bind" : "connect", ep, zmq_strerror(errno));
             return -1;
         }
         n++;
     }
     if (n == 0) {
-        log_error("cannot %s a socket: no address given", bind ? "bind" : "connect");
+        log_error("cannot attach a socket: no address given", "op=%s", bind ? "bind" : "connect");
         return -1;
     }
     return 0;
@@ -125,23 +126,22 @@ static bus_sock_t *s_sock_open(void *zctx, struct event_base *base, int type,
     self->arg = arg;
     self->zsock = zmq_socket(zctx, type);
     if (!self->zsock) {
-        log_error("could not create socket for %s: %s", endpoint, zmq_strerror(errno));
+        log_error("could not create socket", "endpoint=%s err=%s", endpoint, zmq_strerror(errno));
         goto out_free_self;
     }
     if (s_set_options(self->zsock, type) < 0) {
-        log_error("could not set up socket for %s: an option was refused; not using it",
+        log_error("could not set up socket: an option was refused; not using it", "endpoint=%s",
                   endpoint);
         goto out_close;
     }
     if (s_curve && !bind && !peer) {
-        log_error("cannot connect to %s: the service there is not named, so its key is not"
-                  " known",
-                  endpoint);
+        log_error("cannot connect: the service there is not named, so its key is not known",
+                  "endpoint=%s", endpoint);
         goto out_close;
     }
     if (s_curve && (bind ? bus_curve_server(s_curve, self->zsock)
                          : bus_curve_client(s_curve, self->zsock, peer)) < 0) {
-        log_error("could not secure the socket for %s; not using it", endpoint);
+        log_error("could not secure the socket; not using it", "endpoint=%s", endpoint);
         goto out_close;
     }
     if (s_curve && !bind && !(self->handshake = bus_handshake_new(zctx, base, self->zsock, peer)))
@@ -151,7 +151,7 @@ static bus_sock_t *s_sock_open(void *zctx, struct event_base *base, int type,
     int fd = -1;
     size_t fdlen = sizeof(fd);
     if (zmq_getsockopt(self->zsock, ZMQ_FD, &fd, &fdlen) != 0) {
-        log_error("could not read the descriptor of socket %s: %s", endpoint,
+        log_error("could not read the descriptor of socket", "endpoint=%s err=%s", endpoint,
                   zmq_strerror(errno));
         goto out_close;
     }
@@ -191,7 +191,7 @@ int bus_setsockopt(void *zsock, int option, const char *name, const void *value,
 {
     if (zmq_setsockopt(zsock, option, value, len) == 0)
         return 0;
-    log_error("could not set socket option %s: %s", name, zmq_strerror(errno));
+    log_error("could not set socket option", "option=%s err=%s", name, zmq_strerror(errno));
     return -1;
 }
 
@@ -258,7 +258,7 @@ int bus_recv_frames(bus_sock_t *self, void **frames, size_t *lengths, int max_fr
             zmq_msg_close(&msg);
             if (err == EAGAIN && n == 0)
                 return 0;
-            log_error("could not receive from %s: %s", self->endpoint, zmq_strerror(err));
+            log_error("could not receive", "endpoint=%s err=%s", self->endpoint, zmq_strerror(err));
             goto out_free_frames;
         }
         int more = zmq_msg_more(&msg);
@@ -277,7 +277,8 @@ int bus_recv_frames(bus_sock_t *self, void **frames, size_t *lengths, int max_fr
             break;
     }
     if (too_many) {
-        log_warn("dropped message from %s: more than %d frames", self->endpoint, max_frames);
+        log_warn("dropped message: too many frames", "endpoint=%s max_frames=%d", self->endpoint,
+                 max_frames);
         goto out_free_frames;
     }
     return n;
@@ -351,8 +352,8 @@ int bus_request_recv(bus_sock_t *self, bus_request_t *req, size_t max_body)
         frames[2] = NULL;
         rc = 1;
     } else {
-        log_warn("dropped a request on %s: expected [type][body], got %d frames", self->endpoint,
-                 n);
+        log_warn("dropped a request: expected [type][body]", "endpoint=%s frames=%d",
+                 self->endpoint, n);
     }
     for (int i = 0; i < n; i++)
         free(frames[i]);
@@ -373,7 +374,7 @@ int bus_reply(bus_sock_t *self, const bus_peer_t *peer, const char *type, const 
     size_t lengths[3] = {peer->identity_len, strlen(type), len};
     int rc = bus_send_frames(self, frames, lengths, 3);
     if (rc < 0)
-        log_warn("could not answer a request on %s (%s): %s", self->endpoint, type,
+        log_warn("could not answer a request", "endpoint=%s type=%s err=%s", self->endpoint, type,
                  zmq_strerror(zmq_errno()));
     return rc;
 }

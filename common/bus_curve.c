@@ -92,9 +92,9 @@ static int s_load_allowed(bus_curve_t *self, const char *path)
 {
     FILE *f = fopen(path, "re");
     if (!f) {
-        log_error("cannot start without the bus allow-list %s (%s): run dubanctl keys, which"
-                  " makes it, or copy it from another host of this deployment",
-                  path, strerror(errno));
+        log_error(
+            "cannot start without the bus allow-list: run dubanctl keys, which makes it, or copy it from another host of this deployment",
+            "file=%s err=%s", path, strerror(errno));
         return -1;
     }
     self->allowed = calloc(BUS_CURVE_MAX_KEYS, sizeof(*self->allowed));
@@ -109,16 +109,16 @@ static int s_load_allowed(bus_curve_t *self, const char *path)
         if (n <= 0 || name[0] == '#')
             continue;
         if (self->nallowed == BUS_CURVE_MAX_KEYS) {
-            log_error("cannot read the bus allow-list %s: more than %d keys", path,
+            log_error("cannot read the bus allow-list: too many keys", "file=%s max=%d", path,
                       BUS_CURVE_MAX_KEYS);
             rc = -1;
             break;
         }
         bus_curve_entry_t *e = &self->allowed[self->nallowed];
         if (n != 2 || !s_valid_name(name, strlen(name)) || !s_valid_key(key, e->bin)) {
-            log_error("cannot read the bus allow-list %s line %d: expected a name and a public"
-                      " key of %d Z85 characters",
-                      path, lineno, BUS_CURVE_KEY_LEN);
+            log_error(
+                "cannot read the bus allow-list: expected a name and a public key of Z85 characters",
+                "file=%s line=%d key_len=%d", path, lineno, BUS_CURVE_KEY_LEN);
             rc = -1;
         } else {
             /* both checked above: a name shorter than the field, a key of its length */
@@ -144,21 +144,21 @@ bus_curve_t *bus_curve_new(const char *dir, const char *name)
     char line[128] = "";
     int rc = s_read_line(path, line, sizeof(line));
     if (rc != 0) {
-        log_error("cannot start without the bus key %s (%s): run dubanctl keys, which makes it,"
-                  " or copy it from the host where it was made",
-                  path, rc > 0 ? "no such file" : strerror(errno));
+        log_error(
+            "cannot start without the bus key: run dubanctl keys, which makes it, or copy it from the host where it was made",
+            "file=%s err=%s", path, rc > 0 ? "no such file" : strerror(errno));
         goto out_destroy;
     }
     if (!s_valid_key(line, NULL) || zmq_curve_public(self->public_z85, line) != 0) {
-        log_error("cannot use the bus key %s: not a secret key of %d Z85 characters", path,
-                  BUS_CURVE_KEY_LEN);
+        log_error("cannot use the bus key: not a secret key of Z85 characters",
+                  "file=%s key_len=%d", path, BUS_CURVE_KEY_LEN);
         goto out_destroy;
     }
     memcpy(self->secret_z85, line, sizeof(self->secret_z85));
     memset(line, 0, sizeof(line));
     struct stat sb;
     if (stat(path, &sb) == 0 && (sb.st_mode & 077))
-        log_warn("bus key %s can be read by others (mode %03o); chmod 600 it", path,
+        log_warn("bus key can be read by others; chmod 600 it", "file=%s mode=%03o", path,
                  (unsigned)(sb.st_mode & 0777));
     snprintf(path, sizeof(path), "%s/%s", dir, BUS_CURVE_PUBLIC_FILE);
     if (s_load_allowed(self, path) < 0)
@@ -231,13 +231,13 @@ static void s_zap_answer(bus_curve_t *self)
     else if (strcmp(frames[5], "CURVE") == 0 && have_key && !(e = s_find_key(self, key)))
         why = "its public key is not on the allow-list";
     if (e) {
-        log_debug("accepted a bus connection from %s as %s", frames[3], e->name);
+        log_debug("accepted a bus connection", "from=%s as=%s", frames[3], e->name);
     } else {
         char z85[BUS_CURVE_KEY_LEN + 1] = "";
         if (have_key)
             zmq_z85_encode(z85, key, 32);
-        log_warn("refused a bus connection from %s: %s key=%s", n > 3 ? frames[3] : "?", why,
-                 z85[0] ? z85 : "none");
+        log_warn("refused a bus connection", "from=%s reason=%s key=%s", n > 3 ? frames[3] : "?",
+                 why, z85[0] ? z85 : "none");
     }
     const char *status = e ? "200" : "400";
     const char *text = e ? "OK" : why;
@@ -258,7 +258,7 @@ static void *s_zap_run(void *arg)
         if (zmq_poll(items, 2, -1) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
-            log_error("the bus's ZAP handler stopped: %s", zmq_strerror(zmq_errno()));
+            log_error("the bus's ZAP handler stopped", "err=%s", zmq_strerror(zmq_errno()));
             break;
         }
         if (items[1].revents & ZMQ_POLLIN)
@@ -285,7 +285,7 @@ int bus_curve_auth_start(bus_curve_t *self, void *zctx)
         BUS_SETSOCKOPT(self->stop_send, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
         zmq_bind(self->zap, BUS_CURVE_ZAP_ENDPOINT) != 0 ||
         zmq_bind(self->stop_recv, stop_ep) != 0 || zmq_connect(self->stop_send, stop_ep) != 0) {
-        log_error("could not start the bus's ZAP handler: %s", zmq_strerror(zmq_errno()));
+        log_error("could not start the bus's ZAP handler", "err=%s", zmq_strerror(zmq_errno()));
         goto out_close;
     }
     if (pthread_create(&self->thread, NULL, s_zap_run, self) != 0) {
@@ -341,9 +341,9 @@ int bus_curve_client(const bus_curve_t *self, void *zsock, const char *peer)
         if (strcmp(self->allowed[i].name, peer) == 0)
             server = &self->allowed[i];
     if (!server) {
-        log_error("cannot connect to %s over the bus: no public key of %s in the allow-list;"
-                  " run dubanctl keys or copy %s from the host where it was made",
-                  peer, peer, BUS_CURVE_PUBLIC_FILE);
+        log_error(
+            "cannot connect over the bus: no public key of the peer in the allow-list; run dubanctl keys or copy the public key file from the host where it was made",
+            "peer=%s file=%s", peer, BUS_CURVE_PUBLIC_FILE);
         return -1;
     }
     return BUS_SETSOCKOPT(zsock, ZMQ_CURVE_SERVERKEY, server->z85, BUS_CURVE_KEY_LEN) < 0 ||

@@ -39,7 +39,7 @@ static void s_retry_cb(evutil_socket_t fd, short what, void *arg)
         /* the session is gone already; disconnect forgets the address */
         zmq_disconnect(self->zsock, ep);
         if (zmq_connect(self->zsock, ep) != 0)
-            log_error("could not connect again to %s at %s: %s", self->tag, ep,
+            log_error("could not connect again", "peer=%s endpoint=%s err=%s", self->tag, ep,
                       zmq_strerror(zmq_errno()));
     }
     self->npending = 0;
@@ -52,8 +52,8 @@ static void s_failed(bus_handshake_t *self, uint16_t event, const char *ep)
         known = strcmp(self->pending[i], ep) == 0;
     if (!known && self->npending < HANDSHAKE_MAX_PENDING)
         snprintf(self->pending[self->npending++], sizeof(self->pending[0]), "%s", ep);
-    log_warn("could not make a secure connection to %s at %s: %s; trying again in %d ms", self->tag,
-             ep,
+    log_warn("could not make a secure connection; trying again",
+             "peer=%s endpoint=%s reason=%s retry_ms=%d", self->tag, ep,
              event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
                  ? "refused by the peer (is this key on its allow-list?)"
                  : "the handshake failed (not the service expected there, or its key differs)",
@@ -113,7 +113,8 @@ bus_handshake_t *bus_handshake_new(void *zctx, struct event_base *base, void *zs
         BUS_SETSOCKOPT(self->monitor, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
         zmq_connect(self->monitor, ep) != 0 ||
         zmq_getsockopt(self->monitor, ZMQ_FD, &fd, &fdlen) != 0) {
-        log_error("could not watch the handshakes of %s: %s", tag, zmq_strerror(zmq_errno()));
+        log_error("could not watch the handshakes", "peer=%s err=%s", tag,
+                  zmq_strerror(zmq_errno()));
         goto out_destroy;
     }
     self->monitor_ev = event_new(base, fd, EV_READ | EV_PERSIST, s_monitor_cb, self);

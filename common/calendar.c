@@ -87,7 +87,7 @@ static void s_warn_year(const calendar_t *self, int64_t year)
     calendar_t *mut = (calendar_t *)self; /* only the atomic warning bits change */
     uint32_t bit = 1u << (year % 32);
     if (!(atomic_fetch_or_explicit(&mut->warned[year / 32], bit, memory_order_relaxed) & bit))
-        log_warn("no calendar for year=%d, using plain weekdays", (int)year);
+        log_warn("no calendar for the year, using plain weekdays", "year=%d", (int)year);
 }
 
 static calendar_day_t s_kind(const calendar_t *self, int64_t days)

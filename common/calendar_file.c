@@ -37,8 +37,8 @@ static int s_check_names(config_t *cfg, const char *path, const char *const *nam
         for (int j = 0; names[j]; j++)
             known = known || strcmp(name, names[j]) == 0;
         if (!known) {
-            log_error("calendar file=%s: setting %s is not one of this file's settings", path,
-                      name);
+            log_error("calendar file: a setting is not one of this file's settings",
+                      "file=%s setting=%s", path, name);
             return -1;
         }
     }
@@ -48,8 +48,8 @@ static int s_check_names(config_t *cfg, const char *path, const char *const *nam
 static int s_read_file(config_t *cfg, const char *path, const char *const *names)
 {
     if (config_read_file(cfg, path) != CONFIG_TRUE) {
-        log_error("could not read calendar file=%s line=%d: %s", path, config_error_line(cfg),
-                  config_error_text(cfg));
+        log_error("could not read calendar file", "file=%s line=%d err=%s", path,
+                  config_error_line(cfg), config_error_text(cfg));
         return -1;
     }
     return s_check_names(cfg, path, names);
@@ -77,16 +77,18 @@ static int s_read_zone(calendar_t *self, config_t *cfg, const char *path)
         if (strcmp(zone, s_zones[i].name) == 0)
             zone_s = s_zones[i].offset_s;
     if (offset && calendar_parse_offset(offset, &offset_s) < 0) {
-        log_error("calendar file=%s: utc_offset %s is not of the form +HH:MM", path, offset);
+        log_error("calendar file: utc_offset is not of the form +HH:MM", "file=%s utc_offset=%s",
+                  path, offset);
         return -1;
     }
     if (!offset && zone_s == INT_MIN) {
-        log_error("calendar file=%s: zone %s has no built-in offset; add utc_offset = \"+HH:MM\"",
-                  path, zone);
+        log_error("calendar file: zone has no built-in offset; add utc_offset = \"+HH:MM\"",
+                  "file=%s zone=%s", path, zone);
         return -1;
     }
     if (offset && zone_s != INT_MIN && zone_s != offset_s) {
-        log_error("calendar file=%s: utc_offset %s contradicts zone %s", path, offset, zone);
+        log_error("calendar file: utc_offset contradicts zone", "file=%s utc_offset=%s zone=%s",
+                  path, offset, zone);
         return -1;
     }
     self->offset_us = (int64_t)(offset ? offset_s : zone_s) * CALENDAR_SECOND_US;
@@ -128,12 +130,12 @@ static int s_read_hours(calendar_t *self, const char *dir)
     if (s_read_zone(self, &cfg, path) < 0)
         goto out_config;
     if (hours && !config_setting_is_array(hours)) {
-        log_error("calendar file=%s: hours must be an array of \"HH:MM-HH:MM\"", path);
+        log_error("calendar file: hours must be an array of \"HH:MM-HH:MM\"", "file=%s", path);
         goto out_config;
     }
     int n = hours ? config_setting_length(hours) : 2;
     if (n < 1 || n > CALENDAR_MAX_SEGMENTS) {
-        log_error("calendar file=%s: hours must hold 1 to %d segments", path,
+        log_error("calendar file: hours must hold 1 to max segments", "file=%s max=%d", path,
                   CALENDAR_MAX_SEGMENTS);
         goto out_config;
     }
@@ -141,13 +143,13 @@ static int s_read_hours(calendar_t *self, const char *dir)
         const char *text = hours ? config_setting_get_string_elem(hours, i) : defaults[i];
         calendar_segment_t *seg = &self->segments[i];
         if (!text || s_parse_segment(text, seg) < 0) {
-            log_error("calendar file=%s: hours segment %d is not HH:MM-HH:MM with start before end",
-                      path, i + 1);
+            log_error("calendar file: hours segment is not HH:MM-HH:MM with start before end",
+                      "file=%s segment=%d", path, i + 1);
             goto out_config;
         }
         if (i > 0 && seg->start_us < self->segments[i - 1].end_us) {
-            log_error("calendar file=%s: hours segment %s starts before the previous one ends",
-                      path, text);
+            log_error("calendar file: hours segment starts before the previous one ends",
+                      "file=%s segment=%s", path, text);
             goto out_config;
         }
         self->day_us += seg->end_us - seg->start_us;
@@ -166,32 +168,35 @@ static int s_read_dates(calendar_year_t *year, config_t *cfg, const char *path, 
     if (!array)
         return 0;
     if (!config_setting_is_array(array)) {
-        log_error("calendar file=%s: %s must be an array of \"YYYY-MM-DD\"", path, list);
+        log_error("calendar file: a list must be an array of \"YYYY-MM-DD\"", "file=%s list=%s",
+                  path, list);
         return -1;
     }
     for (int i = 0; i < config_setting_length(array); i++) {
         const char *text = config_setting_get_string_elem(array, i);
         int y, m, d;
         if (!text || calendar_parse_date(text, &y, &m, &d) < 0) {
-            log_error("calendar file=%s: %s entry %d is not a date YYYY-MM-DD", path, list, i + 1);
+            log_error("calendar file: an entry is not a date YYYY-MM-DD",
+                      "file=%s list=%s entry=%d", path, list, i + 1);
             return -1;
         }
         if (y != year->year) {
-            log_error("calendar file=%s: %s %s is not in year %d; list it in %d.conf", path, list,
-                      text, year->year, y);
+            log_error(
+                "calendar file: a date is not in the file's year; list it in that year's file",
+                "file=%s list=%s date=%s year=%d date_year=%d", path, list, text, year->year, y);
             return -1;
         }
         int64_t days = calendar_days_from_date(y, m, d);
         int yday = (int)(days - calendar_days_from_year(y));
         int wd = calendar_weekday(days);
         if (mark == CALENDAR_MARK_MAKEUP && wd != 0 && wd != 6) {
-            log_error("calendar file=%s: make-up working day %s is a weekday, which works anyway",
-                      path, text);
+            log_error("calendar file: make-up working day is a weekday, which works anyway",
+                      "file=%s date=%s", path, text);
             return -1;
         }
         if (year->mark[yday] != CALENDAR_MARK_NONE && year->mark[yday] != mark) {
-            log_error("calendar file=%s: %s is both a holiday and a make-up working day", path,
-                      text);
+            log_error("calendar file: a date is both a holiday and a make-up working day",
+                      "file=%s date=%s", path, text);
             return -1;
         }
         year->mark[yday] = mark;
@@ -216,7 +221,7 @@ static int s_read_year(calendar_t *self, const char *dir, int file_year)
     if (s_read_file(&cfg, path, names) < 0)
         goto out_config;
     if (config_lookup_int(&cfg, "year", &year) != CONFIG_TRUE || year != file_year) {
-        log_error("calendar file=%s: needs year = %d;", path, file_year);
+        log_error("calendar file: needs year", "file=%s year=%d", path, file_year);
         goto out_config;
     }
     entry->year = year;
@@ -248,7 +253,7 @@ calendar_t *calendar_new(const char *dir)
         return NULL;
     DIR *d = opendir(dir);
     if (!d) {
-        log_error("could not open calendar folder=%s: %s", dir, strerror(errno));
+        log_error("could not open calendar folder", "dir=%s err=%s", dir, strerror(errno));
         goto out_free_self;
     }
     if (s_read_hours(self, dir) < 0)
@@ -260,7 +265,7 @@ calendar_t *calendar_new(const char *dir)
             goto out_closedir;
     }
     closedir(d);
-    log_debug("calendar folder=%s years=%d day_length_s=%lld", dir, self->nyears,
+    log_debug("calendar loaded", "dir=%s years=%d day_length_s=%lld", dir, self->nyears,
               (long long)(self->day_us / CALENDAR_SECOND_US));
     return self;
 

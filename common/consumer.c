@@ -96,8 +96,8 @@ static void s_refuse(consumer_t *self, const Duban__Envelope *env, const char *w
 {
     self->rejected++;
     metrics_add(s_refused_family(), 1, bus_msg_type_str(env->type));
-    log_error("could not apply msg=%s case=%s type=%s: %s", env->msg_id, env->case_number,
-              bus_msg_type_str(env->type), why);
+    log_error("could not apply message", "msg_id=%s case=%s type=%s reason=%s", env->msg_id,
+              env->case_number, bus_msg_type_str(env->type), why);
     outbox_refusal_record(self->pg, env->msg_id, env->case_number, why, self->max_attempts);
 }
 
@@ -130,11 +130,12 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
         if (self->relay)
             outbox_relay_kick(self->relay);
     } else if (pg_txn_connection_lost(txn)) {
-        log_warn("lost %d messages with the database connection; the producer will resend them",
-                 b->count);
+        log_warn("lost messages with the database connection; the producer will resend them",
+                 "messages=%d", b->count);
     } else if ((b->single || b->count == 1) && s_transient(s_refused_result(txn))) {
-        log_warn("could not apply msg=%s case=%s for now: %s; the producer will resend it",
-                 b->envs[0]->msg_id, b->envs[0]->case_number, pg_txn_error(txn));
+        log_warn("could not apply message for now; the producer will resend it",
+                 "msg_id=%s case=%s err=%s", b->envs[0]->msg_id, b->envs[0]->case_number,
+                 pg_txn_error(txn));
     } else if (b->single || b->count == 1) {
         const char *primary = PQresultErrorField(s_refused_result(txn), PG_DIAG_MESSAGE_PRIMARY);
         char why[512];
@@ -142,7 +143,7 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
                  primary ? primary : pg_txn_error(txn));
         s_refuse(self, b->envs[0], why);
     } else {
-        log_warn("batch of %d messages failed, applying one by one: %s", b->count,
+        log_warn("batch failed, applying one by one", "messages=%d err=%s", b->count,
                  pg_txn_error(txn));
         for (int i = 0; i < b->count; i++) {
             batch_t *one = calloc(1, sizeof(*one));
@@ -183,8 +184,8 @@ static void s_submit(consumer_t *self, batch_t *b)
     if (txn && gathered > 0) {
         int first = pg_txn_count(txn);
         if (!self->flush || self->flush(txn, self->arg) < 1) {
-            log_warn("could not build the statements of a batch of %d messages; the producer"
-                     " will resend them", gathered);
+            log_warn("could not build the statements of a batch; the producer will resend them",
+                     "messages=%d", gathered);
             pg_txn_destroy(&txn);
         }
         for (int i = 0; i < kept; i++)
@@ -237,7 +238,7 @@ static void s_readable(bus_sock_t *sock, void *arg)
         free(frames[0]);
         if (!env) {
             self->rejected++;
-            log_warn("dropped malformed message (%zu bytes)", lengths[0]);
+            log_warn("dropped malformed message", "bytes=%zu", lengths[0]);
             continue;
         }
         if (env->type != self->type) {

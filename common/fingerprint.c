@@ -91,14 +91,14 @@ fingerprint_t *fingerprint_new(const char *dir)
     unsigned char key[FINGERPRINT_KEY_BYTES];
     int rc = s_read_key(path, key, why, sizeof(why));
     if (rc != 0) {
-        log_error("cannot start without the requester fingerprint key %s (%s): run dubanctl setup,"
-                  " which makes it, or copy it from another host of this deployment",
-                  path, why);
+        log_error(
+            "cannot start without the requester fingerprint key: run dubanctl setup, which makes it, or copy it from another host of this deployment",
+            "file=%s reason=%s", path, why);
         return NULL;
     }
     struct stat sb;
     if (stat(path, &sb) == 0 && (sb.st_mode & 077))
-        log_warn("fingerprint key %s can be read by others (mode %03o); chmod 600 it", path,
+        log_warn("fingerprint key can be read by others; chmod 600 it", "file=%s mode=%03o", path,
                  (unsigned)(sb.st_mode & 0777));
     fingerprint_t *self = fingerprint_new_with_key(key);
     sodium_memzero(key, sizeof(key));

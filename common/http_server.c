@@ -186,9 +186,8 @@ static void s_update_listener(http_server_t *self)
     if (at_cap && !self->at_cap) {
         long n = 0;
         if (s_throttle(&self->log_cap, &n))
-            log_warn("http %s: %d connections open, the limit: accepting paused (%ld times since "
-                     "the last warning)",
-                     self->name, self->open, n + 1);
+            log_warn("http connections at the limit: accepting paused",
+                     "server=%s open=%d times=%ld", self->name, self->open, n + 1);
     }
     self->at_cap = at_cap;
     bool accept = !at_cap && !self->accept_failing;
@@ -223,9 +222,9 @@ static void s_accept_error_cb(struct evconnlistener *listener, void *arg)
         return;
     long n = 0;
     if (s_throttle(&self->log_accept, &n))
-        log_warn("http %s: could not accept a connection: %s; accepting paused (%ld more "
-                 "failures since the last warning)",
-                 self->name, evutil_socket_error_to_string(err), n);
+        log_warn("http could not accept a connection; accepting paused",
+                 "server=%s err=%s failures=%ld", self->name, evutil_socket_error_to_string(err),
+                 n);
     self->accept_failing = true;
     s_update_listener(self);
     struct timeval tv = {0, HTTP_RESUME_ACCEPT_MS * 1000};
@@ -248,9 +247,9 @@ static void s_deadline_cb(evutil_socket_t fd, short what, void *arg)
         return;
     long n = 0;
     if (s_throttle(&c->server->log_deadline, &n))
-        log_warn("http %s: closed connection from %s: no complete request within %d ms (%ld more "
-                 "since the last warning)",
-                 c->server->name, c->address->address, c->server->limits.request_timeout_ms, n);
+        log_warn("http closed connection: no complete request in time",
+                 "server=%s peer=%s timeout_ms=%d more=%ld", c->server->name,
+                 log_addr(c->address->address), c->server->limits.request_timeout_ms, n);
     evhttp_connection_free(c->evcon); /* its closecb frees c */
 }
 
@@ -317,9 +316,9 @@ static bool s_admit(http_server_t *self, struct evhttp_connection *evcon, struct
     if (a && per_address > 0 && a->open >= per_address) {
         long n = 0;
         if (s_throttle(&self->log_per_address, &n))
-            log_warn("http %s: refused connection from %s: %d open from that address, the limit "
-                     "(%ld more refusals since the last warning)",
-                     self->name, address, a->open, n);
+            log_warn("http refused connection: too many open from that address",
+                     "server=%s peer=%s open=%d more=%ld", self->name, log_addr(address), a->open,
+                     n);
         evhttp_connection_free(evcon);
         return false;
     }
@@ -352,7 +351,8 @@ static bool s_admit(http_server_t *self, struct evhttp_connection *evcon, struct
      * small write, waited likewise. Every reply is complete when written. */
     int one = 1;
     if (setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
-        log_debug("http %s: could not set TCP_NODELAY: %s", self->name, strerror(errno));
+        log_debug("http could not set TCP_NODELAY", "server=%s err=%s", self->name,
+                  strerror(errno));
     http_conn_t **link = &self->conns[s_ptr_bucket(self, evcon)];
     c->next = *link;
     *link = c;
@@ -411,7 +411,7 @@ static struct evconnlistener *s_listen(http_server_t *self, const char *hostport
     char host[128];
     int port = 0;
     if (http_split_hostport(hostport, host, sizeof(host), &port) < 0) {
-        log_error("cannot listen for http on %s: expected host:port", hostport);
+        log_error("cannot listen for http: expected host:port", "listen=%s", hostport);
         return NULL;
     }
     char service[16];
@@ -422,7 +422,7 @@ static struct evconnlistener *s_listen(http_server_t *self, const char *hostport
     struct addrinfo *ai = NULL;
     int rc = getaddrinfo(host[0] ? host : NULL, service, &hints, &ai);
     if (rc != 0) {
-        log_error("cannot listen for http on %s: %s", hostport, gai_strerror(rc));
+        log_error("cannot listen for http", "listen=%s err=%s", hostport, gai_strerror(rc));
         return NULL;
     }
     struct evconnlistener *listener = evconnlistener_new_bind(
@@ -430,7 +430,7 @@ static struct evconnlistener *s_listen(http_server_t *self, const char *hostport
         LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED, 1024,
         ai->ai_addr, (int)ai->ai_addrlen);
     if (!listener)
-        log_error("could not listen for http on %s: %s", hostport,
+        log_error("could not listen for http", "listen=%s err=%s", hostport,
                   evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     freeaddrinfo(ai);
     return listener;
@@ -442,9 +442,10 @@ static void s_check_file_limit(const http_server_t *self)
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
         (rlim_t)self->limits.max_connections + HTTP_FD_RESERVE > rl.rlim_cur)
-        log_warn("http %s: max_connections=%d does not fit the open file limit %llu: accepting "
-                 "will pause when descriptors run out",
-                 self->name, self->limits.max_connections, (unsigned long long)rl.rlim_cur);
+        log_warn(
+            "http max_connections does not fit the open file limit: accepting will pause when descriptors run out",
+            "server=%s max_connections=%d open_files=%llu", self->name,
+            self->limits.max_connections, (unsigned long long)rl.rlim_cur);
 }
 
 http_server_t *http_server_new(struct event_base *base, const char *hostport,

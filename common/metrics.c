@@ -150,7 +150,7 @@ static metrics_family_t *s_register(metrics_type_t type, const char *name, const
     /* A wrong name or a name registered with another type is a programmer
      * error: the family is refused (NULL, so nothing is counted) and said. */
     if (!s_valid_name(name, true)) {
-        log_error("cannot register metric %s: not a valid metric name", name ? name : "");
+        log_error("cannot register metric: not a valid metric name", "metric=%s", name ? name : "");
         return NULL;
     }
     pthread_mutex_lock(&s_lock);
@@ -161,8 +161,8 @@ static metrics_family_t *s_register(metrics_type_t type, const char *name, const
     if (f) {
         pthread_mutex_unlock(&s_lock);
         if (f->type != type) {
-            log_error("cannot register metric %s: registered before as a %s", name,
-                      s_type_str(f->type));
+            log_error("cannot register metric: registered before as another type",
+                      "metric=%s type=%s", name, s_type_str(f->type));
             return NULL;
         }
         return f;
@@ -179,7 +179,7 @@ static metrics_family_t *s_register(metrics_type_t type, const char *name, const
     f->name = strdup(name);
     f->help = strdup(help ? help : "");
     if (!f->name || !f->help || s_parse_labels(f, labels) < 0) {
-        log_error("cannot register metric %s: labels \"%s\" are not valid", name,
+        log_error("cannot register metric: labels are not valid", "metric=%s labels=%s", name,
                   labels ? labels : "");
         s_family_free(f);
         f = NULL;
@@ -196,7 +196,7 @@ static metrics_family_t *s_register(metrics_type_t type, const char *name, const
             f->bounds[i] = bounds[i];
         }
         if (!ordered) {
-            log_error("cannot register metric %s: bucket bounds out of order", name);
+            log_error("cannot register metric: bucket bounds out of order", "metric=%s", name);
             s_family_free(f);
             f = NULL;
             goto out_unlock;

@@ -19,7 +19,8 @@ static int s_read_named(config_t *cfg, const char *list, org_named_t **out, int 
 {
     config_setting_t *setting = config_lookup(cfg, list);
     if (!setting || !config_setting_is_list(setting)) {
-        log_error("org file: %s must be a list of { code = ...; name = ...; }", list);
+        log_error("org file: a list must be a list of { code = ...; name = ...; }", "list=%s",
+                  list);
         return -1;
     }
     int n = config_setting_length(setting);
@@ -32,7 +33,7 @@ static int s_read_named(config_t *cfg, const char *list, org_named_t **out, int 
         (*out)[i].code = s_dup_member(item, "code", NULL);
         (*out)[i].name = s_dup_member(item, "name", "");
         if (!(*out)[i].code) {
-            log_error("org file: %s entry %d has no code", list, i + 1);
+            log_error("org file: an entry has no code", "list=%s entry=%d", list, i + 1);
             return -1;
         }
     }
@@ -48,13 +49,13 @@ static int s_read_strings(config_setting_t *item, const char *name, char **out, 
         return 0;
     int n = config_setting_length(array);
     if (n > max) {
-        log_error("org file: at most %d entries allowed in %s", max, name);
+        log_error("org file: too many entries", "max=%d list=%s", max, name);
         return -1;
     }
     for (int i = 0; i < n; i++) {
         const char *s = config_setting_get_string_elem(array, i);
         if (!s) {
-            log_error("org file: %s must hold strings", name);
+            log_error("org file: a list must hold strings", "list=%s", name);
             return -1;
         }
         out[(*count)++] = strdup(s);
@@ -101,8 +102,9 @@ static int s_read_attributes(config_t *cfg, org_t *self)
                 f = j;
         free(field);
         if (!a->code || f < 0) {
-            log_error("org file: attribute %d needs a code and a field (enterprise, product or "
-                      "place)", i + 1);
+            log_error(
+                "org file: an attribute needs a code and a field (enterprise, product or place)",
+                "attribute=%d", i + 1);
             return -1;
         }
         a->field = (org_field_t)f;
@@ -112,15 +114,15 @@ static int s_read_attributes(config_t *cfg, org_t *self)
         }
         if (strcmp(a->datatype, "string") != 0 && strcmp(a->datatype, "text") != 0 &&
             strcmp(a->datatype, "singlevaluelist") != 0) {
-            log_error("org file: attribute %s: datatype is string, text or singlevaluelist",
-                      a->code);
+            log_error("org file: attribute datatype is string, text or singlevaluelist",
+                      "attribute=%s", a->code);
             return -1;
         }
         if (s_read_strings(item, "values", a->values, ORG_MAX_VALUES, &a->nvalues) < 0)
             return -1;
         if ((strcmp(a->datatype, "singlevaluelist") == 0) != (a->nvalues > 0)) {
-            log_error("org file: attribute %s: a singlevaluelist has values, other types none",
-                      a->code);
+            log_error("org file: a singlevaluelist attribute has values, other types none",
+                      "attribute=%s", a->code);
             return -1;
         }
     }
@@ -138,8 +140,8 @@ static int s_read_category_attributes(config_setting_t *item, org_t *self, org_c
     for (int i = 0; i < n; i++) {
         const org_attribute_t *a = org_attribute_find(self, codes[i]);
         if (!a && rc == 0) {
-            log_error("org file: category %s names attribute %s, which is not listed", c->code,
-                      codes[i]);
+            log_error("org file: category names an attribute that is not listed",
+                      "category=%s attribute=%s", c->code, codes[i]);
             rc = -1;
         }
         if (a)
@@ -171,7 +173,7 @@ static int s_read_categories(config_t *cfg, org_t *self)
         config_setting_lookup_bool(item, "urgent", &urgent);
         c->urgent = urgent != 0;
         if (!c->code || !c->lead) {
-            log_error("org file: category %d needs code and lead", i + 1);
+            log_error("org file: a category needs code and lead", "category=%d", i + 1);
             return -1;
         }
         if (s_read_strings(item, "co", c->co, ORG_MAX_CO, &c->nco) < 0 ||
@@ -202,7 +204,7 @@ static int s_read_staff(config_t *cfg, org_t *self)
         s->role = s_dup_member(item, "role", NULL);
         s->division = s_dup_member(item, "division", "");
         if (!s->code || !s->role) {
-            log_error("org file: staff entry %d needs code and role", i + 1);
+            log_error("org file: a staff entry needs code and role", "entry=%d", i + 1);
             return -1;
         }
     }
@@ -222,28 +224,29 @@ static int s_check(const org_t *self)
     for (int i = 0; i < self->ncategories; i++) {
         const org_category_t *c = &self->categories[i];
         if (!org_division_find(self, c->lead)) {
-            log_error("org file: category %s routes to division %s, which is not listed",
-                      c->code, c->lead);
+            log_error("org file: category routes to a division that is not listed",
+                      "category=%s division=%s", c->code, c->lead);
             return -1;
         }
         for (int j = 0; j < c->nco; j++)
             if (!org_division_find(self, c->co[j])) {
-                log_error("org file: category %s names co-handling division %s, which is not "
-                          "listed", c->code, c->co[j]);
+                log_error("org file: category names a co-handling division that is not listed",
+                          "category=%s division=%s", c->code, c->co[j]);
                 return -1;
             }
     }
     for (int i = 0; i < self->nstaff; i++) {
         const char *div = self->staff[i].division;
         if (div[0] && !org_division_find(self, div)) {
-            log_error("org file: staff %s belongs to division %s, which is not listed",
-                      self->staff[i].code, div);
+            log_error("org file: staff belongs to a division that is not listed",
+                      "staff=%s division=%s", self->staff[i].code, div);
             return -1;
         }
     }
     for (int i = 0; i < self->non_duty; i++)
         if (!org_staff_find(self, self->on_duty[i])) {
-            log_error("org file: roster names staff %s, who is not listed", self->on_duty[i]);
+            log_error("org file: roster names staff who is not listed", "staff=%s",
+                      self->on_duty[i]);
             return -1;
         }
     return 0;
@@ -257,8 +260,8 @@ org_t *org_new(const char *path)
     if (!self)
         goto out_config;
     if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-        log_error("could not read org file=%s line=%d: %s", path, config_error_line(&cfg),
-                  config_error_text(&cfg));
+        log_error("could not read org file", "file=%s line=%d err=%s", path,
+                  config_error_line(&cfg), config_error_text(&cfg));
         goto out_free_self;
     }
     if (s_read_named(&cfg, "divisions", &self->divisions, &self->ndivisions) < 0 ||

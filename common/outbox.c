@@ -131,7 +131,7 @@ static int s_send_row(outbox_relay_t *self, PGresult *res, int row, const row_co
     unsigned char *body =
         PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, c->body), &body_len);
     if (!body) {
-        log_error("could not decode outbox row %s", PQgetvalue(res, row, c->id));
+        log_error("could not decode outbox row", "row=%s", PQgetvalue(res, row, c->id));
         return 0;
     }
     Duban__Envelope env = DUBAN__ENVELOPE__INIT;
@@ -161,16 +161,16 @@ static void s_warn_unanswered(outbox_relay_t *self, PGresult *res, int row, cons
     long attempts = strtol(PQgetvalue(res, row, c->attempts), NULL, 10);
     if (attempts < 2L * self->max_attempts || attempts % self->max_attempts != 0)
         return;
-    log_warn("msg=%s case=%s to %s sent %ld times, neither acknowledged nor refused (consumer"
-             " away, or failing on it without a word?); still re-sending",
-             PQgetvalue(res, row, c->msg_id), PQgetvalue(res, row, c->case_number),
-             self->destination, attempts);
+    log_warn(
+        "message sent many times, neither acknowledged nor refused (consumer away, or failing on it without a word?); still re-sending",
+        "msg_id=%s case=%s to=%s attempts=%ld", PQgetvalue(res, row, c->msg_id),
+        PQgetvalue(res, row, c->case_number), self->destination, attempts);
 }
 
 static void s_release_done(pg_txn_t *txn, bool ok, void *arg)
 {
     if (!ok)
-        log_warn("could not release unsent outbox rows: %s", pg_txn_error(txn));
+        log_warn("could not release unsent outbox rows", "err=%s", pg_txn_error(txn));
 }
 
 /* Rows claimed but not taken by the socket go back to unsent, to be tried
@@ -205,9 +205,9 @@ static void s_refused(outbox_relay_t *self, int n)
     if (now - self->refused_since_us < OUTBOX_REFUSED_LOG_AFTER_US ||
         (self->unsent_logged_us != 0 && now - self->unsent_logged_us < OUTBOX_UNSENT_LOG_US))
         return;
-    log_warn("%d message(s) to %s not taken by the socket for %.1f s (no consumer connected?), "
-             "retrying every %d ms",
-             n, self->destination, (double)(now - self->refused_since_us) / 1e6, OUTBOX_RETRY_MS);
+    log_warn("messages not taken by the socket (no consumer connected?); retrying",
+             "messages=%d to=%s for_s=%.1f retry_ms=%d", n, self->destination,
+             (double)(now - self->refused_since_us) / 1e6, OUTBOX_RETRY_MS);
     self->unsent_logged_us = now;
 }
 
@@ -215,7 +215,7 @@ static void s_refused(outbox_relay_t *self, int n)
 static void s_taken(outbox_relay_t *self)
 {
     if (self->unsent_logged_us != 0)
-        log_info("%s takes messages again", self->destination);
+        log_info("destination takes messages again", "to=%s", self->destination);
     self->unsent_logged_us = 0;
     self->refused_since_us = 0;
     self->retry_ms = OUTBOX_RETRY_MIN_MS;
@@ -226,7 +226,8 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
     outbox_relay_t *self = arg;
     self->busy = false;
     if (!ok) {
-        log_warn("could not claim outbox rows for %s: %s", self->destination, pg_txn_error(txn));
+        log_warn("could not claim outbox rows", "to=%s err=%s", self->destination,
+                 pg_txn_error(txn));
         return;
     }
     int rows = 0;
@@ -241,7 +242,8 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
         if (n > 0 && s_row_cols(res, &cols) < 0)
             continue;
         if (r > 0 && n > 0)
-            log_info("re-sending %d unacknowledged message(s) to %s", n, self->destination);
+            log_info("re-sending unacknowledged messages", "messages=%d to=%s", n,
+                     self->destination);
         for (int i = 0; i < n; i++) {
             if (r > 0)
                 s_warn_unanswered(self, res, i, &cols);
@@ -277,14 +279,14 @@ static void s_pruned(pg_txn_t *txn, bool ok, void *arg)
     outbox_relay_t *self = arg;
     self->pruning = false;
     if (!ok) {
-        log_warn("could not delete old outbox rows for %s: %s", self->destination,
+        log_warn("could not delete old outbox rows", "to=%s err=%s", self->destination,
                  pg_txn_error(txn));
         return;
     }
     long n = strtol(PQgetvalue(pg_txn_result(txn, 0), 0, 0), NULL, 10);
     self->pruned += (unsigned long)n;
     if (n > 0)
-        log_info("deleted %ld delivered outbox row(s) for %s older than %s s", n,
+        log_info("deleted delivered outbox rows", "rows=%ld to=%s older_than_s=%s", n,
                  self->destination, self->keep_s);
     if (n == OUTBOX_PRUNE_ROWS) /* more to go: another batch on the next turn */
         event_active(self->prune_ev, 0, 0);
@@ -314,7 +316,7 @@ static void s_counted(pg_txn_t *txn, bool ok, void *arg)
     outbox_relay_t *self = arg;
     self->counting = false;
     if (!ok) {
-        log_warn("could not count parked messages for %s: %s", self->destination,
+        log_warn("could not count parked messages", "to=%s err=%s", self->destination,
                  pg_txn_error(txn));
         return;
     }
@@ -333,7 +335,8 @@ static void s_counted(pg_txn_t *txn, bool ok, void *arg)
                               "destination"),
                 strtod(PQgetvalue(res, 0, 2), NULL), self->destination);
     if (n != self->parked)
-        log_info("%lu parked message(s) for %s (dubanctl outbox parked)", n, self->destination);
+        log_info("parked messages (dubanctl outbox parked)", "messages=%lu to=%s", n,
+                 self->destination);
     self->parked = n;
 }
 

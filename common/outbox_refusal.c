@@ -47,16 +47,15 @@ static void s_refusal_done(pg_txn_t *txn, bool ok, void *arg)
 {
     refusal_t *r = arg;
     if (!ok) {
-        log_warn("could not record the refusal of msg=%s case=%s: %s", r->msg_id, r->case_number,
-                 pg_txn_error(txn));
+        log_warn("could not record the refusal", "msg_id=%s case=%s err=%s", r->msg_id,
+                 r->case_number, pg_txn_error(txn));
     } else {
         PGresult *res = pg_txn_result(txn, 0);
         if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, REFUSAL_COL_PARKED), "t") == 0)
-            log_error("parked msg=%s case=%s to %s (outbox row %s) after %s refusals;"
-                      " dubanctl outbox retry %s sends it again",
-                      r->msg_id, r->case_number, PQgetvalue(res, 0, REFUSAL_COL_DESTINATION),
-                      PQgetvalue(res, 0, REFUSAL_COL_ID), PQgetvalue(res, 0, REFUSAL_COL_REFUSALS),
-                      PQgetvalue(res, 0, REFUSAL_COL_ID));
+            log_error("parked message; dubanctl outbox retry ROW sends it again",
+                      "msg_id=%s case=%s to=%s row=%s refusals=%s", r->msg_id, r->case_number,
+                      PQgetvalue(res, 0, REFUSAL_COL_DESTINATION),
+                      PQgetvalue(res, 0, REFUSAL_COL_ID), PQgetvalue(res, 0, REFUSAL_COL_REFUSALS));
     }
     free(r);
 }

@@ -150,10 +150,11 @@ static void s_drop_connection(pg_t *self, const char *why)
     msg[strcspn(msg, "\n")] = '\0';
     bool was_up = self->up;
     if (was_up) {
-        log_warn("postgresql connection lost: %s", msg);
+        log_warn("postgresql connection lost", "err=%s", msg);
         self->backoff_ms = PG_BACKOFF_MIN_MS;
     } else {
-        log_warn("could not connect to postgresql, retrying in %d ms: %s", self->backoff_ms, msg);
+        log_warn("could not connect to postgresql, retrying", "retry_ms=%d err=%s",
+                 self->backoff_ms, msg);
     }
     s_free_event(&self->read_ev);
     s_free_event(&self->write_ev);
@@ -326,7 +327,7 @@ static void s_setup_done(pg_txn_t *txn, bool ok, void *arg)
         /* A lost connection is being handled already; a refused statement
          * drops this one once the read callback is done with it. */
         if (!pg_txn_connection_lost(txn)) {
-            log_error("could not prepare statements or listen on postgresql: %s",
+            log_error("could not prepare statements or listen on postgresql", "err=%s",
                       pg_txn_error(txn));
             self->setup_failed = true;
         }
@@ -351,6 +352,9 @@ static void s_setup_done(pg_txn_t *txn, bool ok, void *arg)
 static void s_connected(pg_t *self)
 {
     s_free_event(&self->poll_ev);
+    /* Errors without DETAIL or CONTEXT: they end up in logs, and a DETAIL can
+     * quote a failing row, personal data and all. */
+    PQsetErrorVerbosity(self->conn, PQERRORS_TERSE);
     int fd = PQsocket(self->conn);
     pg_txn_t *setup = pg_txn_new();
     self->read_ev = event_new(self->base, fd, EV_READ | EV_PERSIST, s_read_cb, self);
@@ -433,6 +437,8 @@ static void s_connect_cb(evutil_socket_t fd, short what, void *arg)
     const char *const values[] = {name, self->conninfo, NULL};
     self->attempting = true;
     self->conn = PQconnectStartParams(keys, values, 1);
+    if (self->conn)
+        pg_log_notices(self->conn);
     if (!self->conn || PQstatus(self->conn) == CONNECTION_BAD) {
         s_drop_connection(self, self->conn ? PQerrorMessage(self->conn) : "out of memory");
         return;
@@ -519,7 +525,7 @@ void pg_on_state(pg_t *self, pg_state_cb cb, void *arg)
 static void s_late_setup_done(pg_txn_t *txn, bool ok, void *arg)
 {
     if (!ok && !pg_txn_connection_lost(txn))
-        log_error("could not prepare or listen: %s", pg_txn_error(txn));
+        log_error("could not prepare or listen", "err=%s", pg_txn_error(txn));
 }
 
 /* A statement or LISTEN registered while a connection is in pipeline mode
@@ -606,7 +612,21 @@ int pg_exec_script(PGconn *conn, const char *sql)
     ExecStatusType st = PQresultStatus(res);
     int rc = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : -1;
     if (rc < 0)
-        log_error("could not run sql: %s", PQresultErrorMessage(res));
+        log_error("could not run sql", "err=%s", PQresultErrorMessage(res));
     PQclear(res);
     return rc;
+}
+
+static void s_notice_cb(void *arg, const char *message)
+{
+    (void)arg;
+    size_t len = strlen(message);
+    while (len > 0 && message[len - 1] == '\n')
+        len--;
+    log_warn("postgresql notice", "err=%.*s", (int)len, message);
+}
+
+void pg_log_notices(PGconn *conn)
+{
+    PQsetNoticeProcessor(conn, s_notice_cb, NULL);
 }

@@ -106,4 +106,9 @@ bool pg_txn_connection_lost(const pg_txn_t *txn);
  * plain connection; returns 0 / -1 and logs the error. */
 int pg_exec_script(PGconn *conn, const char *sql);
 
+/* Sends what libpq reports outside a query (a server's notice, "FATAL:
+ * terminating connection" when it goes away) to the log as one logfmt line,
+ * instead of libpq's default of printing it raw on stderr. */
+void pg_log_notices(PGconn *conn);
+
 #endif

@@ -52,7 +52,7 @@ static void s_up(redis_t *self)
     char name[64];
     snprintf(name, sizeof(name), "duban-%s-%ld", log_service(), (long)getpid());
     redisAsyncCommand(self->ac, NULL, NULL, "CLIENT SETNAME %s", name);
-    log_info("connected to redis %s:%d name=%s", self->host, self->port, name);
+    log_info("connected to redis", "host=%s port=%d client_name=%s", self->host, self->port, name);
     if (self->connections++ > 0)
         metrics_add(metrics_reconnects(), 1, "redis");
     if (self->connect_cb)
@@ -71,9 +71,8 @@ static void s_role_cb(redisAsyncContext *ac, void *r, void *privdata)
         s_up(self);
         return;
     }
-    log_warn("redis %s:%d is not the master of %s (a failover under way?); asking the sentinels"
-             " again",
-             self->host, self->port, s_master);
+    log_warn("redis is not the master (a failover under way?); asking the sentinels again",
+             "host=%s port=%d master=%s", self->host, self->port, s_master);
     redisAsyncDisconnect(ac);
 }
 
@@ -81,7 +80,8 @@ static void s_connected(const redisAsyncContext *ac, int status)
 {
     redis_t *self = ac->data;
     if (status != REDIS_OK) {
-        log_warn("could not connect to redis %s:%d: %s", self->host, self->port, ac->errstr);
+        log_warn("could not connect to redis", "host=%s port=%d err=%s", self->host, self->port,
+                 ac->errstr);
         self->ac = NULL; /* hiredis frees the context after this callback */
         if (!self->closing)
             s_schedule_retry(self);
@@ -103,7 +103,7 @@ static void s_disconnected(const redisAsyncContext *ac, int status)
     self->ac = NULL;
     if (self->closing)
         return;
-    log_warn("redis connection lost: %s", status == REDIS_OK ? "closed" : ac->errstr);
+    log_warn("redis connection lost", "err=%s", status == REDIS_OK ? "closed" : ac->errstr);
     s_schedule_retry(self);
 }
 
@@ -111,7 +111,7 @@ static void s_connect_server(redis_t *self)
 {
     redisAsyncContext *ac = redisAsyncConnect(self->host, self->port);
     if (!ac || ac->err) {
-        log_warn("could not connect to redis %s:%d: %s", self->host, self->port,
+        log_warn("could not connect to redis", "host=%s port=%d err=%s", self->host, self->port,
                  ac ? ac->errstr : "out of memory");
         if (ac)
             redisAsyncFree(ac);
@@ -132,8 +132,8 @@ static void s_sentinel_done(const redisAsyncContext *ac, int status)
 static void s_sentinel_connected(const redisAsyncContext *ac, int status)
 {
     if (status != REDIS_OK)
-        log_warn("could not reach redis sentinel %s:%d: %s", ac->c.tcp.host, ac->c.tcp.port,
-                 ac->errstr);
+        log_warn("could not reach redis sentinel", "host=%s port=%d err=%s", ac->c.tcp.host,
+                 ac->c.tcp.port, ac->errstr);
 }
 
 /* The answer to SENTINEL get-master-addr-by-name: [host, port] of the
@@ -156,8 +156,9 @@ static void s_sentinel_reply(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
     if (reply) {
-        log_warn("redis sentinel %s:%d names no master of %s: %s", ac->c.tcp.host, ac->c.tcp.port,
-                 s_master, reply->type == REDIS_REPLY_ERROR ? reply->str : "unknown set");
+        log_warn("redis sentinel names no master", "host=%s port=%d master=%s err=%s",
+                 ac->c.tcp.host, ac->c.tcp.port, s_master,
+                 reply->type == REDIS_REPLY_ERROR ? reply->str : "unknown set");
         redisAsyncDisconnect(ac);
     }
     self->sentinel_next = (self->sentinel_next + 1) % s_nsentinels;
@@ -170,7 +171,7 @@ static void s_ask_sentinel(redis_t *self)
     int i = self->sentinel_next % s_nsentinels;
     redisAsyncContext *ac = redisAsyncConnect(s_sentinels[i].host, s_sentinels[i].port);
     if (!ac || ac->err) {
-        log_warn("could not reach redis sentinel %s:%d: %s", s_sentinels[i].host,
+        log_warn("could not reach redis sentinel", "host=%s port=%d err=%s", s_sentinels[i].host,
                  s_sentinels[i].port, ac ? ac->errstr : "out of memory");
         if (ac)
             redisAsyncFree(ac);
@@ -204,8 +205,8 @@ int redis_use_sentinels(const char *sentinels, const char *master)
     if (!sentinels || !sentinels[0])
         return 0;
     if (!master || !master[0] || strlen(master) >= sizeof(s_master)) {
-        log_error("cannot use redis sentinels without the name of the master set"
-                  " (redis.master_name)");
+        log_error(
+            "cannot use redis sentinels without the name of the master set (redis.master_name)");
         return -1;
     }
     snprintf(s_master, sizeof(s_master), "%s", master);
@@ -218,8 +219,8 @@ int redis_use_sentinels(const char *sentinels, const char *master)
         if (!colon || port <= 0 || port > 65535 ||
             colon - hp >= (long)sizeof(s_sentinels[0].host) ||
             s_nsentinels == REDIS_MAX_SENTINELS) {
-            log_error("cannot use redis sentinel %.64s: expected host:port, at most %d of them", hp,
-                      REDIS_MAX_SENTINELS);
+            log_error("cannot use redis sentinel: expected host:port, at most max of them",
+                      "sentinel=%.64s max=%d", hp, REDIS_MAX_SENTINELS);
             s_nsentinels = 0;
             return -1;
         }
@@ -227,7 +228,8 @@ int redis_use_sentinels(const char *sentinels, const char *master)
                  (int)(colon - hp), hp);
         s_sentinels[s_nsentinels++].port = port;
     }
-    log_info("redis master %s found through %d sentinel(s)", s_master, s_nsentinels);
+    log_info("redis master found through sentinels", "master=%s sentinels=%d", s_master,
+             s_nsentinels);
     return 0;
 }
 
@@ -285,11 +287,11 @@ int redis_command_argv(redis_t *self, redisCallbackFn *cb, void *privdata, int a
 bool redis_reply_ok(const redisReply *reply, const char *what)
 {
     if (!reply) {
-        log_warn("redis %s: connection went away", what);
+        log_warn("redis connection went away", "op=%s", what);
         return false;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
-        log_warn("redis %s failed: %s", what, reply->str);
+        log_warn("redis command failed", "op=%s err=%s", what, reply->str);
         return false;
     }
     return true;

@@ -63,7 +63,7 @@ static int s_metrics_start(service_t *self)
     if (!self->metrics_server)
         return -1;
     evhttp_set_cb(http_server_evhttp(self->metrics_server), "/metrics", service_metrics_cb, self);
-    log_info("metrics on http://%s/metrics", addr);
+    log_info("metrics listening", "listen=%s", addr);
     return 0;
 }
 
@@ -90,10 +90,10 @@ static void s_raise_file_limit(void)
     rlim_t was = rl.rlim_cur;
     rl.rlim_cur = rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-        log_info("open file limit raised from %llu to %llu", (unsigned long long)was,
+        log_info("open file limit raised", "from=%llu to=%llu", (unsigned long long)was,
                  (unsigned long long)rl.rlim_cur);
     else
-        log_warn("could not raise the open file limit from %llu", (unsigned long long)was);
+        log_warn("could not raise the open file limit", "from=%llu", (unsigned long long)was);
 }
 
 static size_t s_in_flight(const service_t *self)
@@ -116,8 +116,8 @@ static void s_drain_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (clock_mono_us() >= self->drain_deadline_us) {
-        log_warn("stopping with %zu transaction(s) still in flight%s", left,
-                 finished ? "" : " and work still unfinished");
+        log_warn("stopping with transactions still in flight", "transactions=%zu unfinished=%s",
+                 left, finished ? "false" : "true");
         event_base_loopexit(self->base, NULL);
         return;
     }
@@ -130,15 +130,16 @@ static void s_signal_cb(evutil_socket_t sig, short what, void *arg)
     service_t *self = arg;
     size_t left = s_in_flight(self);
     if ((left == 0 && !self->stop_cb) || self->drain_deadline_us != 0) {
-        log_info("received signal %d, shutting down", (int)sig);
+        log_info("received signal, shutting down", "signal=%d", (int)sig);
         event_base_loopexit(self->base, NULL);
         return;
     }
     /* Transactions in flight may have committed already: let their
      * callbacks answer the clients and log what was done; and what the
      * service has taken on (service_on_stop) is finished, not dropped. */
-    log_info("received signal %d, shutting down once %zu transaction(s) in flight settle%s",
-             (int)sig, left, self->stop_cb ? " and what was started is finished" : "");
+    log_info("received signal, shutting down once transactions in flight settle",
+             "signal=%d transactions=%zu finish_started=%s", (int)sig, left,
+             self->stop_cb ? "true" : "false");
     int64_t drain_ms = settings_int(self->settings, "service.drain_ms", 3000);
     self->drain_deadline_us = clock_mono_us() + drain_ms * 1000;
     if (!self->drain_ev)
@@ -212,7 +213,8 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
     if (!level_text)
         level_text = settings_string(self->settings, "log.level", "info");
     if (log_level_parse(level_text, &level) < 0) {
-        log_error("cannot use log level %s: expected debug, info, warn or error", level_text);
+        log_error("cannot use log level: expected debug, info, warn or error", "log_level=%s",
+                  level_text);
         goto out_destroy;
     }
     log_init(name, level);
@@ -226,8 +228,8 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
         goto out_destroy;
     }
     if (!settings_pg_conninfo(self->settings, name, self->pg_conninfo, sizeof(self->pg_conninfo))) {
-        log_error("cannot use pg.conninfo and %s.pg_conninfo: longer than %zu bytes together", name,
-                  sizeof(self->pg_conninfo) - 1);
+        log_error("cannot use pg.conninfo and the service's pg_conninfo: too long together",
+                  "service=%s max_bytes=%zu", name, sizeof(self->pg_conninfo) - 1);
         goto out_destroy;
     }
     self->org = org_new(org_path);
@@ -250,7 +252,8 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
     signal(SIGPIPE, SIG_IGN);
     if (s_metrics_start(self) < 0)
         goto out_destroy;
-    log_info("starting settings=%s version=%s", settings_path(self->settings), metrics_version());
+    log_info("starting", "settings=%s version=%s", settings_path(self->settings),
+             metrics_version());
     *exit_code = 0;
     return self;
 
@@ -302,7 +305,7 @@ int service_health_start(service_t *self, const char *addr, service_health_cb cb
     if (!addr)
         addr = settings_string(self->settings, key, NULL);
     if (!addr) {
-        log_error("no health address: set %s", key);
+        log_error("no health address: set it", "key=%s", key);
         return -1;
     }
     self->health_cb = cb;

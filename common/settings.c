@@ -30,7 +30,7 @@ settings_t *settings_new(const char *path)
     if (path) {
         snprintf(self->path, sizeof(self->path), "%s", path);
         if (config_read_file(&self->cfg, path) != CONFIG_TRUE) {
-            log_error("could not read settings file=%s line=%d: %s",
+            log_error("could not read settings file", "file=%s line=%d err=%s",
                       config_error_file(&self->cfg) ? config_error_file(&self->cfg) : path,
                       config_error_line(&self->cfg), config_error_text(&self->cfg));
             config_destroy(&self->cfg);

@@ -62,8 +62,8 @@ static int s_check_names(const char *path, const config_setting_t *group, const 
         for (int j = 0; names[j] && !known; j++)
             known = strcmp(name, names[j]) == 0;
         if (!known) {
-            log_error("sla file=%s line=%d: %s does not take a setting named %s", path,
-                      s_line(member), where, name);
+            log_error("sla file: a group has a setting it does not take",
+                      "file=%s line=%d group=%s setting=%s", path, s_line(member), where, name);
             return -1;
         }
     }
@@ -77,14 +77,16 @@ static config_setting_t *s_member(const char *path, config_setting_t *group, con
 {
     config_setting_t *member = config_setting_get_member(group, name);
     if (!member) {
-        log_error("sla file=%s line=%d: %s needs %s = %s", path, s_line(group), where, name, shape);
+        log_error("sla file: a setting is missing", "file=%s line=%d group=%s setting=%s shape=%s",
+                  path, s_line(group), where, name, shape);
         return NULL;
     }
     int have = config_setting_type(member);
     bool aggregate = type == CONFIG_TYPE_LIST || type == CONFIG_TYPE_ARRAY;
     if (have != type &&
         !(aggregate && config_setting_is_aggregate(member) && have != CONFIG_TYPE_GROUP)) {
-        log_error("sla file=%s line=%d: %s.%s must be %s", path, s_line(member), where, name,
+        log_error("sla file: a setting has the wrong type",
+                  "file=%s line=%d group=%s setting=%s shape=%s", path, s_line(member), where, name,
                   shape);
         return NULL;
     }
@@ -99,8 +101,9 @@ static int s_read_string(const char *path, config_setting_t *group, const char *
         return -1;
     const char *text = config_setting_get_string(member);
     if (!text[0] || strlen(text) >= len) {
-        log_error("sla file=%s line=%d: %s.%s must hold 1 to %zu bytes", path, s_line(member),
-                  where, name, len - 1);
+        log_error("sla file: a setting is too long",
+                  "file=%s line=%d group=%s setting=%s max_bytes=%zu", path, s_line(member), where,
+                  name, len - 1);
         return -1;
     }
     memcpy(buf, text, strlen(text) + 1);
@@ -112,8 +115,8 @@ static int s_read_int(const char *path, config_setting_t *group, const char *whe
 {
     config_setting_t *member = config_setting_get_member(group, name);
     if (!member) {
-        log_error("sla file=%s line=%d: %s needs %s = <whole number>", path, s_line(group), where,
-                  name);
+        log_error("sla file: a whole number is missing", "file=%s line=%d group=%s setting=%s",
+                  path, s_line(group), where, name);
         return -1;
     }
     int type = config_setting_type(member);
@@ -121,8 +124,9 @@ static int s_read_int(const char *path, config_setting_t *group, const char *whe
                           ? config_setting_get_int64(member)
                           : (long long)lo - 1;
     if (value < lo || value > hi) {
-        log_error("sla file=%s line=%d: %s.%s must be a whole number from %d to %d", path,
-                  s_line(member), where, name, lo, hi);
+        log_error("sla file: a whole number is out of range",
+                  "file=%s line=%d group=%s setting=%s min=%d max=%d", path, s_line(member), where,
+                  name, lo, hi);
         return -1;
     }
     *out = (int)value;
@@ -140,8 +144,9 @@ static int s_read_window(const char *path, config_setting_t *group, const char *
     const char *text = config_setting_get_string(member);
     if (calendar_parse_window(text, window) < 0 || window->amount == 0) {
         log_error(
-            "sla file=%s line=%d: %s.%s \"%s\" is not a window such as 30s, 90m, 4h or 13d (a whole number above 0 and a unit)",
-            path, s_line(member), where, name, text);
+            "sla file: not a window such as 30s, 90m, 4h or 13d (a whole number above 0 and a unit)",
+            "file=%s line=%d group=%s setting=%s value=%s", path, s_line(member), where, name,
+            text);
         return -1;
     }
     return 0;
@@ -159,8 +164,9 @@ static int s_read_clock(const char *path, config_setting_t *group, const char *w
         return -1;
     *natural = strcmp(text, "natural") == 0;
     if (!*natural && strcmp(text, "working") != 0) {
-        log_error("sla file=%s line=%d: %s.%s is \"%s\"; it must be \"working\" or \"natural\"",
-                  path, s_line(config_setting_get_member(group, name)), where, name, text);
+        log_error("sla file: a clock must be \"working\" or \"natural\"",
+                  "file=%s line=%d group=%s setting=%s value=%s", path,
+                  s_line(config_setting_get_member(group, name)), where, name, text);
         return -1;
     }
     return 0;
@@ -182,8 +188,9 @@ static config_setting_t *s_list(const char *path, config_setting_t *parent, cons
         return NULL;
     *count = config_setting_length(list);
     if (*count < 1 || *count > max) {
-        log_error("sla file=%s line=%d: %s.%s must hold 1 to %d entries", path, s_line(list), where,
-                  name, max);
+        log_error("sla file: a list must hold 1 to max entries",
+                  "file=%s line=%d group=%s setting=%s max=%d", path, s_line(list), where, name,
+                  max);
         return NULL;
     }
     return list;
@@ -197,8 +204,8 @@ static config_setting_t *s_entry(const char *path, config_setting_t *list, const
     config_setting_t *entry = config_setting_get_elem(list, (unsigned)i);
     snprintf(where, len, "%s #%d", label, i + 1);
     if (!config_setting_is_group(entry)) {
-        log_error("sla file=%s line=%d: %s must be a group { name = value; ... }", path,
-                  s_line(entry), where);
+        log_error("sla file: must be a group { name = value; ... }", "file=%s line=%d group=%s",
+                  path, s_line(entry), where);
         return NULL;
     }
     return s_check_names(path, entry, where, names) < 0 ? NULL : entry;
@@ -219,9 +226,8 @@ static int s_read_levels(sla_t *self, const char *path, config_setting_t *sla)
             s_read_string(path, entry, where, "name", level->name, sizeof(level->name)) < 0)
             return -1;
         if (number != i + 1) {
-            log_error(
-                "sla file=%s line=%d: %s.level is %d; levels must be numbered 1, 2, 3 ... in order",
-                path, s_line(entry), where, number);
+            log_error("sla file: levels must be numbered 1, 2, 3 ... in order",
+                      "file=%s line=%d group=%s number=%d", path, s_line(entry), where, number);
             return -1;
         }
         config_setting_t *notify =
@@ -230,16 +236,17 @@ static int s_read_levels(sla_t *self, const char *path, config_setting_t *sla)
             return -1;
         level->nnotify = config_setting_length(notify);
         if (level->nnotify < 1 || level->nnotify > SLA_MAX_NOTIFY) {
-            log_error("sla file=%s line=%d: %s.notify must name 1 to %d recipients", path,
-                      s_line(notify), where, SLA_MAX_NOTIFY);
+            log_error("sla file: notify must name 1 to max recipients",
+                      "file=%s line=%d group=%s max=%d", path, s_line(notify), where,
+                      SLA_MAX_NOTIFY);
             return -1;
         }
         for (int j = 0; j < level->nnotify; j++) {
             const char *to = config_setting_get_string_elem(notify, j);
             if (!to || !to[0] || strlen(to) >= sizeof(level->names[j])) {
-                log_error(
-                    "sla file=%s line=%d: %s.notify entry %d must be a recipient code of 1 to %zu bytes",
-                    path, s_line(notify), where, j + 1, sizeof(level->names[j]) - 1);
+                log_error("sla file: a notify entry must be a recipient code of 1 to max bytes",
+                          "file=%s line=%d group=%s entry=%d max_bytes=%zu", path, s_line(notify),
+                          where, j + 1, sizeof(level->names[j]) - 1);
                 return -1;
             }
             memcpy(level->names[j], to, strlen(to) + 1);
@@ -273,9 +280,9 @@ static int s_read_ladder(sla_t *self, const char *path, config_setting_t *sla)
             s_read_string(path, entry, where, "name", rung->name, sizeof(rung->name)) < 0)
             return -1;
         if (i > 0 && rung->min <= self->rungs[i - 1].min) {
-            log_error(
-                "sla file=%s line=%d: %s.min is %d; each rung needs more violations than the one before (%d)",
-                path, s_line(entry), where, rung->min, self->rungs[i - 1].min);
+            log_error("sla file: each rung needs more violations than the one before",
+                      "file=%s line=%d group=%s min=%d previous_min=%d", path, s_line(entry), where,
+                      rung->min, self->rungs[i - 1].min);
             return -1;
         }
     }
@@ -304,16 +311,16 @@ static int s_read_policy(sla_t *self, const char *path, config_setting_t *list, 
         return -1;
     config_setting_t *next = config_setting_get_member(entry, "from_next_working_day");
     if (next && config_setting_type(next) != CONFIG_TYPE_BOOL) {
-        log_error("sla file=%s line=%d: %s.from_next_working_day must be true or false", path,
-                  s_line(next), where);
+        log_error("sla file: from_next_working_day must be true or false",
+                  "file=%s line=%d group=%s", path, s_line(next), where);
         return -1;
     }
     p->completion_from_next = next && config_setting_get_bool(next);
     if (p->completion_from_next &&
         (p->completion.unit != CALENDAR_UNIT_DAYS || p->completion_natural)) {
         log_error(
-            "sla file=%s line=%d: %s has from_next_working_day = true, which needs a completion in working days such as \"13d\" on the working clock",
-            path, s_line(entry), where);
+            "sla file: from_next_working_day = true needs a completion in working days such as \"13d\" on the working clock",
+            "file=%s line=%d group=%s", path, s_line(entry), where);
         return -1;
     }
     /* First match wins, so a policy an earlier one covers would never apply:
@@ -323,8 +330,9 @@ static int s_read_policy(sla_t *self, const char *path, config_setting_t *list, 
         if (strcmp(q->priority, p->priority) == 0 &&
             (strcmp(q->kind, SLA_KIND_ANY) == 0 || strcmp(q->kind, p->kind) == 0)) {
             log_error(
-                "sla file=%s line=%d: %s (kind=%s priority=%s) can never apply: policy #%d (kind=%s) before it matches the same tasks and the first match wins",
-                path, s_line(entry), where, p->kind, p->priority, j + 1, q->kind);
+                "sla file: a policy can never apply: one before it matches the same tasks and the first match wins",
+                "file=%s line=%d policy=%s kind=%s priority=%s before=%d before_kind=%s", path,
+                s_line(entry), where, p->kind, p->priority, j + 1, q->kind);
             return -1;
         }
     }
@@ -339,7 +347,7 @@ static int s_read_policies(sla_t *self, const char *path, config_setting_t *sla)
         return -1;
     self->policies = calloc((size_t)n, sizeof(*self->policies));
     if (!self->policies) {
-        log_error("could not read sla file=%s: out of memory", path);
+        log_error("could not read sla file: out of memory", "file=%s", path);
         return -1;
     }
     self->npolicies = n;
@@ -382,12 +390,12 @@ sla_t *sla_new(const char *path)
     config_init(&cfg);
     sla_t *self = calloc(1, sizeof(*self));
     if (!self) {
-        log_error("could not read sla file=%s: out of memory", path);
+        log_error("could not read sla file: out of memory", "file=%s", path);
         goto out_config;
     }
     if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-        log_error("could not read sla file=%s line=%d: %s", path, config_error_line(&cfg),
-                  config_error_text(&cfg));
+        log_error("could not read sla file", "file=%s line=%d err=%s", path,
+                  config_error_line(&cfg), config_error_text(&cfg));
         goto out_free_self;
     }
     if (s_read(self, &cfg, path) < 0)

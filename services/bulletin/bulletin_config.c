@@ -27,8 +27,9 @@ static int s_only(const char *path, const config_setting_t *group, const char *w
         for (int j = 0; names[j] && !known; j++)
             known = name && strcmp(name, names[j]) == 0;
         if (!known) {
-            log_error("bulletin file=%s line=%d: %s does not take a setting named %s", path,
-                      s_line(m), where, name ? name : "(unnamed)");
+            log_error("bulletin file: a group has a setting it does not take",
+                      "file=%s line=%d group=%s setting=%s", path, s_line(m), where,
+                      name ? name : "(unnamed)");
             return -1;
         }
     }
@@ -40,7 +41,7 @@ static config_setting_t *s_group(const char *path, config_setting_t *parent, con
 {
     config_setting_t *g = config_setting_get_member(parent, name);
     if (!g || !config_setting_is_group(g)) {
-        log_error("bulletin file=%s line=%d: %s needs a group %s = { ... }", path,
+        log_error("bulletin file: a group is missing", "file=%s line=%d in=%s group=%s", path,
                   s_line(g ? g : parent), where, name);
         return NULL;
     }
@@ -54,15 +55,15 @@ static int s_tenths(const char *path, config_setting_t *group, const char *name,
     config_setting_t *s = config_setting_get_member(group, name);
     int type = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
     if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64 && type != CONFIG_TYPE_FLOAT) {
-        log_error("bulletin file=%s line=%d: %s needs a number %s", path, s_line(s ? s : group),
-                  config_setting_name(group), name);
+        log_error("bulletin file: a number is missing", "file=%s line=%d group=%s setting=%s", path,
+                  s_line(s ? s : group), config_setting_name(group), name);
         return -1;
     }
     double v = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
                                          : (double)config_setting_get_int64(s);
     if (!(v >= lo && v <= hi)) {
-        log_error("bulletin file=%s line=%d: %s must lie between %g and %g", path, s_line(s), name,
-                  lo, hi);
+        log_error("bulletin file: a number is out of range",
+                  "file=%s line=%d setting=%s min=%g max=%g", path, s_line(s), name, lo, hi);
         return -1;
     }
     *out = (int)lround(v * 10.0);
@@ -81,14 +82,14 @@ static int s_schedule(const char *path, config_setting_t *root, bulletin_config_
     if (!config_setting_lookup_string(g, "at", &at) ||
         sscanf(at, "%2d:%2d%c", &hh, &mm, &tail) != 2 || strlen(at) != 5 || hh > 23 || mm > 59 ||
         hh < 0 || mm < 0) {
-        log_error("bulletin file=%s line=%d: schedule needs at = \"HH:MM\" (local time)", path,
-                  s_line(g));
+        log_error("bulletin file: schedule needs at = \"HH:MM\" (local time)", "file=%s line=%d",
+                  path, s_line(g));
         return -1;
     }
     c->at_minute = hh * 60 + mm;
     config_setting_t *kinds = config_setting_get_member(g, "kinds");
     if (!kinds || !(config_setting_is_array(kinds) || config_setting_is_list(kinds))) {
-        log_error("bulletin file=%s line=%d: schedule needs kinds = [\"month\", ...]", path,
+        log_error("bulletin file: schedule needs kinds = [\"month\", ...]", "file=%s line=%d", path,
                   s_line(g));
         return -1;
     }
@@ -96,8 +97,8 @@ static int s_schedule(const char *path, config_setting_t *root, bulletin_config_
         const char *k = config_setting_get_string_elem(kinds, i);
         bulletin_kind_t kind;
         if (!k || bulletin_kind_parse(k, &kind) < 0) {
-            log_error("bulletin file=%s line=%d: schedule kinds are month, quarter, half, year",
-                      path, s_line(kinds));
+            log_error("bulletin file: schedule kinds are month, quarter, half, year",
+                      "file=%s line=%d", path, s_line(kinds));
             return -1;
         }
         c->scheduled[kind] = true;
@@ -147,7 +148,7 @@ static int s_score(const char *path, config_setting_t *root, bulletin_config_t *
                     &c->p_sent_back_x10) < 0)
         return -1;
     if (wr % 10 || wo % 10 || ws % 10 || ww % 10 || we % 10 || wr + wo + ws + ww + we == 0) {
-        log_error("bulletin file=%s line=%d: weights are whole numbers, not all zero", path,
+        log_error("bulletin file: weights are whole numbers, not all zero", "file=%s line=%d", path,
                   s_line(w));
         return -1;
     }
@@ -165,9 +166,9 @@ static int s_grades(const char *path, config_setting_t *root, bulletin_config_t 
     config_setting_t *list = config_setting_get_member(root, "grades");
     int n = list ? config_setting_length(list) : 0;
     if (!list || !config_setting_is_list(list) || n < 1 || n > BULLETIN_MAX_GRADES) {
-        log_error("bulletin file=%s line=%d: bulletin needs grades = ( { grade; min; name; }, "
-                  "... ) with 1 to %d entries",
-                  path, s_line(list ? list : root), BULLETIN_MAX_GRADES);
+        log_error(
+            "bulletin file: bulletin needs grades = ({ grade; min; name; }, ...) with 1 to max entries",
+            "file=%s line=%d max=%d", path, s_line(list ? list : root), BULLETIN_MAX_GRADES);
         return -1;
     }
     for (int i = 0; i < n; i++) {
@@ -179,22 +180,22 @@ static int s_grades(const char *path, config_setting_t *root, bulletin_config_t 
             !config_setting_lookup_string(g, "name", &name) || !code[0] ||
             strlen(code) >= sizeof(gr->grade) || strlen(name) >= sizeof(gr->name) ||
             s_tenths(path, g, "min", 0, 100, &gr->min_x10) < 0) {
-            log_error("bulletin file=%s line=%d: a grade needs grade (short), name and min 0..100",
-                      path, s_line(g));
+            log_error("bulletin file: a grade needs grade (short), name and min 0..100",
+                      "file=%s line=%d", path, s_line(g));
             return -1;
         }
         snprintf(gr->grade, sizeof(gr->grade), "%s", code);
         snprintf(gr->name, sizeof(gr->name), "%s", name);
         if (i > 0 && gr->min_x10 >= c->grades[i - 1].min_x10) {
-            log_error("bulletin file=%s line=%d: grades go from the highest min to the lowest",
-                      path, s_line(g));
+            log_error("bulletin file: grades go from the highest min to the lowest",
+                      "file=%s line=%d", path, s_line(g));
             return -1;
         }
     }
     c->ngrades = n;
     if (c->grades[n - 1].min_x10 != 0) {
-        log_error("bulletin file=%s line=%d: the last grade needs min = 0 so every score has one",
-                  path, s_line(list));
+        log_error("bulletin file: the last grade needs min = 0 so every score has one",
+                  "file=%s line=%d", path, s_line(list));
         return -1;
     }
     return 0;
@@ -210,14 +211,15 @@ bulletin_config_t *bulletin_config_new(const char *path)
     if (!c)
         goto out_fail;
     if (!config_read_file(&cfg, path)) {
-        log_error("bulletin file=%s line=%d: %s", path, config_error_line(&cfg),
+        log_error("could not read bulletin file", "file=%s line=%d err=%s", path,
+                  config_error_line(&cfg),
                   config_error_text(&cfg) ? config_error_text(&cfg) : "cannot be read");
         goto out_fail;
     }
     config_setting_t *rootg = config_root_setting(&cfg);
     config_setting_t *root = config_setting_get_member(rootg, "bulletin");
     if (s_only(path, rootg, "the file", top) < 0 || !root || !config_setting_is_group(root)) {
-        log_error("bulletin file=%s: needs bulletin = { ... }", path);
+        log_error("bulletin file: needs bulletin = { ... }", "file=%s", path);
         goto out_fail;
     }
     config_setting_t *doc = NULL;
@@ -231,7 +233,7 @@ bulletin_config_t *bulletin_config_new(const char *path)
     int pct;
     if (!sample || s_only(path, sample, "sample", snames) < 0 ||
         s_tenths(path, sample, "percent", 1, 100, &pct) < 0 || pct % 10) {
-        log_error("bulletin file=%s: sample needs percent = 1..100 (whole)", path);
+        log_error("bulletin file: sample needs percent = 1..100 (whole)", "file=%s", path);
         goto out_fail;
     }
     c->sample_percent = pct / 10;

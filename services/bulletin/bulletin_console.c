@@ -13,6 +13,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "log.h"
+#include "pg.h"
 #include "pg_time.h"
 
 #include <errno.h>
@@ -135,7 +136,7 @@ static void s_answer(job_t *job)
     else
         self->refused++;
     if (job->status >= 400)
-        log_info("refused bulletin request action=%s staff=%s status=%d: %s",
+        log_info("refused bulletin request", "action=%s staff=%s status=%d reason=%s",
                  job->req ? job->req->action : "-", job->who.staff[0] ? job->who.staff : "-",
                  job->status, job->message);
     if (job->kick && self->relay)
@@ -163,12 +164,15 @@ static bool s_connected(bulletin_console_t *self)
         PQreset(self->conn);
     else
         self->conn = PQconnectdb(self->conninfo);
+    if (self->conn)
+        pg_log_notices(self->conn);
     if (PQstatus(self->conn) != CONNECTION_OK) {
-        log_warn("bulletin console could not connect to PostgreSQL: %s",
+        log_warn("bulletin console could not connect to PostgreSQL", "err=%s",
                  PQerrorMessage(self->conn));
         return false;
     }
     PQclear(PQexec(self->conn, "SET client_min_messages = warning"));
+    PQsetErrorVerbosity(self->conn, PQERRORS_TERSE); /* no DETAIL (a failing row) in logs */
     return true;
 }
 
@@ -200,7 +204,7 @@ static void s_list(bulletin_console_t *self, job_t *job)
 {
     PGresult *res = PQexec(self->conn, s_list_sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        log_error("could not list bulletins: %s", PQresultErrorMessage(res));
+        log_error("could not list bulletins", "err=%s", PQresultErrorMessage(res));
         s_say(job, 503, "the bulletin store could not be read; try again");
         PQclear(res);
         return;
@@ -241,7 +245,8 @@ static bool s_stored(bulletin_console_t *self, job_t *job, bulletin_period_t *p,
     const char *params[2] = {bulletin_kind_str(p->kind), p->label};
     *res = PQexecParams(self->conn, BULLETIN_STORE_READ_SQL, 2, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
-        log_error("could not read bulletin %s: %s", p->label, PQresultErrorMessage(*res));
+        log_error("could not read bulletin", "period=%s err=%s", p->label,
+                  PQresultErrorMessage(*res));
         s_say(job, 503, "the bulletin store could not be read; try again");
     } else if (PQntuples(*res) != 1) {
         s_say(job, 404, "no bulletin %s is published", p->label);
@@ -321,7 +326,7 @@ static void s_run(bulletin_console_t *self, job_t *job)
               title, info.revision + 1);
     else
         s_say(job, 200, "%s %s", title, bulletin_run_result_str(info.result));
-    log_info("bulletin on demand period=%s kind=%s staff=%s result=%s digest=%s", p.label,
+    log_info("bulletin on demand", "period=%s kind=%s staff=%s result=%s digest=%s", p.label,
              bulletin_kind_str(kind), job->who.staff, bulletin_run_result_str(info.result),
              info.digest);
     s_json_body(job, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "kind",
@@ -336,7 +341,7 @@ static void s_rechecks(bulletin_console_t *self, job_t *job)
     const char *params[2] = {job->req->period, job->req->all ? "true" : "false"};
     PGresult *res = PQexecParams(self->conn, s_rechecks_sql, 2, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        log_error("could not list re-checks: %s", PQresultErrorMessage(res));
+        log_error("could not list re-checks", "err=%s", PQresultErrorMessage(res));
         s_say(job, 503, "the re-checks could not be read; try again");
         PQclear(res);
         return;
@@ -397,7 +402,7 @@ static void s_recheck(bulletin_console_t *self, job_t *job)
               info.case_number);
         break;
     }
-    log_info("re-check decided id=%lld case=%s staff=%s result=%s", id, info.case_number,
+    log_info("re-check decided", "id=%lld case=%s staff=%s result=%s", id, info.case_number,
              job->who.staff, r->pass ? "passed" : "failed");
     s_json_body(job, json_pack("{s:I, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)id,
                                "case_number", info.case_number, "division", info.division, "period",
@@ -485,7 +490,8 @@ static void *s_worker(void *arg)
             n = write(self->pipe_fd[1], &job, sizeof(job));
         while (n < 0 && errno == EINTR);
         if (n != (ssize_t)sizeof(job)) {
-            log_error("could not hand a bulletin answer back to the loop: %s", strerror(errno));
+            log_error("could not hand a bulletin answer back to the loop", "err=%s",
+                      strerror(errno));
             if (job->req)
                 duban__bulletin_request__free_unpacked(job->req, NULL);
             free(job->body);
@@ -639,7 +645,7 @@ bulletin_console_t *bulletin_console_new(struct event_base *base, void *zctx, au
     return self;
 
 out_fail:
-    log_error("could not start the bulletin console on %s", endpoint);
+    log_error("could not start the bulletin console", "endpoint=%s", endpoint);
     bulletin_console_destroy(&self);
     return NULL;
 }

@@ -20,9 +20,8 @@ static int s_text(const char *path, config_setting_t *g, const char *name, char 
 {
     const char *v = NULL;
     if (!config_setting_lookup_string(g, name, &v) || !v[0] || strlen(v) >= BULLETIN_DOC_TEXT) {
-        log_error("bulletin file=%s line=%d: document needs %s = \"...\" (not empty, under %d "
-                  "bytes)",
-                  path, s_line(g), name, BULLETIN_DOC_TEXT);
+        log_error("bulletin file: document needs a text (not empty, under max bytes)",
+                  "file=%s line=%d setting=%s max=%d", path, s_line(g), name, BULLETIN_DOC_TEXT);
         return -1;
     }
     snprintf(out, BULLETIN_DOC_TEXT, "%s", v);
@@ -35,16 +34,16 @@ static int s_strings(const char *path, config_setting_t *g, const char *name, ch
     config_setting_t *a = config_setting_get_member(g, name);
     if (!a || !(config_setting_is_array(a) || config_setting_is_list(a)) ||
         config_setting_length(a) > max) {
-        log_error("bulletin file=%s line=%d: document needs %s = [\"...\", ...] (at most %d)",
-                  path, s_line(a ? a : g), name, max);
+        log_error("bulletin file: document needs a list of texts (at most max)",
+                  "file=%s line=%d setting=%s max=%d", path, s_line(a ? a : g), name, max);
         return -1;
     }
     *n = 0;
     for (int i = 0; i < config_setting_length(a); i++) {
         const char *v = config_setting_get_string_elem(a, i);
         if (!v || !v[0] || strlen(v) >= width) {
-            log_error("bulletin file=%s line=%d: document %s holds non-empty strings", path,
-                      s_line(a), name);
+            log_error("bulletin file: document list holds non-empty strings",
+                      "file=%s line=%d setting=%s", path, s_line(a), name);
             return -1;
         }
         snprintf(out + (size_t)i * width, width, "%s", v);
@@ -65,7 +64,8 @@ int bulletin_document_parse(const char *path, void *group, bulletin_document_t *
         for (int j = 0; names[j] && !known; j++)
             known = name && strcmp(name, names[j]) == 0;
         if (!known) {
-            log_error("bulletin file=%s line=%d: document does not take a setting named %s", path,
+            log_error("bulletin file: document does not take a setting",
+                      "file=%s line=%d setting=%s", path,
                       s_line(config_setting_get_elem(g, (unsigned)i)), name ? name : "(unnamed)");
             return -1;
         }
@@ -80,25 +80,24 @@ int bulletin_document_parse(const char *path, void *group, bulletin_document_t *
         return -1;
     config_setting_t *num = config_setting_get_member(g, "number");
     if (!num || !config_setting_is_group(num) || s_text(path, num, "prefix", doc->prefix) < 0) {
-        log_error("bulletin file=%s line=%d: document needs number = { prefix = \"...\"; month = "
-                  "0; quarter = 12; half = 16; year = 18; }",
-                  path, s_line(num ? num : g));
+        log_error(
+            "bulletin file: document needs number = { prefix = \"...\"; month = 0; quarter = 12; half = 16; year = 18; }",
+            "file=%s line=%d", path, s_line(num ? num : g));
         return -1;
     }
     for (int k = 0; k < BULLETIN_KINDS; k++) {
         int v = 0;
         if (!config_setting_lookup_int(num, s_kind_keys[k], &v) || v < 0 || v > 9000) {
-            log_error("bulletin file=%s line=%d: document number needs %s = 0..9000 (the number "
-                      "before the kind's first period)",
-                      path, s_line(num), s_kind_keys[k]);
+            log_error(
+                "bulletin file: document number needs 0..9000 (the number before the kind's first period)",
+                "file=%s line=%d setting=%s", path, s_line(num), s_kind_keys[k]);
             return -1;
         }
         doc->first_number[k] = v;
     }
     if (config_setting_length(num) != BULLETIN_KINDS + 1) {
-        log_error("bulletin file=%s line=%d: document number takes prefix, month, quarter, half "
-                  "and year only",
-                  path, s_line(num));
+        log_error("bulletin file: document number takes prefix, month, quarter, half and year only",
+                  "file=%s line=%d", path, s_line(num));
         return -1;
     }
     return 0;

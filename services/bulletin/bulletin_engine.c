@@ -19,8 +19,8 @@ bulletin_engine_t *bulletin_engine_new(settings_t *st)
     self->natural = calendar_new_round_the_clock();
     self->org = org_new(settings_string(st, "org_file", "deploy/config/org.conf"));
     if (!self->config || !self->sla || !self->calendar || !self->natural || !self->org) {
-        log_error("cannot compute bulletins: the bulletin file, the SLA file, the business "
-                  "calendar or the org file is not valid (see above)");
+        log_error(
+            "cannot compute bulletins: the bulletin file, the SLA file, the business calendar or the org file is not valid (see above)");
         bulletin_engine_destroy(&self);
         return NULL;
     }

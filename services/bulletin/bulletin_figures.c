@@ -278,8 +278,8 @@ static int s_load_frozen(bulletin_data_t *d, PGresult *res)
         json_t *figures = json_loads(PQgetvalue(res, i, 3), 0, &error);
         int rc = figures ? bulletin_month_add(d, (int)m, figures) : -1;
         if (!figures)
-            log_error("cannot compute bulletin %s: its stored month %d is not JSON: %s",
-                      d->q.period.label, (int)m, error.text);
+            log_error("cannot compute bulletin: its stored month is not JSON",
+                      "period=%s month=%d err=%s", d->q.period.label, (int)m, error.text);
         json_decref(figures);
         if (rc < 0)
             return -1;
@@ -292,7 +292,8 @@ bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *
 {
     for (int i = BQ_DIVISIONS; i < BQ_COMMIT; i++)
         if (!results[i] || PQresultStatus(results[i]) != PGRES_TUPLES_OK) {
-            log_error("cannot compute bulletin %s: statement %d gave no rows", q->period.label, i);
+            log_error("cannot compute bulletin: a statement gave no rows", "period=%s statement=%d",
+                      q->period.label, i);
             return NULL;
         }
     bulletin_data_t *d = calloc(1, sizeof(*d));
@@ -304,7 +305,7 @@ bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *
     if (s_load_divisions(d, results[BQ_DIVISIONS]) < 0 ||
         s_load_census(d, results[BQ_CENSUS], calendar) < 0 ||
         s_load_closed(d, results[BQ_CLOSED]) < 0 || s_load_topics(d, results[BQ_TOPICS]) < 0) {
-        log_error("cannot compute bulletin %s: out of memory", q->period.label);
+        log_error("cannot compute bulletin: out of memory", "period=%s", q->period.label);
         bulletin_data_destroy(&d);
         return NULL;
     }

@@ -222,9 +222,9 @@ int bulletin_month_add(bulletin_data_t *d, int m, const json_t *figures)
     if (m < 0 || m >= d->q.nmonths || !json_is_array(cells) || !json_is_array(overdue) ||
         !json_is_array(topics) || s_add_cells(d, m, cells) < 0 ||
         s_add_overdue(d, m, overdue) < 0 || s_add_topics(d, m, topics) < 0) {
-        log_error("cannot compute bulletin %s: its stored month %d is not readable (or memory "
-                  "ran out); dubanctl bulletin ... --from-rows computes it from the rows",
-                  d->q.period.label, m);
+        log_error(
+            "cannot compute bulletin: its stored month is not readable (or memory ran out); dubanctl bulletin ... --from-rows computes it from the rows",
+            "period=%s month=%d", d->q.period.label, m);
         return -1;
     }
     return 0;

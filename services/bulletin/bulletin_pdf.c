@@ -31,7 +31,7 @@ static int s_run(char *const *argv, int timeout_s)
 {
     pid_t pid = fork();
     if (pid < 0) {
-        log_error("could not start %s: %s", argv[0], strerror(errno));
+        log_error("could not start program", "program=%s err=%s", argv[0], strerror(errno));
         return -1;
     }
     if (pid == 0) {
@@ -52,12 +52,13 @@ static int s_run(char *const *argv, int timeout_s)
         if (done == pid)
             return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
         if (done < 0 && errno != EINTR) {
-            log_error("could not wait for %s: %s", argv[0], strerror(errno));
+            log_error("could not wait for program", "program=%s err=%s", argv[0], strerror(errno));
             return -1;
         }
         nanosleep(&step, NULL);
     }
-    log_error("%s did not finish within %d s; stopped", argv[0], timeout_s);
+    log_error("program did not finish in time; stopped", "program=%s timeout_s=%d", argv[0],
+              timeout_s);
     kill(-pid, SIGKILL);
     waitpid(pid, NULL, 0);
     return -1;
@@ -71,7 +72,7 @@ int bulletin_pdf_write(const char *chromium, const char *html_path, const char *
         user_data[PATH_MAX + 32];
     snprintf(profile, sizeof(profile), "%s/duban-pdf.XXXXXX", tmpdir);
     if (!mkdtemp(profile)) {
-        log_error("could not make a folder for chromium in %s: %s", tmpdir, strerror(errno));
+        log_error("could not make a folder for chromium", "dir=%s err=%s", tmpdir, strerror(errno));
         return -1;
     }
     snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", pdf_path, (long)getpid());
@@ -90,9 +91,10 @@ int bulletin_pdf_write(const char *chromium, const char *html_path, const char *
     struct stat st;
     int ok = rc == 0 && stat(tmp, &st) == 0 && st.st_size > 0;
     if (!ok)
-        log_error("could not print %s to PDF with %s (status %d)", html_path, chromium, rc);
+        log_error("could not print to PDF", "html=%s chromium=%s status=%d", html_path, chromium,
+                  rc);
     else if (rename(tmp, pdf_path) < 0) {
-        log_error("could not write %s: %s", pdf_path, strerror(errno));
+        log_error("could not write PDF", "file=%s err=%s", pdf_path, strerror(errno));
         ok = 0;
     }
     if (!ok)

@@ -73,7 +73,7 @@ static PGresult *s_exec(PGconn *conn, const char *sql, int n, const char *const 
     PGresult *res = PQexecParams(conn, sql, n, NULL, values, lengths, formats, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        log_error("could not record the re-check: %s", PQresultErrorMessage(res));
+        log_error("could not record the re-check", "err=%s", PQresultErrorMessage(res));
         PQclear(res);
         return NULL;
     }
@@ -95,8 +95,8 @@ static int s_reopen_task(PGconn *conn, const bulletin_engine_t *e, PGresult *ctx
     deadline_task_t clocks;
     const char *kind = PQgetvalue(ctx, 0, 6), *priority = PQgetvalue(ctx, 0, 7);
     if (deadline_start(&e->rules, kind, priority, now, &clocks, NULL) < 0) {
-        log_error("cannot reopen case %s: no SLA policy for kind=%s priority=%s", info->case_number,
-                  kind, priority);
+        log_error("cannot reopen case: no SLA policy", "case=%s kind=%s priority=%s",
+                  info->case_number, kind, priority);
         return -1;
     }
     const deadline_run_t *rc = &clocks.clock[DEADLINE_RESPONSE];

@@ -88,7 +88,7 @@ static int s_write(const char *dir, const char *label, const char *ext, const ch
     snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        log_error("could not write bulletin file %s: %s", tmp, strerror(errno));
+        log_error("could not write bulletin file", "file=%s err=%s", tmp, strerror(errno));
         return -1;
     }
     size_t n = strlen(text);
@@ -98,7 +98,7 @@ static int s_write(const char *dir, const char *label, const char *ext, const ch
     if (rc == 0 && rename(tmp, path) < 0)
         rc = -1;
     if (rc < 0) {
-        log_error("could not write bulletin file %s: %s", path, strerror(errno));
+        log_error("could not write bulletin file", "file=%s err=%s", path, strerror(errno));
         unlink(tmp);
     }
     return rc;
@@ -108,7 +108,7 @@ static int s_files(const char *label, const char *json_text, json_t *root, const
                    const char *dir)
 {
     if (s_mkdirs(dir) < 0) {
-        log_error("could not create the bulletin folder %s: %s", dir, strerror(errno));
+        log_error("could not create the bulletin folder", "dir=%s err=%s", dir, strerror(errno));
         return -1;
     }
     char *md = bulletin_render_md(root, digest);
@@ -116,7 +116,7 @@ static int s_files(const char *label, const char *json_text, json_t *root, const
     char *html = bulletin_render_html(root, digest);
     int rc = -1;
     if (!md || !csv || !html)
-        log_error("could not render bulletin %s: out of memory", label);
+        log_error("could not render bulletin: out of memory", "period=%s", label);
     else if (s_write(dir, label, "json", json_text) == 0 && s_write(dir, label, "md", md) == 0 &&
              s_write(dir, label, "csv", csv) == 0 && s_write(dir, label, "html", html) == 0)
         rc = 0;
@@ -137,7 +137,8 @@ int bulletin_render_record(const char *label, const char *json_text, const char 
     json_error_t err;
     json_t *root = json_loads(json_text, 0, &err);
     if (!root) {
-        log_error("cannot render bulletin %s: the stored record is not JSON: %s", label, err.text);
+        log_error("cannot render bulletin: the stored record is not JSON", "period=%s err=%s",
+                  label, err.text);
         return -1;
     }
     int rc = s_files(label, json_text, root, digest, dir);

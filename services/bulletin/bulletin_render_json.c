@@ -574,7 +574,7 @@ bulletin_report_t *bulletin_render_json(const bulletin_ctx_t *ctx, const bulleti
     return r;
 
 out_fail:
-    log_error("cannot build bulletin %s: out of memory", d->q.period.label);
+    log_error("cannot build bulletin: out of memory", "period=%s", d->q.period.label);
     json_decref(root);
     free(b.order);
     free(b.position);

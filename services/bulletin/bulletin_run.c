@@ -47,8 +47,8 @@ static int s_read(PGconn *conn, const bulletin_query_t *q, PGresult **results)
         const char *sql = bulletin_query_sql(q, i, &n);
         results[i] = s_exec(conn, sql, n, params);
         if (!s_ok(results[i])) {
-            log_error("could not read figures of bulletin %s (statement %d): %s", q->period.label,
-                      i, PQresultErrorMessage(results[i]));
+            log_error("could not read figures of bulletin", "period=%s statement=%d err=%s",
+                      q->period.label, i, PQresultErrorMessage(results[i]));
             if (i > BQ_BEGIN)
                 PQclear(PQexec(conn, "ROLLBACK"));
             return -1;
@@ -62,7 +62,7 @@ static int s_store(PGconn *conn, const bulletin_report_t *report, const bulletin
 {
     bulletin_store_t *s = bulletin_store_new(report, o->trigger, o->by, replace_revision);
     if (!s) {
-        log_error("cannot store bulletin %s: out of memory", report->period.label);
+        log_error("cannot store bulletin: out of memory", "period=%s", report->period.label);
         return -1;
     }
     int n;
@@ -70,7 +70,7 @@ static int s_store(PGconn *conn, const bulletin_report_t *report, const bulletin
     PGresult *res = s_exec(conn, bulletin_store_sql(s), n, params);
     int rc = 0;
     if (!s_ok(res) || bulletin_store_result(res, stored) < 0) {
-        log_error("could not store bulletin %s: %s", report->period.label,
+        log_error("could not store bulletin", "period=%s err=%s", report->period.label,
                   PQresultErrorMessage(res));
         rc = -1;
     }
@@ -91,8 +91,8 @@ static int s_freeze(PGconn *conn, const bulletin_report_t *report)
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
         n = atoi(PQgetvalue(res, 0, 0));
     else
-        log_warn("could not freeze the months of bulletin %s: %s", report->period.label,
-                 PQresultErrorMessage(res));
+        log_warn("could not freeze the months of bulletin", "period=%s err=%s",
+                 report->period.label, PQresultErrorMessage(res));
     PQclear(res);
     return n;
 }
@@ -109,7 +109,7 @@ static int s_reread(PGconn *conn, const bulletin_period_t *p, bulletin_stored_t 
         stored->revision = atoi(PQgetvalue(res, 0, 2));
         rc = 0;
     } else {
-        log_error("could not read the published bulletin %s: %s", p->label,
+        log_error("could not read the published bulletin", "period=%s err=%s", p->label,
                   PQresultErrorMessage(res));
     }
     PQclear(res);
@@ -158,7 +158,7 @@ int bulletin_run(PGconn *conn, const bulletin_engine_t *engine, const bulletin_p
         if (s_store(conn, report, opts, before, &stored) < 0)
             goto out_clear;
         if (!stored.stored) {
-            log_error("could not replace bulletin %s: it changed meanwhile; run it again",
+            log_error("could not replace bulletin: it changed meanwhile; run it again", "period=%s",
                       p->label);
             goto out_clear;
         }

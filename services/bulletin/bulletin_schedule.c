@@ -63,7 +63,8 @@ static void s_stored(pg_txn_t *txn, bool ok, void *arg)
     bulletin_schedule_t *self = arg;
     bulletin_stored_t stored;
     if (!ok || bulletin_store_result(pg_txn_result(txn, 0), &stored) < 0) {
-        log_error("could not publish bulletin %s: %s", self->period.label, pg_txn_error(txn));
+        log_error("could not publish bulletin", "period=%s err=%s", self->period.label,
+                  pg_txn_error(txn));
         self->failed++;
         s_done(self, "failed");
         return;
@@ -72,10 +73,10 @@ static void s_stored(pg_txn_t *txn, bool ok, void *arg)
         /* An insert that waited for another instance's commit of the same
          * period reads the table as it was before: no digest to compare. */
         if (!stored.digest[0])
-            log_info("bulletin %s was published by another instance at the same moment",
+            log_info("bulletin was published by another instance at the same moment", "period=%s",
                      self->period.label);
         else
-            log_info("bulletin %s was published by another instance (digest %s, ours %s)",
+            log_info("bulletin was published by another instance", "period=%s digest=%s ours=%s",
                      self->period.label, stored.digest,
                      strcmp(stored.digest, self->report->digest) == 0 ? "the same" : "differs");
         self->lost++;
@@ -84,13 +85,13 @@ static void s_stored(pg_txn_t *txn, bool ok, void *arg)
     }
     outbox_relay_kick(self->relay);
     self->published++;
-    log_info("bulletin published period=%s kind=%s digest=%s rechecks=%d id=%lld",
+    log_info("bulletin published", "period=%s kind=%s digest=%s rechecks=%d id=%lld",
              self->period.label, bulletin_kind_str(self->period.kind), self->report->digest,
              stored.rechecks, (long long)stored.id);
     if (bulletin_render_files(self->report, self->engine->out_dir) < 0)
-        log_error("bulletin %s is published but its files were not written to %s; run dubanctl "
-                  "bulletin render %s",
-                  self->period.label, self->engine->out_dir, self->period.label);
+        log_error(
+            "bulletin is published but its files were not written; run dubanctl bulletin render PERIOD",
+            "period=%s dir=%s", self->period.label, self->engine->out_dir);
     s_done(self, "published");
 }
 
@@ -98,7 +99,7 @@ static void s_frozen(pg_txn_t *txn, bool ok, void *arg)
 {
     (void)arg;
     if (!ok)
-        log_warn("could not freeze the months of a bulletin: %s", pg_txn_error(txn));
+        log_warn("could not freeze the months of a bulletin", "err=%s", pg_txn_error(txn));
 }
 
 /* Stores the months the read took from the rows that have ended for good,
@@ -130,7 +131,7 @@ static void s_read(pg_txn_t *txn, bool ok, void *arg)
     if (!put || pg_txn_add(put, false, bulletin_store_sql(store), BULLETIN_STORE_PARAMS,
                            bulletin_store_params(store, &n)) < 0) {
         if (!ok)
-            log_error("could not read figures of bulletin %s: %s", self->period.label,
+            log_error("could not read figures of bulletin", "period=%s err=%s", self->period.label,
                       pg_txn_error(txn));
         pg_txn_destroy(&put);
         bulletin_store_destroy(&store);
@@ -164,7 +165,7 @@ static void s_start_read(bulletin_schedule_t *self)
         s_done(self, "failed");
         return;
     }
-    log_info("producing bulletin period=%s kind=%s (scheduled)", self->period.label,
+    log_info("producing bulletin", "period=%s kind=%s trigger=schedule", self->period.label,
              bulletin_kind_str(self->period.kind));
     pg_txn_submit(self->pg, &txn, s_read, self);
 }
@@ -173,7 +174,8 @@ static void s_exists(pg_txn_t *txn, bool ok, void *arg)
 {
     bulletin_schedule_t *self = arg;
     if (!ok) {
-        log_warn("could not look for bulletin %s: %s", self->period.label, pg_txn_error(txn));
+        log_warn("could not look for bulletin", "period=%s err=%s", self->period.label,
+                 pg_txn_error(txn));
         self->busy = false; /* the next tick tries again */
         return;
     }

@@ -50,7 +50,7 @@ bulletin_report_t *bulletin_to_date(PGconn *conn, const bulletin_engine_t *engin
         results[i] = PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
         ExecStatusType st = PQresultStatus(results[i]);
         if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-            log_error("could not read the month so far (statement %d): %s", i,
+            log_error("could not read the month so far", "statement=%d err=%s", i,
                       PQresultErrorMessage(results[i]));
             if (i > BQ_BEGIN)
                 PQclear(PQexec(conn, "ROLLBACK"));
@@ -65,7 +65,7 @@ bulletin_report_t *bulletin_to_date(PGconn *conn, const bulletin_engine_t *engin
         PGresult *res =
             PQexecParams(conn, BULLETIN_MONTHS_FREEZE_SQL, 2, NULL, values, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK)
-            log_warn("could not freeze the month before the month so far: %s",
+            log_warn("could not freeze the month before the month so far", "err=%s",
                      PQresultErrorMessage(res));
         PQclear(res);
     }

@@ -81,7 +81,7 @@ int main(int argc, char **argv)
                       : NULL;
     if (!self.console || service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
-    log_info("bulletins to %s; %s", self.engine->out_dir, instance);
+    log_info("bulletins folder", "dir=%s instance=%s", self.engine->out_dir, instance);
     service_drain(self.svc, self.pg);
     exit_code = service_run(self.svc);
 

@@ -73,7 +73,8 @@ static void s_snapshot_done(pg_txn_t *txn, bool ok, void *arg)
 {
     peer_t *peer = arg;
     if (!ok) {
-        log_warn("could not read snapshot of division %s: %s", peer->division, pg_txn_error(txn));
+        log_warn("could not read snapshot of division", "division=%s err=%s", peer->division,
+                 pg_txn_error(txn));
         s_refuse(peer, "the task store is not reachable; try again");
         free(peer);
         return;
@@ -110,7 +111,7 @@ static void s_snapshot_done(pg_txn_t *txn, bool ok, void *arg)
         snap.tasks = ptrs;
         snap.total = n > 0 ? strtoll(PQgetvalue(res, 0, 16), NULL, 10) : 0;
         s_send_snapshot(peer, &snap);
-        log_debug("sent snapshot division=%s tasks=%d", peer->division, n);
+        log_debug("sent snapshot", "division=%s tasks=%d", peer->division, n);
     }
     free(tasks);
     free(ptrs);
@@ -128,7 +129,7 @@ static void s_hello_authed(void *arg, auth_result_t result, const auth_identity_
         return;
     }
     if (!auth_may_see_division(who, peer->division)) {
-        log_info("refused console of division %s to staff=%s", peer->division, who->staff);
+        log_info("refused console of division", "division=%s staff=%s", peer->division, who->staff);
         s_refuse(peer, "forbidden: a division's console is for that division's handlers");
         free(peer);
         return;
@@ -148,14 +149,14 @@ static void s_hello(peer_t *peer, const uint8_t *payload, size_t len)
 {
     Duban__ConsoleHello *hello = duban__console_hello__unpack(NULL, len, payload);
     if (!hello) {
-        log_warn("dropped malformed console hello (%zu bytes)", len);
+        log_warn("dropped malformed console hello", "bytes=%zu", len);
         s_refuse(peer, "malformed hello");
         free(peer);
         return;
     }
     snprintf(peer->division, sizeof(peer->division), "%s", hello->division);
     if (!org_division_find(peer->owner->org, hello->division)) {
-        log_info("refused console for unknown division %.64s", hello->division);
+        log_info("refused console for unknown division", "division=%.64s", hello->division);
         s_refuse(peer, "unknown division");
         duban__console_hello__free_unpacked(hello, NULL);
         free(peer);
@@ -184,7 +185,7 @@ static void s_action(peer_t *peer, const uint8_t *payload, size_t len)
 {
     Duban__TaskAction *action = duban__task_action__unpack(NULL, len, payload);
     if (!action) {
-        log_warn("dropped malformed task action (%zu bytes)", len);
+        log_warn("dropped malformed task action", "bytes=%zu", len);
         Duban__ActionResult res = DUBAN__ACTION_RESULT__INIT;
         res.status = 400;
         res.message = "malformed action";

@@ -51,8 +51,7 @@ int dispatch_deadline_for(const dispatch_deadline_t *self, const char *kind, con
 {
     deadline_task_t t;
     if (deadline_start(&self->rules, kind, priority, start_us, &t, NULL) < 0) {
-        log_error("no SLA policy for kind=%s priority=%s: add one to the SLA file", kind,
-                  priority);
+        log_error("no SLA policy: add one to the SLA file", "kind=%s priority=%s", kind, priority);
         return -1;
     }
     dispatch_dues_from(&t, out);

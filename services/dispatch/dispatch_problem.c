@@ -92,7 +92,7 @@ static void s_filed(pg_txn_t *txn, bool ok, void *arg)
     bool made = !PQgetisnull(res, 0, 0);
     r->problem = strtoll(PQgetvalue(res, 0, made ? 0 : 1), NULL, 10);
     if (made)
-        log_info("problem filed problem=%lld", (long long)r->problem);
+        log_info("problem filed", "problem=%lld", (long long)r->problem);
     snprintf(message, sizeof(message), made ? "problem %lld filed for review"
                                             : "problem %lld was filed already; nothing changed",
              (long long)r->problem);

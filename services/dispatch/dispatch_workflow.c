@@ -74,11 +74,11 @@ static void s_finish(run_t *r, int status, const char *case_state, const char *t
     res.new_division = new_task ? r->new_division : "";
     res.problem_id = r->problem_id;
     if (status == 200)
-        log_info("workflow step done case=%s action=%s actor=%s task=%lld: %s",
-                 res.case_number, r->action->action, r->who.staff,
-                 (long long)r->ctx.task_id, message);
+        log_info("workflow step done", "case=%s action=%s actor=%s task=%lld result=%s",
+                 res.case_number, r->action->action, r->who.staff, (long long)r->ctx.task_id,
+                 message);
     else
-        log_info("workflow step refused case=%s action=%s actor=%s status=%d: %s",
+        log_info("workflow step refused", "case=%s action=%s actor=%s status=%d reason=%s",
                  r->action->case_number, r->action->action, r->who.staff[0] ? r->who.staff : "-",
                  status, message);
     r->cb(&res, r->arg);
@@ -167,8 +167,8 @@ static void s_refused_by_store(run_t *r, pg_txn_t *txn)
             return;
         }
     }
-    log_error("could not apply step=%s case=%s: %s", r->action->action, r->action->case_number,
-              pg_txn_error(txn));
+    log_error("could not apply step", "step=%s case=%s err=%s", r->action->action,
+              r->action->case_number, pg_txn_error(txn));
     s_finish(r, 500, NULL, NULL, 0, "could not apply the step (the error is logged); nothing "
                                     "changed, tell an administrator if it happens again");
 }

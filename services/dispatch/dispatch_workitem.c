@@ -242,7 +242,7 @@ static void s_created(pg_txn_t *txn, bool ok, void *arg)
         c->cb(c->arg, 200, PQgetvalue(res, 0, 1), message);
     } else {
         outbox_relay_kick(c->relay);
-        log_info("work item created case=%s ref=%s tasks=%s", PQgetvalue(res, 0, 0), c->ref,
+        log_info("work item created", "case=%s ref=%s tasks=%s", PQgetvalue(res, 0, 0), c->ref,
                  PQgetvalue(res, 0, 4));
         snprintf(message, sizeof(message), "work item %s created with %s tasks",
                  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 4));

@@ -49,15 +49,15 @@ static void s_applied(const Duban__Envelope *env, PGresult *res, int row, void *
     dispatch_t *self = arg;
     outbox_relay_send_claimed(self->relay, res, row);
     if (strcmp(PQgetvalue(res, row, DISPATCH_COL_ACKED), "1") != 0) {
-        log_info("ignored duplicate msg=%s case=%s", env->msg_id, env->case_number);
+        log_info("ignored duplicate", "msg_id=%s case=%s", env->msg_id, env->case_number);
         return;
     }
     if (PQgetisnull(res, row, DISPATCH_COL_TASK)) {
-        log_warn("case=%s msg=%s was not in state triaged; nothing changed", env->case_number,
-                 env->msg_id);
+        log_warn("case was not in state triaged; nothing changed", "case=%s msg_id=%s",
+                 env->case_number, env->msg_id);
         return;
     }
-    log_info("case dispatched case=%s task=%s division=%s msg=%s", env->case_number,
+    log_info("case dispatched", "case=%s task=%s division=%s msg_id=%s", env->case_number,
              PQgetvalue(res, row, DISPATCH_COL_TASK), PQgetvalue(res, row, DISPATCH_COL_DIVISION),
              env->msg_id);
 }

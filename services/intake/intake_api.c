@@ -106,7 +106,7 @@ static void s_case_submitted(http_held_t *held, intake_outcome_t outcome, const 
             if (outcome == INTAKE_REPLAYED)
                 evhttp_add_header(out, "Idempotent-Replayed", "true");
             else
-                log_info("case accepted case=%s", number ? number : "?");
+                log_info("case accepted", "case=%s", number ? number : "?");
             http_reply_json(req, 201, body);
             body = NULL;
             break;
@@ -145,8 +145,8 @@ static void s_post_case(intake_api_t *self, struct evhttp_request *req, const au
     intake_request_t *r = intake_request_parse(in->org, body, len, &err);
     if (!r) {
         free(body);
-        log_info("refused submission status=%d field=%s staff=%s: %s", err.status, err.field,
-                 who->staff, err.detail);
+        log_info("refused submission", "status=%d field=%s staff=%s reason=%s", err.status,
+                 err.field, who->staff, err.detail);
         intake_count_refused("api", err.title);
         http_reply_problem(req, err.status, err.title, err.detail, err.field[0] ? err.field : NULL);
         return;
@@ -278,8 +278,9 @@ static void s_staff_handler(intake_api_t *self, struct evhttp_request *req, rout
     auth_http_credential(req, &cred);
     const char *refusal = auth_http_csrf_refusal(req, &cred);
     if (refusal) {
-        log_info("refused a console request without CSRF proof path=%s peer=%s",
-                 evhttp_request_get_uri(req), http_peer(req));
+        log_info("refused a console request without CSRF proof", "path=%.*s peer=%s",
+                 (int)strcspn(evhttp_request_get_uri(req), "?"), evhttp_request_get_uri(req),
+                 log_addr(http_peer(req)));
         http_release(&s->held);
         free(s);
         http_reply_problem(req, 403, "forbidden", refusal, AUTH_HTTP_CSRF_HEADER);

@@ -84,7 +84,7 @@ static void s_inserted(pg_txn_t *txn, bool ok, void *arg)
                                "no such work item open with a task of your division", NULL);
     } else {
         const intake_stored_photo_t *f = &r->stored.photos[0];
-        log_info("attachment stored case=%s file_id=%s bytes=%zu by=%s", r->number, f->file_id,
+        log_info("attachment stored", "case=%s file_id=%s bytes=%zu by=%s", r->number, f->file_id,
                  f->bytes, r->staff);
         char url[160];
         snprintf(url, sizeof(url), "/api/v1/cases/%s/attachments/%s", r->number, f->file_id);

@@ -56,7 +56,7 @@ void intake_case_files_send(intake_t *in, struct evhttp_request *req, const char
     struct stat st;
     if (intake_photo_store_path(in->photos, file_id, path, sizeof(path)) < 0 ||
         (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
-        log_error("could not open stored file=%s: %s", path, strerror(errno));
+        log_error("could not open stored file", "file=%s err=%s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
         http_reply_problem(req, 500, "file unavailable",

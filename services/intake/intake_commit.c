@@ -225,7 +225,7 @@ static void s_answer(pending_t *p, pg_txn_t *txn, outbox_relay_t *relay)
             return;
         }
     }
-    log_error("could not insert case: it was neither created nor found source=%s",
+    log_error("could not insert case: it was neither created nor found", "source=%s",
               p->sub->source);
     p->cb(p->ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
 }

@@ -57,8 +57,8 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     }
     bool changed = strcmp(PQcmdTuples(set), "1") == 0;
     if (changed)
-        log_info("case marked confidential=%s case=%s staff=%s", s->value ? "true" : "false",
-                 s->number, s->staff);
+        log_info("case confidentiality set", "confidential=%s case=%s staff=%s",
+                 s->value ? "true" : "false", s->number, s->staff);
     if (req)
         http_reply_json(req, 200,
                         json_pack("{s:s, s:b, s:b, s:b}", "case_number", s->number, "confidential",

@@ -77,7 +77,8 @@ bool intake_open311_jurisdiction_ok(intake_t *in, struct evhttp_request *req,
             return true;
         p += len + (comma ? 1 : 0);
     }
-    log_info("open311 refused status=404 peer=%s: jurisdiction_id not served", log_addr(http_peer(req)));
+    log_info("open311 refused: jurisdiction_id not served", "status=404 peer=%s",
+             log_addr(http_peer(req)));
     intake_open311_format_error(
         req, fmt, 404,
         "本服务器不受理这个 jurisdiction_id 的服务请求；请核对 Open311 接口配置中的辖区代码");
@@ -192,7 +193,7 @@ static void s_client_checked(pg_txn_t *txn, bool ok, void *arg)
     } else if (!req) {
         c->fail(c->arg);
     } else if (PQntuples(pg_txn_result(txn, 0)) == 0) {
-        log_info("open311 refused post status=403 peer=%s: api_key unknown or revoked",
+        log_info("open311 refused post: api_key unknown or revoked", "status=403 peer=%s",
                  log_addr(http_peer(req)));
         intake_open311_format_error(req, c->fmt, 403,
                                     "api_key 无效（不存在或已吊销），请向本局申请 Open311 密钥");

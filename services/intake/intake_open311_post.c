@@ -191,8 +191,8 @@ static int s_attributes(const org_category_t *cat, struct evkeyvalq *args, intak
                     strncmp(kv->key + 10, cat->attributes[i]->code,
                             strlen(cat->attributes[i]->code)) == 0;
         if (!asked)
-            log_info("open311 ignored attribute service_code=%s: %.60s is not asked for", cat->code,
-                     kv->key);
+            log_info("open311 ignored an attribute not asked for",
+                     "service_code=%s attribute=%.60s", cat->code, kv->key);
     }
     return 0;
 }
@@ -254,7 +254,7 @@ int intake_open311_build(const org_t *org, struct evkeyvalq *args, intake_reques
         intake_refusal_t refusal;
         intake_request_destroy(&r);
         intake_problem_describe(&check, intake_open311_field_name(check.field), &refusal);
-        log_info("open311 refused field=%s: %s", check.field, check.detail);
+        log_info("open311 refused", "field=%s reason=%s", check.field, check.detail);
         return s_refuse(err, intake_open311_field_name(check.field), "%s", refusal.detail);
     }
     *out = r;
@@ -270,10 +270,10 @@ static void s_post_reply(http_held_t *held, intake_outcome_t outcome, const char
     const char *number = json_string_value(json_object_get(body, "case_number"));
     bool created = (outcome == INTAKE_CREATED || outcome == INTAKE_REPLAYED) && number;
     if (created)
-        log_info("open311 case accepted case=%s client=%s location=%s media_url=%s", number,
+        log_info("open311 case accepted", "case=%s client=%s location=%s media_url=%s", number,
                  posted->client, posted->location, posted->media ? "ignored" : "none");
     else
-        log_warn("open311 case not stored client=%s status=%d", posted->client,
+        log_warn("open311 case not stored", "client=%s status=%d", posted->client,
                  problem ? problem->status : 500);
     if (!req)
         goto out_free;
@@ -339,7 +339,8 @@ void intake_open311_post(intake_t *in, struct evhttp_request *req, intake_open31
         goto out_free;
     }
     if (intake_open311_build(in->org, &args, &p->sub->req, &err) < 0) {
-        log_info("open311 refused post status=%d field=%s: %s", err.status, err.field, err.detail);
+        log_info("open311 refused post", "status=%d field=%s reason=%s", err.status, err.field,
+                 err.detail);
         intake_count_refused("open311", err.status == 400 ? "invalid_request" : "refused");
         intake_open311_format_error(req, fmt, err.status, err.detail);
         goto out_free;

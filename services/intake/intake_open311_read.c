@@ -219,7 +219,7 @@ static bool s_period(struct evkeyvalq *args, struct evhttp_request *req,
     *start_p = *end_p = NULL;
     if ((s && intake_open311_w3c_time(s, start, len) < 0) ||
         (e && intake_open311_w3c_time(e, end, len) < 0)) {
-        log_info("open311 refused read status=400 peer=%s: start_date or end_date invalid",
+        log_info("open311 refused read: start_date or end_date invalid", "status=400 peer=%s",
                  log_addr(http_peer(req)));
         intake_open311_format_error(
             req, fmt, 400,
@@ -366,7 +366,7 @@ static void s_limited(void *arg, bool allowed)
         return;
     }
     if (!allowed) {
-        log_info("rate limited open311 read address=%s", log_addr(http_peer(req)));
+        log_info("rate limited open311 read", "peer=%s", log_addr(http_peer(req)));
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
         intake_open311_format_error(req, rd->fmt, 429, "查询过于频繁，请一分钟后再试");
         s_read_free(rd);

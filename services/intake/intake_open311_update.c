@@ -204,9 +204,8 @@ static void s_stored(pg_txn_t *txn, bool ok, void *arg)
     PGresult *res = pg_txn_result(txn, 1);
     const char *prior = PQgetvalue(res, 0, COL_PRIOR), *fresh = PQgetvalue(res, 0, COL_NEW);
     if (strcmp(PQgetvalue(res, 0, COL_FOUND), "0") == 0) {
-        log_info("open311 refused update status=404 client=%s: case %s unknown or not filed by "
-                 "this client",
-                 u->client, u->number);
+        log_info("open311 refused update: case unknown or not filed by this client",
+                 "status=404 client=%s case=%s", u->client, u->number);
         if (req)
             intake_open311_format_error(
                 req, u->fmt, 404,
@@ -214,12 +213,12 @@ static void s_stored(pg_txn_t *txn, bool ok, void *arg)
         goto out_free;
     }
     if (fresh[0])
-        log_info("open311 update stored case=%s client=%s update=%s client_update_id=%s status=%s "
-                 "reopen_requested=%s",
+        log_info("open311 update stored",
+                 "case=%s client=%s update=%s client_update_id=%s status=%s reopen_requested=%s",
                  u->number, u->client, fresh, u->update_id, u->status,
                  PQgetvalue(res, 0, COL_REOPEN_BY)[0] ? PQgetvalue(res, 0, COL_REOPEN_BY) : "no");
     else
-        log_info("open311 update replayed case=%s client=%s update=%s client_update_id=%s",
+        log_info("open311 update replayed", "case=%s client=%s update=%s client_update_id=%s",
                  u->number, u->client, prior, u->update_id);
     if (req)
         intake_open311_format_update_stored(req, u->fmt, fresh[0] ? 201 : 200,
@@ -285,7 +284,8 @@ static int s_parse(update_t *u, struct evhttp_request *req, struct evkeyvalq *ar
               (strncmp(media, "https://", 8) != 0 && strncmp(media, "http://", 7) != 0)))
         refusal = "media_url 须为 http:// 或 https:// 开头、不超过 1000 个字符的网址";
     if (refusal) {
-        log_info("open311 refused update status=400 peer=%s: %s", log_addr(http_peer(req)), refusal);
+        log_info("open311 refused update", "status=400 peer=%s reason=%s", log_addr(http_peer(req)),
+                 refusal);
         intake_open311_format_error(req, u->fmt, 400, refusal);
         return -1;
     }
@@ -297,8 +297,8 @@ static int s_parse(update_t *u, struct evhttp_request *req, struct evkeyvalq *ar
     }
     intake_refusal_t why;
     if (s_check_fields(u->in, args, &u->text, name, sizeof(name), &why) < 0) {
-        log_info("open311 refused update status=%d peer=%s: %s", why.status, log_addr(http_peer(req)),
-                 why.detail);
+        log_info("open311 refused update", "status=%d peer=%s reason=%s", why.status,
+                 log_addr(http_peer(req)), why.detail);
         intake_open311_format_error(req, u->fmt, why.status, why.detail);
         return -1;
     }

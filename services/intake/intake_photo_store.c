@@ -63,7 +63,7 @@ static int s_write(intake_photo_store_t *self, const char *file_id, const uint8_
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        log_error("could not create photo file=%s: %s", tmp, strerror(errno));
+        log_error("could not create photo file", "file=%s err=%s", tmp, strerror(errno));
         return -1;
     }
     size_t done = 0;
@@ -79,13 +79,13 @@ static int s_write(intake_photo_store_t *self, const char *file_id, const uint8_
     int err = errno;
     close(fd);
     if (!ok || rename(tmp, path) < 0) {
-        log_error("could not write photo file=%s: %s", path, strerror(ok ? errno : err));
+        log_error("could not write photo file", "file=%s err=%s", path, strerror(ok ? errno : err));
         unlink(tmp);
         return -1;
     }
     int dfd = open(self->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || fsync(dfd) < 0) {
-        log_error("could not sync photo folder=%s: %s", self->dir, strerror(errno));
+        log_error("could not sync photo folder", "dir=%s err=%s", self->dir, strerror(errno));
         if (dfd >= 0)
             close(dfd);
         unlink(path);
@@ -101,7 +101,7 @@ static void s_remove(intake_photo_store_t *self, const intake_photo_result_t *r)
     for (int i = 0; i < r->count; i++)
         if (intake_photo_store_path(self, r->photos[i].file_id, path, sizeof(path)) == 0 &&
             unlink(path) < 0 && errno != ENOENT)
-            log_warn("could not remove photo file=%s: %s", path, strerror(errno));
+            log_warn("could not remove photo file", "file=%s err=%s", path, strerror(errno));
 }
 
 /* A PDF by its signature, within the size a photo may have. */
@@ -200,7 +200,7 @@ static void *s_worker(void *arg)
             n = write(self->pipe_fd[1], &job, sizeof(job));
         while (n < 0 && errno == EINTR);
         if (n != (ssize_t)sizeof(job)) {
-            log_error("could not hand stored photos back to the loop: %s", strerror(errno));
+            log_error("could not hand stored photos back to the loop", "err=%s", strerror(errno));
             free(job); /* the request then times out; its files have no row */
         }
     }
@@ -242,11 +242,11 @@ intake_photo_store_t *intake_photo_store_new(struct event_base *base, const char
     }
     snprintf(self->dir, sizeof(self->dir), "%s", dir);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        log_error("could not create photo folder=%s: %s", dir, strerror(errno));
+        log_error("could not create photo folder", "dir=%s err=%s", dir, strerror(errno));
         goto out_fail;
     }
     if (access(dir, W_OK | X_OK) < 0) {
-        log_error("cannot write photo folder=%s: %s", dir, strerror(errno));
+        log_error("cannot write photo folder", "dir=%s err=%s", dir, strerror(errno));
         goto out_fail;
     }
     if (pipe2(self->pipe_fd, O_CLOEXEC) < 0 || fcntl(self->pipe_fd[0], F_SETFL, O_NONBLOCK) < 0)

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROBLEM_LOG_TEXT 600 /* bytes of PostgreSQL's text kept in the log line */
-
 const intake_problem_t INTAKE_PROBLEM_UNAVAILABLE = {
     503, "暂时无法处理", "数据库暂时无法连接，本次请求未保存任何内容，请稍后重试"};
 const intake_problem_t INTAKE_PROBLEM_BUSY = {
@@ -78,19 +76,16 @@ const intake_problem_t *intake_problem_of_txn(pg_txn_t *txn, intake_problem_op_t
     PGresult *res = s_refused(txn);
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
     bool lost = pg_txn_connection_lost(txn);
     const intake_problem_t *problem = intake_problem_of_sqlstate(state, lost, op);
-    /* The log escapes the control characters a quoted value may hold. */
-    char text[PROBLEM_LOG_TEXT];
-    if (primary)
-        snprintf(text, sizeof(text), "%s%s%s", primary, detail ? " detail: " : "",
-                 detail ? detail : "");
-    else
-        snprintf(text, sizeof(text), "%s", pg_txn_error(txn));
+    /* PostgreSQL's primary text only: its DETAIL can quote the failing row
+     * ("Failing row contains (...)"), a requester's phone and address with it,
+     * which no log may keep. */
     log_write(problem->status >= 500 && !lost ? LOG_ERROR : LOG_WARN,
-              "could not %s status=%d sqlstate=%s: %s", what, problem->status,
-              state ? state : "none", text);
+              "postgresql refused a statement", "op=%s status=%d sqlstate=%s constraint=%s err=%s",
+              what, problem->status, state ? state : "none", constraint ? constraint : "-",
+              primary ? primary : pg_txn_error(txn));
     return problem;
 }
 

@@ -235,8 +235,8 @@ static bool s_from_form(public_req_t *p, intake_form_view_t *view)
         const char *field = s_form_field(err.field, &label);
         intake_refusal_t refusal;
         intake_problem_describe(&err, label, &refusal);
-        log_info("refused public submission status=%d field=%s: %s", refusal.status, err.field,
-                 err.detail);
+        log_info("refused public submission", "status=%d field=%s reason=%s", refusal.status,
+                 err.field, err.detail);
         intake_count_refused("web_form", err.title);
         intake_form_view_error(view, field, refusal.detail);
         intake_request_destroy(&r);
@@ -260,7 +260,7 @@ static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char 
         /* the client left; the case (if created) stands */
     } else if (stored) {
         const char *number = json_string_value(json_object_get(body, "case_number"));
-        log_info("public case accepted case=%s photos=%d", number ? number : "?",
+        log_info("public case accepted", "case=%s photos=%d", number ? number : "?",
                  p->photos.ok ? p->photos.count : 0);
         if (html) {
             struct evbuffer *page = evbuffer_new();
@@ -333,8 +333,8 @@ static void s_photos_stored(const intake_photo_result_t *result, void *arg)
         return;
     }
     if (!result->ok) {
-        log_info("refused public submission status=400 field=photo peer=%s: %s", log_addr(http_peer(req)),
-                 result->why);
+        log_info("refused public submission", "status=400 field=photo peer=%s reason=%s",
+                 log_addr(http_peer(req)), result->why);
         intake_count_refused("web_form", "photo");
         s_form_error(p, req, result->failed >= 0 ? 400 : 503, "photo", result->why);
         s_public_free(p);
@@ -350,7 +350,7 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
     char *body = NULL, why[256];
     size_t len = 0;
     if (http_read_body(req, in->max_form_body, &body, &len) < 0) {
-        log_info("refused public submission status=413 peer=%s: body larger than %zu bytes",
+        log_info("refused public submission: body too large", "status=413 peer=%s max_bytes=%zu",
                  log_addr(http_peer(req)), in->max_form_body);
         intake_count_refused("web_form", "body too large");
         char detail[160];
@@ -364,7 +364,8 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
     int parsed = intake_public_form_parse(type, body, len, &p->form, why, sizeof(why));
     free(body);
     if (parsed < 0) {
-        log_info("refused public submission status=400 peer=%s: %s", log_addr(http_peer(req)), why);
+        log_info("refused public submission", "status=400 peer=%s reason=%s",
+                 log_addr(http_peer(req)), why);
         intake_count_refused("web_form", "malformed form");
         s_form_error(p, req, 400, "", why);
         s_public_free(p);
@@ -402,7 +403,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
     size_t len = 0;
     intake_error_t err = {0};
     if (http_read_body(req, in->max_body, &body, &len) < 0) {
-        log_info("refused public submission status=413 peer=%s: body larger than %zu bytes",
+        log_info("refused public submission: body too large", "status=413 peer=%s max_bytes=%zu",
                  log_addr(http_peer(req)), in->max_body);
         intake_count_refused("web", "body too large");
         http_reply_problem(req, 413, "内容过长", "请求正文超过上限，请精简后再提交", NULL);
@@ -413,7 +414,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
     if (r && (strcmp(r->channel, "web") != 0 || r->first_responder || r->received_at ||
               r->external_ref || r->division)) {
         intake_request_destroy(&r);
-        log_info("refused public submission status=422 field=channel peer=%s: staff-only fields",
+        log_info("refused public submission: staff-only fields", "status=422 field=channel peer=%s",
                  log_addr(http_peer(req)));
         intake_count_refused("web", "staff-only fields");
         http_reply_problem(req, 422, "不接受的字段",
@@ -427,8 +428,8 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
     if (!r) {
         intake_refusal_t refusal;
         intake_problem_describe(&err, NULL, &refusal);
-        log_info("refused public submission status=%d field=%s peer=%s: %s", refusal.status,
-                 err.field, log_addr(http_peer(req)), err.detail);
+        log_info("refused public submission", "status=%d field=%s peer=%s reason=%s",
+                 refusal.status, err.field, log_addr(http_peer(req)), err.detail);
         intake_count_refused("web", err.title);
         http_reply_problem(req, refusal.status, refusal.title, refusal.detail,
                            err.field[0] ? err.field : NULL);
@@ -571,7 +572,7 @@ static void s_limited(void *arg, bool allowed)
         return;
     }
     if (!allowed) {
-        log_info("rate limited address=%s", log_addr(http_peer(req)));
+        log_info("rate limited", "peer=%s", log_addr(http_peer(req)));
         intake_count_refused("public", "rate limited");
         s_too_many(p, req);
         s_public_free(p);

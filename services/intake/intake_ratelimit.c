@@ -109,10 +109,9 @@ static bool s_count_locally(intake_ratelimit_t *self, uint64_t key, int per_minu
     self->full_count++;
     int64_t now = clock_mono_us();
     if (now - self->logged_full_us >= RATELIMIT_LOG_EVERY_US) {
-        log_warn("rate limit table full: %zu addresses this minute, %ld requests %s since the "
-                 "last warning, latest address=%s",
-                 self->live, self->full_count, refuse_when_full ? "refused" : "let through",
-                 address);
+        log_warn("rate limit table full", "addresses=%zu requests=%ld action=%s latest=%s",
+                 self->live, self->full_count, refuse_when_full ? "refused" : "let_through",
+                 log_addr(address));
         self->logged_full_us = now;
         self->full_count = 0;
     }
@@ -125,8 +124,8 @@ static void s_fallback(check_t *c, const char *why)
     self->fallback_count++;
     int64_t now = clock_mono_us();
     if (why != self->logged_why || now - self->logged_fallback_us >= RATELIMIT_LOG_EVERY_US) {
-        log_warn("rate limit counted in this process (%ld checks since the last warning): %s",
-                 self->fallback_count, why);
+        log_warn("rate limit counted in this process", "checks=%ld reason=%s", self->fallback_count,
+                 why);
         self->logged_fallback_us = now;
         self->logged_why = why;
         self->fallback_count = 0;

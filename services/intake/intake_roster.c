@@ -23,7 +23,7 @@ static void s_counts_read(pg_txn_t *txn, bool ok, void *arg)
 {
     intake_roster_t *self = arg;
     if (!ok) {
-        log_warn("could not read first responders' open cases: %s", pg_txn_error(txn));
+        log_warn("could not read first responders' open cases", "err=%s", pg_txn_error(txn));
         return;
     }
     PGresult *res = pg_txn_result(txn, 0);

@@ -64,10 +64,10 @@ static void s_readable(bus_sock_t *sock, void *arg)
             w->cb(w->arg, type, frames[1], lengths[1], false);
             free(w);
         } else if (id[0]) {
-            log_info("answer from %s for a request no longer waiting request=%s", self->service,
-                     id);
+            log_info("answer for a request no longer waiting", "service=%s request=%s",
+                     self->service, id);
         } else {
-            log_warn("dropped an answer from %s that is not one (%d frames)", self->service, n);
+            log_warn("dropped an answer that is not one", "service=%s frames=%d", self->service, n);
         }
         for (int i = 0; i < n; i++)
             free(frames[i]);
@@ -85,7 +85,8 @@ static void s_timeout_cb(evutil_socket_t fd, short what, void *arg)
         }
         waiting_t *late = *w;
         *w = late->next;
-        log_warn("%s did not answer request=%s in time", self->service, late->id);
+        log_warn("service did not answer in time", "service=%s request=%s", self->service,
+                 late->id);
         late->cb(late->arg, NULL, NULL, 0, false);
         free(late);
     }
@@ -153,7 +154,8 @@ int intake_rpc_send(intake_rpc_t *self, const char *id, const char *type, const 
          * up on a connection it dropped (a peer's protocol error) and will
          * not make another. A new socket connects afresh; answers to what
          * waits on the old one are lost and time out. */
-        log_warn("could not send to %s at %s; connecting again", self->service, self->endpoint);
+        log_warn("could not send; connecting again", "service=%s endpoint=%s", self->service,
+                 self->endpoint);
         bus_sock_t *fresh = bus_sock_connect(self->zctx, self->base, ZMQ_DEALER, self->service,
                                              self->endpoint, s_readable, self);
         if (fresh) {

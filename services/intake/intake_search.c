@@ -127,8 +127,8 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
         json_object_set_new(body, "total", json_integer(INTAKE_SEARCH_EXACT));
         json_object_set_new(body, "pages", json_null());
     }
-    log_debug("search match=%s page=%ld results=%d staff=%s", s_match_names[s->match], s->page, n,
-              s->who.staff);
+    log_debug("case search", "match=%s page=%ld results=%d staff=%s", s_match_names[s->match],
+              s->page, n, s->who.staff);
     http_reply_json(req, 200, body);
 out_free:
     http_release(&s->held);

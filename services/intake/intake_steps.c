@@ -101,7 +101,7 @@ static void s_readable(bus_sock_t *sock, void *arg)
             if (w)
                 s_answer(w, r);
             else
-                log_info("answer for a step no longer waiting request=%s", r->request_id);
+                log_info("answer for a step no longer waiting", "request=%s", r->request_id);
             duban__action_result__free_unpacked(r, NULL);
         }
         for (int i = 0; i < n; i++)
@@ -126,7 +126,7 @@ static void s_timeout_cb(evutil_socket_t fd, short what, void *arg)
                                "the step may or may not have been applied; look at the case "
                                "and retry (a step that was applied is refused the second time)",
                                NULL);
-        log_warn("step timed out request=%s", late->request_id);
+        log_warn("step timed out", "request=%s", late->request_id);
         http_release(&late->held);
         free(late);
     }
@@ -165,7 +165,7 @@ static void s_handle(intake_steps_t *self, struct evhttp_request *req, const cha
     const char *refusal = auth_http_csrf_refusal(req, &cred);
     if (refusal) {
         json_decref(body);
-        log_info("refused a console step without CSRF proof case=%s step=%s", case_number, step);
+        log_info("refused a console step without CSRF proof", "case=%s step=%s", case_number, step);
         http_reply_problem(req, 403, "forbidden", refusal, AUTH_HTTP_CSRF_HEADER);
         return;
     }

@@ -109,7 +109,7 @@ void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission
         const char *code = intake_roster_next(self->roster);
         sub->req->first_responder = code ? strdup(code) : NULL;
         if (!sub->req->first_responder) {
-            log_error("could not accept case: nobody is on duty source=%s", sub->source);
+            log_error("could not accept case: nobody is on duty", "source=%s", sub->source);
             intake_count_refused(w->channel, "nobody_on_duty");
             intake_submission_destroy(&sub);
             free(w);

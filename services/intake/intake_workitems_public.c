@@ -327,12 +327,12 @@ static void s_read_done(pg_txn_t *txn, bool ok, void *arg)
                 p->field = "";
                 snprintf(p->error, sizeof(p->error),
                          "您本月已经评价过这项工作，每月可评价一次，感谢参与。");
-                log_info("refused public evaluation status=409 case=%s: evaluated this period",
+                log_info("refused public evaluation: evaluated this period", "status=409 case=%s",
                          p->number);
             } else {
                 code = 201;
                 notice = "感谢您的评价！评价结果将计入这项工作的满意率。";
-                log_info("public evaluation stored case=%s rating=%s flagged=%s", p->number,
+                log_info("public evaluation stored", "case=%s rating=%s flagged=%s", p->number,
                          p->rating, PQgetvalue(ev, 0, 2)[0] == 't' ? "true" : "false");
             }
         } else if (p->error[0]) {
@@ -434,7 +434,8 @@ static void s_refuse(wp_req_t *p, const char *field, const char *error, const ch
 {
     p->field = field;
     snprintf(p->error, sizeof(p->error), "%s", error);
-    log_info("refused public evaluation status=422 field=%s case=%s: %s", field, p->number, why);
+    log_info("refused public evaluation", "status=422 field=%s case=%s reason=%s", field, p->number,
+             why);
 }
 
 /* Takes rating and comment (either may be NULL) into p, or the reason
@@ -528,7 +529,7 @@ static void s_limited(void *arg, bool allowed)
         return;
     }
     if (!allowed) {
-        log_info("rate limited address=%s", log_addr(http_peer(req)));
+        log_info("rate limited", "peer=%s", log_addr(http_peer(req)));
         intake_count_refused("public", "rate limited");
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
         s_message(p, req, 429, "请求过于频繁",

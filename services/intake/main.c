@@ -46,9 +46,9 @@ static bool s_photos_dir_ok(settings_t *st)
         return true;
     size_t n = strlen(assets);
     if (strncmp(photos, assets, n) == 0 && (photos[n] == '\0' || photos[n] == '/')) {
-        log_error("intake.photos_dir=%s is inside web.assets_dir=%s, which duban-web serves: "
-                  "choose a folder outside it",
-                  photos, assets);
+        log_error(
+            "intake.photos_dir is inside web.assets_dir, which duban-web serves: choose a folder outside it",
+            "photos_dir=%s assets_dir=%s", photos, assets);
         return false;
     }
     return true;

@@ -139,8 +139,8 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg, char *w
     pg_array_add_text(&s_arrays[ARG_HIT],
                       triage_duplicate_hit(self, env->msg_id) ? "true" : "false");
     s_gathered++;
-    log_debug("triaged case=%s msg=%s outcome=%s rule=%s", env->case_number, env->msg_id,
-              triage_outcome_str(d.outcome), d.rule);
+    log_debug("triage decided", "case=%s msg_id=%s outcome=%s rule=%s", env->case_number,
+              env->msg_id, triage_outcome_str(d.outcome), d.rule);
     free(body);
     duban__case_received__free_unpacked(msg, NULL);
     return 0;
@@ -176,15 +176,15 @@ static void s_applied(const Duban__Envelope *env, PGresult *res, int row, void *
     bool acked = strcmp(PQgetvalue(res, row, TRIAGE_COL_ACKED), "1") == 0;
     bool moved = strcmp(PQgetvalue(res, row, TRIAGE_COL_MOVED), "1") == 0;
     if (!acked)
-        log_info("ignored duplicate msg=%s case=%s", env->msg_id, env->case_number);
+        log_info("ignored duplicate", "msg_id=%s case=%s", env->msg_id, env->case_number);
     else if (!moved)
-        log_warn("case=%s msg=%s was not in state received; nothing changed", env->case_number,
-                 env->msg_id);
+        log_warn("case was not in state received; nothing changed", "case=%s msg_id=%s",
+                 env->case_number, env->msg_id);
     else if (!PQgetisnull(res, row, TRIAGE_COL_DUPLICATE_OF))
-        log_info("case merged as a duplicate case=%s duplicate_of=%s msg=%s", env->case_number,
-                 PQgetvalue(res, row, TRIAGE_COL_DUPLICATE_OF), env->msg_id);
+        log_info("case merged as a duplicate", "case=%s duplicate_of=%s msg_id=%s",
+                 env->case_number, PQgetvalue(res, row, TRIAGE_COL_DUPLICATE_OF), env->msg_id);
     else
-        log_info("case triaged case=%s msg=%s", env->case_number, env->msg_id);
+        log_info("case triaged", "case=%s msg_id=%s", env->case_number, env->msg_id);
     if (acked && moved && PQgetisnull(res, row, TRIAGE_COL_DUPLICATE_OF))
         triage_duplicate_remember(self, env);
     outbox_relay_send_claimed(self->relay, res, row); /* the case, to dispatch */

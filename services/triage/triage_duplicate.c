@@ -126,7 +126,7 @@ static void s_rebuilt(pg_txn_t *txn, bool ok, void *arg)
 {
     triage_t *self = arg;
     if (!ok) {
-        log_warn("could not rebuild duplicate fingerprints: %s", pg_txn_error(txn));
+        log_warn("could not rebuild duplicate fingerprints", "err=%s", pg_txn_error(txn));
         return;
     }
     PGresult *res = pg_txn_result(txn, 0);
@@ -142,7 +142,7 @@ static void s_rebuilt(pg_txn_t *txn, bool ok, void *arg)
     snprintf(marker, sizeof(marker), "%sdup:built", self->prefix);
     const char *argv[] = {"SET", marker, "1"};
     redis_command_argv(self->redis, NULL, NULL, 3, argv);
-    log_info("rebuilt duplicate fingerprints from postgresql cases=%d", PQntuples(res));
+    log_info("rebuilt duplicate fingerprints from postgresql", "cases=%d", PQntuples(res));
 }
 
 static void s_rebuild(triage_t *self)

@@ -120,7 +120,7 @@ static char *s_conninfo(const char *conninfo)
     PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
     FILE *f = opts ? open_memstream(&out, &len) : NULL;
     if (!f) {
-        log_error("cannot use pg.conninfo: %s", err ? err : "out of memory");
+        log_error("cannot use pg.conninfo", "err=%s", err ? err : "out of memory");
         PQfreemem(err);
         PQconninfoFree(opts);
         return NULL;
@@ -157,8 +157,8 @@ static void s_drained(void *arg)
 static void s_stop(void *arg)
 {
     watch_t *self = arg;
-    log_info("finishing %d claimed deadline entr%s before stopping",
-             watch_index_inflight(self->index), watch_index_inflight(self->index) == 1 ? "y" : "ies");
+    log_info("finishing claimed deadline entries before stopping", "entries=%d",
+             watch_index_inflight(self->index));
     watch_index_drain(self->index, s_drained, self);
 }
 

@@ -124,7 +124,7 @@ static void s_refuse(peer_t *peer, int status, const char *fmt, ...)
             free(buf);
         }
         if (status != 200)
-            log_info("refused ack alert=%lld staff=%s status=%d: %s",
+            log_info("refused alert ack", "alert=%lld staff=%s status=%d reason=%s",
                      (long long)(peer->ack ? peer->ack->alert_id : 0),
                      peer->who.staff[0] ? peer->who.staff : "-", status, message);
     } else {
@@ -141,7 +141,7 @@ static void s_snapshot_read(pg_txn_t *txn, bool ok, void *arg)
 {
     peer_t *peer = arg;
     if (!ok) {
-        log_warn("could not read the alerts snapshot: %s", pg_txn_error(txn));
+        log_warn("could not read the alerts snapshot", "err=%s", pg_txn_error(txn));
         s_refuse(peer, 503, "the alert store is not reachable; try again");
         return;
     }
@@ -178,7 +178,7 @@ static void s_snapshot_read(pg_txn_t *txn, bool ok, void *arg)
         snap.alerts = ptrs;
         snap.request_id = peer->request_id;
         s_send_snapshot(peer, &snap);
-        log_debug("sent alerts snapshot to staff=%s alerts=%d", peer->who.staff, n);
+        log_debug("sent alerts snapshot", "staff=%s alerts=%d", peer->who.staff, n);
     }
     free(items);
     free(ptrs);
@@ -190,7 +190,7 @@ static void s_acked(pg_txn_t *txn, bool ok, void *arg)
     peer_t *peer = arg;
     Duban__AlertAck *ack = peer->ack;
     if (!ok) {
-        log_warn("could not acknowledge alert=%lld: %s", (long long)ack->alert_id,
+        log_warn("could not acknowledge alert", "alert=%lld err=%s", (long long)ack->alert_id,
                  pg_txn_error(txn));
         s_refuse(peer, pg_txn_connection_lost(txn) ? 503 : 500,
                  "the alert store is not reachable; nothing changed, try again");
@@ -213,9 +213,9 @@ static void s_acked(pg_txn_t *txn, bool ok, void *arg)
         s_refuse(peer, 409, "alert %lld already acknowledged by %s at %s", id,
                  PQgetvalue(res, 0, 3), at);
     } else {
-        log_info("acknowledged alert=%lld older=%d staff=%s decision=%.80s rung_decision=%.80s",
-                 id, older, peer->who.staff, ack->decision,
-                 ack->rung_decision[0] ? ack->rung_decision : "-");
+        log_info("alert acknowledged",
+                 "alert=%lld older=%d staff=%s decision=%.80s rung_decision=%.80s", id, older,
+                 peer->who.staff, ack->decision, ack->rung_decision[0] ? ack->rung_decision : "-");
         if (peer->owner->relay)
             outbox_relay_kick(peer->owner->relay);
         char more[96] = "";
@@ -271,7 +271,7 @@ static void s_older_read(pg_txn_t *txn, bool ok, void *arg)
 {
     peer_t *peer = arg;
     if (!ok) {
-        log_warn("could not read the older alerts of alert=%lld: %s",
+        log_warn("could not read the older alerts", "alert=%lld err=%s",
                  (long long)peer->ack->alert_id, pg_txn_error(txn));
         s_refuse(peer, 503, "the alert store is not reachable; nothing changed, try again");
         return;
@@ -310,7 +310,7 @@ static void s_authed(void *arg, auth_result_t result, const auth_identity_t *who
     }
     peer->who = *who;
     if (strcmp(who->role, "inspector") != 0 && strcmp(who->role, "admin") != 0) {
-        log_info("refused alerts console to staff=%s role=%s", who->staff, who->role);
+        log_info("refused alerts console", "staff=%s role=%s", who->staff, who->role);
         s_refuse(peer, 403, "forbidden: alerts are for the inspection office (inspectors and "
                             "administrators), not for role %s", who->role);
         return;
@@ -334,7 +334,7 @@ static void s_hello(peer_t *peer, const uint8_t *payload, size_t len)
     Duban__AlertsHello *hello = duban__alerts_hello__unpack(NULL, len, payload);
     if (!hello) {
         peer->owner->rejected++;
-        log_warn("dropped malformed alerts hello (%zu bytes)", len);
+        log_warn("dropped malformed alerts hello", "bytes=%zu", len);
         s_refuse(peer, 400, "malformed alerts request: the body is not an AlertsHello");
         return;
     }
@@ -352,7 +352,7 @@ static void s_ack_request(peer_t *peer, const uint8_t *payload, size_t len)
     Duban__AlertAck *ack = peer->ack;
     if (!ack) {
         peer->owner->rejected++;
-        log_warn("dropped malformed alert ack (%zu bytes)", len);
+        log_warn("dropped malformed alert ack", "bytes=%zu", len);
         s_refuse(peer, 400, "malformed ack: the body is not an AlertAck");
         return;
     }

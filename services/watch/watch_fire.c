@@ -111,8 +111,9 @@ static void s_arm(batch_t *b)
             n += watch_next(watch_sla_policy(b->owner->sla), &b->tasks[i].row.t, b->now_us,
                             &next[n]);
     if (!next || watch_index_arm(b->owner->index, next, n) < 0)
-        log_warn("could not arm the next deadline entries of %d task(s) (redis down?); the "
-                 "rebuild on reconnect will", b->ntasks);
+        log_warn(
+            "could not arm the next deadline entries (redis down?); the rebuild on reconnect will",
+            "tasks=%d", b->ntasks);
     free(next);
 }
 
@@ -120,9 +121,10 @@ static void s_log_raised(batch_t *b, const item_t *it)
 {
     char due[48];
     calendar_format_instant(watch_sla_calendar(b->owner->sla), it->e.due_us, due, sizeof(due));
-    log_info("raised %s%s alert=%lld case=%s task=%lld division=%s deadline=%s level=%d due=%s "
-             "violations=%d rung=%s", it->alert.kind, it->catch_up ? " (caught up)" : "",
-             (long long)it->alert.alert_id,
+    log_info("raised alert",
+             "kind=%s caught_up=%s alert=%lld case=%s task=%lld division=%s deadline=%s "
+             "deadline_level=%d due=%s violations=%d rung=%s",
+             it->alert.kind, it->catch_up ? "true" : "false", (long long)it->alert.alert_id,
              it->task->case_number, (long long)it->e.task_id, it->task->row.division,
              watch_deadline_str(it->e.deadline), it->e.level, due, it->alert.violations,
              it->rung[0] ? it->rung : "-");
@@ -135,14 +137,14 @@ static void s_written(pg_txn_t *txn, bool ok, void *arg)
     batch_t *b = arg;
     watch_fire_t *self = b->owner;
     if (!ok && (pg_txn_connection_lost(txn) || b->n == 1)) {
-        log_warn("could not apply %d deadline entr%s (first %s): %s", b->n,
-                 b->n == 1 ? "y" : "ies", b->items[0].member, pg_txn_error(txn));
+        log_warn("could not apply deadline entries", "entries=%d first=%s err=%s", b->n,
+                 b->items[0].member, pg_txn_error(txn));
         s_finish(b, true, pg_txn_connection_lost(txn) ? FIRE_RETRY_US : FIRE_REFUSED_RETRY_US);
         return;
     }
     if (!ok) {
-        log_warn("a batch of %d deadline entries was refused (%s); trying them one by one",
-                 b->n, pg_txn_error(txn));
+        log_warn("a batch of deadline entries was refused; trying them one by one",
+                 "entries=%d err=%s", b->n, pg_txn_error(txn));
         s_one_by_one(b);
         return;
     }
@@ -158,10 +160,11 @@ static void s_written(pg_txn_t *txn, bool ok, void *arg)
             if (applied) {
                 self->stats.repeats++;
                 published = true;
-                log_info("repeated alert=%lld case=%s task=%lld deadline=%s level=%d repeat=%d",
+                log_info("repeated alert",
+                         "alert=%lld case=%s task=%lld deadline=%s deadline_level=%d repeat=%d",
                          (long long)it->alert.alert_id, it->task->case_number,
-                         (long long)it->e.task_id, watch_deadline_str(it->e.deadline),
-                         it->e.level, it->alert.repeat);
+                         (long long)it->e.task_id, watch_deadline_str(it->e.deadline), it->e.level,
+                         it->alert.repeat);
             }
             continue;
         }
@@ -184,8 +187,8 @@ static void s_written(pg_txn_t *txn, bool ok, void *arg)
         s_log_raised(b, it);
     }
     if (fault) {
-        log_warn("fault injection (DUBAN_WATCH_FAULT=exit_after_commit): exiting right after "
-                 "the commit, before publishing");
+        log_warn(
+            "fault injection (DUBAN_WATCH_FAULT=exit_after_commit): exiting right after the commit, before publishing");
         _exit(1);
     }
     if (published && self->relay)
@@ -242,8 +245,9 @@ static int s_caught_up(batch_t *b, pg_txn_t *write)
             }
         }
         rc = watch_apply_caught_up(write, group, n, b->now_us);
-        log_info("caught up alerts=%d division=%s: overdue tasks found past several escalation "
-                 "instants, announced together", n, first->task->row.division);
+        log_info(
+            "caught up: overdue tasks found past several escalation instants, announced together",
+            "alerts=%d division=%s", n, first->task->row.division);
     }
     free(group);
     free(done);
@@ -256,7 +260,7 @@ static void s_read(pg_txn_t *txn, bool ok, void *arg)
     watch_fire_t *self = b->owner;
     pg_txn_t *write = NULL;
     if (!ok) {
-        log_warn("could not read %d task(s) for their deadline entries: %s", b->n,
+        log_warn("could not read tasks for their deadline entries", "tasks=%d err=%s", b->n,
                  pg_txn_error(txn));
         s_finish(b, true, pg_txn_connection_lost(txn) ? FIRE_RETRY_US : FIRE_REFUSED_RETRY_US);
         return;
@@ -276,7 +280,7 @@ static void s_read(pg_txn_t *txn, bool ok, void *arg)
                                : WATCH_SKIP;
         if (it->verdict == WATCH_SKIP) {
             self->stats.skipped++;
-            log_debug("skipped deadline entry %s: %s", it->member, why);
+            log_debug("skipped deadline entry", "entry=%s reason=%s", it->member, why);
             continue;
         }
         if (it->verdict == WATCH_RAISE) { /* at the level reached by now */

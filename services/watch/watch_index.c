@@ -117,7 +117,7 @@ static void s_claim_reply(redisAsyncContext *ac, void *r, void *privdata)
             continue;
         if (watch_entry_decode(m->str, m->len, &entries[claimed]) < 0) {
             /* Not written by watch: drop it rather than claim it forever. */
-            log_warn("dropped malformed index entry %.64s", m->str);
+            log_warn("dropped malformed index entry", "entry=%.64s", m->str);
             const char *argv[] = {"ZREM", self->lease_key, m->str};
             redis_command_argv(self->redis, NULL, NULL, 3, argv);
             continue;
@@ -177,7 +177,7 @@ static void s_exists_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (!redis_reply_ok(reply, "check the index marker"))
         return;
     if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) {
-        log_warn("deadline index marker %s is missing (redis emptied?); rebuilding",
+        log_warn("deadline index marker is missing (redis emptied?); rebuilding", "marker=%s",
                  self->built_key);
         if (self->rebuild_cb)
             self->rebuild_cb(self->rebuild_arg);
@@ -199,7 +199,7 @@ static void s_sweep_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (!redis_reply_ok(reply, "sweep lapsed claims"))
         return;
     if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0) {
-        log_info("%lld lapsed claim(s) back in the deadline index", reply->integer);
+        log_info("lapsed claims back in the deadline index", "claims=%lld", reply->integer);
         s_arm_timer(self, 0);
     }
 }

@@ -114,7 +114,7 @@ static void s_counted(pg_txn_t *txn, bool ok, void *arg)
     watch_ladder_t *self = arg;
     self->busy = false;
     if (!ok) {
-        log_warn("could not count violations for the ladder: %s", pg_txn_error(txn));
+        log_warn("could not count violations for the ladder", "err=%s", pg_txn_error(txn));
         return;
     }
     PGresult *res = pg_txn_result(txn, 0);
@@ -125,7 +125,7 @@ static void s_counted(pg_txn_t *txn, bool ok, void *arg)
         s_table_add(t, PQgetvalue(res, i, 1), atoi(PQgetvalue(res, i, 2)));
     }
     if (!self->ready) {
-        log_info("ladder counts read divisions=%d handlers=%d", self->divisions.n,
+        log_info("ladder counts read", "divisions=%d handlers=%d", self->divisions.n,
                  self->handlers.n);
         struct timeval tv = {self->refresh_ms / 1000, (self->refresh_ms % 1000) * 1000};
         event_add(self->ev, &tv); /* from now on at the refresh interval */

@@ -31,7 +31,7 @@ static void s_counted(pg_txn_t *txn, bool ok, void *arg)
         return;
     }
     if (!ok) {
-        log_warn("could not count overdue tasks: %s", pg_txn_error(txn));
+        log_warn("could not count overdue tasks", "err=%s", pg_txn_error(txn));
         return;
     }
     PGresult *res = pg_txn_result(txn, 0);

@@ -73,7 +73,7 @@ static void s_rebuild_finish(watch_sync_t *self)
     self->stats.last_rebuild_us = clock_mono_us() - self->started_mono;
     self->stats.last_rebuild_tasks = self->tasks;
     self->stats.last_rebuild_armed = self->armed;
-    log_info("rebuilt deadline index from postgresql tasks=%ld entries=%ld seconds=%.3f",
+    log_info("rebuilt deadline index from postgresql", "tasks=%ld entries=%ld seconds=%.3f",
              self->tasks, self->armed, (double)self->stats.last_rebuild_us / 1e6);
     if (self->rebuild_again) {
         self->rebuild_again = false;
@@ -85,7 +85,8 @@ static void s_page_read(pg_txn_t *txn, bool ok, void *arg)
 {
     watch_sync_t *self = arg;
     if (!ok) {
-        log_warn("could not read tasks for the deadline index, retrying: %s", pg_txn_error(txn));
+        log_warn("could not read tasks for the deadline index, retrying", "err=%s",
+                 pg_txn_error(txn));
         s_schedule_page(self, SYNC_RETRY_MS);
         return;
     }
@@ -163,7 +164,7 @@ static void s_changed_read(pg_txn_t *txn, bool ok, void *arg)
     self->reading = false;
     if (!ok) {
         /* The ids stay pending; a lost connection also brings a rebuild. */
-        log_warn("could not read changed tasks, retrying: %s", pg_txn_error(txn));
+        log_warn("could not read changed tasks, retrying", "err=%s", pg_txn_error(txn));
         self->nreading = 0;
         s_schedule_read(self, SYNC_RETRY_MS);
         return;

@@ -101,7 +101,8 @@ int watch_row_read(PGresult *res, int i, watch_row_t *out)
     char *save = NULL;
     for (char *item = strtok_r(raised, ";", &save); item; item = strtok_r(NULL, ";", &save))
         if (s_fold_raised(t, item) < 0)
-            log_warn("task=%lld: could not read alert summary %.80s", (long long)t->id, item);
+            log_warn("could not read alert summary", "task=%lld item=%.80s", (long long)t->id,
+                     item);
     free(raised);
     return 0;
 }

@@ -48,13 +48,13 @@ static void s_scanned(pg_txn_t *txn, bool ok, void *arg)
     watch_violation_t *self = arg;
     self->busy = false;
     if (!ok) {
-        log_warn("could not record violations from case events: %s", pg_txn_error(txn));
+        log_warn("could not record violations from case events", "err=%s", pg_txn_error(txn));
         return;
     }
     PGresult *res = pg_txn_result(txn, 0);
     long groundless = atol(PQgetvalue(res, 0, 0)), reopen = atol(PQgetvalue(res, 0, 1));
     if (groundless + reopen > 0)
-        log_info("recorded violations groundless_return=%ld reopen=%ld", groundless, reopen);
+        log_info("recorded violations", "groundless_return=%ld reopen=%ld", groundless, reopen);
     self->recorded += (unsigned long)(groundless + reopen);
     self->since_us = strtoll(PQgetvalue(res, 0, 2), NULL, 10) - self->overlap_ms * 1000LL;
 }

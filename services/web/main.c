@@ -86,7 +86,7 @@ int main(int argc, char **argv)
     evhttp_set_timeout(http, 60);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
     web_route_install(http, &web);
-    log_info("console at http://%s/console/ assets=%s",
+    log_info("console listening", "http=%s assets=%s",
              settings_string(st, "web.http", "127.0.0.1:7112"),
              settings_string(st, "web.assets_dir", "deploy/web"));
     service_drain(svc, web.pg);

@@ -65,8 +65,9 @@ static void s_done_cb(struct evhttp_request *up, void *arg)
         int code = up ? evhttp_request_get_response_code(up) : 0;
         struct evbuffer *body = up ? evhttp_request_get_input_buffer(up) : NULL;
         if (code < 100 || !body || evbuffer_get_length(body) > WEB_PROXY_MAX_REPLY) {
-            log_warn("no usable answer from intake for %s status=%d",
-                     evhttp_request_get_uri(req), code);
+            log_warn("no usable answer from intake", "path=%.*s status=%d",
+                     (int)strcspn(evhttp_request_get_uri(req), "?"), evhttp_request_get_uri(req),
+                     code);
             s_unavailable(req);
         } else {
             struct evkeyvalq *from = evhttp_request_get_input_headers(up);
@@ -135,7 +136,7 @@ web_proxy_t *web_proxy_new(struct event_base *base, const char *intake, int conn
     char host[128];
     int port = 0;
     if (http_split_hostport(intake, host, sizeof(host), &port) < 0) {
-        log_error("cannot pass the API to intake at %s: expected host:port", intake);
+        log_error("cannot pass the API to intake: expected host:port", "intake=%s", intake);
         return NULL;
     }
     web_proxy_t *self = calloc(1, sizeof(*self));

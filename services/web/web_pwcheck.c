@@ -62,7 +62,8 @@ static void *s_worker(void *arg)
             n = write(self->pipe_fd[1], &job, sizeof(job));
         while (n < 0 && errno == EINTR);
         if (n != (ssize_t)sizeof(job)) {
-            log_error("could not hand a password check back to the loop: %s", strerror(errno));
+            log_error("could not hand a password check back to the loop", "err=%s",
+                      strerror(errno));
             free(job); /* the request then times out; nothing else is lost */
         }
     }

@@ -99,12 +99,13 @@ static void s_opened(pg_txn_t *txn, bool ok, void *arg)
     signin_t *si = arg;
     struct evhttp_request *req = http_held_request(si->held);
     if (!ok) {
-        log_warn("could not open a console session staff=%s: %s", si->staff, pg_txn_error(txn));
+        log_warn("could not open a console session", "staff=%s err=%s", si->staff,
+                 pg_txn_error(txn));
         if (req)
             web_reply_problem(req, 503, "unavailable", "暂时无法登录，请稍后再试");
         goto out_free;
     }
-    log_info("console sign-in staff=%s peer=%s", si->staff, si->peer);
+    log_info("console sign-in", "staff=%s peer=%s", si->staff, log_addr(si->peer));
     if (!req)
         goto out_free;
     char csrf[AUTH_CSRF_HEX];
@@ -122,8 +123,8 @@ static void s_refuse(signin_t *si, struct evhttp_request *req)
 {
     lock_slot_t *lock = s_lock(si->staff);
     lock->failures++;
-    log_info("console sign-in refused staff=%.48s peer=%s failures=%d", si->staff, si->peer,
-             lock->failures);
+    log_info("console sign-in refused", "staff=%.48s peer=%s failures=%d", si->staff,
+             log_addr(si->peer), lock->failures);
     web_reply_problem(req, 401, "sign-in refused", "工号或密码不正确");
 }
 
@@ -224,7 +225,7 @@ void web_session_signin(web_t *web, struct evhttp_request *req)
                  (wait_s + 59) / 60);
         snprintf(retry, sizeof(retry), "%ld", wait_s);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
-        log_info("console sign-in locked staff=%.48s peer=%s", staff, http_peer(req));
+        log_info("console sign-in locked", "staff=%.48s peer=%s", staff, log_addr(http_peer(req)));
         json_decref(body);
         web_reply_problem(req, 429, "too many attempts", detail);
         return;
@@ -313,7 +314,7 @@ static void s_revoked(pg_txn_t *txn, bool ok, void *arg)
     whoami_t *w = arg;
     struct evhttp_request *req = http_held_request(w->held);
     if (ok)
-        log_info("console sign-out staff=%s", w->who.staff);
+        log_info("console sign-out", "staff=%s", w->who.staff);
     if (req) {
         if (!ok) {
             web_reply_problem(req, 503, "unavailable", "暂时无法退出，请稍后再试");

@@ -57,7 +57,7 @@ static int s_add(web_static_t *self, const char *url, const char *path)
     FILE *f = fopen(path, "rb");
     struct stat sb;
     if (!f || fstat(fileno(f), &sb) < 0 || sb.st_size > STATIC_MAX_FILE) {
-        log_error("could not read console file %s", path);
+        log_error("could not read console file", "file=%s", path);
         if (f)
             fclose(f);
         return -1;
@@ -137,13 +137,13 @@ web_static_t *web_static_new(const char *dir)
     snprintf(sub, sizeof(sub), "%s/assets", dir);
     rc = rc < 0 ? rc : s_scan(self, sub, "/assets", false);
     if (rc < 0 || !s_find(self, "/console/home") || !s_find(self, "/console/404")) {
-        log_error("cannot serve the console from %s: it needs pages/home.html and pages/404.html"
-                  " (set web.assets_dir)",
-                  dir);
+        log_error(
+            "cannot serve the console: it needs pages/home.html and pages/404.html (set web.assets_dir)",
+            "dir=%s", dir);
         web_static_destroy(&self);
         return NULL;
     }
-    log_info("console files loaded dir=%s files=%d", dir, self->n);
+    log_info("console files loaded", "dir=%s files=%d", dir, self->n);
     return self;
 }
 

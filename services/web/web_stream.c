@@ -79,7 +79,7 @@ static void s_free(stream_t *s)
 /* Ends a stream from our side: the connection goes, the client reconnects. */
 static void s_cut(stream_t *s, const char *why)
 {
-    log_info("console stream closed staff=%s reason=%s", s->who.staff, why);
+    log_info("console stream closed", "staff=%s reason=%s", s->who.staff, why);
     s_unlink(s);
     http_release(&s->held);
     evhttp_connection_free(s->conn);
@@ -206,7 +206,7 @@ static void s_recheck_cb(evutil_socket_t fd, short what, void *arg)
 static void s_gone(void *arg)
 {
     stream_t *s = arg;
-    log_debug("console stream gone staff=%s", s->who.staff);
+    log_debug("console stream gone", "staff=%s", s->who.staff);
     http_release(&s->held);
     /* A client that leaves during a reply we have not ended: libevent
      * detaches the request from the dying connection and leaves it to us;
@@ -285,7 +285,7 @@ static void s_opened(void *arg, auth_result_t result, const auth_identity_t *who
         s->next->prev = s;
     self->head = s;
     self->count++;
-    log_debug("console stream opened staff=%s streams=%d", who->staff, self->count);
+    log_debug("console stream opened", "staff=%s streams=%d", who->staff, self->count);
     char hello[160];
     int n = snprintf(hello, sizeof(hello), "retry: 2000\n\n");
     if (!s_write(s, hello, (size_t)n))
@@ -328,7 +328,7 @@ int web_stream_subscribe(web_stream_t *self, const char *peer, const char *endpo
     if (!sub)
         return -1;
     if (BUS_SETSOCKOPT(bus_sock_handle(sub), ZMQ_SUBSCRIBE, "", 0) < 0) {
-        log_error("could not subscribe to %s", endpoint);
+        log_error("could not subscribe", "endpoint=%s", endpoint);
         bus_sock_destroy(&sub);
         return -1;
     }

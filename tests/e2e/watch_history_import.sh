@@ -82,7 +82,7 @@ wait_until 10 announced
 assert_eq 0 "$(psql_q "SELECT count(*) FROM outbox WHERE producer = 'watch' AND msg_type = 11")" "no message per alert"
 # (watch records no violation of its own: the import did)
 assert_eq "$want" "$(violations)" "violations unchanged"
-assert_contains "$(cat "$H_DIR/watch.log")" "caught up alerts=2 division=metrology" "logged"
+assert_contains "$(cat "$H_DIR/watch.log")" "msg=\"caught up: overdue tasks found past several escalation instants, announced together\" alerts=2 division=metrology" "logged"
 
 # --- A restart changes nothing: no alert, no violation more.
 harness_restart watch

@@ -35,7 +35,7 @@ H_REDIS_PORT=$R # redis_q looks at the real one
 export DUBAN_REDIS_HOST=127.0.0.1 DUBAN_REDIS_PORT=$NOWHERE
 export DUBAN_REDIS_SENTINELS="127.0.0.1:$S" DUBAN_REDIS_MASTER_NAME=duban
 harness_start intake triage dispatch watch
-grep -q "connected to redis 127.0.0.1:$R " "$H_DIR/triage.log" || fail "triage did not find Redis through the sentinel"
+grep -q "msg=\"connected to redis\" host=127.0.0.1 port=$R " "$H_DIR/triage.log" || fail "triage did not find Redis through the sentinel"
 
 first=$(harness_ctl submit --operator op001 --kind complaint --subject 加油机少油 \
   --description 加油站加油机计量不准 --category metrology --phone 13800006666)
@@ -109,7 +109,7 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM (SELECT case_id FROM tasks GROUP BY 
 assert_eq 0 "$(psql_q "SELECT count(*) FROM (SELECT case_id, type FROM case_events GROUP BY 1, 2 HAVING count(*) <> 1) d")" \
   "steps recorded other than once"
 for svc in triage watch; do
-  (($(grep -c "connected to redis 127.0.0.1:$R " "$H_DIR/$svc.log") >= 2)) ||
+  (($(grep -c "msg=\"connected to redis\" host=127.0.0.1 port=$R " "$H_DIR/$svc.log") >= 2)) ||
     fail "$svc did not reconnect to the new Redis through the sentinel"
 done
 echo "PASS redis_replaced accepted=$accepted"

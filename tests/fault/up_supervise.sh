@@ -41,9 +41,9 @@ kill -KILL "$old"
 restarted() { local p; p=$(pid_of triage); [[ -n "$p" && "$p" != "$old" ]] && duban_pid_matches "$p" duban-triage; }
 wait_until 20 restarted
 wait_until 30 all_ok
-grep -q "level=warn svc=supervise restarting service=triage pid=$old status=137 .* restart=1 backoff_s=1" \
+grep -q "level=warn svc=supervise msg=restarting service=triage pid=$old status=137 .* restart=1 backoff_s=1$" \
   "$VAR/log/supervise.log" || { cat "$VAR/log/supervise.log" >&2; fail "the restart was not logged"; }
-grep -q "restarting service=triage pid=$old" "$VAR/log/triage.log" || fail "nor in the service's log"
+grep -q "svc=supervise msg=restarting service=triage pid=$old " "$VAR/log/triage.log" || fail "nor in the service's log"
 assert_eq "$supervisor" "$(duban_read_pidfile "$VAR/run/triage.supervisor.pid")" "the same supervisor"
 second=$(submit 加油机少加)
 wait_until 20 dispatched "$second"
@@ -55,7 +55,7 @@ for n in 1 2; do
   back() { local p; p=$(pid_of dispatch); [[ -n "$p" && "$p" != "$old" ]] && duban_pid_matches "$p" duban-dispatch; }
   wait_until 20 back
 done
-grep -q "restarting service=dispatch .* restart=2 backoff_s=2" "$VAR/log/supervise.log" ||
+grep -q "msg=restarting service=dispatch .* restart=2 backoff_s=2$" "$VAR/log/supervise.log" ||
   { cat "$VAR/log/supervise.log" >&2; fail "no growing back-off"; }
 wait_until 30 all_ok
 assert_eq 1 "$(q "SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_number = '$second'")" "dispatched once"

@@ -36,7 +36,7 @@ deleted=$(flush_mine)
 (( deleted >= 2 )) || fail "expected the index and its marker among the deleted keys, deleted $deleted"
 rebuilt() { (( $(rebuilds) > before )) && (( $(index_size) >= 5 )); }
 wait_until 5 rebuilt
-grep -q "marker .* is missing" "$H_DIR/watch.log" || fail "watch did not say why it rebuilt"
+grep -q "msg=\"deadline index marker is missing (redis emptied?); rebuilding\" marker=[^ ]*$" "$H_DIR/watch.log" || fail "watch did not say why it rebuilt"
 breached() { [[ "$(psql_q "SELECT count(*) FROM alerts WHERE kind = 'breach'")" == 5 ]]; }
 wait_until 10 breached
 assert_eq 0 "$(psql_q "SELECT count(*) FROM alerts a JOIN tasks t ON t.id = a.task_id WHERE a.kind = 'breach' AND a.raised_at > t.response_due + interval '3 s'")" \

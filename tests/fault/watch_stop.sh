@@ -33,7 +33,7 @@ wait_until 15 claimed # the warning fell due, watch claimed it and waits for the
 
 watch_pid=$(harness_pid watch)
 kill -TERM "$watch_pid"
-finishing() { grep -q "finishing 1 claimed deadline entry before stopping" "$H_DIR/watch.log"; }
+finishing() { grep -q "msg=\"finishing claimed deadline entries before stopping\" entries=1$" "$H_DIR/watch.log"; }
 wait_until 10 finishing # (a watch that just went would leave its claim behind)
 printf "COMMIT;\n" >&7
 exec 7>&-
@@ -43,7 +43,7 @@ harness_stop watch # collects its exit status (0)
 
 # the alert of the claim it held was raised between the signal and the end
 assert_eq "finishing raised finished" \
-  "$(sed -n 's/.* svc=watch \(finishing\|raised\|finished\)[ ,].*/\1/p' "$H_DIR/watch.log" | tr '\n' ' ' | sed 's/ $//')" \
+  "$(sed -n 's/.* svc=watch msg="\(finishing\|raised\|finished\)[ ,].*/\1/p' "$H_DIR/watch.log" | tr '\n' ' ' | sed 's/ $//')" \
   "watch finished its claim before it stopped"
 assert_eq 0 "$(redis_q ZCARD "$lease_key")" "no claim left behind"
 assert_eq 1 "$(psql_q "SELECT count(*) FROM alerts a JOIN cases c ON c.id = a.case_id

@@ -54,7 +54,7 @@ assert_eq 0 "$(redis_q ZCARD "${H_REDIS_PREFIX}watch:lease")" "no claim left beh
 # logged as raised, sorted, in the first LINES lines of LOG (all by default).
 raised_ids() {
   if [[ -n "${2:-}" ]]; then head -n "$2" "$1"; else cat "$1"; fi |
-    sed -n 's/.* raised \(warning\|breach\|escalation\) alert=\([0-9]*\) .*/\2/p' | sort -n
+    sed -n 's/.* msg="raised alert" kind=\(warning\|breach\|escalation\) caught_up=[a-z]* alert=\([0-9]*\) .*/\2/p' | sort -n
 }
 raised1=$(raised_ids "$H_DIR/watch.log")
 raised2=$(raised_ids "$H_DIR/watch2.log")

@@ -33,8 +33,8 @@ assert_eq "$before" "$(psql_q "SELECT (SELECT count(*) FROM cases) || '/' || (SE
 # the last message of a burst (the ignored duplicate) has been handled.
 logged() { grep -q "$1" "$H_DIR/$2.log"; }
 wait_until 10 logged "dropped malformed message" triage
-wait_until 10 logged "msg=00000000-0000-4000-8000-000000000003 .*a CASE_TRIAGED where CASE_RECEIVED is expected" triage
-wait_until 10 logged "ignored duplicate msg=00000000-0000-4000-8000-000000000005" triage
+wait_until 10 logged "msg=\"could not apply message\" msg_id=00000000-0000-4000-8000-000000000003 .*reason=\"a CASE_TRIAGED where CASE_RECEIVED is expected" triage
+wait_until 10 logged "msg=\"ignored duplicate\" msg_id=00000000-0000-4000-8000-000000000005 " triage
 wait_until 10 logged "no route for category weather" dispatch
 
 # Both stages still work for a real case.

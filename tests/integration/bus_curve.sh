@@ -34,7 +34,7 @@ BUS_INJECT_KEY=rogue BUS_INJECT_SERVER_KEY=$(harness_bus_key intake) \
   "$INJECT" pull "$H_INTAKE_OUT" "$ROGUE_S" >"$H_DIR/pull_curve" &
 pull_curve=$!
 # intake's ZAP handler refused the stranger's key: both rogues are there now
-wait_until 5 logged "refused a bus connection from .*not on the allow-list" intake
+wait_until 5 logged "msg=\"refused a bus connection\" from=[^ ]* reason=\"[^\"]*not on the allow-list" intake
 submit_some 12
 wait_until 20 all_dispatched 12
 wait "$pull_plain" || fail "rogue PULL (no security) failed to run"
@@ -51,7 +51,7 @@ sub_curve=$!
 BUS_INJECT_KEY=$H_DIR/secrets/bus_ctl.key BUS_INJECT_SERVER_KEY=$(harness_bus_key dispatch) \
   "$INJECT" sub "$H_DISPATCH_PUB" "$ROGUE_S" >"$H_DIR/sub_listed" &
 sub_listed=$!
-wait_until 5 logged "refused a bus connection from .*not on the allow-list" dispatch
+wait_until 5 logged "msg=\"refused a bus connection\" from=[^ ]* reason=\"[^\"]*not on the allow-list" dispatch
 submit_some 8
 wait_until 20 all_dispatched 20
 wait "$sub_plain" || fail "rogue SUB (no security) failed to run"
@@ -80,7 +80,7 @@ BUS_INJECT_KEY=rogue "$INJECT" push "$H_INTAKE_OUT" CASE_RECEIVED 2>"$H_DIR/push
 assert_eq 1 "$rc" "a rogue PUSH with a key of its own (not intake's) could not send"
 assert_eq 0 "$(rejected)" "messages triage received from the rogues"
 assert_eq "$before" "$(psql_q "SELECT count(*) FROM case_events")" "nothing stored from the rogues"
-if grep -q "msg=00000000-0000-4000-8000-0000000000" "$H_DIR/triage.log"; then
+if grep -q "msg_id=00000000-0000-4000-8000-0000000000" "$H_DIR/triage.log"; then
   fail "triage logged a rogue's message"
 fi
 # the real intake is back and its cases flow

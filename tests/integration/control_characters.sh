@@ -71,7 +71,7 @@ assert_eq "$before" "$(cases)" "nothing stored from Open311"
 # member, which the refusal names) is escaped and cannot forge a line.
 forged='ts=2017-01-01T00:00:00.000Z level=error forged'
 assert_eq 400 "$(json_post /api/v1/cases "{\"channel\":\"hotline\",\"kind\":\"complaint\",\"subject\":\"s\",\"description\":\"d\",\"x\\n$forged\\u001b[2J\":1}" -H "$(auth_as op001)")" "an unexpected member"
-logged() { grep -q "refused submission status=400 .*: x\\\\x0a$forged\\\\x1b\\[2J is not a field" "$H_DIR/intake.log"; }
+logged() { grep -q "msg=\"refused submission\" status=400 .* reason=\"x\\\\x0a$forged\\\\x1b\\[2J is not a field of a case\"$" "$H_DIR/intake.log"; }
 wait_until 5 logged
 if grep -q "^$forged" "$H_DIR/intake.log"; then
   fail "a value forged a log line"

@@ -45,7 +45,7 @@ wait_until 20 is_parked
 assert_contains "$(psql_q "SELECT park_reason FROM outbox WHERE id = $(bad_row)")" \
   "fiber division closed for this test" "the bad case is refused with PostgreSQL's reason"
 assert_eq triaged "$(state_of "$bad")" "the bad case waits, triaged"
-grep -qE "batch of ([2-9]|[1-9][0-9]+) messages failed, applying one by one" "$H_DIR/dispatch.log" ||
+grep -qE "msg=\"batch failed, applying one by one\" messages=([2-9]|[1-9][0-9]+) " "$H_DIR/dispatch.log" ||
   fail "the bad case did not come in a batch with others"
 
 # Each good case once: its lead task, a co-handling task for e-commerce

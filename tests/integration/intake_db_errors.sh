@@ -113,10 +113,10 @@ assert_eq 500 "$(o311 gone-2)" "Open311: internal error"
 no_internals "Open311 500"
 
 assert_eq "$before" "$(counts)" "nothing stored by any refusal"
-grep -q 'could not insert case status=409 sqlstate=23505: duplicate key value violates unique constraint "test_dup"' "$H_DIR/intake.log" ||
+grep -q 'msg="postgresql refused a statement" op="insert case" status=409 sqlstate=23505 constraint=test_dup err="duplicate key value violates unique constraint \\"test_dup\\""$' "$H_DIR/intake.log" ||
   fail "the log keeps PostgreSQL's text with the SQLSTATE"
 grep -q 'sqlstate=22P02' "$H_DIR/intake.log" || fail "data exception logged"
-grep -q 'sqlstate=42P01: relation "test_gone" does not exist' "$H_DIR/intake.log" || fail "internal error logged"
+grep -q 'sqlstate=42P01 constraint=- err="relation \\"test_gone\\" does not exist"$' "$H_DIR/intake.log" || fail "internal error logged"
 
 # 3. Reads that PostgreSQL refuses: a column renamed under intake's
 # prepared statements.
@@ -130,7 +130,7 @@ chinese_problem 500 "staff read"
 assert_eq 500 "$(curl -s -o "$H_DIR/r" -w '%{http_code}' "$H_INTAKE_URL/open311/v2/requests.json")" "Open311 read"
 han "$(jq -r '.[0].description' "$H_DIR/r")" || fail "Open311 read: not Chinese: $(reply)"
 no_internals "Open311 read"
-grep -q 'could not read open311 requests status=500 sqlstate=' "$H_DIR/intake.log" || fail "Open311 read failure logged"
+grep -q 'msg="postgresql refused a statement" op="read open311 requests" status=500 sqlstate=' "$H_DIR/intake.log" || fail "Open311 read failure logged"
 restore
 assert_eq 200 "$(call op001 GET "/api/v1/cases/$number")" "reads work again"
 echo "PASS intake_db_errors"

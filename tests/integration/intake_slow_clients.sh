@@ -44,7 +44,7 @@ served_in_time() {
 # 200 ms: 20 are taken, 80 refused at once, the 20 cut off after 2 s.
 slow "$H_DIR/slow1" --source 127.0.0.2 --connections 100 --mode headers --interval-ms 200 --seconds 8
 attacker=$slow_pid
-refused() { (($(log_count "refused connection from 127.0.0.2") >= 1)); }
+refused() { (($(log_count "msg=\"http refused connection: too many open from that address\" server=[^ ]* peer=127.0.0.0/24 ") >= 1)); }
 wait_until 10 refused
 served_in_time 20
 wait "$attacker"
@@ -56,8 +56,8 @@ late_min=$(field "$H_DIR/slow1" late_min_ms)
 late_max=$(field "$H_DIR/slow1" late_max_ms)
 ((late_min >= 1500)) || fail "slow requests cut off before their deadline: ${late_min} ms"
 ((late_max <= 6000)) || fail "trickling bytes kept a request alive: cut off after ${late_max} ms"
-(($(log_count "refused connection from 127.0.0.2") <= 3)) || fail "refusals logged more than once a second"
-(($(log_count "no complete request within 2000 ms") >= 1)) || fail "cut-off requests not logged"
+(($(log_count "msg=\"http refused connection: too many open from that address\" server=[^ ]* peer=127.0.0.0/24 ") <= 3)) || fail "refusals logged more than once a second"
+(($(log_count "msg=\"http closed connection: no complete request in time\" server=[^ ]* peer=127.0.0.0/24 timeout_ms=2000 ") >= 1)) || fail "cut-off requests not logged"
 
 # 2. Slow bodies from ten addresses fill all 200 connections: accepting pauses,
 # and a normal client is served as soon as the deadline frees slots.
@@ -66,7 +66,7 @@ for i in $(seq 3 12); do
   slow "$H_DIR/slow2.$i" --source "127.0.0.$i" --connections 20 --mode body --interval-ms 200 --seconds 8
   attackers+=("$slow_pid")
 done
-paused() { (($(log_count "connections open, the limit: accepting paused") >= 1)); }
+paused() { (($(log_count "msg=\"http connections at the limit: accepting paused\" server=[^ ]* open=[0-9]* ") >= 1)); }
 wait_until 10 paused
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 6 "$H_INTAKE_URL/healthz" || true)
 assert_eq 200 "$code" "a normal client is served once the slow bodies are cut off"
@@ -87,7 +87,7 @@ for i in 20 21 22 23; do
   slow "$H_DIR/slow3.$i" --source "127.0.0.$i" --connections 15 --mode idle --seconds 3
   attackers+=("$slow_pid")
 done
-emfile() { (($(log_count "could not accept a connection: Too many open files") >= 1)); }
+emfile() { (($(log_count "msg=\"http could not accept a connection; accepting paused\" server=[^ ]* err=\"Too many open files\"") >= 1)); }
 wait_until 10 emfile
 for p in "${attackers[@]}"; do wait "$p"; done
 healthy() { [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$H_INTAKE_URL/healthz")" == 200 ]]; }

@@ -40,7 +40,7 @@ reason=$(column "$garbage" park_reason)
 assert_contains "$reason" "refused 3 times by its consumer" "the reason counts the refusals"
 assert_contains "$reason" "the body is not a CaseTriaged" "and says what was wrong"
 msg=$(column "$garbage" msg_id)
-grep -q "parked msg=$msg case=$scale to dispatch" "$H_DIR/dispatch.log" || fail "dispatch did not log the parking"
+grep -q "msg=\"parked message; dubanctl outbox retry ROW sends it again\" msg_id=$msg case=$scale to=dispatch " "$H_DIR/dispatch.log" || fail "dispatch did not log the parking"
 
 # Parked means not sent again: while a second one is refused three times
 # (three more re-send periods), the first is not sent once more.

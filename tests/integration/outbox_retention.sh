@@ -42,7 +42,7 @@ marker_pruned() { [[ "$(psql_q "SELECT count(*) FROM outbox WHERE id = $marker")
 wait_until 15 marker_pruned
 assert_eq 2 "$(psql_q "SELECT count(*) FROM outbox WHERE destination = 'triage' AND delivered_at IS NULL
   AND created_at < now() - interval '2 s'")" "rows not yet delivered are kept past the retention"
-grep -q "deleted [0-9]* delivered outbox row(s) for triage older than 2 s" "$H_DIR/intake.log" ||
+grep -q "msg=\"deleted delivered outbox rows\" rows=[0-9]* to=triage older_than_s=2$" "$H_DIR/intake.log" ||
   fail "intake did not log what it deleted"
 events() {
   psql_q "SELECT (SELECT count(*) FROM case_events WHERE type = 'received'),
@@ -55,9 +55,9 @@ assert_eq "5|3|3" "$(events)" "the record (the event log) is untouched"
 harness_start triage
 wait_until 15 tasks_are 5
 assert_eq "5|5|5" "$(events)" "every case received, triaged and dispatched once"
-grep -q "triage takes messages again" "$H_DIR/intake.log" || fail "intake did not say triage is back"
+grep -q "msg=\"destination takes messages again\" to=triage$" "$H_DIR/intake.log" || fail "intake did not say triage is back"
 # (retried every 100 ms: logged once, then once per 10 s, not at every retry)
-refusals=$(grep -c "to triage .*not taken by the socket" "$H_DIR/intake.log")
+refusals=$(grep -c "msg=\"messages not taken by the socket (no consumer connected?); retrying\" messages=[0-9]* to=triage " "$H_DIR/intake.log")
 ((refusals >= 1 && refusals <= 3)) || fail "refused sends logged $refusals times"
 
 # and in the end every row, delivered, goes

@@ -150,7 +150,7 @@ assert_contains "${codes[*]}" 429 "then 429 (${codes[*]})"
 assert_contains "$(cat "$H_DIR/limitedh")" "Retry-After: 60" "retry hint"
 [[ "$(cat "$H_DIR/limited")" =~ ^\[\{\"code\":429,\"description\":\"[^\"]+\"\}\]$ ]] || fail "429 in Open311's format: $(cat "$H_DIR/limited")"
 assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.3 "$O/services.json")" "the service list is not counted"
-grep -q "rate limited open311 read address=127.0.0.0/24" "$H_DIR/intake.log" || fail "rate limit not logged"
+grep -q "msg=\"rate limited open311 read\" peer=127.0.0.0/24$" "$H_DIR/intake.log" || fail "rate limit not logged"
 # A citizen's address is personal data: logs keep only its network (/24).
 grep -q "127\.0\.0\.3" "$H_DIR/intake.log" && fail "intake logged a citizen's whole address"
 echo "PASS public_privacy"

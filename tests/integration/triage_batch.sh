@@ -46,7 +46,7 @@ wait_until 20 is_parked
 assert_contains "$(psql_q "SELECT park_reason FROM outbox WHERE id = $(bad_row)")" \
   "refused for this test" "the bad case is refused with PostgreSQL's reason"
 assert_eq received "$(state_of "$bad")" "the bad case waits, received"
-grep -qE "batch of ([2-9]|[1-9][0-9]+) messages failed, applying one by one" "$H_DIR/triage.log" ||
+grep -qE "msg=\"batch failed, applying one by one\" messages=([2-9]|[1-9][0-9]+) " "$H_DIR/triage.log" ||
   fail "the bad case did not come in a batch with others"
 
 assert_eq merged "$(state_of "$repeat")" "the repeat in the batch is merged into the open case"
