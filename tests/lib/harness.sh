@@ -343,6 +343,32 @@ _harness_stop_svc() {
   return 0
 }
 
+# _harness_check_logs: every line the services wrote (their logs in H_DIR,
+# second instances' and those of a tools/up run under it) is strict logfmt
+# with ts, level, svc and msg (tests/lib/logfmt_check.py). Returns 1, saying
+# which lines, when one is not.
+_harness_check_logs() {
+  local svc f d
+  local -A seen=()
+  for svc in "${_H_ALL_SERVICES[@]}"; do
+    for f in "$H_DIR/$svc.log" "$H_DIR/${svc}2.log"; do
+      [[ -f "$f" ]] && seen[$f]=1
+    done
+  done
+  while IFS= read -r f; do
+    seen[$f]=1
+    d=$(dirname "$f")
+    for svc in "${_H_ALL_SERVICES[@]}"; do
+      [[ -f "$d/$svc.log" ]] && seen[$d/$svc.log]=1
+    done
+  done < <(find "$H_DIR" -maxdepth 4 -name supervise.log 2>/dev/null)
+  ((${#seen[@]})) || return 0
+  if ! python3 "$DUBAN_SOURCE_DIR/tests/lib/logfmt_check.py" "${!seen[@]}" >&2; then
+    printf 'FAIL: a service log line is not strict logfmt (see above)\n' >&2
+    return 1
+  fi
+}
+
 _harness_exit() {
   local rc=$? svc hook bad=0 f
   trap - EXIT ERR INT TERM
@@ -357,6 +383,9 @@ _harness_exit() {
   done
   if ((bad && rc == 0)); then
     printf 'FAIL: a service did not stop cleanly\n' >&2
+    rc=1
+  fi
+  if ((rc == 0)) && ! _harness_check_logs; then
     rc=1
   fi
   if ((rc == 0)); then
