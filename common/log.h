@@ -1,5 +1,5 @@
 /* Structured logging: one logfmt line per event on stderr,
- *   ts=2026-12-03T20:15:00.123Z level=info svc=intake msg="case accepted" case=2026-000123
+ *   ts=2026-12-03T20:15:00.123Z level=info svc=intake msg="case accepted" case=DB20261203000123
  * The event text (msg) is a constant that names what happened; everything
  * that varies goes into key=value fields, which this module quotes and
  * escapes, so a value from outside can neither break the line nor forge a
