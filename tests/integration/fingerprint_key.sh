@@ -62,8 +62,8 @@ refused() { # SVC WHY
   local rc=0 out
   out=$(timeout 20 "$DUBAN_BIN_DIR/duban-$1" --config "$H_CONF" 2>&1) || rc=$?
   assert_eq 1 "$rc" "duban-$1 exit status without a usable key ($2)"
-  assert_contains "$out" "cannot start without the requester fingerprint key $key_file" "duban-$1 says why ($2)"
-  assert_contains "$out" "$2" "duban-$1 names the problem"
+  assert_contains "$out" "msg=\"cannot start without the requester fingerprint key: run dubanctl setup, which makes it, or copy it from another host of this deployment\" file=$key_file reason=" "duban-$1 says why ($2)"
+  assert_contains "$out" "file=$key_file reason=\"$2\"" "duban-$1 names the problem"
   assert_contains "$out" "run dubanctl setup" "duban-$1 says what to do"
 }
 for svc in intake triage dispatch; do refused "$svc" "No such file or directory"; done
