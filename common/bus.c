@@ -114,6 +114,8 @@ static int s_attach(void *zsock, const char *endpoints, bool bind)
     return 0;
 }
 
+/* peer: the service a connecting socket reaches, or the name of a bound
+ * socket (bus_curve_server); NULL for neither. */
 static bus_sock_t *s_sock_open(void *zctx, struct event_base *base, int type,
                                const char *endpoint, bool bind, const char *peer,
                                bus_readable_cb cb, void *arg)
@@ -134,12 +136,16 @@ static bus_sock_t *s_sock_open(void *zctx, struct event_base *base, int type,
                   endpoint);
         goto out_close;
     }
-    if (s_curve && !bind && !peer) {
-        log_error("cannot connect: the service there is not named, so its key is not known",
-                  "endpoint=%s", endpoint);
+    if (s_curve && !peer) {
+        if (bind)
+            log_error("cannot bind: the socket is not named, so who may connect is not known",
+                      "endpoint=%s", endpoint);
+        else
+            log_error("cannot connect: the service there is not named, so its key is not known",
+                      "endpoint=%s", endpoint);
         goto out_close;
     }
-    if (s_curve && (bind ? bus_curve_server(s_curve, self->zsock)
+    if (s_curve && (bind ? bus_curve_server(s_curve, self->zsock, peer)
                          : bus_curve_client(s_curve, self->zsock, peer)) < 0) {
         log_error("could not secure the socket; not using it", "endpoint=%s", endpoint);
         goto out_close;
@@ -179,6 +185,12 @@ bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const ch
                          bool bind, bus_readable_cb cb, void *arg)
 {
     return s_sock_open(zctx, base, type, endpoint, bind, NULL, cb, arg);
+}
+
+bus_sock_t *bus_sock_bind(void *zctx, struct event_base *base, int type, const char *socket_name,
+                          const char *endpoints, bus_readable_cb cb, void *arg)
+{
+    return s_sock_open(zctx, base, type, endpoints, true, socket_name, cb, arg);
 }
 
 bus_sock_t *bus_sock_connect(void *zctx, struct event_base *base, int type, const char *peer,

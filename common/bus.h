@@ -37,10 +37,18 @@ void bus_secure(const struct bus_curve *curve);
  * routers and a bounded message size, and joins it to base. cb may be NULL
  * for send-only sockets. Returns NULL on failure (an option refused
  * included: the socket is closed, never used without it), with the reason
- * logged. A secured process (bus_secure) connects only with
+ * logged. A secured process (bus_secure) binds only with bus_sock_bind,
+ * which names the socket (and so who may connect), and connects only with
  * bus_sock_connect, which names the service whose key to expect. */
 bus_sock_t *bus_sock_new(void *zctx, struct event_base *base, int type, const char *endpoint,
                          bool bind, bus_readable_cb cb, void *arg);
+
+/* Binds a new socket to every address of endpoints as the bound socket
+ * socket_name of the design ("intake.out", "dispatch.console", ...;
+ * bus_curve.h): a secured process admits only that socket's clients.
+ * Otherwise as bus_sock_new. */
+bus_sock_t *bus_sock_bind(void *zctx, struct event_base *base, int type, const char *socket_name,
+                          const char *endpoints, bus_readable_cb cb, void *arg);
 
 /* Connects a new socket to every address of endpoints (separated by commas:
  * the instances of one service, e.g. two intakes' outputs), where the service

@@ -24,11 +24,32 @@
 
 #define BUS_CURVE_MAX_KEYS 256
 #define BUS_CURVE_ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define BUS_CURVE_MAX_SOCKETS_TEXT 256
+
+/* Who may connect to each bound socket: the design's topology, in one place
+ * (DESIGN.md's shape). Watch and bulletin connect to nobody: they read
+ * PostgreSQL. */
+static const struct {
+    const char *socket;
+    const char *clients[3];
+} s_topology[] = {
+    {"intake.out", {"triage", NULL}},
+    {"triage.out", {"dispatch", NULL}},
+    {"dispatch.feed", {"web", "ctl", NULL}},
+    {"dispatch.console", {"intake", "ctl", NULL}},
+    {"watch.feed", {"web", "ctl", NULL}},
+    {"watch.console", {"intake", "ctl", NULL}},
+    {"bulletin.feed", {"ctl", NULL}},
+    {"bulletin.console", {"intake", "ctl", NULL}},
+};
+#define BUS_CURVE_NSOCKETS (int)(sizeof(s_topology) / sizeof(s_topology[0]))
 
 typedef struct {
     char name[BUS_CURVE_MAX_NAME];
     char z85[BUS_CURVE_KEY_LEN + 1];
     uint8_t bin[32];
+    /* sockets added by hand (third column), comma-separated; "" for none */
+    char sockets[BUS_CURVE_MAX_SOCKETS_TEXT];
 } bus_curve_entry_t;
 
 struct bus_curve {
@@ -68,6 +89,52 @@ static bool s_valid_key(const char *s, uint8_t bin[32])
     return zmq_z85_decode(bin ? bin : tmp, s) != NULL;
 }
 
+const char *const *bus_curve_socket_clients(const char *socket_name)
+{
+    for (int i = 0; i < BUS_CURVE_NSOCKETS; i++)
+        if (strcmp(s_topology[i].socket, socket_name) == 0)
+            return s_topology[i].clients;
+    return NULL;
+}
+
+/* True when list (names separated by commas) holds name. */
+static bool s_list_has(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && strncmp(p, name, len) == 0)
+            return true;
+        p += n + (end ? 1 : 0);
+    }
+    return false;
+}
+
+/* True when every name of list (separated by commas) is a bound socket of
+ * the design. */
+static bool s_valid_sockets(const char *list)
+{
+    char copy[BUS_CURVE_MAX_SOCKETS_TEXT];
+    snprintf(copy, sizeof(copy), "%s", list);
+    char *save = NULL;
+    int n = 0;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save), n++)
+        if (!bus_curve_socket_clients(t))
+            return false;
+    return n > 0;
+}
+
+/* True when the key listed as e may connect to the bound socket socket_name. */
+static bool s_may_reach(const bus_curve_entry_t *e, const char *socket_name)
+{
+    const char *const *clients = bus_curve_socket_clients(socket_name);
+    for (int i = 0; clients && clients[i]; i++)
+        if (strcmp(clients[i], e->name) == 0)
+            return true;
+    return clients && s_list_has(e->sockets, socket_name);
+}
+
 /* Reads the first line of path into buf (trailing blanks cut): 0, 1 when
  * the file does not exist, -1 on another error (errno kept). */
 static int s_read_line(const char *path, char *buf, size_t len)
@@ -103,9 +170,10 @@ static int s_load_allowed(bus_curve_t *self, const char *path)
     int lineno = 0;
     while (rc == 0 && fgets(line, sizeof(line), f)) {
         lineno++;
-        char name[BUS_CURVE_MAX_NAME + 1], key[BUS_CURVE_KEY_LEN + 2], extra[2];
+        char name[BUS_CURVE_MAX_NAME + 1], key[BUS_CURVE_KEY_LEN + 2],
+            sockets[BUS_CURVE_MAX_SOCKETS_TEXT] = "", extra[2];
         /* only whole lines are comments: '#' is a Z85 digit */
-        int n = sscanf(line, "%32s %41s %1s", name, key, extra);
+        int n = sscanf(line, "%32s %41s %255s %1s", name, key, sockets, extra);
         if (n <= 0 || name[0] == '#')
             continue;
         if (self->nallowed == BUS_CURVE_MAX_KEYS) {
@@ -115,15 +183,19 @@ static int s_load_allowed(bus_curve_t *self, const char *path)
             break;
         }
         bus_curve_entry_t *e = &self->allowed[self->nallowed];
-        if (n != 2 || !s_valid_name(name, strlen(name)) || !s_valid_key(key, e->bin)) {
-            log_error(
-                "cannot read the bus allow-list: expected a name and a public key of Z85 characters",
-                "file=%s line=%d key_len=%d", path, lineno, BUS_CURVE_KEY_LEN);
+        if (n < 2 || n > 3 || !s_valid_name(name, strlen(name)) || !s_valid_key(key, e->bin) ||
+            (n == 3 && !s_valid_sockets(sockets))) {
+            log_error("cannot read the bus allow-list: expected a name, a public key of Z85"
+                      " characters and optionally the sockets it may reach",
+                      "file=%s line=%d key_len=%d example=%s", path, lineno, BUS_CURVE_KEY_LEN,
+                      "dispatch.feed,watch.feed");
             rc = -1;
         } else {
-            /* both checked above: a name shorter than the field, a key of its length */
+            /* all checked above: a name shorter than the field, a key of its length,
+             * sockets read within the field */
             memcpy(e->name, name, strlen(name) + 1);
             memcpy(e->z85, key, BUS_CURVE_KEY_LEN + 1);
+            memcpy(e->sockets, sockets, strlen(sockets) + 1);
             self->nallowed++;
         }
     }
@@ -225,19 +297,26 @@ static void s_zap_answer(bus_curve_t *self)
         n++;
     }
     const bus_curve_entry_t *e = NULL;
-    const char *why = "not a CURVE handshake";
+    const char *why = NULL;
     if (n < 6 || strcmp(frames[0], "1.0") != 0)
         why = "not a ZAP 1.0 request";
-    else if (strcmp(frames[5], "CURVE") == 0 && have_key && !(e = s_find_key(self, key)))
+    else if (strcmp(frames[5], "CURVE") != 0 || !have_key)
+        why = "not a CURVE handshake";
+    else if (!(e = s_find_key(self, key)))
         why = "its public key is not on the allow-list";
-    if (e) {
-        log_debug("accepted a bus connection", "from=%s as=%s", frames[3], e->name);
+    else if (!s_may_reach(e, frames[2]))
+        why = "its key may not connect to this socket";
+    if (!why) {
+        log_debug("accepted a bus connection", "from=%s as=%s socket=%s", frames[3], e->name,
+                  frames[2]);
     } else {
         char z85[BUS_CURVE_KEY_LEN + 1] = "";
         if (have_key)
             zmq_z85_encode(z85, key, 32);
-        log_warn("refused a bus connection", "from=%s reason=%s key=%s", n > 3 ? frames[3] : "?",
-                 why, z85[0] ? z85 : "none");
+        log_warn("refused a bus connection", "from=%s socket=%s as=%s reason=%s key=%s",
+                 n > 3 ? frames[3] : "?", n > 2 && frames[2][0] ? frames[2] : "?",
+                 e ? e->name : "?", why, z85[0] ? z85 : "none");
+        e = NULL;
     }
     const char *status = e ? "200" : "400";
     const char *text = e ? "OK" : why;
@@ -323,13 +402,19 @@ void bus_curve_destroy(bus_curve_t **self_p)
     *self_p = NULL;
 }
 
-int bus_curve_server(const bus_curve_t *self, void *zsock)
+int bus_curve_server(const bus_curve_t *self, void *zsock, const char *socket_name)
 {
+    if (!bus_curve_socket_clients(socket_name)) {
+        log_error("cannot secure a bound socket: the design names no clients for it",
+                  "socket=%s", socket_name);
+        return -1;
+    }
     int one = 1;
+    /* the ZAP domain carries the socket's name to the handler */
     return BUS_SETSOCKOPT(zsock, ZMQ_CURVE_SERVER, &one, sizeof(one)) < 0 ||
                    BUS_SETSOCKOPT(zsock, ZMQ_CURVE_SECRETKEY, self->secret_z85, BUS_CURVE_KEY_LEN) <
                        0 ||
-                   BUS_SETSOCKOPT(zsock, ZMQ_ZAP_DOMAIN, "duban", 5) < 0
+                   BUS_SETSOCKOPT(zsock, ZMQ_ZAP_DOMAIN, socket_name, strlen(socket_name)) < 0
                ? -1
                : 0;
 }

@@ -12,6 +12,14 @@
  * key they lack. Everything after the handshake, staff tokens included, is
  * encrypted. Several instances of a service share its key pair.
  *
+ * Each bound socket has a name ("intake.out", "dispatch.console", ...) and
+ * admits only the clients the design gives it (bus_curve_socket_clients):
+ * triage's key reads intake's output and nothing else, so one host's stolen
+ * key cannot read another service's stream or play its client. A key added
+ * to the list by hand under a name that is not a service (a monitoring tool,
+ * say) names the sockets it may reach in a third column:
+ *     audit <key> dispatch.feed,watch.feed
+ *
  * A socket without a listed key exchanges nothing with duban: ZeroMQ drops
  * the connection before any message is delivered either way. */
 #ifndef DUBAN_BUS_CURVE_H
@@ -47,8 +55,14 @@ void bus_curve_destroy(bus_curve_t **self_p);
 int bus_curve_auth_start(bus_curve_t *self, void *zctx);
 
 /* Makes zsock, not yet bound, a CURVE server with this process's key that
- * asks the ZAP handler about every client. Returns 0 / -1 (logged). */
-int bus_curve_server(const bus_curve_t *self, void *zsock);
+ * asks the ZAP handler about every client, admitting only the clients of
+ * the bound socket named socket_name. Returns 0 / -1 (logged; a name with
+ * no clients in the design is refused). */
+int bus_curve_server(const bus_curve_t *self, void *zsock, const char *socket_name);
+
+/* The services that may connect to the bound socket socket_name, e.g.
+ * {"triage", NULL} for "intake.out"; NULL for a name the design lacks. */
+const char *const *bus_curve_socket_clients(const char *socket_name);
 
 /* Makes zsock, not yet connected, a CURVE client with this process's key
  * that accepts only the server key listed for peer (a service name).

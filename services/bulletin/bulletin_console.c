@@ -638,7 +638,7 @@ bulletin_console_t *bulletin_console_new(struct event_base *base, void *zctx, au
     self->done_ev = event_new(base, self->pipe_fd[0], EV_READ | EV_PERSIST, s_done_cb, self);
     if (!self->done_ev || event_add(self->done_ev, NULL) < 0)
         goto out_fail;
-    self->sock = bus_sock_new(zctx, base, ZMQ_ROUTER, endpoint, true, s_readable, self);
+    self->sock = bus_sock_bind(zctx, base, ZMQ_ROUTER, "bulletin.console", endpoint, s_readable, self);
     if (!self->sock || pthread_create(&self->thread, NULL, s_worker, self) != 0)
         goto out_fail;
     self->started = true;

@@ -63,8 +63,8 @@ int main(int argc, char **argv)
     if (!self.engine || !self.pg || auth_prepare(self.pg) < 0 || !(self.auth = auth_new(self.pg)))
         goto out_teardown;
     self.pub =
-        bus_sock_new(self.svc->zctx, self.svc->base, ZMQ_PUB,
-                     settings_string(st, "bulletin.pub", "tcp://127.0.0.1:7111"), true, NULL, NULL);
+        bus_sock_bind(self.svc->zctx, self.svc->base, ZMQ_PUB, "bulletin.feed",
+                      settings_string(st, "bulletin.pub", "tcp://127.0.0.1:7111"), NULL, NULL);
     if (!self.pub)
         goto out_teardown;
     self.relay = outbox_relay_new(self.svc->base, self.pg, self.pub, "bulletin", false, st);

@@ -238,7 +238,7 @@ dispatch_console_t *dispatch_console_new(struct event_base *base, void *zctx, pg
     self->org = org;
     self->auth = auth;
     self->workflow = workflow;
-    self->sock = bus_sock_new(zctx, base, ZMQ_ROUTER, endpoint, true, s_readable, self);
+    self->sock = bus_sock_bind(zctx, base, ZMQ_ROUTER, "dispatch.console", endpoint, s_readable, self);
     if (!self->sock) {
         free(self);
         return NULL;

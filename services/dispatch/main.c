@@ -98,9 +98,8 @@ int main(int argc, char **argv)
         dispatch_console_prepare(self.pg) < 0 ||
         dispatch_workflow_prepare(self.pg) < 0 || auth_prepare(self.pg) < 0)
         goto out_teardown;
-    pub = bus_sock_new(self.svc->zctx, self.svc->base, ZMQ_PUB,
-                       settings_string(st, "dispatch.pub", "tcp://127.0.0.1:7105"), true, NULL,
-                       NULL);
+    pub = bus_sock_bind(self.svc->zctx, self.svc->base, ZMQ_PUB, "dispatch.feed",
+                        settings_string(st, "dispatch.pub", "tcp://127.0.0.1:7105"), NULL, NULL);
     if (!pub)
         goto out_teardown;
     self.relay = outbox_relay_new(self.svc->base, self.pg, pub, "console", false, st);

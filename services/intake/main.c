@@ -88,8 +88,8 @@ int main(int argc, char **argv)
         if (!reader || intake_api_prepare_reads(reader) < 0)
             goto out_teardown;
     }
-    out = bus_sock_new(svc->zctx, svc->base, ZMQ_PUSH,
-                       settings_string(st, "intake.out", "tcp://127.0.0.1:7101"), true, NULL, NULL);
+    out = bus_sock_bind(svc->zctx, svc->base, ZMQ_PUSH, "intake.out",
+                        settings_string(st, "intake.out", "tcp://127.0.0.1:7101"), NULL, NULL);
     if (!out)
         goto out_teardown;
     relay = outbox_relay_new(svc->base, in.pg, out, "triage", true, st);

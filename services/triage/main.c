@@ -233,9 +233,8 @@ int main(int argc, char **argv)
     self.pg = pg_new(self.svc->base, self.svc->pg_conninfo);
     if (!self.pg || triage_duplicate_prepare_sql(self.pg) < 0)
         goto out_teardown;
-    out = bus_sock_new(self.svc->zctx, self.svc->base, ZMQ_PUSH,
-                       settings_string(st, "triage.out", "tcp://127.0.0.1:7103"), true, NULL,
-                       NULL);
+    out = bus_sock_bind(self.svc->zctx, self.svc->base, ZMQ_PUSH, "triage.out",
+                        settings_string(st, "triage.out", "tcp://127.0.0.1:7103"), NULL, NULL);
     if (!out)
         goto out_teardown;
     self.relay = outbox_relay_new(self.svc->base, self.pg, out, "dispatch", true, st);

@@ -182,9 +182,8 @@ int main(int argc, char **argv)
     free(conninfo);
     if (!self.sla || !self.pg || !self.pg_out || s_prepare(self.pg, self.pg_out) != 0)
         goto out_teardown;
-    self.pub = bus_sock_new(self.svc->zctx, self.svc->base, ZMQ_PUB,
-                            settings_string(st, "watch.pub", "tcp://127.0.0.1:7108"), true, NULL,
-                            NULL);
+    self.pub = bus_sock_bind(self.svc->zctx, self.svc->base, ZMQ_PUB, "watch.feed",
+                             settings_string(st, "watch.pub", "tcp://127.0.0.1:7108"), NULL, NULL);
     if (!self.pub)
         goto out_teardown;
     self.relay = outbox_relay_new(self.svc->base, self.pg_out, self.pub, "watch-pub", false, st);

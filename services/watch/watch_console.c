@@ -420,7 +420,7 @@ watch_console_t *watch_console_new(struct event_base *base, void *zctx, pg_t *pg
     self->relay = relay;
     snprintf(self->period, sizeof(self->period), "%lld",
              (long long)sla_ladder_period_us(watch_sla_get(sla)));
-    self->sock = bus_sock_new(zctx, base, ZMQ_ROUTER, endpoint, true, s_readable, self);
+    self->sock = bus_sock_bind(zctx, base, ZMQ_ROUTER, "watch.console", endpoint, s_readable, self);
     if (!self->sock) {
         free(self);
         return NULL;

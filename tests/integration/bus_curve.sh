@@ -7,6 +7,9 @@
 #   - rogue SUBs on dispatch's feed receive nothing, while dubanctl's listed
 #     key on the same feed receives the tasks (the tool can listen);
 #   - a rogue DEALER on dispatch's console gets no answer, a listed one does;
+#   - a listed key reaches only the sockets its service is a client of:
+#     dubanctl's key cannot read intake's output, watch's cannot read
+#     dispatch's feed, web's gets no answer from dispatch's console;
 #   - with intake stopped, a rogue PUSH bound at intake's address (playing
 #     intake without its secret key) cannot deliver a message to triage;
 #   - a service without its key refuses to start and says what to do.
@@ -33,14 +36,20 @@ pull_plain=$!
 BUS_INJECT_KEY=rogue BUS_INJECT_SERVER_KEY=$(harness_bus_key intake) \
   "$INJECT" pull "$H_INTAKE_OUT" "$ROGUE_S" >"$H_DIR/pull_curve" &
 pull_curve=$!
-# intake's ZAP handler refused the stranger's key: both rogues are there now
-wait_until 5 logged "msg=\"refused a bus connection\" from=[^ ]* reason=\"[^\"]*not on the allow-list" intake
+BUS_INJECT_KEY=$H_DIR/secrets/bus_ctl.key BUS_INJECT_SERVER_KEY=$(harness_bus_key intake) \
+  "$INJECT" pull "$H_INTAKE_OUT" "$ROGUE_S" >"$H_DIR/pull_ctl" &
+pull_ctl=$!
+# intake's ZAP handler refused the stranger's key and dubanctl's: the rogues are there now
+wait_until 5 logged "msg=\"refused a bus connection\" from=[^ ]* socket=intake.out as=[^ ]* reason=\"[^\"]*not on the allow-list" intake
+wait_until 5 logged "msg=\"refused a bus connection\" from=[^ ]* socket=intake.out as=ctl reason=\"its key may not connect to this socket\"" intake
 submit_some 12
 wait_until 20 all_dispatched 12
 wait "$pull_plain" || fail "rogue PULL (no security) failed to run"
 wait "$pull_curve" || fail "rogue PULL (CURVE) failed to run"
+wait "$pull_ctl" || fail "PULL with dubanctl's key failed to run"
 assert_eq 0 "$(<"$H_DIR/pull_plain")" "cases received by a rogue PULL without security"
 assert_eq 0 "$(<"$H_DIR/pull_curve")" "cases received by a rogue PULL with an unlisted key"
+assert_eq 0 "$(<"$H_DIR/pull_ctl")" "cases received on intake's output with dubanctl's key"
 
 # --- SUBs on dispatch's feed -------------------------------------------------
 "$INJECT" sub "$H_DISPATCH_PUB" "$ROGUE_S" >"$H_DIR/sub_plain" &
@@ -51,20 +60,28 @@ sub_curve=$!
 BUS_INJECT_KEY=$H_DIR/secrets/bus_ctl.key BUS_INJECT_SERVER_KEY=$(harness_bus_key dispatch) \
   "$INJECT" sub "$H_DISPATCH_PUB" "$ROGUE_S" >"$H_DIR/sub_listed" &
 sub_listed=$!
-wait_until 5 logged "msg=\"refused a bus connection\" from=[^ ]* reason=\"[^\"]*not on the allow-list" dispatch
+BUS_INJECT_KEY=$H_DIR/secrets/bus_watch.key BUS_INJECT_SERVER_KEY=$(harness_bus_key dispatch) \
+  "$INJECT" sub "$H_DISPATCH_PUB" "$ROGUE_S" >"$H_DIR/sub_watch" &
+sub_watch=$!
+wait_until 5 logged "msg=\"refused a bus connection\" from=[^ ]* socket=dispatch.feed as=[^ ]* reason=\"[^\"]*not on the allow-list" dispatch
+wait_until 5 logged "msg=\"refused a bus connection\" from=[^ ]* socket=dispatch.feed as=watch reason=\"its key may not connect to this socket\"" dispatch
 submit_some 8
 wait_until 20 all_dispatched 20
 wait "$sub_plain" || fail "rogue SUB (no security) failed to run"
 wait "$sub_curve" || fail "rogue SUB (CURVE) failed to run"
 wait "$sub_listed" || fail "listed SUB failed to run"
+wait "$sub_watch" || fail "SUB with watch's key failed to run"
 assert_eq 0 "$(<"$H_DIR/sub_plain")" "messages read by a rogue SUB without security"
 assert_eq 0 "$(<"$H_DIR/sub_curve")" "messages read by a rogue SUB with an unlisted key"
+assert_eq 0 "$(<"$H_DIR/sub_watch")" "messages read from dispatch's feed with watch's key"
 (($(<"$H_DIR/sub_listed") >= 8)) || fail "the listed SUB read $(<"$H_DIR/sub_listed") messages, expected at least 8 tasks"
 
 # --- DEALERs on dispatch's console --------------------------------------------
 assert_eq 0 "$("$INJECT" ask "$H_DISPATCH_CONSOLE" 3)" "answers to a console request without security"
 assert_eq 0 "$(BUS_INJECT_KEY=rogue BUS_INJECT_SERVER_KEY=$(harness_bus_key dispatch) \
   "$INJECT" ask "$H_DISPATCH_CONSOLE" 3)" "answers to a console request with an unlisted key"
+assert_eq 0 "$(BUS_INJECT_KEY=$H_DIR/secrets/bus_web.key BUS_INJECT_SERVER_KEY=$(harness_bus_key dispatch) \
+  "$INJECT" ask "$H_DISPATCH_CONSOLE" 3)" "answers to a console request with web's key"
 assert_eq 1 "$(BUS_INJECT_KEY=$H_DIR/secrets/bus_ctl.key BUS_INJECT_SERVER_KEY=$(harness_bus_key dispatch) \
   "$INJECT" ask "$H_DISPATCH_CONSOLE" 3)" "answers to a console request with dubanctl's key"
 

@@ -1,5 +1,6 @@
-/* bus_curve: keys made once and kept, the allow-list read strictly, and the
- * ZAP handler admitting a listed client while an unlisted one gets nothing. */
+/* bus_curve: keys made once and kept, the allow-list read strictly, the
+ * ZAP handler admitting a listed client while an unlisted one gets nothing,
+ * and each bound socket admitting only its own clients. */
 #include "bus_curve.h"
 #include "log.h"
 
@@ -100,6 +101,22 @@ static void test_allow_list_read_strictly(void **state)
     s_append(dir, BUS_CURVE_PUBLIC_FILE, "stranger not-a-key\n");
     assert_null(bus_curve_new(dir, "intake"));
     s_rmdir(dir);
+
+    /* a third column names sockets of the design, nothing else */
+    s_tmpdir(dir, sizeof(dir));
+    assert_int_equal(bus_curve_keys_create(dir, s_names, 3), 3);
+    s_append(dir, BUS_CURVE_PUBLIC_FILE,
+             "monitor rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7 dispatch.feed,watch.feed\n");
+    curve = bus_curve_new(dir, "intake");
+    assert_non_null(curve);
+    bus_curve_destroy(&curve);
+    s_append(dir, BUS_CURVE_PUBLIC_FILE,
+             "monitor2 rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7 dispatch.feed,nowhere\n");
+    assert_null(bus_curve_new(dir, "intake"));
+    s_rmdir(dir);
+    assert_null(bus_curve_socket_clients("nowhere"));
+    assert_string_equal(bus_curve_socket_clients("intake.out")[0], "triage");
+    assert_null(bus_curve_socket_clients("intake.out")[1]);
 }
 
 /* Receives within ms; returns the number of messages got. */
@@ -131,7 +148,7 @@ static void test_zap_admits_only_listed_keys(void **state)
     void *push = zmq_socket(zctx, ZMQ_PUSH);
     int linger = 0;
     zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
-    assert_int_equal(bus_curve_server(server, push), 0);
+    assert_int_equal(bus_curve_server(server, push, "intake.out"), 0);
     assert_int_equal(zmq_bind(push, "tcp://127.0.0.1:*"), 0);
     char ep[128];
     size_t eplen = sizeof(ep);
@@ -184,6 +201,105 @@ static void test_zap_admits_only_listed_keys(void **state)
     s_rmdir(dir);
 }
 
+/* Binds a PUSH of server's keys as socket_name, connects a PULL of client's
+ * keys, and returns what the server's ZAP handler decided, read from the
+ * server socket's handshake events (1 admitted, 0 refused); an admitted
+ * client also receives a message. */
+static int s_admitted(void *zctx, const bus_curve_t *server, const char *socket_name,
+                      const bus_curve_t *client)
+{
+    static int monitors;
+    char mon_ep[64], ep[128];
+    size_t eplen = sizeof(ep);
+    snprintf(mon_ep, sizeof(mon_ep), "inproc://test-monitor-%d", monitors++);
+    int linger = 0, timeout = 5000;
+    void *push = zmq_socket(zctx, ZMQ_PUSH);
+    zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof(linger));
+    zmq_setsockopt(push, ZMQ_SNDTIMEO, &timeout, sizeof(timeout));
+    assert_int_equal(bus_curve_server(server, push, socket_name), 0);
+    assert_int_equal(zmq_socket_monitor(push, mon_ep,
+                                        ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH),
+                     0);
+    void *mon = zmq_socket(zctx, ZMQ_PAIR);
+    zmq_setsockopt(mon, ZMQ_LINGER, &linger, sizeof(linger));
+    zmq_setsockopt(mon, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+    assert_int_equal(zmq_connect(mon, mon_ep), 0);
+    assert_int_equal(zmq_bind(push, "tcp://127.0.0.1:*"), 0);
+    assert_int_equal(zmq_getsockopt(push, ZMQ_LAST_ENDPOINT, ep, &eplen), 0);
+
+    void *pull = zmq_socket(zctx, ZMQ_PULL);
+    zmq_setsockopt(pull, ZMQ_LINGER, &linger, sizeof(linger));
+    assert_int_equal(bus_curve_client(client, pull, bus_curve_name(server)), 0);
+    assert_int_equal(zmq_connect(pull, ep), 0);
+    /* an event is two frames: 16-bit event and 32-bit value, then the address */
+    uint8_t frame[6];
+    assert_int_equal(zmq_recv(mon, frame, sizeof(frame), 0), 6);
+    char addr[256];
+    assert_true(zmq_recv(mon, addr, sizeof(addr), 0) >= 0);
+    uint16_t event;
+    memcpy(&event, frame, sizeof(event));
+    int admitted = event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
+    if (admitted) {
+        assert_int_equal(zmq_send(push, "case", 4, 0), 4);
+        assert_int_equal(s_drain(pull, 5000), 1);
+    } else {
+        assert_int_equal(event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    }
+    zmq_socket_monitor(push, NULL, 0);
+    zmq_close(mon);
+    zmq_close(pull);
+    zmq_close(push);
+    return admitted;
+}
+
+/* Listed keys reach only the sockets the design (or the list's third
+ * column) gives them: dubanctl's key reads dispatch's feed but not intake's
+ * output, which only triage's key (and a key added by hand for it) reads. */
+static void test_zap_admits_each_socket_its_clients(void **state)
+{
+    char dir[512];
+    s_tmpdir(dir, sizeof(dir));
+    assert_int_equal(bus_curve_keys_create(dir, s_names, 3), 3);
+    char audit_public[41], audit_secret[41], line[128];
+    assert_int_equal(zmq_curve_keypair(audit_public, audit_secret), 0);
+    snprintf(line, sizeof(line), "audit %s intake.out\n", audit_public);
+    s_append(dir, BUS_CURVE_PUBLIC_FILE, line);
+    snprintf(line, sizeof(line), "%s\n", audit_secret);
+    s_append(dir, "bus_audit.key", line);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/bus_audit.key", dir);
+    assert_int_equal(chmod(path, 0600), 0);
+
+    void *zctx = zmq_ctx_new();
+    bus_curve_t *server = bus_curve_new(dir, "intake");
+    bus_curve_t *triage = bus_curve_new(dir, "triage");
+    bus_curve_t *ctl = bus_curve_new(dir, "ctl");
+    bus_curve_t *audit = bus_curve_new(dir, "audit");
+    assert_non_null(server);
+    assert_non_null(triage);
+    assert_non_null(ctl);
+    assert_non_null(audit);
+    assert_int_equal(bus_curve_auth_start(server, zctx), 0);
+    void *unnamed = zmq_socket(zctx, ZMQ_PUSH);
+    assert_int_equal(bus_curve_server(server, unnamed, "nowhere"), -1);
+    zmq_close(unnamed);
+
+    assert_int_equal(s_admitted(zctx, server, "intake.out", triage), 1);
+    assert_int_equal(s_admitted(zctx, server, "intake.out", ctl), 0);
+    assert_int_equal(s_admitted(zctx, server, "dispatch.feed", ctl), 1);
+    assert_int_equal(s_admitted(zctx, server, "dispatch.feed", triage), 0);
+    assert_int_equal(s_admitted(zctx, server, "intake.out", audit), 1);
+    assert_int_equal(s_admitted(zctx, server, "dispatch.feed", audit), 0);
+
+    bus_curve_destroy(&server);
+    bus_curve_destroy(&triage);
+    bus_curve_destroy(&ctl);
+    bus_curve_destroy(&audit);
+    zmq_ctx_term(zctx);
+    s_rmdir(dir);
+}
+
 int main(void)
 {
     log_init("test", LOG_ERROR);
@@ -191,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_keys_made_once_and_kept),
         cmocka_unit_test(test_allow_list_read_strictly),
         cmocka_unit_test(test_zap_admits_only_listed_keys),
+        cmocka_unit_test(test_zap_admits_each_socket_its_clients),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
