@@ -220,6 +220,11 @@ void bus_sock_destroy(bus_sock_t **self_p)
     *self_p = NULL;
 }
 
+int bus_sock_handshakes(const bus_sock_t *self)
+{
+    return self->handshake ? bus_handshake_succeeded(self->handshake) : -1;
+}
+
 void *bus_sock_handle(bus_sock_t *self)
 {
     return self->zsock;

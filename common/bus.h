@@ -66,6 +66,11 @@ int bus_setsockopt(void *zsock, int option, const char *name, const void *value,
 #define BUS_SETSOCKOPT(zsock, option, value, len)                                                  \
     bus_setsockopt((zsock), (option), #option, (value), (len))
 
+/* The number of CURVE handshakes a connecting secured socket has completed
+ * (seen on its loop), e.g. to wait until a SUB is really connected before
+ * counting what its publisher sends; -1 for a socket without them. */
+int bus_sock_handshakes(const bus_sock_t *self);
+
 /* The raw ZeroMQ socket, for setsockopt and frame-level I/O. */
 void *bus_sock_handle(bus_sock_t *self);
 

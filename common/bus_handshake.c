@@ -28,6 +28,7 @@ struct bus_handshake {
     int retry_ms;
     char pending[HANDSHAKE_MAX_PENDING][256]; /* addresses to connect afresh */
     int npending;
+    int succeeded; /* handshakes completed so far */
     char tag[64];
 };
 
@@ -84,12 +85,19 @@ static void s_monitor_cb(evutil_socket_t fd, short what, void *arg)
         memcpy(&event, head, sizeof(event));
         if (event & HANDSHAKE_FAILED)
             s_failed(self, event, ep);
-        else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+        else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             self->retry_ms = HANDSHAKE_FIRST_MS;
+            self->succeeded++;
+        }
     }
     int events = 0;
     size_t len = sizeof(events);
     zmq_getsockopt(self->monitor, ZMQ_EVENTS, &events, &len);
+}
+
+int bus_handshake_succeeded(const bus_handshake_t *self)
+{
+    return self->succeeded;
 }
 
 bus_handshake_t *bus_handshake_new(void *zctx, struct event_base *base, void *zsock,

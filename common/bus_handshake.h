@@ -19,6 +19,9 @@ typedef struct bus_handshake bus_handshake_t;
 bus_handshake_t *bus_handshake_new(void *zctx, struct event_base *base, void *zsock,
                                    const char *tag);
 
+/* The number of handshakes completed so far (seen on base's loop). */
+int bus_handshake_succeeded(const bus_handshake_t *self);
+
 /* Stops watching; call before closing the socket. */
 void bus_handshake_destroy(bus_handshake_t **self_p);
 
