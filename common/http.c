@@ -5,7 +5,9 @@
 #include "log.h"
 
 #include <event2/buffer.h>
+#include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,25 @@ int http_read_body(struct evhttp_request *req, size_t max, char **out, size_t *l
     *out = buf;
     *len = n;
     return 0;
+}
+
+void http_query_code(const char *query, const char *name, char *out, size_t len)
+{
+    struct evkeyvalq args;
+    TAILQ_INIT(&args);
+    out[0] = '\0';
+    if (query && evhttp_parse_query_str(query, &args) == 0) {
+        const char *v = evhttp_find_header(&args, name);
+        while (v && *v == ' ')
+            v++;
+        size_t n = v ? strcspn(v, " ") : 0;
+        if (v && n < len &&
+            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") >= n) {
+            memcpy(out, v, n);
+            out[n] = '\0';
+        }
+    }
+    evhttp_clear_headers(&args);
 }
 
 const char *http_peer(struct evhttp_request *req)

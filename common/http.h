@@ -96,6 +96,11 @@ struct evhttp_request *http_held_request(const http_held_t *held);
 /* Stops watching and frees; call once the reply is sent or abandoned. */
 void http_release(http_held_t **held_p);
 
+/* Copies the query string's argument name into out when it is a code
+ * (letters, digits, '-' and '_') that fits, with the blanks people copy
+ * around a number cut; "" otherwise. */
+void http_query_code(const char *query, const char *name, char *out, size_t len);
+
 /* The client's address as text ("" when unknown). */
 const char *http_peer(struct evhttp_request *req);
 

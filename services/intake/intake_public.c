@@ -586,25 +586,6 @@ static void s_limited(void *arg, bool allowed)
         s_status(p, req);
 }
 
-static void s_copy_arg(const char *query, const char *name, char *out, size_t len)
-{
-    struct evkeyvalq args;
-    TAILQ_INIT(&args);
-    if (query && evhttp_parse_query_str(query, &args) == 0) {
-        const char *v = evhttp_find_header(&args, name);
-        /* People copy numbers with spaces around them. */
-        while (v && *v == ' ')
-            v++;
-        size_t n = v ? strcspn(v, " ") : 0;
-        if (v && n < len &&
-            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") >= n) {
-            memcpy(out, v, n);
-            out[n] = '\0';
-        }
-    }
-    evhttp_clear_headers(&args);
-}
-
 void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *path,
                           const char *query)
 {
@@ -643,13 +624,13 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
         p->kind = PUBLIC_JSON_POST;
     } else if (strcmp(path, "/status") == 0 && get) {
         p->kind = PUBLIC_HTML_STATUS;
-        s_copy_arg(query, "number", p->number, sizeof(p->number));
-        s_copy_arg(query, "code", p->code, sizeof(p->code));
+        http_query_code(query, "number", p->number, sizeof(p->number));
+        http_query_code(query, "code", p->code, sizeof(p->code));
     } else if (strncmp(path, "/api/v1/public/cases/", 21) == 0 && get &&
                strlen(path + 21) < sizeof(p->number)) {
         p->kind = PUBLIC_JSON_STATUS;
         snprintf(p->number, sizeof(p->number), "%s", path + 21);
-        s_copy_arg(query, "code", p->code, sizeof(p->code));
+        http_query_code(query, "code", p->code, sizeof(p->code));
     } else {
         s_public_free(p);
         http_reply_problem(req, 405, "不支持的请求方法", "这个地址不接受该请求方法", NULL);

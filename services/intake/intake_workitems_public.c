@@ -543,27 +543,6 @@ static void s_limited(void *arg, bool allowed)
     s_read(p, req);
 }
 
-/* Copies the query's argument name into out when it is a code (letters,
- * digits, - and _) that fits; "" otherwise. */
-static void s_arg(const char *query, const char *name, char *out, size_t len)
-{
-    struct evkeyvalq args;
-    TAILQ_INIT(&args);
-    out[0] = '\0';
-    if (query && evhttp_parse_query_str(query, &args) == 0) {
-        const char *v = evhttp_find_header(&args, name);
-        while (v && *v == ' ')
-            v++;
-        size_t n = v ? strcspn(v, " ") : 0;
-        if (v && n < len &&
-            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") >= n) {
-            memcpy(out, v, n);
-            out[n] = '\0';
-        }
-    }
-    evhttp_clear_headers(&args);
-}
-
 void intake_workitems_public_handle(intake_t *in, struct evhttp_request *req, const char *path,
                                     const char *query)
 {
@@ -580,7 +559,7 @@ void intake_workitems_public_handle(intake_t *in, struct evhttp_request *req, co
     p->json = strncmp(path, WP_API, strlen(WP_API)) == 0;
     const char *rest = path + strlen(p->json ? WP_API : WP_PAGES);
     char page[8];
-    s_arg(query, "page", page, sizeof(page));
+    http_query_code(query, "page", page, sizeof(page));
     p->page = atoi(page) > 0 ? atoi(page) - 1 : 0;
     if (p->page >= WP_MAX_PAGE)
         p->page = WP_MAX_PAGE - 1;
@@ -593,11 +572,11 @@ void intake_workitems_public_handle(intake_t *in, struct evhttp_request *req, co
         p->what = WP_RECTIFICATION;
     } else if (strcmp(rest, "/plan") == 0 && get) {
         p->what = WP_PLAN;
-        s_arg(query, "plan", p->plan, sizeof(p->plan));
-        s_arg(query, "division", p->division, sizeof(p->division));
+        http_query_code(query, "plan", p->plan, sizeof(p->plan));
+        http_query_code(query, "division", p->division, sizeof(p->division));
     } else if (!p->json && strcmp(rest, "/item") == 0 && (get || post)) {
         p->what = post ? WP_EVALUATE : WP_ITEM;
-        s_arg(query, "number", p->number, sizeof(p->number));
+        http_query_code(query, "number", p->number, sizeof(p->number));
     } else if (p->json && rest[0] == '/' && (get || post)) {
         const char *slash = strchr(rest + 1, '/');
         size_t n = slash ? (size_t)(slash - rest - 1) : strlen(rest + 1);
