@@ -46,11 +46,23 @@ def panels():
     return sorted(board["panels"], key=lambda p: (p["gridPos"]["y"], p["gridPos"]["x"]))
 
 
+def series(expr, seconds=30):
+    """The query's answer once it holds series (or when seconds are up): a
+    rate or an increase needs two scrapes of a counter, which may have
+    appeared a moment ago."""
+    deadline = time.time() + seconds
+    while True:
+        answer = query(expr)
+        n = len(answer["data"]["result"]) if answer.get("status") == "success" else -1
+        if n != 0 or time.time() > deadline:
+            return answer, n
+        time.sleep(0.5)
+
+
 def check_queries():
     for p in panels():
         for t in p.get("targets", []):
-            answer = query(t["expr"])
-            n = len(answer["data"]["result"]) if answer.get("status") == "success" else -1
+            answer, n = series(t["expr"])
             print(f"panel {p['title']!r}: {n} series for {t['expr']}")
             check(answer.get("status") == "success", f"{p['title']}: query refused: {answer}")
             check(n > 0, f"{p['title']}: no series for {t['expr']}")
