@@ -5,6 +5,7 @@
 #include "dispatch_task.h"
 
 #include "clock.h"
+#include "consumer.h"
 #include "dispatch_route.h"
 #include "log.h"
 #include "outbox.h"
@@ -138,8 +139,8 @@ void dispatch_batch_destroy(dispatch_batch_t **self_p)
 
 int dispatch_task_prepare(pg_t *pg)
 {
-    (void)pg; /* the batch statements are planned for each batch: see s_add_columns */
-    return 0;
+    /* used for small batches only: see consumer_add_batch */
+    return pg_prepare(pg, "dispatch_lead", s_lead_sql) | pg_prepare(pg, "dispatch_co", s_co_sql);
 }
 
 static uint8_t *s_pack(const Duban__CaseTriaged *triaged, const char *division, const char *role,
@@ -233,32 +234,33 @@ out_free:
     return rc;
 }
 
-/* Adds the statement sql over the columns cols (n of them). It is sent as
- * text, planned for each batch, not prepared: a prepared statement's
- * generic plan assumes arrays of 10 and keeps the tables' sizes of when it
- * was made, so one made on a young database read outbox and cases in full
- * for every batch (seen with auto_explain during dubanctl bench); planned
- * with the batch's own arrays it reads them by index and joins by hash. */
-static int s_add_columns(pg_txn_t *txn, const char *sql, pg_array_t *cols, int n)
+/* Adds the statement over the columns cols (ncols of them) of messages
+ * messages: prepared (name) or planned for the batch (sql), see
+ * consumer_add_batch. */
+static int s_add_columns(pg_txn_t *txn, int messages, const char *name, const char *sql,
+                         pg_array_t *cols, int ncols)
 {
     pg_param_t params[LEAD_COLS];
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < ncols; i++) {
         const char *text = pg_array_text(&cols[i]);
         if (!text)
             return -1;
         params[i] = PG_TEXT(text);
     }
-    return pg_txn_add(txn, false, sql, n, params);
+    return consumer_add_batch(txn, messages, name, sql, ncols, params);
 }
 
 int dispatch_task_flush(dispatch_batch_t *batch, pg_txn_t *txn)
 {
-    int added = 0;
-    if (batch->nlead > 0 && s_add_columns(txn, s_lead_sql, batch->lead, LEAD_COLS) >= 0) {
-        added = 1;
-        if (batch->nco > 0)
-            added = s_add_columns(txn, s_co_sql, batch->co, CO_COLS) >= 0 ? 2 : -1;
-    }
+    int lead = -1;
+    if (batch->nlead > 0)
+        lead = s_add_columns(txn, batch->nlead, "dispatch_lead", s_lead_sql, batch->lead,
+                             LEAD_COLS);
+    /* The co-handling tasks' statement is planned or not as the lead one,
+     * for the same batch of messages. */
+    if (lead >= 0 && batch->nco > 0 &&
+        s_add_columns(txn, batch->nlead, "dispatch_co", s_co_sql, batch->co, CO_COLS) < 0)
+        lead = -1;
     s_batch_reset(batch);
-    return added > 0 ? added : -1;
+    return lead;
 }

@@ -30,7 +30,8 @@ int dispatch_task_gather(const org_t *org, const dispatch_deadline_t *deadline,
 
 /* Adds what batch gathered to txn (the lead tasks' statement first, then
  * the co-handling tasks' when there are any) and empties batch. Returns the
- * number of statements, or -1 (out of memory). */
+ * lead tasks' statement's index (its result has a row per message), or -1
+ * (out of memory). */
 int dispatch_task_flush(dispatch_batch_t *batch, pg_txn_t *txn);
 
 /* Result columns of the first statement, a row per message in the order

@@ -163,11 +163,11 @@ static int s_flush(pg_txn_t *txn, void *arg)
         params[i] = PG_TEXT(text);
     }
     params[TRIAGE_ARRAYS] = PG_TEXT(self->duplicate_window_s);
-    /* As text, planned for this batch (see dispatch_task.c's s_add_columns). */
-    if (rc == 0 && pg_txn_add(txn, false, s_apply_sql, TRIAGE_ARRAYS + 1, params) < 0)
-        rc = -1;
+    int stmt = rc == 0 ? consumer_add_batch(txn, s_gathered, "triage_apply", s_apply_sql,
+                                            TRIAGE_ARRAYS + 1, params)
+                       : -1;
     s_arrays_reset();
-    return rc == 0 ? 1 : -1;
+    return stmt;
 }
 
 static void s_applied(const Duban__Envelope *env, PGresult *res, int row, void *arg)
@@ -231,7 +231,8 @@ int main(int argc, char **argv)
     self.redis = redis_new(self.svc->base, settings_string(st, "redis.host", "127.0.0.1"),
                            (int)settings_int(st, "redis.port", 6379));
     self.pg = pg_new(self.svc->base, self.svc->pg_conninfo);
-    if (!self.pg || triage_duplicate_prepare_sql(self.pg) < 0)
+    if (!self.pg || pg_prepare(self.pg, "triage_apply", s_apply_sql) < 0 ||
+        triage_duplicate_prepare_sql(self.pg) < 0)
         goto out_teardown;
     out = bus_sock_bind(self.svc->zctx, self.svc->base, ZMQ_PUSH, "triage.out",
                         settings_string(st, "triage.out", "tcp://127.0.0.1:7103"), NULL, NULL);
