@@ -56,21 +56,6 @@ static void s_batch_free(batch_t *b)
 
 static void s_submit(consumer_t *self, batch_t *b);
 
-int consumer_add_batch(pg_txn_t *txn, int messages, const char *name, const char *sql,
-                       int nparams, const pg_param_t *params)
-{
-    if (messages >= CONSUMER_PLANNED_FROM)
-        return pg_txn_add(txn, false, sql, nparams, params);
-    /* For this transaction only: the generic plan is made at the
-     * statement's first use on a connection (and again after the tables'
-     * statistics change), always under these settings, and kept. */
-    if (pg_txn_add(txn, false,
-                   "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),"
-                   " set_config('enable_seqscan', 'off', true)",
-                   0, NULL) < 0)
-        return -1;
-    return pg_txn_add(txn, true, name, nparams, params);
-}
 
 /* The result of the statement PostgreSQL refused in a failed transaction,
  * NULL when none was (the transaction failed around its statements). */

@@ -45,7 +45,7 @@ typedef void (*consumer_applied_cb)(const Duban__Envelope *env, PGresult *res, i
 
 /* Adds the statements of a whole batch, once every envelope of it was built
  * (those whose build returned 0, at least one), as multi-row statements
- * (consumer_add_batch); the result of the statement whose index it returns
+ * (pg_txn_add_batch); the result of the statement whose index it returns
  * (pg_txn_add's) reaches the applied callback, a row per envelope.
  * Returns -1 when it could not (out of memory: the batch is dropped, its
  * messages are re-sent). It must forget what the builds gave it either
@@ -53,28 +53,6 @@ typedef void (*consumer_applied_cb)(const Duban__Envelope *env, PGresult *res, i
  * transaction, as for any stage, so one bad message cannot hold up the
  * rest. */
 typedef int (*consumer_flush_cb)(pg_txn_t *txn, void *arg);
-
-/* Batches of fewer messages than this run their statements prepared, with
- * the generic plan; from this many on, each batch's statements are planned
- * for it. Planning a stage's statement costs 1-5 ms, more than running it
- * for a few messages: under a steady load below saturation batches are
- * small (about 5 messages at 1,000 cases/s) and planning each one cost more
- * than batching saved (intake p99 at 1,000 cases/s offered went from 15-31
- * to 42-100 ms). A large batch pays its planning back, and gets a plan for
- * its own arrays. */
-#define CONSUMER_PLANNED_FROM 16
-
-/* Adds a batch statement over the arrays of messages messages: below
- * CONSUMER_PLANNED_FROM the prepared statement name (registered with
- * pg_prepare, the same text as sql) with its generic plan, else sql as
- * text. The generic plan is made in a transaction that disfavours
- * sequential scans: one made while the tables were small (a young
- * database, every dubanctl bench) would otherwise read them in full for
- * every batch as they grow (seen with auto_explain: 100-290 ms a batch),
- * since a generic plan keeps the table sizes of when it was made. Returns
- * the statement's index, or -1. */
-int consumer_add_batch(pg_txn_t *txn, int messages, const char *name, const char *sql,
-                       int nparams, const pg_param_t *params);
 
 /* Optional step before a batch is built: look things up elsewhere (e.g.
  * Redis) for the envelopes, then call done(done_arg) exactly once; the batch

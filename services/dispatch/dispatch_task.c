@@ -5,7 +5,6 @@
 #include "dispatch_task.h"
 
 #include "clock.h"
-#include "consumer.h"
 #include "dispatch_route.h"
 #include "log.h"
 #include "outbox.h"
@@ -139,7 +138,7 @@ void dispatch_batch_destroy(dispatch_batch_t **self_p)
 
 int dispatch_task_prepare(pg_t *pg)
 {
-    /* used for small batches only: see consumer_add_batch */
+    /* used for small batches only: see pg_txn_add_batch */
     return pg_prepare(pg, "dispatch_lead", s_lead_sql) | pg_prepare(pg, "dispatch_co", s_co_sql);
 }
 
@@ -236,7 +235,7 @@ out_free:
 
 /* Adds the statement over the columns cols (ncols of them) of messages
  * messages: prepared (name) or planned for the batch (sql), see
- * consumer_add_batch. */
+ * pg_txn_add_batch. */
 static int s_add_columns(pg_txn_t *txn, int messages, const char *name, const char *sql,
                          pg_array_t *cols, int ncols)
 {
@@ -247,7 +246,7 @@ static int s_add_columns(pg_txn_t *txn, int messages, const char *name, const ch
             return -1;
         params[i] = PG_TEXT(text);
     }
-    return consumer_add_batch(txn, messages, name, sql, ncols, params);
+    return pg_txn_add_batch(txn, messages, name, sql, ncols, params);
 }
 
 int dispatch_task_flush(dispatch_batch_t *batch, pg_txn_t *txn)

@@ -1,6 +1,6 @@
-/* common/consumer.c: how a stage's batch statement is sent, by the size of
- * the batch (consumer_add_batch). */
-#include "consumer.h"
+/* common/pg_txn.c: how a multi-row batch statement is sent, by the size of
+ * the batch (pg_txn_add_batch). */
+#include "pg.h"
 #include "pg_internal.h"
 
 #include <setjmp.h>
@@ -20,7 +20,7 @@ static void test_small_batch_prepared(void **state)
     (void)state;
     pg_txn_t *txn = pg_txn_new();
     pg_param_t params[1] = {PG_TEXT("{1,2,3}")};
-    int i = consumer_add_batch(txn, 3, "stage_apply", s_sql, 1, params);
+    int i = pg_txn_add_batch(txn, 3, "stage_apply", s_sql, 1, params);
     assert_int_equal(i, 1);
     assert_int_equal(pg_txn_count(txn), 2);
     assert_int_equal(txn->stmts[0].kind, PG_STMT_SQL);
@@ -30,21 +30,21 @@ static void test_small_batch_prepared(void **state)
     assert_string_equal(txn->stmts[1].stmt, "stage_apply");
     assert_string_equal(txn->stmts[1].values[0], "{1,2,3}");
     /* one message alone (a batch retried message by message) too */
-    assert_int_equal(consumer_add_batch(txn, 1, "stage_apply", s_sql, 1, params), 3);
+    assert_int_equal(pg_txn_add_batch(txn, 1, "stage_apply", s_sql, 1, params), 3);
     assert_int_equal(txn->stmts[3].kind, PG_STMT_PREPARED);
     pg_txn_destroy(&txn);
 }
 
-/* From CONSUMER_PLANNED_FROM messages on, the text, planned for the batch. */
+/* From PG_BATCH_PLANNED_FROM messages on, the text, planned for the batch. */
 static void test_large_batch_planned(void **state)
 {
     (void)state;
     pg_txn_t *txn = pg_txn_new();
     pg_param_t params[1] = {PG_TEXT("{1}")};
-    assert_int_equal(consumer_add_batch(txn, CONSUMER_PLANNED_FROM - 1, "stage_apply", s_sql, 1,
+    assert_int_equal(pg_txn_add_batch(txn, PG_BATCH_PLANNED_FROM - 1, "stage_apply", s_sql, 1,
                                         params),
                      1);
-    int i = consumer_add_batch(txn, CONSUMER_PLANNED_FROM, "stage_apply", s_sql, 1, params);
+    int i = pg_txn_add_batch(txn, PG_BATCH_PLANNED_FROM, "stage_apply", s_sql, 1, params);
     assert_int_equal(i, 2);
     assert_int_equal(pg_txn_count(txn), 3);
     assert_int_equal(txn->stmts[2].kind, PG_STMT_SQL);
