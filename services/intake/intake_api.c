@@ -304,9 +304,11 @@ void intake_api_staff(intake_api_t *self, struct evhttp_request *req,
 static void s_health(intake_api_t *self, struct evhttp_request *req)
 {
     bool up = pg_is_up(self->intake->pg);
-    json_t *report = json_pack("{s:s, s:s, s:s, s:b, s:I}", "service", "intake", "version",
+    json_t *report = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I}", "service", "intake", "version",
                                metrics_version(), "status", up ? "ok" : "degraded", "postgres",
-                               up, "backlog", (json_int_t)pg_backlog(self->intake->pg));
+                               up, "backlog", (json_int_t)pg_backlog(self->intake->pg),
+                               "cases_waiting",
+                               (json_int_t)intake_commit_waiting(self->intake->commit));
     if (report && self->intake->relay)
         outbox_relay_health(self->intake->relay, report);
     http_reply_json(req, up ? 200 : 503, report);

@@ -6,6 +6,7 @@
 #include "duban.pb-c.h"
 #include "fingerprint.h"
 #include "log.h"
+#include "pg_array.h"
 
 #include <event2/event.h>
 #include <stdbool.h>
@@ -14,66 +15,129 @@
 
 #define INTAKE_MAX_INFLIGHT 2
 
-static const char *s_claim_key_sql =
-    "INSERT INTO idempotency_keys (scope, key, request_sha256) VALUES ($1, $2, decode($3, 'hex'))"
+/* First, when a submission of the batch has an idempotency key: the keys
+ * claimed ($1 scope, $2 key, $3 request hash, one element per submission,
+ * scope "" for none), each once, in their order (two intake instances
+ * claiming the same keys take them in the same order). A key claimed by
+ * another transaction makes this one wait for it, and then claims nothing. */
+static const char *s_claim_sql =
+    "INSERT INTO idempotency_keys (scope, key, request_sha256)"
+    " SELECT DISTINCT ON (scope, key) scope, key, decode(request_sha256, 'hex')"
+    " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY"
+    "  AS i(scope, key, request_sha256, ord)"
+    " WHERE scope <> '' ORDER BY scope, key, ord"
     " ON CONFLICT (scope, key) DO NOTHING";
 
-/* Case number: "DB" + date (China time) + that day's counter, from
- * case_number_next() (deploy/schema/011_case_numbers.sql). It carries no personal
- * data; the query code (kept only as a hash) unlocks the public status page.
- * The case is inserted only when its idempotency key (if any) was claimed by
- * this transaction for this body, and only once per external reference. */
+/* Then the batch of new cases in one statement: parallel arrays, one
+ * element per submission in the order queued (the columns of the enum
+ * below). Case number: "DB" + date (China time) + that day's counter,
+ * drawn for the whole batch at once by case_numbers_next()
+ * (deploy/schema/045), one update of each day's counter row. It carries no
+ * personal data; the query code (kept only as a hash) unlocks the public
+ * status page.
+ *
+ * A case is inserted only when its idempotency key (if any) is claimed for
+ * this body and has no case yet (claimed just before, or before without a
+ * case), for the first submission of the batch with that key; and only
+ * once per external reference. Each inserted case gets its "received"
+ * event, its photos and its message to triage (written claimed), and its
+ * key the answer (without the query code). A row per submission, in their
+ * order: the answer to a new case (NULL when none was made) and its outbox
+ * row (OUTBOX_ROW_COLUMNS). */
 static const char *s_insert_sql =
-    "WITH c AS ("
-    " INSERT INTO cases (case_number, query_code_sha256, channel, kind, category, lead_hint,"
-    "  subject, description, requester_name, requester_phone, requester_email,"
+    "WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+    "  $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
+    "  $11::boolean[], $12::text[], $13::text[], $14::text[], $15::text[], $16::float8[],"
+    "  $17::float8[], $18::text[], $19::text[], $20::text[], $21::text[], $22::timestamptz[],"
+    "  $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::boolean[],"
+    "  $29::text[], $30::text[]) WITH ORDINALITY AS i(query_code, channel, kind, category,"
+    "  lead_hint, subject, description, requester_name, requester_phone, requester_email,"
+    "  anonymous, callback_phone, place, enterprise, product, latitude, longitude,"
+    "  external_ref, source, first_responder, recorded_by, received_at, peer, idem_scope,"
+    "  idem_key, request_sha256, body, confidential, photos, priority, ord)),"
+    " kf AS (SELECT DISTINCT ON (idem_scope, idem_key) ord FROM i WHERE idem_scope <> ''"
+    "  ORDER BY idem_scope, idem_key, ord),"
+    " ok AS (SELECT i.* FROM i WHERE i.idem_scope = ''"
+    "  OR (i.ord IN (SELECT ord FROM kf) AND EXISTS (SELECT 1 FROM idempotency_keys k"
+    "   WHERE k.scope = i.idem_scope AND k.key = i.idem_key AND k.case_id IS NULL"
+    "   AND k.request_sha256 = decode(i.request_sha256, 'hex')))),"
+    " nb AS (SELECT case_numbers_next(array_agg(coalesce(received_at, now()) ORDER BY ord))"
+    "  AS numbers, array_agg(ord ORDER BY ord) AS ords FROM ok),"
+    " num AS (SELECT x.ord, x.number FROM nb, unnest(nb.ords, nb.numbers) AS x(ord, number)),"
+    " c AS (INSERT INTO cases (case_number, query_code_sha256, channel, kind, category,"
+    "  lead_hint, subject, description, requester_name, requester_phone, requester_email,"
     "  requester_anonymous, callback_phone, place, enterprise, product, latitude, longitude,"
     "  external_ref, source, first_responder, recorded_by, flagged, created_at, updated_at,"
     "  confidential, priority)"
-    " SELECT case_number_next(coalesce($22::timestamptz, now())),"
-    "  sha256(convert_to($1, 'UTF8')), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::boolean, $12,"
-    "  $13, $14, $15, $16::float8, $17::float8, $18, $19, $20, nullif($21, ''),"
-    "  EXISTS (SELECT 1 FROM watchlist w WHERE w.removed_at IS NULL AND ("
-    "   (w.kind = 'phone' AND w.value IN ($9, $12)) OR (w.kind = 'email' AND w.value = $10)"
-    "   OR (w.kind = 'ip' AND w.value = $23))),"
-    "  coalesce($22::timestamptz, now()), coalesce($22::timestamptz, now()), $28::boolean,"
-    "  coalesce($30, 'normal')"
-    " WHERE ($24 = '' OR EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.scope = $24"
-    "   AND k.key = $25 AND k.case_id IS NULL AND k.request_sha256 = decode($26, 'hex')))"
-    " ON CONFLICT (external_ref) DO NOTHING"
-    " RETURNING id, case_number, state, created_at, flagged),"
+    "  SELECT num.number, sha256(convert_to(ok.query_code, 'UTF8')), ok.channel, ok.kind,"
+    "   ok.category, ok.lead_hint, ok.subject, ok.description, ok.requester_name,"
+    "   ok.requester_phone, ok.requester_email, ok.anonymous, ok.callback_phone, ok.place,"
+    "   ok.enterprise, ok.product, ok.latitude, ok.longitude, ok.external_ref, ok.source,"
+    "   ok.first_responder, nullif(ok.recorded_by, ''),"
+    "   EXISTS (SELECT 1 FROM watchlist w WHERE w.removed_at IS NULL AND ("
+    "    (w.kind = 'phone' AND w.value IN (ok.requester_phone, ok.callback_phone))"
+    "    OR (w.kind = 'email' AND w.value = ok.requester_email)"
+    "    OR (w.kind = 'ip' AND w.value = ok.peer))),"
+    "   coalesce(ok.received_at, now()), coalesce(ok.received_at, now()), ok.confidential,"
+    "   coalesce(ok.priority, 'normal')"
+    "  FROM ok JOIN num ON num.ord = ok.ord ORDER BY ok.ord"
+    "  ON CONFLICT (external_ref) DO NOTHING"
+    "  RETURNING id, case_number, state, created_at, flagged),"
+    " cc AS (SELECT c.*, i.* FROM c JOIN num ON num.number = c.case_number"
+    "  JOIN i ON i.ord = num.ord),"
     " e AS (INSERT INTO case_events (case_id, type, actor, detail, at)"
-    "  SELECT id, 'received', $20, jsonb_strip_nulls(jsonb_build_object('channel', $2::text,"
-    "   'source', $19::text, 'recorded_by', nullif($21, ''), 'flagged', nullif(flagged, false))),"
-    "   created_at FROM c),"
+    "  SELECT id, 'received', first_responder, jsonb_strip_nulls(jsonb_build_object("
+    "   'channel', channel, 'source', source, 'recorded_by', nullif(recorded_by, ''),"
+    "   'flagged', nullif(flagged, false))), created_at FROM cc ORDER BY ord),"
     " ph AS (INSERT INTO case_photos (case_id, file_id, content_type, bytes, width, height, sha256)"
-    "  SELECT c.id, p.file_id, p.content_type, p.bytes, p.width, p.height, decode(p.sha256, 'hex')"
-    "  FROM c, jsonb_to_recordset(coalesce($29::jsonb, '[]'::jsonb)) AS p(file_id text,"
+    "  SELECT cc.id, p.file_id, p.content_type, p.bytes, p.width, p.height, decode(p.sha256, 'hex')"
+    "  FROM cc, jsonb_to_recordset(coalesce(cc.photos::jsonb, '[]'::jsonb)) AS p(file_id text,"
     "   content_type text, bytes integer, width integer, height integer, sha256 text)),"
     " o AS (" OUTBOX_INSERT("'intake'", "'triage'", "NULL", OUTBOX_MSG(CASE_RECEIVED), "id",
-                            "case_number", "NULL", "$27::bytea", OUTBOX_CLAIMED)
-    "  FROM c RETURNING " OUTBOX_ROW_COLUMNS "),"
-    " r AS (SELECT id, jsonb_build_object('case_number', case_number, 'query_code', $1::text,"
-    "  'state', state, 'first_responder', $20::text, 'channel', $2::text, 'kind', $3::text,"
+                            "case_number", "NULL", "decode(body, 'hex')", OUTBOX_CLAIMED)
+    "  FROM cc ORDER BY ord RETURNING " OUTBOX_ROW_COLUMNS "),"
+    " r AS (SELECT id, ord, idem_scope, idem_key, jsonb_build_object('case_number', case_number,"
+    "  'query_code', query_code, 'state', state, 'first_responder', first_responder,"
+    "  'channel', channel, 'kind', kind,"
     "  'received_at', to_char(created_at AT TIME ZONE 'Asia/Shanghai',"
-    "   'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')) AS response FROM c),"
+    "   'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')) AS response FROM cc),"
     " k AS (UPDATE idempotency_keys SET case_id = r.id, response = r.response - 'query_code'"
-    "  FROM r"
-    "  WHERE scope = $24 AND key = $25)"
-    " SELECT r.response::text AS response, o.* FROM r LEFT JOIN o ON true";
+    "  FROM r WHERE r.idem_scope <> '' AND scope = r.idem_scope AND key = r.idem_key)"
+    " SELECT r.response::text AS response, o.* FROM i LEFT JOIN r ON r.ord = i.ord"
+    " LEFT JOIN o ON o.outbox_case_id = r.id ORDER BY i.ord";
 
-/* After the insert, in the same transaction: what the key already answered.
- * The query code was shown once, in the first answer; it is not kept, so a
- * retry learns the case number and that the code is not shown again. */
-static const char *s_replay_sql =
-    "SELECT coalesce((response - 'query_code' || jsonb_build_object('query_code', NULL::text,"
-    "  'query_code_notice', '" INTAKE_QUERY_CODE_NOTICE "'))::text, ''),"
-    " request_sha256 = decode($3, 'hex')"
-    " FROM idempotency_keys WHERE scope = $1 AND key = $2";
+/* Its parameters, gathered submission by submission. */
+enum {
+    COL_QUERY_CODE, COL_CHANNEL, COL_KIND, COL_CATEGORY, COL_DIVISION, COL_SUBJECT,
+    COL_DESCRIPTION, COL_NAME, COL_PHONE, COL_EMAIL, COL_ANONYMOUS, COL_CALLBACK, COL_PLACE,
+    COL_ENTERPRISE, COL_PRODUCT, COL_LATITUDE, COL_LONGITUDE, COL_EXTERNAL_REF, COL_SOURCE,
+    COL_FIRST_RESPONDER, COL_RECORDED_BY, COL_RECEIVED_AT, COL_PEER, COL_IDEM_SCOPE,
+    COL_IDEM_KEY, COL_REQUEST_SHA256, COL_BODY, COL_CONFIDENTIAL, COL_PHOTOS, COL_PRIORITY,
+    INSERT_COLS
+};
 
-static const char *s_by_ref_sql =
-    "SELECT jsonb_build_object('case_number', case_number, 'state', state,"
-    " 'already_imported', true)::text FROM cases WHERE external_ref = $1";
+/* After the insert, in the same transaction, for the submissions with an
+ * idempotency key or an external reference ($1 scope, $2 key, $3 request
+ * hash, $4 reference, one element each, all of the batch): what the key
+ * already answered, whether it was for this body, and the case of the
+ * reference. The query code was shown once, in the first answer; it is not
+ * kept, so a retry learns the case number and that the code is not shown
+ * again. A row per submission, in their order. */
+static const char *s_lookup_sql =
+    "SELECT coalesce((k.response - 'query_code' || jsonb_build_object('query_code', NULL::text,"
+    "  'query_code_notice', '" INTAKE_QUERY_CODE_NOTICE "'))::text, '') AS replay,"
+    " k.request_sha256 = decode(i.request_sha256, 'hex') AS same_body, k.scope IS NOT NULL AS keyed,"
+    " (SELECT jsonb_build_object('case_number', case_number, 'state', state,"
+    "  'already_imported', true)::text FROM cases c WHERE c.external_ref = i.external_ref)"
+    "  AS imported"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY"
+    "  AS i(idem_scope, idem_key, request_sha256, external_ref, ord)"
+    " LEFT JOIN idempotency_keys k ON i.idem_scope <> '' AND k.scope = i.idem_scope"
+    "  AND k.key = i.idem_key"
+    " ORDER BY i.ord";
+
+enum { LOOKUP_REPLAY, LOOKUP_SAME_BODY, LOOKUP_KEYED, LOOKUP_IMPORTED };
+enum { LOOKUP_COLS = 4 };
 
 typedef struct pending {
     struct intake_commit *owner;
@@ -82,7 +146,7 @@ typedef struct pending {
     size_t body_len;
     intake_commit_cb cb;
     void *ctx;
-    int first_stmt; /* index of this submission's first statement in its batch */
+    int row; /* this submission's row in its batch's results */
     struct pending *next;
 } pending_t;
 
@@ -90,7 +154,9 @@ typedef struct batch {
     struct intake_commit *owner;
     pending_t *items;
     int count;
-    bool single; /* a retry of one case after its batch failed */
+    bool single;     /* a retry of one case after its batch failed */
+    int insert_stmt; /* the statements' indexes in the transaction */
+    int lookup_stmt; /* -1 when no submission has a key or a reference */
 } batch_t;
 
 struct intake_commit {
@@ -148,82 +214,128 @@ static int s_pack_body(pending_t *p)
     return 0;
 }
 
-/* Adds p's statements: [claim key] insert [replay] [by reference]. */
-static int s_add(pg_txn_t *txn, pending_t *p)
+/* Appends p's values to the insert's columns. */
+static void s_gather(pg_array_t *col, const pending_t *p)
 {
     const intake_submission_t *s = p->sub;
     const intake_request_t *r = s->req;
-    p->first_stmt = pg_txn_count(txn);
-    if (s->idem_scope[0]) {
-        pg_param_t key[3] = {PG_TEXT(s->idem_scope), PG_TEXT(s->idem_key),
-                             PG_TEXT(s->request_sha256)};
-        if (pg_txn_add(txn, true, "intake_claim_key", 3, key) < 0)
+    pg_array_add_text(&col[COL_QUERY_CODE], s->query_code);
+    pg_array_add_text(&col[COL_CHANNEL], r->channel);
+    pg_array_add_text(&col[COL_KIND], r->kind);
+    pg_array_add_text(&col[COL_CATEGORY], r->category);
+    pg_array_add_text(&col[COL_DIVISION], r->division);
+    pg_array_add_text(&col[COL_SUBJECT], r->subject);
+    pg_array_add_text(&col[COL_DESCRIPTION], r->description);
+    pg_array_add_text(&col[COL_NAME], r->requester_name);
+    pg_array_add_text(&col[COL_PHONE], r->requester_phone);
+    pg_array_add_text(&col[COL_EMAIL], r->requester_email);
+    pg_array_add_text(&col[COL_ANONYMOUS], r->anonymous ? "true" : "false");
+    pg_array_add_text(&col[COL_CALLBACK], r->callback_phone);
+    pg_array_add_text(&col[COL_PLACE], r->place);
+    pg_array_add_text(&col[COL_ENTERPRISE], r->enterprise);
+    pg_array_add_text(&col[COL_PRODUCT], r->product);
+    pg_array_add_text(&col[COL_LATITUDE], r->latitude);
+    pg_array_add_text(&col[COL_LONGITUDE], r->longitude);
+    pg_array_add_text(&col[COL_EXTERNAL_REF], r->external_ref);
+    pg_array_add_text(&col[COL_SOURCE], s->source);
+    pg_array_add_text(&col[COL_FIRST_RESPONDER], r->first_responder);
+    pg_array_add_text(&col[COL_RECORDED_BY], s->recorded_by);
+    pg_array_add_text(&col[COL_RECEIVED_AT], r->received_at);
+    pg_array_add_text(&col[COL_PEER], s->peer);
+    pg_array_add_text(&col[COL_IDEM_SCOPE], s->idem_scope);
+    pg_array_add_text(&col[COL_IDEM_KEY], s->idem_key);
+    pg_array_add_text(&col[COL_REQUEST_SHA256], s->request_sha256);
+    pg_array_add_hex(&col[COL_BODY], p->body, p->body_len);
+    pg_array_add_text(&col[COL_CONFIDENTIAL], r->confidential ? "true" : "false");
+    pg_array_add_text(&col[COL_PHOTOS], s->photos_json);
+    pg_array_add_text(&col[COL_PRIORITY], r->priority);
+}
+
+/* Adds the statement over the n columns col of count submissions; returns
+ * its index or -1. */
+static int s_add_columns(pg_txn_t *txn, int count, const char *name, const char *sql,
+                         pg_array_t *col, int n)
+{
+    pg_param_t params[INSERT_COLS];
+    for (int i = 0; i < n; i++) {
+        const char *text = pg_array_text(&col[i]);
+        if (!text)
             return -1;
+        params[i] = PG_TEXT(text);
     }
-    pg_param_t params[30] = {
-        PG_TEXT(s->query_code),       PG_TEXT(r->channel),
-        PG_TEXT(r->kind),             PG_TEXT(r->category),
-        PG_TEXT(r->division),         PG_TEXT(r->subject),
-        PG_TEXT(r->description),      PG_TEXT(r->requester_name),
-        PG_TEXT(r->requester_phone),  PG_TEXT(r->requester_email),
-        PG_TEXT(r->anonymous ? "true" : "false"),
-        PG_TEXT(r->callback_phone),   PG_TEXT(r->place),
-        PG_TEXT(r->enterprise),       PG_TEXT(r->product),
-        PG_TEXT(r->latitude),         PG_TEXT(r->longitude),
-        PG_TEXT(r->external_ref),     PG_TEXT(s->source),
-        PG_TEXT(r->first_responder),  PG_TEXT(s->recorded_by),
-        PG_TEXT(r->received_at),      PG_TEXT(s->peer),
-        PG_TEXT(s->idem_scope),       PG_TEXT(s->idem_key),
-        PG_TEXT(s->request_sha256),   PG_BINARY(p->body, p->body_len),
-        PG_TEXT(r->confidential ? "true" : "false"),
-        PG_TEXT(s->photos_json),
-        PG_TEXT(r->priority),
-    };
-    if (pg_txn_add(txn, true, "intake_insert_case", 30, params) < 0)
-        return -1;
-    if (s->idem_scope[0]) {
-        pg_param_t key[3] = {PG_TEXT(s->idem_scope), PG_TEXT(s->idem_key),
-                             PG_TEXT(s->request_sha256)};
-        if (pg_txn_add(txn, true, "intake_replay", 3, key) < 0)
-            return -1;
+    return pg_txn_add_batch(txn, count, name, sql, n, params);
+}
+
+/* Adds b's statements: the insert, and the lookups when a submission has a
+ * key or a reference. */
+static int s_add(pg_txn_t *txn, batch_t *b)
+{
+    pg_array_t col[INSERT_COLS];
+    pg_array_t look[LOOKUP_COLS];
+    for (int i = 0; i < INSERT_COLS; i++)
+        pg_array_init(&col[i]);
+    for (int i = 0; i < LOOKUP_COLS; i++)
+        pg_array_init(&look[i]);
+    bool keys = false, lookups = false;
+    int row = 0;
+    for (pending_t *p = b->items; p; p = p->next) {
+        const intake_submission_t *s = p->sub;
+        p->row = row++;
+        s_gather(col, p);
+        pg_array_add_text(&look[0], s->idem_scope);
+        pg_array_add_text(&look[1], s->idem_key);
+        pg_array_add_text(&look[2], s->request_sha256);
+        pg_array_add_text(&look[3], s->req->external_ref);
+        keys = keys || s->idem_scope[0] != '\0';
+        lookups = lookups || s->idem_scope[0] != '\0' || s->req->external_ref != NULL;
     }
-    if (r->external_ref) {
-        pg_param_t ref[1] = {PG_TEXT(r->external_ref)};
-        if (pg_txn_add(txn, true, "intake_by_ref", 1, ref) < 0)
-            return -1;
+    int rc = 0;
+    if (keys && s_add_columns(txn, b->count, "intake_claim_keys", s_claim_sql, look, 3) < 0)
+        rc = -1;
+    b->insert_stmt = rc < 0 ? -1
+                            : s_add_columns(txn, b->count, "intake_insert_cases", s_insert_sql,
+                                            col, INSERT_COLS);
+    b->lookup_stmt = -1;
+    if (b->insert_stmt < 0)
+        rc = -1;
+    if (rc == 0 && lookups) {
+        b->lookup_stmt = s_add_columns(txn, b->count, "intake_lookup", s_lookup_sql, look,
+                                       LOOKUP_COLS);
+        rc = b->lookup_stmt >= 0 ? 0 : -1;
     }
-    return 0;
+    for (int i = 0; i < INSERT_COLS; i++)
+        pg_array_free(&col[i]);
+    for (int i = 0; i < LOOKUP_COLS; i++)
+        pg_array_free(&look[i]);
+    return rc;
 }
 
 /* Reads p's outcome from the committed transaction's results; a new case's
  * message to triage (written claimed) goes out before the answer. */
-static void s_answer(pending_t *p, pg_txn_t *txn, outbox_relay_t *relay)
+static void s_answer(pending_t *p, const batch_t *b, pg_txn_t *txn, outbox_relay_t *relay)
 {
-    int i = p->first_stmt + (p->sub->idem_scope[0] ? 1 : 0);
-    PGresult *inserted = pg_txn_result(txn, i++);
-    if (PQntuples(inserted) == 1) {
-        outbox_relay_send_claimed(relay, inserted, 0);
-        p->cb(p->ctx, INTAKE_CREATED, PQgetvalue(inserted, 0, PQfnumber(inserted, "response")),
-              NULL);
+    PGresult *inserted = pg_txn_result(txn, b->insert_stmt);
+    if (PQntuples(inserted) > p->row && !PQgetisnull(inserted, p->row, 0)) {
+        outbox_relay_send_claimed(relay, inserted, p->row);
+        p->cb(p->ctx, INTAKE_CREATED, PQgetvalue(inserted, p->row, 0), NULL);
         return;
     }
-    if (p->sub->idem_scope[0]) {
-        PGresult *replay = pg_txn_result(txn, i++);
-        if (PQntuples(replay) == 1 && strcmp(PQgetvalue(replay, 0, 1), "f") == 0) {
+    PGresult *look = b->lookup_stmt >= 0 ? pg_txn_result(txn, b->lookup_stmt) : NULL;
+    bool have = look && PQntuples(look) > p->row;
+    if (have && p->sub->idem_scope[0] &&
+        strcmp(PQgetvalue(look, p->row, LOOKUP_KEYED), "t") == 0) {
+        if (strcmp(PQgetvalue(look, p->row, LOOKUP_SAME_BODY), "f") == 0) {
             p->cb(p->ctx, INTAKE_CONFLICT, NULL, &INTAKE_PROBLEM_KEY_REUSED);
             return;
         }
-        if (PQntuples(replay) == 1 && PQgetvalue(replay, 0, 0)[0]) {
-            p->cb(p->ctx, INTAKE_REPLAYED, PQgetvalue(replay, 0, 0), NULL);
+        if (PQgetvalue(look, p->row, LOOKUP_REPLAY)[0]) {
+            p->cb(p->ctx, INTAKE_REPLAYED, PQgetvalue(look, p->row, LOOKUP_REPLAY), NULL);
             return;
         }
     }
-    if (p->sub->req->external_ref) {
-        PGresult *ref = pg_txn_result(txn, i);
-        if (PQntuples(ref) == 1) {
-            p->cb(p->ctx, INTAKE_ALREADY_IMPORTED, PQgetvalue(ref, 0, 0), NULL);
-            return;
-        }
+    if (have && p->sub->req->external_ref && !PQgetisnull(look, p->row, LOOKUP_IMPORTED)) {
+        p->cb(p->ctx, INTAKE_ALREADY_IMPORTED, PQgetvalue(look, p->row, LOOKUP_IMPORTED), NULL);
+        return;
     }
     log_error("could not insert case: it was neither created nor found", "source=%s",
               p->sub->source);
@@ -275,7 +387,7 @@ static void s_batch_done(pg_txn_t *txn, bool ok, void *arg)
     for (pending_t *p = b->items, *next; p; p = next) {
         next = p->next;
         if (ok)
-            s_answer(p, txn, self->relay);
+            s_answer(p, b, txn, self->relay);
         else
             p->cb(p->ctx, failed, NULL, problem);
         s_pending_free(p);
@@ -288,9 +400,7 @@ static void s_batch_done(pg_txn_t *txn, bool ok, void *arg)
 static void s_send_batch(intake_commit_t *self, batch_t *b)
 {
     pg_txn_t *txn = pg_txn_new();
-    bool built = txn != NULL;
-    for (pending_t *p = b->items; built && p; p = p->next)
-        built = s_add(txn, p) >= 0;
+    bool built = txn != NULL && s_add(txn, b) >= 0;
     if (!built) {
         pg_txn_destroy(&txn);
         for (pending_t *p = b->items, *next; p; p = next) {
@@ -330,10 +440,10 @@ static void s_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 int intake_commit_prepare(pg_t *pg)
 {
-    return pg_prepare(pg, "intake_claim_key", s_claim_key_sql) |
-           pg_prepare(pg, "intake_insert_case", s_insert_sql) |
-           pg_prepare(pg, "intake_replay", s_replay_sql) |
-           pg_prepare(pg, "intake_by_ref", s_by_ref_sql);
+    /* used for small batches only: see pg_txn_add_batch */
+    return pg_prepare(pg, "intake_claim_keys", s_claim_sql) |
+           pg_prepare(pg, "intake_insert_cases", s_insert_sql) |
+           pg_prepare(pg, "intake_lookup", s_lookup_sql);
 }
 
 intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_relay_t *relay,
@@ -369,6 +479,11 @@ void intake_commit_destroy(intake_commit_t **self_p)
     event_free(self->flush_ev);
     free(self);
     *self_p = NULL;
+}
+
+int intake_commit_waiting(const intake_commit_t *self)
+{
+    return self ? self->waiting : 0;
 }
 
 void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,

@@ -1,6 +1,7 @@
 /* Group commit for new cases: submissions that arrive together are written
- * in one PostgreSQL transaction (case row, "received" event and outbox row
- * for triage per case), and each is answered only after that commit.
+ * in one PostgreSQL transaction, in one multi-row statement (case rows,
+ * their numbers drawn at once, "received" events, outbox rows for triage),
+ * and each is answered only after that commit.
  *
  * While a batch is in flight new submissions wait; when it completes they go
  * out as the next batch, so batches grow with load and a lone request waits
@@ -81,6 +82,9 @@ void intake_commit_destroy(intake_commit_t **self_p);
 /* Queues a submission; takes ownership of *sub_p (and of its request). */
 void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
                           intake_commit_cb cb, void *ctx);
+
+/* Submissions waiting for their commit (queued or in a batch in flight). */
+int intake_commit_waiting(const intake_commit_t *self);
 
 /* Frees a submission that was never submitted. */
 void intake_submission_destroy(intake_submission_t **sub_p);

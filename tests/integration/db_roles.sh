@@ -105,6 +105,7 @@ refused duban_triage "INSERT INTO cases (case_number, query_code_sha256, channel
   description, first_responder) VALUES ('X', '\\x00', 'web', 'complaint', 's', 'd', 'op001')"
 refused duban_triage "UPDATE tasks SET state = 'replied'"
 refused duban_triage "SELECT case_number_next(now())"
+refused duban_triage "SELECT case_numbers_next(ARRAY[now()])"
 refused duban_dispatch "INSERT INTO alerts (task_id, case_id, division, deadline, kind, due_at)
   VALUES (1, 1, 'metrology', 'response', 'breach', now())"
 refused duban_dispatch "UPDATE bulletins SET digest = 'x'"
