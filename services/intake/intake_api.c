@@ -333,9 +333,11 @@ static void s_route_cb(struct evhttp_request *req, void *arg)
     const char *rest = NULL;
     if (!path)
         path = "/";
-    /* Only the report form carries photos; libevent's limit is raised for
-     * it, so any other body beyond the old backstop is refused here. */
-    if (strcmp(path, "/report") != 0 &&
+    /* Only the report form and a report's attachment carry files;
+     * libevent's limit is raised for them, so any other body beyond the
+     * old backstop is refused here (an attachment is bounded by its
+     * handler). */
+    if (strcmp(path, "/report") != 0 && !intake_attachment_upload_path(path) &&
         evbuffer_get_length(evhttp_request_get_input_buffer(req)) > self->intake->max_body * 4) {
         http_reply_problem(req, 413, "body too large", "the body is far larger than allowed",
                            NULL);

@@ -193,8 +193,17 @@ static void s_upload(intake_t *in, struct evhttp_request *req, const auth_identi
     char *body = NULL;
     if (http_read_body(req, in->photo_max_bytes, &body, &upload.len) < 0) {
         free(r);
-        http_reply_problem(req, 413, "attachment too large",
-                           "an attachment is at most intake.photo_max_bytes", NULL);
+        /* in Chinese, as the store's refusals: the console shows it as said */
+        char why[160];
+        size_t mb = in->photo_max_bytes / (1024 * 1024);
+        if (mb && in->photo_max_bytes % (1024 * 1024) == 0)
+            snprintf(why, sizeof(why), "附件不能超过 %zu MB：请压缩或拆分后再上传", mb);
+        else
+            snprintf(why, sizeof(why), "附件不能超过 %zu KB：请压缩或拆分后再上传",
+                     in->photo_max_bytes / 1024);
+        log_info("attachment refused", "case=%s reason=too_large bytes_max=%zu by=%s", number,
+                 in->photo_max_bytes, who->staff);
+        http_reply_problem(req, 413, "attachment too large", why, NULL);
         return;
     }
     upload.data = (uint8_t *)body;
@@ -256,6 +265,15 @@ static void s_list_or_file(intake_t *in, struct evhttp_request *req, const auth_
         return;
     }
     intake_case_files_read(in, req, &s_attachments_kind, key, handler ? who->division : "");
+}
+
+bool intake_attachment_upload_path(const char *path)
+{
+    static const char prefix[] = "/api/v1/cases/", suffix[] = "/attachments";
+    size_t n = strlen(path);
+    return strncmp(path, prefix, sizeof(prefix) - 1) == 0 &&
+           n > sizeof(prefix) - 1 + sizeof(suffix) - 1 &&
+           strcmp(path + n - (sizeof(suffix) - 1), suffix) == 0;
 }
 
 bool intake_attachment_route(intake_api_t *api, struct evhttp_request *req, const char *path,

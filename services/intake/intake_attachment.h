@@ -19,6 +19,11 @@
 
 int intake_attachment_prepare(pg_t *pg);
 
+/* True when path is an upload's (POST /api/v1/cases/{number}/attachments):
+ * its body is bounded by intake.photo_max_bytes here, not by the API's
+ * backstop for JSON bodies. */
+bool intake_attachment_upload_path(const char *path);
+
 /* True when path is one of the attachment endpoints (then req is answered). */
 bool intake_attachment_route(intake_api_t *api, struct evhttp_request *req, const char *path,
                              const char *query);

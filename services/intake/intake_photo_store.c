@@ -104,6 +104,14 @@ static void s_remove(intake_photo_store_t *self, const intake_photo_result_t *r)
             log_warn("could not remove photo file", "file=%s err=%s", path, strerror(errno));
 }
 
+/* A JPEG or PNG by its signature (whether it is whole is the cleaner's). */
+static bool s_is_image(const intake_upload_t *u)
+{
+    static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    return (u->len >= 3 && u->data[0] == 0xFF && u->data[1] == 0xD8 && u->data[2] == 0xFF) ||
+           (u->len >= 8 && memcmp(u->data, png_sig, 8) == 0);
+}
+
 /* A PDF by its signature, within the size a photo may have. */
 static bool s_is_pdf(const intake_upload_t *u, const intake_photo_limits_t *limits)
 {
@@ -137,8 +145,10 @@ static void s_run(intake_photo_store_t *self, job_t *job)
                                       &photo, why, sizeof(why)) < 0) {
             r->ok = false;
             r->failed = i;
-            if (job->document)
-                snprintf(r->why, sizeof(r->why), "附件只收 PDF、JPEG 或 PNG 文件：%s", why);
+            if (job->document && !s_is_image(&job->uploads[i]))
+                snprintf(r->why, sizeof(r->why), "附件只收 PDF、JPEG 或 PNG 文件（按文件内容识别）");
+            else if (job->document) /* a picture the cleaner refused: its own reason */
+                snprintf(r->why, sizeof(r->why), "附件中的图片无法处理：%s", why);
             else
                 snprintf(r->why, sizeof(r->why), "第 %d 张照片：%s", i + 1, why);
             break;

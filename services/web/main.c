@@ -64,8 +64,14 @@ int main(int argc, char **argv)
     web.auth = auth_new(web.pg);
     web.statics = web_static_new(settings_string(st, "web.assets_dir", "deploy/web"));
     web.pwcheck = web_pwcheck_new(svc->base);
+    /* A work item's report attachment passes through both ways: bodies and
+     * answers up to intake's bound for one file (the same setting intake
+     * reads, with its default), plus room for the request around it. */
+    size_t file_max = (size_t)settings_int(st, "intake.photo_max_bytes", 5 * 1024 * 1024);
+    size_t body_max = file_max + 64 * 1024 > 256 * 1024 ? file_max + 64 * 1024 : 256 * 1024;
+    size_t reply_max = body_max > 4 * 1024 * 1024 ? body_max : 4 * 1024 * 1024;
     web.proxy = web_proxy_new(svc->base, settings_string(st, "intake.http", "127.0.0.1:7100"),
-                              (int)settings_int(st, "web.proxy_connections", 16));
+                              (int)settings_int(st, "web.proxy_connections", 16), reply_max);
     web.stream = web_stream_new(&web, svc->zctx);
     if (!web.auth || !web.statics || !web.pwcheck || !web.proxy || !web.stream)
         goto out_teardown;
@@ -81,7 +87,7 @@ int main(int argc, char **argv)
         web_stream_subscribe(web.stream, "watch",
                              settings_string(st, "watch.pub", "tcp://127.0.0.1:7108")) < 0)
         goto out_teardown;
-    evhttp_set_max_body_size(http, 256 * 1024);
+    evhttp_set_max_body_size(http, (ev_ssize_t)body_max);
     evhttp_set_max_headers_size(http, 16 * 1024);
     evhttp_set_timeout(http, 60);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);

@@ -23,6 +23,7 @@ struct web_proxy {
     struct evhttp_connection *conns[PROXY_MAX_CONNECTIONS];
     int n;
     int next;
+    size_t max_reply;
     pass_t *pending; /* freeing a connection drops its requests without a callback */
 };
 
@@ -44,10 +45,10 @@ static const char *const s_forward_in[] = {
     "Content-Type",  "Idempotency-Key", "Accept",       "Accept-Language", NULL};
 
 /* Answer headers the page needs (a bulletin's page comes with the policy of
- * what it may load). */
+ * what it may load; an attachment is a download, never sniffed). */
 static const char *const s_forward_out[] = {
     "Content-Type", "Location", "WWW-Authenticate", "Idempotent-Replayed", "Retry-After",
-    "Content-Security-Policy", NULL};
+    "Content-Security-Policy", "Content-Disposition", "X-Content-Type-Options", NULL};
 
 static void s_unavailable(struct evhttp_request *req)
 {
@@ -64,7 +65,7 @@ static void s_done_cb(struct evhttp_request *up, void *arg)
     if (req) {
         int code = up ? evhttp_request_get_response_code(up) : 0;
         struct evbuffer *body = up ? evhttp_request_get_input_buffer(up) : NULL;
-        if (code < 100 || !body || evbuffer_get_length(body) > WEB_PROXY_MAX_REPLY) {
+        if (code < 100 || !body || !s_owner || evbuffer_get_length(body) > s_owner->max_reply) {
             log_warn("no usable answer from intake", "path=%.*s status=%d",
                      (int)strcspn(evhttp_request_get_uri(req), "?"), evhttp_request_get_uri(req),
                      code);
@@ -131,7 +132,8 @@ void web_proxy_forward(web_proxy_t *self, struct evhttp_request *req)
     self->pending = p;
 }
 
-web_proxy_t *web_proxy_new(struct event_base *base, const char *intake, int connections)
+web_proxy_t *web_proxy_new(struct event_base *base, const char *intake, int connections,
+                           size_t max_reply)
 {
     char host[128];
     int port = 0;
@@ -143,6 +145,7 @@ web_proxy_t *web_proxy_new(struct event_base *base, const char *intake, int conn
     if (!self)
         return NULL;
     s_owner = self;
+    self->max_reply = max_reply;
     self->n = connections < 1 ? 1 : connections > PROXY_MAX_CONNECTIONS ? PROXY_MAX_CONNECTIONS
                                                                           : connections;
     for (int i = 0; i < self->n; i++) {

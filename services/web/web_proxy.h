@@ -5,23 +5,26 @@
  * answer is passed back. The web service adds no rule of its own: intake
  * authenticates, checks CSRF and scope, and dispatch decides steps.
  *
- * Answers are JSON of bounded size (WEB_PROXY_MAX_REPLY), so each is read
- * whole and sent at once rather than streamed chunk by chunk: one reply
- * path, and a client that leaves mid-way costs nothing upstream. Requests
+ * Answers are of bounded size (JSON, or a work item's attachment: at most
+ * max_reply bytes), so each is read whole and sent at once rather than
+ * streamed chunk by chunk: one reply path, and a client that leaves mid-way
+ * costs nothing upstream. Requests
  * spread over a small pool of keep-alive connections (evhttp sends one
  * request at a time per connection). */
 #ifndef DUBAN_WEB_PROXY_H
 #define DUBAN_WEB_PROXY_H
 
+#include <stddef.h>
+
 struct event_base;
 struct evhttp_request;
 
-#define WEB_PROXY_MAX_REPLY (4 * 1024 * 1024)
-
 typedef struct web_proxy web_proxy_t;
 
-/* intake is "host:port". NULL (logged) when it cannot be parsed. */
-web_proxy_t *web_proxy_new(struct event_base *base, const char *intake, int connections);
+/* intake is "host:port"; an answer longer than max_reply bytes is
+ * answered 502. NULL (logged) when intake cannot be parsed. */
+web_proxy_t *web_proxy_new(struct event_base *base, const char *intake, int connections,
+                           size_t max_reply);
 
 /* Answers the requests still waiting 503 and frees. */
 void web_proxy_destroy(web_proxy_t **self_p);

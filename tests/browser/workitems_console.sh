@@ -1,7 +1,9 @@
 # The work items' staff console in a real browser (headless Chromium through
 # WebDriver, tests/browser/workitems_console_test.py): the inspection office
 # creates a leader's instruction from the console; the lead division files a
-# progress report and a completion report from the item's page (and is not
+# progress report and a completion report from the item's page, with files
+# attached (a text file and one over intake.photo_max_bytes refused in
+# Chinese, the others on the timeline and downloaded) (and is not
 # offered 退回 on an item a leader assigned); the inspection office sends the
 # completion back with its reason, the division reports again, and the
 # office accepts it (销号); the division asks to hand a leader's item over
@@ -37,8 +39,19 @@ late=$(post insp001 /api/v1/workitems '{"ref": "LATE-1", "source": "instruction"
 # And one of another leader, which ld-liujx does not lead.
 other=$(post insp001 /api/v1/workitems '{"ref": "OTHER-1", "source": "meeting", "leaders": ["ld-xiayj"], "title": "收费目录公开", "content": "公开行政事业性收费目录。", "lead_division": "finance", "deadline": "'"$(date -u -d '+60 days' +%Y-%m-%dT%H:%M:%SZ)"'"}' | jq -r .case_number)
 
+# Files a division attaches: a PDF of 600 KB (beyond the bodies of JSON the
+# console and the API take otherwise), a PNG and a JPEG; a text file and a
+# PDF one byte over intake.photo_max_bytes, which the server refuses.
+files=$H_DIR/files
+mkdir -p "$files"
+{ printf '%%PDF-1.4\n%% 整改方案\n'; head -c 600000 /dev/zero | tr '\0' 'x'; printf '\n%%%%EOF\n'; } > "$files/整改方案.pdf"
+"$DUBAN_BIN_DIR/photo_make" png "$files/site.png" 64 48
+"$DUBAN_BIN_DIR/photo_make" jpeg "$files/现场照片.jpg" 64 48
+printf 'not a document\n' > "$files/note.txt"
+head -c $((5 * 1024 * 1024 + 1)) /dev/zero | sed '1s/^/%PDF-/' > "$files/big.pdf"
+
 export DUBAN_WEB_URL=$H_WEB_URL DUBAN_INTAKE_URL=$H_INTAKE_URL
 export DUBAN_TOKENS_DIR=$H_DIR/tokens DUBAN_TEST_DIR=$H_DIR
-export WI_P1=$p1 WI_P2=$p2 WI_LATE=$late WI_OTHER=$other
+export WI_FILES=$files WI_P1=$p1 WI_P2=$p2 WI_LATE=$late WI_OTHER=$other
 /usr/bin/python3 "$DUBAN_SOURCE_DIR/tests/browser/workitems_console_test.py" || fail "browser checks failed (screenshots in $H_DIR/screens)"
 echo "PASS web_workitems"

@@ -5,8 +5,10 @@ problems entered by the desk (WI_P1, WI_P2), an overdue item led by ld-liujx
 (WI_LATE) and an item of another leader (WI_OTHER). Uses
 console_test.Console (screenshots on failure, and at 1280 and 390 wide with
 DUBAN_SCREENSHOT_DIR). The inspection office creates a leader's instruction;
-the lead division reports progress and completion from the item's page and
-is not offered 退回; the office sends the completion back with its reason,
+the lead division reports progress and completion from the item's page,
+with files attached (a text file and one too large refused, said in
+Chinese beside the field; the others listed on the timeline and
+downloaded, byte for byte), and is not offered 退回; the office sends the completion back with its reason,
 the division reports again, the office accepts it (销号); the division asks
 to hand the overdue item over and the office reassigns it; a problem becomes
 a rectification item, another is rejected, a third is entered; a leader
@@ -22,6 +24,7 @@ from console_test import WEB, Console, Failure, psql  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
 P1, P2 = os.environ["WI_P1"], os.environ["WI_P2"]
+FILES = os.environ["WI_FILES"]
 LATE, OTHER = os.environ["WI_LATE"], os.environ["WI_OTHER"]
 TITLE = "推行计量器具检定网上预约"
 
@@ -45,6 +48,52 @@ def actions(c):
     itself when its stream says hello, and may redraw between two reads)."""
     return c.d.execute_script("return [].map.call(document.querySelectorAll('#actions button'),"
                               " function (b) { return b.getAttribute('data-action'); })")
+
+
+def choose(c, sel, *names):
+    """Chooses files in a file input, replacing what was chosen."""
+    box = c.css(sel)[0]
+    c.d.execute_script("arguments[0].value = ''", box)
+    box.send_keys("\n".join(os.path.join(FILES, n) for n in names))
+
+
+def reports_of(number):
+    return psql("SELECT count(*) FROM work_item_reports r JOIN cases c ON c.id = r.case_id"
+                " WHERE c.case_number = '%s'" % number)
+
+
+def attached(number, kind):
+    """The names of the files bound to the item's reports of a kind."""
+    return psql("SELECT coalesce(string_agg(a.name, ',' ORDER BY a.name), '') FROM case_attachments a"
+                " JOIN work_item_reports r ON r.id = a.report_id JOIN cases c ON c.id = a.case_id"
+                " WHERE c.case_number = '%s' AND r.kind = '%s'" % (number, kind))
+
+
+def timeline_files(c, kind):
+    """The files listed under the timeline's entries of a type."""
+    return c.d.execute_script(
+        "return [].map.call(document.querySelectorAll('#timeline li[data-type=\"' + arguments[0] + '\"] .file a'),"
+        " function (a) { return a.textContent; }).sort().join(',')", kind)
+
+
+def download(c, name):
+    """Clicks a file's link on the timeline and waits for the browser to
+    save it; its bytes must be the ones attached."""
+    folder = os.path.join(os.environ["DUBAN_TEST_DIR"], "downloads")
+    os.makedirs(folder, exist_ok=True)
+    for old in os.listdir(folder):
+        os.remove(os.path.join(folder, old))
+    c.d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
+    links = [a for a in c.css("#timeline .file a") if a.text == name]
+    c.check(links, "a download link for " + name)
+    links[0].click()
+
+    def saved():
+        done = [f for f in os.listdir(folder) if not f.endswith(".crdownload")]
+        return done and os.path.join(folder, done[0])
+    path = c.wait(saved, "the download of " + name, timeout=20)
+    with open(path, "rb") as got, open(os.path.join(FILES, name), "rb") as sent:
+        c.check(got.read() == sent.read(), name + " downloaded byte for byte")
 
 
 def step(c, action, what):
@@ -124,19 +173,48 @@ def division_reports(c, number, again=False):
         pct.clear()
         pct.send_keys("40")
         c.css("#f-text")[0].send_keys("已完成预约系统需求调研")
+        # What the server refuses is said beside the field, in Chinese, and
+        # nothing is filed; what was typed stays.
+        choose(c, "#f-attachments", "note.txt")
+        c.click("#form-progress button[type=submit]", "报送 with a text file")
+        c.wait(lambda: "附件只收 PDF、JPEG 或 PNG 文件" in c.text("#e-attachments"), "a text file refused in Chinese")
+        c.check("note.txt" in c.text("#e-attachments"), "the refusal names the file")
+        c.check(reports_of(number) == "0", "no report filed with a refused file")
+        c.check(c.css("#f-text")[0].get_attribute("value") == "已完成预约系统需求调研", "the text typed stays")
+        c.keep("workitem-progress-refused")
+        choose(c, "#f-attachments", "big.pdf")
+        c.wait(lambda: not c.text("#e-attachments"), "the refusal goes once other files are chosen")
+        c.click("#form-progress button[type=submit]", "报送 with a file too large")
+        c.wait(lambda: "附件不能超过 5 MB" in c.text("#e-attachments"), "a file too large refused in Chinese",
+               timeout=30)
+        c.check(reports_of(number) == "0", "no report filed with a file too large")
+        c.check(psql("SELECT count(*) FROM case_attachments") == "0", "nothing stored of the refused files")
+        choose(c, "#f-attachments", "整改方案.pdf", "site.png")
+        c.wait(lambda: c.text("#chosen-attachments") == "已选 2 个文件：整改方案.pdf、site.png", "the files chosen, named")
         c.keep("workitem-progress-form")
         c.click("#form-progress button[type=submit]", "报送进度")
-        c.wait(lambda: "40%" in c.text("#wi-percent"), "the percent done shown at once")
+        c.wait(lambda: "40%" in c.text("#wi-percent"), "the percent done shown at once", timeout=30)
         c.wait(lambda: "已完成预约系统需求调研" in c.text("#timeline"), "the report on the timeline")
         c.check(psql("SELECT r.kind || '|' || r.percent || '|' || r.division FROM work_item_reports r JOIN cases c"
                      " ON c.id = r.case_id WHERE c.case_number = '%s'" % number) == "progress|40|metrology",
                 "the progress report recorded")
+        c.check(attached(number, "progress") == "site.png,整改方案.pdf", "both files bound to the report")
+        c.wait(lambda: timeline_files(c, "progress_reported") == "site.png,整改方案.pdf",
+               "the files listed with the report on the timeline")
+        c.keep("workitem-progress-files")
+        download(c, "整改方案.pdf")
     step(c, "complete", "完成报告")
     c.click("#form-complete button[type=submit]", "报送 with no text")
     c.wait(lambda: "请填写完成情况" in c.text("#e-text"), "the completion report needs its text")
     c.css("#f-text")[0].send_keys("网上预约已上线，办理时限已公布" if again else "网上预约已上线")
+    if not again:
+        choose(c, "#f-attachments", "现场照片.jpg")
     c.click("#form-complete button[type=submit]", "报送完成报告")
-    c.wait(lambda: c.text("#case-state") == "待核验", "awaiting verification")
+    c.wait(lambda: c.text("#case-state") == "待核验", "awaiting verification", timeout=20)
+    if not again:
+        c.check(attached(number, "completion") == "现场照片.jpg", "the photo bound to the completion report")
+        c.wait(lambda: timeline_files(c, "completion_reported") == "现场照片.jpg",
+               "the photo listed with the completion report")
     c.check(not c.css("#actions button"), "nothing more for the division meanwhile")
     c.check(item_state(number) == "replied|awaiting", "the item awaits verification")
     c.keep("workitem-division-completed" + ("-again" if again else ""))
@@ -155,6 +233,11 @@ def verify(c, number, accept):
     c.click('#rows tr[data-case="%s"] a' % number, "the item")
     c.wait(lambda: c.text("#case-number") == number, "the item's page (verify)")
     c.wait(lambda: "网上预约已上线" in c.text("#wi-summary"), "the completion report on the page")
+    if not accept:
+        c.wait(lambda: timeline_files(c, "completion_reported") == "现场照片.jpg",
+               "the inspection office sees the completion report's photo")
+        c.check(timeline_files(c, "progress_reported") == "site.png,整改方案.pdf", "and the progress report's files")
+        download(c, "整改方案.pdf")
     step(c, "verify", "核验")
     if accept:
         Select(c.css("#f-accept")[0]).select_by_value("true")

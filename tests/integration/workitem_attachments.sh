@@ -49,6 +49,7 @@ assert_eq 415 "$(upload h-party "$H_DIR/note.txt" 'note.txt')" "a text file"
 assert_contains "$(jq -r .detail "$H_DIR/up.json")" "附件只收 PDF、JPEG 或 PNG 文件" "why, in Chinese"
 head -c $((5 * 1024 * 1024 + 1)) /dev/zero | sed '1s/^/%PDF-/' >"$H_DIR/big.pdf"
 assert_eq 413 "$(upload h-party "$H_DIR/big.pdf" 'big.pdf')" "larger than intake.photo_max_bytes"
+assert_contains "$(jq -r .detail "$H_DIR/up.json")" "附件不能超过 5 MB" "why, in Chinese, with the bound"
 assert_eq 400 "$(upload h-party "$H_DIR/plan.pdf" 'a%2Fb.pdf')" "a name with a path"
 assert_eq 400 "$(upload h-party "$H_DIR/plan.pdf" 'x%1B%5B2J.pdf')" "a name with a control character"
 assert_eq 404 "$(upload h-metrology "$H_DIR/plan.pdf" 'x.pdf')" "a division without a task on the item"
@@ -57,6 +58,11 @@ n=$(harness_ctl submit --channel hotline --kind complaint --operator op001 --sub
   --description 缺斤短两 --category metrology)
 assert_eq 404 "$(upload insp001 "$H_DIR/plan.pdf" 'x.pdf' "$n")" "a complaint is not a work item"
 assert_eq "$before" "$(attachments)" "nothing stored by the refusals"
+# A scan of a megabyte: bounded by intake.photo_max_bytes, not by the API's
+# backstop for JSON bodies (four times intake.max_body).
+{ printf '%%PDF-1.4\n'; head -c $((1024 * 1024)) /dev/zero | tr '\0' 'x'; printf '\n%%%%EOF\n'; } >"$H_DIR/scan.pdf"
+assert_eq 201 "$(upload h-party "$H_DIR/scan.pdf" 'scan.pdf')" "a PDF of a megabyte"
+cmp -s "$H_DIR/scan.pdf" "$photos_dir/$(jq -r .file_id "$H_DIR/up.json")" || fail "the megabyte PDF is not kept as sent"
 
 # A progress report names both: bound to it, listed on the timeline.
 step() { # STAFF STEP BODY [CASE]
@@ -105,7 +111,7 @@ get() { # STAFF PATH: the status; the body in $H_DIR/get.out, the headers in $H_
   curl -s -D "$H_DIR/get.h" -o "$H_DIR/get.out" -w '%{http_code}' -H "$(auth_as "$1")" "$H_INTAKE_URL$2"
 }
 assert_eq 200 "$(get insp001 "/api/v1/cases/$wi/attachments")" "the inspection office lists"
-assert_eq 4 "$(jq '.attachments | length' "$H_DIR/get.out")" "four attachments"
+assert_eq 5 "$(jq '.attachments | length' "$H_DIR/get.out")" "five attachments (the scan unbound)"
 assert_eq 200 "$(get ld-wangpz "/api/v1/cases/$wi/attachments/$pdf")" "a leader downloads"
 cmp -s "$H_DIR/plan.pdf" "$H_DIR/get.out" || fail "the download differs from the upload"
 headers=$(tr -d '\r' <"$H_DIR/get.h")

@@ -17,7 +17,9 @@
   var data = null, openForm = null, item = null;
 
   /* What each step asks for. Fields: name, label, kind (text, textarea,
-   * division, category, satisfaction, days, grant), required message. */
+   * division, category, satisfaction, days, grant, files), required message.
+   * A report's files are uploaded first, each on its own, and the step
+   * names them; which files are accepted is the server's to say. */
   var FORMS = {
     sign: { oneClick: true, done: "已签收" },
     "material-arrived": { oneClick: true, done: "已记录材料到达，时限继续计算" },
@@ -52,9 +54,11 @@
       { name: "text", label: "本次来电内容", kind: "textarea", required: "请记下来电人所说的内容" }] },
     progress: { done: "进度报告已报送", fields: [
       { name: "percent", label: "完成进度（%）", kind: "percent", required: "请填写 0 至 100 之间的整数" },
-      { name: "text", label: "工作进展", kind: "textarea", required: "请填写工作进展" }] },
+      { name: "text", label: "工作进展", kind: "textarea", required: "请填写工作进展" },
+      { name: "attachments", label: "附件（可不选，可选多个文件）", kind: "files" }] },
     complete: { done: "完成报告已报送督查室核验", fields: [
-      { name: "text", label: "完成情况（将在晾晒页面公开）", kind: "textarea", required: "请填写完成情况" }] },
+      { name: "text", label: "完成情况（将在晾晒页面公开）", kind: "textarea", required: "请填写完成情况" },
+      { name: "attachments", label: "附件（可不选，可选多个文件）", kind: "files" }] },
     verify: { done: "已核验", fields: [
       { name: "accept", label: "核验结论", kind: "verdict", required: "请选择核验结论" },
       { name: "text", label: "核验意见（退回重办时必填，写明理由）", kind: "textarea", requiredUnless: ["accept", "true"], required: "退回重办须写明理由" }] },
@@ -163,18 +167,36 @@
     return parts.filter(Boolean).join("\n");
   }
 
+  function size(n) {
+    if (n < 1024) return n + " 字节";
+    return n < 1048576 ? Math.round(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB";
+  }
+
+  /* A report's files, each a download (the API serves it as one, to those
+   * who may read the item). */
+  function files(e) {
+    var list = (e.detail || {}).attachments || [];
+    if (!list.length) return null;
+    return el("div", { class: "files" }, list.map(function (a) {
+      return el("div", { class: "file" }, [el("a", {
+        href: "/api/v1/cases/" + encodeURIComponent(number) + "/attachments/" + encodeURIComponent(a.file_id),
+        download: a.name, "data-file": a.file_id, text: a.name }), " ", el("span", { class: "muted", text: size(a.bytes) })]);
+    }));
+  }
+
   function timelineCard() {
     return el("section", { class: "card" }, [el("h2", { text: "办理过程" }), el("ol", { class: "timeline", id: "timeline" },
       data.timeline.map(function (e) {
         return el("li", { "data-type": e.type }, [el("span", { class: "when", text: duban.time(e.at) }),
           el("span", { class: "what", text: duban.name.event(e.type) }), " ", el("span", { class: "muted", text: duban.name.actor(e.actor) }),
-          el("div", { class: "why", text: why(e) })]);
+          el("div", { class: "why", text: why(e) }), files(e)]);
       }))]);
   }
 
   function input(f, values) {
     var v = values[f.name] || "", id = "f-" + f.name, s = duban.session();
     if (f.kind === "textarea") return el("textarea", { id: id, name: f.name, maxlength: 4000 }, v);
+    if (f.kind === "files") return el("input", { id: id, name: f.name, type: "file", multiple: true });
     if (f.kind === "days") return el("input", { id: id, name: f.name, type: "number", min: 1, max: 60, value: v, inputmode: "numeric" });
     if (f.kind === "percent") return el("input", { id: id, name: f.name, type: "number", min: 0, max: 100, value: v || (item ? item.percent : ""), inputmode: "numeric" });
     var options = [];
@@ -200,11 +222,53 @@
     return out;
   }
 
-  function take(action, values, form) {
+  function problemOfUpload(res) {
+    /* a body refused before it reached the API has no reason given */
+    if (res.status === 413 && !(res.body && res.body.detail)) return "文件过大，服务器拒收";
+    return duban.problem(res);
+  }
+
+  /* The files chosen in a report's form, uploaded one at a time; resolves
+   * their file ids, or null when the server refused one (said beside the
+   * field; the form stays as it was). A file this form has uploaded already
+   * is not sent again when the report is submitted once more. */
+  function attach(form) {
+    var input = form.querySelector('input[type="file"]');
+    var chosen = input ? [].slice.call(input.files) : [];
+    var done = form.uploaded || (form.uploaded = {}), ids = [];
+    var err = form.querySelector("#e-attachments"), status = form.querySelector(".upload-status");
+    function say(node, text) { if (node) { node.textContent = text; node.classList.toggle("hidden", !text); } }
+    function next(i) {
+      if (i === chosen.length) { say(status, ""); return Promise.resolve(ids); }
+      var f = chosen[i], key = [f.name, f.size, f.lastModified].join("|");
+      if (done[key]) { ids.push(done[key]); return next(i + 1); }
+      say(status, "正在上传附件 " + (i + 1) + "/" + chosen.length + "：" + f.name);
+      return duban.upload("/api/v1/cases/" + encodeURIComponent(number) + "/attachments?name=" + encodeURIComponent(f.name), f).then(function (res) {
+        if (!res.ok || !res.body || !res.body.file_id) {
+          say(status, "");
+          say(err, "附件「" + f.name + "」未能上传：" + problemOfUpload(res));
+          return null;
+        }
+        done[key] = res.body.file_id;
+        ids.push(res.body.file_id);
+        return next(i + 1);
+      });
+    }
+    var buttons = form.querySelectorAll("button");
+    [].forEach.call(buttons, function (b) { b.disabled = true; });
+    return next(0).then(function (out) {
+      [].forEach.call(buttons, function (b) { b.disabled = false; });
+      return out;
+    });
+  }
+
+  function take(action, values, form, attachments) {
     var spec = FORMS[action] || {};
     var buttons = document.querySelectorAll("#actions button, .action-form button");
+    var out = body(action, values);
+    if (attachments && attachments.length) out.attachments = attachments;
     [].forEach.call(buttons, function (b) { b.disabled = true; });
-    return duban.api("POST", "/api/v1/cases/" + encodeURIComponent(number) + "/steps/" + action, body(action, values)).then(function (res) {
+    return duban.api("POST", "/api/v1/cases/" + encodeURIComponent(number) + "/steps/" + action, out).then(function (res) {
       [].forEach.call(buttons, function (b) { b.disabled = false; });
       if (res.ok) {
         openForm = null;
@@ -228,7 +292,18 @@
     spec.fields.forEach(function (f) {
       form.appendChild(el("label", { for: "f-" + f.name, text: f.label }));
       form.appendChild(input(f, values || {}));
-      form.appendChild(el("div", { class: "field-error hidden", id: "e-" + f.name }));
+      if (f.kind === "files") {
+        /* the names chosen, in words the page controls (the browser says "2 files") */
+        var chosen = el("div", { class: "chosen muted hidden", id: "chosen-" + f.name });
+        form.lastChild.addEventListener("change", function (e) {
+          var names = [].map.call(e.target.files, function (x) { return x.name; });
+          chosen.textContent = names.length ? "已选 " + names.length + " 个文件：" + names.join("、") : "";
+          chosen.classList.toggle("hidden", !names.length);
+        });
+        form.appendChild(chosen);
+        form.appendChild(el("div", { class: "upload-status muted hidden", role: "status" }));
+      }
+      form.appendChild(el("div", { class: "field-error hidden", id: "e-" + f.name, role: f.kind === "files" ? "alert" : null }));
     });
     /* what was wrong goes once the user corrects it */
     ["input", "change"].forEach(function (type) {
@@ -244,6 +319,7 @@
       e.preventDefault();
       var values = {}, bad = false;
       spec.fields.forEach(function (f) {
+        if (f.kind === "files") return;
         var v = (form.elements[f.name].value || "").trim();
         values[f.name] = v;
         var msg = "";
@@ -255,7 +331,9 @@
         n.classList.toggle("hidden", !msg);
         bad = bad || !!msg;
       });
-      if (!bad) take(action, values, form);
+      if (bad) return;
+      if (!form.querySelector('input[type="file"]')) { take(action, values, form); return; }
+      attach(form).then(function (ids) { if (ids) take(action, values, form, ids); });
     });
     openForm = action;
     return form;

@@ -7,6 +7,8 @@
  *                          origin, with the session's CSRF token on changes
  *                          and any extra headers (e.g. Idempotency-Key);
  *                          resolves {status, ok, body}; 401 goes to sign-in
+ *   duban.upload(path, file)  a file's bytes POSTed as the body, same
+ *                          session and CSRF rules; resolves as api does
  *   duban.live(handlers)   the live stream (/web/events): handlers by event
  *                          name (task, warning, notice, alert, alert_ack) and
  *                          sync() (called on (re)connect and every 30 s: the
@@ -138,16 +140,31 @@
     return fetch(path, {
       method: method, headers: headers, credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (res) {
+    }).then(answer(path), offline);
+  }
+
+  /* A file's bytes as the body (a work item's report attachment): the same
+   * session, CSRF token and answer as api(); what is allowed is the
+   * server's to say. */
+  function upload(path, file) {
+    var headers = { Accept: "application/json", "Content-Type": file.type || "application/octet-stream" };
+    if (session) headers["X-CSRF-Token"] = session.csrf;
+    return fetch(path, { method: "POST", headers: headers, credentials: "same-origin", body: file })
+      .then(answer(path), offline);
+  }
+
+  function answer(path) {
+    return function (res) {
       return res.text().then(function (text) {
         var data = null;
         try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
         if (res.status === 401 && path.indexOf("/web/signin") !== 0) toSignin();
         return { status: res.status, ok: res.ok, body: data };
       });
-    }, function () {
-      return { status: 0, ok: false, body: { detail: "无法连接服务器，请检查网络后重试" } };
-    });
+    };
+  }
+  function offline() {
+    return { status: 0, ok: false, body: { detail: "无法连接服务器，请检查网络后重试" } };
   }
 
   /* The reason the API gave, in words for the console's users. */
@@ -264,7 +281,7 @@
   }
 
   window.duban = {
-    start: start, api: api, problem: problem, live: live, el: el, clear: clear, note: note,
+    start: start, api: api, upload: upload, problem: problem, live: live, el: el, clear: clear, note: note,
     time: time, name: name, query: query, href: href,
     session: function () { return session; }
   };
