@@ -95,6 +95,7 @@ typedef struct {
     int percent;                /* progress: percent done */
     char **attachments;         /* progress, complete: file ids uploaded to the item */
     size_t nattachments;
+    const Duban__WorkItemSpec *workitem; /* create-workitem: what is to be made (NULL: none) */
 } dispatch_step_t;
 
 /* Attachments a report may name. */
@@ -140,8 +141,9 @@ bool dispatch_rules_check_division(const dispatch_context_t *c, const auth_ident
 
 /* The rules of supervised work items (督办事项, dispatch_rules_workitem.c):
  *
- *   - only the inspection office (and administrators) create and verify work
- *     items and reassign them;
+ *   - the inspection office (and administrators) create every kind of work
+ *     item, a leader only their own instruction (source instruction, led by
+ *     themselves alone); only the inspection office verifies and reassigns;
  *   - a division files progress reports (text, percent 0-100) and its
  *     completion report (complete) on its own open lead or co-handling task;
  *     a report task is met by a progress report, never acted on directly;

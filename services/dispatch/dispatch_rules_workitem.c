@@ -105,6 +105,28 @@ static bool s_check_reassign(const dispatch_context_t *c, const dispatch_step_t 
     return true;
 }
 
+/* Who creates a work item: the inspection office every kind; a leader (the
+ * leaders' offices act in their name) an instruction of their own, which
+ * they lead: source instruction and leaders naming only themselves. The
+ * rest of the item is dispatch_rules_workitem_spec's, for every creator. */
+static bool s_check_create(const Duban__WorkItemSpec *w, const auth_identity_t *who,
+                           dispatch_verdict_t *v)
+{
+    if (s_inspector(who))
+        return true;
+    if (!s_is(who->role, "leader"))
+        return s_verdict(v, 403, "only the inspection office and leaders create work items");
+    if (!w || s_empty(w->source) || !s_is(w->source, "instruction"))
+        return s_verdict(v, 403, "create-workitem refused: a leader creates the work items of "
+                                 "their own instructions (source instruction, 领导批示); the "
+                                 "inspection office creates the others");
+    if (w->n_leaders != 1 || s_empty(w->leaders[0]) || !s_is(w->leaders[0], who->staff))
+        return s_verdict(v, 403, "create-workitem refused: a leader's instruction is led by the "
+                                 "leader who gives it: leaders is [\"%s\"]",
+                         who->staff);
+    return true;
+}
+
 /* Complaint steps on a work item: the ones that would close it around the
  * verification, or return what a leader assigned, are refused; steps on a
  * report task are refused (a progress report meets it). */
@@ -162,8 +184,7 @@ bool dispatch_rules_workitem(const dispatch_context_t *ctx, const dispatch_step_
     if (!s_workitem_action(step->action))
         return workitem && s_check_complaint_step(ctx, step, verdict, allowed);
     if (step->action == ACTION_CREATE_WORKITEM) {
-        *allowed = s_inspector(who) ||
-                   s_verdict(verdict, 403, "only the inspection office creates work items");
+        *allowed = s_check_create(step->workitem, who, verdict);
         return true;
     }
     if (!workitem) {

@@ -545,7 +545,8 @@ void dispatch_workflow_handle(dispatch_workflow_t *self, Duban__TaskAction **act
                                 .grant = a->grant,
                                 .percent = a->percent,
                                 .attachments = a->attachments,
-                                .nattachments = a->n_attachments};
+                                .nattachments = a->n_attachments,
+                                .workitem = a->workitem};
     if (r->step.action >= ACTION_CREATE_WORKITEM && !dispatch_action_on_case(r->step.action)) {
         if (a->case_number && a->case_number[0]) {
             s_finish(r, 400, NULL, NULL, 0, "%s takes no case number", a->action);

@@ -8,12 +8,13 @@ DUBAN_SCREENSHOT_DIR). The inspection office creates a leader's instruction;
 the lead division reports progress and completion from the item's page,
 with files attached (a text file and one too large refused, said in
 Chinese beside the field; the others listed on the timeline and
-downloaded, byte for byte), and is not offered 退回; the office sends the completion back with its reason,
-the division reports again, the office accepts it (销号); the division asks
+downloaded, byte for byte), and is not offered 退回; the office sends the
+completion back with its reason, the division reports again, the office accepts it (销号); the division asks
 to hand the overdue item over and the office reassigns it; a problem becomes
 a rectification item, another is rejected, a third is entered; a leader
-reads their own items and is offered nothing; another division gets the
-403 page.
+reads their own items and is offered nothing on them, and files an
+instruction of their own; another division gets the 403 page, is not
+offered the new-item form and is refused by the API.
 """
 import datetime
 import os
@@ -356,8 +357,9 @@ def leader(c, number):
     c.check(missed >= 1, "a progress report of the overdue item was missed")
     c.wait(lambda: ("逾期 %d" % missed) in c.text('#rows tr[data-case="%s"]' % LATE), "the reports missed on the row")
     c.wait(lambda: c.text('#stats [data-stat="missed"] .value') == "1", "an item with reports missed, counted")
-    no_action = "return document.querySelectorAll('main button, main form, main textarea, #new-item').length"
+    no_action = "return document.querySelectorAll('main button, main form, main textarea').length"
     c.check(d.execute_script(no_action) == 0, "nothing to do on the list")
+    c.check(c.text("#new-item") == "交办领导批示", "but a leader's instruction to file")
     c.keep("workitems-leader")
     c.click('#tabs a[data-tab="closed"]', "已销号")
     c.wait(lambda: c.css('#rows tr[data-case="%s"]' % number), "the item closed, in the address too")
@@ -375,6 +377,40 @@ def leader(c, number):
     c.signout()
 
 
+def leader_creates(c):
+    """A leader (or their office, signed in as them) files their own
+    instruction from the console: offered 领导批示 only, led by themselves."""
+    d = c.d
+    c.signin("ld-liujx", "demo-ld-liujx")
+    c.wait(lambda: "/console/dashboard" in d.current_url, "the leader's first screen")
+    d.get(WEB + "/console/workitems")
+    c.click("#new-item", "交办领导批示")
+    c.wait(lambda: c.css("#workitem-form"), "the form for a leader")
+    sources = [o.get_attribute("value") for o in c.css("#f-source option")]
+    c.check(sources == ["instruction"], "a leader files instructions only (offered: %s)" % sources)
+    offered = [e.get_attribute("value") for e in c.css('input[name="leaders"]')]
+    c.check(offered == ["ld-liujx"], "led by themselves (offered: %s)" % offered)
+    c.check(c.css("#f-leaders-ld-liujx")[0].is_selected(), "already chosen")
+    c.css("#f-title")[0].send_keys("加油站计量作弊专项整治")
+    c.css("#f-content")[0].send_keys("刘江潇同志批示：对加油站计量作弊开展专项整治，月底前报结果。")
+    Select(c.css("#f-lead")[0]).select_by_value("metrology")
+    c.click("#f-divisions-enforcement", "a responsible division")
+    set_value(c, "#f-deadline", day(30))
+    c.keep("workitem-new-leader")
+    c.click("#submit", "立项并交办")
+    c.wait(lambda: c.text("#receipt-number"), "the leader's item's number")
+    number = c.text("#receipt-number")
+    c.check(psql("SELECT w.source || '|' || array_to_string(w.leaders, ',') || '|' || w.lead_division || '|'"
+                 " || array_to_string(w.divisions, ',') || '|' || c.first_responder || '|' || w.leader_assigned"
+                 " FROM work_items w JOIN cases c ON c.id = w.case_id WHERE c.case_number = '%s'" % number)
+            == "instruction|ld-liujx|metrology|enforcement|ld-liujx|true", "filed as the leader's instruction")
+    c.click("#open-item", "查看事项")
+    c.wait(lambda: c.text("#case-number") == number, "the item's page")
+    c.wait(lambda: "刘江潇" in c.text("#case-head"), "the leader as its lead leader")
+    c.signout()
+    return number
+
+
 def refused(c, number):
     d = c.d
     c.signin("h-finance", "demo-h-finance")
@@ -388,6 +424,17 @@ def refused(c, number):
     d.get(WEB + "/console/workitems")
     c.wait(lambda: c.css('#rows tr[data-case="%s"]' % OTHER), "the division's own item")
     c.check(not c.css('#rows tr[data-case="%s"]' % number), "and not the other's")
+    # A division creates no work item: the form is not offered, and the API
+    # refuses the page's request even for a leader's instruction.
+    d.get(WEB + "/console/workitem-new")
+    c.wait(lambda: c.text("#denied .code") == "403", "the new-item form refused to a division")
+    answer = d.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        " duban.api('POST', '/api/v1/workitems', {ref: 'DIV-1', source: 'instruction', leaders: ['ld-liujx'],"
+        " title: '处室自行立项', content: '处室自行立项', lead_division: 'finance',"
+        " deadline: '2099-01-01T17:30:00+08:00'}).then(function (r) { done(r.status); });")
+    c.check(answer == 403, "the API refuses a division's work item (answered %s)" % answer)
+    c.check(psql("SELECT count(*) FROM work_items WHERE ref = 'DIV-1'") == "0", "nothing made")
     c.signout()
 
 
@@ -402,6 +449,7 @@ def main():
         reassign(c)
         problems(c)
         leader(c, number)
+        leader_creates(c)
         refused(c, number)
         print("browser checks passed: %d" % c.checks)
     except Failure as e:

@@ -2,7 +2,8 @@
 # inspection office creates one through the API (dispatched at once to the
 # lead and responsible divisions, with report tasks for its monthly progress
 # reports); a second creation with the same ref makes nothing; only the
-# inspection office creates and verifies; a leader's item cannot be
+# inspection office creates every kind, a leader their own instruction, a
+# division none; only the inspection office verifies; a leader's item cannot be
 # returned, only asked to be reassigned (recorded); progress reports meet
 # the report due; reply and close are refused; 销号 needs the lead
 # division's completion report and an accepted verification; a
@@ -40,8 +41,14 @@ EOF
 # --- Who may create, and what a whole item is.
 out=$(post h-office-legal /api/v1/workitems "$(item WI-1 instruction '["leader001"]')")
 assert_eq 403 "$(status_of "$out")" "a division does not create work items"
-out=$(post leader001 /api/v1/workitems "$(item WI-1 instruction '["leader001"]')")
-assert_eq 403 "$(status_of "$out")" "a leader reads only: the inspection office files the instruction"
+out=$(post leader001 /api/v1/workitems "$(item WI-1 plan '["leader001"]')")
+assert_eq 403 "$(status_of "$out")" "a leader creates no plan's item: the inspection office does"
+assert_contains "$out" "source instruction" "says what a leader creates"
+out=$(post leader001 /api/v1/workitems "$(item WI-1 instruction '["ld-liujx"]')")
+assert_eq 403 "$(status_of "$out")" "nor another leader's instruction"
+assert_contains "$out" 'leaders is [\"leader001\"]' "says whom it names"
+out=$(post leader001 /api/v1/workitems "$(item WI-1 instruction '["leader001", "ld-liujx"]')")
+assert_eq 403 "$(status_of "$out")" "nor one led with another leader"
 out=$(post insp001 /api/v1/workitems "$(item WI-1 instruction '["op001"]')")
 assert_eq 422 "$(status_of "$out")" "a lead leader must have the leader role"
 assert_contains "$out" "op001 is not staff with the leader role" "says which"
@@ -238,6 +245,22 @@ assert_contains "$shown" "lead division: metrology" "and who leads it"
 assert_contains "$(harness_ctl workitem show "$wi" --as h-metrology 2>&1 || true)" "not found" \
   "a division's handler cannot show another's item"
 assert_eq 4 "$(harness_ctl workitem list --json | jq '.workitems | length')" "--json prints the API's answer"
+# --- A leader (their office acting in their name) files their own instruction,
+#     which they lead; a division's handler cannot.
+out=$(post ld-liujx /api/v1/workitems "$(item LD-1 instruction '["ld-liujx"]')")
+assert_eq 200 "$(status_of "$out")" "a leader creates a work item of their instruction"
+ld=$(body_of "$out" | jq -r .case_number)
+assert_eq "workitem|dispatched|ld-liujx|instruction|{ld-liujx}|office-legal|t" \
+  "$(q "SELECT c.kind, c.state, c.first_responder, w.source, w.leaders, w.lead_division, w.leader_assigned FROM cases c JOIN work_items w ON w.case_id = c.id WHERE c.case_number = '$ld'")" \
+  "made as the inspection office's are, the leader its creator and lead leader, not returnable"
+assert_eq "co:party,co:personnel,lead:office-legal" \
+  "$(q "SELECT string_agg(t.role || ':' || t.division, ',' ORDER BY t.role, t.division) FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_number = '$ld' AND t.role <> 'report'")" \
+  "dispatched to its divisions"
+assert_eq "$ld" "$(get ld-liujx "/api/v1/workitems?leader=ld-liujx" | jq -r '.workitems[] | select(.case_number == "'"$ld"'") | .case_number')" \
+  "among the leader's own items"
+out=$(post h-office-legal /api/v1/workitems "$(item LD-2 instruction '["ld-liujx"]')")
+assert_eq 403 "$(status_of "$out")" "a division's handler creates no work item, not even a leader's instruction"
+assert_eq 0 "$(q "SELECT count(*) FROM work_items WHERE ref = 'LD-2'")" "nothing made"
 # --- The roster for the console's pickers (leaders, persons responsible).
 assert_eq "leader" "$(get insp001 /api/v1/org | jq -r '.staff[] | select(.code == "ld-liujx") | .role')" \
   "the org lists the staff with their roles"

@@ -1,6 +1,7 @@
 /* services/dispatch/dispatch_rules_workitem.c and
  * dispatch_workitem_schedule.c: the rules of supervised work items (who
- * creates, reports, verifies, reassigns; no 销号 around the verification; a
+ * creates (the inspection office; a leader their own instruction), reports,
+ * verifies, reassigns; no 销号 around the verification; a
  * leader's item is not returned) and their calendar (reports due by the nth
  * working day, on the 2017 business calendar). */
 #include "dispatch_rules.h"
@@ -107,14 +108,38 @@ static void test_nothing_before_the_start(void **state)
     assert_int_equal(s_status(&c, progress, &s_handler), 200);
 }
 
-static void test_only_the_inspection_office_creates(void **state)
+static void test_who_creates(void **state)
 {
     dispatch_context_t none = {0};
-    dispatch_step_t create = {.action = ACTION_CREATE_WORKITEM};
+    char *self[] = {"leader001"}, *other[] = {"ld-liujx"}, *both[] = {"leader001", "ld-liujx"};
+    Duban__WorkItemSpec w = DUBAN__WORK_ITEM_SPEC__INIT;
+    w.source = "instruction";
+    w.leaders = self;
+    w.n_leaders = 1;
+    dispatch_step_t create = {.action = ACTION_CREATE_WORKITEM, .workitem = &w};
+    /* a leader: their own instruction, which they lead */
+    assert_int_equal(s_status(&none, create, &s_leader), 200);
     assert_int_equal(s_status(&none, create, &s_inspector), 200);
     assert_int_equal(s_status(&none, create, &s_handler), 403);
-    assert_int_equal(s_status(&none, create, &s_leader), 403);
     assert_int_equal(s_status(&none, create, &s_operator), 403);
+    w.leaders = other; /* another leader's */
+    assert_int_equal(s_status(&none, create, &s_leader), 403);
+    assert_non_null(strstr(s_message(&none, create, &s_leader), "[\"leader001\"]"));
+    w.leaders = both;
+    w.n_leaders = 2;
+    assert_int_equal(s_status(&none, create, &s_leader), 403);
+    w.n_leaders = 0;
+    assert_int_equal(s_status(&none, create, &s_leader), 403);
+    /* the inspection office creates every kind; a leader only instructions */
+    w.leaders = self;
+    w.n_leaders = 1;
+    w.source = "plan";
+    assert_int_equal(s_status(&none, create, &s_leader), 403);
+    assert_non_null(strstr(s_message(&none, create, &s_leader), "instruction"));
+    assert_int_equal(s_status(&none, create, &s_inspector), 200);
+    create.workitem = NULL;
+    assert_int_equal(s_status(&none, create, &s_leader), 403);
+    assert_int_equal(s_status(&none, create, &s_inspector), 200); /* the spec check says missing */
 }
 
 static void test_progress_by_the_division(void **state)
@@ -357,7 +382,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_attachments),
         cmocka_unit_test(test_nothing_before_the_start),
-        cmocka_unit_test(test_only_the_inspection_office_creates),
+        cmocka_unit_test(test_who_creates),
         cmocka_unit_test(test_progress_by_the_division),
         cmocka_unit_test(test_no_close_around_the_verification),
         cmocka_unit_test(test_verify_needs_a_completion_report),

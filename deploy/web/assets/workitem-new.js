@@ -1,7 +1,10 @@
 /* 新建督办事项 (/console/workitem-new): the inspection office files a work
  * item — source, title, content, lead leaders, lead division, responsible
  * divisions, start and deadline, milestones and the report rhythm — as
- * POST /api/v1/workitems takes it (services/intake/intake_workitem.h).
+ * POST /api/v1/workitems takes it (services/intake/intake_workitem.h). A
+ * leader (or their office, signed in as them) files their own instruction:
+ * the form offers them 领导批示 with themselves as lead leader, which is
+ * what the API lets a leader create.
  * Whether the item is whole is dispatch's rule; the page only says what is
  * missing beside the field before sending, and shows the API's refusal,
  * keeping what was typed. The item's key (ref) is made once per form, so a
@@ -37,10 +40,14 @@
 
   function form(leaders) {
     var divisions = s.org.divisions.filter(function (d) { return d.code !== "inspection"; });
+    var leader = s.role === "leader";
     var source = el("select", { id: "f-source", name: "source" }, [
-      ["instruction", "领导批示"], ["plan", "工作方案"], ["meeting", "会议决定"]].map(function (o) {
+      ["instruction", "领导批示"], ["plan", "工作方案"], ["meeting", "会议决定"]].filter(function (o) {
+      return !leader || o[0] === "instruction";
+    }).map(function (o) {
       return el("option", { value: o[0], text: o[1] });
     }));
+    if (leader) leaders = leaders.filter(function (p) { return p.code === s.staff; });
     var lead = el("select", { id: "f-lead", name: "lead_division" }, [el("option", { value: "", text: "请选择" })].concat(
       divisions.map(function (d) { return el("option", { value: d.code, text: d.name }); })));
     var rhythm = el("select", { id: "f-rhythm", name: "rhythm" }, [
@@ -53,7 +60,7 @@
       office.field("标题", el("input", { id: "f-title", name: "title", maxlength: 100 }), "title"),
       office.field("内容与要求", el("textarea", { id: "f-content", name: "content", maxlength: 2600, rows: 5 }), "content"),
       el("fieldset", { class: "field" }, [el("legend", { text: "牵头领导（领导批示须选）" }),
-        leaders.length ? checks("leaders", leaders, []) : el("p", { class: "muted", text: "名册中没有局领导" }),
+        leaders.length ? checks("leaders", leaders, leader ? [s.staff] : []) : el("p", { class: "muted", text: "名册中没有局领导" }),
         el("div", { class: "field-error hidden", "data-error": "leaders" })]),
       office.field("牵头处室", lead, "lead_division"),
       el("fieldset", { class: "field" }, [el("legend", { text: "责任处室（可多选，不含牵头处室）" }),
@@ -157,12 +164,12 @@
 
   duban.start({ title: "新建督办事项", nav: "workitems" }, function (session) {
     s = session;
-    if (!office.allowed(s, ["inspector", "admin"])) return;
+    if (!office.allowed(s, ["inspector", "admin", "leader"])) return;
     ref = newRef();
     workitem.staff().then(function (staff) {
       var leaders = staff.filter(function (p) { return p.role === "leader"; });
       var main = duban.clear(document.getElementById("main"));
-      main.appendChild(el("div", { class: "page-head" }, [el("h1", { text: "新建督办事项" }),
+      main.appendChild(el("div", { class: "page-head" }, [el("h1", { text: s.role === "leader" ? "交办领导批示" : "新建督办事项" }),
         el("span", { class: "muted", text: "立项后即交牵头处室和责任处室办理，按期报送进度，完成报告经督查室核验后销号" })]));
       main.appendChild(form(leaders));
       document.getElementById("f-title").focus();

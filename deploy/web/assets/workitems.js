@@ -116,9 +116,10 @@
     var main = duban.clear(document.getElementById("main"));
     var office_ = s.role === "inspector" || s.role === "admin";
     main.appendChild(el("div", { class: "page-head" }, [el("h1", { id: "title", text: s.role === "handler" ? (s.division_name || "本处室") + " · 督办事项" : "督办事项" }),
-      el("span", { class: "muted", text: s.role === "leader" ? "只读：进度、应报与逾期的进度报告、超期事项" :
+      el("span", { class: "muted", text: s.role === "leader" ? "进度、应报与逾期的进度报告、超期事项；领导批示可在此立项交办" :
         s.role === "handler" ? "本处室牵头或负责的事项：进度报告、完成报告在事项页办理" : "工作方案、领导批示、会议决定和问题整改事项，核验后销号" }),
-      office_ ? el("a", { class: "button", id: "new-item", href: "/console/workitem-new", text: "新建督办事项" }) : null]));
+      office_ || s.role === "leader" ? el("a", { class: "button", id: "new-item", href: "/console/workitem-new",
+        text: s.role === "leader" ? "交办领导批示" : "新建督办事项" }) : null]));
     main.appendChild(el("div", { id: "stats" }));
     main.appendChild(el("section", { class: "card" }, [
       el("nav", { class: "tabs", id: "tabs", "aria-label": "事项状态" }), toolbar(),
