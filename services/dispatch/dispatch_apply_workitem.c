@@ -164,8 +164,11 @@ static const char *s_ask_reassign_sql =
 /* $8 grounds, $9 the division to lead, $10 response due and $11 its
  * warning, $12 the new task's body. The lead task ends (as a return: its
  * completion clock dropped), the new one keeps its deadline, as do the
- * reports still due, which move to the new lead division. A division the
- * inspection office assigns by decision cannot return the item either. */
+ * reports still owed, which move to the new lead division: the clocks of
+ * those still to fall due move with them (task_clock_transfer, 066), while
+ * a report already missed stays a miss of the old division, on its clock.
+ * A division the inspection office assigns by decision cannot return the
+ * item either. */
 static const char *s_reassign_sql =
     "WITH g AS (UPDATE tasks SET state = 'returned', returned_at = " AT ", return_reason = $8,"
     "  return_to = $9, updated_at = now() WHERE case_id = $1 AND role = 'lead'"
@@ -181,7 +184,9 @@ static const char *s_reassign_sql =
     "  RETURNING id, case_id, division, role, round, dispatched_at, response_due, completion_due),"
     " rp AS (UPDATE tasks SET division = $9, updated_at = now() FROM g"
     "  WHERE tasks.case_id = $1 AND tasks.role = 'report' AND tasks.state = 'dispatched'"
-    "  RETURNING tasks.id),"
+    "  RETURNING tasks.id, tasks.completion_due),"
+    " kp AS (SELECT task_clock_transfer(id, " AT ", $9) AS n FROM rp"
+    "  WHERE completion_due > " AT "),"
     " w AS (UPDATE work_items SET lead_division = $9, divisions = array_remove(divisions, $9)"
     "  FROM g WHERE work_items.case_id = $1 RETURNING work_items.case_id),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
@@ -189,7 +194,8 @@ static const char *s_reassign_sql =
     "   'grounds', $8::text, 'reports_moved', (SELECT count(*) FROM rp)), " AT " FROM g),"
     NEW_LEAD_TASK(12) NOTICE_FR
     " SELECT (SELECT count(*) FROM g), (SELECT id FROM n), (SELECT division FROM n),"
-    "  (SELECT sum(n) FROM k) + coalesce((SELECT sum(n) FROM kn), 0)";
+    "  (SELECT sum(n) FROM k) + coalesce((SELECT sum(n) FROM kn), 0)"
+    "  + coalesce((SELECT sum(n) FROM kp), 0)";
 
 int dispatch_apply_workitem_prepare(pg_t *pg)
 {
