@@ -35,6 +35,7 @@ typedef struct {
      * neither wait behind the commits and each other on pg nor delay them. */
     pg_t *readers[INTAKE_MAX_READERS];
     int nreaders;
+    long search_max_rows; /* the cases one text search may read (intake_search.h) */
     intake_commit_t *commit;
     outbox_relay_t *relay; /* to triage; its figures go into /healthz */
     auth_t *auth;

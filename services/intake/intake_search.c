@@ -36,6 +36,7 @@ typedef struct {
     long page, limit;
     int64_t now_us;
     char q[INTAKE_SEARCH_MAX_Q + 1];
+    char from[11], to[11]; /* YYYY-MM-DD in the bureau's zone, "" for none */
 } search_t;
 
 /* The division a handler's search is limited to ($2), "" for all. */
@@ -51,33 +52,53 @@ static const char *s_number_sql =
     "SELECT count(*) OVER (), " CASE_LIST_COLUMNS " FROM cases c" CASE_LIST_LEAD
     " WHERE c.case_number = $1 AND " SCOPE NEWEST;
 
-/* $1 the phone's digits: the expression of cases_duplicate_idx. */
+/* The first and the last day of a search ($N, $M: dates or NULL) as the
+ * times that bound it, received at or after FROM and before UNTIL. */
+#define FROM(n) "($" #n "::date::timestamp AT TIME ZONE 'Asia/Shanghai')"
+#define UNTIL(n) "(($" #n "::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')"
+
+/* $1 the phone's digits: the expression of cases_duplicate_idx; $5, $6 the
+ * first and last day. */
 static const char *s_phone_sql =
     CASE_LIST_OF_PHONE "SELECT count(*) OVER (), " CASE_LIST_COLUMNS
-    " FROM of_phone JOIN cases c ON c.id = of_phone.id" CASE_LIST_LEAD " WHERE " SCOPE NEWEST;
+    " FROM of_phone JOIN cases c ON c.id = of_phone.id" CASE_LIST_LEAD " WHERE " SCOPE
+    " AND c.created_at >= coalesce(" FROM(5) ", '-infinity')"
+    " AND c.created_at < coalesce(" UNTIL(6) ", 'infinity')" NEWEST;
 
-/* The text search: m holds the newest matches, as many as the page needs
+/* The text search: r holds the newest matches, as many as the page needs
  * and at least INTAKE_SEARCH_EXACT + 1 (whether there are more than that
  * many is the exact total or not), from the bigram index a few days at a
- * time (case_search_newest, migration 060: its work is about the matches it
- * returns, however common the word). The page is cut from them before
- * anything else is read. $1 all
- * the terms, $2 division, $3 limit, $4 offset, $5.. each term. */
+ * time, reading at most $5 cases (case_search_newest, migrations 060 and
+ * 061: its work is about the matches it returns, however common the word,
+ * and never more than $5), then a row with how far back it searched when
+ * $5 cut it short and how many cases it read. The page is cut from them
+ * before anything else is read. One row always comes back, with the counts
+ * (no case: its case columns NULL). $1 all the terms, $2 division, $3
+ * limit, $4 offset, $5 cases to read at most, $6 $7 the first and last
+ * day, $8.. each term. */
+#define TEXT_FIRST 3 /* the case columns after total, examined, cut */
 static void s_text_sql(char *sql, size_t len, int nterms)
 {
     char terms[512] = "";
     for (int i = 0; i < nterms; i++) {
         size_t n = strlen(terms);
-        snprintf(terms + n, sizeof(terms) - n, "%s$%d::text", i ? ", " : "", 5 + i);
+        snprintf(terms + n, sizeof(terms) - n, "%s$%d::text", i ? ", " : "", 8 + i);
     }
     snprintf(sql, len,
-             "WITH m AS MATERIALIZED (SELECT id, created_at FROM case_search_newest(" KEYS ","
+             "WITH r AS MATERIALIZED (SELECT id, created_at, examined FROM case_search_newest(" KEYS ","
              "  ARRAY[%s], $2, greatest($3::bigint + $4::bigint, " STR(INTAKE_SEARCH_EXACT)
-             " + 1)::int)),"
-             " page AS (SELECT id, created_at FROM m ORDER BY created_at DESC, id DESC"
-             "  LIMIT $3 OFFSET $4)"
-             " SELECT (SELECT count(*) FROM m), " CASE_LIST_COLUMNS " FROM page m"
-             " JOIN cases c ON c.id = m.id" CASE_LIST_LEAD " ORDER BY m.created_at DESC, m.id DESC",
+             " + 1)::int, $5::int, " FROM(6) ", " UNTIL(7) ")),"
+             " meta AS (SELECT count(id) AS total, max(examined) AS examined,"
+             "  max(created_at) FILTER (WHERE id IS NULL) AS cut FROM r),"
+             " page AS (SELECT id, created_at FROM r WHERE id IS NOT NULL"
+             "  ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4)"
+             " SELECT meta.total, meta.examined, to_char(meta.cut AT TIME ZONE 'Asia/Shanghai',"
+             "  CASE WHEN date_trunc('second', meta.cut) = meta.cut"
+             "  THEN 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'"
+             "  ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+08:00\"' END), p.* FROM meta LEFT JOIN (SELECT "
+             CASE_LIST_COLUMNS ", m.created_at AS o_at, m.id AS o_id FROM page m"
+             "  JOIN cases c ON c.id = m.id" CASE_LIST_LEAD ") p ON true"
+             " ORDER BY p.o_at DESC, p.o_id DESC",
              terms);
 }
 
@@ -99,21 +120,43 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
                            "q");
         goto out_free;
     }
+    bool text = s->match == MATCH_TEXT;
+    int first = text ? TEXT_FIRST : 1;
     int n = PQntuples(rows);
+    if (text && n == 1 && PQgetisnull(rows, 0, first))
+        n = 0; /* the counts' row alone: no case */
     /* One row more than the page was asked for: whether a next page exists. */
     bool more = n > s->limit;
     if (more)
         n = (int)s->limit;
-    long long total = n > 0 ? strtoll(PQgetvalue(rows, 0, 0), NULL, 10) : 0;
-    bool exact = s->match != MATCH_TEXT || total <= INTAKE_SEARCH_EXACT;
+    long long total = n > 0 || text ? strtoll(PQgetvalue(rows, 0, 0), NULL, 10) : 0;
+    /* Cut short by the cases it may read: the matches back to this time. */
+    const char *cut = text && !PQgetisnull(rows, 0, 2) ? PQgetvalue(rows, 0, 2) : NULL;
+    bool past_last = n == 0 && s->page > 1;
+    bool exact = !cut && (!text || total <= INTAKE_SEARCH_EXACT || past_last);
     json_t *cases = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(cases, intake_case_list_json(s->in, rows, i, 1, &s->who, !s->all,
-                                                           s->now_us));
-    json_t *body = json_pack("{s:s, s:s, s:i, s:i, s:b, s:b, s:o}", "q", s->q, "match",
+        json_array_append_new(cases, intake_case_list_json(s->in, rows, i, first, &s->who,
+                                                           !s->all, s->now_us));
+    json_t *body = json_pack("{s:s, s:s, s:i, s:i, s:b, s:b, s:b, s:o}", "q", s->q, "match",
                              s_match_names[s->match], "page", (int)s->page, "limit",
-                             (int)s->limit, "total_exact", exact, "more", more, "cases", cases);
-    if (n == 0 && s->page > 1) {
+                             (int)s->limit, "total_exact", exact, "more", more, "complete", !cut,
+                             "cases", cases);
+    if (s->from[0])
+        json_object_set_new(body, "from", json_string(s->from));
+    if (s->to[0])
+        json_object_set_new(body, "to", json_string(s->to));
+    if (text)
+        json_object_set_new(body, "examined",
+                            json_integer(strtoll(PQgetvalue(rows, 0, 1), NULL, 10)));
+    if (cut) {
+        /* Every match received since cut is in the answer (or its pages),
+         * none before it was looked for. */
+        json_object_set_new(body, "searched_since", json_string(cut));
+        json_object_set_new(body, "notice",
+                            json_string(INTAKE_SEARCH_NARROW));
+    }
+    if (past_last) {
         /* Past the last page: how many there are is not known from here. */
         json_object_set_new(body, "total", json_null());
         json_object_set_new(body, "pages", json_null());
@@ -124,11 +167,13 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
                                                             ? pages
                                                             : INTAKE_SEARCH_MAX_PAGE));
     } else {
-        json_object_set_new(body, "total", json_integer(INTAKE_SEARCH_EXACT));
+        json_object_set_new(body, "total",
+                            json_integer(total < INTAKE_SEARCH_EXACT ? total : INTAKE_SEARCH_EXACT));
         json_object_set_new(body, "pages", json_null());
     }
-    log_debug("case search", "match=%s page=%ld results=%d staff=%s", s_match_names[s->match],
-              s->page, n, s->who.staff);
+    log_debug("case search", "match=%s page=%ld results=%d complete=%s examined=%s staff=%s",
+              s_match_names[s->match], s->page, n, cut ? "false" : "true",
+              text ? PQgetvalue(rows, 0, 1) : "-", s->who.staff);
     http_reply_json(req, 200, body);
 out_free:
     http_release(&s->held);
@@ -175,7 +220,27 @@ static int s_split(char *q, char **terms, int max)
     return n;
 }
 
-/* Reads q, page and limit; false (reply sent) when one is wrong. */
+/* A day as YYYY-MM-DD that exists, 1990-2100, into out (11 bytes); an
+ * absent or empty one is "". False when it is not such a day. */
+static bool s_day(const char *text, char *out)
+{
+    out[0] = '\0';
+    if (!text || !text[0])
+        return true;
+    int y, m, d, end = 0;
+    if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &end) != 3 || end != 10 ||
+        text[4] != '-' || text[7] != '-' || strspn(text, "0123456789-") != 10 || y < 1990 ||
+        y > 2100 || m < 1 || m > 12 || d < 1)
+        return false;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] + (m == 2 && leap))
+        return false;
+    memcpy(out, text, 11);
+    return true;
+}
+
+/* Reads q, page, limit, from and to; false (reply sent) when one is wrong. */
 static bool s_parse(struct evhttp_request *req, const char *query, search_t *s)
 {
     struct evkeyvalq args;
@@ -206,6 +271,15 @@ static bool s_parse(struct evhttp_request *req, const char *query, search_t *s)
         s->page > INTAKE_SEARCH_MAX_PAGE) {
         bad = "page", why = "page is a number from 1 to " STR(INTAKE_SEARCH_MAX_PAGE);
     }
+    static const char *const days_why =
+        "from and to are days received (the bureau's zone) written YYYY-MM-DD, from 1990 to "
+        "2100, from not after to";
+    if (!bad && !s_day(evhttp_find_header(&args, "from"), s->from))
+        bad = "from", why = days_why;
+    if (!bad && !s_day(evhttp_find_header(&args, "to"), s->to))
+        bad = "to", why = days_why;
+    if (!bad && s->from[0] && s->to[0] && strcmp(s->from, s->to) > 0)
+        bad = "from", why = days_why;
     evhttp_clear_headers(&args);
     if (bad)
         http_reply_problem(req, 400, "invalid field", why, bad);
@@ -248,10 +322,12 @@ void intake_search_read(intake_t *in, struct evhttp_request *req, const auth_ide
     s->in = in;
     s->who = *who;
     s->now_us = clock_now_us();
-    char limit[24], offset[24], digits[48], number[48];
+    char limit[24], offset[24], digits[48], number[48], budget[24];
     snprintf(limit, sizeof(limit), "%ld", s->limit + 1);
     snprintf(offset, sizeof(offset), "%ld", (s->page - 1) * s->limit);
+    snprintf(budget, sizeof(budget), "%ld", in->search_max_rows);
     const char *division = s->all ? "" : who->division;
+    const char *from = s->from[0] ? s->from : NULL, *to = s->to[0] ? s->to : NULL;
     bool added;
     if (s_case_number(s->q)) {
         s->match = MATCH_NUMBER;
@@ -260,20 +336,22 @@ void intake_search_read(intake_t *in, struct evhttp_request *req, const auth_ide
         added = pg_txn_add(txn, false, s_number_sql, 4, p) >= 0;
     } else if (phone_looks_like(s->q) && phone_digits(s->q, digits, sizeof(digits)) > 0) {
         s->match = MATCH_PHONE;
-        pg_param_t p[4] = {PG_TEXT(digits), PG_TEXT(division), PG_TEXT(limit), PG_TEXT(offset)};
-        added = pg_txn_add(txn, false, s_phone_sql, 4, p) >= 0;
+        pg_param_t p[6] = {PG_TEXT(digits), PG_TEXT(division), PG_TEXT(limit),
+                           PG_TEXT(offset), PG_TEXT(from),     PG_TEXT(to)};
+        added = pg_txn_add(txn, false, s_phone_sql, 6, p) >= 0;
     } else {
         s->match = MATCH_TEXT;
         char copy[sizeof(s->q)], *terms[INTAKE_SEARCH_MAX_TERMS], sql[8192];
         snprintf(copy, sizeof(copy), "%s", s->q);
         int nterms = s_split(copy, terms, INTAKE_SEARCH_MAX_TERMS);
-        pg_param_t p[4 + INTAKE_SEARCH_MAX_TERMS] = {PG_TEXT(s->q), PG_TEXT(division),
-                                                     PG_TEXT(limit), PG_TEXT(offset)};
+        pg_param_t p[7 + INTAKE_SEARCH_MAX_TERMS] = {
+            PG_TEXT(s->q),   PG_TEXT(division), PG_TEXT(limit), PG_TEXT(offset),
+            PG_TEXT(budget), PG_TEXT(from),     PG_TEXT(to)};
         for (int i = 0; i < nterms; i++)
-            p[4 + i] = PG_TEXT(terms[i]);
+            p[7 + i] = PG_TEXT(terms[i]);
         s_text_sql(sql, sizeof(sql), nterms);
         added = pg_txn_add(txn, false, s_keys_sql, 1, p) >= 0 &&
-                pg_txn_add(txn, false, sql, 4 + nterms, p) >= 0;
+                pg_txn_add(txn, false, sql, 7 + nterms, p) >= 0;
     }
     if (!added) {
         pg_txn_destroy(&txn);

@@ -17,6 +17,16 @@
  * INTAKE_SEARCH_EXACT cases has its exact total; one matched more often has
  * "more than INTAKE_SEARCH_EXACT" (total_exact false).
  *
+ * Every text search reads at most intake.search_max_rows candidate cases
+ * from the index (before the terms, days and division are checked), and as
+ * many again by received time when a batch of days holds more than are
+ * left (migration 061): 2 * intake.search_max_rows + 1 at most. When that cuts it short the answer holds every match
+ * received since searched_since, "complete" is false and "notice" asks the
+ * caller to narrow the search (INTAKE_SEARCH_NARROW); "examined" is how
+ * many cases the search read. from=YYYY-MM-DD and to=YYYY-MM-DD (days
+ * received, in the bureau's zone, both included) narrow a text or phone
+ * search.
+ *
  * Scope (auth_may_see_all_cases): the hotline desk, the inspection office
  * and administrators search every case; a division's handlers only the
  * cases their division holds a task of. A result shows the requester only
@@ -30,6 +40,9 @@
 #define INTAKE_SEARCH_MAX_Q 200 /* bytes */
 #define INTAKE_SEARCH_MAX_TERMS 8
 #define INTAKE_SEARCH_MAX_PAGE 100
+#define INTAKE_SEARCH_MAX_ROWS 5000 /* intake.search_max_rows, unless set */
+#define INTAKE_SEARCH_NARROW                                                                     \
+    "结果太多，请缩小搜索范围：加上受理日期范围，或换一个更具体的词"
 
 /* The handler of GET /api/v1/cases (intake_api_staff; key unused). */
 void intake_search_read(intake_t *in, struct evhttp_request *req, const auth_identity_t *who,

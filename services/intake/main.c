@@ -8,6 +8,7 @@
 #include "intake_alerts.h"
 #include "intake_api.h"
 #include "intake_photo_store.h"
+#include "intake_search.h"
 #include "intake_bulletins.h"
 #include "intake_steps.h"
 #include "log.h"
@@ -107,6 +108,12 @@ int main(int argc, char **argv)
                     (size_t)settings_int(st, "intake.ratelimit_fallback_addresses", 65536),
                     (int)settings_int(st, "intake.ratelimit_timeout_ms", 200))
               : NULL;
+    in.search_max_rows = settings_int(st, "intake.search_max_rows", INTAKE_SEARCH_MAX_ROWS);
+    if (in.search_max_rows < 100 || in.search_max_rows > 10000000) {
+        log_error("intake.search_max_rows is out of range (100 to 10000000)",
+                  "search_max_rows=%ld", in.search_max_rows);
+        goto out_teardown;
+    }
     in.submit_per_minute = (int)settings_int(st, "intake.public_submits_per_minute", 10);
     in.lookup_per_minute = (int)settings_int(st, "intake.public_lookups_per_minute", 60);
     in.max_body = (size_t)settings_int(st, "intake.max_body", 64 * 1024);

@@ -50,6 +50,12 @@ static void s_print_search(ctl_t *ctl, json_t *r)
     if (json_is_true(json_object_get(r, "more")))
         printf("-- more: --page %lld --\n",
                (long long)json_integer_value(json_object_get(r, "page")) + 1);
+    if (json_is_false(json_object_get(r, "complete"))) {
+        /* The search read as many cases as it may: say how far back it got. */
+        char when[64];
+        printf("-- %s\n   只搜索了 %s 以后受理的工单（--from/--to 指定受理日期）--\n",
+               s_str(r, "notice"), ctl_time_text(ctl, s_str(r, "searched_since"), when, sizeof(when)));
+    }
 }
 
 static void s_print_caller(ctl_t *ctl, json_t *r)
@@ -108,11 +114,13 @@ static void s_print_org(ctl_t *ctl, json_t *r)
 /* Reads the options every list shares; returns the first argument that is
  * not an option (NULL if none), or sets *bad. */
 static const char *s_options(int argc, char **argv, const char **page, const char **limit,
-                             const char **staff, const char **show, bool *bad)
+                             const char **staff, const char **show, const char **days[2],
+                             bool *bad)
 {
     static const struct option options[] = {
         {"page", required_argument, NULL, 'p'}, {"limit", required_argument, NULL, 'l'},
         {"staff", required_argument, NULL, 's'}, {"show", required_argument, NULL, 'w'},
+        {"from", required_argument, NULL, 'f'}, {"to", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},        {NULL, 0, NULL, 0}};
     int opt;
     optind = 1;
@@ -123,6 +131,8 @@ static const char *s_options(int argc, char **argv, const char **page, const cha
         case 'l': *limit = optarg; break;
         case 's': *staff = optarg; break;
         case 'w': *show = optarg; break;
+        case 'f': *days[0] = optarg; break;
+        case 't': *days[1] = optarg; break;
         case 'j': break;
         default: *bad = true; return NULL;
         }
@@ -133,20 +143,24 @@ static const char *s_options(int argc, char **argv, const char **page, const cha
 int ctl_desk(ctl_t *ctl, int argc, char **argv)
 {
     const char *cmd = argv[0], *page = NULL, *limit = NULL, *staff = NULL, *show = NULL;
+    const char *from = NULL, *to = NULL, **days[2] = {&from, &to};
     bool bad;
-    const char *arg = s_options(argc, argv, &page, &limit, &staff, &show, &bad);
+    const char *arg = s_options(argc, argv, &page, &limit, &staff, &show, days, &bad);
     if (bad)
         return CTL_USAGE;
     char path[1024];
     if (strcmp(cmd, "search") == 0) {
         if (!arg) {
-            fprintf(stderr, "usage: dubanctl search TEXT|CASE_NUMBER|PHONE [--page N] [--limit N]\n");
+            fprintf(stderr, "usage: dubanctl search TEXT|CASE_NUMBER|PHONE [--from YYYY-MM-DD]"
+                            " [--to YYYY-MM-DD] [--page N] [--limit N]\n");
             return CTL_USAGE;
         }
         snprintf(path, sizeof(path), "/api/v1/cases");
         ctl_query_arg(path, sizeof(path), "q", arg);
         ctl_query_arg(path, sizeof(path), "page", page);
         ctl_query_arg(path, sizeof(path), "limit", limit);
+        ctl_query_arg(path, sizeof(path), "from", from);
+        ctl_query_arg(path, sizeof(path), "to", to);
         return ctl_get_print(ctl, path, s_print_search);
     }
     if (strcmp(cmd, "caller") == 0) {

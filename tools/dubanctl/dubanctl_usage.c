@@ -36,9 +36,12 @@ static const command_t s_commands[] = {
      "happened since TIME (RFC 3339, e.g. 2017-03-02T08:00+08:00, or 2h, 3d ago) from the\n"
      "event log first, then live steps until Ctrl-C (or N seconds)",
      NULL},
-    {"search", "hotline desk and letters", "TEXT|CASE_NUMBER|PHONE [--page N] [--limit N]",
+    {"search", "hotline desk and letters",
+     "TEXT|CASE_NUMBER|PHONE [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--page N] [--limit N]",
      "cases by the words of their texts, their number or the caller's phone (however\n"
-     "written), newest first; a division finds only its own cases",
+     "written), newest first; a division finds only its own cases. --from/--to: days\n"
+     "received (+08:00, both included). A search that read as many cases as it may says\n"
+     "how far back it got and asks for a narrower one (结果太多，请缩小搜索范围)",
      NULL},
     {"caller", "hotline desk and letters", "PHONE [--limit N]",
      "a caller's cases (历史诉求), the open ones first, with the division handling each",

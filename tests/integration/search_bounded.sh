@@ -1,0 +1,115 @@
+# Every text search does bounded work (migration 061): a division holding
+# more than 5,000 tasks searches a word common elsewhere but rare in its own
+# cases (the search 060 answered by reading every match of the word). With
+# intake.search_max_rows at 300 the answer is 200 with what was found, the
+# narrow-the-search signal (complete false, the notice in Chinese, how far
+# back it searched), at most 601 cases read (2 x 300 + 1) as the query itself reports
+# (the same search without the bound reads every match of the word, and its
+# EXPLAIN (ANALYZE, BUFFERS) shows more buffers than the bounded one's); what
+# it returns is exactly every match received since searched_since. A date
+# range (from, to) narrows it to a whole answer; bad dates are refused;
+# dubanctl prints the notice.
+export DUBAN_INTAKE_SEARCH_MAX_ROWS=300
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init search_bounded
+harness_start intake
+
+seed() { harness_psql -q -v ON_ERROR_STOP=1 "$@" > /dev/null || fail "seeding: $*"; }
+
+# 12,000 closed cases over two years, about one in five with 小区.
+seed -v n=12000 -f "$DUBAN_SOURCE_DIR/tests/lib/seed_search.sql"
+psql_q "UPDATE cases SET created_at = date_trunc('minute', now()) - interval '3 days'
+          - id * interval '87 minutes'" > /dev/null
+# standards: 5,200 open tasks of its own (none with 小区, the newest), and a
+# task of every 40th of the older cases.
+seed -v division=standards -v category=standards -v n=5200 -f "$DUBAN_SOURCE_DIR/tests/lib/seed_queue.sql"
+psql_q "INSERT INTO tasks (case_id, division, role, state, replied_at)
+        SELECT id, 'standards', 'lead', 'replied', created_at FROM cases
+         WHERE id % 40 = 0 AND source = 'benchmark'" > /dev/null
+psql_q 'ANALYZE cases' > /dev/null
+psql_q 'ANALYZE tasks' > /dev/null
+word_cases=$(psql_q "SELECT count(*) FROM cases WHERE strpos(subject || description, '小区') > 0")
+((word_cases > 2000)) || fail "小区 should be in more than 2,000 cases, is in $word_cases"
+
+# search STAFF Q [CURL_ARGS...]: the status; the body in $H_DIR/body.
+search() {
+  curl -s -o "$H_DIR/body" -w '%{http_code}' -H "$(auth_as "$1")" -G "$H_INTAKE_URL/api/v1/cases" \
+    --data-urlencode "q=$2" "${@:3}"
+}
+jqb() { jq -r "$@" "$H_DIR/body"; }
+
+# --- The division's search is cut short, says so, and read at most the bound.
+assert_eq 200 "$(search h-standards 小区 --data-urlencode limit=50)" "the division searches 小区"
+assert_eq "false false" "$(jqb '"\(.complete) \(.total_exact)"')" "cut short: not complete, no exact total"
+assert_contains "$(jqb .notice)" "结果太多，请缩小搜索范围" "the notice asks, in Chinese, to narrow the search"
+examined=$(jqb .examined)
+((examined > 0 && examined <= 601)) || fail "the search read $examined cases; the bound is 2 x 300 + 1"
+since=$(jqb .searched_since)
+[[ "$since" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\.[0-9]{1,6})?\+08:00$ ]] || fail "searched_since is a time: '$since'"
+# What it returns is every match received since then, newest first.
+want=$(psql_q "SELECT count(*) || '|' || coalesce(string_agg(case_number, ' ' ORDER BY created_at DESC, id DESC), '')
+                 FROM cases c WHERE created_at >= '$since'
+                  AND strpos(subject || ' ' || description, '小区') > 0
+                  AND EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.division = 'standards')")
+assert_eq "${want%%|*} ${want#*|}" "$(jqb '"\(.total) \([.cases[].case_number] | join(" "))"')" \
+  "the matches received since $since, all of them"
+((${want%%|*} > 0)) || fail "the test means a search that found some matches before it was cut"
+older=$(psql_q "SELECT count(*) FROM cases c WHERE created_at < '$since' AND strpos(subject || description, '小区') > 0
+                  AND EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.division = 'standards')")
+((older > 0)) || fail "the test means older matches the cut left unread"
+
+# The query's own account of its work, bounded against unbounded: the same
+# call of case_search_newest as intake's (keys, terms, division, want).
+call() {
+  echo "case_search_newest(search_bigrams(case_search_text('小区', NULL, NULL, NULL, NULL)),
+        ARRAY['小区'], 'standards', 2001, $1, NULL, NULL)"
+}
+assert_eq "$examined" "$(psql_q "SELECT examined FROM $(call 300) WHERE id IS NULL")" \
+  "the API reports the function's count"
+unbounded=$(psql_q "SELECT examined FROM $(call 10000000) WHERE id IS NULL")
+((unbounded >= word_cases)) || fail "without the bound it reads every match of the word ($word_cases), read $unbounded"
+buffers() {
+  psql_q "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM $(call "$1")" |
+    jq '.[0].Plan | (."Shared Hit Blocks" + ."Shared Read Blocks")'
+}
+b_bounded=$(buffers 300)
+b_unbounded=$(buffers 10000000)
+((b_bounded < b_unbounded)) ||
+  fail "bounded search touched $b_bounded buffers, unbounded $b_unbounded"
+
+# --- Narrowed by the days received: a whole answer over those days.
+from=$(psql_q "SELECT to_char((timestamptz '$since' - interval '60 days') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')")
+to=$(psql_q "SELECT to_char((timestamptz '$since' - interval '30 days') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')")
+assert_eq 200 "$(search h-standards 小区 --data-urlencode limit=50 --data-urlencode from="$from" \
+  --data-urlencode to="$to")" "the division searches 小区 from $from to $to"
+want=$(psql_q "SELECT count(*) || '|' || coalesce(string_agg(case_number, ' ' ORDER BY created_at DESC, id DESC), '')
+                 FROM cases c WHERE created_at >= ('$from'::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+                  AND created_at < (('$to'::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+                  AND strpos(subject || ' ' || description, '小区') > 0
+                  AND EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.division = 'standards')")
+assert_eq "true true null ${want%%|*} ${want#*|} $from $to" \
+  "$(jqb '"\(.complete) \(.total_exact) \(.notice) \(.total) \([.cases[].case_number] | join(" ")) \(.from) \(.to)"')" \
+  "every match of those days, and no notice"
+examined=$(jqb .examined)
+((examined <= 601)) || fail "the narrowed search read $examined cases"
+
+# The desk searching every case: the common word fills its page within the bound.
+assert_eq 200 "$(search op001 小区 --data-urlencode limit=20)" "the desk searches 小区"
+assert_eq 20 "$(jqb '.cases | length')" "a full page"
+(($(jqb .examined) <= 601)) || fail "the desk's search read $(jqb .examined) cases"
+
+# --- Bad days are refused, naming the field.
+for bad in 2026-02-30 2026-1-05 20260105 1989-12-31 "2026-01-05x"; do
+  assert_eq 400 "$(search h-standards 小区 --data-urlencode from="$bad")" "from=$bad refused"
+  assert_eq from "$(jqb .field)" "the field named"
+done
+assert_eq 400 "$(search h-standards 小区 --data-urlencode from=2026-03-02 --data-urlencode to=2026-03-01)" \
+  "from after to refused"
+
+# --- dubanctl says it too.
+out=$(harness_ctl search 小区 --as h-standards)
+assert_contains "$out" "结果太多，请缩小搜索范围" "dubanctl prints the notice"
+assert_contains "$out" "只搜索了" "and how far back it searched"
+out=$(harness_ctl search 小区 --as h-standards --from "$from" --to "$to")
+assert_not_contains "$out" "结果太多" "narrowed by --from/--to: whole"
+echo "PASS search_bounded"
