@@ -169,7 +169,8 @@ bool dispatch_rules_is_workitem(const dispatch_context_t *ctx);
  * meeting, problem), a title and content, a lead division not also among
  * the responsible ones (each named once), at least one lead leader for a
  * leader's instruction, a deadline after its start (starts_us 0: now_us), a
- * report rhythm (none, or monthly by a working day 1-23) and milestones
+ * report rhythm (none; monthly or quarterly by a working day 1-23; every n
+ * working days, 1-60: dispatch_workitem_schedule.h) and milestones
  * with titles and dates. Whether the divisions are configured and the
  * leaders are staff with the leader role is for the caller (org file,
  * PostgreSQL). Fills verdict (422 when not); true when whole. */

@@ -3,6 +3,7 @@
  * (dispatch_apply_workitem.c) repeat the essential guards, so a race is
  * refused there too. */
 #include "dispatch_rules.h"
+#include "dispatch_workitem_schedule.h"
 
 #include <string.h>
 
@@ -259,12 +260,21 @@ bool dispatch_rules_workitem_spec(const Duban__WorkItemSpec *w, int64_t now_us,
     if (w->deadline_us <= starts)
         return s_verdict(v, 422, "create-workitem refused: the deadline must fall after the "
                                  "start");
-    bool monthly = s_is(w->report_rhythm ? w->report_rhythm : "", "monthly");
-    if (!monthly && !s_empty(w->report_rhythm) && !s_is(w->report_rhythm, "none"))
-        return s_verdict(v, 422, "create-workitem refused: report rhythm is none or monthly");
-    if (monthly && (w->report_day < 1 || w->report_day > 23))
-        return s_verdict(v, 422, "create-workitem refused: monthly reports fall due by a working "
-                                 "day of the month from 1 to 23");
+    /* the rhythms of dispatch_workitem_schedule.h */
+    const char *rhythm = s_empty(w->report_rhythm) ? "none" : w->report_rhythm;
+    bool by_day = s_is(rhythm, "monthly") || s_is(rhythm, "quarterly");
+    if (!by_day && !s_is(rhythm, "working_days") && !s_is(rhythm, "none"))
+        return s_verdict(v, 422, "create-workitem refused: report rhythm is none, monthly, "
+                                 "quarterly or working_days");
+    if (by_day && (w->report_day < 1 || w->report_day > WORKITEM_DAY_OF_MONTH_MAX))
+        return s_verdict(v, 422, "create-workitem refused: %s reports fall due by a working day "
+                                 "of the month from 1 to %d (by_working_day)",
+                         rhythm, WORKITEM_DAY_OF_MONTH_MAX);
+    if (s_is(rhythm, "working_days") &&
+        (w->report_day < 1 || w->report_day > WORKITEM_EVERY_DAYS_MAX))
+        return s_verdict(v, 422, "create-workitem refused: reports every n working days take n "
+                                 "from 1 to %d (every_working_days)",
+                         WORKITEM_EVERY_DAYS_MAX);
     for (size_t i = 0; i < w->n_milestones; i++)
         if (!w->milestones[i] || s_empty(w->milestones[i]->title) ||
             w->milestones[i]->due_us <= 0)

@@ -300,11 +300,9 @@ static int s_plan_tasks(const dispatch_deadline_t *deadline, const Duban__WorkIt
             return -1;
         }
     }
-    if (strcmp(w->report_rhythm ? w->report_rhythm : "", "monthly") != 0)
-        return n;
     int64_t dues_us[WORKITEM_MAX_REPORTS];
-    int m = dispatch_workitem_report_dues(rules->working, starts, w->deadline_us, w->report_day,
-                                          dues_us, WORKITEM_MAX_REPORTS);
+    int m = dispatch_workitem_report_dues(rules->working, w->report_rhythm, w->report_day, starts,
+                                          w->deadline_us, dues_us, WORKITEM_MAX_REPORTS);
     if (m < 0) {
         snprintf(why, len, "create-workitem refused: more than %d progress reports would fall "
                            "due; split the item",
@@ -322,6 +320,11 @@ static int s_plan_tasks(const dispatch_deadline_t *deadline, const Duban__WorkIt
         t->cwarn = dispatch_workitem_warn(rules->working, percent, t->dispatched, t->cdue);
     }
     return n;
+}
+
+static bool s_empty_rhythm(const char *rhythm)
+{
+    return !rhythm || !rhythm[0] || strcmp(rhythm, "none") == 0;
 }
 
 /* Every text of the item comes from people: no control characters. */
@@ -435,13 +438,14 @@ void dispatch_workitem_create(pg_t *pg, const org_t *org, const dispatch_deadlin
     snprintf(day_s, sizeof(day_s), "%d", w->report_day);
     snprintf(phase_s, sizeof(phase_s), "%d", w->phase);
     snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
-    bool monthly = strcmp(w->report_rhythm ? w->report_rhythm : "", "monthly") == 0;
+    /* a rhythm the rules let through, or none */
+    bool reports = !s_empty_rhythm(w->report_rhythm);
     bool leader_assigned = w->n_leaders > 0 || strcmp(w->source, "instruction") == 0;
     pg_param_t p[31] = {
         PG_TEXT(w->ref), PG_TEXT(w->source), PG_TEXT(w->title), PG_TEXT(w->content),
         PG_TEXT(s_arr_done(&a[0])), PG_TEXT(w->lead_division), PG_TEXT(s_arr_done(&a[1])),
         PG_TEXT(w->named_units ? w->named_units : ""), PG_TEXT(starts_s), PG_TEXT(deadline_s),
-        PG_TEXT(monthly ? "monthly" : "none"), PG_TEXT(monthly ? day_s : "0"),
+        PG_TEXT(reports ? w->report_rhythm : "none"), PG_TEXT(reports ? day_s : "0"),
         PG_TEXT(w->plan ? w->plan : ""), PG_TEXT(phase_s),
         PG_TEXT(leader_assigned ? "true" : "false"), PG_TEXT(who->staff),
         PG_TEXT(s_arr_done(&a[2])), PG_TEXT(s_arr_done(&a[3])), PG_TEXT(now_s),

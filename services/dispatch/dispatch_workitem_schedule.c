@@ -2,6 +2,7 @@
 #include "dispatch_workitem_schedule.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int64_t dispatch_workitem_nth_working_day(const calendar_t *working, int year, int month, int day)
 {
@@ -16,23 +17,49 @@ int64_t dispatch_workitem_nth_working_day(const calendar_t *working, int year, i
     return calendar_add_days_from_next(working, first - 12LL * 3600 * 1000000, day);
 }
 
-int dispatch_workitem_report_dues(const calendar_t *working, int64_t starts_us,
-                                  int64_t deadline_us, int day, int64_t *dues, int max)
+/* Every days working days: the close of the days-th working day after the
+ * start's date, then after each due's. */
+static int s_every(const calendar_t *working, int days, int64_t starts_us, int64_t deadline_us,
+                   int64_t *dues, int max)
 {
-    int year, month, d, n = 0;
-    if (day < 1 || calendar_local_date(working, starts_us, &year, &month, &d) < 0)
-        return 0;
+    int n = 0;
+    int64_t at = starts_us;
     for (;;) {
-        if (++month > 12) {
-            month = 1;
-            year++;
-        }
-        int64_t due = dispatch_workitem_nth_working_day(working, year, month, day);
-        if (due == CALENDAR_NEVER || due >= deadline_us)
+        int64_t due = calendar_add_days_from_next(working, at, days);
+        if (due == CALENDAR_NEVER || due <= at || due >= deadline_us)
             return n;
         if (n == max)
             return -1;
-        dues[n++] = due;
+        dues[n++] = at = due;
+    }
+}
+
+int dispatch_workitem_report_dues(const calendar_t *working, const char *rhythm, int n,
+                                  int64_t starts_us, int64_t deadline_us, int64_t *dues, int max)
+{
+    if (!rhythm || n < 1)
+        return 0;
+    if (strcmp(rhythm, "working_days") == 0)
+        return n > WORKITEM_EVERY_DAYS_MAX ? 0 : s_every(working, n, starts_us, deadline_us, dues, max);
+    int step = strcmp(rhythm, "monthly") == 0 ? 1 : strcmp(rhythm, "quarterly") == 0 ? 3 : 0;
+    int year, month, d, count = 0;
+    if (!step || n > WORKITEM_DAY_OF_MONTH_MAX ||
+        calendar_local_date(working, starts_us, &year, &month, &d) < 0)
+        return 0;
+    for (;;) {
+        /* the next month after the start's that opens a period of the rhythm */
+        do {
+            if (++month > 12) {
+                month = 1;
+                year++;
+            }
+        } while ((month - 1) % step != 0);
+        int64_t due = dispatch_workitem_nth_working_day(working, year, month, n);
+        if (due == CALENDAR_NEVER || due >= deadline_us)
+            return count;
+        if (count == max)
+            return -1;
+        dues[count++] = due;
     }
 }
 

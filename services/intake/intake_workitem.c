@@ -100,14 +100,21 @@ Duban__WorkItemSpec *intake_workitem_spec(json_t *body, char *why, size_t len)
         }
     }
     if (ok && report && !json_is_null(report)) {
-        json_t *day = json_object_get(report, "by_working_day");
+        /* by_working_day for monthly and quarterly, every_working_days for
+         * working_days: one number, whose bounds are dispatch's rule */
+        json_t *day = json_is_object(report) ? json_object_get(report, "by_working_day") : NULL;
+        json_t *every =
+            json_is_object(report) ? json_object_get(report, "every_working_days") : NULL;
         if (!json_is_object(report) || !s_string(report, "rhythm", &w->report_rhythm, why, len) ||
-            (day && !json_is_integer(day))) {
+            (day && !json_is_integer(day)) || (every && !json_is_integer(every)) ||
+            (day && every)) {
             if (!why[0])
-                snprintf(why, len, "report is {\"rhythm\": \"monthly\", \"by_working_day\": 5}");
+                snprintf(why, len, "report is {\"rhythm\": \"monthly\" or \"quarterly\", "
+                                   "\"by_working_day\": 5} or {\"rhythm\": \"working_days\", "
+                                   "\"every_working_days\": 5}");
             ok = false;
-        } else if (day) {
-            json_int_t d = json_integer_value(day);
+        } else if (day || every) {
+            json_int_t d = json_integer_value(day ? day : every);
             w->report_day = d < 0 || d > 1000 ? 1000 : (int32_t)d;
         }
     }

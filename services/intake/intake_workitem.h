@@ -8,6 +8,8 @@
  *    "divisions": ["office-legal", ...], "named_units": "各处室、相关事业单位",
  *    "starts": "2017-02-18T08:30:00+08:00", "deadline": "2017-03-08T17:30:00+08:00",
  *    "report": {"rhythm": "monthly", "by_working_day": 5},
+ *      (or "quarterly" by_working_day N, "working_days" every_working_days N,
+ *      "none": dispatch_workitem_schedule.h)
  *    "plan": "2017-business-environment", "phase": 1,
  *    "milestones": [{"title": "...", "due": "2017-03-08T17:30:00+08:00"}]}
  *

@@ -395,18 +395,27 @@ def leader_creates(c):
     c.css("#f-content")[0].send_keys("刘江潇同志批示：对加油站计量作弊开展专项整治，月底前报结果。")
     Select(c.css("#f-lead")[0]).select_by_value("metrology")
     c.click("#f-divisions-enforcement", "a responsible division")
-    set_value(c, "#f-deadline", day(30))
+    set_value(c, "#f-deadline", day(120))
+    # a rhythm other than monthly: quarterly by the 3rd working day
+    Select(c.css("#f-rhythm")[0]).select_by_value("quarterly")
+    c.wait(lambda: c.text("#f-day-before") == "每季度首月第", "the words of a quarterly rhythm")
+    day_box = c.css("#f-day")[0]
+    day_box.clear()
+    day_box.send_keys("3")
     c.keep("workitem-new-leader")
     c.click("#submit", "立项并交办")
     c.wait(lambda: c.text("#receipt-number"), "the leader's item's number")
     number = c.text("#receipt-number")
     c.check(psql("SELECT w.source || '|' || array_to_string(w.leaders, ',') || '|' || w.lead_division || '|'"
                  " || array_to_string(w.divisions, ',') || '|' || c.first_responder || '|' || w.leader_assigned"
+                 " || '|' || w.report_rhythm || w.report_day"
                  " FROM work_items w JOIN cases c ON c.id = w.case_id WHERE c.case_number = '%s'" % number)
-            == "instruction|ld-liujx|metrology|enforcement|ld-liujx|true", "filed as the leader's instruction")
+            == "instruction|ld-liujx|metrology|enforcement|ld-liujx|true|quarterly3",
+            "filed as the leader's instruction, reported on quarterly")
     c.click("#open-item", "查看事项")
     c.wait(lambda: c.text("#case-number") == number, "the item's page")
     c.wait(lambda: "刘江潇" in c.text("#case-head"), "the leader as its lead leader")
+    c.wait(lambda: "每季度首月第 3 个工作日前报送" in c.text("#wi-reports"), "the rhythm on the item's page")
     c.signout()
     return number
 

@@ -261,6 +261,39 @@ assert_eq "$ld" "$(get ld-liujx "/api/v1/workitems?leader=ld-liujx" | jq -r '.wo
 out=$(post h-office-legal /api/v1/workitems "$(item LD-2 instruction '["ld-liujx"]')")
 assert_eq 403 "$(status_of "$out")" "a division's handler creates no work item, not even a leader's instruction"
 assert_eq 0 "$(q "SELECT count(*) FROM work_items WHERE ref = 'LD-2'")" "nothing made"
+# --- Report rhythms a plan names: quarterly by a working day, every n
+#     working days (dubanctl --report-every), and from a plan's file.
+q_due=$(date -u -d '+200 days' +%Y-%m-%dT%H:%M:%SZ)
+out=$(post insp001 /api/v1/workitems '{"ref": "RH-1", "source": "meeting", "title": "季度报送", "content": "按季度报送进度", "lead_division": "finance", "deadline": "'"$q_due"'", "report": {"rhythm": "quarterly", "by_working_day": 5}}')
+assert_eq 200 "$(status_of "$out")" "a quarterly item"
+rh1=$(q "SELECT case_id FROM work_items WHERE ref = 'RH-1'")
+assert_eq "quarterly|5" "$(q "SELECT report_rhythm || '|' || report_day FROM work_items WHERE case_id = $rh1")" "stored with its rhythm"
+quarters=$(q "SELECT count(*) || '|' || bool_and(extract(month FROM completion_due AT TIME ZONE 'Asia/Shanghai') IN (1, 4, 7, 10)) || '|' || bool_and(extract(day FROM completion_due AT TIME ZONE 'Asia/Shanghai') <= 20) FROM tasks WHERE case_id = $rh1 AND role = 'report'")
+[[ $quarters == 2\|true\|true || $quarters == 3\|true\|true ]] ||
+  fail "200 days, quarterly by the 5th working day: 2 or 3 reports in the first 20 days of January, April, July or October, got $quarters"
+out=$(post insp001 /api/v1/workitems '{"ref": "RH-x", "source": "meeting", "title": "每周", "content": "每周报送", "lead_division": "finance", "deadline": "'"$q_due"'", "report": {"rhythm": "weekly"}}')
+assert_eq 422 "$(status_of "$out")" "a rhythm that is not one of the API's"
+assert_contains "$out" "working_days" "names the ones there are"
+out=$(post insp001 /api/v1/workitems '{"ref": "RH-x", "source": "meeting", "title": "每周", "content": "每周报送", "lead_division": "finance", "deadline": "'"$q_due"'", "report": {"rhythm": "working_days", "every_working_days": 61}}')
+assert_eq 422 "$(status_of "$out")" "every 61 working days is beyond the bound"
+harness_ctl workitem create --ref RH-2 --source meeting --title '每五个工作日报送' --content '专项检查进展' \
+  --lead finance --deadline "$(TZ=Asia/Shanghai date -d '+30 days' +%F)" --report-every 5 > /dev/null
+rh2=$(q "SELECT case_id FROM work_items WHERE ref = 'RH-2'")
+assert_eq "working_days|5" "$(q "SELECT report_rhythm || '|' || report_day FROM work_items WHERE case_id = $rh2")" \
+  "dubanctl --report-every"
+every=$(q "SELECT count(*) FROM tasks WHERE case_id = $rh2 AND role = 'report'")
+((every >= 3 && every <= 5)) || fail "every 5 working days over 30 days: 3 to 5 reports, got $every"
+assert_eq t "$(q "SELECT bool_and(dispatched_at < completion_due) AND count(DISTINCT completion_due) = count(*) FROM tasks WHERE case_id = $rh2 AND role = 'report'")" \
+  "each report's window opens as the last one falls due"
+cat > "$H_DIR/plan.json" <<EOF
+{"code": "rh-plan", "title": "节奏测试方案", "phases": [{"seq": 1, "name": "全程", "starts": "$(TZ=Asia/Shanghai date +%F)", "ends": "$(TZ=Asia/Shanghai date -d '+200 days' +%F)"}],
+ "report": {"rhythm": "monthly", "by_working_day": 5},
+ "items": [{"ref": "RH-3", "phase": 1, "title": "按季报送", "content": "季度报送", "lead_division": "finance", "report": {"rhythm": "quarterly", "by_working_day": 3}},
+           {"ref": "RH-4", "phase": 1, "title": "按月报送", "content": "月度报送", "lead_division": "finance"}]}
+EOF
+assert_eq "plan rh-plan: 2 items, 2 new, 0 refused" "$(harness_ctl import-plan "$H_DIR/plan.json")" "import-plan"
+assert_eq "RH-3:quarterly:3,RH-4:monthly:5" "$(q "SELECT string_agg(ref || ':' || report_rhythm || ':' || report_day, ',' ORDER BY ref) FROM work_items WHERE plan = 'rh-plan'")" \
+  "an item's own rhythm, else the plan's"
 # --- The roster for the console's pickers (leaders, persons responsible).
 assert_eq "leader" "$(get insp001 /api/v1/org | jq -r '.staff[] | select(.code == "ld-liujx") | .role')" \
   "the org lists the staff with their roles"

@@ -276,6 +276,26 @@ static void test_spec(void **state)
     w.n_leaders = 0; /* an instruction names its leader */
     assert_false(dispatch_rules_workitem_spec(&w, NOW, &v));
     assert_int_equal(v.status, 422);
+    w.n_leaders = 1;
+    /* the rhythms: quarterly by a working day 1-23, every 1-60 working days */
+    w.report_rhythm = "quarterly";
+    assert_true(dispatch_rules_workitem_spec(&w, NOW, &v));
+    w.report_day = 24;
+    assert_false(dispatch_rules_workitem_spec(&w, NOW, &v));
+    w.report_rhythm = "working_days";
+    assert_true(dispatch_rules_workitem_spec(&w, NOW, &v));
+    w.report_day = 60;
+    assert_true(dispatch_rules_workitem_spec(&w, NOW, &v));
+    w.report_day = 61;
+    assert_false(dispatch_rules_workitem_spec(&w, NOW, &v));
+    w.report_day = 0;
+    assert_false(dispatch_rules_workitem_spec(&w, NOW, &v));
+    w.report_day = 5;
+    w.report_rhythm = "weekly";
+    assert_false(dispatch_rules_workitem_spec(&w, NOW, &v));
+    assert_non_null(strstr(v.message, "working_days"));
+    w.report_rhythm = "none";
+    assert_true(dispatch_rules_workitem_spec(&w, NOW, &v));
     assert_false(dispatch_rules_workitem_spec(NULL, NOW, &v));
 }
 
@@ -338,6 +358,53 @@ static int64_t s_at(const char *text)
     return us;
 }
 
+/* The other rhythms a plan names, on the 2017 calendar. */
+static void test_report_rhythms(void **state)
+{
+    calendar_t *cal = calendar_new(DUBAN_SOURCE_DIR "/deploy/config/calendar");
+    assert_non_null(cal);
+    int64_t dues[WORKITEM_MAX_REPORTS];
+    /* quarterly by the 5th working day of April, July, October (National
+     * Day 1-8 Oct: Mon 9 ... Fri 13); the start's own quarter owes none,
+     * January 2018 falls after the deadline */
+    int n = dispatch_workitem_report_dues(cal, "quarterly", 5, s_at("2017-02-18T08:30:00+08:00"),
+                                          s_at("2017-12-29T17:30:00+08:00"), dues,
+                                          WORKITEM_MAX_REPORTS);
+    assert_int_equal(n, 3);
+    assert_true(dues[0] == s_at("2017-04-10T17:30:00+08:00"));
+    assert_true(dues[1] == s_at("2017-07-07T17:30:00+08:00"));
+    assert_true(dues[2] == s_at("2017-10-13T17:30:00+08:00"));
+    /* started in a quarter's first month: its next quarter's first */
+    n = dispatch_workitem_report_dues(cal, "quarterly", 1, s_at("2017-04-20T08:30:00+08:00"),
+                                      s_at("2017-08-31T17:30:00+08:00"), dues, 60);
+    assert_int_equal(n, 1);
+    assert_true(dues[0] == s_at("2017-07-03T17:30:00+08:00"));
+    /* every 5 working days from Mon 27 Mar: Sat 1 Apr is a make-up working
+     * day, Qingming 2-4 is not: 1 Apr, 11 Apr, 18 Apr */
+    n = dispatch_workitem_report_dues(cal, "working_days", 5, s_at("2017-03-27T08:30:00+08:00"),
+                                      s_at("2017-04-20T17:30:00+08:00"), dues, 60);
+    assert_int_equal(n, 3);
+    assert_true(dues[0] == s_at("2017-04-01T17:30:00+08:00"));
+    assert_true(dues[1] == s_at("2017-04-11T17:30:00+08:00"));
+    assert_true(dues[2] == s_at("2017-04-18T17:30:00+08:00"));
+    /* every working day for a year: more than the bound */
+    n = dispatch_workitem_report_dues(cal, "working_days", 1, s_at("2017-01-03T08:30:00+08:00"),
+                                      s_at("2017-12-29T17:30:00+08:00"), dues, 60);
+    assert_int_equal(n, -1);
+    /* none, an unknown rhythm, a day out of bounds: nothing due */
+    assert_int_equal(dispatch_workitem_report_dues(cal, "none", 5, s_at("2017-02-18T08:30:00+08:00"),
+                                                   s_at("2017-12-29T17:30:00+08:00"), dues, 60),
+                     0);
+    assert_int_equal(dispatch_workitem_report_dues(cal, "weekly", 5, s_at("2017-02-18T08:30:00+08:00"),
+                                                   s_at("2017-12-29T17:30:00+08:00"), dues, 60),
+                     0);
+    assert_int_equal(dispatch_workitem_report_dues(cal, "quarterly", 24,
+                                                   s_at("2017-02-18T08:30:00+08:00"),
+                                                   s_at("2017-12-29T17:30:00+08:00"), dues, 60),
+                     0);
+    calendar_destroy(&cal);
+}
+
 static void test_reports_by_the_fifth_working_day(void **state)
 {
     calendar_t *cal = calendar_new(DUBAN_SOURCE_DIR "/deploy/config/calendar");
@@ -350,22 +417,22 @@ static void test_reports_by_the_fifth_working_day(void **state)
                 s_at("2017-04-10T17:30:00+08:00"));
     /* 集中整治 09 Apr - 31 Aug: May to August (the month it starts owes none) */
     int64_t dues[WORKITEM_MAX_REPORTS];
-    int n = dispatch_workitem_report_dues(cal, s_at("2017-04-09T08:30:00+08:00"),
-                                          s_at("2017-08-31T17:30:00+08:00"), 5, dues,
+    int n = dispatch_workitem_report_dues(cal, "monthly", 5, s_at("2017-04-09T08:30:00+08:00"),
+                                          s_at("2017-08-31T17:30:00+08:00"), dues,
                                           WORKITEM_MAX_REPORTS);
     assert_int_equal(n, 4);
     /* May: 1 holiday, 2 Tue ... 5 Fri, 8 Mon */
     assert_true(dues[0] == s_at("2017-05-08T17:30:00+08:00"));
     assert_true(dues[3] == s_at("2017-08-07T17:30:00+08:00"));
     /* 动员讨论 18 Feb - 8 Mar: March's report falls before the deadline */
-    n = dispatch_workitem_report_dues(cal, s_at("2017-02-18T08:30:00+08:00"),
-                                      s_at("2017-03-08T17:30:00+08:00"), 5, dues, 60);
+    n = dispatch_workitem_report_dues(cal, "monthly", 5, s_at("2017-02-18T08:30:00+08:00"),
+                                      s_at("2017-03-08T17:30:00+08:00"), dues, 60);
     assert_int_equal(n, 1);
-    n = dispatch_workitem_report_dues(cal, s_at("2017-02-18T08:30:00+08:00"),
-                                      s_at("2017-03-07T17:30:00+08:00"), 5, dues, 60);
+    n = dispatch_workitem_report_dues(cal, "monthly", 5, s_at("2017-02-18T08:30:00+08:00"),
+                                      s_at("2017-03-07T17:30:00+08:00"), dues, 60);
     assert_int_equal(n, 0); /* due with the completion itself: none */
-    n = dispatch_workitem_report_dues(cal, s_at("2017-01-01T08:30:00+08:00"),
-                                      s_at("2027-01-01T17:30:00+08:00"), 5, dues, 60);
+    n = dispatch_workitem_report_dues(cal, "monthly", 5, s_at("2017-01-01T08:30:00+08:00"),
+                                      s_at("2027-01-01T17:30:00+08:00"), dues, 60);
     assert_int_equal(n, -1); /* more than the bound */
     /* the warning at the policy's share of the working time */
     int64_t start = s_at("2017-03-06T08:30:00+08:00"), due = s_at("2017-03-07T17:30:00+08:00");
@@ -390,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_spec),
         cmocka_unit_test(test_problem_list),
         cmocka_unit_test(test_reports_by_the_fifth_working_day),
+        cmocka_unit_test(test_report_rhythms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -108,12 +108,14 @@ static const command_t s_commands[] = {
     {"workitem", "inspection office",
      "create --ref KEY --source plan|instruction|meeting|problem --title T --content C\n"
      "       --lead DIVISION [--division CODE]... [--leader STAFF]... [--units TEXT]\n"
-     "       [--starts DATE] --deadline DATE [--monthly-report N] [--milestone TITLE@DATE]...\n"
+     "       [--starts DATE] --deadline DATE [--milestone TITLE@DATE]...\n"
+     "       [--monthly-report N | --quarterly-report N | --report-every N]\n"
      "       | create --file ITEM.json\n"
      "       | list [--plan P] [--division CODE] [--leader STAFF] [--state open|closed]\n"
      "       | show CASE",
      "督办事项: a work item dispatched at once to its lead and responsible divisions, with a\n"
-     "progress report due by the Nth working day of every month (report tasks); list and\n"
+     "progress report due by the Nth working day of every month or quarter, or every N\n"
+     "working days (report tasks); list and\n"
      "show read them as the console does (a division's handler: its own only)",
      NULL},
     {"import-plan", "inspection office", "FILE.json",

@@ -81,6 +81,8 @@ static int s_create(ctl_t *ctl, int argc, char **argv)
         {"division", required_argument, NULL, 'd'},   {"units", required_argument, NULL, 'u'},
         {"starts", required_argument, NULL, 'S'},     {"deadline", required_argument, NULL, 'D'},
         {"monthly-report", required_argument, NULL, 'm'},
+        {"quarterly-report", required_argument, NULL, 'q'},
+        {"report-every", required_argument, NULL, 'e'},
         {"milestone", required_argument, NULL, 'M'},  {"file", required_argument, NULL, 'f'},
         {"json", no_argument, NULL, 'j'},             {NULL, 0, NULL, 0}};
     json_t *item = json_object(), *leaders = json_array(), *divisions = json_array(),
@@ -101,8 +103,14 @@ static int s_create(ctl_t *ctl, int argc, char **argv)
         case 'S': json_object_set_new(item, "starts", s_instant_text(optarg, false)); break;
         case 'D': json_object_set_new(item, "deadline", s_instant_text(optarg, true)); break;
         case 'm':
-            json_object_set_new(item, "report", json_pack("{s:s, s:i}", "rhythm", "monthly",
-                                                          "by_working_day", atoi(optarg)));
+        case 'q':
+            json_object_set_new(item, "report",
+                                json_pack("{s:s, s:i}", "rhythm", opt == 'm' ? "monthly" : "quarterly",
+                                          "by_working_day", atoi(optarg)));
+            break;
+        case 'e':
+            json_object_set_new(item, "report", json_pack("{s:s, s:i}", "rhythm", "working_days",
+                                                          "every_working_days", atoi(optarg)));
             break;
         case 'M': {
             /* TITLE@DATE */

@@ -384,7 +384,7 @@
     add("开始", duban.time(w.starts_at));
     add("办结期限", [duban.time(w.deadline), w.overdue ? el("span", { class: "badge overdue", text: "已超期" }) : null], "wi-deadline");
     add("完成进度", w.case_number ? workitem.bar(w.percent) : "", "wi-percent");
-    add("进度报告", w.report_rhythm === "monthly" ? "每月第 " + w.report_day + " 个工作日前报送；" + workitem.reports(w.reports) : "不要求定期报送", "wi-reports");
+    add("进度报告", workitem.rhythm(w) ? workitem.rhythm(w) + "；" + workitem.reports(w.reports) : "不要求定期报送", "wi-reports");
     if (w.verified_at) add("核验", (w.verification === "accepted" ? "通过（销号）" : "退回重办") + " · " + duban.time(w.verified_at));
     var milestones = (w.milestones || []).length ? el("div", {}, [el("h2", { text: "阶段节点" }), el("ol", { class: "milestones" }, w.milestones.map(function (m) {
       return el("li", { text: m.title + "：" + duban.time(m.due) });

@@ -50,9 +50,16 @@
     if (leader) leaders = leaders.filter(function (p) { return p.code === s.staff; });
     var lead = el("select", { id: "f-lead", name: "lead_division" }, [el("option", { value: "", text: "请选择" })].concat(
       divisions.map(function (d) { return el("option", { value: d.code, text: d.name }); })));
+    /* the rhythms of the API (report: monthly or quarterly by_working_day,
+     * working_days every_working_days); the words around the number follow */
+    var RHYTHM = { monthly: ["每月第", "个工作日前报送"], quarterly: ["每季度首月第", "个工作日前报送"],
+      working_days: ["每", "个工作日报送一次"] };
     var rhythm = el("select", { id: "f-rhythm", name: "rhythm" }, [
-      el("option", { value: "monthly", text: "每月报送进度" }), el("option", { value: "none", text: "不要求定期报送" })]);
-    var day = el("input", { id: "f-day", name: "report_day", type: "number", min: 1, max: 23, value: 5, inputmode: "numeric", class: "day" });
+      el("option", { value: "monthly", text: "每月报送进度" }), el("option", { value: "quarterly", text: "每季度报送进度" }),
+      el("option", { value: "working_days", text: "每隔若干工作日报送" }), el("option", { value: "none", text: "不要求定期报送" })]);
+    var day = el("input", { id: "f-day", name: "report_day", type: "number", min: 1, max: 60, value: 5, inputmode: "numeric", class: "day" });
+    var before = el("label", { for: "f-day", class: "radio", id: "f-day-before", text: RHYTHM.monthly[0] });
+    var after = el("span", { id: "f-day-after", text: RHYTHM.monthly[1] });
     var f = el("form", { class: "card wi-form", id: "workitem-form", novalidate: true }, [
       el("h2", { text: "督办事项" }),
       el("div", { class: "field-row" }, [office.field("来源", source, "source"),
@@ -75,12 +82,17 @@
           r.querySelector("input").focus();
         } }), el("div", { class: "field-error hidden", "data-error": "milestones" })]),
       el("fieldset", { class: "field" }, [el("legend", { text: "进度报告要求" }),
-        el("div", { class: "inline-field" }, [rhythm, el("label", { for: "f-day", class: "radio", text: "每月第" }), day, el("span", { text: "个工作日前报送" })]),
+        el("div", { class: "inline-field" }, [rhythm, before, day, after]),
         el("div", { class: "field-error hidden", "data-error": "report_day" })]),
       el("div", { class: "form-error hidden", role: "alert", id: "form-error" }),
       el("div", { class: "row" }, [el("button", { type: "submit", id: "submit", text: "立项并交办" }),
         el("a", { class: "button secondary", href: "/console/workitems", text: "返回列表" })])]);
-    rhythm.addEventListener("change", function () { day.disabled = rhythm.value !== "monthly"; });
+    rhythm.addEventListener("change", function () {
+      var words = RHYTHM[rhythm.value];
+      day.disabled = !words;
+      before.textContent = words ? words[0] : "";
+      after.textContent = words ? words[1] : "";
+    });
     /* the lead division is not also a responsible one */
     lead.addEventListener("change", function () {
       [].forEach.call(f.querySelectorAll('input[name="divisions"]'), function (c) {
@@ -124,10 +136,15 @@
       else body.milestones.push({ title: t, due: workitem.instant(d, true) });
     });
     bad = office.fieldError(f, "milestones", mbad) || bad;
-    if (v("rhythm") === "monthly") {
+    var r = v("rhythm");
+    if (r === "monthly" || r === "quarterly") {
       var day = v("report_day");
       bad = office.fieldError(f, "report_day", /^\d+$/.test(day) && +day >= 1 && +day <= 23 ? "" : "请填写 1 至 23 之间的工作日") || bad;
-      body.report = { rhythm: "monthly", by_working_day: +day };
+      body.report = { rhythm: r, by_working_day: +day };
+    } else if (r === "working_days") {
+      var every = v("report_day");
+      bad = office.fieldError(f, "report_day", /^\d+$/.test(every) && +every >= 1 && +every <= 60 ? "" : "请填写 1 至 60 之间的工作日数") || bad;
+      body.report = { rhythm: r, every_working_days: +every };
     } else {
       body.report = { rhythm: "none" };
     }

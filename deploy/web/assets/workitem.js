@@ -7,6 +7,8 @@
  *   workitem.source(code)  领导批示, 工作方案, ... (work items and problems)
  *   workitem.bar(percent)  the percent done as a bar with its number
  *   workitem.reports(r)    "应报 2 · 按时 1 · 逾期 1 · 下次 03-07 17:30"
+ *   workitem.rhythm(w)     "每月第 5 个工作日前报送", "每季度首月第 5 个工作日前报送",
+ *                          "每 5 个工作日报送一次"; "" when none is asked for
  *   workitem.names(list)   "刘江潇、王普增"
  *   workitem.divisions(list)  the divisions' names, joined
  *   workitem.instant(date, closes)  "2017-03-08" as the start of the
@@ -48,6 +50,14 @@
     return parts.join(" · ");
   }
 
+  function rhythm(w) {
+    var n = w.report_day;
+    if (w.report_rhythm === "monthly") return "每月第 " + n + " 个工作日前报送";
+    if (w.report_rhythm === "quarterly") return "每季度首月第 " + n + " 个工作日前报送";
+    if (w.report_rhythm === "working_days") return "每 " + n + " 个工作日报送一次";
+    return "";
+  }
+
   function names(list) { return (list || []).join("、") || "—"; }
 
   function divisions(list) {
@@ -81,7 +91,7 @@
 
   window.workitem = {
     status: status, source: function (c) { return SOURCE[c] || c || ""; }, bar: bar,
-    reports: reports, names: names, divisions: divisions, instant: instant, today: today,
+    reports: reports, rhythm: rhythm, names: names, divisions: divisions, instant: instant, today: today,
     staff: staff, SOURCE: SOURCE
   };
 })();

@@ -43,7 +43,7 @@
       el("td", { text: duban.name.division(w.lead_division) }),
       el("td", { text: workitem.divisions(w.divisions) }),
       el("td", {}, workitem.bar(w.percent)),
-      el("td", { class: "nowrap small" + (w.reports && w.reports.missed ? " left red" : ""), text: w.report_rhythm === "monthly" ? workitem.reports(w.reports) : "不要求" }),
+      el("td", { class: "nowrap small" + (w.reports && w.reports.missed ? " left red" : ""), text: workitem.rhythm(w) ? workitem.reports(w.reports) : "不要求" }),
       el("td", { class: "nowrap" }, el("span", { class: "badge " + st.cls, "data-status": st.cls, text: st.text }))]);
   }
 
