@@ -18,17 +18,6 @@ export DUBAN_LOG_LEVEL=info
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init workitem_reassign_reports
 
-steer_to() { # RFC 3339 instant: every service of the test runs at it from now on
-  local svc
-  for svc in intake dispatch watch; do
-    [[ -n "${H_PIDS[$svc]:-}" ]] && harness_stop "$svc"
-  done
-  export DUBAN_CLOCK_OFFSET_S=$(($(date -d "$1" +%s) - $(date +%s)))
-  harness_start intake dispatch watch
-  local rebuilds
-  rebuilds() { curl -fsS "$H_WATCH_HEALTH_URL" | jq -e '.rebuilds >= 1 and (.rebuilding | not)' > /dev/null; }
-  wait_until 20 rebuilds
-}
 step() { # STAFF STEP JSON: the status; the answer in $H_DIR/step.json
   curl -sS -o "$H_DIR/step.json" -w '%{http_code}' -H "$(auth_as "$1")" -H 'Content-Type: application/json' \
     -X POST --data "$3" "$H_INTAKE_URL/api/v1/cases/$wi/steps/$2"
@@ -45,7 +34,7 @@ figures() { # LABEL DIVISION: reports due|missed in the month's work-item sectio
 }
 
 # --- 2017-03-01: an item led by 办公室, reports due monthly.
-steer_to 2017-03-01T09:00:00+08:00
+harness_steer_to 2017-03-01T09:00:00+08:00
 created=$(curl -sS -H "$(auth_as insp001)" -H 'Content-Type: application/json' -X POST --data \
   '{"ref": "RA-1", "source": "meeting", "title": "涉企收费清理", "content": "清理涉企收费项目并公布目录。", "lead_division": "office-legal", "starts": "2017-02-06T08:30:00+08:00", "deadline": "2017-06-30T17:30:00+08:00", "report": {"rhythm": "monthly", "by_working_day": 5}}' \
   "$H_INTAKE_URL/api/v1/workitems")
@@ -60,7 +49,7 @@ for t in $march $april $may $june; do
 done
 
 # --- 2017-03-10: March's report missed; the item reassigned to 机关党委.
-steer_to 2017-03-10T10:00:00+08:00
+harness_steer_to 2017-03-10T10:00:00+08:00
 breached() { [[ -n "$(psql_q "SELECT 1 FROM alerts WHERE task_id = $march AND kind <> 'warning' LIMIT 1")" ]]; }
 wait_until 20 breached
 assert_eq 200 "$(step insp001 reassign '{"division": "party", "text": "改由机关党委牵头"}')" "reassigned"
@@ -79,13 +68,13 @@ assert_eq "replied|office-legal:met" "$(psql_q "SELECT state FROM tasks WHERE id
   "it meets March's report, late: still 办公室's miss"
 
 # --- 2017-04-20: April's report missed by 机关党委.
-steer_to 2017-04-20T10:00:00+08:00
+harness_steer_to 2017-04-20T10:00:00+08:00
 breached_april() { [[ -n "$(psql_q "SELECT 1 FROM alerts WHERE task_id = $april AND kind <> 'warning' LIMIT 1")" ]]; }
 wait_until 20 breached_april
 assert_eq "office-legal:moved,party:open" "$(clocks_of "$april")" "April's report overdue on 机关党委's clock"
 
 # --- 2017-05-02: each month charges the division that held the item.
-steer_to 2017-05-02T09:00:00+08:00
+harness_steer_to 2017-05-02T09:00:00+08:00
 out=$(harness_ctl bulletin month 2017-03 --no-files)
 assert_contains "$out" "bulletin 2017-03 published" "March's month-check"
 out=$(harness_ctl bulletin month 2017-04 --no-files)

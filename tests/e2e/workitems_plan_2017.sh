@@ -34,17 +34,6 @@ source "$(dirname "$0")/../lib/harness.sh"
 harness_init workitems_plan_2017
 plan_file="$DUBAN_SOURCE_DIR/deploy/plans/2017-business-environment.json"
 
-steer_to() { # RFC 3339 instant: every service of the test runs at it from now on
-  local svc
-  for svc in intake dispatch watch; do
-    [[ -n "${H_PIDS[$svc]:-}" ]] && harness_stop "$svc"
-  done
-  export DUBAN_CLOCK_OFFSET_S=$(($(date -d "$1" +%s) - $(date +%s)))
-  harness_start intake dispatch watch
-  local rebuilds
-  rebuilds() { curl -fsS "$H_WATCH_HEALTH_URL" | jq -e '.rebuilds >= 1 and (.rebuilding | not)' > /dev/null; }
-  wait_until 20 rebuilds
-}
 item() { psql_q "SELECT c.case_number FROM work_items w JOIN cases c ON c.id = w.case_id WHERE w.ref = '$1'"; }
 cid_of() { psql_q "SELECT case_id FROM work_items WHERE ref = '$1'"; }
 report_task() { # REF N: the item's Nth report due
@@ -56,7 +45,7 @@ alerts_of() { # TASK: kind:level of its completion alerts
 local_time() { psql_q "SELECT to_char($1 AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')"; }
 
 # --- 2017-02-17: the plan imported ahead of its first phase.
-steer_to 2017-02-17T09:00:00+08:00
+harness_steer_to 2017-02-17T09:00:00+08:00
 out=$(harness_ctl import-plan "$plan_file")
 assert_eq "plan 2017-business-environment: 15 items, 15 new, 0 refused" "$out" "every item of the plan imported"
 assert_eq "动员讨论阶段 2017-02-18 2017-03-08,查摆问题阶段 2017-03-09 2017-04-08,集中整治阶段 2017-04-09 2017-08-31,建章立制阶段 2017-09-01 2017-10-15,总结巩固阶段 2017-10-16 2017-12-31" \
@@ -78,14 +67,14 @@ study=$(item 2017-be/3.1.1)
 scheme=$(item 2017-be/3.1.2)
 
 # --- 2017-02-20: phase 1 open; the lead divisions sign.
-steer_to 2017-02-20T10:00:00+08:00
+harness_steer_to 2017-02-20T10:00:00+08:00
 harness_ctl sign "$study" --as h-party > /dev/null
 harness_ctl sign "$scheme" --as h-office-legal > /dev/null
 assert_eq 6 "$(psql_q "SELECT count(*) FROM work_items WHERE starts_at <= '2017-02-20 10:00+08'")" \
   "phase 1's two items and the four over the whole plan have started"
 
 # --- 2017-03-06: 机关党委 reports progress in time.
-steer_to 2017-03-06T10:00:00+08:00
+harness_steer_to 2017-03-06T10:00:00+08:00
 study_report=$(report_task 2017-be/3.1.1 1)
 warned_of() { [[ "$(alerts_of "$study_report")" == warning:0 ]]; }
 wait_until 20 warned_of # its warning point (03-02) has passed
@@ -94,7 +83,7 @@ assert_eq "replied|2017-03-06 10:00" "$(psql_q "SELECT state, to_char(replied_at
   "the report due 03-07 met on 03-06 (the steered clock's instant)"
 
 # --- 2017-03-07 17:29:30: 办公室's report falls due unfiled.
-steer_to 2017-03-07T17:29:30+08:00
+harness_steer_to 2017-03-07T17:29:30+08:00
 scheme_report=$(report_task 2017-be/3.1.2 1)
 assert_eq "office-legal|2017-03-07 17:30" "$(psql_q "SELECT division, to_char(completion_due AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM tasks WHERE id = $scheme_report")" \
   "办公室 owes its report by 17:30"
@@ -109,7 +98,7 @@ assert_eq "warning:0" "$(alerts_of "$study_report")" \
   "the report made in time raises no alert"
 
 # --- 2017-03-08 15:00: escalated; 专题学习讨论 completed and 销号.
-steer_to 2017-03-08T15:00:00+08:00
+harness_steer_to 2017-03-08T15:00:00+08:00
 escalated() { [[ "$(alerts_of "$scheme_report")" == *escalation:2* ]]; }
 wait_until 20 escalated
 assert_eq "escalation" "$(psql_q "SELECT kind FROM alerts WHERE task_id = $scheme_report AND level = 2")" \
@@ -124,7 +113,7 @@ assert_eq "met" "$(psql_q "SELECT ended FROM task_clocks k JOIN tasks t ON t.id 
   "completed within the phase"
 
 # --- 2017-03-09: 办公室 late; sent back; the deadline keeps running.
-steer_to 2017-03-09T10:00:00+08:00
+harness_steer_to 2017-03-09T10:00:00+08:00
 harness_ctl progress "$scheme" --text '方案已起草' --percent 90 --as h-office-legal > /dev/null
 assert_eq "true" "$(psql_q "SELECT detail->>'late' FROM case_events WHERE case_id = $(cid_of 2017-be/3.1.2) AND type = 'progress_reported'")" \
   "the late report is marked late"
@@ -158,7 +147,7 @@ assert_eq "2017-03-09|3" "$(psql_q "SELECT string_agg(DISTINCT to_char(at AT TIM
   "evaluated at the service's (steered) instant, in March"
 
 # --- 2017-04-10: phase 2 closed with its item open; phase 3 opened.
-steer_to 2017-04-10T09:00:00+08:00
+harness_steer_to 2017-04-10T09:00:00+08:00
 problems_lead=$(psql_q "SELECT id FROM tasks WHERE case_id = $(cid_of 2017-be/3.2) AND role = 'lead'")
 overdue() { [[ -n "$(alerts_of "$problems_lead")" && "$(alerts_of "$problems_lead")" != warning:0 ]]; }
 wait_until 20 overdue
@@ -284,7 +273,7 @@ out=$(harness_ctl bulletin quarter 2017-Q1 --no-files --from-rows)
 assert_contains "$out" "unchanged" "the quarter from the rows is the composed quarter"
 # --- April, once it has ended: the failed look-back counts there, for
 #     机关党委, as a reopen (-3), and April's evaluation (不满意).
-steer_to 2017-05-02T09:00:00+08:00
+harness_steer_to 2017-05-02T09:00:00+08:00
 out=$(harness_ctl bulletin month 2017-04 --no-files)
 assert_contains "$out" "bulletin 2017-04 published" "April's month-check"
 assert_eq "1|1|0|0|1|0.0" \

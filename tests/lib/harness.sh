@@ -443,6 +443,21 @@ harness_start() {
   done
 }
 
+# harness_steer_to INSTANT (RFC 3339): intake, dispatch and watch run on a
+# clock steered to INSTANT from now on (DUBAN_CLOCK_OFFSET_S): those running
+# are stopped and all three started again, and it returns once watch has
+# rebuilt its deadline index on the new clock.
+harness_steer_to() {
+  local svc
+  for svc in intake dispatch watch; do
+    [[ -n "${H_PIDS[$svc]:-}" ]] && harness_stop "$svc"
+  done
+  export DUBAN_CLOCK_OFFSET_S=$(($(date -d "$1" +%s) - $(date +%s)))
+  harness_start intake dispatch watch
+  _harness_rebuilt() { curl -fsS "$H_WATCH_HEALTH_URL" | jq -e '.rebuilds >= 1 and (.rebuilding | not)' >/dev/null; }
+  wait_until 20 _harness_rebuilt
+}
+
 # harness_stop SVC: SIGTERM and wait; the service must exit with status 0.
 harness_stop() {
   local svc=${1:-}
