@@ -146,20 +146,3 @@ const char *http_peer(struct evhttp_request *req)
         evhttp_connection_get_peer(conn, &addr, &port);
     return addr ? addr : "";
 }
-
-const char *http_client(struct evhttp_request *req, const char *trusted_proxy)
-{
-    const char *peer = http_peer(req);
-    if (!trusted_proxy || !trusted_proxy[0] || strcmp(peer, trusted_proxy) != 0)
-        return peer;
-    const char *xff =
-        evhttp_find_header(evhttp_request_get_input_headers(req), "X-Forwarded-For");
-    if (!xff || !xff[0])
-        return peer;
-    const char *last = strrchr(xff, ',');
-    last = last ? last + 1 : xff;
-    while (*last == ' ')
-        last++;
-    return strlen(last) < 64 && strspn(last, "0123456789abcdefABCDEF.:") == strlen(last) ? last
-                                                                                          : peer;
-}

@@ -101,13 +101,8 @@ void http_release(http_held_t **held_p);
  * around a number cut; "" otherwise. */
 void http_query_code(const char *query, const char *name, char *out, size_t len);
 
-/* The client's address as text ("" when unknown). */
+/* The TCP peer's address as text ("" when unknown); the client behind
+ * trusted reverse proxies is http_client's (http_proxies.h). */
 const char *http_peer(struct evhttp_request *req);
-
-/* The address of the client behind a reverse proxy: the last address of
- * X-Forwarded-For when the peer is trusted_proxy (the web console's
- * service), else the peer itself. A header from anyone else is ignored, so
- * it cannot hide who called. */
-const char *http_client(struct evhttp_request *req, const char *trusted_proxy);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "auth.h"
 #include "http.h"
+#include "http_proxies.h"
 #include "intake_commit.h"
 #include "intake_ratelimit.h"
 #include "intake_roster.h"
@@ -44,7 +45,7 @@ typedef struct {
     int submit_per_minute; /* public submissions per address and minute */
     int lookup_per_minute; /* public status lookups per address and minute */
     size_t max_body;
-    const char *trusted_proxy; /* the web console's address: its X-Forwarded-For is believed */
+    http_proxies_t trusted_proxies; /* whose X-Forwarded-For is believed (the web console, balancers) */
     const char *open311_jurisdictions; /* comma list of the jurisdiction_ids Open311 serves */
     const char *bureau_name;             /* on the public pages */
     struct intake_photo_store *photos;   /* the report form's photos (intake_photo_store.h) */

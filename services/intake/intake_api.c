@@ -177,7 +177,7 @@ static void s_post_case(intake_api_t *self, struct evhttp_request *req, const au
     snprintf(sub->recorded_by, sizeof(sub->recorded_by), "%s", who->staff);
     snprintf(sub->source, sizeof(sub->source), "%s",
              benchmark ? "benchmark" : r->external_ref ? "import" : "api");
-    snprintf(sub->peer, sizeof(sub->peer), "%s", http_client(req, in->trusted_proxy));
+    snprintf(sub->peer, sizeof(sub->peer), "%s", http_client_addr(req, &in->trusted_proxies));
     const char *key = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
     if (key) {
         if (strlen(key) == 0 || strlen(key) >= sizeof(sub->idem_key)) {
@@ -280,7 +280,7 @@ static void s_staff_handler(intake_api_t *self, struct evhttp_request *req, rout
     if (refusal) {
         log_info("refused a console request without CSRF proof", "path=%.*s peer=%s",
                  (int)strcspn(evhttp_request_get_uri(req), "?"), evhttp_request_get_uri(req),
-                 log_addr(http_peer(req)));
+                 log_addr(http_client_addr(req, &self->intake->trusted_proxies)));
         http_release(&s->held);
         free(s);
         http_reply_problem(req, 403, "forbidden", refusal, AUTH_HTTP_CSRF_HEADER);

@@ -78,7 +78,7 @@ bool intake_open311_jurisdiction_ok(intake_t *in, struct evhttp_request *req,
         p += len + (comma ? 1 : 0);
     }
     log_info("open311 refused: jurisdiction_id not served", "status=404 peer=%s",
-             log_addr(http_peer(req)));
+             log_addr(http_client_addr(req, &in->trusted_proxies)));
     intake_open311_format_error(
         req, fmt, 404,
         "本服务器不受理这个 jurisdiction_id 的服务请求；请核对 Open311 接口配置中的辖区代码");
@@ -172,6 +172,7 @@ out_free:
 
 /* A client lookup waiting for PostgreSQL. */
 typedef struct {
+    intake_t *in;
     http_held_t *held;
     intake_open311_format_type_t fmt;
     intake_open311_client_cb cb;
@@ -194,7 +195,7 @@ static void s_client_checked(pg_txn_t *txn, bool ok, void *arg)
         c->fail(c->arg);
     } else if (PQntuples(pg_txn_result(txn, 0)) == 0) {
         log_info("open311 refused post: api_key unknown or revoked", "status=403 peer=%s",
-                 log_addr(http_peer(req)));
+                 log_addr(http_client_addr(req, &c->in->trusted_proxies)));
         intake_open311_format_error(req, c->fmt, 403,
                                     "api_key 无效（不存在或已吊销），请向本局申请 Open311 密钥");
         c->fail(c->arg);
@@ -232,6 +233,7 @@ void intake_open311_client(intake_t *in, struct evhttp_request *req,
         fail(arg);
         return;
     }
+    c->in = in;
     c->fmt = fmt;
     c->cb = cb;
     c->fail = fail;

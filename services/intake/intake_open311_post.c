@@ -348,7 +348,7 @@ void intake_open311_post(intake_t *in, struct evhttp_request *req, intake_open31
     p->in = in;
     p->fmt = fmt;
     p->media = intake_open311_arg(&args, "media_url") != NULL;
-    snprintf(p->sub->peer, sizeof(p->sub->peer), "%s", http_peer(req));
+    snprintf(p->sub->peer, sizeof(p->sub->peer), "%s", http_client_addr(req, &in->trusted_proxies));
     intake_open311_client(in, req, fmt, key, s_client_found, s_post_free, p);
     p = NULL;
 out_free:

@@ -210,7 +210,7 @@ static void s_submit(read_t *rd, struct evhttp_request *req, const char *stmt, i
 
 /* start_date and end_date into start and end (NULL when not given); false
  * after replying 400. */
-static bool s_period(struct evkeyvalq *args, struct evhttp_request *req,
+static bool s_period(const read_t *rd, struct evkeyvalq *args, struct evhttp_request *req,
                      intake_open311_format_type_t fmt, char *start, char *end, size_t len,
                      const char **start_p, const char **end_p)
 {
@@ -220,7 +220,7 @@ static bool s_period(struct evkeyvalq *args, struct evhttp_request *req,
     if ((s && intake_open311_w3c_time(s, start, len) < 0) ||
         (e && intake_open311_w3c_time(e, end, len) < 0)) {
         log_info("open311 refused read: start_date or end_date invalid", "status=400 peer=%s",
-                 log_addr(http_peer(req)));
+                 log_addr(http_client_addr(req, &rd->in->trusted_proxies)));
         intake_open311_format_error(
             req, fmt, 400,
             "start_date 和 end_date 须为 1990 至 2100 年间真实存在的 W3C 日期或时间，例如 2026-11-27T12:47:12+08:00");
@@ -320,7 +320,7 @@ static void s_requests(read_t *rd, struct evhttp_request *req, struct evkeyvalq 
     }
     char start[48], end[48], rows[16], offset[24];
     const char *from, *to;
-    if (!s_period(args, req, rd->fmt, start, end, sizeof(start), &from, &to) ||
+    if (!s_period(rd, args, req, rd->fmt, start, end, sizeof(start), &from, &to) ||
         !s_paging(rd, args, req)) {
         s_read_free(rd);
         return;
@@ -336,7 +336,7 @@ static void s_updates(read_t *rd, struct evhttp_request *req, struct evkeyvalq *
 {
     char start[48], end[48], rows[16], offset[24];
     const char *from, *to;
-    if (!s_period(args, req, rd->fmt, start, end, sizeof(start), &from, &to) ||
+    if (!s_period(rd, args, req, rd->fmt, start, end, sizeof(start), &from, &to) ||
         !s_paging(rd, args, req)) {
         s_read_free(rd);
         return;
@@ -366,7 +366,8 @@ static void s_limited(void *arg, bool allowed)
         return;
     }
     if (!allowed) {
-        log_info("rate limited open311 read", "peer=%s", log_addr(http_peer(req)));
+        log_info("rate limited open311 read", "peer=%s",
+                 log_addr(http_client_addr(req, &rd->in->trusted_proxies)));
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
         intake_open311_format_error(req, rd->fmt, 429, "查询过于频繁，请一分钟后再试");
         s_read_free(rd);
@@ -405,6 +406,6 @@ void intake_open311_read(intake_t *in, struct evhttp_request *req, intake_open31
     rd->fmt = fmt;
     rd->kind = kind;
     snprintf(rd->key, sizeof(rd->key), "%s", key);
-    intake_ratelimit_check(in->ratelimit, "lookup", in->lookup_per_minute, http_peer(req),
+    intake_ratelimit_check(in->ratelimit, "lookup", in->lookup_per_minute, http_client_addr(req, &in->trusted_proxies),
                            s_limited, rd);
 }

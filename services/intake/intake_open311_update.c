@@ -284,8 +284,8 @@ static int s_parse(update_t *u, struct evhttp_request *req, struct evkeyvalq *ar
               (strncmp(media, "https://", 8) != 0 && strncmp(media, "http://", 7) != 0)))
         refusal = "media_url 须为 http:// 或 https:// 开头、不超过 1000 个字符的网址";
     if (refusal) {
-        log_info("open311 refused update", "status=400 peer=%s reason=%s", log_addr(http_peer(req)),
-                 refusal);
+        log_info("open311 refused update", "status=400 peer=%s reason=%s",
+                 log_addr(http_client_addr(req, &u->in->trusted_proxies)), refusal);
         intake_open311_format_error(req, u->fmt, 400, refusal);
         return -1;
     }
@@ -298,7 +298,7 @@ static int s_parse(update_t *u, struct evhttp_request *req, struct evkeyvalq *ar
     intake_refusal_t why;
     if (s_check_fields(u->in, args, &u->text, name, sizeof(name), &why) < 0) {
         log_info("open311 refused update", "status=%d peer=%s reason=%s", why.status,
-                 log_addr(http_peer(req)), why.detail);
+                 log_addr(http_client_addr(req, &u->in->trusted_proxies)), why.detail);
         intake_open311_format_error(req, u->fmt, why.status, why.detail);
         return -1;
     }

@@ -316,7 +316,7 @@ static void s_commit(public_req_t *p, struct evhttp_request *req)
     sub->req = p->req;
     p->req = NULL;
     snprintf(sub->source, sizeof(sub->source), "web-form");
-    snprintf(sub->peer, sizeof(sub->peer), "%s", http_peer(req));
+    snprintf(sub->peer, sizeof(sub->peer), "%s", http_client_addr(req, &p->in->trusted_proxies));
     intake_submit(p->in, req, &sub, s_submitted, p);
 }
 
@@ -334,7 +334,7 @@ static void s_photos_stored(const intake_photo_result_t *result, void *arg)
     }
     if (!result->ok) {
         log_info("refused public submission", "status=400 field=photo peer=%s reason=%s",
-                 log_addr(http_peer(req)), result->why);
+                 log_addr(http_client_addr(req, &p->in->trusted_proxies)), result->why);
         intake_count_refused("web_form", "photo");
         s_form_error(p, req, result->failed >= 0 ? 400 : 503, "photo", result->why);
         s_public_free(p);
@@ -351,7 +351,7 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
     size_t len = 0;
     if (http_read_body(req, in->max_form_body, &body, &len) < 0) {
         log_info("refused public submission: body too large", "status=413 peer=%s max_bytes=%zu",
-                 log_addr(http_peer(req)), in->max_form_body);
+                 log_addr(http_client_addr(req, &in->trusted_proxies)), in->max_form_body);
         intake_count_refused("web_form", "body too large");
         char detail[160];
         snprintf(detail, sizeof(detail), "内容过长：照片每张不超过 %zu MB，最多 %d 张，请精简后再提交。",
@@ -365,7 +365,7 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
     free(body);
     if (parsed < 0) {
         log_info("refused public submission", "status=400 peer=%s reason=%s",
-                 log_addr(http_peer(req)), why);
+                 log_addr(http_client_addr(req, &in->trusted_proxies)), why);
         intake_count_refused("web_form", "malformed form");
         s_form_error(p, req, 400, "", why);
         s_public_free(p);
@@ -404,7 +404,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
     intake_error_t err = {0};
     if (http_read_body(req, in->max_body, &body, &len) < 0) {
         log_info("refused public submission: body too large", "status=413 peer=%s max_bytes=%zu",
-                 log_addr(http_peer(req)), in->max_body);
+                 log_addr(http_client_addr(req, &in->trusted_proxies)), in->max_body);
         intake_count_refused("web", "body too large");
         http_reply_problem(req, 413, "内容过长", "请求正文超过上限，请精简后再提交", NULL);
         s_public_free(p);
@@ -415,7 +415,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
               r->external_ref || r->division)) {
         intake_request_destroy(&r);
         log_info("refused public submission: staff-only fields", "status=422 field=channel peer=%s",
-                 log_addr(http_peer(req)));
+                 log_addr(http_client_addr(req, &in->trusted_proxies)));
         intake_count_refused("web", "staff-only fields");
         http_reply_problem(req, 422, "不接受的字段",
                            "公众提交只接受 channel 为 web 的案件，且不能指定 first_responder、"
@@ -429,7 +429,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
         intake_refusal_t refusal;
         intake_problem_describe(&err, NULL, &refusal);
         log_info("refused public submission", "status=%d field=%s peer=%s reason=%s",
-                 refusal.status, err.field, log_addr(http_peer(req)), err.detail);
+                 refusal.status, err.field, log_addr(http_client_addr(req, &in->trusted_proxies)), err.detail);
         intake_count_refused("web", err.title);
         http_reply_problem(req, refusal.status, refusal.title, refusal.detail,
                            err.field[0] ? err.field : NULL);
@@ -447,7 +447,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
     }
     sub->req = r;
     snprintf(sub->source, sizeof(sub->source), "web-api");
-    snprintf(sub->peer, sizeof(sub->peer), "%s", http_peer(req));
+    snprintf(sub->peer, sizeof(sub->peer), "%s", http_client_addr(req, &in->trusted_proxies));
     const char *key = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
     if (key && key[0] && strlen(key) < sizeof(sub->idem_key)) {
         s_public_scope(sub->peer, sub->idem_scope, sizeof(sub->idem_scope));
@@ -572,7 +572,7 @@ static void s_limited(void *arg, bool allowed)
         return;
     }
     if (!allowed) {
-        log_info("rate limited", "peer=%s", log_addr(http_peer(req)));
+        log_info("rate limited", "peer=%s", log_addr(http_client_addr(req, &p->in->trusted_proxies)));
         intake_count_refused("public", "rate limited");
         s_too_many(p, req);
         s_public_free(p);
@@ -645,5 +645,5 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
         intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
-    intake_ratelimit_check(in->ratelimit, bucket, limit, http_peer(req), s_limited, p);
+    intake_ratelimit_check(in->ratelimit, bucket, limit, http_client_addr(req, &in->trusted_proxies), s_limited, p);
 }

@@ -529,7 +529,7 @@ static void s_limited(void *arg, bool allowed)
         return;
     }
     if (!allowed) {
-        log_info("rate limited", "peer=%s", log_addr(http_peer(req)));
+        log_info("rate limited", "peer=%s", log_addr(http_client_addr(req, &p->in->trusted_proxies)));
         intake_count_refused("public", "rate limited");
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
         s_message(p, req, 429, "请求过于频繁",
@@ -597,7 +597,7 @@ void intake_workitems_public_handle(intake_t *in, struct evhttp_request *req, co
                            get || post ? "没有这个地址" : "这个地址不接受该请求方法", NULL);
         return;
     }
-    snprintf(p->peer, sizeof(p->peer), "%s", http_peer(req));
+    snprintf(p->peer, sizeof(p->peer), "%s", http_client_addr(req, &in->trusted_proxies));
     if (!(p->held = http_hold(req))) {
         s_free(p);
         intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);

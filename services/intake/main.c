@@ -117,7 +117,8 @@ int main(int argc, char **argv)
     in.submit_per_minute = (int)settings_int(st, "intake.public_submits_per_minute", 10);
     in.lookup_per_minute = (int)settings_int(st, "intake.public_lookups_per_minute", 60);
     in.max_body = (size_t)settings_int(st, "intake.max_body", 64 * 1024);
-    in.trusted_proxy = settings_string(st, "intake.trusted_proxy", "");
+    if (http_proxies_read(st, "intake", &in.trusted_proxies) < 0)
+        goto out_teardown;
     in.open311_jurisdictions = settings_string(st, "intake.open311_jurisdictions", "");
     in.bureau_name = settings_string(st, "intake.bureau_name",
                                      settings_string(st, "web.bureau_name", "质量技术监督局"));

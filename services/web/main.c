@@ -58,6 +58,8 @@ int main(int argc, char **argv)
     web.session_max_s = settings_int(st, "web.session_max_s", 12 * 3600);
     web.session_idle_s = settings_int(st, "web.session_idle_s", 2 * 3600);
     web.cookie_secure = settings_int(st, "web.cookie_secure", 0) != 0;
+    if (http_proxies_read(st, "web", &web.trusted_proxies) < 0)
+        goto out_teardown;
     web.pg = pg_new(svc->base, svc->pg_conninfo);
     if (!web.pg || auth_prepare(web.pg) < 0 || web_route_prepare(web.pg) < 0)
         goto out_teardown;
@@ -71,7 +73,8 @@ int main(int argc, char **argv)
     size_t body_max = file_max + 64 * 1024 > 256 * 1024 ? file_max + 64 * 1024 : 256 * 1024;
     size_t reply_max = body_max > 4 * 1024 * 1024 ? body_max : 4 * 1024 * 1024;
     web.proxy = web_proxy_new(svc->base, settings_string(st, "intake.http", "127.0.0.1:7100"),
-                              (int)settings_int(st, "web.proxy_connections", 16), reply_max);
+                              (int)settings_int(st, "web.proxy_connections", 16), reply_max,
+                              &web.trusted_proxies);
     web.stream = web_stream_new(&web, svc->zctx);
     if (!web.auth || !web.statics || !web.pwcheck || !web.proxy || !web.stream)
         goto out_teardown;

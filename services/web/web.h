@@ -9,6 +9,7 @@
 #define DUBAN_WEB_H
 
 #include "auth.h"
+#include "http_proxies.h"
 #include "org.h"
 #include "pg.h"
 #include "settings.h"
@@ -37,6 +38,7 @@ typedef struct {
     long session_max_s;       /* a session ends this long after sign-in */
     long session_idle_s;      /* ... or this long after its last use */
     bool cookie_secure;       /* add Secure to the session cookie (served over https) */
+    http_proxies_t trusted_proxies; /* the TLS proxy or balancer in front, if any */
 } web_t;
 
 /* Sends a problem reply whose detail people read on the console (Chinese). */

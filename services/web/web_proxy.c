@@ -24,6 +24,7 @@ struct web_proxy {
     int n;
     int next;
     size_t max_reply;
+    const http_proxies_t *trusted;
     pass_t *pending; /* freeing a connection drops its requests without a callback */
 };
 
@@ -113,7 +114,9 @@ void web_proxy_forward(web_proxy_t *self, struct evhttp_request *req)
     /* Intake compares Origin with Host: the browser's Host, not ours. */
     const char *host = evhttp_find_header(in, "Host");
     evhttp_add_header(out, "Host", host ? host : "localhost");
-    evhttp_add_header(out, "X-Forwarded-For", http_peer(req));
+    /* One address, already checked against our own trusted proxies, so
+     * intake need trust only duban-web. */
+    evhttp_add_header(out, "X-Forwarded-For", http_client_addr(req, self->trusted));
     struct evbuffer *body = evhttp_request_get_input_buffer(req);
     if (evbuffer_get_length(body))
         evbuffer_add_buffer(evhttp_request_get_output_buffer(up), body);
@@ -133,7 +136,7 @@ void web_proxy_forward(web_proxy_t *self, struct evhttp_request *req)
 }
 
 web_proxy_t *web_proxy_new(struct event_base *base, const char *intake, int connections,
-                           size_t max_reply)
+                           size_t max_reply, const http_proxies_t *trusted)
 {
     char host[128];
     int port = 0;
@@ -146,6 +149,7 @@ web_proxy_t *web_proxy_new(struct event_base *base, const char *intake, int conn
         return NULL;
     s_owner = self;
     self->max_reply = max_reply;
+    self->trusted = trusted;
     self->n = connections < 1 ? 1 : connections > PROXY_MAX_CONNECTIONS ? PROXY_MAX_CONNECTIONS
                                                                           : connections;
     for (int i = 0; i < self->n; i++) {

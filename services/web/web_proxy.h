@@ -14,6 +14,8 @@
 #ifndef DUBAN_WEB_PROXY_H
 #define DUBAN_WEB_PROXY_H
 
+#include "http_proxies.h"
+
 #include <stddef.h>
 
 struct event_base;
@@ -22,9 +24,11 @@ struct evhttp_request;
 typedef struct web_proxy web_proxy_t;
 
 /* intake is "host:port"; an answer longer than max_reply bytes is
- * answered 502. NULL (logged) when intake cannot be parsed. */
+ * answered 502. Intake is told the client's address (X-Forwarded-For) as
+ * seen through trusted, the proxies in front of duban-web (kept by the
+ * caller). NULL (logged) when intake cannot be parsed. */
 web_proxy_t *web_proxy_new(struct event_base *base, const char *intake, int connections,
-                           size_t max_reply);
+                           size_t max_reply, const http_proxies_t *trusted);
 
 /* Answers the requests still waiting 503 and frees. */
 void web_proxy_destroy(web_proxy_t **self_p);

@@ -225,7 +225,8 @@ void web_session_signin(web_t *web, struct evhttp_request *req)
                  (wait_s + 59) / 60);
         snprintf(retry, sizeof(retry), "%ld", wait_s);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
-        log_info("console sign-in locked", "staff=%.48s peer=%s", staff, log_addr(http_peer(req)));
+        log_info("console sign-in locked", "staff=%.48s peer=%s", staff,
+                 log_addr(http_client_addr(req, &web->trusted_proxies)));
         json_decref(body);
         web_reply_problem(req, 429, "too many attempts", detail);
         return;
@@ -242,7 +243,7 @@ void web_session_signin(web_t *web, struct evhttp_request *req)
     si->web = web;
     snprintf(si->staff, sizeof(si->staff), "%s", staff);
     snprintf(si->password, sizeof(si->password), "%s", password);
-    snprintf(si->peer, sizeof(si->peer), "%s", http_peer(req));
+    snprintf(si->peer, sizeof(si->peer), "%s", http_client_addr(req, &web->trusted_proxies));
     json_decref(body);
     pg_param_t p[1] = {PG_TEXT(si->staff)};
     pg_txn_add(txn, true, "web_staff", 1, p);

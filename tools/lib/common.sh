@@ -703,7 +703,7 @@ setup = { pg_conninfo = ${as[setup]}; };
 redis = { host = "$h"; port = $rport; prefix = $(_duban_cfg_str "$prefix"); };
 log = { level = "${DUBAN_LOG_LEVEL:-info}"; };
 outbox = { resend_after_ms = ${DUBAN_OUTBOX_RESEND_MS:-10000}; keep_s = ${DUBAN_OUTBOX_KEEP_S:-259200}; };
-intake = { http = "$h:$b"; metrics = "$h:$((b + 14))"; out = "tcp://$h:$((b + 1))"; trusted_proxy = "$h"; photos_dir = $(_duban_cfg_str "$(dirname "$file")/photos");
+intake = { http = "$h:$b"; metrics = "$h:$((b + 14))"; out = "tcp://$h:$((b + 1))"; trusted_proxies = "$h"; photos_dir = $(_duban_cfg_str "$(dirname "$file")/photos");
          pg_conninfo = ${as[intake]}; };
 triage = { health = "$h:$((b + 2))"; in = "tcp://$h:$((b + 1))"; out = "tcp://$h:$((b + 3))";
            pg_conninfo = ${as[triage]}; };
