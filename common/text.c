@@ -204,3 +204,13 @@ size_t text_escape(const char *s, size_t len, char *out, size_t cap, bool keep_n
     out[b.used] = '\0';
     return b.used;
 }
+
+const char *text_json_error(const json_error_t *err, char *out, size_t len)
+{
+    const char *near = strstr(err->text, " near ");
+    int n = near ? (int)(near - err->text) : (int)strnlen(err->text, sizeof(err->text));
+    char message[JSON_ERROR_TEXT_LENGTH];
+    text_escape(err->text, (size_t)n, message, sizeof(message), false);
+    snprintf(out, len, "%s (line %d, column %d)", message, err->line, err->column);
+    return out;
+}

@@ -12,6 +12,7 @@
 #ifndef DUBAN_TEXT_H
 #define DUBAN_TEXT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,5 +49,15 @@ size_t text_escape(const char *s, size_t len, char *out, size_t cap, bool keep_n
 typedef void (*text_emit_fn)(const char *bytes, size_t len, void *arg);
 void text_escape_stream(const char *s, size_t len, bool keep_newlines, unsigned char *state,
                         text_emit_fn emit, void *arg);
+
+/* Describes a JSON parse failure without quoting the input: jansson's
+ * message ends "near '<the bytes at fault>'", which can hold a requester's
+ * phone number or bytes a terminal acts on. Writes e.g. "'}' expected
+ * (line 3, column 14)" into out; returns out. */
+const char *text_json_error(const json_error_t *err, char *out, size_t len);
+
+#define TEXT_JSON_ERROR_MAX (JSON_ERROR_TEXT_LENGTH + 48)
+/* text_json_error into a buffer of the calling expression's own. */
+#define text_json_err(err) text_json_error((err), (char[TEXT_JSON_ERROR_MAX]){0}, TEXT_JSON_ERROR_MAX)
 
 #endif

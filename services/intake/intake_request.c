@@ -337,8 +337,8 @@ intake_request_t *intake_request_parse(const org_t *org, const char *body, size_
             s_fail(err, 400, "invalid UTF-8", NULL, "the body is not valid UTF-8 (byte %d)",
                    jerr.position);
         else
-            s_fail(err, 400, "malformed JSON", NULL, "the body is not valid JSON: %s at line %d",
-                   jerr.text, jerr.line);
+            s_fail(err, 400, "malformed JSON", NULL, "the body is not valid JSON: %s",
+                   text_json_err(&jerr));
         return NULL;
     }
     intake_request_t *r = calloc(1, sizeof(*r));

@@ -58,6 +58,12 @@ refused() {
 
 refused 400 "" 'this is not json'
 refused 400 "" '[1,2,3]'
+# A parse error says where, without quoting the body: the bytes at fault may
+# be a requester's number, and the detail reaches the log.
+refused 400 "" '{"channel":"web","requester":{"phone":"13912345678"} 13987654321}'
+assert_contains "$(cat "$H_DIR/body")" "(line 1, column" "the parse error says where"
+assert_not_contains "$(cat "$H_DIR/body")" "13987654321" "without quoting the body"
+assert_not_contains "$(cat "$H_DIR/intake.log")" "13987654321" "nor does the log"
 refused 400 channel '{"kind":"complaint","subject":"s","description":"d"}'
 refused 400 kind '{"channel":"web","subject":"s","description":"d"}'
 refused 400 subject '{"channel":"web","kind":"complaint","subject":"","description":"d"}'

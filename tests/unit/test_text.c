@@ -178,6 +178,37 @@ static void test_log_one_line_per_event(void **state)
     free(out);
 }
 
+/* A JSON parse error is described without the bytes at fault: they can be
+ * a requester's phone number or a terminal's escape sequence. */
+static void test_json_error_quotes_nothing(void **state)
+{
+    (void)state;
+    const char *bodies[] = {"{\"phone\":\"13912345678\" 13912345678}",
+                            "{\"a\":1,\n \"b\": 13912345678x}",
+                            "{\"a\":\"\x1b[2J13912345678\"}",
+                            "[13912345678"};
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        json_error_t err;
+        json_t *root = json_loads(bodies[i], 0, &err);
+        assert_null(root);
+        assert_non_null(strstr(err.text, "near")); /* jansson quotes the input ... */
+        char out[TEXT_JSON_ERROR_MAX];
+        assert_ptr_equal(text_json_error(&err, out, sizeof(out)), out);
+        assert_null(strstr(out, "139"));          /* ... the description does not */
+        assert_null(strchr(out, '\x1b'));
+        assert_non_null(strstr(out, "(line "));
+        assert_non_null(strstr(out, ", column "));
+    }
+    json_error_t err;
+    assert_null(json_loads("{\"a\":1,\n \"b\": x}", 0, &err));
+    char out[TEXT_JSON_ERROR_MAX];
+    text_json_error(&err, out, sizeof(out));
+    assert_non_null(strstr(out, "(line 2, column "));
+    char tiny[6];
+    text_json_error(&err, tiny, sizeof(tiny)); /* cut, never overrun */
+    assert_int_equal(strlen(tiny), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_escape_stream_split_c1),
         cmocka_unit_test(test_log_one_line_per_event),
+        cmocka_unit_test(test_json_error_quotes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

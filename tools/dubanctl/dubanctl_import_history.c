@@ -87,8 +87,8 @@ int ctl_import_history(ctl_t *ctl, int argc, char **argv)
     json_error_t err;
     json_t *root = json_load_file(path, 0, &err);
     if (!root || !json_is_array(root)) {
-        fprintf(stderr, "error: %s is not a JSON array of cases: %s (line %d)\n", path,
-                root ? "not an array" : err.text, root ? 1 : err.line);
+        fprintf(stderr, "error: %s is not a JSON array of cases: %s\n", path,
+                root ? "not an array" : text_json_err(&err));
         json_decref(root);
         return CTL_FAILED;
     }

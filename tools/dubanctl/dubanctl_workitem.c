@@ -9,6 +9,7 @@
  * close (D 17:30 +08:00). Re-importing a plan makes nothing twice: items are
  * keyed by their ref. */
 #include "dubanctl.h"
+#include "text.h"
 
 #include <getopt.h>
 #include <libpq-fe.h>
@@ -135,7 +136,8 @@ static int s_create(ctl_t *ctl, int argc, char **argv)
         json_decref(item);
         item = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
         if (!json_is_object(item)) {
-            fprintf(stderr, "error: %s line %d: %s\n", file, err.line, err.text);
+            fprintf(stderr, "error: %s: %s\n", file,
+                    item ? "not a JSON object" : text_json_err(&err));
             rc = CTL_FAILED;
             goto out;
         }
@@ -277,7 +279,8 @@ int ctl_import_plan(ctl_t *ctl, int argc, char **argv)
         !json_is_array(json_object_get(plan, "phases")) ||
         !json_is_array(json_object_get(plan, "items"))) {
         if (!plan)
-            fprintf(stderr, "error: %s line %d: %s\n", argv[1], err.line, err.text);
+            fprintf(stderr, "error: %s: %s\n", argv[1],
+                    text_json_err(&err));
         else
             fprintf(stderr, "error: %s is not a plan: it needs code, title, phases and items\n",
                     argv[1]);
