@@ -85,9 +85,15 @@ def download(c, name):
     for old in os.listdir(folder):
         os.remove(os.path.join(folder, old))
     c.d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
-    links = [a for a in c.css("#timeline .file a") if a.text == name]
-    c.check(links, "a download link for " + name)
-    links[0].click()
+    def click_link():
+        # found afresh until the click lands: a live update may redraw the
+        # timeline between finding the link and clicking it
+        links = [a for a in c.css("#timeline .file a") if a.text == name]
+        if not links:
+            return False
+        links[0].click()
+        return True
+    c.wait(click_link, "a download link for " + name)
 
     def saved():
         done = [f for f in os.listdir(folder) if not f.endswith(".crdownload")]
