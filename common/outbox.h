@@ -59,7 +59,10 @@ typedef struct outbox_relay outbox_relay_t;
  *   " FROM c RETURNING " OUTBOX_ROW_COLUMNS ")"
  *
  * Each argument is an SQL expression over what the FROM that follows yields
- * (a literal, a parameter, a column); born is one of the three above. */
+ * (a literal, a parameter, a column); born is one of the three above. The
+ * msg_id is left to the column's default, duban_msg_id() (046): the one
+ * generator, time-ordered so that new rows enter the msg_id index at its
+ * right-hand edge. */
 #define OUTBOX_INSERT(producer, destination, topic, type, case_id, case_number, task_id, body,     \
                       born)                                                                        \
     "INSERT INTO outbox (producer, destination, topic, msg_type, case_id, case_number, task_id,"   \

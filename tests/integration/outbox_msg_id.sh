@@ -1,0 +1,38 @@
+# Outbox message ids begin with the time (046, issue 13): a random id put
+# each new row at a random leaf of the msg_id index, and after every
+# checkpoint each such leaf was written whole to the WAL. Every producer's
+# rows get a UUIDv7-shaped id from the one generator, duban_msg_id(): the
+# version 7, the RFC 9562 variant, the time of the insert in its first 48
+# bits, so that rows written one after another have ids in the same order.
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init outbox_msg_id
+harness_start intake triage dispatch
+
+cases=()
+for i in 1 2 3 4 5 6; do
+  cases+=("$(harness_ctl submit --channel hotline --kind complaint --operator op001 \
+    --subject "电子秤 $i" --description 缺斤短两 --category metrology)")
+done
+dispatched() { [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'dispatched'")" == 6 ]]; }
+wait_until 20 dispatched
+
+# Every producer on the way in wrote its rows with such ids.
+assert_eq "dispatch,intake,triage" "$(psql_q "SELECT string_agg(DISTINCT producer, ',' ORDER BY producer) FROM outbox")" \
+  "the three producers wrote rows"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM outbox WHERE substr(msg_id::text, 15, 1) <> '7'
+  OR substr(msg_id::text, 20, 1) NOT IN ('8', '9', 'a', 'b')")" "version 7 and the RFC 9562 variant"
+# The first 48 bits are the insert's time in Unix milliseconds: not before
+# the row's transaction began, and not long after.
+ms() { echo "('x' || substr(replace(msg_id::text, '-', ''), 1, 12))::bit(48)::bigint"; }
+assert_eq 0 "$(psql_q "SELECT count(*) FROM outbox WHERE $(ms) < floor(extract(epoch FROM created_at) * 1000)
+  OR $(ms) > extract(epoch FROM created_at) * 1000 + 60000")" "the time of the insert"
+# Cases accepted one after another: their messages' ids in the same order.
+assert_eq "$(IFS=,; echo "${cases[*]}")" \
+  "$(psql_q "SELECT string_agg(case_number, ',' ORDER BY msg_id) FROM outbox WHERE producer = 'intake'")" \
+  "ids in the order of the inserts"
+
+# The generator alone: unique, and version 7 however many are drawn at once.
+assert_eq "10000|10000" "$(psql_q "SELECT count(DISTINCT id) || '|' || count(*) FILTER (WHERE substr(id::text, 15, 1) = '7')
+  FROM (SELECT duban_msg_id() AS id FROM generate_series(1, 10000)) g")" "10,000 distinct ids"
+
+echo "PASS outbox_msg_id"
