@@ -38,6 +38,24 @@ psql_q "INSERT INTO cases (case_number, query_code_sha256, channel, kind, priori
 psql_q 'ANALYZE cases' > /dev/null
 psql_q 'ANALYZE tasks' > /dev/null
 
+# case_search_text folds a text only when it holds a full-width letter or
+# digit (063); it must give what 021's definition gives for every text: each
+# code point from ０ to ｚ (the 62 and the signs between them) alone and among
+# others, upper case, texts without any, parts missing, and every case seeded.
+fold_021="lower(translate(concat_ws(' ', s, d, p, e, r),
+  '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ',
+  '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'))"
+ncases=$(psql_q "SELECT count(*) FROM cases")
+assert_eq "0 $((75 + 3 + ncases))" "$(psql_q "WITH t(s, d, p, e, r) AS (
+    SELECT chr(cp), '人民路' || chr(cp) || '号 ABC', NULL, NULL, NULL
+      FROM generate_series(x'FF10'::int, x'FF5A'::int) cp
+    UNION ALL VALUES ('ＸＹ牌 Heater', NULL, 'Ａ', '', NULL), (NULL, NULL, NULL, NULL, NULL),
+                     ('电梯异响', '小区3号楼', '人民路21号', '华兴公司', 'ÀÉ ΣΑΣ')
+    UNION ALL SELECT subject, description, place, enterprise, product FROM cases)
+  SELECT count(*) FILTER (WHERE case_search_text(s, d, p, e, r) IS DISTINCT FROM $fold_021)
+         || ' ' || count(*) FROM t")" \
+  "case_search_text is 021's fold for every text (and every seeded case was compared)"
+
 # expected Q DIVISION LIMIT OFFSET: "COUNT|NUMBERS" by the definition.
 expected() {
   local cond="" t terms
