@@ -57,26 +57,44 @@ static const char *s_number_sql =
 #define FROM(n) "($" #n "::date::timestamp AT TIME ZONE 'Asia/Shanghai')"
 #define UNTIL(n) "(($" #n "::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')"
 
-/* $1 the phone's digits: the expression of cases_duplicate_idx; $5, $6 the
- * first and last day. */
+/* The answer of case_search_newest or case_phone_newest (r: the matches,
+ * then a row with how far back it searched when the bound cut it short and
+ * how many cases it read) as the page's rows: the counts (total, examined,
+ * cut) then the case columns; the page is cut from r before anything else
+ * is read, ordered newest first by received time then id. One row always
+ * comes back, with the counts (no case: its case columns NULL). $3 limit,
+ * $4 offset. */
+#define PAGE_OF_R                                                                                  \
+    " meta AS (SELECT count(id) AS total, max(examined) AS examined,"                            \
+    "  max(created_at) FILTER (WHERE id IS NULL) AS cut FROM r),"                                \
+    " page AS (SELECT id, created_at FROM r WHERE id IS NOT NULL"                                \
+    "  ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4)"                                    \
+    " SELECT meta.total, meta.examined, to_char(meta.cut AT TIME ZONE 'Asia/Shanghai',"          \
+    "  CASE WHEN date_trunc('second', meta.cut) = meta.cut"                                      \
+    "  THEN 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'"                                                \
+    "  ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+08:00\"' END), p.* FROM meta LEFT JOIN (SELECT "       \
+    CASE_LIST_COLUMNS ", m.created_at AS o_at, m.id AS o_id FROM page m"                          \
+    "  JOIN cases c ON c.id = m.id" CASE_LIST_LEAD ") p ON true"                                 \
+    " ORDER BY p.o_at DESC, p.o_id DESC"
+#define META_FIRST 3 /* the case columns after total, examined, cut */
+
+/* $1 the phone's digits, $2 division, $3 limit, $4 offset, $5 cases to read
+ * at most, $6 $7 the first and last day: every case of the phone, or when
+ * it has more than $5 the newest of each category (case_phone_newest,
+ * migration 064), so a phone that called thousands of times costs what one
+ * that called $5 times does. */
 static const char *s_phone_sql =
-    CASE_LIST_OF_PHONE "SELECT count(*) OVER (), " CASE_LIST_COLUMNS
-    " FROM of_phone JOIN cases c ON c.id = of_phone.id" CASE_LIST_LEAD " WHERE " SCOPE
-    " AND c.created_at >= coalesce(" FROM(5) ", '-infinity')"
-    " AND c.created_at < coalesce(" UNTIL(6) ", 'infinity')" NEWEST;
+    "WITH r AS MATERIALIZED (SELECT id, created_at, examined FROM case_phone_newest($1, $2,"
+    "  $5::int, " FROM(6) ", " UNTIL(7) "))," PAGE_OF_R;
 
 /* The text search: r holds the newest matches, as many as the page needs
  * and at least INTAKE_SEARCH_EXACT + 1 (whether there are more than that
  * many is the exact total or not), from the bigram index a few days at a
  * time, reading at most $5 cases (case_search_newest, migrations 060 and
  * 061: its work is about the matches it returns, however common the word,
- * and never more than $5), then a row with how far back it searched when
- * $5 cut it short and how many cases it read. The page is cut from them
- * before anything else is read. One row always comes back, with the counts
- * (no case: its case columns NULL). $1 all the terms, $2 division, $3
- * limit, $4 offset, $5 cases to read at most, $6 $7 the first and last
- * day, $8.. each term. */
-#define TEXT_FIRST 3 /* the case columns after total, examined, cut */
+ * and never more than $5), then the page (PAGE_OF_R). $1 all the terms, $2
+ * division, $3 limit, $4 offset, $5 cases to read at most, $6 $7 the first
+ * and last day, $8.. each term. */
 static void s_text_sql(char *sql, size_t len, int nterms)
 {
     char terms[512] = "";
@@ -87,18 +105,7 @@ static void s_text_sql(char *sql, size_t len, int nterms)
     snprintf(sql, len,
              "WITH r AS MATERIALIZED (SELECT id, created_at, examined FROM case_search_newest(" KEYS ","
              "  ARRAY[%s], $2, greatest($3::bigint + $4::bigint, " STR(INTAKE_SEARCH_EXACT)
-             " + 1)::int, $5::int, " FROM(6) ", " UNTIL(7) ")),"
-             " meta AS (SELECT count(id) AS total, max(examined) AS examined,"
-             "  max(created_at) FILTER (WHERE id IS NULL) AS cut FROM r),"
-             " page AS (SELECT id, created_at FROM r WHERE id IS NOT NULL"
-             "  ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4)"
-             " SELECT meta.total, meta.examined, to_char(meta.cut AT TIME ZONE 'Asia/Shanghai',"
-             "  CASE WHEN date_trunc('second', meta.cut) = meta.cut"
-             "  THEN 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'"
-             "  ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+08:00\"' END), p.* FROM meta LEFT JOIN (SELECT "
-             CASE_LIST_COLUMNS ", m.created_at AS o_at, m.id AS o_id FROM page m"
-             "  JOIN cases c ON c.id = m.id" CASE_LIST_LEAD ") p ON true"
-             " ORDER BY p.o_at DESC, p.o_id DESC",
+             " + 1)::int, $5::int, " FROM(6) ", " UNTIL(7) "))," PAGE_OF_R,
              terms);
 }
 
@@ -121,17 +128,19 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
         goto out_free;
     }
     bool text = s->match == MATCH_TEXT;
-    int first = text ? TEXT_FIRST : 1;
+    /* A text's and a phone's rows start with the counts (PAGE_OF_R). */
+    bool counted = text || s->match == MATCH_PHONE;
+    int first = counted ? META_FIRST : 1;
     int n = PQntuples(rows);
-    if (text && n == 1 && PQgetisnull(rows, 0, first))
+    if (counted && n == 1 && PQgetisnull(rows, 0, first))
         n = 0; /* the counts' row alone: no case */
     /* One row more than the page was asked for: whether a next page exists. */
     bool more = n > s->limit;
     if (more)
         n = (int)s->limit;
-    long long total = n > 0 || text ? strtoll(PQgetvalue(rows, 0, 0), NULL, 10) : 0;
+    long long total = n > 0 || counted ? strtoll(PQgetvalue(rows, 0, 0), NULL, 10) : 0;
     /* Cut short by the cases it may read: the matches back to this time. */
-    const char *cut = text && !PQgetisnull(rows, 0, 2) ? PQgetvalue(rows, 0, 2) : NULL;
+    const char *cut = counted && !PQgetisnull(rows, 0, 2) ? PQgetvalue(rows, 0, 2) : NULL;
     bool past_last = n == 0 && s->page > 1;
     bool exact = !cut && (!text || total <= INTAKE_SEARCH_EXACT || past_last);
     json_t *cases = json_array();
@@ -146,7 +155,7 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
         json_object_set_new(body, "from", json_string(s->from));
     if (s->to[0])
         json_object_set_new(body, "to", json_string(s->to));
-    if (text)
+    if (counted)
         json_object_set_new(body, "examined",
                             json_integer(strtoll(PQgetvalue(rows, 0, 1), NULL, 10)));
     if (cut) {
@@ -173,7 +182,7 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     }
     log_debug("case search", "match=%s page=%ld results=%d complete=%s examined=%s staff=%s",
               s_match_names[s->match], s->page, n, cut ? "false" : "true",
-              text ? PQgetvalue(rows, 0, 1) : "-", s->who.staff);
+              counted ? PQgetvalue(rows, 0, 1) : "-", s->who.staff);
     http_reply_json(req, 200, body);
 out_free:
     http_release(&s->held);
@@ -336,9 +345,9 @@ void intake_search_read(intake_t *in, struct evhttp_request *req, const auth_ide
         added = pg_txn_add(txn, false, s_number_sql, 4, p) >= 0;
     } else if (phone_looks_like(s->q) && phone_digits(s->q, digits, sizeof(digits)) > 0) {
         s->match = MATCH_PHONE;
-        pg_param_t p[6] = {PG_TEXT(digits), PG_TEXT(division), PG_TEXT(limit),
-                           PG_TEXT(offset), PG_TEXT(from),     PG_TEXT(to)};
-        added = pg_txn_add(txn, false, s_phone_sql, 6, p) >= 0;
+        pg_param_t p[7] = {PG_TEXT(digits), PG_TEXT(division), PG_TEXT(limit), PG_TEXT(offset),
+                           PG_TEXT(budget), PG_TEXT(from),     PG_TEXT(to)};
+        added = pg_txn_add(txn, false, s_phone_sql, 7, p) >= 0;
     } else {
         s->match = MATCH_TEXT;
         char copy[sizeof(s->q)], *terms[INTAKE_SEARCH_MAX_TERMS], sql[8192];

@@ -23,7 +23,10 @@
  * left (migration 061): 2 * intake.search_max_rows + 1 at most. When that cuts it short the answer holds every match
  * received since searched_since, "complete" is false and "notice" asks the
  * caller to narrow the search (INTAKE_SEARCH_NARROW); "examined" is how
- * many cases the search read. from=YYYY-MM-DD and to=YYYY-MM-DD (days
+ * many cases the search read. A phone search is bounded and says so the
+ * same way: a phone with more than intake.search_max_rows cases is answered
+ * from the newest of each category, as many again at most (migration 064).
+ * from=YYYY-MM-DD and to=YYYY-MM-DD (days
  * received, in the bureau's zone, both included) narrow a text or phone
  * search.
  *

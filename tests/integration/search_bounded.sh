@@ -112,4 +112,54 @@ assert_contains "$out" "结果太多，请缩小搜索范围" "dubanctl prints t
 assert_contains "$out" "只搜索了" "and how far back it searched"
 out=$(harness_ctl search 小区 --as h-standards --from "$from" --to "$to")
 assert_not_contains "$out" "结果太多" "narrowed by --from/--to: whole"
+# --- A phone is bounded too (064): a number with 700 cases (some without a
+# category), more than the 300 a search may read, is cut short the same way,
+# and what it returns is every case of the phone received since
+# searched_since, newest first, for the desk and for a division alike.
+psql_q "UPDATE cases SET requester_phone = '021-5555 0000', category = CASE WHEN id % 7 = 0 THEN NULL ELSE category END
+         WHERE id IN (SELECT id FROM cases WHERE source = 'benchmark' ORDER BY id LIMIT 700)" > /dev/null
+psql_q "UPDATE cases SET requester_phone = '(021) 5555-1111'
+         WHERE id IN (SELECT id FROM cases WHERE source = 'benchmark' ORDER BY id DESC LIMIT 250)" > /dev/null
+psql_q 'ANALYZE cases' > /dev/null
+of_phone() { # DIGITS DIVISION CONDITION: "COUNT|NEWEST 50 NUMBERS" of the phone's cases
+  psql_q "SELECT count(*) || '|' || coalesce((SELECT string_agg(case_number, ' ' ORDER BY created_at DESC, id DESC)
+            FROM (SELECT * FROM cases c WHERE regexp_replace(requester_phone, '[^0-9]', '', 'g') = '$1'
+                     AND ('$2' = '' OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.division = '$2'))
+                     AND $3 ORDER BY created_at DESC, id DESC LIMIT 50) p), '')
+            FROM cases c WHERE regexp_replace(requester_phone, '[^0-9]', '', 'g') = '$1'
+             AND ('$2' = '' OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.division = '$2'))
+             AND $3"
+}
+for who in op001:'' h-standards:standards; do
+  staff=${who%%:*} division=${who#*:}
+  division=${division//\'/}
+  assert_eq 200 "$(search "$staff" '021-5555 0000' --data-urlencode limit=50)" "$staff searches a phone of 700 cases"
+  assert_eq "phone false false" "$(jqb '"\(.match) \(.complete) \(.total_exact)"')" "$staff: the phone's search is cut short"
+  assert_contains "$(jqb .notice)" "结果太多，请缩小搜索范围" "$staff: the notice in Chinese"
+  examined=$(jqb .examined)
+  ((examined > 300 && examined <= 601)) || fail "$staff: the phone's search read $examined cases; the bound is 2 x 300 + 1"
+  since=$(jqb .searched_since)
+  [[ "$since" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\.[0-9]{1,6})?\+08:00$ ]] || fail "searched_since is a time: '$since'"
+  want=$(of_phone 02155550000 "$division" "created_at >= '$since'")
+  assert_eq "${want%%|*} ${want#*|}" "$(jqb '"\(.total) \([.cases[].case_number] | join(" "))"')" \
+    "$staff: every case of the phone received since $since, newest first"
+  older=$(of_phone 02155550000 "$division" "created_at < '$since'")
+  ((${older%%|*} > 0)) || fail "the test means older cases of the phone the cut left unread"
+done
+want=$(of_phone 02155550000 '' true)
+assert_eq 700 "${want%%|*}" "the phone holds 700 cases"
+# Narrowed by the days received to fewer than 300 of them: whole and exact.
+from=$(psql_q "SELECT to_char(min(created_at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') FROM (SELECT created_at FROM cases
+                WHERE regexp_replace(requester_phone, '[^0-9]', '', 'g') = '02155550000' ORDER BY created_at DESC LIMIT 150) n")
+assert_eq 200 "$(search op001 '021-5555 0000' --data-urlencode limit=50 --data-urlencode from="$from")" "the phone from $from"
+want=$(of_phone 02155550000 '' "created_at >= ('$from'::date::timestamp AT TIME ZONE 'Asia/Shanghai')")
+((${want%%|*} < 300)) || fail "the test means fewer than 300 of the phone's cases from $from, there are ${want%%|*}"
+assert_eq "true true null ${want%%|*} ${want#*|}" \
+  "$(jqb '"\(.complete) \(.total_exact) \(.notice) \(.total) \([.cases[].case_number] | join(" "))"')" \
+  "every case of the phone from $from, an exact total, no notice"
+# A phone with fewer cases than the bound is read whole, as before.
+assert_eq 200 "$(search op001 '02155551111')" "a phone of 250 cases"
+assert_eq "true true 250 250" "$(jqb '"\(.complete) \(.total_exact) \(.total) \(.examined)"')" \
+  "a phone of 250 cases: whole, exact, each read once"
+
 echo "PASS search_bounded"
