@@ -53,6 +53,22 @@ typedef struct {
  * zone without utc_offset). Caller frees with calendar_destroy. */
 calendar_t *calendar_new(const char *dir);
 
+/* One year's file held in memory: the text of YYYY.conf for year. */
+typedef struct {
+    int year; /* 0 to 9999 */
+    const char *text;
+    size_t len; /* bytes of text, which need not end in NUL */
+} calendar_text_t;
+
+/* calendar_new on the files' texts instead of a folder: hours is the text of
+ * hours.conf (hours_len bytes; NULL when there is no such file) and years[i]
+ * the text of one YYYY.conf. The same parser and checks read both (the files
+ * of a folder are streams, these texts streams in memory); the fuzz target
+ * reads each input this way without a file. NULL (logged) on the same
+ * faults. */
+calendar_t *calendar_new_from_texts(const char *hours, size_t hours_len,
+                                    const calendar_text_t *years, size_t nyears);
+
 /* A calendar in which every instant is working time (offset UTC, working day
  * 24 h), for natural-time limits and tests: adding 3 s adds 3 s. Returns NULL
  * only when out of memory. */

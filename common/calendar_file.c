@@ -1,7 +1,8 @@
 /* Reading the business calendar's folder (see calendar.h): hours.conf for
  * the zone and working hours, and one YYYY.conf per year for its holidays
  * and make-up working days, all read with libconfig into a calendar_t that
- * calendar.c then computes on. */
+ * calendar.c then computes on. calendar_new_from_texts reads the same files'
+ * texts from memory through the same functions. */
 #include "calendar_internal.h"
 #include "settings.h"
 
@@ -45,9 +46,12 @@ static int s_check_names(config_t *cfg, const char *path, const char *const *nam
     return 0;
 }
 
-static int s_read_file(config_t *cfg, const char *path, const char *const *names)
+/* Reads one file's text from f (a file, or a text in memory through
+ * fmemopen): libconfig's config_read is what config_read_file does once it
+ * has opened the file, so the folder and calendar_new_from_texts parse alike. */
+static int s_read_file(config_t *cfg, FILE *f, const char *path, const char *const *names)
 {
-    if (config_read_file(cfg, path) != CONFIG_TRUE) {
+    if (config_read(cfg, f) != CONFIG_TRUE) {
         log_error("could not read calendar file", "file=%s line=%d err=%s", path,
                   config_error_line(cfg), config_error_text(cfg));
         return -1;
@@ -112,18 +116,17 @@ static int s_parse_segment(const char *text, calendar_segment_t *seg)
     return 0;
 }
 
-static int s_read_hours(calendar_t *self, const char *dir)
+/* hours.conf read from f, or the default hours when f is NULL (no file). */
+static int s_read_hours(calendar_t *self, FILE *f, const char *path)
 {
     static const char *const names[] = {"zone", "utc_offset", "hours", NULL};
     static const char *const defaults[] = {"08:30-12:00", "13:30-17:30"};
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/hours.conf", dir);
     config_t cfg;
     config_init(&cfg);
     int rc = -1;
     config_setting_t *hours = NULL;
-    if (access(path, F_OK) == 0) {
-        if (s_read_file(&cfg, path, names) < 0)
+    if (f) {
+        if (s_read_file(&cfg, f, path, names) < 0)
             goto out_config;
         hours = config_lookup(&cfg, "hours");
     }
@@ -204,11 +207,10 @@ static int s_read_dates(calendar_year_t *year, config_t *cfg, const char *path, 
     return 0;
 }
 
-static int s_read_year(calendar_t *self, const char *dir, int file_year)
+/* The file of year file_year (named path in the logs), read from f. */
+static int s_read_year(calendar_t *self, FILE *f, const char *path, int file_year)
 {
     static const char *const names[] = {"year", "holidays", "makeup_workdays", NULL};
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%04d.conf", dir, file_year);
     config_t cfg;
     config_init(&cfg);
     int rc = -1, year = -1;
@@ -218,7 +220,7 @@ static int s_read_year(calendar_t *self, const char *dir, int file_year)
     self->years = grown;
     calendar_year_t *entry = &self->years[self->nyears];
     memset(entry, 0, sizeof(*entry));
-    if (s_read_file(&cfg, path, names) < 0)
+    if (s_read_file(&cfg, f, path, names) < 0)
         goto out_config;
     if (config_lookup_int(&cfg, "year", &year) != CONFIG_TRUE || year != file_year) {
         log_error("calendar file: needs year", "file=%s year=%d", path, file_year);
@@ -245,6 +247,40 @@ static int s_year_of_name(const char *name)
     return year;
 }
 
+/* Opens path for s_read_hours or s_read_year: NULL (logged) when it cannot. */
+static FILE *s_open(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        log_error("could not read calendar file", "file=%s err=%s", path, strerror(errno));
+    return f;
+}
+
+/* hours.conf in dir, the default hours when there is none. */
+static int s_read_hours_in(calendar_t *self, const char *dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/hours.conf", dir);
+    if (access(path, F_OK) != 0)
+        return s_read_hours(self, NULL, path);
+    FILE *f = s_open(path);
+    int rc = f ? s_read_hours(self, f, path) : -1;
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+static int s_read_year_in(calendar_t *self, const char *dir, int file_year)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%04d.conf", dir, file_year);
+    FILE *f = s_open(path);
+    int rc = f ? s_read_year(self, f, path, file_year) : -1;
+    if (f)
+        fclose(f);
+    return rc;
+}
+
 calendar_t *calendar_new(const char *dir)
 {
     assert(dir);
@@ -256,12 +292,12 @@ calendar_t *calendar_new(const char *dir)
         log_error("could not open calendar folder", "dir=%s err=%s", dir, strerror(errno));
         goto out_free_self;
     }
-    if (s_read_hours(self, dir) < 0)
+    if (s_read_hours_in(self, dir) < 0)
         goto out_closedir;
     struct dirent *entry;
     while ((entry = readdir(d)) != NULL) {
         int year = s_year_of_name(entry->d_name);
-        if (year >= 0 && s_read_year(self, dir, year) < 0)
+        if (year >= 0 && s_read_year_in(self, dir, year) < 0)
             goto out_closedir;
     }
     closedir(d);
@@ -274,6 +310,46 @@ out_closedir:
 out_free_self:
     calendar_destroy(&self);
     return NULL;
+}
+
+/* A text in memory as a stream for libconfig; fmemopen takes a length, so
+ * a NUL inside the text reaches the parser as it would from a file. */
+static FILE *s_open_text(const char *text, size_t len)
+{
+    FILE *f = fmemopen((void *)(len ? text : ""), len, "r");
+    if (!f)
+        log_error("could not read calendar text", "err=%s", strerror(errno));
+    return f;
+}
+
+calendar_t *calendar_new_from_texts(const char *hours, size_t hours_len,
+                                    const calendar_text_t *years, size_t nyears)
+{
+    calendar_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    FILE *f = hours ? s_open_text(hours, hours_len) : NULL;
+    int rc = hours && !f ? -1 : s_read_hours(self, f, "hours.conf");
+    if (f)
+        fclose(f);
+    for (size_t i = 0; rc == 0 && i < nyears; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "%04d.conf", years[i].year);
+        if (years[i].year < 0 || years[i].year >= CALENDAR_YEARS) {
+            log_error("calendar text: a year outside 0000 to 9999", "year=%d", years[i].year);
+            rc = -1;
+            break;
+        }
+        if (!(f = s_open_text(years[i].text, years[i].len))) {
+            rc = -1;
+            break;
+        }
+        rc = s_read_year(self, f, name, years[i].year);
+        fclose(f);
+    }
+    if (rc < 0)
+        calendar_destroy(&self);
+    return self;
 }
 
 calendar_t *calendar_from_settings(struct settings *settings)

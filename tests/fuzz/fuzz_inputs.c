@@ -207,7 +207,7 @@ static const target_t s_targets[] = {
     {"form", s_target_form, 10},
     {"photo", s_target_photo, 20},
     {"open311", s_target_open311, 1},
-    {"calendar", s_target_calendar, 20}, /* writes its files first */
+    {"calendar", s_target_calendar, 2}, /* libconfig reads two texts */
     {"console", s_target_console, 1},
     {"csv", s_target_csv, 1},
     {"history", s_target_history, 10}, /* replays every entry's steps */

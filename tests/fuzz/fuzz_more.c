@@ -3,9 +3,10 @@
  * open311: a POSTed form body as intake reads it (intake_open311_parse_form)
  *   and the case built from it (intake_open311_build): refused with a 4xx
  *   and a reason, or a request whose text passed intake_request_check.
- * calendar: hours.conf and one year's file (the input split at its first
- *   NUL byte), read by calendar_new from a folder of their own: refused, or
- *   a calendar whose working-time sums never go back in time.
+ * calendar: hours.conf and 2017.conf (the input split at its first NUL
+ *   byte), read from memory by calendar_new_from_texts, the same parser
+ *   calendar_new reads a folder's files with (no file written per input):
+ *   refused, or a calendar whose working-time sums never go back in time.
  * console: the first byte picks a console request (dispatch's ConsoleHello
  *   and TaskAction, watch's AlertsHello and AlertAck, bulletin's
  *   BulletinRequest), the rest is its body: unpacked or refused, and the
@@ -26,8 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 void fuzz_target_open311(const org_t *org, const uint8_t *data, size_t len)
 {
@@ -61,31 +60,16 @@ void fuzz_target_open311(const org_t *org, const uint8_t *data, size_t len)
     free(body);
 }
 
-static char s_cal_dir[64];
-
-static int s_write(const char *name, const uint8_t *data, size_t len)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "%s/%s", s_cal_dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    size_t n = fwrite(data, 1, len, f);
-    return fclose(f) == 0 && n == len ? 0 : -1;
-}
-
 void fuzz_target_calendar(const org_t *org, const uint8_t *data, size_t len)
 {
-    if (!s_cal_dir[0]) {
-        snprintf(s_cal_dir, sizeof(s_cal_dir), "/tmp/duban-fuzz-calendar.%d", (int)getpid());
-        mkdir(s_cal_dir, 0700);
-    }
+    (void)org;
     const uint8_t *nul = memchr(data, '\0', len);
     size_t hours_len = nul ? (size_t)(nul - data) : len;
-    if (s_write("hours.conf", data, hours_len) < 0 ||
-        s_write("2017.conf", nul ? nul + 1 : data, nul ? len - hours_len - 1 : 0) < 0)
-        return;
-    calendar_t *cal = calendar_new(s_cal_dir);
+    calendar_text_t year = {.year = 2017,
+                            .text = nul ? (const char *)nul + 1 : "",
+                            .len = nul ? len - hours_len - 1 : 0};
+    calendar_t *cal =
+        calendar_new_from_texts(len ? (const char *)data : "", hours_len, &year, 1);
     if (!cal)
         return;
     fuzz_took();

@@ -1,5 +1,6 @@
 /* common/calendar.c against the shipped calendar (2017, 2025, 2026 and the
- * default hours), a round-the-clock calendar and broken calendar folders. */
+ * default hours), a round-the-clock calendar, broken calendar folders and
+ * the files' texts read from memory. */
 #include "calendar.h"
 #include "clock.h"
 
@@ -318,7 +319,8 @@ static void s_put(const char *dir, const char *name, const char *text)
     fclose(f);
 }
 
-/* True when dir holding only hours.conf (or none) and one year file loads. */
+/* True when dir holding only hours.conf (or none) and one year file loads;
+ * the same texts from memory (calendar_new_from_texts) must load alike. */
 static bool s_loads(const char *dir, const char *hours, const char *name, const char *year)
 {
     s_put(dir, "hours.conf", hours);
@@ -330,6 +332,10 @@ static bool s_loads(const char *dir, const char *hours, const char *name, const 
     s_put(dir, "hours.conf", NULL);
     if (name)
         s_put(dir, name, NULL);
+    calendar_text_t text = {name ? atoi(name) : 0, year, year ? strlen(year) : 0};
+    cal = calendar_new_from_texts(hours, hours ? strlen(hours) : 0, &text, name ? 1 : 0);
+    assert_int_equal(cal != NULL, ok);
+    calendar_destroy(&cal);
     return ok;
 }
 
@@ -367,6 +373,38 @@ static void test_refuses_malformed_files(void **state)
     assert_null(calendar_new("/nonexistent/duban-calendar"));
 }
 
+/* The texts of the files, in memory, make the calendar the folder makes: the
+ * default hours without hours.conf, a year's holidays and make-up days, and a
+ * NUL in a text read as a file's NUL byte is (refused), not as its end. */
+static void test_calendar_from_texts(void **state)
+{
+    static const char y2017[] = "year = 2017;\nholidays = [\"2017-01-27\", \"2017-01-30\"];\n"
+                                "makeup_workdays = [\"2017-01-22\"];\n";
+    calendar_text_t years[] = {{2017, y2017, sizeof(y2017) - 1}};
+    calendar_t *cal = calendar_new_from_texts(NULL, 0, years, 1);
+    assert_non_null(cal);
+    assert_int_equal(calendar_day_length_us(cal), 7 * HOUR_US + 30 * MINUTE_US);
+    calendar_day_t kind;
+    assert_int_equal(calendar_day_kind(cal, 2017, 1, 27, &kind), 0);
+    assert_int_equal(kind, CALENDAR_DAY_HOLIDAY);
+    assert_int_equal(calendar_day_kind(cal, 2017, 1, 22, &kind), 0);
+    assert_int_equal(kind, CALENDAR_DAY_MAKEUP);
+    calendar_destroy(&cal);
+
+    static const char utc[] = "zone = \"UTC\"; hours = [\"09:00-17:00\"];\n";
+    cal = calendar_new_from_texts(utc, sizeof(utc) - 1, NULL, 0);
+    assert_non_null(cal);
+    assert_int_equal(calendar_day_length_us(cal), 8 * HOUR_US);
+    calendar_destroy(&cal);
+    /* The length counts, not a terminating NUL: a cut text is refused. */
+    assert_null(calendar_new_from_texts(utc, 20, NULL, 0));
+    static const char nul[] = "year = 2017;\0holidays = [];\n";
+    calendar_text_t with_nul = {2017, nul, sizeof(nul) - 1};
+    assert_null(calendar_new_from_texts("", 0, &with_nul, 1));
+    calendar_text_t bad_year = {10000, "year = 10000;\n", 14};
+    assert_null(calendar_new_from_texts(NULL, 0, &bad_year, 1));
+}
+
 static void test_custom_hours_and_offset(void **state)
 {
     char dir[] = "/tmp/duban-calendar-XXXXXX";
@@ -402,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_parse_and_format_instant),
         cmocka_unit_test(test_refuses_malformed_files),
         cmocka_unit_test(test_custom_hours_and_offset),
+        cmocka_unit_test(test_calendar_from_texts),
     };
     return cmocka_run_group_tests(tests, s_load, s_unload);
 }
