@@ -21,7 +21,7 @@ harness_start "${SERVICES[@]}"
 P=$H_DIR/prometheus
 mkdir -p "$P/consoles"
 "$DUBAN_SOURCE_DIR/tools/dashboard-console" >"$P/consoles/duban.html" || fail "tools/dashboard-console failed"
-PROM_PORT=$(duban_free_port_block 1) || fail "no free port"
+duban_reserve_ports 1 PROM_PORT || fail "no free port"
 PROM=http://127.0.0.1:$PROM_PORT
 {
   echo "global: {scrape_interval: 1s, evaluation_interval: 1s}"

@@ -18,7 +18,7 @@ export DUBAN_CLOCK_OFFSET_S=$((target - $(date +%s)))
 export DUBAN_BULLETIN_CHECK_MS=300
 
 # --- A subscriber on both instances' PUB sockets, before they start.
-b2=$(duban_free_port_block 3) || fail "no free ports for the second instance"
+duban_reserve_ports 3 b2 || fail "no free ports for the second instance"
 second_health=http://127.0.0.1:$b2/healthz
 second_pub=tcp://127.0.0.1:$((b2 + 1))
 harness_ctl bulletin follow --pub "$H_BULLETIN_PUB" --pub "$second_pub" --count 4 --for 60 \

@@ -12,7 +12,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 harness_init pg_failover
 F=$H_DIR/ha
 mkdir -p "$F"
-ports=$(duban_free_port_block 2) || fail "no free ports for the two servers"
+duban_reserve_ports 2 ports || fail "no free ports for the two servers"
 P1=$ports P2=$((ports + 1))
 super=$F/secrets/$DUBAN_PG_SUPERUSER.pgpass
 harness_on_exit "duban_pg_stop '$F/primary' >/dev/null 2>&1; duban_pg_stop '$F/standby' >/dev/null 2>&1"

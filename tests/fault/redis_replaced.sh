@@ -10,7 +10,7 @@ export DUBAN_OUTBOX_RESEND_MS=1000
 export DUBAN_TRIAGE_FINGERPRINT_CHECK_S=1
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init redis_replaced
-ports=$(duban_free_port_block 3) || fail "no free ports"
+duban_reserve_ports 3 ports || fail "no free ports"
 R=$ports S=$((ports + 1)) NOWHERE=$((ports + 2))
 R_DIR=$H_DIR/redis
 start_redis() { # a fresh, empty Redis on port R

@@ -13,7 +13,7 @@
 export DUBAN_OUTBOX_RESEND_MS=1000
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init two_of_each
-b2=$(duban_free_port_block 8) || fail "no free ports for the second instances"
+duban_reserve_ports 8 b2 || fail "no free ports for the second instances"
 INTAKE2_URL=http://127.0.0.1:$b2
 INTAKE2_OUT=tcp://127.0.0.1:$((b2 + 1))
 TRIAGE2_HEALTH=127.0.0.1:$((b2 + 2))

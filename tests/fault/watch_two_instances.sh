@@ -11,7 +11,7 @@ harness_init watch_two_instances
 harness_start
 
 # --- A second instance: same settings, its own health, PUB and console ports.
-b2=$(duban_free_port_block 3) || fail "no free ports for the second instance"
+duban_reserve_ports 3 b2 || fail "no free ports for the second instance"
 second_health=http://127.0.0.1:$b2/healthz
 second_pub=tcp://127.0.0.1:$((b2 + 1))
 DUBAN_WATCH_HEALTH=127.0.0.1:$b2 DUBAN_WATCH_PUB=$second_pub DUBAN_WATCH_CONSOLE=tcp://127.0.0.1:$((b2 + 2)) \

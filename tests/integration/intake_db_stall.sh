@@ -13,7 +13,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 harness_init intake_db_stall
 
 pgdir=$H_DIR/pg
-pg_port=$(duban_free_port_block 1) || fail "no free port for postgresql"
+duban_reserve_ports 1 pg_port || fail "no free port for postgresql"
 duban_pg_init "$pgdir" >/dev/null || fail "initdb failed"
 duban_pg_start "$pgdir" "$pg_port" "$H_DIR/pgsock" "$H_DIR/postgres.log" \
   "-c fsync=off" "-c synchronous_commit=off" || fail "postgresql did not start"

@@ -10,7 +10,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 harness_init intake_ratelimit_fallback
 
 # A Redis of our own: stopping the suite's Redis would harm the other tests.
-redis_port=$(duban_free_port_block 1) || fail "no free port for redis"
+duban_reserve_ports 1 redis_port || fail "no free port for redis"
 start_redis() {
   duban_redis_start "$H_DIR/redis" "$redis_port" "$H_DIR/redis.log" || fail "redis did not start"
   redis_pid=$DUBAN_REDIS_PID

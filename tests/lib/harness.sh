@@ -246,7 +246,7 @@ harness_init() {
   H_REDIS_PREFIX="t_${name}_$$:"
   H_CONF=$H_DIR/duban.conf
   mkdir -p "$H_DIR"
-  H_BASE=$(duban_free_port_block "$DUBAN_PORTS_PER_DEPLOYMENT") || fail "no free ports"
+  duban_reserve_ports "$DUBAN_PORTS_PER_DEPLOYMENT" H_BASE || fail "no free ports"
   mapfile -t _H_ALL_SERVICES < <(duban_services_built "$DUBAN_BIN_DIR")
   H_INTAKE_URL=http://127.0.0.1:$H_BASE
   H_TRIAGE_HEALTH_URL=$(duban_health_url triage "$H_BASE")

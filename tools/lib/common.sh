@@ -195,77 +195,10 @@ duban_stop_pid() {
 }
 
 # ---------------------------------------------------------------------------
-# Ports
+# Ports: duban_reserve_ports, duban_hold_ports, duban_port_in_use
 
-# duban_port_in_use PORT: true if something accepts connections on 127.0.0.1:PORT.
-duban_port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# duban_ports_free PORT...: true if none of the ports is in use.
-duban_ports_free() {
-  local p
-  for p in "$@"; do
-    [[ "$p" =~ ^[0-9]+$ ]] || return 1
-    if duban_port_in_use "$p"; then
-      return 1
-    fi
-  done
-  return 0
-}
-
-_duban_random() {
-  local r=""
-  r=$(od -An -N4 -tu4 /dev/urandom 2>/dev/null | tr -d ' \n') || true
-  if [[ ! "$r" =~ ^[0-9]+$ ]]; then
-    r=$((RANDOM * 32768 + RANDOM))
-  fi
-  printf '%s\n' "$r"
-}
-
-# duban_free_port_block N: print a base port B such that B..B+N-1 are all free,
-# chosen below the kernel's ephemeral range (ip_local_port_range), where an
-# outgoing connection could otherwise take a port between the check and the bind. If DUBAN_PORT_RESERVE_DIR is set, the ports are also reserved there
-# (mkdir is atomic), so concurrent callers sharing that folder never get the same port.
-duban_free_port_block() {
-  local n=${1:-1} try base p ok reserved low=10000 high=32000 eph
-  if read -r eph _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null && ((eph > low + 1000)); then
-    high=$eph
-  fi
-  for ((try = 0; try < 50; try++)); do
-    base=$((low + $(_duban_random) % (high - low - n)))
-    ok=1
-    for ((p = base; p < base + n; p++)); do
-      if duban_port_in_use "$p"; then
-        ok=0
-        break
-      fi
-    done
-    ((ok)) || continue
-    if [[ -n "${DUBAN_PORT_RESERVE_DIR:-}" ]]; then
-      mkdir -p "$DUBAN_PORT_RESERVE_DIR" 2>/dev/null || true
-      reserved=()
-      for ((p = base; p < base + n; p++)); do
-        if mkdir "$DUBAN_PORT_RESERVE_DIR/$p" 2>/dev/null; then
-          reserved+=("$DUBAN_PORT_RESERVE_DIR/$p")
-        else
-          ok=0
-          break
-        fi
-      done
-      if ((!ok)); then
-        if ((${#reserved[@]})); then
-          rmdir "${reserved[@]}" 2>/dev/null || true
-        fi
-        continue
-      fi
-    fi
-    printf '%s\n' "$base"
-    return 0
-  done
-  duban_err "could not find $n consecutive free ports in $low-$high after 50 tries"
-  return 1
-}
+# shellcheck source-path=SCRIPTDIR source=ports.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 # ---------------------------------------------------------------------------
 # HTTP health
