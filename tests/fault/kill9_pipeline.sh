@@ -7,39 +7,20 @@ source "$(dirname "$0")/../lib/harness.sh"
 harness_init kill9_pipeline
 harness_start
 
-categories=(special-equipment metrology counterfeit fiber product-quality licensing fees standards)
-stream() { # writes the case number of every accepted submission to $H_DIR/accepted
-  local i=0 body status auth
-  auth=$(auth_as op003)
-  while [[ ! -e "$H_DIR/stop" ]] && ((i < 2000)); do
-    body="{\"channel\":\"hotline\",\"kind\":\"complaint\",\"first_responder\":\"op003\",\"category\":\"${categories[i % 8]}\",\"subject\":\"故障注入 $i\",\"description\":\"kill -9 测试\"}"
-    status=$(curl -s -o "$H_DIR/stream.body" -w '%{http_code}' --max-time 5 \
-      -H 'Content-Type: application/json' -H "$auth" --data-binary "$body" "$H_INTAKE_URL/api/v1/cases" || true)
-    if [[ "$status" == 201 && "$(cat "$H_DIR/stream.body")" =~ \"case_number\":\ ?\"(DB[0-9]+)\" ]]; then
-      echo "${BASH_REMATCH[1]}" >> "$H_DIR/accepted"
-    fi
-    i=$((i + 1))
-  done
-}
-: > "$H_DIR/accepted"
-stream &
-stream_pid=$!
-harness_on_exit "touch '$H_DIR/stop'; kill $stream_pid 2>/dev/null || true"
-
-accepted_at_least() { (( $(wc -l < "$H_DIR/accepted") >= $1 )); }
+harness_submitter_start 故障注入 "kill -9 测试" "$H_INTAKE_URL"
+more() { harness_submitter_wait 30 $(($(harness_submitter_count) + 40)); }
 for svc in triage dispatch intake; do
-  wait_until 30 accepted_at_least $(( $(wc -l < "$H_DIR/accepted") + 40 ))
+  more
   harness_kill9 "$svc"
   sleep 0.3
   harness_start "$svc"
 done
-wait_until 30 accepted_at_least $(( $(wc -l < "$H_DIR/accepted") + 40 ))
-touch "$H_DIR/stop"
-wait "$stream_pid" || true
+more
+harness_submitter_stop
 
-accepted=$(sort -u "$H_DIR/accepted" | wc -l)
+accepted=$(sort -u "$H_ACCEPTED" | wc -l)
 (( accepted >= 160 )) || fail "only $accepted cases accepted"
-assert_eq "$accepted" "$(wc -l < "$H_DIR/accepted")" "no case number handed out twice"
+assert_eq "$accepted" "$(harness_submitter_count)" "no case number handed out twice"
 
 # A case committed just before intake died may never have had its 201 sent:
 # it is stored and must be dispatched too, so wait for all stored cases.
@@ -50,7 +31,7 @@ wait_until 60 all_dispatched
 
 # Every accepted number is stored (nothing accepted was lost)...
 harness_psql -v ON_ERROR_STOP=1 -q -c "CREATE TABLE accepted (case_number text PRIMARY KEY)" \
-  -c "\\copy accepted FROM '$H_DIR/accepted'"
+  -c "\\copy accepted FROM '$H_ACCEPTED'"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM accepted a LEFT JOIN cases c USING (case_number) WHERE c.id IS NULL")" \
   "accepted cases missing from the store"
 stored=$(psql_q "SELECT count(*) FROM cases")

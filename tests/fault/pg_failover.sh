@@ -54,31 +54,12 @@ assert_eq t "$(fpsql "$P2" "SELECT pg_is_in_recovery()")" "the standby is a stan
 
 harness_start intake triage dispatch
 
-categories=(special-equipment metrology counterfeit fiber product-quality licensing fees standards)
-stream() {
-  local i=0 body status auth
-  auth=$(auth_as op003)
-  while [[ ! -e "$H_DIR/stop" ]] && ((i < 3000)); do
-    body="{\"channel\":\"hotline\",\"kind\":\"complaint\",\"first_responder\":\"op003\",\"category\":\"${categories[i % 8]}\",\"subject\":\"主备切换 $i\",\"description\":\"failover\"}"
-    status=$(curl -s -o "$H_DIR/stream.body" -w '%{http_code}' --max-time 5 \
-      -H 'Content-Type: application/json' -H "$auth" --data-binary "$body" "$H_INTAKE_URL/api/v1/cases" || true)
-    if [[ "$status" == 201 && "$(cat "$H_DIR/stream.body")" =~ \"case_number\":\ ?\"(DB[0-9]+)\" ]]; then
-      echo "${BASH_REMATCH[1]}" >>"$H_DIR/accepted"
-    fi
-    i=$((i + 1))
-  done
-}
-: >"$H_DIR/accepted"
-stream &
-stream_pid=$!
-harness_on_exit "touch '$H_DIR/stop'"
-harness_kill_on_exit "$stream_pid"
-accepted_at_least() { (($(wc -l <"$H_DIR/accepted") >= $1)); }
-wait_until 60 accepted_at_least 60
+harness_submitter_start 主备切换 failover "$H_INTAKE_URL"
+harness_submitter_wait 60 60
 
 # --- failover: the primary dies, the standby is promoted --------------------------
 duban_as_pg "$(duban_pg_bindir)/pg_ctl" -D "$F/primary" -m immediate stop >/dev/null
-cp "$H_DIR/accepted" "$H_DIR/accepted_before"
+cp "$H_ACCEPTED" "$H_DIR/accepted_before"
 before=$(wc -l <"$H_DIR/accepted_before")
 duban_as_pg "$(duban_pg_bindir)/pg_ctl" -D "$F/standby" -w promote >/dev/null
 assert_eq f "$(fpsql "$P2" "SELECT pg_is_in_recovery()")" "the standby was promoted"
@@ -90,16 +71,15 @@ assert_eq 0 "$(fpsql "$P2" "SELECT count(*) FROM acked_before a LEFT JOIN cases 
   "cases acknowledged before the failover missing on the new primary"
 
 # the services carry on against the new primary by themselves
-wait_until 90 accepted_at_least $((before + 60))
-touch "$H_DIR/stop"
-wait "$stream_pid" || true
+harness_submitter_wait 90 $((before + 60))
+harness_submitter_stop
 grep -q "connected to postgresql" "$H_DIR/intake.log" || fail "intake never said it connected"
-accepted=$(sort -u "$H_DIR/accepted" | wc -l)
+accepted=$(sort -u "$H_ACCEPTED" | wc -l)
 all_dispatched() { [[ "$(fpsql "$P2" "SELECT count(*) FROM cases WHERE state <> 'dispatched'")" == 0 ]]; }
 wait_until 60 all_dispatched
 fpsql "$P2" "CREATE TABLE accepted (case_number text PRIMARY KEY)"
 PGPASSFILE=$super "$(duban_pg_bindir)/psql" -X -q -h 127.0.0.1 -p "$P2" -U "$DUBAN_PG_SUPERUSER" -d duban \
-  -c "\\copy accepted FROM '$H_DIR/accepted'"
+  -c "\\copy accepted FROM '$H_ACCEPTED'"
 assert_eq 0 "$(fpsql "$P2" "SELECT count(*) FROM accepted a LEFT JOIN cases c USING (case_number) WHERE c.id IS NULL")" \
   "accepted cases missing"
 stored=$(fpsql "$P2" "SELECT count(*) FROM cases")

@@ -44,27 +44,8 @@ fingerprints() { [[ -n "$(redis_q --scan --pattern "${H_REDIS_PREFIX}dup:*:metro
 wait_until 20 built
 wait_until 20 fingerprints
 
-categories=(special-equipment metrology counterfeit fiber product-quality licensing fees standards)
-stream() {
-  local i=0 body status auth
-  auth=$(auth_as op003)
-  while [[ ! -e "$H_DIR/stop" ]] && ((i < 3000)); do
-    body="{\"channel\":\"hotline\",\"kind\":\"complaint\",\"first_responder\":\"op003\",\"category\":\"${categories[i % 8]}\",\"subject\":\"换掉Redis $i\",\"description\":\"索引\"}"
-    status=$(curl -s -o "$H_DIR/stream.body" -w '%{http_code}' --max-time 5 \
-      -H 'Content-Type: application/json' -H "$auth" --data-binary "$body" "$H_INTAKE_URL/api/v1/cases" || true)
-    if [[ "$status" == 201 && "$(cat "$H_DIR/stream.body")" =~ \"case_number\":\ ?\"(DB[0-9]+)\" ]]; then
-      echo "${BASH_REMATCH[1]}" >>"$H_DIR/accepted"
-    fi
-    i=$((i + 1))
-  done
-}
-: >"$H_DIR/accepted"
-stream &
-stream_pid=$!
-harness_on_exit "touch '$H_DIR/stop'"
-harness_kill_on_exit "$stream_pid"
-accepted_at_least() { (($(wc -l <"$H_DIR/accepted") >= $1)); }
-wait_until 60 accepted_at_least 40
+harness_submitter_start 换掉Redis 索引 "$H_INTAKE_URL"
+harness_submitter_wait 60 40
 
 # --- the replacement: kill -9, and an empty Redis where it was ------------------
 # (empty by construction: no persistence and a fresh folder; the services may
@@ -76,9 +57,8 @@ wait "$redis_pid" 2>/dev/null || true
 rm -rf "$R_DIR"
 start_redis
 assert_ne "$old_run" "$(run_id)" "another Redis process answers"
-wait_until 60 accepted_at_least $(($(wc -l <"$H_DIR/accepted") + 40))
-touch "$H_DIR/stop"
-wait "$stream_pid" || true
+harness_submitter_wait 60 $(($(harness_submitter_count) + 40))
+harness_submitter_stop
 
 # rebuilt from PostgreSQL
 wait_until 30 built
@@ -97,11 +77,11 @@ indexed() { (($(redis_q ZCARD "${H_REDIS_PREFIX}watch:due") >= open_tasks)); }
 wait_until 20 indexed # every open task's deadlines are back in the index
 
 # nothing lost or doubled
-accepted=$(sort -u "$H_DIR/accepted" | wc -l)
+accepted=$(sort -u "$H_ACCEPTED" | wc -l)
 all_dispatched() { [[ "$(psql_q "SELECT count(*) FROM cases WHERE state NOT IN ('dispatched', 'merged')")" == 0 ]]; }
 wait_until 60 all_dispatched
 harness_psql -v ON_ERROR_STOP=1 -q -c "CREATE TABLE accepted (case_number text PRIMARY KEY)" \
-  -c "\\copy accepted FROM '$H_DIR/accepted'"
+  -c "\\copy accepted FROM '$H_ACCEPTED'"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM accepted a LEFT JOIN cases c USING (case_number) WHERE c.id IS NULL")" \
   "accepted cases missing"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM (SELECT case_id FROM tasks GROUP BY case_id HAVING count(*) <> 1) d")" \

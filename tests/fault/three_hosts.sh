@@ -23,11 +23,10 @@ A_B=10.77.1.1 B_A=10.77.1.2 A_C=10.77.2.1 C_A=10.77.2.2 B_C=10.77.3.1 C_B=10.77.
 C=$H_DIR/c
 made_ns=()
 declare -A PID=()
-stream_pid='' redis_pid=''
+redis_pid=''
 cleanup() { # everything this test started, then its namespaces (by name)
   local pid ns
-  touch "$H_DIR/stop"
-  for pid in "${PID[@]}" $stream_pid $redis_pid; do _harness_kill_child "$pid" KILL; done
+  for pid in "${PID[@]}" $redis_pid; do _harness_kill_child "$pid" KILL; done
   [[ ! -f "$C/pg/postmaster.pid" ]] || duban_pg_stop "$C/pg" >/dev/null 2>&1
   for ns in "${made_ns[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
 }
@@ -158,26 +157,9 @@ for h in A B; do
 done
 
 # --- cases stream into host A's intake ----------------------------------------------
-token=$(cat "$C/tokens/op003.token")
-categories=(special-equipment metrology counterfeit fiber product-quality licensing fees standards)
-stream() {
-  local i=0 body status
-  while [[ ! -e "$H_DIR/stop" ]] && ((i < 3000)); do
-    body="{\"channel\":\"hotline\",\"kind\":\"complaint\",\"first_responder\":\"op003\",\"category\":\"${categories[i % 8]}\",\"subject\":\"三台主机 $i\",\"description\":\"跨主机测试\"}"
-    status=$(on A curl -s -o "$H_DIR/stream.body" -w '%{http_code}' --max-time 5 \
-      -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
-      --data-binary "$body" "http://$A_B:7100/api/v1/cases" || true)
-    if [[ "$status" == 201 && "$(cat "$H_DIR/stream.body")" =~ \"case_number\":\ ?\"(DB[0-9]+)\" ]]; then
-      echo "${BASH_REMATCH[1]}" >>"$H_DIR/accepted"
-    fi
-    i=$((i + 1))
-  done
-}
-: >"$H_DIR/accepted"
-stream &
-stream_pid=$!
-accepted_at_least() { (($(wc -l <"$H_DIR/accepted") >= $1)); }
-more() { wait_until 60 accepted_at_least $(($(wc -l <"$H_DIR/accepted") + 30)); }
+on_a() { on A "$@"; }
+harness_submitter_start --token "$(cat "$C/tokens/op003.token")" --via on_a 三台主机 跨主机测试 "http://$A_B:7100"
+more() { harness_submitter_wait 60 $(($(harness_submitter_count) + 30)); }
 cpsql() { on C "$(duban_pg_bindir)/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -U "$DUBAN_PG_SUPERUSER" -d duban -c "$1"; }
 export PGPASSFILE=$C/secrets/$DUBAN_PG_SUPERUSER.pgpass
 dispatched() { cpsql "SELECT count(*) FROM cases WHERE state = 'dispatched'"; }
@@ -192,10 +174,9 @@ kill9 dispatch watch bulletin # host B goes down...
 sleep 0.5
 start dispatch watch bulletin # ...and comes back
 more
-touch "$H_DIR/stop"
-wait "$stream_pid" || true
+harness_submitter_stop
 
-accepted=$(sort -u "$H_DIR/accepted" | wc -l)
+accepted=$(sort -u "$H_ACCEPTED" | wc -l)
 ((accepted >= 90)) || fail "only $accepted cases accepted"
 all_dispatched() { [[ "$(cpsql "SELECT count(*) FROM cases WHERE state <> 'dispatched'")" == 0 ]]; }
 wait_until 60 all_dispatched
@@ -204,7 +185,7 @@ stored=$(cpsql "SELECT count(*) FROM cases")
 missing=0
 while read -r number; do
   [[ "$(cpsql "SELECT count(*) FROM cases WHERE case_number = '$number'")" == 1 ]] || missing=$((missing + 1))
-done <"$H_DIR/accepted"
+done <"$H_ACCEPTED"
 assert_eq 0 "$missing" "accepted cases missing on host C"
 assert_eq "$stored" "$(cpsql "SELECT count(*) FROM tasks")" "one task per case"
 assert_eq 0 "$(cpsql "SELECT count(*) FROM (SELECT case_id, type FROM case_events GROUP BY 1, 2 HAVING count(*) <> 1) d")" \

@@ -55,30 +55,9 @@ kill2() { # SVC: kill -9 the second instance of SVC
 }
 for svc in intake triage dispatch; do start2 "$svc"; done
 
-categories=(special-equipment metrology counterfeit fiber product-quality licensing fees standards)
-stream() { # writes the case number of every accepted submission to $H_DIR/accepted
-  local i=0 body status auth url
-  auth=$(auth_as op003)
-  while [[ ! -e "$H_DIR/stop" ]] && ((i < 3000)); do
-    url=$H_INTAKE_URL
-    ((i % 2)) && url=$INTAKE2_URL
-    body="{\"channel\":\"hotline\",\"kind\":\"complaint\",\"first_responder\":\"op003\",\"category\":\"${categories[i % 8]}\",\"subject\":\"多实例 $i\",\"description\":\"kill -9 测试\"}"
-    status=$(curl -s -o "$H_DIR/stream.body" -w '%{http_code}' --max-time 5 \
-      -H 'Content-Type: application/json' -H "$auth" --data-binary "$body" "$url/api/v1/cases" || true)
-    if [[ "$status" == 201 && "$(cat "$H_DIR/stream.body")" =~ \"case_number\":\ ?\"(DB[0-9]+)\" ]]; then
-      echo "${BASH_REMATCH[1]}" >>"$H_DIR/accepted"
-    fi
-    i=$((i + 1))
-  done
-}
-: >"$H_DIR/accepted"
-stream &
-stream_pid=$!
-harness_on_exit "touch '$H_DIR/stop'"
-harness_kill_on_exit "$stream_pid"
-
-accepted_at_least() { (($(wc -l <"$H_DIR/accepted") >= $1)); }
-more() { wait_until 60 accepted_at_least $(($(wc -l <"$H_DIR/accepted") + 40)); }
+# (alternating between the two intakes, as any HTTP balancer would)
+harness_submitter_start 多实例 "kill -9 测试" "$H_INTAKE_URL" "$INTAKE2_URL"
+more() { harness_submitter_wait 60 $(($(harness_submitter_count) + 40)); }
 more
 kill2 triage # one triage dies; the other carries the stream alone
 more
@@ -92,18 +71,17 @@ kill2 intake # the balancer's requests to it fail until it is back
 more
 start2 intake
 more
-touch "$H_DIR/stop"
-wait "$stream_pid" || true
+harness_submitter_stop
 
-accepted=$(sort -u "$H_DIR/accepted" | wc -l)
+accepted=$(sort -u "$H_ACCEPTED" | wc -l)
 ((accepted >= 250)) || fail "only $accepted cases accepted"
-assert_eq "$accepted" "$(wc -l <"$H_DIR/accepted")" "no case number handed out twice"
+assert_eq "$accepted" "$(harness_submitter_count)" "no case number handed out twice"
 all_dispatched() {
   [[ "$(psql_q "SELECT count(*) FROM cases WHERE state <> 'dispatched'")" == 0 ]]
 }
 wait_until 60 all_dispatched
 harness_psql -v ON_ERROR_STOP=1 -q -c "CREATE TABLE accepted (case_number text PRIMARY KEY)" \
-  -c "\\copy accepted FROM '$H_DIR/accepted'"
+  -c "\\copy accepted FROM '$H_ACCEPTED'"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM accepted a LEFT JOIN cases c USING (case_number) WHERE c.id IS NULL")" \
   "accepted cases missing from the store"
 stored=$(psql_q "SELECT count(*) FROM cases")

@@ -29,12 +29,17 @@
 #   DUBAN_CONFIG (= H_CONF)
 # and the array PSQL holds the psql command line for the test database.
 #
+# Fault tests that need cases coming in all the while start a background
+# submitter (harness_submitter_start, tests/lib/submitter.sh).
+#
 # Tunables (environment): H_HEALTH_TIMEOUT (30 s), H_STOP_TIMEOUT (15 s),
 # DUBAN_LOG_LEVEL (info), DUBAN_OUTBOX_RESEND_MS (10000).
 
 _H_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../tools/lib/common.sh
 source "$_H_LIB_DIR/../../tools/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=submitter.sh
+source "$_H_LIB_DIR/submitter.sh"
 
 declare -gA H_PIDS=()
 declare -ga H_CLEANUP_HOOKS=()
