@@ -82,9 +82,8 @@
       if (old) { old.setAttribute("data-alert", t.alert_id); return old; }
       return item(t, known !== null && !known[t.task_id]);
     });
-    duban.clear(list);
-    nodes.forEach(function (n) { list.appendChild(n); });
-    if (!data.tasks.length) list.appendChild(el("li", { class: "empty", text: "没有待确认的告警" }));
+    if (!data.tasks.length) nodes.push(el("li", { class: "empty", text: "没有待确认的告警" }));
+    duban.setChildren(list, nodes);
     known = seen;
     document.getElementById("summary").textContent = data.tasks.length + " 件工单 · " + data.alerts + " 条告警未确认" +
       (data.cut ? "（仅列出最近 2000 条）" : "") + " · 更新于 " + duban.time(data.now, true);

@@ -87,9 +87,8 @@
       seen[c.case_number] = true;
       return kept[c.case_number] || item(c, known !== null && !known[c.case_number]);
     });
-    duban.clear(list);
-    nodes.forEach(function (n) { list.appendChild(n); });
-    if (!data.cases.length) list.appendChild(el("li", { class: "empty", text: "没有等待仲裁的工单" }));
+    if (!data.cases.length) nodes.push(el("li", { class: "empty", text: "没有等待仲裁的工单" }));
+    duban.setChildren(list, nodes);
     known = seen;
     document.getElementById("summary").textContent = data.cases.length + " 件待仲裁" + (data.cut ? "（仅列出前 200 件）" : "");
   }

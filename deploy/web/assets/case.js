@@ -416,9 +416,7 @@
       /* A form is open: refresh around it, leave the form as typed. */
       var form = document.querySelector(".action-form");
       var m = main(), keep = document.getElementById("actions-card");
-      var parts = cards(keep);
-      duban.clear(m);
-      parts.forEach(function (c) { if (c) m.appendChild(c); });
+      duban.setChildren(m, cards(keep));
       if (form && (data.actions || []).indexOf(openForm) < 0) {
         var err = form.querySelector(".form-error");
         err.textContent = "工单状态已变化，此操作当前不再可用。";

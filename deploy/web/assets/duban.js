@@ -98,6 +98,24 @@
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
 
+  /* Makes nodes (nulls left out) the children of parent, in order, for a
+   * live refresh around an open form. A node that stays is not taken out
+   * and put back: taken out, the field being typed in loses the focus and
+   * the keys typed next go nowhere. Should a kept node have to move, the
+   * focus and the caret are given back. */
+  function setChildren(parent, nodes) {
+    var active = document.activeElement, start = null, end = null;
+    try { start = active.selectionStart; end = active.selectionEnd; } catch (e) { start = null; }
+    nodes = nodes.filter(function (n) { return n; });
+    [].slice.call(parent.childNodes).forEach(function (c) { if (nodes.indexOf(c) < 0) parent.removeChild(c); });
+    nodes.forEach(function (n, i) { if (parent.childNodes[i] !== n) parent.insertBefore(n, parent.childNodes[i] || null); });
+    if (active && active !== document.activeElement && active !== document.body && document.contains(active)) {
+      active.focus();
+      try { if (start !== null) active.setSelectionRange(start, end); } catch (e) { /* no caret in this control */ }
+    }
+    return parent;
+  }
+
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function time(iso, short) {
     if (!iso) return "";
@@ -281,7 +299,7 @@
   }
 
   window.duban = {
-    start: start, api: api, upload: upload, problem: problem, live: live, el: el, clear: clear, note: note,
+    start: start, api: api, upload: upload, problem: problem, live: live, el: el, clear: clear, setChildren: setChildren, note: note,
     time: time, name: name, query: query, href: href,
     session: function () { return session; }
   };

@@ -67,9 +67,8 @@
       seen[t.task_id] = true;
       return kept[t.task_id] || item(t, known !== null && !known[t.task_id]);
     });
-    duban.clear(list);
-    nodes.forEach(function (n) { list.appendChild(n); });
-    if (!data.tasks.length) list.appendChild(el("li", { class: "empty", text: "没有待审批的延期申请" }));
+    if (!data.tasks.length) nodes.push(el("li", { class: "empty", text: "没有待审批的延期申请" }));
+    duban.setChildren(list, nodes);
     known = seen;
     document.getElementById("summary").textContent = data.tasks.length + " 件待审批" + (data.cut ? "（仅列出前 200 件）" : "");
   }

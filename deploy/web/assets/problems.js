@@ -163,13 +163,13 @@
       if (li.querySelector("form")) kept[li.getAttribute("data-problem")] = li;
     });
     var shown = all.filter(function (p) { return t === "all" || p.state === t; });
-    duban.clear(list);
-    shown.slice().reverse().forEach(function (p) {
+    var nodes = shown.slice().reverse().map(function (p) {
       seen[p.id] = true;
       var keep = kept[p.id] && p.state === "open";
-      list.appendChild(keep ? kept[p.id] : item(p, known !== null && !known[p.id]));
+      return keep ? kept[p.id] : item(p, known !== null && !known[p.id]);
     });
-    if (!shown.length) list.appendChild(el("li", { class: "empty", text: "没有" + (t === "all" ? "" : STATES[t]) + "的问题" }));
+    if (!shown.length) nodes.push(el("li", { class: "empty", text: "没有" + (t === "all" ? "" : STATES[t]) + "的问题" }));
+    duban.setChildren(list, nodes);
     known = known || {};
     all.forEach(function (p) { known[p.id] = true; });
     document.getElementById("summary").textContent = "共 " + shown.length + " 条" + (data.cut ? "（仅列出前 500 条）" : "");

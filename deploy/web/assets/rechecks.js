@@ -73,9 +73,9 @@
       [].forEach.call(list.querySelectorAll("li.item"), function (li) {
         if (li.querySelector("form")) kept[li.getAttribute("data-recheck")] = li;
       });
-      duban.clear(list);
-      res.body.rechecks.forEach(function (r) { list.appendChild(kept[r.id] && r.state === "pending" ? kept[r.id] : item(r)); });
-      if (!res.body.rechecks.length) list.appendChild(el("li", { class: "empty", text: all() ? "还没有回头看复查任务" : "没有待复查的工单" }));
+      var nodes = res.body.rechecks.map(function (r) { return kept[r.id] && r.state === "pending" ? kept[r.id] : item(r); });
+      if (!res.body.rechecks.length) nodes.push(el("li", { class: "empty", text: all() ? "还没有回头看复查任务" : "没有待复查的工单" }));
+      duban.setChildren(list, nodes);
       var pending = res.body.rechecks.filter(function (r) { return r.state === "pending"; }).length;
       document.getElementById("summary").textContent = pending + " 件待复查" + (res.body.cut ? "（仅列出前 1000 件）" : "");
     });

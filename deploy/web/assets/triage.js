@@ -49,17 +49,9 @@
       var d = res.body, list = document.getElementById("list"), kept = {};
       document.getElementById("count").textContent = "共 " + d.total + " 件";
       d.cases.forEach(function (c) { kept[c.case_number] = entries[c.case_number] || item(c); });
-      var same = list.children.length === d.cases.length && d.cases.every(function (c, i) {
-        return list.children[i] === kept[c.case_number];
-      });
-      if (!same) {
-        /* Moving an entry would take the focus from what is being typed. */
-        var focused = document.activeElement;
-        duban.clear(list);
-        if (!d.cases.length) list.appendChild(el("li", { class: "muted", text: "没有待分类的工单" }));
-        d.cases.forEach(function (c) { list.appendChild(kept[c.case_number]); });
-        if (focused && focused !== document.body && list.contains(focused)) focused.focus();
-      }
+      var nodes = d.cases.map(function (c) { return kept[c.case_number]; });
+      if (!d.cases.length) nodes.push(el("li", { class: "muted", text: "没有待分类的工单" }));
+      duban.setChildren(list, nodes);
       entries = kept;
       var pager = duban.clear(document.getElementById("pager"));
       if (d.pages > 1) {
