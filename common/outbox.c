@@ -498,6 +498,8 @@ void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
         return;
     }
     s_refused(self, 1);
+    if (strcmp(PQgetvalue(res, row, cols.id), "0") == 0)
+        return; /* unstored: nothing to release */
     char ids[40];
     snprintf(ids, sizeof(ids), "{%s}", PQgetvalue(res, row, cols.id));
     s_release(self, ids);

@@ -6,14 +6,17 @@
  * Other rows are claimed in batches (UPDATE ... FOR UPDATE SKIP LOCKED, so
  * several instances never claim the same row at once) after a kick, a
  * notification on "outbox_<destination>" or the sweep. Either way a row stays
- * undelivered until the consumer marks it delivered in the transaction that
- * applies it; a row still undelivered resend_after milliseconds after its
- * last send is claimed and sent again, which covers a producer killed
- * between commit and send and a message lost in transit. For destinations
+ * until the consumer acknowledges it by deleting it in the transaction that
+ * applies it (the stage's own rows, its state change and its event, are the
+ * record of what happened; a row kept as delivered was an update of every
+ * index of the outbox per message, and a delete again later); a row still
+ * there resend_after milliseconds after its last send is claimed and sent
+ * again, which covers a producer killed between commit and send and a
+ * message lost in transit. A duplicate (a re-send that crossed the
+ * acknowledgement) finds no row and changes nothing. For destinations
  * that cannot acknowledge (PUB to consoles, which take a snapshot when they
- * connect) rows count as delivered when sent.
- * Delivered rows are deleted once older than outbox.keep_s (a late duplicate
- * then finds no row to acknowledge and is dropped as it would be anyway).
+ * connect) rows count as delivered when sent, and are deleted once older
+ * than outbox.keep_s.
  *
  * A message its consumer refuses (it cannot be read, or applying it fails)
  * is recorded as refused, with the reason, against its row
@@ -80,18 +83,32 @@ typedef struct outbox_relay outbox_relay_t;
     PG_TIME_US("created_at") " AS outbox_created_us, producer AS outbox_producer,"             \
     " attempts AS outbox_attempts"
 
+/* The OUTBOX_ROW_COLUMNS of a message sent but never stored, for a
+ * destination that does not acknowledge (PUB to division consoles, which
+ * take a snapshot from PostgreSQL when they connect), over what the FROM
+ * that follows yields, as OUTBOX_INSERT's arguments: its row would be born
+ * delivered, never re-sent, read by no one and deleted after outbox.keep_s,
+ * an entry in every index of the outbox per message for nothing. Its id
+ * (the envelope's seq) is 0; outbox_relay_send_claimed sends it once. */
+#define OUTBOX_UNSTORED_COLUMNS(producer, topic, type, case_id, case_number, task_id, body)       \
+    "0::bigint AS outbox_id, duban_msg_id() AS outbox_msg_id, " type " AS outbox_msg_type,"        \
+    " coalesce(" case_id ", 0) AS outbox_case_id, coalesce(" case_number ", '')"                    \
+    " AS outbox_case_number, coalesce(" task_id ", 0) AS outbox_task_id, " topic                    \
+    " AS outbox_topic, " body " AS outbox_body, " PG_TIME_US("now()") " AS outbox_created_us, "     \
+    producer " AS outbox_producer, 1 AS outbox_attempts"
+
 /* The statement a consumer runs (inside a CTE) to acknowledge msg_id: it
- * yields one row the first time and none for a duplicate. */
+ * deletes the message's row, yielding one row the first time and none for a
+ * duplicate. (delivered_at IS NULL: a row kept as delivered, written before
+ * acknowledgements deleted rows, is a duplicate's.) */
 #define OUTBOX_ACK_SQL                                                                             \
-    "UPDATE outbox SET delivered_at = now() WHERE msg_id = $1::uuid AND delivered_at IS NULL "     \
-    "RETURNING id"
+    "DELETE FROM outbox WHERE msg_id = $1::uuid AND delivered_at IS NULL RETURNING id"
 
 /* The same for a batch applied with multi-row statements: acknowledges
  * every message of the uuid[] expression msg_ids, yielding the msg_id of
  * each acknowledged the first time. */
 #define OUTBOX_ACK_MANY_SQL(msg_ids)                                                               \
-    "UPDATE outbox SET delivered_at = now() WHERE msg_id = ANY(" msg_ids ")"                       \
-    " AND delivered_at IS NULL RETURNING msg_id"
+    "DELETE FROM outbox WHERE msg_id = ANY(" msg_ids ") AND delivered_at IS NULL RETURNING msg_id"
 
 /* Parked messages, most recent first, for `dubanctl outbox parked` ($1:
  * true to show dropped ones too): id, msg_id, destination, msg_type,
@@ -174,7 +191,9 @@ int outbox_txn_notify(pg_txn_t *txn, const char *destination);
  * does not acknowledge, delivered_at too) in the transaction just committed:
  * the hot path's messages go out without a claim of their own. A NULL id
  * (no row written) is skipped; a row the socket refuses is released to the
- * claim path. A crash before the send is covered by the re-send sweep. */
+ * claim path. A crash before the send is covered by the re-send sweep. An
+ * unstored message (OUTBOX_UNSTORED_COLUMNS, id 0) is sent once: refused,
+ * it is gone, as it would be at a PUB socket's high-water mark. */
 void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row);
 
 /* Messages sent so far (including re-sends). */

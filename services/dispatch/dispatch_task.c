@@ -18,12 +18,13 @@
  * element per message in the order received ($1 msg_id, $2 case id, $3 lead
  * division, $4 TaskDispatched body as hex, $5-$8 response_due,
  * completion_due, response_warn, completion_warn in microseconds).
- * Each message is acknowledged (a re-sent one finds its row delivered and
+ * Each message is acknowledged (a re-sent one finds its row deleted and
  * changes nothing); for each case whose message was acknowledged the
  * guarded transition triaged -> dispatched (the first message of a case in
- * the batch, should one come twice), its lead task with its event, its
- * clocks and its console message, written claimed. A row per message, in
- * their order: acked, moved, the lead task, its division, the clocks
+ * the batch, should one come twice), its lead task with its event and its
+ * clocks, and its console message, sent but not stored (consoles do not
+ * acknowledge: they take a snapshot when they connect). A row per message,
+ * in their order: acked, moved, the lead task, its division, the clocks
  * recorded, then the console message's OUTBOX_ROW_COLUMNS (NULL when none). */
 static const char *s_lead_sql =
     "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[],"
@@ -49,10 +50,10 @@ static const char *s_lead_sql =
     "   jsonb_build_object('division', division, 'role', 'lead') FROM t ORDER BY id),"
     " k AS (SELECT case_id, " DEADLINE_SQL_START("id", "case_id", "division", "'lead'",
                                                  "response_due", "completion_due") " AS n FROM t),"
-    " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || t.division || '|'",
-                            OUTBOX_MSG(TASK_DISPATCHED), "t.case_id", "c.case_number", "t.id",
-                            "decode(c.body, 'hex')", OUTBOX_CLAIMED_DELIVERED)
-    "  FROM t JOIN c ON c.id = t.case_id ORDER BY t.id RETURNING " OUTBOX_ROW_COLUMNS ")"
+    " o AS (SELECT " OUTBOX_UNSTORED_COLUMNS("'dispatch'", "'div.' || t.division || '|'",
+                                             OUTBOX_MSG(TASK_DISPATCHED), "t.case_id",
+                                             "c.case_number", "t.id", "decode(c.body, 'hex')")
+    "  FROM t JOIN c ON c.id = t.case_id)"
     " SELECT (a.ord IS NOT NULL)::int AS acked, (c.id IS NOT NULL)::int AS moved, t.id,"
     "  i.division, k.n AS clocks, o.*"
     " FROM i LEFT JOIN a ON a.ord = i.ord LEFT JOIN c ON c.id = i.case_id AND c.ord = i.ord"

@@ -26,7 +26,7 @@
  * outcome: triaged or needs_triage, $4 category, $5 priority, $6 rule, $7
  * CaseTriaged body as hex, $8 whether Redis holds the requester's
  * fingerprint for that category), $9 the duplicate window in seconds.
- * Each message is acknowledged (a re-sent one finds its row delivered and
+ * Each message is acknowledged (a re-sent one finds its row deleted and
  * changes nothing); each case whose message was acknowledged (the first of
  * the batch, should one come twice) makes the guarded transition received
  * -> triaged (or needs_triage), with the duplicate check: the same

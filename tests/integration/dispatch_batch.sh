@@ -33,6 +33,9 @@ all_triaged() {
   [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'triaged'")" == 19 ]]
 }
 wait_until 20 all_triaged
+# A copy of triage's messages, to send them again once they are applied
+# (the acknowledgement deletes a message's row).
+psql_q "CREATE TABLE test_sent AS SELECT * FROM outbox WHERE destination = 'dispatch'" > /dev/null
 harness_start dispatch
 
 all_dispatched() {
@@ -50,7 +53,8 @@ grep -qE "msg=\"batch failed, applying one by one\" messages=([2-9]|[1-9][0-9]+)
 
 # Each good case once: its lead task, a co-handling task for e-commerce
 # (supervision), a dispatched event and two clock states per task, a console
-# message per task.
+# message per task (the lead tasks' are sent without a row, see below; the
+# co-handling tasks' go through the relay).
 counts() {
   psql_q "SELECT (SELECT count(*) FROM tasks) || '/' ||
     (SELECT count(*) FROM tasks WHERE role = 'lead') || '/' ||
@@ -60,7 +64,7 @@ counts() {
 }
 co_sent() { [[ "$(psql_q "SELECT count(*) FROM outbox WHERE destination = 'console' AND sent_at IS NULL")" == 0 ]]; }
 wait_until 10 co_sent
-assert_eq "24/18/24/48/24" "$(counts)" "18 lead and 6 co-handling tasks, each with its event, clocks and message"
+assert_eq "24/18/24/48/6" "$(counts)" "18 lead and 6 co-handling tasks, each with its event, clocks and message"
 for n in "${good[@]}"; do
   assert_eq dispatched "$(state_of "$n")" "case $n dispatched"
   assert_eq 1 "$(psql_q "SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id
@@ -72,9 +76,10 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM tasks t JOIN task_clocks k ON k.task
   WHERE k.due IS DISTINCT FROM CASE k.clock WHEN 'response' THEN t.response_due ELSE t.completion_due END")" \
   "each clock runs to its task's deadline"
 
-# The whole batch again, as a relay re-sends what it thinks was lost:
-# acknowledged already, nothing changes.
+# The whole batch again, as a relay re-sends what it thinks was lost (the
+# rows back, as if their acknowledgement had not committed): nothing changes.
 before=$(counts)
+psql_q "INSERT INTO outbox SELECT * FROM test_sent s WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = s.id)" > /dev/null
 psql_q "UPDATE outbox SET delivered_at = NULL, sent_at = now() - interval '1 hour'
   WHERE destination = 'dispatch' AND parked_at IS NULL" > /dev/null
 resent() {

@@ -84,7 +84,7 @@ assert_contains "$(harness_ctl outbox retry "$blocked")" "goes to dispatch again
 wait_until 10 dispatched "$cotton"
 assert_eq 1 "$(psql_q "SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_number = '$cotton'")" \
   "one task, once"
-assert_eq t "$(column "$blocked" "delivered_at IS NOT NULL")" "delivered this time"
+assert_eq "" "$(column "$blocked" id)" "delivered this time: acknowledged, its row deleted"
 wait_until 10 health_shows 2
 
 # --- Drop: kept as a record with who, when and why; no longer counted.
