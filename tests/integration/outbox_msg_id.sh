@@ -3,7 +3,8 @@
 # checkpoint each such leaf was written whole to the WAL. Every producer's
 # rows get a UUIDv7-shaped id from the one generator, duban_msg_id(): the
 # version 7, the RFC 9562 variant, the time of the insert in its first 48
-# bits, so that rows written one after another have ids in the same order.
+# bits, so that rows written one after another have ids in the same order;
+# the generator is inlined where it is called (047).
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init outbox_msg_id
 harness_start intake triage dispatch
@@ -43,5 +44,11 @@ assert_eq "$(IFS=,; echo "${cases[*]}")" \
 # The generator alone: unique, and version 7 however many are drawn at once.
 assert_eq "10000|10000" "$(psql_q "SELECT count(DISTINCT id) || '|' || count(*) FILTER (WHERE substr(id::text, 15, 1) = '7')
   FROM (SELECT duban_msg_id() AS id FROM generate_series(1, 10000)) g")" "10,000 distinct ids"
+
+# Inlined into the statement that calls it (a SQL function whose body has
+# no FROM): not run as a statement of its own for every row.
+plan=$(psql_q "EXPLAIN VERBOSE SELECT duban_msg_id() FROM generate_series(1, 3)")
+assert_contains "$plan" "gen_random_uuid()" "the generator's expression in the plan"
+assert_not_contains "$plan" "duban_msg_id()" "no call of the function"
 
 echo "PASS outbox_msg_id"
