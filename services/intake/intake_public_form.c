@@ -55,10 +55,28 @@ static uint8_t *s_content(GMimePart *part, size_t *len)
     return out;
 }
 
+/* Lines that begin "--": every boundary line at any depth is one. GMime
+ * builds every part before the count can be checked (a 15 MB body of tiny
+ * parts took 3.7 s and 810 MB), so a body with more such lines than a form
+ * of FORM_MAX_PARTS parts could hold, with room for a text that quotes a
+ * few, is refused before it is parsed. */
+static bool s_too_many_parts(const char *body, size_t len)
+{
+    size_t lines = len >= 2 && body[0] == '-' && body[1] == '-';
+    const char *p = body, *end = body + len;
+    while (lines <= 4 * FORM_MAX_PARTS && (p = memmem(p, (size_t)(end - p), "\n--", 3))) {
+        lines++;
+        p += 3;
+    }
+    return lines > 4 * FORM_MAX_PARTS;
+}
+
 static int s_multipart(const char *content_type, const char *body, size_t len,
                        intake_public_form_t *form, char *why, size_t why_len)
 {
     int rc = -1;
+    if (s_too_many_parts(body, len))
+        return s_refuse(why, why_len, "表单项目过多，请用本站的表单提交");
     /* GMime reads a MIME entity: the request's Content-Type as its header. */
     GMimeStream *stream = g_mime_stream_mem_new();
     char header[600];
