@@ -10,7 +10,6 @@
 
 #include "intake.h"
 #include "pg_time.h"
-#include "phone.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -28,14 +27,12 @@
     PG_TIME_US_OR_0("l.completion_warn") ", " PG_TIME_US_OR_0("l.completion_due") ", "           \
     PG_TIME_US_OR_0("l.paused_at")
 
-/* The cases of a phone number's digits ($1) as the table of_phone, found by
- * cases_duplicate_idx alone: materialized, so the planner cannot trade the
- * index for a walk of the newest cases filtered row by row, as it did for a
- * search's newest-first order (3 s over 1,000,000 cases, against 0.5 ms). A
- * statement starts with it and joins cases c ON c.id = of_phone.id. */
-#define CASE_LIST_OF_PHONE                                                                         \
-    "WITH of_phone AS MATERIALIZED (SELECT id FROM cases WHERE requester_phone IS NOT NULL AND "  \
-    PHONE_DIGITS_SQL("requester_phone") " = $1) "
+/* Where a bounded read (case_search_newest, case_phone_newest) was cut, the
+ * timestamptz expression t, as the time in Beijing with microseconds only
+ * when it has them: "searched_since" of an answer cut short. */
+#define CASE_LIST_CUT_TEXT(t)                                                                      \
+    "to_char(" t " AT TIME ZONE 'Asia/Shanghai', CASE WHEN date_trunc('second', " t ") = " t       \
+    " THEN 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"' ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+08:00\"' END)"
 
 #define CASE_LIST_LEAD                                                                             \
     " LEFT JOIN LATERAL (SELECT division, state, response_warn, response_due, completion_warn,"   \

@@ -30,15 +30,25 @@ typedef struct {
     char show[16]; /* responder: all, inform, callback, overdue */
 } list_t;
 
-#define SCOPE "($2 = '' OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.division = $2))"
 #define DUE(t) "(CASE WHEN " t ".state = 'dispatched' THEN " t ".response_due ELSE " t ".completion_due END)"
 #define FINISHED "c.state IN ('closed', 'merged')"
 
-/* $1 digits, $2 division ("" for all), $3 limit. */
+/* A caller's cases, open ones first then newest: $1 digits, $2 division
+ * ("" for all), $3 limit, $4 cases to read at most. The phone's cases come
+ * from case_phone_newest (migration 064), as a search by phone: a number that
+ * called thousands of times (a switchboard, a caller who rings every day)
+ * costs what one that called $4 times does, and the answer says where it was
+ * cut (column 0, NULL when whole). Then the count, the open ones among them,
+ * and the page's cases; no case: one row, its columns from 1 on NULL. */
 static const char *s_caller_sql =
-    CASE_LIST_OF_PHONE "SELECT count(*) OVER (), count(*) FILTER (WHERE NOT " FINISHED ") OVER (), "
-    CASE_LIST_COLUMNS " FROM of_phone JOIN cases c ON c.id = of_phone.id" CASE_LIST_LEAD
-    " WHERE " SCOPE " ORDER BY " FINISHED ", c.created_at DESC, c.id DESC LIMIT $3";
+    "WITH r AS MATERIALIZED (SELECT id, created_at FROM case_phone_newest($1, $2, $4::int,"
+    "  NULL, NULL)),"
+    " meta AS (SELECT max(created_at) FILTER (WHERE id IS NULL) AS cut FROM r)"
+    " SELECT " CASE_LIST_CUT_TEXT("meta.cut") ", p.* FROM meta LEFT JOIN (SELECT count(*) OVER (),"
+    "  count(*) FILTER (WHERE NOT " FINISHED ") OVER (), " CASE_LIST_COLUMNS ", " FINISHED
+    "  AS o_done, c.created_at AS o_at, c.id AS o_id FROM r JOIN cases c ON c.id = r.id"
+    CASE_LIST_LEAD " ORDER BY " FINISHED ", c.created_at DESC, c.id DESC LIMIT $3) p ON true"
+    " ORDER BY p.o_done, p.o_at DESC, p.o_id DESC";
 
 /* A first responder's cases ($1) that are not closed, in four views, each
  * read from an index in its order, so the cost follows the page and what
@@ -117,10 +127,21 @@ static json_t *s_cases(list_t *l, PGresult *res, int first)
 static json_t *s_caller_json(list_t *l, pg_txn_t *txn)
 {
     PGresult *res = pg_txn_result(txn, 0);
-    int n = PQntuples(res);
-    return json_pack("{s:s, s:I, s:I, s:o}", "phone", l->key, "total",
-                     (json_int_t)(n ? s_ll(res, 0, 0) : 0), "open",
-                     (json_int_t)(n ? s_ll(res, 0, 1) : 0), "cases", s_cases(l, res, 2));
+    bool any = PQntuples(res) > 0 && !PQgetisnull(res, 0, 1);
+    const char *cut = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
+    json_t *cases = json_array();
+    for (int i = 0; any && i < PQntuples(res); i++)
+        json_array_append_new(cases, intake_case_list_json(l->in, res, i, 3, &l->who, !l->all,
+                                                           l->now_us));
+    json_t *body = json_pack("{s:s, s:I, s:I, s:b, s:o}", "phone", l->key, "total",
+                             (json_int_t)(any ? s_ll(res, 0, 1) : 0), "open",
+                             (json_int_t)(any ? s_ll(res, 0, 2) : 0), "complete", !cut, "cases",
+                             cases);
+    /* Too many cases to read them all: the answer holds every one received
+     * since cut, none before it was looked for. */
+    if (cut)
+        json_object_set_new(body, "searched_since", json_string(cut));
+    return body;
 }
 
 static json_t *s_responder_json(list_t *l, pg_txn_t *txn)
@@ -270,11 +291,13 @@ static void s_caller(intake_t *in, struct evhttp_request *req, const auth_identi
     snprintf(l->key, sizeof(l->key), "%s", digits);
     l->page = 1;
     l->limit = limit;
-    char lim[24];
+    char lim[24], budget[24];
     snprintf(lim, sizeof(lim), "%ld", limit);
-    pg_param_t p[3] = {PG_TEXT(digits), PG_TEXT(l->all ? "" : who->division), PG_TEXT(lim)};
+    snprintf(budget, sizeof(budget), "%ld", in->search_max_rows);
+    pg_param_t p[4] = {PG_TEXT(digits), PG_TEXT(l->all ? "" : who->division), PG_TEXT(lim),
+                       PG_TEXT(budget)};
     pg_txn_t *txn = pg_txn_new();
-    s_submit(l, pg, &txn, txn && pg_txn_add(txn, true, "intake_desk_caller", 3, p) >= 0);
+    s_submit(l, pg, &txn, txn && pg_txn_add(txn, true, "intake_desk_caller", 4, p) >= 0);
 }
 
 /* Every division's code as a PostgreSQL array literal ({"a","b"}): the

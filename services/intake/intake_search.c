@@ -69,10 +69,8 @@ static const char *s_number_sql =
     "  max(created_at) FILTER (WHERE id IS NULL) AS cut FROM r),"                                \
     " page AS (SELECT id, created_at FROM r WHERE id IS NOT NULL"                                \
     "  ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4)"                                    \
-    " SELECT meta.total, meta.examined, to_char(meta.cut AT TIME ZONE 'Asia/Shanghai',"          \
-    "  CASE WHEN date_trunc('second', meta.cut) = meta.cut"                                      \
-    "  THEN 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'"                                                \
-    "  ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+08:00\"' END), p.* FROM meta LEFT JOIN (SELECT "       \
+    " SELECT meta.total, meta.examined, " CASE_LIST_CUT_TEXT("meta.cut")                        \
+    ", p.* FROM meta LEFT JOIN (SELECT "                                                          \
     CASE_LIST_COLUMNS ", m.created_at AS o_at, m.id AS o_id FROM page m"                          \
     "  JOIN cases c ON c.id = m.id" CASE_LIST_LEAD ") p ON true"                                 \
     " ORDER BY p.o_at DESC, p.o_id DESC"

@@ -8,7 +8,8 @@
 # categorises a case no keyword matched and the division's queue gets it
 # live; 我的工单 shows 待告知 live when the division replies; a division's
 # search that read as many cases as one may (intake.search_max_rows, 100
-# here) asks in Chinese for a narrower one. A failing check
+# here) asks in Chinese for a narrower one, and the history of a caller with
+# more cases than that shows the newest and says so. A failing check
 # saves a screenshot under the test's folder; DUBAN_SCREENSHOT_DIR=DIR keeps
 # every page at 1280 and 390 wide.
 export DUBAN_CALENDAR_ROUND_THE_CLOCK=1

@@ -243,6 +243,19 @@ def run(op, div):
              "the search within those days")
     div.check(not div.css("#narrow:not(.hidden)"), "no request to narrow it")
     div.check(div.css("#from")[0].get_attribute("value") == days["from"], "the days shown in the form")
+
+    # --- A caller with more cases than one look-up may read (100 here): the
+    # newest of them beside the form, and the summary says so.
+    psql("UPDATE cases SET requester_phone = '021-6666 0000' WHERE id IN"
+         " (SELECT id FROM cases WHERE source = 'benchmark' ORDER BY id LIMIT 150)")
+    op.d.get(WEB + "/console/desk")
+    op.wait(lambda: op.css("#f-phone"), "the desk again")
+    typed(op, "#f-phone", "02166660000")
+    op.wait(lambda: "该号码诉求过多，只列出" in op.text("#caller-summary"), "the history says it is cut short")
+    op.check("超过" in op.text("#caller-summary") and "以后受理的" in op.text("#caller-summary"),
+             "more cases than shown, and since when: %r" % op.text("#caller-summary"))
+    op.check(op.css("#history-list li"), "the newest of the caller's cases listed")
+    op.keep("desk-caller-cut")
     print("desk browser checks passed: %d" % (op.checks + div.checks))
 
 

@@ -8,7 +8,8 @@
 # EXPLAIN (ANALYZE, BUFFERS) shows more buffers than the bounded one's); what
 # it returns is exactly every match received since searched_since. A date
 # range (from, to) narrows it to a whole answer; bad dates are refused;
-# dubanctl prints the notice.
+# dubanctl prints the notice. A caller's history by phone is bounded the
+# same way.
 export DUBAN_INTAKE_SEARCH_MAX_ROWS=300
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init search_bounded
@@ -161,5 +162,42 @@ assert_eq "true true null ${want%%|*} ${want#*|}" \
 assert_eq 200 "$(search op001 '02155551111')" "a phone of 250 cases"
 assert_eq "true true 250 250" "$(jqb '"\(.complete) \(.total_exact) \(.total) \(.examined)"')" \
   "a phone of 250 cases: whole, exact, each read once"
+
+# --- A caller's history (the desk looks it up on every call) reads the same
+# bound: the 700 cases' phone answers with every case received since where
+# it was cut, open ones first then newest, for the desk and a division alike;
+# the 250 cases' phone whole.
+caller() { # STAFF PHONE: the status; the body in $H_DIR/body
+  curl -s -o "$H_DIR/body" -w '%{http_code}' -H "$(auth_as "$1")" -G \
+    "$H_INTAKE_URL/api/v1/callers/$(jq -rn --arg p "$2" '$p | @uri')/cases" --data-urlencode limit=50
+}
+psql_q "UPDATE cases SET state = 'dispatched', closed_at = NULL WHERE id IN (SELECT id FROM cases
+         WHERE regexp_replace(requester_phone, '[^0-9]', '', 'g') = '02155550000' AND id % 3 = 0)" > /dev/null
+for who in op001:'' h-standards:standards; do
+  staff=${who%%:*} division=${who#*:}
+  division=${division//\'/}
+  assert_eq 200 "$(caller "$staff" '021-5555 0000')" "$staff looks up the caller of 700 cases"
+  assert_eq false "$(jqb .complete)" "$staff: the caller's history is cut short"
+  since=$(jqb .searched_since)
+  [[ "$since" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\.[0-9]{1,6})?\+08:00$ ]] || fail "searched_since is a time: '$since'"
+  want=$(psql_q "SELECT count(*) || '|' || count(*) FILTER (WHERE state NOT IN ('closed', 'merged')) || '|' ||
+                   coalesce((SELECT string_agg(case_number, ' ' ORDER BY done, created_at DESC, id DESC)
+                     FROM (SELECT case_number, created_at, id, state IN ('closed', 'merged') AS done FROM cases c
+                            WHERE regexp_replace(requester_phone, '[^0-9]', '', 'g') = '02155550000'
+                              AND created_at >= '$since'
+                              AND ('$division' = '' OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.division = '$division'))
+                            ORDER BY done, created_at DESC, id DESC LIMIT 50) p), '')
+                   FROM cases c WHERE regexp_replace(requester_phone, '[^0-9]', '', 'g') = '02155550000'
+                    AND created_at >= '$since'
+                    AND ('$division' = '' OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.division = '$division'))")
+  IFS='|' read -r n n_open numbers <<< "$want"
+  assert_eq "$n $n_open $numbers" "$(jqb '"\(.total) \(.open) \([.cases[].case_number] | join(" "))"')" \
+    "$staff: every case of the caller received since $since, open ones first, then newest"
+  ((n > 0 && n_open > 0 && n < 700)) || fail "the test means some open and some closed cases read, not all 700 ($n, $n_open)"
+done
+assert_contains "$(harness_ctl caller '021-5555 0000')" "该号码诉求过多" "dubanctl caller says the history is cut short"
+assert_eq 200 "$(caller op001 '(021) 5555-1111')" "the caller of 250 cases"
+assert_eq "true null 250" "$(jqb '"\(.complete) \(.searched_since) \(.total)"')" "250 cases: whole, as before"
+assert_not_contains "$(harness_ctl caller 02155551111)" "该号码诉求过多" "dubanctl: no notice when whole"
 
 echo "PASS search_bounded"

@@ -64,6 +64,11 @@ static void s_print_caller(ctl_t *ctl, json_t *r)
            (long long)json_integer_value(json_object_get(r, "total")),
            (long long)json_integer_value(json_object_get(r, "open")));
     s_print_cases(json_object_get(r, "cases"));
+    if (json_is_false(json_object_get(r, "complete"))) {
+        char when[64];
+        printf("-- 该号码诉求过多，只列出 %s 以后受理的 --\n",
+               ctl_time_text(ctl, s_str(r, "searched_since"), when, sizeof(when)));
+    }
 }
 
 static void s_print_mine(ctl_t *ctl, json_t *r)

@@ -65,9 +65,14 @@
     $("history-empty").classList.toggle("hidden", h.cases.length > 0);
     $("history-empty").textContent = "该号码没有历史诉求。";
     var summary = duban.clear($("caller-summary"));
-    summary.appendChild(document.createTextNode(h.total ? "该号码有 " + h.total + " 件历史诉求" +
-      (h.open ? "，其中 " + h.open + " 件未办结 " : "，均已办结 ") : "该号码没有历史诉求"));
+    var cut = h.complete === false;
+    summary.appendChild(document.createTextNode(h.total ? "该号码有" + (cut ? "超过 " : " ") + h.total + " 件历史诉求" +
+      (h.open ? "，其中 " + h.open + " 件未办结 " : cut ? "，所列均已办结 " : "，均已办结 ") : "该号码没有历史诉求"));
     if (h.total) summary.appendChild(el("a", { href: "#history", text: "查看" }));
+    /* A number with more cases than one look-up reads: the newest of them. */
+    if (cut)
+      summary.appendChild(el("div", { class: "muted small", "data-cut": "",
+        text: "该号码诉求过多，只列出 " + duban.time(h.searched_since, true) + " 以后受理的" }));
     h.cases.forEach(function (c) {
       var left = c.left_text ? el("span", { class: "left " + c.light }, [el("span", { class: "light " + c.light }), c.left_text]) : null;
       list.appendChild(el("li", { "data-case": c.case_number, class: c.open ? "open" : "done" }, [
