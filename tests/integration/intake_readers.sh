@@ -15,7 +15,9 @@ assert_eq 3 "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = cur
 # Hold the counts locked until told to stop; the division queue reads them.
 mkfifo "$H_DIR/release"
 exec 7<> "$H_DIR/release" # open both ways: neither end ever blocks the test
-"${PSQL[@]}" -v ON_ERROR_STOP=1 > "$H_DIR/lock.out" 2>&1 <<EOF &
+# Not inherited by psql and its head: the test is the fifo's only writer, so
+# head reads its end when the test ends, however it ends.
+"${PSQL[@]}" -v ON_ERROR_STOP=1 > "$H_DIR/lock.out" 2>&1 7>&- <<EOF &
 BEGIN;
 LOCK TABLE task_queue_counts IN ACCESS EXCLUSIVE MODE;
 \\echo locked
