@@ -249,7 +249,8 @@ def run(op, div):
     psql("UPDATE cases SET requester_phone = '021-6666 0000' WHERE id IN"
          " (SELECT id FROM cases WHERE source = 'benchmark' ORDER BY id LIMIT 150)")
     op.d.get(WEB + "/console/desk")
-    op.wait(lambda: op.css("#f-phone"), "the desk again")
+    # The form is built (and listens to the phone field) once the org is read.
+    op.wait(lambda: op.css("#f-kind input") and "实时" in op.text("#live-state"), "the desk again, ready")
     typed(op, "#f-phone", "02166660000")
     op.wait(lambda: "该号码诉求过多，只列出" in op.text("#caller-summary"), "the history says it is cut short")
     op.check("超过" in op.text("#caller-summary") and "以后受理的" in op.text("#caller-summary"),
