@@ -26,6 +26,30 @@ psql_q "CREATE EXTENSION IF NOT EXISTS pageinspect" > /dev/null
 assert_eq 3 "$(psql_q "SELECT count(*) FROM bt_page_items('cases_pkey', 1)")" \
   "one primary-key entry per case: the state changes wrote none"
 
+# --- Pages keep room for both updates (072): cases written while triage and
+# dispatch are away fill their pages as a burst does, before either update
+# comes; each page then takes both new versions of each of its cases (with
+# 007's fillfactor 70, about half of the triage updates went to another page,
+# each a new entry in every index). Vacuum off for cases, so that no entry
+# is taken away before it is counted.
+psql_q "ALTER TABLE cases SET (autovacuum_enabled = false)" > /dev/null
+harness_stop triage
+harness_stop dispatch
+for i in $(seq 1 60); do
+  harness_ctl submit --channel hotline --kind complaint --operator op001 --category metrology \
+    --subject "电子秤称重不准 $i" --description "市场摊位电子秤缺斤短两，称量结果与复秤相差较多，请核实处理 $i" \
+    --name '测试' --phone "1390000$(printf '%04d' "$i")" > /dev/null
+done
+pages=$(psql_q "SELECT count(DISTINCT (ctid::text::point)[0]) FROM cases")
+(( pages >= 4 )) || fail "63 cases filled only $pages page(s): no burst to fill them"
+harness_start triage dispatch
+all_dispatched() { [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'dispatched'")" == 63 ]]; }
+wait_until 60 all_dispatched
+entries=$(psql_q "SELECT sum((bt_page_stats('cases_pkey', p)).live_items) FROM generate_series(1,
+  (pg_relation_size('cases_pkey') / current_setting('block_size')::int - 1)::int) p
+  WHERE (bt_page_stats('cases_pkey', p)).type = 'l'")
+assert_eq 63 "$entries" "63 cases, two updates each, one primary-key entry each"
+
 # --- The cases waiting for arbitration are still found (their own table).
 assert_eq 0 "$(psql_q "SELECT count(*) FROM cases_in_arbitration")" "none waiting"
 echo "PASS case_hot_updates"

@@ -1,0 +1,16 @@
+-- A case's two updates on its way in (triage's, then dispatch's) stay
+-- heap-only (issue 13). 007 kept every index of cases off the columns they
+-- change and left 30% of each page free (fillfactor 70) for the new row
+-- versions; but a version is the whole row (about 300 bytes with its
+-- subject and description), and the pages filled by new cases at ~1,000 a
+-- second are updated twice within ~100 ms: 19 cases to a page need 11 KB
+-- for their next two versions before the first ones can be pruned. Measured
+-- with pg_walinspect over 5,000 benchmark cases (dubanctl bench --into-live):
+-- 0.49 of the two updates of each case were not heap-only, each one a new
+-- entry in all eleven indexes of cases (search's GIN included, its keys
+-- computed again) and 460 bytes of WAL per case. Heap-only updates per
+-- fillfactor, same run: 70: 75%, 55: 91%, 48: 95%, 40: 98.6%, 33: 100%.
+-- 40 leaves room for a case's next version and, once its previous one is
+-- pruned, the one after, at the cost of about 1.7 times the pages.
+-- New pages only; pages already full keep theirs.
+ALTER TABLE cases SET (fillfactor = 40);
