@@ -15,6 +15,12 @@ before_dbs=$(scratch_dbs)
 out=$(harness_ctl bench -n 30 -c 4 -t 120 --pgbench-seconds 1 2>&1)
 assert_contains "$out" "bench: a scratch deployment of its own" "a scratch deployment"
 assert_contains "$out" "cases=30 concurrency=4 accepted=30 failed=0 delivered=30" "measured there"
+# Counted once each, by the console messages, which the bench waits for
+# (probe cases) before it offers its cases: none is missed for having come
+# before the subscription was in force at dispatch.
+assert_contains "$out" "bench: dispatch's feed carries tasks to this console" "the feed proven first"
+[[ "$out" =~ console:\ 30\ received\ \([0-9]+\ before\ their\ 201\),\ 0\ lost\ and\ counted\ from\ the\ database,\ 0\ duplicates,\ 0\ of\ other\ cases ]] \
+  || fail "every case counted once by its console message: $out"
 # In the same run (issue 13): PostgreSQL's own one-row commit rate, the ratio
 # to it, WAL and CPU per case of each scratch service, PostgreSQL and Redis.
 [[ "$out" =~ pgbench,\ same\ server\):\ before\ [1-9][0-9]*\ tps,\ after\ [1-9][0-9]*\ tps ]] \
@@ -57,9 +63,11 @@ harness_ctl submit --operator op001 --kind complaint --category metrology --subj
 out=$(harness_ctl bench -n 10 -c 2 -t 120 --into-live --pgbench-seconds 0 2>&1)
 assert_contains "$out" "bench: into the live deployment; its cases are marked and counted nowhere" "into live"
 assert_contains "$out" "accepted=10 failed=0 delivered=10" "measured"
-assert_eq "api:1,benchmark:10" "$(psql_q "SELECT string_agg(source || ':' || n, ',' ORDER BY source) FROM (SELECT source, count(*) n FROM cases GROUP BY 1) x")" \
+probes=$(sed -n "s/^bench: dispatch's feed carries tasks to this console (\([0-9]*\) probe.*/\1/p" <<< "$out")
+[[ "$probes" =~ ^[1-9][0-9]*$ ]] || fail "the probe cases are counted: $out"
+assert_eq "api:1,benchmark:$((10 + probes))" "$(psql_q "SELECT string_agg(source || ':' || n, ',' ORDER BY source) FROM (SELECT source, count(*) n FROM cases GROUP BY 1) x")" \
   "the benchmark's cases are marked"
-tasks() { [[ "$(psql_q "SELECT count(*) FROM tasks WHERE role = 'lead'")" == 11 ]]; }
+tasks() { [[ "$(psql_q "SELECT count(*) FROM tasks WHERE role = 'lead'")" == $((11 + probes)) ]]; }
 wait_until 20 tasks
 # The month of these cases, produced once it has ended (dubanctl's clock 40
 # days ahead): only the real case counts.
@@ -72,5 +80,18 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "$(auth_as op001)" -H 'Content-
   -H 'X-Duban-Benchmark: 1' -d '{"channel":"hotline","kind":"complaint","subject":"s","description":"d"}' \
   "$H_INTAKE_URL/api/v1/cases")
 assert_eq 403 "$code" "an operator cannot mark a case as a benchmark's"
-assert_eq 11 "$(psql_q "SELECT count(*) FROM cases")" "nothing recorded"
+assert_eq $((11 + probes)) "$(psql_q "SELECT count(*) FROM cases")" "nothing recorded"
+
+# --- A console message that never comes (here: the bench listens where no
+# dispatch publishes, as if each message were dropped at the PUB socket) is
+# said, and its case counted from the database, not waited for until the
+# timeout nor left out.
+out=$(DUBAN_DISPATCH_PUB="tcp://127.0.0.1:1" harness_ctl bench -n 5 -c 2 -t 120 --into-live \
+  --pgbench-seconds 0 2>&1)
+assert_contains "$out" "no secure connection to dispatch's feed" "the missing feed said"
+assert_contains "$out" "accepted=5 failed=0 delivered=5" "every case counted"
+assert_contains "$out" "console: 0 received (0 before their 201), 5 lost and counted from the database" \
+  "counted from the database, and said so"
+assert_contains "$out" "5 console message(s) never came" "the loss said as it is found"
+[[ "$out" != *"timed out"* ]] || fail "not waited out: $out"
 echo "PASS bench_isolation"

@@ -172,6 +172,14 @@ json_t *ctl_bench_cost_stop(ctl_bench_cost_t **self_p, int cases);
  * pg.conninfo: pgbench with 8 clients for seconds, in a database made and
  * dropped for it. -1 (said why) when it cannot be had. */
 double ctl_bench_pgbench(ctl_t *ctl, int seconds);
+
+/* For dubanctl bench (dubanctl_bench_lost.c): counts from the database the
+ * cases of ledger whose console message never came (their lead task
+ * committed, and still no message grace_us after that was first seen);
+ * returns how many it counted. */
+struct bench_ledger;
+int ctl_bench_count_lost(ctl_t *ctl, struct bench_ledger *ledger, int64_t now_us,
+                         int64_t grace_us);
 void ctl_scratch_destroy(ctl_scratch_t **self_p);
 int ctl_calendar(ctl_t *ctl, int argc, char **argv);
 
