@@ -3,9 +3,10 @@
  * their numbers drawn at once, "received" events, outbox rows for triage),
  * and each is answered only after that commit.
  *
- * While a batch is in flight new submissions wait; when it completes they go
+ * While a batch is in flight new submissions wait; when it commits they go
  * out as the next batch, so batches grow with load and a lone request waits
- * no longer than one round trip. If a batch fails on a statement (not on the
+ * for no window (a second batch is pipelined only behind a full queue; see
+ * s_may_send). If a batch fails on a statement (not on the
  * connection), its cases are retried one per transaction so that one bad
  * case cannot refuse the others.
  *

@@ -35,8 +35,9 @@ post() {
 
 # hold_counter: the days' counters held by another transaction, until
 # release_counter. A first case waits for them (its batch in flight) and a
-# second one behind it: two batches in flight, the most intake sends at once,
-# so that what follows gathers for the next batch.
+# second one behind it: queued, not sent (a second batch goes out behind the
+# one in flight only behind a full queue), so that it and what follows
+# gather for the next batch.
 hold_counter() {
   harness_psql -v ON_ERROR_STOP=1 -c "SET application_name = 'intake_batch_hold'" -c "BEGIN" \
     -c "LOCK TABLE case_number_days IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(600)" \
@@ -151,8 +152,10 @@ assert_eq "$numbers" "$(psql_q "SELECT string_agg(case_number, ' ' ORDER BY case
   "and no number changed"
 
 # A batch draws its numbers with one update of the day's counter, not one
-# per case: ten cases of 2 June in one batch, behind the two in flight (the
-# first makes the day's row, the second updates it once).
+# per case: the second case and ten more of 2 June in one batch, behind the
+# first in flight (which makes the day's row); the second was not sent on
+# its own while the first was in flight (the group commit's window adapts:
+# what arrives during a commit goes out together when it ends).
 psql_q "CREATE TABLE test_counter_updates (day date NOT NULL)" > /dev/null
 psql_q "CREATE FUNCTION test_count_update() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS
   \$\$ BEGIN INSERT INTO test_counter_updates VALUES (NEW.day); RETURN NULL; END \$\$" > /dev/null
@@ -172,7 +175,11 @@ assert_eq "201 201 201 201 201 201 201 201 201 201 " "$(statuses "$H_DIR"/d?.sta
 assert_eq "$(for ((i = 1; i <= 12; i++)); do printf 'DB20170602%06d ' "$i"; done)" \
   "$(psql_q "SELECT string_agg(case_number, ' ' ORDER BY case_number) || ' ' FROM cases
      WHERE case_number LIKE 'DB20170602%'")" "numbered 1 to 12, none skipped"
-assert_eq 2 "$(psql_q "SELECT count(*) FROM test_counter_updates WHERE day = '2017-06-02'")" \
-  "two updates of the day's counter: the second case's and the batch's"
+assert_eq 1 "$(psql_q "SELECT count(*) FROM test_counter_updates WHERE day = '2017-06-02'")" \
+  "one update of the day's counter: the batch's"
+assert_eq 2 "$(psql_q "SELECT count(DISTINCT xmin::text) FROM cases WHERE case_number LIKE 'DB20170602%'")" \
+  "two transactions: the first case's, then the second's with the ten"
+assert_eq 1 "$(psql_q "SELECT count(DISTINCT xmin::text) FROM cases WHERE subject IN ('后到', '六月二日 0')
+  AND case_number LIKE 'DB20170602%'")" "the second case waited for the first and went with the others"
 
 echo "PASS intake_batch"
