@@ -217,6 +217,13 @@ bool deadline_state_overdue_at(int64_t since_us, int64_t until_us, int64_t due_u
 #define DEADLINE_SQL_START(id, case_id, division, role, response_due, completion_due)              \
     "task_clock_start(" id ", " case_id ", " division ", " role ", now(), " response_due ", "      \
     completion_due ")"
+/* DEADLINE_SQL_START_ALL: the same over all the rows of a FROM (the new
+ * tasks of a batch, each once), one statement for them all: an aggregate,
+ * one row giving the states recorded (0 for no rows). */
+#define DEADLINE_SQL_START_ALL(id, case_id, division, role, response_due, completion_due)          \
+    "coalesce(task_clocks_start(array_agg(" id "), array_agg(" case_id "), array_agg(" division    \
+    "), array_agg(" role "), array_agg(now()), array_agg(" response_due "), array_agg("            \
+    completion_due ")), 0)"
 #define DEADLINE_SQL_STEP(id, ra, rd, ca, cd)                                                      \
     "task_clock_step(" id ", now(), $" #ra "::text, " PG_TIME_TS(rd) ", $" #ca "::text, "         \
     PG_TIME_TS(cd) ")"

@@ -24,8 +24,9 @@
  * the batch, should one come twice), its lead task with its event and its
  * clocks, and its console message, sent but not stored (consoles do not
  * acknowledge: they take a snapshot when they connect). A row per message,
- * in their order: acked, moved, the lead task, its division, the clocks
- * recorded, then the console message's OUTBOX_ROW_COLUMNS (NULL when none). */
+ * in their order: acked, moved, the lead task, its division, the clock
+ * states the batch recorded (all its tasks' in one statement, 068), then the
+ * console message's OUTBOX_ROW_COLUMNS (NULL when none). */
 static const char *s_lead_sql =
     "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[],"
     "  $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) WITH ORDINALITY"
@@ -48,16 +49,16 @@ static const char *s_lead_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
     "   jsonb_build_object('division', division, 'role', 'lead') FROM t ORDER BY id),"
-    " k AS (SELECT case_id, " DEADLINE_SQL_START("id", "case_id", "division", "'lead'",
-                                                 "response_due", "completion_due") " AS n FROM t),"
+    " k AS (SELECT " DEADLINE_SQL_START_ALL("id", "case_id", "division", "'lead'::text",
+                                            "response_due", "completion_due") " AS n FROM t),"
     " o AS (SELECT " OUTBOX_UNSTORED_COLUMNS("'dispatch'", "'div.' || t.division || '|'",
                                              OUTBOX_MSG(TASK_DISPATCHED), "t.case_id",
                                              "c.case_number", "t.id", "decode(c.body, 'hex')")
     "  FROM t JOIN c ON c.id = t.case_id)"
     " SELECT (a.ord IS NOT NULL)::int AS acked, (c.id IS NOT NULL)::int AS moved, t.id,"
     "  i.division, k.n AS clocks, o.*"
-    " FROM i LEFT JOIN a ON a.ord = i.ord LEFT JOIN c ON c.id = i.case_id AND c.ord = i.ord"
-    " LEFT JOIN t ON t.case_id = c.id LEFT JOIN k ON k.case_id = t.case_id"
+    " FROM i CROSS JOIN k LEFT JOIN a ON a.ord = i.ord"
+    " LEFT JOIN c ON c.id = i.case_id AND c.ord = i.ord LEFT JOIN t ON t.case_id = c.id"
     " LEFT JOIN o ON o.outbox_task_id = t.id ORDER BY i.ord";
 
 /* The co-handling tasks of the batch, after its lead tasks: parallel arrays
@@ -81,13 +82,13 @@ static const char *s_co_sql =
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"
     "   jsonb_build_object('division', division, 'role', 'co') FROM t ORDER BY id),"
-    " k AS (SELECT " DEADLINE_SQL_START("id", "case_id", "division", "'co'", "response_due",
-                                        "completion_due") " AS n FROM t),"
+    " k AS (SELECT " DEADLINE_SQL_START_ALL("id", "case_id", "division", "'co'::text",
+                                            "response_due", "completion_due") " AS n FROM t),"
     " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || t.division || '|'",
                             OUTBOX_MSG(TASK_DISPATCHED), "t.case_id", "x.case_number", "t.id",
                             "decode(x.body, 'hex')", OUTBOX_UNCLAIMED)
     "  FROM t JOIN x ON x.case_id = t.case_id AND x.division = t.division)"
-    " SELECT count(*), (SELECT sum(n) FROM k) FROM t";
+    " SELECT count(*), (SELECT n FROM k) FROM t";
 
 /* The columns of a batch's statements, filled as its messages are built. */
 enum { COL_MSG_ID, COL_CASE, COL_DIVISION, COL_BODY, COL_RDUE, COL_CDUE, COL_RWARN, COL_CWARN };
