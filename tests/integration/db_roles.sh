@@ -95,6 +95,13 @@ for r in duban_intake duban_triage duban_dispatch duban_watch duban_bulletin dub
   refused "$r" "DELETE FROM case_events"
   refused "$r" "INSERT INTO case_number_days VALUES ('2001-01-01', 1)"
   refused "$r" "INSERT INTO schema_migrations VALUES ('999', 'x')"
+  # no task is deleted, and clock states are written by the clock functions
+  # alone: the references to tasks are not checked (069)
+  refused "$r" "DELETE FROM tasks"
+  refused "$r" "INSERT INTO task_clocks (task_id, clock, seq, case_id, division, role, since)
+    VALUES (1, 'response', 9, 1, 'metrology', 'lead', now())"
+  refused "$r" "UPDATE task_clocks SET until = now()"
+  refused "$r" "DELETE FROM task_clocks"
 done
 refused duban_intake "UPDATE cases SET state = 'closed'"
 assert_eq "" "$(as_role duban_intake "BEGIN; UPDATE cases SET confidential = true; ROLLBACK")" "intake marks cases confidential"

@@ -1,0 +1,33 @@
+-- Two foreign keys to tasks whose checks protect nothing the application
+-- does not already guarantee (issue 13). Each was checked on every row
+-- inserted: three probes of tasks per task dispatched (its two clock states
+-- and its dispatched event), the first of which locked the task's row (FOR
+-- KEY SHARE, a WAL record of 54 bytes) in the transaction that had just
+-- inserted it.
+--
+--  * task_clocks.task_id: task_clocks is written only by the clock
+--    functions (016, 066, 068), which run as the owner; no role may insert,
+--    update or delete its rows (016 grants SELECT only; integration/db_roles).
+--    A start (task_clocks_start) is given the ids its caller's own INSERT
+--    INTO tasks has just returned, in the same statement; a step or a
+--    transfer adds states to a task that already has some (it reads them
+--    first).
+--  * case_events.task_id: every event that names a task takes the id from a
+--    row of tasks the same statement has changed or read: dispatch's steps
+--    (the guarded UPDATE ... RETURNING of the task, or the INSERT of a new
+--    one), the bulletin's re-check (its new task), intake's Open311
+--    follow-ups (the case's lead task, read in the statement), the history
+--    import (the ids its tasks' upsert returned).
+-- Neither can come to point at nothing later: no task is ever deleted (no
+-- role holds DELETE on tasks, 012; integration/db_roles). e2e/workflow
+-- checks both after every kind of step.
+--
+-- Kept: tasks.division (dispatch routes by the org file, the divisions
+-- table is loaded from it by dubanctl setup: the check is what refuses a
+-- task for a division a service knows and the database does not, after an
+-- org file changed without a setup; 0.005 ms per case) and the references
+-- to cases (tasks.case_id, case_events.case_id), which are the cases'
+-- side's to weigh: the case's row is locked by whichever of them is checked
+-- first in each transaction, so only both together would save that lock.
+ALTER TABLE task_clocks DROP CONSTRAINT IF EXISTS task_clocks_task_id_fkey;
+ALTER TABLE case_events DROP CONSTRAINT IF EXISTS case_events_task_id_fkey;
