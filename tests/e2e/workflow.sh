@@ -156,4 +156,9 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM task_clocks k WHERE NOT EXISTS (SELE
   "every clock state names a task"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM case_events e WHERE e.task_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = e.task_id)")" \
   "every event names a task that exists"
+# --- At most one state of each clock in force after pauses, extensions,
+#     returns, replies and reopens: the clock functions keep it so (no
+#     index has since 070).
+assert_eq 0 "$(psql_q "SELECT count(*) FROM (SELECT 1 FROM task_clocks WHERE until IS NULL GROUP BY task_id, clock HAVING count(*) > 1) x")" \
+  "one state in force per clock"
 echo "PASS workflow"

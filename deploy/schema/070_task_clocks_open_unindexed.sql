@@ -1,0 +1,24 @@
+-- task_clocks_open_idx (016), a unique index on (task_id, clock) WHERE
+-- until IS NULL, serves no query and guards what the clock functions
+-- already guarantee (issue 13); every state starts in force, so each one
+-- wrote an entry (two per task dispatched: 159 bytes of WAL and a unique
+-- check per task).
+--  * No query needs it: the statements that look for the state in force
+--    (task_clock_step's UPDATE and its fallback, task_clock_transfer's
+--    loop) name the task and the clock, and read the primary key (task_id,
+--    clock, seq), a task's few states filtered by until IS NULL (EXPLAIN
+--    with and without it, 10,000 states); the bulletins read task_clocks by
+--    deadline (task_clocks_due_idx) and span (task_clocks_span_idx).
+--  * What it guarded, at most one state of a clock in force, the functions
+--    keep, and they alone write task_clocks (069): a start writes the first
+--    state of a new task (seq 1, which the primary key allows once), a step
+--    or a transfer ends the state in force before it adds the next (seq + 1
+--    of the last). Two steps of one task never run at once: every call is
+--    made FROM the UPDATE of its task in the same statement (dispatch's
+--    steps, a work item's reports, replies and reassignments), which holds
+--    the task's row until the transaction ends, or on a task the statement
+--    has just inserted; the history import holds the case's row (FOR
+--    UPDATE) while it records a case.
+-- e2e/workflow and e2e/workitem_reassign_reports check that no clock has two
+-- states in force after pauses, extensions, returns, replies and transfers.
+DROP INDEX IF EXISTS task_clocks_open_idx;
