@@ -304,3 +304,15 @@ const char *bulletin_query_sql(const bulletin_query_t *q, int i, int *nparams)
     *nparams = s_nparams[i];
     return s_sql[i];
 }
+
+const char *bulletin_query_name(int i)
+{
+    static const char *names[BQ_COUNT] = {
+        [BQ_BEGIN] = "begin",         [BQ_SETUP] = "setup",       [BQ_DIVISIONS] = "divisions",
+        [BQ_FROZEN] = "frozen",       [BQ_RECEIVED] = "received", [BQ_VERDICTS] = "verdicts",
+        [BQ_REPLIES] = "replies",     [BQ_EVENTS] = "events",     [BQ_ALERTS] = "alerts",
+        [BQ_CENSUS] = "census",       [BQ_CLOSED] = "closed",     [BQ_TOPICS] = "topics",
+        [BQ_WORKITEMS] = "workitems", [BQ_COMMIT] = "commit",
+    };
+    return i >= 0 && i < BQ_COUNT ? names[i] : "?";
+}

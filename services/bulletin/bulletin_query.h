@@ -63,4 +63,7 @@ void bulletin_query_from_rows(bulletin_query_t *q, bool from_rows);
  * other kinds than month. */
 const char *bulletin_query_sql(const bulletin_query_t *q, int i, int *nparams);
 
+/* The name of statement i for measurements: "received", "events" ... */
+const char *bulletin_query_name(int i);
+
 #endif

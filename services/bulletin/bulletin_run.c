@@ -36,8 +36,10 @@ static bool s_ok(PGresult *res)
     return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
 }
 
-/* Runs the read statements; results[] gets every result (caller clears). */
-static int s_read(PGconn *conn, const bulletin_query_t *q, PGresult **results)
+/* Runs the read statements; results[] gets every result (caller clears),
+ * statement_us[] how long each took. */
+static int s_read(PGconn *conn, const bulletin_query_t *q, PGresult **results,
+                  int64_t *statement_us)
 {
     pg_param_t params[BQ_PARAMS];
     for (int i = 0; i < BQ_PARAMS; i++)
@@ -45,7 +47,9 @@ static int s_read(PGconn *conn, const bulletin_query_t *q, PGresult **results)
     for (int i = 0; i < BQ_COUNT; i++) {
         int n;
         const char *sql = bulletin_query_sql(q, i, &n);
+        int64_t t0 = clock_mono_us();
         results[i] = s_exec(conn, sql, n, params);
+        statement_us[i] = clock_mono_us() - t0;
         if (!s_ok(results[i])) {
             log_error("could not read figures of bulletin", "period=%s statement=%d err=%s",
                       q->period.label, i, PQresultErrorMessage(results[i]));
@@ -128,7 +132,7 @@ int bulletin_run(PGconn *conn, const bulletin_engine_t *engine, const bulletin_p
     bulletin_report_t *report = NULL;
     int rc = -1;
     int64_t t0 = clock_mono_us();
-    if (s_read(conn, &q, results) < 0)
+    if (s_read(conn, &q, results, info->statement_us) < 0)
         goto out_clear;
     int64_t t1 = clock_mono_us();
     report = bulletin_engine_report(engine, &q, results);

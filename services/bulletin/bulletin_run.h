@@ -27,6 +27,7 @@ typedef struct {
     int months_stored, months_read; /* months taken from the store; read from the rows */
     int months_frozen;              /* months this run stored */
     int64_t read_us, compute_us, store_us, files_us; /* durations */
+    int64_t statement_us[BQ_COUNT];                  /* of each read statement */
     char files[4096];                                /* the folder written, or "" */
 } bulletin_run_info_t;
 
