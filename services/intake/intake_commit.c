@@ -30,6 +30,31 @@ static const char *s_claim_sql =
     " WHERE scope <> '' ORDER BY scope, key, ord"
     " ON CONFLICT (scope, key) DO NOTHING";
 
+/* The batch's cases that pass filter, in their order; conflict is the ON
+ * CONFLICT clause or "". Written twice in the statement below: a case with an
+ * external reference may be one imported before (skipped, and reported by
+ * the lookup), one without needs no arbiter, and an ON CONFLICT would make
+ * its insertion speculative, one more WAL record per case (074). */
+#define INTAKE_CASES_INSERT(filter, conflict)                                                  \
+    "INSERT INTO cases (case_number, query_code_sha256, channel, kind, category,"              \
+    "  lead_hint, subject, description, requester_name, requester_phone, requester_email,"    \
+    "  requester_anonymous, callback_phone, place, enterprise, product, latitude, longitude,"  \
+    "  external_ref, source, first_responder, recorded_by, flagged, created_at, updated_at,"  \
+    "  confidential, priority)"                                                                \
+    "  SELECT num.number, sha256(convert_to(ok.query_code, 'UTF8')), ok.channel, ok.kind,"     \
+    "   ok.category, ok.lead_hint, ok.subject, ok.description, ok.requester_name,"             \
+    "   ok.requester_phone, ok.requester_email, ok.anonymous, ok.callback_phone, ok.place,"    \
+    "   ok.enterprise, ok.product, ok.latitude, ok.longitude, ok.external_ref, ok.source,"     \
+    "   ok.first_responder, nullif(ok.recorded_by, ''),"                                       \
+    "   EXISTS (SELECT 1 FROM watchlist w WHERE w.removed_at IS NULL AND ("                    \
+    "    (w.kind = 'phone' AND w.value IN (ok.requester_phone, ok.callback_phone))"            \
+    "    OR (w.kind = 'email' AND w.value = ok.requester_email)"                               \
+    "    OR (w.kind = 'ip' AND w.value = ok.peer))),"                                          \
+    "   coalesce(ok.received_at, now()), coalesce(ok.received_at, now()), ok.confidential,"    \
+    "   coalesce(ok.priority, 'normal')"                                                       \
+    "  FROM ok JOIN num ON num.ord = ok.ord WHERE " filter " ORDER BY ok.ord " conflict        \
+    "  RETURNING id, case_number, state, created_at, flagged"
+
 /* Then the batch of new cases in one statement: parallel arrays, one
  * element per submission in the order queued (the columns of the enum
  * below). Case number: "DB" + date (China time) + that day's counter,
@@ -66,25 +91,11 @@ static const char *s_insert_sql =
     " nb AS (SELECT case_numbers_next(array_agg(coalesce(received_at, now()) ORDER BY ord))"
     "  AS numbers, array_agg(ord ORDER BY ord) AS ords FROM ok),"
     " num AS (SELECT x.ord, x.number FROM nb, unnest(nb.ords, nb.numbers) AS x(ord, number)),"
-    " c AS (INSERT INTO cases (case_number, query_code_sha256, channel, kind, category,"
-    "  lead_hint, subject, description, requester_name, requester_phone, requester_email,"
-    "  requester_anonymous, callback_phone, place, enterprise, product, latitude, longitude,"
-    "  external_ref, source, first_responder, recorded_by, flagged, created_at, updated_at,"
-    "  confidential, priority)"
-    "  SELECT num.number, sha256(convert_to(ok.query_code, 'UTF8')), ok.channel, ok.kind,"
-    "   ok.category, ok.lead_hint, ok.subject, ok.description, ok.requester_name,"
-    "   ok.requester_phone, ok.requester_email, ok.anonymous, ok.callback_phone, ok.place,"
-    "   ok.enterprise, ok.product, ok.latitude, ok.longitude, ok.external_ref, ok.source,"
-    "   ok.first_responder, nullif(ok.recorded_by, ''),"
-    "   EXISTS (SELECT 1 FROM watchlist w WHERE w.removed_at IS NULL AND ("
-    "    (w.kind = 'phone' AND w.value IN (ok.requester_phone, ok.callback_phone))"
-    "    OR (w.kind = 'email' AND w.value = ok.requester_email)"
-    "    OR (w.kind = 'ip' AND w.value = ok.peer))),"
-    "   coalesce(ok.received_at, now()), coalesce(ok.received_at, now()), ok.confidential,"
-    "   coalesce(ok.priority, 'normal')"
-    "  FROM ok JOIN num ON num.ord = ok.ord ORDER BY ok.ord"
-    "  ON CONFLICT (external_ref) DO NOTHING"
-    "  RETURNING id, case_number, state, created_at, flagged),"
+    " cn AS (" INTAKE_CASES_INSERT("ok.external_ref IS NULL", "") "),"
+    " cr AS (" INTAKE_CASES_INSERT("ok.external_ref IS NOT NULL",
+                                   "ON CONFLICT (external_ref) WHERE external_ref IS NOT NULL"
+                                   " DO NOTHING") "),"
+    " c AS (SELECT * FROM cn UNION ALL SELECT * FROM cr),"
     " cc AS (SELECT c.*, i.* FROM c JOIN num ON num.number = c.case_number"
     "  JOIN i ON i.ord = num.ord),"
     " e AS (INSERT INTO case_events (case_id, type, actor, detail, at)"

@@ -58,6 +58,35 @@ harness_start dispatch
 all_dispatched() { [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'dispatched'")" == 63 ]]; }
 wait_until 60 all_dispatched
 
+# --- A case without an external reference writes no entry for it (074):
+# the 63 hotline cases above left the reference's index empty. Imported
+# cases, some while hotline cases arrive (a batch may hold both), each get
+# theirs, and the same file again adds nothing. Triage is away, so that no
+# update that leaves its page adds an entry before they are counted.
+harness_stop triage
+assert_contains "$(psql_q "SELECT pg_get_indexdef('cases_external_ref_key'::regclass)")" \
+  "WHERE (external_ref IS NOT NULL)" "the reference's unique index is partial"
+assert_eq 0 "$(leaf_entries cases_external_ref_key)" "no entry for the cases without a reference"
+{
+  echo "external_ref,channel,kind,subject,description"
+  for i in $(seq 1 40); do echo "HOT-$i,letter,complaint,来信 $i,计量器具问题 $i"; done
+} > "$H_DIR/refs.csv"
+harness_ctl import "$H_DIR/refs.csv" > "$H_DIR/import1.out" &
+clients=($!)
+for i in $(seq 1 20); do
+  harness_ctl submit --channel hotline --kind complaint --operator op001 --category metrology \
+    --subject "加油机 $i" --description '加油量不足' > /dev/null &
+  clients+=($!)
+done
+for pid in "${clients[@]}"; do wait "$pid" || fail "a client ($pid) failed"; done
+assert_contains "$(cat "$H_DIR/import1.out")" "imported 40, already present 0" "every row imported"
+assert_eq "40|123" "$(psql_q "SELECT count(external_ref), count(*) FROM cases")" \
+  "40 cases with a reference, 83 without"
+assert_eq 40 "$(leaf_entries cases_external_ref_key)" "one entry per reference"
+harness_ctl import "$H_DIR/refs.csv" > "$H_DIR/import2.out"
+assert_contains "$(cat "$H_DIR/import2.out")" "imported 0, already present 40" "the same file again"
+assert_eq 123 "$(psql_q "SELECT count(*) FROM cases")" "no case twice"
+
 # --- The cases waiting for arbitration are still found (their own table).
 assert_eq 0 "$(psql_q "SELECT count(*) FROM cases_in_arbitration")" "none waiting"
 echo "PASS case_hot_updates"
