@@ -56,6 +56,83 @@ assert_eq "0 $((75 + 3 + ncases))" "$(psql_q "WITH t(s, d, p, e, r) AS (
          || ' ' || count(*) FROM t")" \
   "case_search_text is 021's fold for every text (and every seeded case was compared)"
 
+# A case's keys are inlined (073): case_search_text and case_search_day give
+# what 063's and 060's definitions give for every input, so the index built
+# with them stays valid. The old definitions live in this session's pg_temp;
+# the inputs are in tables, so the new ones are compared inlined, as in the
+# index. Texts: each of the five parts NULL or not in every combination, with
+# empty, spaced, full-width, CJK, punctuation and other scripts, and every
+# seeded case; times on either side of UTC midnight, written in other zones,
+# before 1970 and far from now, each read with the session in two zones.
+ntimes=$((2 * (26 + 2881 + 2000)))
+assert_eq "0 0 0 $((32 * 8 + 75 + ncases)) 0 $ntimes" "$(harness_psql -v ON_ERROR_STOP=1 <<'SQL'
+CREATE FUNCTION pg_temp.text_063(subject text, description text, place text,
+                                 enterprise text, product text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN lower(CASE
+        WHEN concat_ws(' ', subject, description, place, enterprise, product)
+             ~ '[０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ]'
+        THEN translate(concat_ws(' ', subject, description, place, enterprise, product),
+            '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ',
+            '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')
+        ELSE concat_ws(' ', subject, description, place, enterprise, product) END);
+CREATE FUNCTION pg_temp.day_060(at timestamptz) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN '#' || floor(extract(epoch FROM at AT TIME ZONE 'UTC') / 86400)::bigint;
+CREATE TEMP TABLE times AS
+    SELECT at, i FROM unnest(ARRAY['2026-03-01 00:00:00+00', '2026-02-28 23:59:59.999999+00',
+        '2026-03-01 00:00:00.000001+00', '2026-03-01 07:59:59.999999+08', '2026-03-01 08:00:00+08',
+        '2026-02-28 19:00:00-05', '2026-02-28 18:59:59-05', '2026-03-29 01:30:00 Europe/Berlin',
+        '2026-03-01 00:00:00+14', '2026-02-28 23:59:59-12', '1970-01-01 00:00:00+00',
+        '1969-12-31 23:59:59.999999+00', '1900-01-01 00:00:00+00', '1899-12-31 12:00:00-11:30',
+        '2000-02-29 23:59:59+00', '2000-03-01 00:00:00+00', '0044-03-15 12:00:00+00',
+        '0100-06-30 23:59:59+00 BC', '9999-12-31 23:59:59+00', '2024-12-31 16:00:00+00',
+        '2024-12-31 15:59:59+00', '2038-01-19 03:14:08+00', '2026-11-01 01:30:00 America/New_York',
+        '2026-11-01 06:30:00+00', '2026-12-04 00:00:00 Asia/Shanghai',
+        '2026-12-03 23:59:59 America/St_Johns']::timestamptz[]) WITH ORDINALITY u(at, i)
+    UNION ALL SELECT '2026-02-28 12:00:00+00'::timestamptz + n * interval '30 seconds', 0
+                FROM generate_series(0, 2880) n
+    UNION ALL SELECT '1901-01-01 00:00:00+00'::timestamptz
+                     + n * interval '36 days 13 hours 7 minutes 11.123457 seconds', 0
+                FROM generate_series(0, 1999) n;
+CREATE TEMP TABLE words(i, x) AS
+    SELECT i - 1, x FROM unnest(ARRAY['电梯异响', 'ＸＹ牌 Heater-１２', '', ' 人民路21号  ',
+                                      '！？。，、—…「」', 'ÀÉ ΣΑΣ İı', 'a', 'Ｚ９']) WITH ORDINALITY u(x, i);
+CREATE TEMP TABLE texts AS
+    SELECT CASE WHEN m & 1 = 0 THEN (SELECT x FROM words WHERE i = k % 8) END AS s,
+           CASE WHEN m & 2 = 0 THEN (SELECT x FROM words WHERE i = (k + 1) % 8) END AS d,
+           CASE WHEN m & 4 = 0 THEN (SELECT x FROM words WHERE i = (k + 3) % 8) END AS p,
+           CASE WHEN m & 8 = 0 THEN (SELECT x FROM words WHERE i = (k + 5) % 8) END AS e,
+           CASE WHEN m & 16 = 0 THEN (SELECT x FROM words WHERE i = (k + 6) % 8) END AS r,
+           (SELECT at FROM times WHERE times.i = 1 + (m * 8 + k) % 26) AS at
+      FROM generate_series(0, 31) m, generate_series(0, 7) k
+    UNION ALL
+    SELECT chr(cp), '人民路' || chr(cp) || '号 ABC', NULL, chr(cp + 1), NULL,
+           '2026-02-28 23:59:00+00'::timestamptz + cp % 120 * interval '1 second'
+      FROM generate_series(x'FF10'::int, x'FF5A'::int) cp
+    UNION ALL
+    SELECT subject, description, place, enterprise, product, created_at FROM cases;
+SET TimeZone = 'Asia/Shanghai';
+CREATE TEMP TABLE days AS SELECT case_search_day(at) AS day, pg_temp.day_060(at) AS day_060 FROM times;
+SET TimeZone = 'America/St_Johns';
+INSERT INTO days SELECT case_search_day(at), pg_temp.day_060(at) FROM times;
+SELECT count(*) FILTER (WHERE case_search_text(s, d, p, e, r) IS DISTINCT FROM pg_temp.text_063(s, d, p, e, r))
+       || ' ' || count(*) FILTER (WHERE case_search_index_keys(s, d, p, e, r, at)
+                                        IS DISTINCT FROM search_bigrams(pg_temp.text_063(s, d, p, e, r))
+                                                         || pg_temp.day_060(at))
+       || ' ' || count(*) FILTER (WHERE s IS NULL AND d IS NULL AND p IS NULL AND e IS NULL AND r IS NULL
+                                    AND case_search_text(s, d, p, e, r) IS DISTINCT FROM '')
+       || ' ' || count(*)
+       || ' ' || (SELECT count(*) FILTER (WHERE day IS DISTINCT FROM day_060) || ' ' || count(*) FROM days)
+  FROM texts;
+SQL
+)" "073's search text, day and keys are 063's and 060's for every input"
+# ... and inlined into the index's expression, not run as statements.
+plan=$(psql_q "EXPLAIN (VERBOSE, COSTS OFF) SELECT case_search_index_keys(subject, description, place,
+                 enterprise, product, created_at) FROM cases")
+[[ $plan == *search_bigrams* && $plan != *case_search_text* && $plan != *case_search_day* ]] ||
+  fail "case_search_text and case_search_day should be inlined into a case's keys: $plan"
+
 # expected Q DIVISION LIMIT OFFSET: "COUNT|NUMBERS" by the definition.
 expected() {
   local cond="" t terms
