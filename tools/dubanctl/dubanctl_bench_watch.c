@@ -28,6 +28,7 @@
  * whose owner role (setup.pg_conninfo) may create databases. 1,000,000 tasks need about 2 GB
  * of disk and a few minutes (most of it the fill). */
 #include "dubanctl.h"
+#include "port_reserve.h"
 
 #include "bus.h"
 #include "clock.h"
@@ -99,20 +100,6 @@ static int s_execf(PGconn *conn, const char *fmt, ...)
     vsnprintf(sql, sizeof(sql), fmt, ap);
     va_end(ap);
     return s_exec(conn, sql);
-}
-
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
 }
 
 /* Runs argv with extra environment (NAME=value strings, NULL-terminated),
@@ -345,7 +332,7 @@ static int s_start_watch(bw_t *b)
         snprintf(slash ? slash + 1 : bin, 16, "duban-watch");
     }
     for (int i = 0; i < 3; i++)
-        if ((b->ports[i] = s_free_port()) < 0)
+        if (!(b->ports[i] = port_reserve()))
             return -1;
     char env[6][1200];
     snprintf(env[0], sizeof(env[0]), "DUBAN_PG_CONNINFO=%s", b->conninfo);

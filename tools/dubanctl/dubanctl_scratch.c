@@ -12,6 +12,7 @@
  * The Redis keys the scratch services leave (duplicate fingerprints, rate
  * limits) expire on their own. */
 #include "dubanctl.h"
+#include "port_reserve.h"
 
 #include "clock.h"
 
@@ -63,21 +64,6 @@ static int s_exec(PGconn *conn, const char *sql)
     return rc;
 }
 
-/* A free TCP port on the loopback (the kernel's choice). 0 when none. */
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    int port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 static int s_setenv(ctl_scratch_t *s, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -101,7 +87,7 @@ static int s_settings(ctl_scratch_t *s)
 {
     int p[11];
     for (int i = 0; i < 11; i++)
-        if (!(p[i] = s_free_port()))
+        if (!(p[i] = port_reserve()))
             return -1;
     const char *h = "127.0.0.1";
     return s_setenv(s, "DUBAN_REDIS_PREFIX", "bench%ld:", (long)getpid()) |
