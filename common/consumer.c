@@ -19,6 +19,8 @@
  * cost grows with the square of the batch (measured with EXPLAIN ANALYZE on
  * triage's statement: 250 rows 139 ms, 64 rows 4 ms). */
 #define CONSUMER_FLUSH_BATCH 64
+/* Batches in flight at most: the second only when it is full (see
+ * s_readable), as intake's group commit does. */
 #define CONSUMER_MAX_INFLIGHT 2
 
 typedef struct {
@@ -42,8 +44,10 @@ struct consumer {
     outbox_relay_t *relay;
     int max_attempts;
     int inflight;
+    batch_t *held; /* received while a batch is in flight, not yet full */
     unsigned long applied;
     unsigned long rejected;
+    unsigned long committed; /* transactions */
 };
 
 static void s_batch_free(batch_t *b)
@@ -55,6 +59,7 @@ static void s_batch_free(batch_t *b)
 }
 
 static void s_submit(consumer_t *self, batch_t *b);
+static void s_start_held(consumer_t *self);
 
 
 /* The result of the statement PostgreSQL refused in a failed transaction,
@@ -117,6 +122,7 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     consumer_t *self = b->owner;
     self->inflight--;
     if (ok) {
+        self->committed++;
         metrics_family_t *latency = metrics_stage_latency();
         int64_t now_us = s_wall_us();
         for (int i = 0; i < b->count; i++) {
@@ -159,6 +165,7 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
         }
     }
     s_batch_free(b);
+    s_start_held(self);
     if (self->inflight < CONSUMER_MAX_INFLIGHT)
         bus_sock_resume(self->sock);
 }
@@ -208,27 +215,41 @@ static void s_prepared(void *arg)
     consumer_t *self = b->owner;
     self->inflight--;
     s_submit(self, b);
+    s_start_held(self);
     if (self->inflight < CONSUMER_MAX_INFLIGHT)
         bus_sock_resume(self->sock);
 }
 
-static void s_readable(bus_sock_t *sock, void *arg)
+/* Starts b: its prepare step first, if the stage has one. */
+static void s_start(consumer_t *self, batch_t *b)
 {
-    consumer_t *self = arg;
-    if (self->inflight >= CONSUMER_MAX_INFLIGHT || !pg_is_up(self->pg)) {
-        /* Leave messages queued; s_done resumes. When the database is down
-         * they are dropped later anyway and re-sent by the producer. */
-        if (self->inflight > 0)
-            bus_sock_pause(sock);
-        if (!pg_is_up(self->pg) && self->inflight == 0)
-            goto out_drain_dropped;
+    if (self->prepare) {
+        /* Counts as in flight while prepare runs, so batches stay ordered. */
+        self->inflight++;
+        self->prepare(b->envs, b->count, self->arg, s_prepared, b);
         return;
     }
-    batch_t *b = calloc(1, sizeof(*b));
-    if (!b)
+    s_submit(self, b);
+}
+
+/* Once nothing is in flight, the messages held meanwhile go as one batch. */
+static void s_start_held(consumer_t *self)
+{
+    if (self->inflight > 0 || !self->held)
         return;
-    b->owner = self;
-    int most = self->flush ? CONSUMER_FLUSH_BATCH : CONSUMER_BATCH;
+    batch_t *b = self->held;
+    self->held = NULL;
+    if (b->count == 0) {
+        free(b);
+        return;
+    }
+    s_start(self, b);
+}
+
+/* Moves envelopes from the socket into b until it holds most or the socket
+ * is empty; what cannot be applied is refused on the way. */
+static void s_take(consumer_t *self, bus_sock_t *sock, batch_t *b, int most)
+{
     while (b->count < most) {
         void *frames[1];
         size_t lengths[1];
@@ -252,17 +273,48 @@ static void s_readable(bus_sock_t *sock, void *arg)
         }
         b->envs[b->count++] = env;
     }
+}
+
+static void s_readable(bus_sock_t *sock, void *arg)
+{
+    consumer_t *self = arg;
+    if (self->inflight >= CONSUMER_MAX_INFLIGHT || !pg_is_up(self->pg)) {
+        /* Leave messages queued; s_done resumes. When the database is down
+         * they are dropped later anyway and re-sent by the producer. */
+        if (self->inflight > 0)
+            bus_sock_pause(sock);
+        if (!pg_is_up(self->pg) && self->inflight == 0)
+            goto out_drain_dropped;
+        return;
+    }
+    /* A lone message goes at once; while a batch is in flight, messages
+     * wait for it, held, and a second batch goes only once it is full: a
+     * steady trickle becomes one transaction per commit rather than one per
+     * message (dubanctl bench --rate 1000: end-to-end p99 44 -> 33-38 ms),
+     * while a burst still keeps two in flight. */
+    int most = self->flush ? CONSUMER_FLUSH_BATCH : CONSUMER_BATCH;
+    if (self->inflight > 0) {
+        if (!self->held && !(self->held = calloc(1, sizeof(*self->held))))
+            return;
+        self->held->owner = self;
+        s_take(self, sock, self->held, most);
+        if (self->held->count == most) {
+            batch_t *full = self->held;
+            self->held = NULL;
+            s_start(self, full);
+        }
+        return;
+    }
+    batch_t *b = calloc(1, sizeof(*b));
+    if (!b)
+        return;
+    b->owner = self;
+    s_take(self, sock, b, most);
     if (b->count == 0) {
         free(b);
         return;
     }
-    if (self->prepare) {
-        /* Counts as in flight while prepare runs, so batches stay ordered. */
-        self->inflight++;
-        self->prepare(b->envs, b->count, self->arg, s_prepared, b);
-        return;
-    }
-    s_submit(self, b);
+    s_start(self, b);
     return;
 
 out_drain_dropped:
@@ -312,6 +364,8 @@ void consumer_destroy(consumer_t **self_p)
         return;
     consumer_t *self = *self_p;
     bus_sock_destroy(&self->sock);
+    if (self->held)
+        s_batch_free(self->held);
     free(self);
     *self_p = NULL;
 }
@@ -331,12 +385,10 @@ void consumer_on_flush(consumer_t *self, consumer_flush_cb flush)
     self->flush = flush;
 }
 
-unsigned long consumer_applied(const consumer_t *self)
+void consumer_health(const consumer_t *self, json_t *report)
 {
-    return self->applied;
-}
-
-unsigned long consumer_rejected(const consumer_t *self)
-{
-    return self->rejected;
+    json_object_set_new(report, "applied", json_integer((json_int_t)self->applied));
+    json_object_set_new(report, "rejected", json_integer((json_int_t)self->rejected));
+    json_object_set_new(report, "transactions", json_integer((json_int_t)self->committed));
+    json_object_set_new(report, "held", json_integer(self->held ? self->held->count : 0));
 }

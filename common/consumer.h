@@ -22,6 +22,8 @@
 #include "outbox.h"
 #include "pg.h"
 
+#include <jansson.h>
+
 struct event_base;
 
 typedef struct consumer consumer_t;
@@ -79,7 +81,8 @@ consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const ch
 void consumer_destroy(consumer_t **self_p);
 
 /* Counters for health reports. */
-unsigned long consumer_applied(const consumer_t *self);
-unsigned long consumer_rejected(const consumer_t *self);
+/* Into a /healthz report: messages applied and rejected, transactions
+ * committed, and messages held for the next batch while one is in flight. */
+void consumer_health(const consumer_t *self, json_t *report);
 
 #endif

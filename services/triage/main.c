@@ -196,9 +196,7 @@ static bool s_health(json_t *report, void *arg)
     bool up = pg_is_up(self->pg);
     json_object_set_new(report, "postgres", json_boolean(up));
     json_object_set_new(report, "redis", json_boolean(redis_is_up(self->redis)));
-    json_object_set_new(report, "applied", json_integer((json_int_t)consumer_applied(self->consumer)));
-    json_object_set_new(report, "rejected",
-                        json_integer((json_int_t)consumer_rejected(self->consumer)));
+    consumer_health(self->consumer, report);
     outbox_relay_health(self->relay, report);
     return up;
 }
