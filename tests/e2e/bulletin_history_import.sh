@@ -51,6 +51,7 @@ out=$(harness_ctl import-history "$FIXTURE" 2>&1) || true
 assert_contains "$out" "entry 1 (LEDGER-1): already imported" "already imported"
 assert_contains "$out" "imported 0, extended 0, already present 1, refused 9" "nothing added"
 assert_eq 1 "$(psql_q "SELECT count(*) FROM cases")" "still one case"
+assert_references_hold
 echo '{"external_ref": "x"}' > "$H_DIR/object.json"
 assert_contains "$(harness_ctl import-history "$H_DIR/object.json" 2>&1 || true)" "is not a JSON array of cases" "array required"
 # --json reports each entry.

@@ -88,7 +88,8 @@ assert_eq 1 "$(as_role duban_intake "SELECT count(*) FROM staff WHERE code = 'ad
   "intake reads staff to authenticate"
 
 # --- Each writes only what its statements need; the event log is never
-# changed, cases are never deleted, by anyone but the owner.
+# changed, cases are never deleted, by anyone but the owner (the references
+# to cases are not checked, 075).
 for r in duban_intake duban_triage duban_dispatch duban_watch duban_bulletin duban_web duban_admin; do
   refused "$r" "DELETE FROM cases"
   refused "$r" "UPDATE case_events SET actor = 'x'"

@@ -80,4 +80,7 @@ assert_eq 6 "$(psql_q "SELECT count(*) FROM cases")" "each client its case"
 assert_eq "3|3|0" "$(psql_q "SELECT count(*), count(DISTINCT scope), count(*) FILTER (WHERE scope NOT LIKE 'public:%' OR scope LIKE '%127.0.0%') FROM idempotency_keys WHERE key = 'pub-1'")" \
   "one scope per address, the address kept only hashed"
 assert_eq 400 "$(curl -s -o /dev/null -w '%{http_code}' -H "$(auth_as op001)" -H "Idempotency-Key: $(head -c 200 /dev/zero | tr '\0' k)" --data-binary "$body" "$H_INTAKE_URL/api/v1/cases")" "overlong key refused"
+# References the database does not check (075).
+assert_ne 0 "$(psql_q "SELECT count(case_id) FROM idempotency_keys")" "keys with their case"
+assert_references_hold
 echo "PASS intake_idempotency"

@@ -3,8 +3,7 @@
 # division queue held up by a lock on its counts) does not delay a case being
 # recorded. On one shared connection the case would wait behind the queue.
 # (The lock is on task_queue_counts because nothing a case's recording does
-# touches it; a lock on tasks would stop the recording itself, through the
-# foreign key of case_events.)
+# touches it.)
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init intake_readers
 harness_start intake

@@ -107,4 +107,7 @@ assert_contains "$(curl -s "$H_INTAKE_URL/public.js")" "geolocation" "the form's
 # Without photos the form still posts as before (urlencoded).
 assert_eq 201 "$(curl -s -o /dev/null -w '%{http_code}' --data-urlencode subject=锅炉 --data-urlencode description=锅炉漏气 --data-urlencode lat=30.1 --data-urlencode long=120.2 "$H_INTAKE_URL/report")" "urlencoded"
 assert_eq "30.1|120.2" "$(psql_q "SELECT latitude, longitude FROM cases WHERE subject = '锅炉'")" "the device's place"
+# References the database does not check (075).
+assert_ne 0 "$(psql_q "SELECT count(case_id) FROM case_photos")" "photos with their case"
+assert_references_hold
 echo "PASS public_photos"

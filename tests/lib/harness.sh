@@ -131,6 +131,24 @@ harness_psql() {
   "${PSQL[@]}" "$@"
 }
 
+# assert_references_hold: every reference the database no longer checks
+# itself (deploy/schema 069, 075) names a row that exists.
+assert_references_hold() {
+  local table column target
+  while read -r table column target; do
+    assert_eq 0 "$(psql_q "SELECT count(*) FROM $table x WHERE x.$column IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM $target t WHERE t.id = x.$column)")" \
+      "every $table.$column names a row of $target"
+  done <<'REFS'
+task_clocks task_id tasks
+case_events task_id tasks
+case_events case_id cases
+tasks case_id cases
+idempotency_keys case_id cases
+case_photos case_id cases
+REFS
+}
+
 # redis_q ARGS...: redis-cli on the test Redis (keys of this test start with $H_REDIS_PREFIX).
 redis_q() {
   redis-cli -h 127.0.0.1 -p "$H_REDIS_PORT" "$@"
