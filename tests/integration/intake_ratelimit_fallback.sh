@@ -27,7 +27,6 @@ export DUBAN_REDIS_PORT=$redis_port
 # minute, so that each burst below falls inside one minute without waiting.
 offset=$((60 - $(date +%s) % 60))
 export DUBAN_CLOCK_OFFSET_S=$offset
-in_one_minute() { (( ($(date +%s) + offset) % 60 <= 40 )); }
 harness_start intake
 
 connected() { (( $(grep -c "connected to redis" "$H_DIR/intake.log") >= $1 )); }
@@ -53,7 +52,7 @@ codes() { # N CMD ARG: the statuses of N calls, space-separated
 stop_redis
 lost() { grep -q "redis connection lost" "$H_DIR/intake.log"; }
 wait_until 10 lost
-wait_until 60 in_one_minute
+wait_until 60 minute_has_room "$offset"
 assert_eq "201 201 201 201 429 429 429" "$(codes 7 submit 127.0.0.2)" "submissions limited without redis"
 assert_eq "404 404 404 404 404 404 429 429" "$(codes 8 lookup 127.0.0.2)" "lookups limited without redis"
 assert_eq "201" "$(submit 127.0.0.3)" "another address is not limited"
@@ -62,7 +61,7 @@ grep -q "rate limit counted in this process.*redis unavailable" "$H_DIR/intake.l
 # Redis back: the counts are kept in Redis again.
 start_redis
 wait_until 10 connected 2
-wait_until 60 in_one_minute
+wait_until 60 minute_has_room "$offset"
 assert_eq "201 201 201 201 429" "$(codes 5 submit 127.0.0.40)" "submissions limited through redis"
 key_count() { redis-cli -h 127.0.0.1 -p "$redis_port" --scan --pattern "${H_REDIS_PREFIX}rl:submit:127.0.0.40:*" | wc -l; }
 assert_eq 1 "$(key_count)" "the count is in redis"
@@ -77,7 +76,7 @@ grep -q "rate limit counted in this process.*redis did not answer in time" "$H_D
 # The fallback table holds 16 addresses a minute. Once the lookups of new
 # addresses have filled it, a lookup from yet another address is refused and
 # a submission goes through uncounted (five pass a limit of four).
-wait_until 60 in_one_minute
+wait_until 60 minute_has_room "$offset"
 first_refused=""
 for i in $(seq 100 120); do
   status=$(lookup "127.0.0.$i")

@@ -43,6 +43,7 @@ done
 flagged() { psql_q "SELECT count(*) FROM cases WHERE flagged"; }
 
 # --- Each client behind the balancer has its own allowance.
+wait_until 60 minute_has_room
 assert_eq "201 201 201 429" "$(codes $BALANCER 198.51.100.7 4)" "the first client is limited after 3"
 assert_eq 3 "$(flagged)" "its cases are taken to come from it"
 assert_eq "201" "$(codes $BALANCER 198.51.100.8 1)" "a second client behind the same balancer is not"

@@ -97,6 +97,14 @@ _h_us() {
   printf '%s\n' "$((10#$int * 1000000 + 10#$frac))"
 }
 
+# minute_has_room [OFFSET_S]: true while at least 20 s are left in the
+# current wall-clock minute (of a clock OFFSET_S ahead). Rate limits count per
+# minute: wait_until 60 minute_has_room before a burst whose statuses are
+# asserted one by one, so that the burst falls inside one minute.
+minute_has_room() {
+  (( ($(date +%s) + ${1:-0}) % 60 <= 40 ))
+}
+
 # wait_until TIMEOUT_S CMD...: run CMD every 0.1 s until it succeeds; fail on timeout.
 wait_until() {
   local timeout=$1 us now deadline
