@@ -293,28 +293,19 @@ static void s_readable(bus_sock_t *sock, void *arg)
      * message (dubanctl bench --rate 1000: end-to-end p99 44 -> 33-38 ms),
      * while a burst still keeps two in flight. */
     int most = self->flush ? CONSUMER_FLUSH_BATCH : CONSUMER_BATCH;
-    if (self->inflight > 0) {
-        if (!self->held && !(self->held = calloc(1, sizeof(*self->held))))
+    if (!self->held) {
+        if (!(self->held = calloc(1, sizeof(*self->held))))
             return;
         self->held->owner = self;
-        s_take(self, sock, self->held, most);
-        if (self->held->count == most) {
-            batch_t *full = self->held;
-            self->held = NULL;
-            s_start(self, full);
-        }
-        return;
     }
-    batch_t *b = calloc(1, sizeof(*b));
-    if (!b)
-        return;
-    b->owner = self;
-    s_take(self, sock, b, most);
-    if (b->count == 0) {
-        free(b);
-        return;
+    s_take(self, sock, self->held, most);
+    if (self->held->count == most) {
+        batch_t *full = self->held;
+        self->held = NULL;
+        s_start(self, full);
+    } else {
+        s_start_held(self);
     }
-    s_start(self, b);
     return;
 
 out_drain_dropped:

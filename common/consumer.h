@@ -80,7 +80,6 @@ consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const ch
 
 void consumer_destroy(consumer_t **self_p);
 
-/* Counters for health reports. */
 /* Into a /healthz report: messages applied and rejected, transactions
  * committed, and messages held for the next batch while one is in flight. */
 void consumer_health(const consumer_t *self, json_t *report);
