@@ -25,7 +25,7 @@ static const char *s_claim_new_sql =
     "WITH claimed AS ("
     " UPDATE outbox o SET sent_at = now(), attempts = o.attempts + 1,"
     "  delivered_at = CASE WHEN $4::boolean THEN NULL ELSE now() END"
-    " WHERE o.id IN (SELECT id FROM outbox WHERE destination = $1 AND sent_at IS NULL"
+    " WHERE o.msg_id IN (SELECT msg_id FROM outbox WHERE destination = $1 AND sent_at IS NULL"
     "  AND parked_at IS NULL AND $2::int IS NOT NULL ORDER BY id LIMIT $3::int"
     "  FOR UPDATE SKIP LOCKED)"
     " RETURNING " OUTBOX_ROW_COLUMNS ")"
@@ -36,7 +36,7 @@ static const char *s_claim_new_sql =
 static const char *s_claim_stale_sql =
     "WITH claimed AS ("
     " UPDATE outbox o SET sent_at = now(), attempts = o.attempts + 1"
-    " WHERE o.id IN (SELECT id FROM outbox WHERE destination = $1 AND delivered_at IS NULL"
+    " WHERE o.msg_id IN (SELECT msg_id FROM outbox WHERE destination = $1 AND delivered_at IS NULL"
     "  AND parked_at IS NULL AND sent_at < now() - $2::int * interval '1 millisecond'"
     "  AND $4::boolean ORDER BY sent_at LIMIT $3::int FOR UPDATE SKIP LOCKED)"
     " RETURNING " OUTBOX_ROW_COLUMNS ")"
@@ -58,7 +58,7 @@ static const char *s_parked_count_sql =
     "  FROM outbox WHERE destination = $1 AND delivered_at IS NULL AND parked_at IS NULL) b";
 
 static const char *s_prune_sql =
-    "WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+    "WITH gone AS (DELETE FROM outbox WHERE msg_id IN (SELECT msg_id FROM outbox"
     " WHERE destination = $1 AND delivered_at IS NOT NULL"
     " AND created_at < now() - $2::bigint * interval '1 second'"
     " ORDER BY created_at LIMIT $3::int FOR UPDATE SKIP LOCKED) RETURNING 1)"
@@ -173,16 +173,16 @@ static void s_release_done(pg_txn_t *txn, bool ok, void *arg)
         log_warn("could not release unsent outbox rows", "err=%s", pg_txn_error(txn));
 }
 
-/* Rows claimed but not taken by the socket go back to unsent, to be tried
- * again shortly rather than after the whole re-send period; a send that did
- * not happen is not counted as an attempt. */
-static void s_release(outbox_relay_t *self, const char *ids)
+/* Rows claimed (msg_ids, a uuid[] literal) but not taken by the socket go
+ * back to unsent, to be tried again shortly rather than after the whole
+ * re-send period; a send that did not happen is not counted as an attempt. */
+static void s_release(outbox_relay_t *self, const char *msg_ids)
 {
     pg_txn_t *txn = pg_txn_new();
-    pg_param_t params[1] = {PG_TEXT(ids)};
+    pg_param_t params[1] = {PG_TEXT(msg_ids)};
     if (!txn || pg_txn_add(txn, false,
                            "UPDATE outbox SET sent_at = NULL, attempts = greatest(attempts - 1, 0)"
-                           " WHERE id = ANY($1::bigint[])"
+                           " WHERE msg_id = ANY($1::uuid[])"
                            " AND delivered_at IS NULL",
                            1, params) < 0) {
         pg_txn_destroy(&txn);
@@ -248,7 +248,7 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
             if (r > 0)
                 s_warn_unanswered(self, res, i, &cols);
             if (s_send_row(self, res, i, &cols) < 0 && ids)
-                fprintf(ids, "%s%s", nunsent++ ? "," : "{", PQgetvalue(res, i, cols.id));
+                fprintf(ids, "%s%s", nunsent++ ? "," : "{", PQgetvalue(res, i, cols.msg_id));
         }
         rows = r == 0 ? n : rows;
         claimed += n;
@@ -500,8 +500,8 @@ void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
     s_refused(self, 1);
     if (strcmp(PQgetvalue(res, row, cols.id), "0") == 0)
         return; /* unstored: nothing to release */
-    char ids[40];
-    snprintf(ids, sizeof(ids), "{%s}", PQgetvalue(res, row, cols.id));
+    char ids[64];
+    snprintf(ids, sizeof(ids), "{%s}", PQgetvalue(res, row, cols.msg_id));
     s_release(self, ids);
 }
 

@@ -60,6 +60,9 @@ grep -q "msg=\"destination takes messages again\" to=triage$" "$H_DIR/intake.log
 # (retried every 100 ms: logged once, then once per 10 s, not at every retry)
 refusals=$(grep -c "msg=\"messages not taken by the socket (no consumer connected?); retrying\" messages=[0-9]* to=triage " "$H_DIR/intake.log")
 ((refusals >= 1 && refusals <= 3)) || fail "refused sends logged $refusals times"
+# each refused row went back to unsent by its msg_id, the outbox's key (076)
+! grep -q "could not release unsent outbox rows" "$H_DIR/intake.log" ||
+  fail "intake could not release the rows the socket refused"
 
 # and in the end every row, delivered, goes
 empty() { [[ "$(psql_q "SELECT count(*) FROM outbox")" == 0 ]]; }
