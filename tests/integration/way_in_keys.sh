@@ -1,0 +1,57 @@
+# Fewer writes per case (issue 13): the rows a case writes on its way in
+# carry only the index entries some reader needs.
+#  * outbox (076): keyed by msg_id, by which a message is acknowledged,
+#    refused, claimed, released and pruned; id is an order, not a key.
+#  * case_events (077): keyed by (case_id, id), the order of a case's
+#    timeline; an Open311 follow-up names its event with its case, and the
+#    database still refuses one that names another case's event.
+# Proven on the pages: three cases through intake, triage and dispatch
+# leave one entry per event in each of case_events' two indexes, and none
+# anywhere for an outbox id.
+export DUBAN_LOG_LEVEL=warn
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init way_in_keys
+harness_start intake triage dispatch
+
+# index_defs TABLE: the definitions of TABLE's indexes, one per line, sorted.
+index_defs() {
+  psql_q "SELECT regexp_replace(indexdef, '^.* USING ', '') FROM pg_indexes WHERE tablename = '$1'
+    ORDER BY 1"
+}
+assert_eq "btree (msg_id)" "$(psql_q "SELECT regexp_replace(pg_get_indexdef(conindid), '^.* USING ', '')
+  FROM pg_constraint WHERE conrelid = 'outbox'::regclass AND contype = 'p'")" "outbox is keyed by msg_id"
+assert_not_contains "$(index_defs outbox)" "btree (id)" "no index on the outbox id alone"
+assert_eq "btree (at)
+btree (at) WHERE (type = ANY (ARRAY['returned'::text, 'arbitrated'::text, 'reopened'::text, 'extension_granted'::text, 'callback'::text, 'closed'::text]))
+btree (case_id, id)" "$(index_defs case_events)" "case_events: its key, and by instant (bulletin events apart)"
+
+# --- On the pages.
+for i in 1 2 3; do
+  harness_ctl submit --channel hotline --kind complaint --operator op001 --category metrology \
+    --subject "电子秤 $i" --description '缺斤短两' > /dev/null
+done
+dispatched() { [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'dispatched'")" == 3 ]]; }
+wait_until 20 dispatched
+psql_q "CREATE EXTENSION IF NOT EXISTS pageinspect" > /dev/null
+events=$(psql_q "SELECT count(*) FROM case_events")
+assert_eq 9 "$events" "received, triaged and dispatched for each case"
+for index in case_events_pkey case_events_at_idx; do
+  assert_eq "$events" "$(psql_q "SELECT count(*) FROM bt_page_items('$index', 1)")" "one $index entry per event"
+done
+acked() { [[ "$(psql_q "SELECT count(*) FROM outbox WHERE destination IN ('triage', 'dispatch')")" == 0 ]]; }
+wait_until 20 acked
+
+# --- The follow-up's reference, checked by the database: an event of the
+# case it names is accepted, an event of another case refused.
+psql_q "INSERT INTO open311_clients (name, key_sha256) VALUES ('test', sha256('k'))" > /dev/null
+read -r first second <<< "$(psql_q "SELECT min(id), max(id) FROM cases" -F ' ')"
+event_of_second=$(psql_q "SELECT min(id) FROM case_events WHERE case_id = $second")
+psql_q "INSERT INTO open311_updates (client_id, update_id, case_id, event_id)
+  SELECT id, 'u1', $second, $event_of_second FROM open311_clients" > /dev/null
+refused=$(psql_q "INSERT INTO open311_updates (client_id, update_id, case_id, event_id)
+  SELECT id, 'u2', $first, $event_of_second FROM open311_clients" 2>&1 || true)
+assert_contains "$refused" "violates foreign key constraint \"open311_updates_event_fkey\"" \
+  "a follow-up naming another case's event is refused"
+assert_eq 1 "$(psql_q "SELECT count(*) FROM open311_updates")" "only the follow-up of its own case stored"
+assert_references_hold
+echo "PASS way_in_keys"
