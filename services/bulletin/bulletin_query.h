@@ -22,7 +22,7 @@
 /* Statements and results, in this order. */
 enum {
     BQ_BEGIN = 0,
-    BQ_SETUP,      /* no JIT: it costs more than these short scans gain */
+    BQ_SETUP,      /* no JIT, nor parallel workers when all months read are frozen */
     BQ_DIVISIONS,  /* code, name */
     BQ_FROZEN,     /* epoch, now_us, month, figures: frozen months (one row, NULLs, if none) */
     BQ_RECEIVED,   /* month, division, role, count */
