@@ -65,6 +65,24 @@ out=$(harness_ctl import-history "$FIXTURE" 2>&1)
 assert_contains "$out" "imported 21, extended 0, already present 0, refused 0" "ledger imported"
 out=$(harness_ctl import-history "$FIXTURE" 2>&1)
 assert_contains "$out" "imported 0, extended 0, already present 21, refused 0" "re-import adds nothing"
+# H2: another flagged metrology complaint, handled and closed with a
+# satisfied callback in March; like H it is in no figure, nor among the
+# closed cases the look-back sample is drawn from.
+cat > "$H_DIR/flagged.json" <<'JSON'
+[{"external_ref": "TZ2017-H2", "channel": "hotline", "kind": "complaint", "category": "metrology",
+  "subject": "恶意重复投诉", "description": "恶意重复投诉（历史台账）", "first_responder": "op001",
+  "received_at": "2017-03-06T08:30:00+08:00", "requester": {"name": "陈恶意", "phone": "13800009999"},
+  "flagged": true,
+  "steps": [{"step": "dispatched", "at": "2017-03-06T09:00:00+08:00", "division": "metrology"},
+            {"step": "signed", "at": "2017-03-06T10:00:00+08:00", "by": "h-metrology"},
+            {"step": "replied", "at": "2017-03-07T10:00:00+08:00", "result": "已答复"},
+            {"step": "informed", "at": "2017-03-07T11:00:00+08:00"},
+            {"step": "callback", "at": "2017-03-07T12:00:00+08:00", "satisfaction": "satisfied"}]}]
+JSON
+out=$(harness_ctl import-history "$H_DIR/flagged.json" 2>&1)
+assert_contains "$out" "imported 1, extended 0, already present 0, refused 0" "the flagged case imported"
+assert_eq "closed|t" "$(psql_q "SELECT state, flagged FROM cases WHERE external_ref = 'TZ2017-H2'")" \
+  "the flagged case closed"
 num() { psql_q "SELECT case_number FROM cases WHERE external_ref = '$1'"; }
 due() { # REF DIVISION ROUND COLUMN: a deadline of a task, local time
   psql_q "SELECT to_char(t.$4 AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM tasks t
