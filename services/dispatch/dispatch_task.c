@@ -1,6 +1,7 @@
 /* Task creation, a batch of messages at a time in multi-row statements.
  * Idempotent twice over: the message acknowledgement (a re-sent message
- * changes nothing) and the unique (case, division, role) of tasks (a
+ * changes nothing), and for lead tasks the guarded transition of the case,
+ * for co-handling ones the unique (case, division, role, round) of tasks (a
  * co-handling insert that already happened does nothing). */
 #include "dispatch_task.h"
 
@@ -23,7 +24,14 @@
  * guarded transition triaged -> dispatched (the first message of a case in
  * the batch, should one come twice), its lead task with its event and its
  * clocks, and its console message, sent but not stored (consoles do not
- * acknowledge: they take a snapshot when they connect). A row per message,
+ * acknowledge: they take a snapshot when they connect). The lead task needs
+ * no ON CONFLICT: a case is triaged once (from received, or from
+ * needs_triage by hand) and never had a task before, and the guarded
+ * transition lets one transaction only insert it; the unique round key
+ * would still refuse a second one (the batch fails, its messages are tried
+ * again and parked). Without the arbiter the insert is not speculative: no
+ * probe of tasks_round_key before it, no confirmation record after it, 76
+ * bytes of WAL less per task. A row per message,
  * in their order: acked, moved, the lead task, its division, the clock
  * states the batch recorded (all its tasks' in one statement, 068), then the
  * console message's OUTBOX_ROW_COLUMNS (NULL when none). */
@@ -44,7 +52,6 @@ static const char *s_lead_sql =
     "  SELECT d.case_id, d.division, 'lead', " PG_TIME_TS_OF("d.rdue") ", "
     PG_TIME_TS_OF("d.cdue") ", " PG_TIME_TS_OF("d.rwarn") ", " PG_TIME_TS_OF("d.cwarn")
     "  FROM d JOIN c ON c.id = d.case_id ORDER BY d.ord"
-    "  ON CONFLICT (case_id, division, role, round) DO NOTHING"
     "  RETURNING id, case_id, division, response_due, completion_due),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"
     "  SELECT case_id, id, 'dispatched', 'dispatch',"

@@ -5,6 +5,9 @@
 #  * case_events (077): keyed by (case_id, id), the order of a case's
 #    timeline; an Open311 follow-up names its event with its case, and the
 #    database still refuses one that names another case's event.
+#  * tasks: dispatch inserts a lead task without an arbiter (the case's
+#    guarded transition is its idempotence), so not speculatively: no
+#    confirmation record in the WAL.
 # Proven on the pages: three cases through intake, triage and dispatch
 # leave one entry per event in each of case_events' two indexes, and none
 # anywhere for an outbox id.
@@ -25,7 +28,9 @@ assert_eq "btree (at)
 btree (at) WHERE (type = ANY (ARRAY['returned'::text, 'arbitrated'::text, 'reopened'::text, 'extension_granted'::text, 'callback'::text, 'closed'::text]))
 btree (case_id, id)" "$(index_defs case_events)" "case_events: its key, and by instant (bulletin events apart)"
 
-# --- On the pages.
+# --- On the pages, and in the WAL.
+psql_q "CREATE EXTENSION IF NOT EXISTS pg_walinspect" > /dev/null
+wal_start=$(psql_q "SELECT pg_current_wal_insert_lsn()")
 for i in 1 2 3; do
   harness_ctl submit --channel hotline --kind complaint --operator op001 --category metrology \
     --subject "电子秤 $i" --description '缺斤短两' > /dev/null
@@ -38,6 +43,16 @@ assert_eq 9 "$events" "received, triaged and dispatched for each case"
 for index in case_events_pkey case_events_at_idx; do
   assert_eq "$events" "$(psql_q "SELECT count(*) FROM bt_page_items('$index', 1)")" "one $index entry per event"
 done
+# (the tests' server commits without waiting for the flush, and WAL is read
+# only up to the flushed end)
+wal_end=$(psql_q "SELECT pg_current_wal_insert_lsn()")
+flushed() { [[ "$(psql_q "SELECT pg_current_wal_flush_lsn() >= '$wal_end'")" == t ]]; }
+wait_until 10 flushed
+assert_eq "3|0" "$(psql_q "SELECT count(*) FILTER (WHERE record_type LIKE 'INSERT%'),
+  count(*) FILTER (WHERE record_type = 'HEAP_CONFIRM')
+  FROM pg_get_wal_records_info('$wal_start', '$wal_end')
+  WHERE resource_manager = 'Heap' AND block_ref ~ ('/' || pg_relation_filenode('tasks') || ' ')")" \
+  "three lead tasks inserted, none speculatively"
 acked() { [[ "$(psql_q "SELECT count(*) FROM outbox WHERE destination IN ('triage', 'dispatch')")" == 0 ]]; }
 wait_until 20 acked
 
