@@ -16,12 +16,7 @@ offending=$(psql_q "SELECT coalesce(string_agg(c.relname, ' '), '') FROM pg_inde
 assert_eq "" "$offending" "no index of cases depends on state or updated_at"
 
 # --- On the pages: three cases triaged and dispatched.
-for i in 1 2 3; do
-  harness_ctl submit --channel hotline --kind complaint --operator op001 --category metrology \
-    --subject "电子秤 $i" --description '缺斤短两' > /dev/null
-done
-dispatched() { [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'dispatched'")" == 3 ]]; }
-wait_until 20 dispatched
+submit_dispatched 3
 psql_q "CREATE EXTENSION IF NOT EXISTS pageinspect" > /dev/null
 assert_eq 3 "$(psql_q "SELECT count(*) FROM bt_page_items('cases_pkey', 1)")" \
   "one primary-key entry per case: the state changes wrote none"

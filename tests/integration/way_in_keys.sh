@@ -31,12 +31,7 @@ btree (case_id, id)" "$(index_defs case_events)" "case_events: its key, and by i
 # --- On the pages, and in the WAL.
 psql_q "CREATE EXTENSION IF NOT EXISTS pg_walinspect" > /dev/null
 wal_start=$(psql_q "SELECT pg_current_wal_insert_lsn()")
-for i in 1 2 3; do
-  harness_ctl submit --channel hotline --kind complaint --operator op001 --category metrology \
-    --subject "电子秤 $i" --description '缺斤短两' > /dev/null
-done
-dispatched() { [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'dispatched'")" == 3 ]]; }
-wait_until 20 dispatched
+submit_dispatched 3
 psql_q "CREATE EXTENSION IF NOT EXISTS pageinspect" > /dev/null
 events=$(psql_q "SELECT count(*) FROM case_events")
 assert_eq 9 "$events" "received, triaged and dispatched for each case"

@@ -139,6 +139,18 @@ harness_psql() {
   "${PSQL[@]}" "$@"
 }
 
+# submit_dispatched N: files N metrology complaints on the hotline and waits
+# until N cases are dispatched (a test that starts with an empty database).
+submit_dispatched() {
+  local i
+  for ((i = 1; i <= $1; i++)); do
+    harness_ctl submit --channel hotline --kind complaint --operator op001 --category metrology \
+      --subject "电子秤 $i" --description '缺斤短两' > /dev/null
+  done
+  _h_dispatched() { [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'dispatched'")" == "$1" ]]; }
+  wait_until 20 _h_dispatched "$1"
+}
+
 # assert_references_hold: every reference the database no longer checks
 # itself (deploy/schema 069, 075) names a row that exists.
 assert_references_hold() {
