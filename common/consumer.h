@@ -4,11 +4,14 @@
  * The stage supplies, per envelope, one statement that acknowledges the
  * message (OUTBOX_ACK_SQL in a CTE), makes the guarded transition and writes
  * its own event and outbox rows. A re-sent message finds its outbox row
- * gone (deleted by the acknowledgement) and changes nothing, so delivery
- * is at-least-once and the effect exactly-once. A batch that PostgreSQL refuses is retried one
+ * gone (deleted by the acknowledgement), or on a case's way in its case
+ * past the state the transition guards (messages there are mostly not
+ * stored: handoff.h), and changes nothing, so delivery is at-least-once and
+ * the effect exactly-once. A batch that PostgreSQL refuses is retried one
  * envelope per transaction, so one bad message cannot hold up the rest; a
  * batch lost with the connection is simply dropped: its messages are still
- * undelivered in the producer's outbox and will be re-sent.
+ * undelivered in the producer's outbox (or its cases still waiting in
+ * their state) and will be sent again.
  *
  * A message that cannot be applied (not acceptable to the stage, of another
  * type, or refused by PostgreSQL on its own) is refused: the refusal and

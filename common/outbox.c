@@ -487,22 +487,23 @@ unsigned long outbox_relay_sent(const outbox_relay_t *self)
     return self->sent;
 }
 
-void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
+int outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
 {
     row_cols_t cols;
     if (!self || s_row_cols(res, &cols) < 0 || PQgetisnull(res, row, cols.id))
-        return;
+        return 0;
     if (s_send_row(self, res, row, &cols) == 0) {
         if (self->refused_since_us != 0 && !event_pending(self->retry_ev, EV_TIMEOUT, NULL))
             s_taken(self);
-        return;
+        return 0;
     }
     s_refused(self, 1);
     if (strcmp(PQgetvalue(res, row, cols.id), "0") == 0)
-        return; /* unstored: nothing to release */
+        return -1; /* unstored: nothing to release */
     char ids[64];
     snprintf(ids, sizeof(ids), "{%s}", PQgetvalue(res, row, cols.msg_id));
     s_release(self, ids);
+    return 0;
 }
 
 unsigned long outbox_relay_pruned(const outbox_relay_t *self)

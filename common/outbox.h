@@ -1,8 +1,11 @@
 /* The outbox relay: sends what a service committed to its outbox.
  *
- * On the hot path (intake -> triage -> dispatch -> consoles) a producer
- * writes its row already claimed (sent_at set) and sends it from the
- * results of the transaction that wrote it (outbox_relay_send_claimed).
+ * On a case's way in (intake -> triage -> dispatch -> consoles) a message
+ * is not stored at all: it is sent from the results of the transaction
+ * that made it (OUTBOX_UNSTORED_COLUMNS, outbox_relay_send_claimed), the
+ * case's state being the record (handoff.h writes it here when it is not
+ * taken). A producer may also write its row already claimed (sent_at set)
+ * and send it from the results the same way.
  * Other rows are claimed in batches (UPDATE ... FOR UPDATE SKIP LOCKED, so
  * several instances never claim the same row at once) after a kick, a
  * notification on "outbox_<destination>" or the sweep. Either way a row stays
@@ -193,8 +196,10 @@ int outbox_txn_notify(pg_txn_t *txn, const char *destination);
  * (no row written) is skipped; a row the socket refuses is released to the
  * claim path. A crash before the send is covered by the re-send sweep. An
  * unstored message (OUTBOX_UNSTORED_COLUMNS, id 0) is sent once: refused,
- * it is gone, as it would be at a PUB socket's high-water mark. */
-void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row);
+ * it is gone, as it would be at a PUB socket's high-water mark, and the
+ * call returns -1 (a case's hand-off then writes it to the outbox:
+ * handoff_unsent); 0 otherwise. */
+int outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row);
 
 /* Messages sent so far (including re-sends). */
 unsigned long outbox_relay_sent(const outbox_relay_t *self);

@@ -1,7 +1,7 @@
 /* Task creation, a batch of messages at a time in multi-row statements.
- * Idempotent twice over: the message acknowledgement (a re-sent message
- * changes nothing), and for lead tasks the guarded transition of the case,
- * for co-handling ones the unique (case, division, role, round) of tasks (a
+ * Idempotent by the guarded transition of the case for lead tasks (a
+ * message sent again finds the case dispatched and changes nothing), by the
+ * unique (case, division, role, round) of tasks for co-handling ones (a
  * co-handling insert that already happened does nothing). */
 #include "dispatch_task.h"
 
@@ -19,10 +19,11 @@
  * element per message in the order received ($1 msg_id, $2 case id, $3 lead
  * division, $4 TaskDispatched body as hex, $5-$8 response_due,
  * completion_due, response_warn, completion_warn in microseconds).
- * Each message is acknowledged (a re-sent one finds its row deleted and
- * changes nothing); for each case whose message was acknowledged the
- * guarded transition triaged -> dispatched (the first message of a case in
- * the batch, should one come twice), its lead task with its event and its
+ * A message the outbox holds (from manual triage, or one a hand-off wrote
+ * there: common/handoff.h) is acknowledged. For each case named (by the
+ * first of its messages in the batch) the guarded transition triaged ->
+ * dispatched, which makes a message sent again change nothing; the end of
+ * its hand-off (its case_handoffs row), its lead task with its event and its
  * clocks, and its console message, sent but not stored (consoles do not
  * acknowledge: they take a snapshot when they connect). The lead task needs
  * no ON CONFLICT: a case is triaged once (from received, or from
@@ -42,11 +43,11 @@ static const char *s_lead_sql =
     " ack AS (" OUTBOX_ACK_MANY_SQL("$1::uuid[]") "),"
     " a AS (SELECT DISTINCT ON (msg_id) ord FROM i WHERE msg_id IN (SELECT msg_id FROM ack)"
     "  ORDER BY msg_id, ord),"
-    " d AS (SELECT DISTINCT ON (i.case_id) i.* FROM i JOIN a ON a.ord = i.ord"
-    "  ORDER BY i.case_id, i.ord),"
+    " d AS (SELECT DISTINCT ON (i.case_id) i.* FROM i ORDER BY i.case_id, i.ord),"
     " c AS (UPDATE cases SET state = 'dispatched', updated_at = now() FROM d"
     "  WHERE cases.id = d.case_id AND cases.state = 'triaged'"
     "  RETURNING cases.id, cases.case_number, d.ord, d.body),"
+    " h AS (DELETE FROM case_handoffs WHERE case_id IN (SELECT id FROM c)),"
     " t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"
     "  response_warn, completion_warn)"
     "  SELECT d.case_id, d.division, 'lead', " PG_TIME_TS_OF("d.rdue") ", "
@@ -70,9 +71,12 @@ static const char *s_lead_sql =
 
 /* The co-handling tasks of the batch, after its lead tasks: parallel arrays
  * ($1 case id, $2 division, $3 case number, $4 body as hex, $5-$8 the
- * deadlines as above). A case gets them only once it has its lead task (in
- * this transaction or before); one that exists already is not made again.
- * Their console messages are left for the relay to claim. */
+ * deadlines as above). A case gets them with its lead task, made in this
+ * transaction (dispatched at its now()): a message that comes again later
+ * (a case's way in sends it once unstored, and once more stored when it
+ * waits: common/handoff.h) makes none, even if the routes changed
+ * meanwhile; one that exists already is not made again. Their console
+ * messages are left for the relay to claim. */
 static const char *s_co_sql =
     "WITH x AS (SELECT DISTINCT ON (case_id, division) * FROM unnest($1::bigint[], $2::text[],"
     "  $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])"
@@ -83,7 +87,7 @@ static const char *s_co_sql =
     "  SELECT x.case_id, x.division, 'co', " PG_TIME_TS_OF("x.rdue") ", "
     PG_TIME_TS_OF("x.cdue") ", " PG_TIME_TS_OF("x.rwarn") ", " PG_TIME_TS_OF("x.cwarn")
     "  FROM x WHERE EXISTS (SELECT 1 FROM tasks l WHERE l.case_id = x.case_id"
-    "   AND l.role = 'lead') ORDER BY x.ord"
+    "   AND l.role = 'lead' AND l.dispatched_at = now()) ORDER BY x.ord"
     "  ON CONFLICT (case_id, division, role, round) DO NOTHING"
     "  RETURNING id, case_id, division, response_due, completion_due),"
     " e AS (INSERT INTO case_events (case_id, task_id, type, actor, detail)"

@@ -48,13 +48,13 @@ static void s_applied(const Duban__Envelope *env, PGresult *res, int row, void *
 {
     dispatch_t *self = arg;
     outbox_relay_send_claimed(self->relay, res, row);
-    if (strcmp(PQgetvalue(res, row, DISPATCH_COL_ACKED), "1") != 0) {
-        log_info("ignored duplicate", "msg_id=%s case=%s", env->msg_id, env->case_number);
-        return;
-    }
+    bool acked = strcmp(PQgetvalue(res, row, DISPATCH_COL_ACKED), "1") == 0;
     if (PQgetisnull(res, row, DISPATCH_COL_TASK)) {
-        log_warn("case was not in state triaged; nothing changed", "case=%s msg_id=%s",
-                 env->case_number, env->msg_id);
+        if (acked)
+            log_info("case was not in state triaged (its message came twice); nothing changed",
+                     "case=%s msg_id=%s", env->case_number, env->msg_id);
+        else
+            log_info("ignored duplicate", "msg_id=%s case=%s", env->msg_id, env->case_number);
         return;
     }
     log_info("case dispatched", "case=%s task=%s division=%s msg_id=%s", env->case_number,

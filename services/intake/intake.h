@@ -39,6 +39,7 @@ typedef struct {
     long search_max_rows; /* the cases one text search may read (intake_search.h) */
     intake_commit_t *commit;
     outbox_relay_t *relay; /* to triage; its figures go into /healthz */
+    handoff_t *handoff;    /* received cases triage has not taken: intake_handoff.h */
     auth_t *auth;
     intake_roster_t *roster;
     intake_ratelimit_t *ratelimit;

@@ -311,6 +311,8 @@ static void s_health(intake_api_t *self, struct evhttp_request *req)
                                (json_int_t)intake_commit_waiting(self->intake->commit));
     if (report && self->intake->relay)
         outbox_relay_health(self->intake->relay, report);
+    if (report && self->intake->handoff)
+        handoff_health(self->intake->handoff, report);
     http_reply_json(req, up ? 200 : 503, report);
 }
 

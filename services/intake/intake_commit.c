@@ -67,10 +67,11 @@ static const char *s_claim_sql =
  * this body and has no case yet (claimed just before, or before without a
  * case), for the first submission of the batch with that key; and only
  * once per external reference. Each inserted case gets its "received"
- * event, its photos and its message to triage (written claimed), and its
- * key the answer (without the query code). A row per submission, in their
- * order: the answer to a new case (NULL when none was made) and its outbox
- * row (OUTBOX_ROW_COLUMNS). */
+ * event, its photos, its row in case_handoffs (the record that triage has
+ * not taken it yet: handoff.h) and its message to triage, sent from these
+ * results and not stored, and its key the answer (without the query code).
+ * A row per submission, in their order: the answer to a new case (NULL
+ * when none was made) and its message (OUTBOX_ROW_COLUMNS). */
 static const char *s_insert_sql =
     "WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
     "  $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
@@ -106,9 +107,10 @@ static const char *s_insert_sql =
     "  SELECT cc.id, p.file_id, p.content_type, p.bytes, p.width, p.height, decode(p.sha256, 'hex')"
     "  FROM cc, jsonb_to_recordset(coalesce(cc.photos::jsonb, '[]'::jsonb)) AS p(file_id text,"
     "   content_type text, bytes integer, width integer, height integer, sha256 text)),"
-    " o AS (" OUTBOX_INSERT("'intake'", "'triage'", "NULL", OUTBOX_MSG(CASE_RECEIVED), "id",
-                            "case_number", "NULL", "decode(body, 'hex')", OUTBOX_CLAIMED)
-    "  FROM cc ORDER BY ord RETURNING " OUTBOX_ROW_COLUMNS "),"
+    " h AS (INSERT INTO case_handoffs (case_id) SELECT id FROM cc),"
+    " o AS (SELECT " OUTBOX_UNSTORED_COLUMNS("'intake'", "NULL", OUTBOX_MSG(CASE_RECEIVED),
+                                             "id", "case_number", "NULL", "decode(body, 'hex')")
+    "  FROM cc),"
     " r AS (SELECT id, ord, idem_scope, idem_key, jsonb_build_object('case_number', case_number,"
     "  'query_code', query_code, 'state', state, 'first_responder', first_responder,"
     "  'channel', channel, 'kind', kind,"
@@ -175,6 +177,7 @@ typedef struct batch {
 struct intake_commit {
     pg_t *pg;
     outbox_relay_t *relay;
+    handoff_t *handoff;
     const fingerprint_t *fingerprint;
     struct event *flush_ev;
     int max_batch;
@@ -325,12 +328,16 @@ static int s_add(pg_txn_t *txn, batch_t *b)
 }
 
 /* Reads p's outcome from the committed transaction's results; a new case's
- * message to triage (written claimed) goes out before the answer. */
-static void s_answer(pending_t *p, const batch_t *b, pg_txn_t *txn, outbox_relay_t *relay)
+ * message to triage goes out before the answer (or, the socket refusing it,
+ * to the outbox). */
+static void s_answer(pending_t *p, const batch_t *b, pg_txn_t *txn, const intake_commit_t *owner)
 {
     PGresult *inserted = pg_txn_result(txn, b->insert_stmt);
     if (PQntuples(inserted) > p->row && !PQgetisnull(inserted, p->row, 0)) {
-        outbox_relay_send_claimed(relay, inserted, p->row);
+        if (outbox_relay_send_claimed(owner->relay, inserted, p->row) < 0)
+            handoff_unsent(owner->handoff,
+                           strtoll(PQgetvalue(inserted, p->row, PQfnumber(inserted, "outbox_case_id")),
+                                   NULL, 10));
         p->cb(p->ctx, INTAKE_CREATED, PQgetvalue(inserted, p->row, 0), NULL);
         return;
     }
@@ -404,7 +411,7 @@ static void s_batch_done(pg_txn_t *txn, bool ok, void *arg)
     for (pending_t *p = b->items, *next; p; p = next) {
         next = p->next;
         if (ok)
-            s_answer(p, b, txn, self->relay);
+            s_answer(p, b, txn, self);
         else
             p->cb(p->ctx, failed, NULL, problem);
         s_pending_free(p);
@@ -491,14 +498,15 @@ int intake_commit_prepare(pg_t *pg)
 }
 
 intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_relay_t *relay,
-                                   const fingerprint_t *fingerprint, int max_batch,
-                                   int max_waiting)
+                                   handoff_t *handoff, const fingerprint_t *fingerprint,
+                                   int max_batch, int max_waiting)
 {
     intake_commit_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
     self->pg = pg;
     self->relay = relay;
+    self->handoff = handoff;
     self->fingerprint = fingerprint;
     self->max_batch = max_batch > 0 ? max_batch : 1;
     self->max_waiting = max_waiting > 0 ? max_waiting : 1;

@@ -23,6 +23,7 @@
 #define DUBAN_INTAKE_COMMIT_H
 
 #include "fingerprint.h"
+#include "handoff.h"
 #include "intake_problem.h"
 #include "intake_request.h"
 #include "outbox.h"
@@ -69,13 +70,14 @@ typedef void (*intake_commit_cb)(void *ctx, intake_outcome_t outcome, const char
 int intake_commit_prepare(pg_t *pg);
 
 /* fingerprint (borrowed) makes the requester fingerprint each CaseReceived
- * carries to triage. At most max_waiting submissions wait for a commit
+ * carries to triage; relay sends it, and handoff (borrowed) writes it to the
+ * outbox when the socket does not take it. At most max_waiting submissions wait for a commit
  * (queued or in flight); beyond, a submission is answered INTAKE_UNAVAILABLE
  * at once, so that a database that stalls holds a bounded number of clients
  * and memory. */
 intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_relay_t *relay,
-                                   const fingerprint_t *fingerprint, int max_batch,
-                                   int max_waiting);
+                                   handoff_t *handoff, const fingerprint_t *fingerprint,
+                                   int max_batch, int max_waiting);
 
 /* Fails what is still waiting (callbacks with INTAKE_UNAVAILABLE) and frees. */
 void intake_commit_destroy(intake_commit_t **self_p);

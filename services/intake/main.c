@@ -1,6 +1,6 @@
 /* duban-intake: accepts cases over HTTP (staff API, public web, Open311),
- * commits each (grouped) with its outbox row, and relays them to triage
- * over ZeroMQ (PUSH). */
+ * commits each (grouped), and passes them on to triage over ZeroMQ (PUSH):
+ * the case's state is the hand-off (intake_handoff.h). */
 #include "calendar.h"
 #include "fingerprint.h"
 #include "http.h"
@@ -10,6 +10,7 @@
 #include "intake_photo_store.h"
 #include "intake_search.h"
 #include "intake_bulletins.h"
+#include "intake_handoff.h"
 #include "intake_steps.h"
 #include "log.h"
 #include "outbox.h"
@@ -95,7 +96,8 @@ int main(int argc, char **argv)
         goto out_teardown;
     relay = outbox_relay_new(svc->base, in.pg, out, "triage", true, st);
     in.relay = relay;
-    in.commit = intake_commit_new(svc->base, in.pg, relay, fingerprint,
+    in.handoff = intake_handoff_new(svc->base, in.pg, fingerprint, st);
+    in.commit = intake_commit_new(svc->base, in.pg, relay, in.handoff, fingerprint,
                                   (int)settings_int(st, "intake.max_batch", 500),
                                   (int)settings_int(st, "intake.max_waiting_commits", 2000));
     in.auth = auth_new(in.pg);
@@ -141,7 +143,7 @@ int main(int argc, char **argv)
                                   settings_string(st, "watch.console", "tcp://127.0.0.1:7109"));
     in.bulletins = intake_bulletins_new(
         svc->base, svc->zctx, settings_string(st, "bulletin.console", "tcp://127.0.0.1:7113"));
-    if (!relay || !in.commit || !in.auth || !in.roster || !in.ratelimit || !in.steps || !in.photos ||
+    if (!relay || !in.handoff || !in.commit || !in.auth || !in.roster || !in.ratelimit || !in.steps || !in.photos ||
         !in.alerts || !in.bulletins || !in.calendar || !in.natural || !in.sla)
         goto out_teardown;
     /* Listening starts now, but nothing is accepted before the loop runs. */
@@ -185,6 +187,7 @@ out_teardown:
     calendar_destroy(&in.natural);
     sla_destroy(&in.sla);
     outbox_relay_destroy(&relay);
+    handoff_destroy(&in.handoff); /* after pg: see handoff.h */
     bus_sock_destroy(&out);
     fingerprint_destroy(&fingerprint);
     service_destroy(&svc);

@@ -11,6 +11,7 @@
 #include "service.h"
 #include "triage.h"
 #include "triage_duplicate.h"
+#include "triage_handoff.h"
 #include "triage_rule.h"
 
 #include <event2/event.h>
@@ -26,20 +27,23 @@
  * outcome: triaged or needs_triage, $4 category, $5 priority, $6 rule, $7
  * CaseTriaged body as hex, $8 whether Redis holds the requester's
  * fingerprint for that category), $9 the duplicate window in seconds.
- * Each message is acknowledged (a re-sent one finds its row deleted and
- * changes nothing); each case whose message was acknowledged (the first of
- * the batch, should one come twice) makes the guarded transition received
- * -> triaged (or needs_triage), with the duplicate check: the same
+ * A message the outbox holds (one its hand-off wrote there, common/handoff.h)
+ * is acknowledged. Each case named (by the first of its messages in the
+ * batch) makes the guarded transition received -> triaged (or
+ * needs_triage) if it is still received: that is what makes a message sent
+ * again change nothing. With it the duplicate check: the same
  * requester (phone) about the same matter (category) while an earlier case
  * is open and younger than the duplicate window links the new case to it
  * (merged) instead of dispatching it again; both timelines record the link.
  * PostgreSQL confirms only when Redis holds the fingerprint, which keeps the
  * common case (a first report) cheap; dup is MATERIALIZED so that it is
  * computed once for the batch, not again for each of its cases (inlined,
- * the planner's estimate of one row made it a nested loop). A row per
- * message, in their order:
- * acked, moved, the case it duplicates, then its message to dispatch,
- * written claimed (OUTBOX_ROW_COLUMNS, NULL when none). */
+ * the planner's estimate of one row made it a nested loop). A case merged
+ * or left for triage by hand is off the way in: its hand-off row goes; a
+ * triaged one keeps it until dispatch takes it. A row per message, in
+ * their order: acked, moved, the case it duplicates, then its message to
+ * dispatch, sent from these results and not stored (OUTBOX_ROW_COLUMNS,
+ * NULL when none). */
 static const char *s_apply_sql =
     "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[],"
     "  $5::text[], $6::text[], $7::text[], $8::boolean[]) WITH ORDINALITY"
@@ -47,8 +51,7 @@ static const char *s_apply_sql =
     " ack AS (" OUTBOX_ACK_MANY_SQL("$1::uuid[]") "),"
     " a AS (SELECT DISTINCT ON (msg_id) ord FROM i WHERE msg_id IN (SELECT msg_id FROM ack)"
     "  ORDER BY msg_id, ord),"
-    " d AS (SELECT DISTINCT ON (i.case_id) i.* FROM i JOIN a ON a.ord = i.ord"
-    "  ORDER BY i.case_id, i.ord),"
+    " d AS (SELECT DISTINCT ON (i.case_id) i.* FROM i ORDER BY i.case_id, i.ord),"
     " dup AS MATERIALIZED (SELECT d.case_id, x.id, x.case_number FROM d"
     "  JOIN cases cur ON cur.id = d.case_id"
     "  CROSS JOIN LATERAL (SELECT x.id, x.case_number FROM cases x WHERE d.outcome = 'triaged'"
@@ -64,6 +67,7 @@ static const char *s_apply_sql =
     "  WHERE cases.id = d.case_id AND cases.state = 'received'"
     "  RETURNING cases.id, cases.case_number, cases.state, d.ord, d.category, d.priority,"
     "  d.rule, d.body, dup.id AS dup_id, dup.case_number AS dup_number),"
+    " h AS (DELETE FROM case_handoffs WHERE case_id IN (SELECT id FROM c WHERE state <> 'triaged')),"
     " e AS (INSERT INTO case_events (case_id, type, actor, detail)"
     "  SELECT id, CASE WHEN state = 'merged' THEN 'duplicate' ELSE state END, 'triage',"
     "   jsonb_strip_nulls(jsonb_build_object('category', category, 'priority', priority,"
@@ -71,9 +75,9 @@ static const char *s_apply_sql =
     " el AS (INSERT INTO case_events (case_id, type, actor, detail)"
     "  SELECT dup_id, 'duplicate_linked', 'triage', jsonb_build_object('case_number',"
     "   case_number) FROM c WHERE state = 'merged' ORDER BY ord),"
-    " o AS (" OUTBOX_INSERT("'triage'", "'dispatch'", "NULL", OUTBOX_MSG(CASE_TRIAGED), "id",
-                            "case_number", "NULL", "decode(body, 'hex')", OUTBOX_CLAIMED)
-    "  FROM c WHERE state = 'triaged' ORDER BY ord RETURNING " OUTBOX_ROW_COLUMNS ")"
+    " o AS (SELECT " OUTBOX_UNSTORED_COLUMNS("'triage'", "NULL", OUTBOX_MSG(CASE_TRIAGED), "id",
+                                             "case_number", "NULL", "decode(body, 'hex')")
+    "  FROM c WHERE state = 'triaged')"
     " SELECT (a.ord IS NOT NULL)::int AS acked, (c.id IS NOT NULL)::int AS moved,"
     "  c.dup_number AS duplicate_of, o.*"
     " FROM i LEFT JOIN a ON a.ord = i.ord LEFT JOIN c ON c.id = i.case_id AND c.ord = i.ord"
@@ -175,19 +179,20 @@ static void s_applied(const Duban__Envelope *env, PGresult *res, int row, void *
     triage_t *self = arg;
     bool acked = strcmp(PQgetvalue(res, row, TRIAGE_COL_ACKED), "1") == 0;
     bool moved = strcmp(PQgetvalue(res, row, TRIAGE_COL_MOVED), "1") == 0;
-    if (!acked)
+    if (!moved && !acked)
         log_info("ignored duplicate", "msg_id=%s case=%s", env->msg_id, env->case_number);
     else if (!moved)
-        log_warn("case was not in state received; nothing changed", "case=%s msg_id=%s",
-                 env->case_number, env->msg_id);
+        log_info("case was not in state received (its message came twice); nothing changed",
+                 "case=%s msg_id=%s", env->case_number, env->msg_id);
     else if (!PQgetisnull(res, row, TRIAGE_COL_DUPLICATE_OF))
         log_info("case merged as a duplicate", "case=%s duplicate_of=%s msg_id=%s",
                  env->case_number, PQgetvalue(res, row, TRIAGE_COL_DUPLICATE_OF), env->msg_id);
     else
         log_info("case triaged", "case=%s msg_id=%s", env->case_number, env->msg_id);
-    if (acked && moved && PQgetisnull(res, row, TRIAGE_COL_DUPLICATE_OF))
+    if (moved && PQgetisnull(res, row, TRIAGE_COL_DUPLICATE_OF))
         triage_duplicate_remember(self, env);
-    outbox_relay_send_claimed(self->relay, res, row); /* the case, to dispatch */
+    if (outbox_relay_send_claimed(self->relay, res, row) < 0) /* the case, to dispatch */
+        handoff_unsent(self->handoff, env->case_id);
 }
 
 static bool s_health(json_t *report, void *arg)
@@ -198,6 +203,7 @@ static bool s_health(json_t *report, void *arg)
     json_object_set_new(report, "redis", json_boolean(redis_is_up(self->redis)));
     consumer_health(self->consumer, report);
     outbox_relay_health(self->relay, report);
+    handoff_health(self->handoff, report);
     return up;
 }
 
@@ -237,11 +243,12 @@ int main(int argc, char **argv)
     if (!out)
         goto out_teardown;
     self.relay = outbox_relay_new(self.svc->base, self.pg, out, "dispatch", true, st);
+    self.handoff = triage_handoff_new(self.svc->base, self.pg, st);
     self.consumer = consumer_new(self.svc->base, self.svc->zctx, self.pg,
                                  settings_string(st, "triage.in", "tcp://127.0.0.1:7101"),
                                  DUBAN__MSG_TYPE__CASE_RECEIVED, s_build, s_applied, &self,
                                  NULL /* s_applied sends what it wrote, claimed */);
-    if (!self.redis || !self.relay || !self.consumer ||
+    if (!self.redis || !self.relay || !self.handoff || !self.consumer ||
         service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
     consumer_park_after(self.consumer, outbox_max_attempts(st));
@@ -265,6 +272,7 @@ out_teardown:
     pg_destroy(&self.pg);
     consumer_destroy(&self.consumer);
     outbox_relay_destroy(&self.relay);
+    handoff_destroy(&self.handoff); /* after pg: see handoff.h */
     bus_sock_destroy(&out);
     fingerprint_destroy(&self.fingerprint);
     for (int i = 0; i < TRIAGE_ARRAYS; i++)

@@ -4,6 +4,7 @@
 
 #include "consumer.h"
 #include "fingerprint.h"
+#include "handoff.h"
 #include "outbox.h"
 #include "pg.h"
 #include "redis.h"
@@ -25,6 +26,7 @@ typedef struct triage {
     pg_t *pg;
     consumer_t *consumer;
     outbox_relay_t *relay;
+    handoff_t *handoff; /* triaged cases dispatch has not taken: triage_handoff.h */
 } triage_t;
 
 #endif

@@ -44,6 +44,7 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM (SELECT case_id, type FROM case_even
   "steps recorded other than once"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM outbox WHERE destination IN ('triage', 'dispatch') AND delivered_at IS NULL")" \
   "messages never acknowledged"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM case_handoffs")" "no case left listed between stages"
 # Tasks reached the right division.
 assert_eq 0 "$(psql_q "SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id JOIN categories k ON k.code = c.category WHERE t.division <> k.lead_division")" \
   "tasks routed to the wrong division"

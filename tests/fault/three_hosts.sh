@@ -192,6 +192,7 @@ assert_eq 0 "$(cpsql "SELECT count(*) FROM (SELECT case_id, type FROM case_event
   "steps recorded other than once"
 assert_eq 0 "$(cpsql "SELECT count(*) FROM outbox WHERE destination IN ('triage', 'dispatch') AND delivered_at IS NULL")" \
   "messages never acknowledged"
+assert_eq 0 "$(cpsql "SELECT count(*) FROM case_handoffs")" "no case left listed between stages"
 # the bus crossed hosts encrypted: every service ran with its key, and none
 # was refused by another (the allow-list is the same on every host)
 if grep -h "refused a bus connection\|could not make a secure connection" "$H_DIR"/{intake,triage,dispatch,watch,bulletin}.log; then

@@ -93,6 +93,7 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM (SELECT case_id, type FROM case_even
   "steps recorded other than once"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM outbox WHERE destination IN ('triage', 'dispatch') AND delivered_at IS NULL")" \
   "messages never acknowledged"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM case_handoffs")" "no case left listed between stages"
 
 # Both instances of each stage took part.
 did() { grep -c "$1" "$H_DIR/$2.log" || true; }

@@ -33,6 +33,9 @@ all_triaged() {
   [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'triaged'")" == 19 ]]
 }
 wait_until 20 all_triaged
+# (their messages written to the outbox by triage's hand-off, dispatch away)
+all_stored() { [[ "$(psql_q "SELECT count(*) FROM outbox WHERE destination = 'dispatch'")" == 19 ]]; }
+wait_until 10 all_stored
 # A copy of triage's messages, to send them again once they are applied
 # (the acknowledgement deletes a message's row).
 psql_q "CREATE TABLE test_sent AS SELECT * FROM outbox WHERE destination = 'dispatch'" > /dev/null

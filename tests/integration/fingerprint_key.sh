@@ -25,6 +25,8 @@ n=$(harness_ctl submit --operator op001 --kind complaint --subject 加油机少�
   --description 加油站加油机计量不准 --category metrology --phone '138-0000-5555')
 on_bus() { psql_q "SELECT count(*) FROM outbox WHERE destination = 'triage' AND case_number = '$n'
   AND position(convert_to('$1', 'UTF8') IN body) > 0"; }
+stored() { [[ -n "$(psql_q "SELECT 1 FROM outbox WHERE destination = 'triage' AND case_number = '$n'")" ]]; }
+wait_until 5 stored # written by intake's hand-off (case_handoffs.sh)
 body=$(psql_q "SELECT encode(body, 'hex') FROM outbox WHERE destination = 'triage' AND case_number = '$n'")
 [[ -n "$body" ]] || fail "the message to triage waits in the outbox"
 harness_start triage

@@ -5,9 +5,15 @@
 # version 7, the RFC 9562 variant, the time of the insert in its first 48
 # bits, so that rows written one after another have ids in the same order;
 # the generator is inlined where it is called (047).
+# A message taken by the socket while triage's connection is still being
+# made can be lost with it: sent again after this.
+export DUBAN_OUTBOX_RESEND_MS=1000
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init outbox_msg_id
-harness_start intake triage dispatch
+# Intake alone first, then triage, then dispatch: a case's messages on its
+# way in are stored only when the next stage does not take them (078), here
+# each written by its producer's hand-off.
+harness_start intake
 # Every row written, kept here for the test: an acknowledgement deletes its
 # message's row, and console messages of lead tasks are sent unstored.
 psql_q "CREATE TABLE test_seen AS SELECT * FROM outbox WITH NO DATA;
@@ -15,11 +21,16 @@ psql_q "CREATE TABLE test_seen AS SELECT * FROM outbox WITH NO DATA;
   \$\$ BEGIN INSERT INTO test_seen SELECT NEW.*; RETURN NULL; END \$\$;
   CREATE TRIGGER test_seen_keep AFTER INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION test_seen_keep()" > /dev/null
 
+stored() { [[ "$(psql_q "SELECT count(*) FROM test_seen WHERE producer = '$1'")" == "$2" ]]; }
 cases=()
 for i in 1 2 3 4 5 6; do
   cases+=("$(harness_ctl submit --channel hotline --kind complaint --operator op001 \
     --subject "网购假货 $i" --description 以次充好 --category e-commerce)")
+  wait_until 5 stored intake "$i" # one after another
 done
+harness_start triage
+wait_until 10 stored triage 6
+harness_start dispatch
 dispatched() { [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'dispatched'")" == 6 ]]; }
 wait_until 20 dispatched
 

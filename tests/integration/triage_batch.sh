@@ -36,6 +36,9 @@ for i in $(seq 0 11); do
 done
 all_received() { [[ "$(psql_q "SELECT count(*) FROM cases WHERE state = 'received'")" == 14 ]]; }
 wait_until 10 all_received
+# (their messages written to the outbox by intake's hand-off, triage away)
+all_stored() { [[ "$(psql_q "SELECT count(*) FROM outbox WHERE destination = 'triage'")" == 14 ]]; }
+wait_until 10 all_stored
 # A copy of intake's messages, to send them again once they are applied
 # (the acknowledgement deletes a message's row).
 psql_q "CREATE TABLE test_sent AS SELECT * FROM outbox WHERE destination = 'triage'" > /dev/null

@@ -8,6 +8,8 @@
 #  * tasks: dispatch inserts a lead task without an arbiter (the case's
 #    guarded transition is its idempotence), so not speculatively: no
 #    confirmation record in the WAL.
+#  * outbox (078): none on the way in; the case's state is the hand-off,
+#    and case_handoffs lists it between stages.
 # Proven on the pages: three cases through intake, triage and dispatch
 # leave one entry per event in each of case_events' two indexes, and none
 # anywhere for an outbox id.
@@ -48,8 +50,15 @@ assert_eq "3|0" "$(psql_q "SELECT count(*) FILTER (WHERE record_type LIKE 'INSER
   FROM pg_get_wal_records_info('$wal_start', '$wal_end')
   WHERE resource_manager = 'Heap' AND block_ref ~ ('/' || pg_relation_filenode('tasks') || ' ')")" \
   "three lead tasks inserted, none speculatively"
-acked() { [[ "$(psql_q "SELECT count(*) FROM outbox WHERE destination IN ('triage', 'dispatch')")" == 0 ]]; }
-wait_until 20 acked
+# The hand-off is the case's state (078): no outbox row on the way in, and
+# each case listed between stages once, from intake to dispatch.
+assert_eq "0|3|3" "$(psql_q "SELECT
+  count(*) FILTER (WHERE block_ref ~ ('/' || pg_relation_filenode('outbox') || ' ')),
+  count(*) FILTER (WHERE record_type LIKE 'INSERT%' AND block_ref ~ ('/' || pg_relation_filenode('case_handoffs') || ' ')),
+  count(*) FILTER (WHERE record_type = 'DELETE' AND block_ref ~ ('/' || pg_relation_filenode('case_handoffs') || ' '))
+  FROM pg_get_wal_records_info('$wal_start', '$wal_end') WHERE resource_manager = 'Heap'")" \
+  "no outbox row written; each case listed between stages and taken off once"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM outbox WHERE destination IN ('triage', 'dispatch')")" "no message stored"
 
 # --- The follow-up's reference, checked by the database: an event of the
 # case it names is accepted, an event of another case refused.

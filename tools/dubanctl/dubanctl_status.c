@@ -1,6 +1,7 @@
 /* dubanctl status: every service of the deployment the settings describe,
  * with its health (asked at its /healthz), the messages it has committed and
- * not yet delivered (its outbox backlog) and the version it runs. Exit code
+ * not yet delivered (its outbox backlog, and the cases it handed on that the
+ * next stage has not taken) and the version it runs. Exit code
  * 0 when every service answers healthy, 1 otherwise, so a script or a
  * supervisor can wait on it. */
 #include "dubanctl.h"
@@ -89,7 +90,14 @@ int ctl_status(ctl_t *ctl, int argc, char **argv)
         long status = 0;
         json_t *h = s_get_json(url, &status);
         const char *health = status == 0 ? "down" : status == 200 ? "ok" : "degraded";
+        /* the cases between stages whose message is not in the outbox
+         * (handoff.h) wait for delivery too */
         json_t *backlog = json_object_get(h, "outbox_backlog");
+        json_t *waiting = json_object_get(h, "handoff_waiting");
+        if (json_is_integer(backlog) && json_is_integer(waiting))
+            backlog = json_integer(json_integer_value(backlog) + json_integer_value(waiting));
+        else
+            json_incref(backlog);
         json_t *parked = json_object_get(h, "outbox_parked");
         const char *version = json_string_value(json_object_get(h, "version"));
         all_ok = all_ok && status == 200;
@@ -115,6 +123,7 @@ int ctl_status(ctl_t *ctl, int argc, char **argv)
             printf("%-9s %-9s %8s %7s  %-22s %s\n", services[i], health, b, p, addr,
                    version ? ctl_flat(version, safe, sizeof(safe)) : "-");
         }
+        json_decref(backlog);
         json_decref(h);
     }
     if (ctl->json)
