@@ -21,31 +21,41 @@
 #define HANDOFF_UNSENT_DELAY_US 10000
 #define HANDOFF_COUNT_PERIOD_US (1000000LL)
 
+/* Every statement below reads case_handoffs first and each of its cases by
+ * key: the cases of a state are few, and the planner must not think
+ * otherwise. It might (cases' statistics say almost no case is 'triaged',
+ * and a table emptied and filled all the time has no count it can trust),
+ * and then read every case to find them: 150-300 ms a sweep at 300,000
+ * cases, holding up the statements queued on the connection behind it.
+ * OFFSET 0 keeps a subquery from being merged into the outer query, so it
+ * is run for each row of case_handoffs, by the key of cases. */
+
 /* Rows whose case is gone, or off the way in by a path that does not end
  * the hand-off itself (staff closing a case not yet triaged). */
 static const char *s_cleanup_sql =
     "DELETE FROM case_handoffs WHERE case_id IN (SELECT h.case_id FROM case_handoffs h"
     " WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = h.case_id"
-    "  AND c.state IN ('received', 'triaged')) FOR UPDATE SKIP LOCKED)";
+    "  AND c.state IN ('received', 'triaged') OFFSET 0) FOR UPDATE SKIP LOCKED)";
 
 /* The cases waiting in $1 whose message is not in the outbox (there, the
  * relay counts it) and the age of the oldest, in seconds; %s: when the case
  * got to its state (the spec's entered). */
 static const char *s_count_fmt =
-    "SELECT count(*), coalesce(extract(epoch FROM now() - min(%s)), 0)"
-    " FROM case_handoffs h JOIN cases c ON c.id = h.case_id WHERE c.state = $1"
-    " AND h.outbox_state IS DISTINCT FROM $1";
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(x.entered)), 0)"
+    " FROM case_handoffs h CROSS JOIN LATERAL (SELECT %s AS entered FROM cases c"
+    "  WHERE c.id = h.case_id AND c.state = $1 OFFSET 0) x"
+    " WHERE h.outbox_state IS DISTINCT FROM $1";
 
 /* The cases in $1, resend_after ($2, ms) after they got there (%s, the
  * spec's entered) or named in $3 (refused by the socket), whose message is
  * not in the outbox yet: id, number, then the spec's columns (%s), oldest
  * first. */
 static const char *s_find_fmt =
-    "SELECT c.id, c.case_number, %s FROM case_handoffs h JOIN cases c ON c.id = h.case_id"
-    " WHERE c.state = $1 AND h.outbox_state IS DISTINCT FROM $1"
-    " AND (%s < now() - $2::int * interval '1 millisecond'"
-    "  OR h.case_id = ANY($3::bigint[]))"
-    " ORDER BY h.case_id LIMIT " HANDOFF_BATCH;
+    "SELECT x.* FROM case_handoffs h CROSS JOIN LATERAL (SELECT c.id, c.case_number, %s"
+    "  FROM cases c WHERE c.id = h.case_id AND c.state = $1"
+    "  AND (%s < now() - $2::int * interval '1 millisecond' OR c.id = ANY($3::bigint[]))"
+    "  OFFSET 0) x"
+    " WHERE h.outbox_state IS DISTINCT FROM $1 ORDER BY h.case_id LIMIT " HANDOFF_BATCH;
 
 /* Writes the messages ($1 case ids, $2 bodies as hex) of the cases still in
  * $3 whose message is not in the outbox yet, marking them so: the update of
@@ -73,6 +83,8 @@ struct handoff {
     handoff_spec_t spec;
     char *find_sql;
     char *count_sql;
+    char find_name[64];  /* the statements, prepared on every connection */
+    char count_name[64];
     char resend_ms[16];
     struct event *sweep_ev; /* the periodic sweep */
     struct event *soon_ev;  /* a sweep for refused messages */
@@ -155,7 +167,7 @@ static int s_move(handoff_t *self, PGresult *found)
         pg_param_t params[] = {PG_TEXT(ids_text),           PG_TEXT(bodies_text),
                                PG_TEXT(self->spec.state),   PG_TEXT(self->spec.producer),
                                PG_TEXT(self->spec.destination), PG_TEXT(self->spec.msg_type)};
-        if (pg_txn_add(txn, false, s_move_sql, 6, params) == 0 &&
+        if (pg_txn_add(txn, true, "handoff_move", 6, params) == 0 &&
             outbox_txn_notify(txn, self->spec.destination) == 0) {
             pg_txn_submit(self->pg, &txn, s_moved, self);
             rc = 0;
@@ -226,9 +238,9 @@ static void s_sweep(handoff_t *self, bool count)
     pg_param_t state[] = {PG_TEXT(self->spec.state)};
     pg_param_t find[] = {PG_TEXT(self->spec.state), PG_TEXT(self->resend_ms), PG_TEXT(unsent_text)};
     if (!txn || !unsent_text ||
-        (count && (pg_txn_add(txn, false, s_cleanup_sql, 0, NULL) < 0 ||
-                   pg_txn_add(txn, false, self->count_sql, 1, state) < 0)) ||
-        pg_txn_add(txn, false, self->find_sql, 3, find) < 0) {
+        (count && (pg_txn_add(txn, true, "handoff_cleanup", 0, NULL) < 0 ||
+                   pg_txn_add(txn, true, self->count_name, 1, state) < 0)) ||
+        pg_txn_add(txn, true, self->find_name, 3, find) < 0) {
         pg_txn_destroy(&txn);
         pg_array_free(&unsent);
         return;
@@ -297,7 +309,14 @@ handoff_t *handoff_new(struct event_base *base, pg_t *pg, const handoff_spec_t *
     self->soon_ev = evtimer_new(base, s_soon_cb, self);
     int period_ms = resend_after_ms / 2 < 100 ? 100 : resend_after_ms / 2;
     struct timeval tv = {period_ms / 1000, (period_ms % 1000) * 1000};
-    if (!self->find_sql || !self->count_sql || !self->unsent || !self->sweeping || !self->sweep_ev ||
+    snprintf(self->find_name, sizeof(self->find_name), "handoff_find_%s", spec->state);
+    snprintf(self->count_name, sizeof(self->count_name), "handoff_count_%s", spec->state);
+    /* planned once per connection, not at every sweep (10 ms of planning
+     * each, idle: a stall of the statements queued behind, under load) */
+    if (!self->find_sql || !self->count_sql || pg_prepare(pg, self->find_name, self->find_sql) < 0 ||
+        pg_prepare(pg, self->count_name, self->count_sql) < 0 ||
+        pg_prepare(pg, "handoff_cleanup", s_cleanup_sql) < 0 ||
+        pg_prepare(pg, "handoff_move", s_move_sql) < 0 || !self->unsent || !self->sweeping || !self->sweep_ev ||
         !self->soon_ev || event_add(self->sweep_ev, &tv) < 0) {
         handoff_destroy(&self);
         return NULL;
