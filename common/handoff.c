@@ -8,6 +8,7 @@
 #include "pg_array.h"
 
 #include <event2/event.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +82,7 @@ static const char *s_move_sql =
 struct handoff {
     pg_t *pg;
     handoff_spec_t spec;
-    char *find_sql;
-    char *count_sql;
-    char find_name[64];  /* the statements, prepared on every connection */
+    char find_name[64]; /* the statements, prepared on every connection */
     char count_name[64];
     char resend_ms[16];
     struct event *sweep_ev; /* the periodic sweep */
@@ -120,15 +119,23 @@ static void s_requeue(handoff_t *self)
         self->unsent[self->nunsent++] = self->sweeping[i];
 }
 
+/* A step of the sweep (step: "find" or "move") that PostgreSQL refused:
+ * its refused ids wait for the next sweep, unless the connection went
+ * (the cases are found again by their age). */
+static void s_failed(handoff_t *self, pg_txn_t *txn, const char *step)
+{
+    log_warn("could not hand waiting cases to the outbox", "step=%s state=%s to=%s err=%s", step,
+             self->spec.state, self->spec.destination, pg_txn_error(txn));
+    if (!pg_txn_connection_lost(txn))
+        s_requeue(self);
+    s_done(self, false);
+}
+
 static void s_moved(pg_txn_t *txn, bool ok, void *arg)
 {
     handoff_t *self = arg;
     if (!ok) {
-        log_warn("could not hand cases to the outbox", "state=%s to=%s err=%s", self->spec.state,
-                 self->spec.destination, pg_txn_error(txn));
-        if (!pg_txn_connection_lost(txn))
-            s_requeue(self);
-        s_done(self, false);
+        s_failed(self, txn, "move");
         return;
     }
     long n = strtol(PQgetvalue(pg_txn_result(txn, 0), 0, 0), NULL, 10);
@@ -183,11 +190,7 @@ static void s_found(pg_txn_t *txn, bool ok, void *arg)
 {
     handoff_t *self = arg;
     if (!ok) {
-        log_warn("could not look for cases between stages", "state=%s err=%s", self->spec.state,
-                 pg_txn_error(txn));
-        if (!pg_txn_connection_lost(txn))
-            s_requeue(self);
-        s_done(self, false);
+        s_failed(self, txn, "find");
         return;
     }
     int n = pg_txn_count(txn);
@@ -285,6 +288,21 @@ void handoff_unsent(handoff_t *self, int64_t case_id)
     }
 }
 
+/* Registers fmt, completed with the arguments, as statement name with pg;
+ * planned once per connection, not at every sweep (10 ms of planning each,
+ * idle: a stall of the statements queued behind, under load). */
+__attribute__((format(printf, 3, 4))) static int s_prepare(pg_t *pg, const char *name,
+                                                          const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = NULL;
+    int rc = vasprintf(&sql, fmt, ap) < 0 ? -1 : pg_prepare(pg, name, sql);
+    va_end(ap);
+    free(sql);
+    return rc;
+}
+
 handoff_t *handoff_new(struct event_base *base, pg_t *pg, const handoff_spec_t *spec,
                        settings_t *st)
 {
@@ -295,14 +313,6 @@ handoff_t *handoff_new(struct event_base *base, pg_t *pg, const handoff_spec_t *
     self->pg = pg;
     self->spec = *spec;
     snprintf(self->resend_ms, sizeof(self->resend_ms), "%d", resend_after_ms);
-    int len = snprintf(NULL, 0, s_find_fmt, spec->columns, spec->entered);
-    self->find_sql = malloc((size_t)len + 1);
-    if (self->find_sql)
-        snprintf(self->find_sql, (size_t)len + 1, s_find_fmt, spec->columns, spec->entered);
-    len = snprintf(NULL, 0, s_count_fmt, spec->entered);
-    self->count_sql = malloc((size_t)len + 1);
-    if (self->count_sql)
-        snprintf(self->count_sql, (size_t)len + 1, s_count_fmt, spec->entered);
     self->unsent = calloc(HANDOFF_UNSENT_MAX, sizeof(*self->unsent));
     self->sweeping = calloc(HANDOFF_UNSENT_MAX, sizeof(*self->sweeping));
     self->sweep_ev = event_new(base, -1, EV_PERSIST, s_sweep_cb, self);
@@ -311,13 +321,11 @@ handoff_t *handoff_new(struct event_base *base, pg_t *pg, const handoff_spec_t *
     struct timeval tv = {period_ms / 1000, (period_ms % 1000) * 1000};
     snprintf(self->find_name, sizeof(self->find_name), "handoff_find_%s", spec->state);
     snprintf(self->count_name, sizeof(self->count_name), "handoff_count_%s", spec->state);
-    /* planned once per connection, not at every sweep (10 ms of planning
-     * each, idle: a stall of the statements queued behind, under load) */
-    if (!self->find_sql || !self->count_sql || pg_prepare(pg, self->find_name, self->find_sql) < 0 ||
-        pg_prepare(pg, self->count_name, self->count_sql) < 0 ||
-        pg_prepare(pg, "handoff_cleanup", s_cleanup_sql) < 0 ||
-        pg_prepare(pg, "handoff_move", s_move_sql) < 0 || !self->unsent || !self->sweeping || !self->sweep_ev ||
-        !self->soon_ev || event_add(self->sweep_ev, &tv) < 0) {
+    if (s_prepare(pg, self->find_name, s_find_fmt, spec->columns, spec->entered) < 0 ||
+        s_prepare(pg, self->count_name, s_count_fmt, spec->entered) < 0 ||
+        s_prepare(pg, "handoff_cleanup", "%s", s_cleanup_sql) < 0 ||
+        s_prepare(pg, "handoff_move", "%s", s_move_sql) < 0 || !self->unsent || !self->sweeping ||
+        !self->sweep_ev || !self->soon_ev || event_add(self->sweep_ev, &tv) < 0) {
         handoff_destroy(&self);
         return NULL;
     }
@@ -333,8 +341,6 @@ void handoff_destroy(handoff_t **self_p)
         event_free(self->sweep_ev);
     if (self->soon_ev)
         event_free(self->soon_ev);
-    free(self->find_sql);
-    free(self->count_sql);
     free(self->unsent);
     free(self->sweeping);
     free(self);
