@@ -56,6 +56,7 @@ bulletin_report_t *bulletin_engine_report(const bulletin_engine_t *self, const b
     if (report) {
         report->months_stored = data->nfrozen;
         report->months_read = data->q.nmonths - data->nfrozen;
+        report->days_stored = data->ndays;
         report->freeze = bulletin_months_to_freeze(data, &report->nfreeze);
         snprintf(report->freeze_epoch, sizeof(report->freeze_epoch), "%lld",
                  (long long)data->epoch);

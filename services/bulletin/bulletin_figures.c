@@ -3,6 +3,7 @@
  * unattributed slot: they count for the bureau, not for a division. */
 #include "bulletin_figures.h"
 
+#include "bulletin_closures.h"
 #include "bulletin_months.h"
 #include "log.h"
 
@@ -209,29 +210,6 @@ static int s_load_census(bulletin_data_t *d, PGresult *res, const calendar_t *ca
     return 0;
 }
 
-static int s_load_closed(bulletin_data_t *d, PGresult *res)
-{
-    int n = PQntuples(res);
-    d->closed = calloc((size_t)n + 1, sizeof(*d->closed));
-    d->closed_numbers = calloc((size_t)n + 1, sizeof(char *));
-    if (!d->closed || !d->closed_numbers)
-        return -1;
-    for (int i = 0; i < n; i++) {
-        const char *division = PQgetvalue(res, i, 1);
-        if (!division[0])
-            continue; /* no division replied (e.g. referred to an outside agency) */
-        char *number = strdup(PQgetvalue(res, i, 0));
-        if (!number)
-            return -1;
-        d->closed_numbers[d->nclosed] = number;
-        d->closed[d->nclosed].case_number = number;
-        d->closed[d->nclosed].division = bulletin_data_division(d, division);
-        d->closed[d->nclosed].workitem = strcmp(PQgetvalue(res, i, 2), "t") == 0;
-        d->nclosed++;
-    }
-    return 0;
-}
-
 static int s_load_topics(bulletin_data_t *d, PGresult *res)
 {
     int n = PQntuples(res);
@@ -249,6 +227,68 @@ static int s_load_topics(bulletin_data_t *d, PGresult *res)
         t->count = s_i64(res, i, 3);
         d->ntopics++;
         if (!t->category || !t->area)
+            return -1;
+    }
+    return 0;
+}
+
+static int s_push_topic(bulletin_data_t *d, int m, const char *category, const char *area,
+                        int64_t count)
+{
+    bulletin_topic_t *grown = realloc(d->topics, ((size_t)d->ntopics + 1) * sizeof(*grown));
+    if (!grown)
+        return -1;
+    d->topics = grown;
+    bulletin_topic_t *t = &d->topics[d->ntopics++];
+    *t = (bulletin_topic_t){m, strdup(category), strdup(area), count};
+    return t->category && t->area ? 0 : -1;
+}
+
+/* The stored days (079): their figures added to the month read from the
+ * rows after them, their closures to the month-check's. */
+static int s_load_days(bulletin_data_t *d, PGresult *res)
+{
+    for (int i = 0; i < PQntuples(res); i++) {
+        int64_t m = s_i64(res, i, 0);
+        if (m < 0 || m >= d->q.nmonths)
+            continue;
+        json_error_t error;
+        /* a frozen month has its days' figures already; its closures are
+         * stored nowhere else */
+        if (strcmp(PQgetvalue(res, i, 1), "t") == 0 && s_month(d, m) >= 0) {
+            json_t *figures = json_loads(PQgetvalue(res, i, 2), 0, &error);
+            int rc = figures ? bulletin_month_add(d, (int)m, figures) : -1;
+            json_decref(figures);
+            if (rc < 0)
+                return -1;
+            d->ndays++;
+        }
+        if (!PQgetisnull(res, i, 3)) {
+            json_t *closed = json_loads(PQgetvalue(res, i, 3), 0, &error);
+            int rc = closed ? bulletin_closures_add_stored(d, (int)m, closed) : -1;
+            json_decref(closed);
+            if (rc < 0) {
+                log_error("cannot compute bulletin: the closures of a stored day are not readable",
+                          "period=%s month=%d", d->q.period.label, (int)m);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* What the month's end takes back from its stored days (BQ_UNRECEIVED). */
+static int s_load_unreceived(bulletin_data_t *d, PGresult *res)
+{
+    for (int i = 0; i < PQntuples(res); i++) {
+        bulletin_counts_t *c = s_cell(d, res, i, 1, 2);
+        if (!c)
+            continue;
+        int64_t n = s_i64(res, i, 5);
+        c->received -= n;
+        if (s_role(PQgetvalue(res, i, 2)) == BULLETIN_LEAD &&
+            s_push_topic(d, (int)s_i64(res, i, 0), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
+                         -n) < 0)
             return -1;
     }
     return 0;
@@ -304,7 +344,7 @@ bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *
     s_mark_frozen(d, results[BQ_FROZEN]);
     if (s_load_divisions(d, results[BQ_DIVISIONS]) < 0 ||
         s_load_census(d, results[BQ_CENSUS], calendar) < 0 ||
-        s_load_closed(d, results[BQ_CLOSED]) < 0 || s_load_topics(d, results[BQ_TOPICS]) < 0) {
+        s_load_topics(d, results[BQ_TOPICS]) < 0) {
         log_error("cannot compute bulletin: out of memory", "period=%s", q->period.label);
         bulletin_data_destroy(&d);
         return NULL;
@@ -312,7 +352,13 @@ bulletin_data_t *bulletin_data_new(const bulletin_query_t *q, const calendar_t *
     s_load_flows(d, results, calendar);
     s_load_events(d, results);
     s_load_workitems(d, results[BQ_WORKITEMS]);
-    if (s_load_frozen(d, results[BQ_FROZEN]) < 0) {
+    /* the stored days' closures before the rows' (bulletin_closures.h) */
+    if (s_load_frozen(d, results[BQ_FROZEN]) < 0 || s_load_days(d, results[BQ_DAYS]) < 0 ||
+        bulletin_closures_add_rows(d, results[BQ_CLOSED]) < 0 ||
+        s_load_unreceived(d, results[BQ_UNRECEIVED]) < 0 ||
+        (!q->days && bulletin_closures_settle(d) < 0)) {
+        log_error("cannot compute bulletin: a stored day is not readable, or out of memory",
+                  "period=%s", q->period.label);
         bulletin_data_destroy(&d);
         return NULL;
     }
@@ -328,8 +374,7 @@ void bulletin_data_destroy(bulletin_data_t **self_p)
         free(d->divisions[i].code);
         free(d->divisions[i].name);
     }
-    for (int i = 0; i < d->nclosed; i++)
-        free(d->closed_numbers[i]);
+    bulletin_closures_free(d);
     for (int i = 0; i < d->ntopics; i++) {
         free(d->topics[i].category);
         free(d->topics[i].area);
@@ -338,8 +383,6 @@ void bulletin_data_destroy(bulletin_data_t **self_p)
     free(d->divisions);
     free(d->cells);
     free(d->overdue);
-    free(d->closed);
-    free(d->closed_numbers);
     free(d);
     *self_p = NULL;
 }

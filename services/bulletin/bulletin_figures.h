@@ -39,6 +39,15 @@ typedef struct {
     int64_t count;
 } bulletin_topic_t;
 
+/* A closure read (BQ_CLOSED) or stored with a day (BQ_DAYS): the case's
+ * latest in what was read. */
+typedef struct {
+    char *case_number;
+    char *division; /* code of the division whose reply closed it, "" when none */
+    bool workitem;
+    int month; /* of the read: a day read's day */
+} bulletin_closure_t;
+
 typedef struct {
     bulletin_query_t q;
     int64_t day_us;                 /* the calendar's standard working day */
@@ -47,13 +56,16 @@ typedef struct {
     bulletin_counts_t *cells; /* [role][division 0..ndivisions][month] */
     bulletin_overdue_t *overdue;
     int noverdue;
-    bulletin_sample_item_t *closed; /* month-checks: cases (and work items) closed */
-    char **closed_numbers;          /* owned strings the items point to */
+    bulletin_closure_t *closures; /* month-checks: as read, the stored days' first */
+    int nclosures, closures_cap;
+    bulletin_sample_item_t *closed; /* the cases (and work items) closed, each once */
     int nclosed;
     bulletin_topic_t *topics;
     int ntopics;
-    bool frozen[25]; /* months added from the store, not read from the rows */
+    bool frozen[BULLETIN_QUERY_MAX_BUCKETS +
+                1];  /* months added from the store, not read from the rows */
     int nfrozen;     /* how many */
+    int ndays;       /* stored days whose figures were added (079) */
     int64_t epoch;   /* the thaw epoch of the read (bulletin_months.h) */
     int64_t read_us; /* when its snapshot was taken */
 } bulletin_data_t;

@@ -4,9 +4,11 @@
  * width_bucket over the month starts ($1) tags each row with its month, so
  * one pass yields the period, the period before and the month-by-month
  * trend; months already frozen (bulletin_months.h) are read as stored
- * instead. Deadlines are read from the tasks' clock histories (task_clocks,
- * 016_task_clocks.sql) as they stood, never from the task rows as they are
- * now. Cases on the watch list (flagged) are left out everywhere. */
+ * instead, and so are the stored days of the first month read from the
+ * rows (bulletin_days.h). Deadlines are read from the tasks' clock
+ * histories (task_clocks, 016_task_clocks.sql) as they stood, never from
+ * the task rows as they are now. Cases on the watch list (flagged) are left
+ * out everywhere. */
 #include "bulletin_query.h"
 
 #include "deadline.h"
@@ -14,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define B "$1::timestamptz[]"
 #define MONTH(col) "width_bucket(" col ", " B ") - 1"
@@ -29,9 +32,19 @@
 #define UNFROZEN_BOUND(agg, value)                                                                 \
     "(SELECT " agg "(" value ") FROM unnest(" B ") WITH ORDINALITY u(b, i)"                        \
     " WHERE u.i < cardinality(" B ") AND " NOT_FROZEN("u.b") ")"
+#define FIRST_UNFROZEN UNFROZEN_BOUND("min", "u.b")
 #define FROM_TO(col)                                                                               \
-    " " col " >= " UNFROZEN_BOUND("min", "u.b") " AND " col " < " UNFROZEN_BOUND(                  \
-        "max", "(" B ")[u.i + 1]")
+    " " col " >= " FIRST_UNFROZEN " AND " col " < " UNFROZEN_BOUND("max", "(" B ")[u.i + 1]")
+/* Where the stored days of the month starting at "month" end (079), NULL
+ * when it has none or every month is read from the rows: the days before
+ * are added as stored (BQ_DAYS), the rows read from there. */
+#define DAYS_END(month)                                                                            \
+    "(SELECT max(d.day_end) FROM bulletin_days d WHERE NOT $2::boolean AND d.month_start = "      \
+    month ")"
+/* FROM_TO without the stored days of the first month read from the rows. */
+#define FROM_TO_AFTER_DAYS(col)                                                                    \
+    " " col " >= coalesce(" DAYS_END(FIRST_UNFROZEN) ", " FIRST_UNFROZEN ") AND " col             \
+    " < " UNFROZEN_BOUND("max", "(" B ")[u.i + 1]")
 /* Cases counted in no figure (flagged on the watch list, a benchmark's, and
  * work items, which have their own figures: 032) are few: an anti-join on
  * their partial index, never a join with every case (which the planner may
@@ -63,6 +76,12 @@
     " AND l.dispatched_at <= " at " ORDER BY l.dispatched_at DESC, l.id DESC LIMIT 1),"            \
     " (SELECT l.division FROM tasks l WHERE l.case_id = " case_id " AND l.role = 'lead'"           \
     " ORDER BY l.dispatched_at, l.id LIMIT 1))"
+/* The area of a hot topic: the place named up to its city, else its
+ * district; "" when it names neither. */
+#define PLACE_AREA(place)                                                                          \
+    "coalesce(substring(" place " from '^(?:.{1,8}?省)?(.{1,8}?(?:市|州|盟|地区))'),"              \
+    " substring(" place " from '^(?:.{1,8}?省)?(.{1,8}?(?:区|县|旗))'), '')"
+#define CATEGORY_NAME(name) "coalesce(" name ", '未分类')"
 /* A state of a clock with a verdict (common/deadline.h). */
 #define VERDICT(k) "(" DEADLINE_SQL_MISSED(k) " OR " DEADLINE_SQL_MET(k) ")"
 
@@ -102,7 +121,7 @@ static const char *s_sql[BQ_COUNT] = {
     [BQ_RECEIVED] =
         "SELECT m, division, role, count(*) FROM ("
         " SELECT " MONTH("t.dispatched_at") " AS m, t.division, t.role, t.returned_at"
-        " FROM tasks t WHERE" FROM_TO("t.dispatched_at") " AND" NOT_FLAGGED("t.case_id") ") x"
+        " FROM tasks t WHERE" FROM_TO_AFTER_DAYS("t.dispatched_at") " AND" NOT_FLAGGED("t.case_id") ") x"
         " WHERE returned_at IS NULL OR returned_at >= (" B ")[m + 2]"
         " GROUP BY 1, 2, 3",
 
@@ -115,7 +134,7 @@ static const char *s_sql[BQ_COUNT] = {
         "SELECT " MONTH("k.due") ", k.division, k.role, k.clock,"
         " count(*) FILTER (WHERE " DEADLINE_SQL_MISSED("k") " OR " DEADLINE_SQL_MET("k") "),"
         " count(*) FILTER (WHERE " DEADLINE_SQL_MET("k") ")"
-        " FROM task_clocks k WHERE" FROM_TO("k.due") " AND NOT k.missed_before"
+        " FROM task_clocks k WHERE" FROM_TO_AFTER_DAYS("k.due") " AND NOT k.missed_before"
         " AND" NOT_FLAGGED("k.case_id") " GROUP BY 1, 2, 3, 4",
 
     /* replies in the month, with dispatch and reply instants: the working
@@ -123,7 +142,7 @@ static const char *s_sql[BQ_COUNT] = {
     [BQ_REPLIES] =
         "SELECT " MONTH("t.replied_at") ", t.division, t.role, " PG_TIME_US("t.dispatched_at") ","
         " " PG_TIME_US("t.replied_at")
-        " FROM tasks t WHERE" FROM_TO("t.replied_at") " AND" NOT_FLAGGED("t.case_id"),
+        " FROM tasks t WHERE" FROM_TO_AFTER_DAYS("t.replied_at") " AND" NOT_FLAGGED("t.case_id"),
 
     /* Counted events, each for the division it concerns: a return and an
      * extension for the task's division; a reopen for the division the case
@@ -143,14 +162,14 @@ static const char *s_sql[BQ_COUNT] = {
         "  CASE WHEN e.type IN ('returned', 'extension_granted') THEN t.role ELSE 'lead' END"
         "   AS role"
         " FROM case_events e" TASK_OF("e.task_id")
-        " WHERE" FROM_TO("e.at") " AND" NOT_FLAGGED("e.case_id")
+        " WHERE" FROM_TO_AFTER_DAYS("e.at") " AND" NOT_FLAGGED("e.case_id")
         "  AND e.type IN ('returned', 'arbitrated', 'reopened', 'extension_granted', 'callback')"
         " UNION ALL"
         " SELECT " MONTH("e.at") ", 'groundless_return', g.division, 'lead'"
         " FROM case_events e,"
         "  jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.detail->'groundless_returns')"
         "   = 'array' THEN e.detail->'groundless_returns' ELSE '[]'::jsonb END) g(division)"
-        " WHERE" FROM_TO("e.at") " AND e.type = 'arbitrated' AND" NOT_FLAGGED("e.case_id") ") x"
+        " WHERE" FROM_TO_AFTER_DAYS("e.at") " AND e.type = 'arbitrated' AND" NOT_FLAGGED("e.case_id") ") x"
         " GROUP BY 1, 2, 3, 4",
 
     /* Alerts raised in the month: warnings as level 0, breach and
@@ -159,7 +178,7 @@ static const char *s_sql[BQ_COUNT] = {
         "SELECT " MONTH("a.raised_at") ", a.division, coalesce(t.role, 'lead'),"
         " CASE WHEN a.kind = 'warning' THEN 0 ELSE greatest(a.level, 1) END, count(*)"
         " FROM alerts a" TASK_OF("a.task_id")
-        " WHERE" FROM_TO("a.raised_at") " AND" NOT_FLAGGED("a.case_id")
+        " WHERE" FROM_TO_AFTER_DAYS("a.raised_at") " AND" NOT_FLAGGED("a.case_id")
         " GROUP BY 1, 2, 3, 4",
 
     /* Census at each month's end: the completion states in force then
@@ -179,13 +198,18 @@ static const char *s_sql[BQ_COUNT] = {
      * report was accepted. Each case is read once, by its key, for its
      * number and for whether it is counted: an anti-join like NOT_FLAGGED's would read the row of
      * every case not counted (their index does not tell a work item from
-     * a flagged case), some 10,000 random reads over ten million cases. */
+     * a flagged case), some 10,000 random reads over ten million cases.
+     * The period's stored days give their closures as stored (BQ_DAYS);
+     * the month of a closure tells a day read its day. */
     [BQ_CLOSED] =
         "SELECT DISTINCT ON (1) n.case_number,"
-        " coalesce(" REPLYING_DIVISION("e.case_id", "e.at") ", '')," IS_WORKITEM("e.case_id")
+        " coalesce(" REPLYING_DIVISION("e.case_id", "e.at") ", '')," IS_WORKITEM("e.case_id") ","
+        " " MONTH("e.at")
         " FROM case_events e CROSS JOIN LATERAL (SELECT k.case_number, k.flagged, k.source"
         "  FROM cases k WHERE k.id = e.case_id OFFSET 0) n"
-        " WHERE e.type = 'closed' AND e.at >= $4::timestamptz AND e.at < $3::timestamptz"
+        " WHERE e.type = 'closed'"
+        "  AND e.at >= greatest($4::timestamptz, " DAYS_END("$4::timestamptz") ")"
+        "  AND e.at < $3::timestamptz"
         "  AND NOT n.flagged AND n.source IS DISTINCT FROM 'benchmark'"
         "  AND $2::boolean IS NOT NULL AND cardinality(" B ") > 0"
         " ORDER BY 1, e.at DESC",
@@ -193,18 +217,16 @@ static const char *s_sql[BQ_COUNT] = {
     /* Hot topics: the month's received lead tasks by their case's category
      * and area (the place named up to its city, else its district). */
     [BQ_TOPICS] =
-        "SELECT x.m, coalesce(g.name, '未分类'), x.area, x.n FROM ("
+        "SELECT x.m, " CATEGORY_NAME("g.name") ", x.area, x.n FROM ("
         " SELECT m, category, area, sum(n)::bigint AS n FROM ("
         /* the area of each place once, not of each task: the regular
          * expressions cost more than reading the cases */
-        "  SELECT m, category, n,"
-        "   coalesce(substring(place from '^(?:.{1,8}?省)?(.{1,8}?(?:市|州|盟|地区))'),"
-        "    substring(place from '^(?:.{1,8}?省)?(.{1,8}?(?:区|县|旗))'), '') AS area"
+        "  SELECT m, category, n, " PLACE_AREA("place") " AS area"
         "  FROM (SELECT m, category, place, count(*) AS n FROM ("
         "   SELECT " MONTH("t.dispatched_at") " AS m, t.returned_at, c.category, c.place"
         "   FROM tasks t CROSS JOIN LATERAL (SELECT k.category, k.place FROM cases k"
         "    WHERE k.id = t.case_id OFFSET 0) c"
-        "   WHERE" FROM_TO("t.dispatched_at") " AND t.role = 'lead' AND" NOT_FLAGGED("t.case_id")
+        "   WHERE" FROM_TO_AFTER_DAYS("t.dispatched_at") " AND t.role = 'lead' AND" NOT_FLAGGED("t.case_id")
         "  ) y WHERE returned_at IS NULL OR returned_at >= (" B ")[m + 2]"
         "  GROUP BY 1, 2, 3) p) a"
         " GROUP BY 1, 2, 3) x LEFT JOIN categories g ON g.code = x.category",
@@ -254,6 +276,38 @@ static const char *s_sql[BQ_COUNT] = {
         " FROM work_item_evaluations a WHERE" FROM_TO("a.at") " AND NOT a.flagged"
         ") y GROUP BY 1, 2, 3",
 
+    /* The stored days (079) of the first month read from the rows, whose
+     * figures are added to it, and, for a month-check, of its month, whose
+     * closures are drawn from: month, whether its figures count, figures,
+     * closures (NULL when not drawn). */
+    [BQ_DAYS] =
+        "SELECT " MONTH("d.day_start") ", d.month_start = " FIRST_UNFROZEN ", d.figures,"
+        " CASE WHEN d.month_start = $4::timestamptz THEN d.closed END"
+        " FROM bulletin_days d WHERE NOT $2::boolean AND d.day_start < $3::timestamptz"
+        "  AND (d.month_start = " FIRST_UNFROZEN " OR d.month_start = $4::timestamptz)"
+        " ORDER BY d.day_start",
+
+    /* What the month's end decides of its stored days: a task dispatched on
+     * a stored day and returned after that day's end but before the month's
+     * counted as received (and as a hot topic, if lead) for its day, not for
+     * the month (BQ_RECEIVED). The returned tasks are few (079's index).
+     * Month, division, role, category, area, count. */
+    [BQ_UNRECEIVED] =
+        "SELECT " MONTH("t.dispatched_at") ", t.division, t.role, " CATEGORY_NAME("g.name") ","
+        " " PLACE_AREA("c.place") ", count(*)"
+        " FROM tasks t CROSS JOIN LATERAL (SELECT d.day_end FROM bulletin_days d"
+        "  WHERE d.month_start = " FIRST_UNFROZEN " AND d.day_start <= t.dispatched_at"
+        "  ORDER BY d.day_start DESC LIMIT 1) d"
+        " CROSS JOIN LATERAL (SELECT k.category, k.place FROM cases k WHERE k.id = t.case_id"
+        "  OFFSET 0) c LEFT JOIN categories g ON g.code = c.category"
+        " WHERE NOT $2::boolean AND t.returned_at IS NOT NULL"
+        "  AND t.dispatched_at >= " FIRST_UNFROZEN
+        "  AND t.dispatched_at < " DAYS_END(FIRST_UNFROZEN)
+        "  AND t.returned_at >= d.day_end"
+        "  AND t.returned_at < (" B ")[width_bucket(t.dispatched_at, " B ") + 1]"
+        "  AND" NOT_FLAGGED("t.case_id")
+        " GROUP BY 1, 2, 3, 4, 5",
+
     [BQ_COMMIT] = "COMMIT",
 };
 /* clang-format on */
@@ -261,14 +315,30 @@ static const char *s_sql[BQ_COUNT] = {
 static const int s_nparams[BQ_COUNT] = {
     [BQ_SETUP] = 2,   [BQ_FROZEN] = 2, [BQ_RECEIVED] = 2,  [BQ_VERDICTS] = 2,
     [BQ_REPLIES] = 2, [BQ_EVENTS] = 2, [BQ_ALERTS] = 2,    [BQ_CENSUS] = 2,
-    [BQ_CLOSED] = 4,  [BQ_TOPICS] = 2, [BQ_WORKITEMS] = 2,
+    [BQ_CLOSED] = 4,  [BQ_TOPICS] = 2, [BQ_WORKITEMS] = 2, [BQ_DAYS] = 4,
+    [BQ_UNRECEIVED] = 2,
 };
+
+static void s_instant_day(char *buf, size_t len, int year, int month, int day, int64_t offset_us)
+{
+    int64_t minutes = (offset_us < 0 ? -offset_us : offset_us) / 60000000;
+    /* the bounds keep the output within a 40-byte buffer */
+    snprintf(buf, len, "%04d-%02d-%02dT00:00:00%c%02d:%02d", year % 10000, month % 100, day % 100,
+             offset_us < 0 ? '-' : '+', (int)(minutes / 60 % 100), (int)(minutes % 60));
+}
 
 static void s_instant(char *buf, size_t len, int year, int month, int64_t offset_us)
 {
-    int64_t minutes = (offset_us < 0 ? -offset_us : offset_us) / 60000000;
-    snprintf(buf, len, "%04d-%02d-01T00:00:00%c%02d:%02d", year, month, offset_us < 0 ? '-' : '+',
-             (int)(minutes / 60), (int)(minutes % 60));
+    s_instant_day(buf, len, year, month, 1, offset_us);
+}
+
+/* The local midnight at_us (a local midnight) as text, in the zone offset_us. */
+static void s_local_midnight(char *buf, size_t len, int64_t at_us, int64_t offset_us)
+{
+    time_t local = (time_t)((at_us + offset_us) / 1000000);
+    struct tm tm;
+    gmtime_r(&local, &tm);
+    s_instant_day(buf, len, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, offset_us);
 }
 
 void bulletin_query_init(bulletin_query_t *q, const bulletin_period_t *p, int64_t offset_us)
@@ -297,6 +367,33 @@ void bulletin_query_init(bulletin_query_t *q, const bulletin_period_t *p, int64_
     bulletin_query_from_rows(q, false);
 }
 
+void bulletin_query_init_days(bulletin_query_t *q, const bulletin_period_t *month,
+                              int64_t first_us, int ndays, int64_t offset_us)
+{
+    memset(q, 0, sizeof(*q));
+    q->period = *month;
+    q->previous = *month;
+    q->days = true;
+    if (ndays > BULLETIN_QUERY_MAX_BUCKETS)
+        ndays = BULLETIN_QUERY_MAX_BUCKETS;
+    q->nmonths = ndays;
+    size_t used = 0;
+    q->params[0][used++] = '{';
+    for (int i = 0; i <= ndays; i++) {
+        char one[40];
+        q->bounds[i] = first_us + (int64_t)i * BULLETIN_DAY_US;
+        s_local_midnight(one, sizeof(one), q->bounds[i], offset_us);
+        used += (size_t)snprintf(q->params[0] + used, sizeof(q->params[0]) - used, "%s%s",
+                                 i ? "," : "", one);
+        if (i == 0)
+            snprintf(q->params[3], sizeof(q->params[3]), "%s", one);
+        if (i == ndays)
+            snprintf(q->params[2], sizeof(q->params[2]), "%s", one);
+    }
+    snprintf(q->params[0] + used, sizeof(q->params[0]) - used, "}");
+    bulletin_query_from_rows(q, true);
+}
+
 void bulletin_query_from_rows(bulletin_query_t *q, bool from_rows)
 {
     q->from_rows = from_rows;
@@ -311,7 +408,23 @@ const char *bulletin_query_sql(const bulletin_query_t *q, int i, int *nparams)
     }
     if (i == BQ_CLOSED && q->period.kind != BULLETIN_MONTH) {
         *nparams = 0;
-        return "SELECT NULL::text, NULL::text, NULL::boolean LIMIT 0";
+        return "SELECT NULL::text, NULL::text, NULL::boolean, NULL::integer LIMIT 0";
+    }
+    /* A day read stores its days' flows; the census and work items'
+     * figures are the month's (079). */
+    if (q->days && i == BQ_CENSUS) {
+        *nparams = 0;
+        return "SELECT NULL::integer, NULL::text, NULL::text, NULL::text, NULL::bigint LIMIT 0";
+    }
+    if (q->days && i == BQ_WORKITEMS) {
+        *nparams = 0;
+        return "SELECT NULL::integer, NULL::text, NULL::text, NULL::bigint LIMIT 0";
+    }
+    if (i == BQ_DAYS && q->period.kind != BULLETIN_MONTH) {
+        *nparams = 2; /* no closures to draw from */
+        return "SELECT " MONTH("d.day_start") ", true, d.figures, NULL::json"
+               " FROM bulletin_days d WHERE NOT $2::boolean AND d.month_start = " FIRST_UNFROZEN
+               " ORDER BY d.day_start";
     }
     *nparams = s_nparams[i];
     return s_sql[i];
@@ -324,7 +437,8 @@ const char *bulletin_query_name(int i)
         [BQ_FROZEN] = "frozen",       [BQ_RECEIVED] = "received", [BQ_VERDICTS] = "verdicts",
         [BQ_REPLIES] = "replies",     [BQ_EVENTS] = "events",     [BQ_ALERTS] = "alerts",
         [BQ_CENSUS] = "census",       [BQ_CLOSED] = "closed",     [BQ_TOPICS] = "topics",
-        [BQ_WORKITEMS] = "workitems", [BQ_COMMIT] = "commit",
+        [BQ_WORKITEMS] = "workitems", [BQ_DAYS] = "days",         [BQ_UNRECEIVED] = "unreceived",
+        [BQ_COMMIT] = "commit",
     };
     return i >= 0 && i < BQ_COUNT ? names[i] : "?";
 }

@@ -35,6 +35,7 @@ typedef struct {
      * (BULLETIN_MONTHS_FREEZE_SQL with freeze_epoch and freeze; NULL when
      * none). Outside the record. */
     int months_stored, months_read;
+    int days_stored; /* stored days added (bulletin_days.h) */
     char *freeze;
     int nfreeze;
     char freeze_epoch[24];

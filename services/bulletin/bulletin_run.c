@@ -1,6 +1,7 @@
 /* The blocking bulletin runner; see bulletin_run.h. */
 #include "bulletin_run.h"
 
+#include "bulletin_days.h"
 #include "bulletin_months.h"
 #include "bulletin_render.h"
 #include "bulletin_store.h"
@@ -141,6 +142,7 @@ int bulletin_run(PGconn *conn, const bulletin_engine_t *engine, const bulletin_p
     snprintf(info->digest, sizeof(info->digest), "%s", report->digest);
     info->months_stored = report->months_stored;
     info->months_read = report->months_read;
+    info->days_stored = report->days_stored;
     int64_t t2 = clock_mono_us();
     info->months_frozen = s_freeze(conn, report);
     bulletin_stored_t stored;
@@ -189,5 +191,71 @@ out_clear:
     for (int i = 0; i < BQ_COUNT; i++)
         PQclear(results[i]);
     bulletin_report_destroy(&report);
+    return rc;
+}
+
+/* Where the month's stored days end (its start when none is); -1 on error. */
+static int64_t s_stored_end(PGconn *conn, const bulletin_days_plan_t *plan)
+{
+    char start[24];
+    snprintf(start, sizeof(start), "%lld", (long long)plan->month_start_us);
+    const char *params[1] = {start};
+    PGresult *res = PQexecParams(conn, BULLETIN_DAYS_STORED_SQL, 1, NULL, params, NULL, NULL, 0);
+    int64_t end = -1;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        end = PQgetisnull(res, 0, 0) ? plan->month_start_us
+                                     : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    else
+        log_error("could not read where the stored days end", "month=%s err=%s", plan->month.label,
+                  PQresultErrorMessage(res));
+    PQclear(res);
+    return end;
+}
+
+int bulletin_days_run(PGconn *conn, const bulletin_engine_t *engine, const bulletin_period_t *month,
+                      int64_t now_us, int *read, int *stored)
+{
+    *read = *stored = 0;
+    bulletin_days_plan_t plan;
+    if (bulletin_days_of_month(month, now_us, engine->offset_us, &plan) < 0)
+        return 0;
+    int64_t stored_end = s_stored_end(conn, &plan);
+    if (stored_end < 0)
+        return -1;
+    bulletin_query_t q;
+    if (bulletin_days_query(&q, &plan, stored_end, engine->offset_us) == 0)
+        return 0;
+    PGresult *results[BQ_COUNT] = {0};
+    int64_t statement_us[BQ_COUNT];
+    int rc = -1;
+    bulletin_data_t *d = NULL;
+    char *days = NULL;
+    if (s_read(conn, &q, results, statement_us) < 0 ||
+        !(d = bulletin_data_new(&q, engine->calendar, results)))
+        goto out_clear;
+    *read = q.nmonths;
+    int count;
+    days = bulletin_days_to_freeze(d, plan.month_start_us, &count);
+    if (days) {
+        char epoch[24];
+        snprintf(epoch, sizeof(epoch), "%lld", (long long)d->epoch);
+        const char *params[2] = {epoch, days};
+        PGresult *res =
+            PQexecParams(conn, BULLETIN_DAYS_FREEZE_SQL, 2, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+            log_error("could not store the days read", "month=%s err=%s", month->label,
+                      PQresultErrorMessage(res));
+            PQclear(res);
+            goto out_clear;
+        }
+        *stored = atoi(PQgetvalue(res, 0, 0));
+        PQclear(res);
+    }
+    rc = 0;
+out_clear:
+    free(days);
+    bulletin_data_destroy(&d);
+    for (int i = 0; i < BQ_COUNT; i++)
+        PQclear(results[i]);
     return rc;
 }

@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef enum {
     BULLETIN_RUN_PUBLISHED = 0, /* first record of the period: stored, files written */
@@ -26,6 +27,7 @@ typedef struct {
     int rechecks;                   /* re-check tasks created */
     int months_stored, months_read; /* months taken from the store; read from the rows */
     int months_frozen;              /* months this run stored */
+    int days_stored;                /* stored days added to the month read first */
     int64_t read_us, compute_us, store_us, files_us; /* durations */
     int64_t statement_us[BQ_COUNT];                  /* of each read statement */
     char files[4096];                                /* the folder written, or "" */
@@ -44,6 +46,14 @@ typedef struct {
  * FAILED). */
 int bulletin_run(PGconn *conn, const bulletin_engine_t *engine, const bulletin_period_t *p,
                  const bulletin_run_opts_t *opts, bulletin_run_info_t *info);
+
+/* Stores the days of month (bulletin_days.h) that have ended for good by
+ * now_us and are not stored yet: reads them from the rows after the
+ * month's stored days. Returns 0 with *read the days read and *stored
+ * those stored (0 and 0 when every final day is stored), or -1 with the
+ * reason logged. */
+int bulletin_days_run(PGconn *conn, const bulletin_engine_t *engine, const bulletin_period_t *month,
+                      int64_t now_us, int *read, int *stored);
 
 /* "published", "unchanged", "differs", "replaced", "failed". */
 const char *bulletin_run_result_str(bulletin_run_result_t result);

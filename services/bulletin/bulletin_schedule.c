@@ -4,6 +4,7 @@
  * finds a run in progress does nothing; the next tick looks again. */
 #include "bulletin_schedule.h"
 
+#include "bulletin_days.h"
 #include "bulletin_months.h"
 #include "bulletin_render.h"
 #include "bulletin_store.h"
@@ -31,6 +32,12 @@ struct bulletin_schedule {
     bulletin_report_t *report;
     unsigned long published, lost, failed;
     char last[96];
+    /* frozen days (bulletin_days.h): the end of the last final day looked
+     * at, and when to try again after a failure */
+    bulletin_days_plan_t days;
+    bulletin_query_t days_query;
+    int64_t days_done_us, days_retry_us;
+    unsigned long days_stored;
 };
 
 static void s_next(bulletin_schedule_t *self);
@@ -143,6 +150,23 @@ static void s_read(pg_txn_t *txn, bool ok, void *arg)
     pg_txn_submit(self->pg, &put, s_stored, self);
 }
 
+/* The read statements of q, pipelined in one transaction; NULL when out of
+ * memory. */
+static pg_txn_t *s_read_txn(const bulletin_query_t *q)
+{
+    pg_param_t params[BQ_PARAMS];
+    for (int i = 0; i < BQ_PARAMS; i++)
+        params[i] = PG_TEXT(q->params[i]);
+    pg_txn_t *txn = pg_txn_new();
+    for (int i = 0; txn && i < BQ_COUNT; i++) {
+        int n;
+        const char *sql = bulletin_query_sql(q, i, &n);
+        if (pg_txn_add(txn, false, sql, n, params) < 0)
+            pg_txn_destroy(&txn);
+    }
+    return txn;
+}
+
 static void s_start_read(bulletin_schedule_t *self)
 {
     if (self->stopping) {
@@ -150,16 +174,7 @@ static void s_start_read(bulletin_schedule_t *self)
         return;
     }
     bulletin_query_init(&self->query, &self->period, self->engine->offset_us);
-    pg_param_t params[BQ_PARAMS];
-    for (int i = 0; i < BQ_PARAMS; i++)
-        params[i] = PG_TEXT(self->query.params[i]);
-    pg_txn_t *txn = pg_txn_new();
-    for (int i = 0; txn && i < BQ_COUNT; i++) {
-        int n;
-        const char *sql = bulletin_query_sql(&self->query, i, &n);
-        if (pg_txn_add(txn, false, sql, n, params) < 0)
-            pg_txn_destroy(&txn);
-    }
+    pg_txn_t *txn = s_read_txn(&self->query);
     if (!txn) {
         self->failed++;
         s_done(self, "failed");
@@ -215,13 +230,121 @@ static void s_next(bulletin_schedule_t *self)
     }
 }
 
+/* The end of the days' run: on to the bulletins due. A failure is tried
+ * again a minute later; until then a month-check reads those days' rows. */
+static void s_days_done(bulletin_schedule_t *self, bool ok)
+{
+    if (ok)
+        self->days_done_us = self->days.final_end_us;
+    else
+        self->days_retry_us = clock_now_us() + 60 * 1000000LL;
+    self->busy = false;
+    self->next_kind = 0;
+    s_next(self);
+}
+
+static void s_days_frozen(pg_txn_t *txn, bool ok, void *arg)
+{
+    bulletin_schedule_t *self = arg;
+    if (!ok) {
+        log_warn("could not store the days read", "month=%s err=%s", self->days.month.label,
+                 pg_txn_error(txn));
+        s_days_done(self, false);
+        return;
+    }
+    int n = atoi(PQgetvalue(pg_txn_result(txn, 0), 0, 0));
+    self->days_stored += (unsigned long)n;
+    log_info("days stored for the month-check", "month=%s days=%d", self->days.month.label, n);
+    s_days_done(self, true);
+}
+
+static void s_days_read(pg_txn_t *txn, bool ok, void *arg)
+{
+    bulletin_schedule_t *self = arg;
+    PGresult *results[BQ_COUNT] = {0};
+    for (int i = 0; ok && i < BQ_COUNT; i++)
+        results[i] = pg_txn_result(txn, i);
+    bulletin_data_t *d =
+        ok ? bulletin_data_new(&self->days_query, self->engine->calendar, results) : NULL;
+    int count = 0;
+    char *days = d ? bulletin_days_to_freeze(d, self->days.month_start_us, &count) : NULL;
+    char epoch[24];
+    snprintf(epoch, sizeof(epoch), "%lld", d ? (long long)d->epoch : 0LL);
+    bool folded = d != NULL;
+    bulletin_data_destroy(&d);
+    if (!days) {
+        if (!ok)
+            log_warn("could not read the days of the month", "month=%s err=%s",
+                     self->days.month.label, pg_txn_error(txn));
+        s_days_done(self, folded && count == 0); /* none final by the database's clock */
+        return;
+    }
+    pg_param_t params[2] = {PG_TEXT(epoch), PG_TEXT(days)};
+    pg_txn_t *put = pg_txn_new();
+    if (!put || pg_txn_add(put, false, BULLETIN_DAYS_FREEZE_SQL, 2, params) < 0) {
+        pg_txn_destroy(&put);
+        free(days);
+        s_days_done(self, false);
+        return;
+    }
+    free(days); /* pg_txn_add copied the parameters */
+    pg_txn_submit(self->pg, &put, s_days_frozen, self);
+}
+
+static void s_days_stored_end(pg_txn_t *txn, bool ok, void *arg)
+{
+    bulletin_schedule_t *self = arg;
+    PGresult *res = ok ? pg_txn_result(txn, 0) : NULL;
+    if (!res || PQntuples(res) != 1) {
+        log_warn("could not read where the stored days end", "month=%s err=%s",
+                 self->days.month.label, pg_txn_error(txn));
+        s_days_done(self, false);
+        return;
+    }
+    int64_t stored_end = PQgetisnull(res, 0, 0) ? self->days.month_start_us
+                                                : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    if (self->stopping || bulletin_days_query(&self->days_query, &self->days, stored_end,
+                                              self->engine->offset_us) == 0) {
+        s_days_done(self, !self->stopping);
+        return;
+    }
+    pg_txn_t *read = s_read_txn(&self->days_query);
+    if (!read) {
+        s_days_done(self, false);
+        return;
+    }
+    pg_txn_submit(self->pg, &read, s_days_read, self);
+}
+
+/* Stores the days that ended for good since the last look, then looks at
+ * the bulletins due; one or the other per call. */
+static void s_days(bulletin_schedule_t *self)
+{
+    int64_t now = clock_now_us();
+    bulletin_days_latest(now, self->engine->offset_us, &self->days);
+    if (self->days.final_end_us <= self->days_done_us || now < self->days_retry_us) {
+        self->next_kind = 0;
+        s_next(self);
+        return;
+    }
+    char start[24];
+    snprintf(start, sizeof(start), "%lld", (long long)self->days.month_start_us);
+    pg_param_t params[1] = {PG_TEXT(start)};
+    pg_txn_t *txn = pg_txn_new();
+    if (!txn || pg_txn_add(txn, false, BULLETIN_DAYS_STORED_SQL, 1, params) < 0) {
+        pg_txn_destroy(&txn);
+        return; /* the next tick tries again */
+    }
+    self->busy = true;
+    pg_txn_submit(self->pg, &txn, s_days_stored_end, self);
+}
+
 static void s_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
     bulletin_schedule_t *self = arg;
-    if (self->busy || !pg_is_up(self->pg))
+    if (self->busy || self->stopping || !pg_is_up(self->pg))
         return;
-    self->next_kind = 0;
-    s_next(self);
+    s_days(self);
 }
 
 bulletin_schedule_t *bulletin_schedule_new(struct event_base *base, pg_t *pg,
@@ -273,4 +396,5 @@ void bulletin_schedule_report(const bulletin_schedule_t *self, json_t *report)
     json_object_set_new(report, "failed", json_integer((json_int_t)self->failed));
     json_object_set_new(report, "busy", json_boolean(self->busy));
     json_object_set_new(report, "last", json_string(self->last));
+    json_object_set_new(report, "days_stored", json_integer((json_int_t)self->days_stored));
 }

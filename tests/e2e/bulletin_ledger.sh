@@ -124,5 +124,68 @@ out=$(harness_ctl bulletin quarter 2017-Q1 --no-files 2>&1 || true)
 assert_eq "$composed" "$(grep -o 'digest [0-9a-f]*' <<< "$out" | head -1)" "and again, composed of frozen months only"
 assert_contains "$out" "months: 6 as frozen" "February and March frozen again"
 
+# --- Frozen days (issue 13): a month's days stored as they end, and the
+# month-check adding them instead of reading their rows, gives the bytes of
+# the month read from the rows: with some days stored and the rest read,
+# with all, composed, in a quarter, and after a thaw. A complaint
+# dispatched on Monday evening and returned on Tuesday morning counts as
+# received for Monday's stored figures, but not for March: the month read
+# takes it back.
+cat > "$H_DIR/overnight.json" <<'JSON'
+[{"external_ref": "DAYS-1", "channel": "hotline", "kind": "complaint", "category": "metrology",
+  "subject": "电子秤计量不准", "description": "夜间派单、次日退回（台账）", "first_responder": "op001",
+  "received_at": "2017-03-06T17:20:00+08:00", "place": "保定市竞秀区某市场",
+  "steps": [{"step": "dispatched", "at": "2017-03-06T17:25:00+08:00", "division": "metrology"},
+            {"step": "returned", "at": "2017-03-07T09:10:00+08:00", "to": "fiber", "reason": "属纤维制品，应由纤检处办理"},
+            {"step": "signed", "at": "2017-03-07T10:00:00+08:00", "division": "fiber"},
+            {"step": "replied", "at": "2017-03-09T10:00:00+08:00", "result": "已办结"},
+            {"step": "informed", "at": "2017-03-09T15:00:00+08:00"},
+            {"step": "callback", "at": "2017-03-10T10:00:00+08:00", "satisfaction": "satisfied"}]}]
+JSON
+out=$(harness_ctl import-history "$H_DIR/overnight.json" 2>&1)
+assert_contains "$out" "refused 0" "the overnight return imported"
+assert_eq 1 "$(psql_q "SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.external_ref = 'DAYS-1'
+  AND t.returned_at IS NOT NULL AND (t.returned_at AT TIME ZONE 'Asia/Shanghai')::date
+  > (t.dispatched_at AT TIME ZONE 'Asia/Shanghai')::date")" "a task returned the day after its dispatch, in March"
+digest_of() { grep -o 'digest [0-9a-f]*' <<< "$1" | head -1; }
+march_rows=$(digest_of "$(harness_ctl bulletin month 2017-03 --no-files --from-rows 2>&1 || true)")
+quarter_rows=$(digest_of "$(harness_ctl bulletin quarter 2017-Q1 --no-files --from-rows 2>&1 || true)")
+forget_march() { psql_q "DELETE FROM bulletin_months WHERE month_start >= '2017-03-01T00:00:00+08:00'" > /dev/null; }
+days_stored() { psql_q "SELECT count(*) FROM bulletin_days WHERE month_start = '2017-03-01T00:00:00+08:00'"; }
+at_11_march=$(( $(date -d '2017-03-11T01:30:00+08:00' +%s) - $(date +%s) ))
+out=$(DUBAN_CLOCK_OFFSET_S=$at_11_march harness_ctl bulletin days 2017-03 2>&1)
+assert_contains "$out" "days of 2017-03: 10 read from the rows, 10 stored" "on 11 March, the ten days ended"
+forget_march
+out=$(harness_ctl bulletin month 2017-03 --no-files 2>&1 || true)
+assert_eq "$march_rows" "$(digest_of "$out")" "ten days as stored and the rest from the rows: March as from the rows"
+assert_contains "$out" "10 days as stored" "the ten days added as stored"
+forget_march
+out=$(harness_ctl bulletin days 2017-03 2>&1)
+assert_contains "$out" "days of 2017-03: 21 read from the rows, 21 stored" "the rest of March after it ended"
+out=$(harness_ctl bulletin days 2017-03 2>&1)
+assert_contains "$out" "days of 2017-03: 0 read from the rows, 0 stored" "no day stored twice"
+assert_eq 31 "$(days_stored)" "March's days stored"
+out=$(harness_ctl bulletin month 2017-03 --no-files 2>&1 || true)
+assert_eq "$march_rows" "$(digest_of "$out")" "every day as stored: March as from the rows"
+assert_contains "$out" "months: 1 as frozen, 1 from the rows, 1 frozen now; 31 days as stored" "no row of March read but its month's"
+out=$(harness_ctl bulletin month 2017-03 --no-files 2>&1 || true)
+assert_eq "$march_rows" "$(digest_of "$out")" "March composed, its look-back draw from its stored days"
+assert_contains "$out" "months: 2 as frozen, 0 from the rows" "March frozen"
+forget_march
+out=$(harness_ctl bulletin quarter 2017-Q1 --no-files 2>&1 || true)
+assert_eq "$quarter_rows" "$(digest_of "$out")" "the quarter with March's days as stored: as from the rows"
+assert_contains "$out" "31 days as stored" "the quarter added March's days"
+# A thaw (new knowledge of 15 March on) forgets the days after it too.
+psql_q "SELECT bulletin_months_thaw('2017-03-15T00:00:00+08:00')" > /dev/null
+assert_eq 14 "$(days_stored)" "the days that end after the thaw's instant forgotten"
+out=$(harness_ctl bulletin month 2017-03 --no-files 2>&1 || true)
+assert_eq "$march_rows" "$(digest_of "$out")" "fourteen days as stored after the thaw: March as from the rows"
+assert_contains "$out" "14 days as stored" "the days left added"
+# Bad input: a month that is no month, or none.
+out=$(harness_ctl bulletin days 2017-13 2>&1) && fail "days of month 13 accepted"
+assert_contains "$out" "days needs a month such as 2017-03" "month 13 refused"
+out=$(harness_ctl bulletin days 2>&1) && fail "days without a month accepted"
+assert_contains "$out" "days needs a month" "no month refused"
+
 for l in 2017-01 2017-02 2017-03 2017-Q1 2017-H1; do echo "$l ${digest[$l]}"; done
 echo "PASS bulletin_ledger ($N cases)"

@@ -56,7 +56,14 @@ frozen() { [[ "$(count bulletin_months)" == 27 ]]; }
 wait_until 10 frozen
 assert_eq "2015-01 2017-03" "$(psql_q "SELECT to_char(min(month_start) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') || ' ' ||
   to_char(max(month_start) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') FROM bulletin_months")" "every month read, frozen"
+# Before them, March's days were stored (the days that ended by 1 April),
+# each once by one instance or the other.
+assert_eq 31 "$(count "bulletin_days WHERE month_start = '2017-03-01T00:00:00+08:00'")" "March's days stored"
+assert_eq 31 "$(count "bulletin_days")" "no other day"
 published() { curl -fsS "$1" | grep -o '"published": *[0-9]*' | grep -o '[0-9]*$'; }
+days_stored() { curl -fsS "$1" | grep -o '"days_stored": *[0-9]*' | grep -o '[0-9]*$'; }
+assert_eq 31 "$(($(days_stored "$H_BULLETIN_HEALTH_URL") + $(days_stored "$second_health")))" \
+  "each day stored by one instance"
 p1=$(published "$H_BULLETIN_HEALTH_URL")
 p2=$(published "$second_health")
 echo "published: first instance $p1, second instance $p2"
@@ -88,4 +95,9 @@ out=$(harness_ctl bulletin quarter 2017-Q1 2>&1)
 assert_contains "$out" "unchanged: digest $qdigest" "on demand = scheduled"
 assert_contains "$out" "months: 6 as frozen, 0 from the rows" "composed of the months the service froze"
 assert_eq 4 "$(count bulletins)" "no second record"
+# March as the service published it, with its days as stored, is March read
+# from the rows.
+mdigest=$(psql_q "SELECT digest FROM bulletins WHERE label = '2017-03'")
+out=$(harness_ctl bulletin month 2017-03 --no-files --from-rows 2>&1)
+assert_contains "$out" "unchanged: digest $mdigest" "the scheduled month-check = March from the rows"
 echo "PASS bulletin_schedule"

@@ -7,15 +7,18 @@
  * built after the load), then times the raw GROUP BY and, with the same
  * engine as duban-bulletin, the latest month-check, quarter, half-year and
  * year-end review: from the rows, as in operation, composed of frozen
- * months (s_time_all), each with the read statements that took longest
- * (bulletin_run_info_t.statement_us). The data is synthetic but shaped like the real thing:
- * a tenth of the cases have a co-handling task; most tasks are signed and
+ * months (s_time_all; the month-check also with its days stored one by
+ * one as the service stores them, s_time_days), each with the read
+ * statements that took longest (bulletin_run_info_t.statement_us). The data is synthetic but shaped
+ * like the real thing: a tenth of the cases have a co-handling task; most tasks are signed and
  * replied (some late), a few returned, a few never replied; cases get a
  * callback and close; some tasks get extensions, alerts and violations. */
 #include "dubanctl.h"
 
+#include "bulletin_months.h"
 #include "bulletin_run.h"
 #include "clock.h"
+#include "pg_time.h"
 
 #include <libpq-fe.h>
 #include <sodium.h>
@@ -255,11 +258,12 @@ static int s_time(PGconn *conn, bulletin_engine_t *e, const bulletin_period_t *p
     char slowest[256];
     s_slowest(&info, slowest, sizeof(slowest));
     printf("%s %s, %s: %.2f s = %.3f x the raw GROUP BY — read %.2f s, compute %.2f s, store "
-           "%.3f s, files %.3f s; months %d as frozen, %d from the rows, %d frozen now; %s\n"
+           "%.3f s, files %.3f s; months %d as frozen, %d from the rows, %d frozen now, %d days "
+           "as stored; %s\n"
            "  slowest statements: %s\n",
            bulletin_kind_name(p->kind), p->label, what, total, raw > 0 ? total / raw : 0,
            info.read_us / 1e6, info.compute_us / 1e6, info.store_us / 1e6, info.files_us / 1e6,
-           info.months_stored, info.months_read, info.months_frozen,
+           info.months_stored, info.months_read, info.months_frozen, info.days_stored,
            bulletin_run_result_str(info.result), slowest);
     fflush(stdout);
     json_array_append_new(
@@ -272,19 +276,67 @@ static int s_time(PGconn *conn, bulletin_engine_t *e, const bulletin_period_t *p
     return 0;
 }
 
+/* The month's days stored one at a time, each once it has ended for good,
+ * as the bulletin service stores them (bulletin_days.h): how long a day
+ * takes, the slowest and all together. */
+static int s_time_days(PGconn *conn, bulletin_engine_t *e, const bulletin_period_t *month,
+                       double raw, json_t *runs)
+{
+    int64_t start = bulletin_month_start_us(month->year, month->first_month, e->offset_us);
+    int ny, nm;
+    bulletin_period_month(month, 1, &ny, &nm);
+    int64_t end = bulletin_month_start_us(ny, nm, e->offset_us);
+    double total = 0, slowest = 0;
+    int days = 0;
+    for (int64_t day_end = start + BULLETIN_DAY_US; day_end <= end; day_end += BULLETIN_DAY_US) {
+        int read, stored;
+        int64_t t0 = clock_mono_us();
+        if (bulletin_days_run(conn, e, month, day_end + BULLETIN_MONTH_SETTLE_US, &read, &stored) <
+                0 ||
+            stored != 1) {
+            fprintf(stderr, "error: the day ending %lld was not stored\n", (long long)day_end);
+            return -1;
+        }
+        double took = s_seconds(t0);
+        total += took;
+        slowest = took > slowest ? took : slowest;
+        days++;
+    }
+    printf("月检查 %s, its %d days stored one by one as they end: %.3f s a day on average, the "
+           "slowest %.3f s (%.3f x the raw GROUP BY), %.2f s in all\n",
+           month->label, days, total / days, slowest, raw > 0 ? slowest / raw : 0, total);
+    fflush(stdout);
+    json_array_append_new(runs,
+                          json_pack("{s:s, s:s, s:s, s:f, s:f, s:i}", "kind", "days", "period",
+                                    month->label, "run", "days one by one", "seconds", total,
+                                    "slowest_day_seconds", slowest, "days", days));
+    return 0;
+}
+
 /* The latest ended month-check, quarter, half-year and year-end review:
- * each from the rows (every month read), then as in operation (the month
- * before a month-check frozen by its own month-check, a longer period
- * reading what is not frozen yet), then composed of frozen months. */
+ * each from the rows (every month read), then as in operation (a
+ * month-check's month before frozen by its own month-check and its days
+ * stored as they ended; a longer period reading what is not frozen yet),
+ * then composed of frozen months. */
 static int s_time_all(PGconn *conn, bulletin_engine_t *e, const bulletin_period_t *last_month,
                       double raw, json_t *runs)
 {
     bulletin_period_t before;
     bulletin_period_previous(last_month, &before);
+    char forget[160];
+    snprintf(forget, sizeof(forget),
+             "DELETE FROM bulletin_months WHERE month_start = " PG_TIME_TS_OF("%lld"),
+             (long long)bulletin_month_start_us(last_month->year, last_month->first_month,
+                                                e->offset_us));
     if (s_time(conn, e, last_month, true, "from the rows", raw, runs) < 0 ||
         s_time(conn, e, &before, false, "the month before, from the rows (freezing it)", raw,
                runs) < 0 ||
-        s_time(conn, e, last_month, false, "first run (the month before frozen)", raw, runs) < 0 ||
+        s_time(conn, e, last_month, false, "first run, no day stored (the month before frozen)",
+               raw, runs) < 0 ||
+        /* the month again as if not read yet, now with its days stored */
+        s_exec(conn, forget) < 0 || s_time_days(conn, e, last_month, raw, runs) < 0 ||
+        s_time(conn, e, last_month, false, "first run (the month before frozen, its days stored)",
+               raw, runs) < 0 ||
         s_time(conn, e, last_month, false, "composed", raw, runs) < 0)
         return -1;
     static const bulletin_kind_t kinds[] = {BULLETIN_QUARTER, BULLETIN_HALF, BULLETIN_YEAR};
@@ -384,7 +436,7 @@ int ctl_bench_bulletin(ctl_t *ctl, int argc, char **argv)
            s_count(conn, "SELECT count(*) FROM alerts"));
     s_exec(conn, "DELETE FROM bulletin_rechecks");
     s_exec(conn, "DELETE FROM bulletins");
-    s_exec(conn, "SELECT bulletin_months_thaw('-infinity')");
+    s_exec(conn, "SELECT bulletin_months_thaw('-infinity')"); /* the days too */
     double raw = s_raw_group_by(conn);
     if (raw < 0 || s_time_all(conn, e, &last, raw, runs) < 0)
         goto out_finish;

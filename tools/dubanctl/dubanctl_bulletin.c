@@ -11,6 +11,9 @@
  *                                   (--from-rows: every month from the rows,
  *                                   none from the frozen months, to check
  *                                   them; stores no month)
+ *   bulletin days YYYY-MM           store the month's days that have ended for
+ *                                   good and are not stored yet (the service
+ *                                   does it as they end), for its month-check
  *   bulletin show PERIOD            the stored record (JSON)
  *   bulletin render PERIOD          write the files of the stored record again
  *   bulletin pdf PERIOD             and its PDF too (headless Chromium)
@@ -47,6 +50,7 @@ static void s_usage(FILE *out)
     fprintf(out,
             "usage: dubanctl bulletin month YYYY-MM | quarter YYYY-Qn | half YYYY-Hn | year YYYY\n"
             "                         [--replace] [--no-files] [--from-rows]\n"
+            "       dubanctl bulletin days YYYY-MM\n"
             "       dubanctl bulletin show|render|pdf PERIOD\n"
             "       dubanctl bulletin list\n"
             "       dubanctl bulletin rechecks [--period PERIOD] [--all]\n"
@@ -103,13 +107,13 @@ static int s_run(ctl_t *ctl, PGconn *conn, bulletin_engine_t *e, bulletin_kind_t
     }
     if (ctl->json) {
         json_t *j = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:f, s:{s:i, s:i, s:i}}", "period", p.label,
+            "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:f, s:{s:i, s:i, s:i}, s:i}", "period", p.label,
             "kind", bulletin_kind_str(kind), "result", bulletin_run_result_str(info.result),
             "digest", info.digest, "published_digest", info.stored_digest, "revision",
             info.revision, "rechecks", info.rechecks, "files", info.files, "seconds",
             (double)(info.read_us + info.compute_us + info.store_us + info.files_us) / 1e6,
             "months", "stored", info.months_stored, "read", info.months_read, "frozen",
-            info.months_frozen);
+            info.months_frozen, "days_stored", info.days_stored);
         ctl_print_json(j);
         json_decref(j);
     } else {
@@ -125,10 +129,33 @@ static int s_run(ctl_t *ctl, PGconn *conn, bulletin_engine_t *e, bulletin_kind_t
             printf(", files in %s", info.files);
         printf("\n");
         /* how it was read: frozen months added, months read from the rows */
-        fprintf(stderr, "months: %d as frozen, %d from the rows, %d frozen now\n",
-                info.months_stored, info.months_read, info.months_frozen);
+        fprintf(stderr, "months: %d as frozen, %d from the rows, %d frozen now; %d days as stored\n",
+                info.months_stored, info.months_read, info.months_frozen, info.days_stored);
     }
     return info.result == BULLETIN_RUN_DIFFERS ? CTL_FAILED : CTL_OK;
+}
+
+static int s_days(ctl_t *ctl, PGconn *conn, bulletin_engine_t *e, const char *label)
+{
+    bulletin_period_t month;
+    if (!label || bulletin_period_parse_kind(BULLETIN_MONTH, label, &month) < 0) {
+        fprintf(stderr, "error: days needs a month such as 2017-03\n");
+        return CTL_USAGE;
+    }
+    int read, stored;
+    if (bulletin_days_run(conn, e, &month, clock_now_us(), &read, &stored) < 0) {
+        fprintf(stderr, "error: the days of %s were not stored (see above)\n", month.label);
+        return CTL_FAILED;
+    }
+    if (ctl->json) {
+        json_t *j = json_pack("{s:s, s:i, s:i}", "month", month.label, "read", read, "stored",
+                              stored);
+        ctl_print_json(j);
+        json_decref(j);
+    } else {
+        printf("days of %s: %d read from the rows, %d stored\n", month.label, read, stored);
+    }
+    return CTL_OK;
 }
 
 /* The stored record of PERIOD: 0 with *res holding record, digest, revision. */
@@ -443,7 +470,7 @@ int ctl_bulletin(ctl_t *ctl, int argc, char **argv)
     bulletin_kind_t kind;
     bool is_run = bulletin_kind_parse(sub, &kind) == 0;
     if (!is_run && strcmp(sub, "show") != 0 && strcmp(sub, "render") != 0 &&
-        strcmp(sub, "pdf") != 0 &&
+        strcmp(sub, "pdf") != 0 && strcmp(sub, "days") != 0 &&
         strcmp(sub, "list") != 0 && strcmp(sub, "rechecks") != 0 && strcmp(sub, "recheck") != 0) {
         fprintf(stderr, "error: unknown bulletin command %s\n", sub);
         s_usage(stderr);
@@ -466,6 +493,8 @@ int ctl_bulletin(ctl_t *ctl, int argc, char **argv)
         rc = s_run(ctl, conn, e, kind, argc, argv);
     else if (strcmp(sub, "show") == 0 || strcmp(sub, "render") == 0 || strcmp(sub, "pdf") == 0)
         rc = s_show(ctl, conn, e, sub, argc > 2 ? argv[2] : NULL);
+    else if (strcmp(sub, "days") == 0)
+        rc = s_days(ctl, conn, e, argc > 2 ? argv[2] : NULL);
     else if (strcmp(sub, "list") == 0)
         rc = s_list(ctl, conn);
     else if (strcmp(sub, "rechecks") == 0)

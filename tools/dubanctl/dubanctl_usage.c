@@ -148,7 +148,7 @@ static const command_t s_commands[] = {
     {"dashboard", "inspection office", "",
      "the month so far as the leaders see it: received, rates, overdue, ranking", NULL},
     {"bulletin", "inspection office",
-     "month|quarter|half|year PERIOD | show|render|list|rechecks|recheck|follow",
+     "month|quarter|half|year PERIOD | days MONTH | show|render|list|rechecks|recheck|follow",
      "month-check, quarter-bulletin, half-year and year-end review; look-back re-checks",
      ctl_bulletin_usage},
     {"setup", "administration", "[--demo-tokens] [--demo-passwords]",
