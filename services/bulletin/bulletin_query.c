@@ -200,9 +200,12 @@ static const char *s_sql[BQ_COUNT] = {
      * every case not counted (their index does not tell a work item from
      * a flagged case), some 10,000 random reads over ten million cases.
      * The period's stored days give their closures as stored (BQ_DAYS);
-     * the month of a closure tells a day read its day. */
+     * the month of a closure tells a day read its day, and a day read keeps
+     * each day's latest closure of a case (the fold keeps the latest of
+     * all: bulletin_closures.h), so that a day stored alone is as exact as
+     * a day stored with others. */
     [BQ_CLOSED] =
-        "SELECT DISTINCT ON (1) n.case_number,"
+        "SELECT DISTINCT ON (1, 4) n.case_number,"
         " coalesce(" REPLYING_DIVISION("e.case_id", "e.at") ", '')," IS_WORKITEM("e.case_id") ","
         " " MONTH("e.at")
         " FROM case_events e CROSS JOIN LATERAL (SELECT k.case_number, k.flagged, k.source"
@@ -212,7 +215,7 @@ static const char *s_sql[BQ_COUNT] = {
         "  AND e.at < $3::timestamptz"
         "  AND NOT n.flagged AND n.source IS DISTINCT FROM 'benchmark'"
         "  AND $2::boolean IS NOT NULL AND cardinality(" B ") > 0"
-        " ORDER BY 1, e.at DESC",
+        " ORDER BY 1, 4, e.at DESC",
 
     /* Hot topics: the month's received lead tasks by their case's category
      * and area (the place named up to its city, else its district). */

@@ -181,6 +181,24 @@ assert_eq 14 "$(days_stored)" "the days that end after the thaw's instant forgot
 out=$(harness_ctl bulletin month 2017-03 --no-files 2>&1 || true)
 assert_eq "$march_rows" "$(digest_of "$out")" "fourteen days as stored after the thaw: March as from the rows"
 assert_contains "$out" "14 days as stored" "the days left added"
+# Stored figures name hot topics by the category's name: renaming a
+# category thaws every stored month and day (dubanctl setup), and March is
+# read again under the new name, the same as from the rows; setting up
+# again with the same names thaws nothing.
+sed 's/{ code = "metrology"; *name = "计量"; /{ code = "metrology"; name = "计量器具"; /' \
+  "$DUBAN_SOURCE_DIR/deploy/config/org.conf" > "$H_DIR/org.conf"
+grep -q '"计量器具"' "$H_DIR/org.conf" || fail "the category not renamed in the copy of org.conf"
+out=$(DUBAN_ORG_FILE=$H_DIR/org.conf harness_ctl setup 2>&1) || fail "setup with the renamed category: $out"
+assert_eq "0 0" "$(psql_q "SELECT (SELECT count(*) FROM bulletin_months) || ' ' || (SELECT count(*) FROM bulletin_days)")" \
+  "the rename thawed every stored month and day"
+renamed=$(digest_of "$(harness_ctl bulletin month 2017-03 --no-files --from-rows 2>&1 || true)")
+[[ "$renamed" != "$march_rows" ]] || fail "the renamed category changed no figure of March"
+harness_ctl bulletin days 2017-03 > /dev/null 2>&1 || fail "days of March after the rename"
+out=$(harness_ctl bulletin month 2017-03 --no-files 2>&1 || true)
+assert_eq "$renamed" "$(digest_of "$out")" "March with its days stored again: as from the rows, under the new name"
+out=$(DUBAN_ORG_FILE=$H_DIR/org.conf harness_ctl setup 2>&1) || fail "setup again: $out"
+assert_eq 31 "$(days_stored)" "the same names again thaw nothing"
+
 # Bad input: a month that is no month, or none.
 out=$(harness_ctl bulletin days 2017-13 2>&1) && fail "days of month 13 accepted"
 assert_contains "$out" "days needs a month such as 2017-03" "month 13 refused"

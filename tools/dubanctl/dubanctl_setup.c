@@ -224,13 +224,19 @@ static int s_load_org(PGconn *conn, const org_t *org)
             snprintf(co + strlen(co), sizeof(co) - strlen(co), "%s\"%s\"", j ? "," : "", c->co[j]);
         strncat(co, "}", sizeof(co) - strlen(co) - 1);
         const char *params[5] = {c->code, c->name, c->lead, co, c->urgent ? "true" : "false"};
-        rc =
-            ctl_pg_exec(conn,
-                        "INSERT INTO categories (code, name, lead_division, co_divisions, urgent)"
-                        " VALUES ($1, $2, $3, $4::text[], $5::boolean) ON CONFLICT (code) DO UPDATE"
-                        " SET name = excluded.name, lead_division = excluded.lead_division,"
-                        " co_divisions = excluded.co_divisions, urgent = excluded.urgent",
-                        5, params, NULL);
+        /* Frozen months and days name their hot topics by the category's
+         * name (bulletin_months.h): a renamed category thaws them, so that
+         * every period is read again under the new name. */
+        rc = ctl_pg_exec(
+            conn,
+            "WITH old AS (SELECT name FROM categories WHERE code = $1),"
+            " u AS (INSERT INTO categories (code, name, lead_division, co_divisions, urgent)"
+            "  VALUES ($1, $2, $3, $4::text[], $5::boolean) ON CONFLICT (code) DO UPDATE"
+            "  SET name = excluded.name, lead_division = excluded.lead_division,"
+            "  co_divisions = excluded.co_divisions, urgent = excluded.urgent RETURNING 1)"
+            " SELECT (SELECT count(*) FROM u), CASE WHEN (SELECT name FROM old) <> $2"
+            "  THEN bulletin_months_thaw('-infinity') END",
+            5, params, NULL);
     }
     for (int i = 0; rc == 0 && i < org->nstaff; i++) {
         const org_staff_t *s = &org->staff[i];
