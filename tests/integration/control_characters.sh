@@ -54,7 +54,7 @@ status=$(curl -s -o "$H_DIR/p" -w '%{http_code}' --data-urlencode kind=complaint
 assert_eq "$before" "$(cases)" "nothing stored from the public"
 assert_eq 201 "$(curl -s -o "$H_DIR/p" -w '%{http_code}' --data-urlencode kind=enquiry --data-urlencode subject='锅炉年检' \
   --data-urlencode description=$'第一行\r\n第二行' "$H_INTAKE_URL/report")" "a textarea's CR LF is a line end"
-[[ "$(cat "$H_DIR/p")" =~ (DB[0-9]+) ]] || fail "receipt without case number"
+[[ "$(cat "$H_DIR/p")" =~ (DB[0-9]{14}) ]] || fail "receipt without case number"
 assert_eq 1 "$(psql_q "SELECT count(*) FROM cases WHERE case_number = '${BASH_REMATCH[1]}' AND description = E'第一行\\n第二行'")" "form text stored with LF"
 
 # --- Open311: refused in the description.
