@@ -152,20 +152,28 @@ submit_dispatched() {
 }
 
 # assert_references_hold: every reference the database no longer checks
-# itself (deploy/schema 069, 075) names a row that exists.
+# with a foreign key (deploy/schema 069, 075, 080) names a row that exists.
 assert_references_hold() {
-  local table column target
-  while read -r table column target; do
+  local table column target key
+  while read -r table column target key; do
     assert_eq 0 "$(psql_q "SELECT count(*) FROM $table x WHERE x.$column IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM $target t WHERE t.id = x.$column)")" \
+      AND NOT EXISTS (SELECT 1 FROM $target t WHERE t.$key = x.$column)")" \
       "every $table.$column names a row of $target"
   done <<'REFS'
-task_clocks task_id tasks
-case_events task_id tasks
-case_events case_id cases
-tasks case_id cases
-idempotency_keys case_id cases
-case_photos case_id cases
+task_clocks task_id tasks id
+case_events task_id tasks id
+case_events case_id cases id
+tasks case_id cases id
+idempotency_keys case_id cases id
+case_photos case_id cases id
+cases channel channels code
+cases kind kinds code
+cases category categories code
+cases lead_hint divisions code
+cases first_responder staff code
+cases recorded_by staff code
+tasks division divisions code
+tasks handler staff code
 REFS
 }
 
