@@ -29,6 +29,11 @@ assert_contains "$out" "bench: dispatch's feed carries tasks to this console" "t
 [[ "$out" =~ WAL\ per\ case:\ [1-9][0-9]*\ bytes ]] || fail "WAL per case: $out"
 [[ "$out" =~ CPU\ ms\ per\ case:\ intake\ [0-9.]+\ triage\ [0-9.]+\ dispatch\ [0-9.]+\ watch\ [0-9.]+\ \(services\ [0-9.]+\)\ postgresql\ [0-9.]+\ redis\ [0-9.]+ ]] \
   || fail "CPU per case of each service, PostgreSQL and Redis: $out"
+# This test's own services share the server: their work is in PostgreSQL's
+# figures, and the run says so (other tests' databases may be named too).
+[[ "$out" =~ note:\ [1-9][0-9]*\ connection\(s\)\ to\ other\ databases\ of\ this\ server\ at\ the\ end\ of\ the\ run\ \(([^\)]*)\) ]] \
+  || fail "the other deployment on the server is said: $out"
+[[ "${BASH_REMATCH[1]}" == *"$H_DB"* || ${#BASH_REMATCH[1]} -ge 119 ]] || fail "naming this test's database: ${BASH_REMATCH[1]}"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM pg_database WHERE datname LIKE 'duban_pgbench_%'")" \
   "pgbench's database is dropped"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM cases")" "no case in the live database"

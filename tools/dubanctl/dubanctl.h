@@ -161,8 +161,8 @@ int ctl_scratch_services(const ctl_scratch_t *self, pid_t *pids, const char **na
 
 /* What a benchmark run costs (dubanctl_bench_cost.c): started before the
  * load, stopped after it; stop returns {wal_bytes_per_case, cpu_ms_per_case:
- * {<service>..., services, postgresql, redis}} with the figures it could
- * read, and frees. pids may be NULL (no services of its own to measure). */
+ * {<service>..., services, postgresql, redis}, other_connections:
+ * {connections, databases}} with the figures it could read, and frees. pids may be NULL (no services of its own to measure). */
 typedef struct ctl_bench_cost ctl_bench_cost_t;
 ctl_bench_cost_t *ctl_bench_cost_start(ctl_t *ctl, const pid_t *pids, const char *const *names,
                                        int npids);

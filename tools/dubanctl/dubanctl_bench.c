@@ -442,6 +442,13 @@ static void s_report(ctl_t *ctl, bench_t *b, int conns, json_t *cost, double pg_
             s_print_cpu(cpu, "redis", "redis");
             printf("\n");
         }
+        json_t *others = json_object_get(j, "other_connections");
+        json_int_t nothers = json_integer_value(json_object_get(others, "connections"));
+        const char *other_dbs = json_string_value(json_object_get(others, "databases"));
+        if (nothers > 0)
+            printf("note: %lld connection(s) to other databases of this server at the end of "
+                   "the run (%.120s): PostgreSQL's CPU and WAL above include their work\n",
+                   (long long)nothers, other_dbs ? other_dbs : "");
         if (pg_best > 0)
             printf("postgresql one-row durable commits, 8 clients (pgbench, same server): "
                    "before %.0f tps, after %.0f tps\nratio end to end / best pgbench: %.3f\n",

@@ -153,6 +153,23 @@ json_t *ctl_bench_cost_stop(ctl_bench_cost_t **self_p, int cases)
     snprintf(sql, sizeof(sql), "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '%s')", c->lsn0);
     if (conn && s_query(conn, sql, wal, sizeof(wal)) == 0)
         json_object_set_new(j, "wal_bytes_per_case", json_real(strtod(wal, NULL) / n));
+    /* PostgreSQL's CPU and WAL are the whole server's: a deployment left
+     * running beside the measured one (its watch's polls, its sweeps) is
+     * counted with it, and competes for the CPU. Said, not subtracted. */
+    char others[256];
+    if (conn && s_query(conn,
+                        "SELECT count(*) || ' ' || coalesce(string_agg(DISTINCT datname, ', '), '')"
+                        " FROM pg_stat_activity"
+                        /* (the type is hidden in other roles' sessions) */
+                        " WHERE coalesce(backend_type, 'client backend') = 'client backend'"
+                        " AND datname <> current_database()",
+                        others, sizeof(others)) == 0) {
+        char *databases = strchr(others, ' ');
+        json_t *o = json_object();
+        json_object_set_new(o, "connections", json_integer(atol(others)));
+        json_object_set_new(o, "databases", json_string(databases ? databases + 1 : ""));
+        json_object_set_new(j, "other_connections", o);
+    }
     PQfinish(conn);
     json_t *cpu = json_object();
     double services_ms = 0;
