@@ -98,3 +98,17 @@ void pg_array_free(pg_array_t *a)
     free(a->buf);
     memset(a, 0, sizeof(*a));
 }
+
+int pg_txn_add_arrays(pg_txn_t *txn, const char *name, pg_array_t *cols, int ncols)
+{
+    pg_param_t params[PG_ARRAY_MAX_COLUMNS];
+    if (ncols < 1 || ncols > PG_ARRAY_MAX_COLUMNS)
+        return -1;
+    for (int i = 0; i < ncols; i++) {
+        const char *text = pg_array_text(&cols[i]);
+        if (!text)
+            return -1;
+        params[i] = PG_TEXT(text);
+    }
+    return pg_txn_add_batch(txn, name, ncols, params);
+}

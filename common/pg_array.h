@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pg.h"
+
 typedef struct {
     char *buf;
     size_t len;
@@ -29,5 +31,14 @@ void pg_array_add_hex(pg_array_t *a, const uint8_t *bytes, size_t len);
 const char *pg_array_text(pg_array_t *a);
 
 void pg_array_free(pg_array_t *a);
+
+/* Most columns pg_txn_add_arrays takes. */
+#define PG_ARRAY_MAX_COLUMNS 32
+
+/* Adds the prepared batch statement name over the literals of ncols
+ * columns, $1..$ncols in order (pg_txn_add_batch). Returns the statement's
+ * index, or -1 when a literal's allocation failed or ncols is out of
+ * range. */
+int pg_txn_add_arrays(pg_txn_t *txn, const char *name, pg_array_t *cols, int ncols);
 
 #endif

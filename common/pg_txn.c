@@ -103,11 +103,8 @@ int pg_txn_add_prepare(pg_txn_t *txn, const char *name, const char *sql)
     return txn->nstmts++;
 }
 
-int pg_txn_add_batch(pg_txn_t *txn, int items, const char *name, const char *sql, int nparams,
-                     const pg_param_t *params)
+int pg_txn_add_batch(pg_txn_t *txn, const char *name, int nparams, const pg_param_t *params)
 {
-    if (items >= PG_BATCH_PLANNED_FROM)
-        return pg_txn_add(txn, false, sql, nparams, params);
     /* For this transaction only: the generic plan is made at the
      * statement's first use on a connection (and again after the tables'
      * statistics change), always under these settings, and kept. */

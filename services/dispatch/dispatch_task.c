@@ -151,7 +151,6 @@ void dispatch_batch_destroy(dispatch_batch_t **self_p)
 
 int dispatch_task_prepare(pg_t *pg)
 {
-    /* used for small batches only: see pg_txn_add_batch */
     return pg_prepare(pg, "dispatch_lead", s_lead_sql) | pg_prepare(pg, "dispatch_co", s_co_sql);
 }
 
@@ -246,32 +245,13 @@ out_free:
     return rc;
 }
 
-/* Adds the statement over the columns cols (ncols of them) of messages
- * messages: prepared (name) or planned for the batch (sql), see
- * pg_txn_add_batch. */
-static int s_add_columns(pg_txn_t *txn, int messages, const char *name, const char *sql,
-                         pg_array_t *cols, int ncols)
-{
-    pg_param_t params[LEAD_COLS];
-    for (int i = 0; i < ncols; i++) {
-        const char *text = pg_array_text(&cols[i]);
-        if (!text)
-            return -1;
-        params[i] = PG_TEXT(text);
-    }
-    return pg_txn_add_batch(txn, messages, name, sql, ncols, params);
-}
-
 int dispatch_task_flush(dispatch_batch_t *batch, pg_txn_t *txn)
 {
     int lead = -1;
     if (batch->nlead > 0)
-        lead = s_add_columns(txn, batch->nlead, "dispatch_lead", s_lead_sql, batch->lead,
-                             LEAD_COLS);
-    /* The co-handling tasks' statement is planned or not as the lead one,
-     * for the same batch of messages. */
+        lead = pg_txn_add_arrays(txn, "dispatch_lead", batch->lead, LEAD_COLS);
     if (lead >= 0 && batch->nco > 0 &&
-        s_add_columns(txn, batch->nlead, "dispatch_co", s_co_sql, batch->co, CO_COLS) < 0)
+        pg_txn_add_arrays(txn, "dispatch_co", batch->co, CO_COLS) < 0)
         lead = -1;
     s_batch_reset(batch);
     return lead;

@@ -268,21 +268,6 @@ static void s_gather(pg_array_t *col, const pending_t *p)
     pg_array_add_text(&col[COL_PRIORITY], r->priority);
 }
 
-/* Adds the statement over the n columns col of count submissions; returns
- * its index or -1. */
-static int s_add_columns(pg_txn_t *txn, int count, const char *name, const char *sql,
-                         pg_array_t *col, int n)
-{
-    pg_param_t params[INSERT_COLS];
-    for (int i = 0; i < n; i++) {
-        const char *text = pg_array_text(&col[i]);
-        if (!text)
-            return -1;
-        params[i] = PG_TEXT(text);
-    }
-    return pg_txn_add_batch(txn, count, name, sql, n, params);
-}
-
 /* Adds b's statements: the insert, and the lookups when a submission has a
  * key or a reference. */
 static int s_add(pg_txn_t *txn, batch_t *b)
@@ -307,17 +292,15 @@ static int s_add(pg_txn_t *txn, batch_t *b)
         lookups = lookups || s->idem_scope[0] != '\0' || s->req->external_ref != NULL;
     }
     int rc = 0;
-    if (keys && s_add_columns(txn, b->count, "intake_claim_keys", s_claim_sql, look, 3) < 0)
+    if (keys && pg_txn_add_arrays(txn, "intake_claim_keys", look, 3) < 0)
         rc = -1;
     b->insert_stmt = rc < 0 ? -1
-                            : s_add_columns(txn, b->count, "intake_insert_cases", s_insert_sql,
-                                            col, INSERT_COLS);
+                            : pg_txn_add_arrays(txn, "intake_insert_cases", col, INSERT_COLS);
     b->lookup_stmt = -1;
     if (b->insert_stmt < 0)
         rc = -1;
     if (rc == 0 && lookups) {
-        b->lookup_stmt = s_add_columns(txn, b->count, "intake_lookup", s_lookup_sql, look,
-                                       LOOKUP_COLS);
+        b->lookup_stmt = pg_txn_add_arrays(txn, "intake_lookup", look, LOOKUP_COLS);
         rc = b->lookup_stmt >= 0 ? 0 : -1;
     }
     for (int i = 0; i < INSERT_COLS; i++)
@@ -491,7 +474,6 @@ static void s_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 int intake_commit_prepare(pg_t *pg)
 {
-    /* used for small batches only: see pg_txn_add_batch */
     return pg_prepare(pg, "intake_claim_keys", s_claim_sql) |
            pg_prepare(pg, "intake_insert_cases", s_insert_sql) |
            pg_prepare(pg, "intake_lookup", s_lookup_sql);

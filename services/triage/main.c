@@ -167,8 +167,7 @@ static int s_flush(pg_txn_t *txn, void *arg)
         params[i] = PG_TEXT(text);
     }
     params[TRIAGE_ARRAYS] = PG_TEXT(self->duplicate_window_s);
-    int stmt = rc == 0 ? pg_txn_add_batch(txn, s_gathered, "triage_apply", s_apply_sql,
-                                            TRIAGE_ARRAYS + 1, params)
+    int stmt = rc == 0 ? pg_txn_add_batch(txn, "triage_apply", TRIAGE_ARRAYS + 1, params)
                        : -1;
     s_arrays_reset();
     return stmt;

@@ -72,8 +72,8 @@ hold_counter
 
 # send_all: a batch of sixteen (keys k-0 .. k-10, two with the same key and
 # body, one with the same key and another body, one refused, two with one
-# reference); planned for itself (PG_BATCH_PLANNED_FROM), its cases retried
-# alone run prepared.
+# reference), as one statement whatever its size (pg_txn_add_batch); its
+# cases retried alone.
 send_all() {
   local pids=() i
   for ((i = 0; i < 11; i++)); do
