@@ -62,11 +62,19 @@ assert_contains "$out" "open loop: 20 cases/s offered" "open loop said"
 log_dir=$(sed -n 's/.*logs in \([^)]*\)).*/\1/p' <<< "$out")
 rm -rf "$log_dir"
 
+# --- More connections than intake lets in from one address (64 by default):
+# the bench's clients all come from one, and its scratch intake lets them in.
+out=$(harness_ctl bench -n 80 -c 80 -t 120 --pgbench-seconds 0 2>&1)
+assert_contains "$out" "accepted=80 failed=0 delivered=80" "80 connections from one address"
+log_dir=$(sed -n 's/.*logs in \([^)]*\)).*/\1/p' <<< "$out")
+rm -rf "$log_dir"
+
 # --- Into the live deployment: marked, and counted nowhere.
 harness_ctl submit --operator op001 --kind complaint --category metrology --subject '电子秤不准' \
   --description '缺斤短两' > /dev/null
 out=$(harness_ctl bench -n 10 -c 2 -t 120 --into-live --pgbench-seconds 0 2>&1)
 assert_contains "$out" "bench: into the live deployment; its cases are marked and counted nowhere" "into live"
+assert_not_contains "$out" "connections in from one address" "no warning within intake's limit"
 assert_contains "$out" "accepted=10 failed=0 delivered=10" "measured"
 probes=$(sed -n "s/^bench: dispatch's feed carries tasks to this console (\([0-9]*\) probe.*/\1/p" <<< "$out")
 [[ "$probes" =~ ^[1-9][0-9]*$ ]] || fail "the probe cases are counted: $out"
@@ -86,6 +94,13 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "$(auth_as op001)" -H 'Content-
   "$H_INTAKE_URL/api/v1/cases")
 assert_eq 403 "$code" "an operator cannot mark a case as a benchmark's"
 assert_eq $((11 + probes)) "$(psql_q "SELECT count(*) FROM cases")" "nothing recorded"
+# A live intake that would refuse some of the bench's connections: said
+# before the run (here only dubanctl reads the lower limit).
+out=$(DUBAN_INTAKE_MAX_CONNECTIONS_PER_ADDRESS=2 harness_ctl bench -n 2 -c 2 -t 120 --into-live \
+  --pgbench-seconds 0 2>&1)
+assert_contains "$out" "warning: intake lets 2 connections in from one address; -c 2 and the bench's probe need more" \
+  "a live limit the bench would exceed"
+assert_contains "$out" "accepted=2 failed=0 delivered=2" "measured all the same"
 
 # --- A console message that never comes (here: the bench listens where no
 # dispatch publishes, as if each message were dropped at the PUB socket) is

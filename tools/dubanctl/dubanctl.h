@@ -153,7 +153,10 @@ bool ctl_http_ok(const char *url);
  * while it stands the settings name it. NULL (reasons printed) when it
  * cannot be made; destroy stops the services and drops the database. */
 typedef struct ctl_scratch ctl_scratch_t;
-ctl_scratch_t *ctl_scratch_new(ctl_t *ctl);
+/* clients: how many connections the bench will hold to its intake, all
+ * from one address; the scratch intake lets that many in (its limit per
+ * address is for a real deployment's many clients). */
+ctl_scratch_t *ctl_scratch_new(ctl_t *ctl, int clients);
 const char *ctl_scratch_token(const ctl_scratch_t *self);
 /* The scratch services' process ids and names (duban-intake, -triage,
  * -dispatch, -watch): up to max, returns how many. */

@@ -510,8 +510,15 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
         snprintf(b.auth, sizeof(b.auth), "Bearer %s", token);
         free(token);
         printf("bench: into the live deployment; its cases are marked and counted nowhere\n");
+        http_limits_t limits;
+        http_limits_read(ctl->settings, "intake", &limits);
+        if (limits.max_connections_per_address > 0 && conns >= limits.max_connections_per_address)
+            fprintf(stderr,
+                    "warning: intake lets %d connections in from one address; -c %d and the "
+                    "bench's probe need more, and the refused ones count as failed\n",
+                    limits.max_connections_per_address, conns);
     } else {
-        if (!(scratch = ctl_scratch_new(ctl)))
+        if (!(scratch = ctl_scratch_new(ctl, conns)))
             return CTL_FAILED;
         snprintf(b.auth, sizeof(b.auth), "Bearer %s", ctl_scratch_token(scratch));
     }

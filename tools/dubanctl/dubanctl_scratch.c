@@ -83,14 +83,17 @@ static int s_setenv(ctl_scratch_t *s, const char *name, const char *fmt, ...)
 }
 
 /* The settings of the scratch deployment, as environment overrides. */
-static int s_settings(ctl_scratch_t *s)
+static int s_settings(ctl_scratch_t *s, int clients)
 {
     int p[11];
     for (int i = 0; i < 11; i++)
         if (!(p[i] = port_reserve()))
             return -1;
     const char *h = "127.0.0.1";
+    /* the bench's probes connect besides its clients */
+    int per_address = clients + 8;
     return s_setenv(s, "DUBAN_REDIS_PREFIX", "bench%ld:", (long)getpid()) |
+           s_setenv(s, "DUBAN_INTAKE_MAX_CONNECTIONS_PER_ADDRESS", "%d", per_address) |
            s_setenv(s, "DUBAN_INTAKE_HTTP", "%s:%d", h, p[0]) |
            s_setenv(s, "DUBAN_INTAKE_OUT", "tcp://%s:%d", h, p[1]) |
            /* its own: the live intake may be answering /metrics on the setting's */
@@ -211,7 +214,7 @@ static int s_healthy(ctl_scratch_t *s)
     return 0;
 }
 
-ctl_scratch_t *ctl_scratch_new(ctl_t *ctl)
+ctl_scratch_t *ctl_scratch_new(ctl_t *ctl, int clients)
 {
     ctl_scratch_t *s = calloc(1, sizeof(*s));
     if (!s)
@@ -231,7 +234,7 @@ ctl_scratch_t *ctl_scratch_new(ctl_t *ctl)
     printf("bench: a scratch deployment of its own (database, services, logs in %s) ...\n",
            s->log_dir);
     fflush(stdout);
-    if (s_database(s) < 0 || s_settings(s) < 0 || s_start(s, bin_dir, "intake") < 0 ||
+    if (s_database(s) < 0 || s_settings(s, clients) < 0 || s_start(s, bin_dir, "intake") < 0 ||
         s_start(s, bin_dir, "triage") < 0 || s_start(s, bin_dir, "dispatch") < 0 ||
         s_start(s, bin_dir, "watch") < 0 ||
         s_healthy(s) < 0) {
