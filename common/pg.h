@@ -89,11 +89,11 @@ int pg_txn_add(pg_txn_t *txn, bool prepared, const char *stmt, int nparams,
  * generic plan whatever the batch's size. Planning such a statement costs
  * 1-10 ms, more than running it for most batches: planning each batch
  * made intake p99 at 1,000 cases/s offered go from 15-31 to 42-100 ms, and
- * planning only batches of 16 items or more still cost 0.11-0.17 ms of
- * PostgreSQL CPU per case in a closed loop (32 connections: 0.62 against
- * 0.45 ms, 1,850 against 2,480 cases/s; 60 connections, larger batches:
- * 0.51-0.56 against 0.37-0.40 ms, 2,200-2,440 against 2,820-2,970), for no
- * better plan. The generic plan is made in a transaction that
+ * planning only batches of 16 items or more still cost PostgreSQL more
+ * CPU per case than it saved, in a closed loop (32 connections: 0.62-0.64
+ * against 0.44-0.46 ms, 1,810-1,890 against 2,470-2,480 cases/s; 60
+ * connections, larger batches: 0.51-0.56 against 0.37-0.40 ms, 2,200-2,440
+ * against 2,820-2,970 cases/s). The generic plan is made in a transaction that
  * disfavours sequential scans: one made while the tables were small (a
  * young database, every dubanctl bench) would otherwise read them in full
  * for every batch as they grow (seen with auto_explain: 100-290 ms a

@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #define SCRATCH_MAX_SERVICES 5
-#define SCRATCH_MAX_ENV 16
+#define SCRATCH_MAX_ENV 24
 
 struct ctl_scratch {
     ctl_t *ctl;
@@ -90,7 +90,7 @@ static int s_settings(ctl_scratch_t *s, int clients)
         if (!(p[i] = port_reserve()))
             return -1;
     const char *h = "127.0.0.1";
-    /* the bench's probes connect besides its clients */
+    /* its one probe connection besides the clients, and some slack */
     int per_address = clients + 8;
     return s_setenv(s, "DUBAN_REDIS_PREFIX", "bench%ld:", (long)getpid()) |
            s_setenv(s, "DUBAN_INTAKE_MAX_CONNECTIONS_PER_ADDRESS", "%d", per_address) |

@@ -180,7 +180,9 @@ static const command_t s_commands[] = {
     {"bench", "measuring",
      "[-n CASES] [-c CONNECTIONS] [--rate CASES_PER_S] [--pgbench-seconds S] [--into-live]",
      "load generator on a deployment of its own (--into-live: the running one): throughput, "
-     "latency, WAL and CPU per case, ratio to pgbench", NULL},
+     "latency, WAL and CPU per case, ratio to pgbench (-c beyond intake's connections per address "
+     "is let in on its own deployment; --into-live only warns, from these settings)",
+     NULL},
     {"bench-watch", "measuring", "[-n TASKS] [--probes N] [--keep]",
      "deadline watch figures: index rebuild time, alert latency", NULL},
     {"bench-bulletin", "measuring", "[--tasks N] [--months M] [--reuse]",
