@@ -93,12 +93,14 @@ int pg_txn_add(pg_txn_t *txn, bool prepared, const char *stmt, int nparams,
  * CPU per case than it saved, in a closed loop (32 connections: 0.62-0.64
  * against 0.44-0.46 ms, 1,810-1,890 against 2,470-2,480 cases/s; 60
  * connections, larger batches: 0.51-0.56 against 0.37-0.40 ms, 2,200-2,440
- * against 2,820-2,970 cases/s). The generic plan is made in a transaction that
- * disfavours sequential scans: one made while the tables were small (a
- * young database, every dubanctl bench) would otherwise read them in full
- * for every batch as they grow (seen with auto_explain: 100-290 ms a
- * batch), since a generic plan keeps the table sizes of when it was made.
- * Returns the statement's index, or -1. */
+ * against 2,820-2,970 cases/s; 400 connections, batches of hundreds: the
+ * same within the runs' spread, 3,260-3,690 against 3,120-3,440). The
+ * generic plan is made in a transaction that disfavours sequential scans:
+ * one made while the tables were small (a young database, every dubanctl
+ * bench) would otherwise read them in full for every batch as they grow
+ * (seen with auto_explain: 100-290 ms a batch), since a generic plan keeps
+ * the table sizes of when it was made. Returns the statement's index, or
+ * -1. */
 int pg_txn_add_batch(pg_txn_t *txn, const char *name, int nparams, const pg_param_t *params);
 int pg_txn_count(const pg_txn_t *txn);
 
