@@ -1,11 +1,11 @@
-/* Public endpoints; see intake_public.h. Every reply is sent exactly once,
- * also when the client left while a lookup, the photos or a commit were
- * pending. */
+/* Public endpoints; see intake_public.h: their routing and rate limit, and
+ * a case submitted by the report form or as JSON (the status look-up is
+ * intake_public_status.c). Every reply is sent exactly once, also when the
+ * client left while the rate limiter, the photos or a commit were pending. */
 #include "intake_public.h"
 
-#include "intake_photo_store.h"
-#include "intake_public_form.h"
 #include "intake_public_html.h"
+#include "intake_public_internal.h"
 #include "log.h"
 
 #include <event2/buffer.h>
@@ -17,52 +17,10 @@
 #include <string.h>
 #include <sys/queue.h>
 
-/* clang-format off */
-#define PUBLIC_TIME "'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'"
-#define PUBLIC_CN_TIME "'YYYY\"年\"FMMM\"月\"FMDD\"日\" HH24:MI'"
-#define PUBLIC_CN_DATE "'YYYY\"年\"FMMM\"月\"FMDD\"日\"'"
-#define PUBLIC_CHINA(col) "(" col " AT TIME ZONE 'Asia/Shanghai')"
-
-/* The columns of intake_public_html.h's STATUS_COL_*. The reply shown is
- * cases.result, the part of a reply meant for the requester; its internal
- * part stays in the event, for staff. */
-static const char *s_status_sql =
-    "SELECT c.case_number, c.kind, coalesce(c.category, ''), c.state,"
-    " to_char(" PUBLIC_CHINA("c.created_at") ", " PUBLIC_TIME "),"
-    " to_char(" PUBLIC_CHINA("c.updated_at") ", " PUBLIC_TIME "),"
-    " coalesce((SELECT d.name FROM tasks t JOIN divisions d ON d.code = t.division"
-    "  WHERE t.case_id = c.id AND t.role = 'lead' AND t.state <> 'returned'"
-    "  ORDER BY t.id DESC LIMIT 1), ''),"
-    " coalesce((SELECT d.case_number FROM cases d WHERE d.id = c.duplicate_of"
-    "  AND case_public(d)), ''),"
-    " coalesce((SELECT string_agg(DISTINCT d.name, '、') FROM tasks t"
-    "  JOIN divisions d ON d.code = t.division WHERE t.case_id = c.id AND t.role = 'co'"
-    "  AND t.state <> 'returned'), ''),"
-    " coalesce((SELECT to_char(" PUBLIC_CHINA("t.completion_due") ", " PUBLIC_CN_DATE ")"
-    "  FROM tasks t WHERE t.case_id = c.id AND t.role = 'lead'"
-    "  AND t.state IN ('dispatched', 'signed') ORDER BY t.id DESC LIMIT 1), ''),"
-    " CASE WHEN c.state IN ('replied', 'informed', 'closed') THEN coalesce(c.result, '')"
-    "  ELSE '' END,"
-    " to_char(" PUBLIC_CHINA("c.created_at") ", " PUBLIC_CN_TIME ")"
-    " FROM cases c WHERE c.case_number = $1 AND c.query_code_sha256 = sha256(convert_to($2, 'UTF8'))";
-
-/* The columns of STEP_COL_*: the lead division's steps and the case's. */
-static const char *s_steps_sql =
-    "SELECT e.type, to_char(" PUBLIC_CHINA("e.at") ", " PUBLIC_TIME "),"
-    " to_char(" PUBLIC_CHINA("e.at") ", " PUBLIC_CN_TIME "), coalesce(e.detail->>'role', t.role, 'lead')"
-    " FROM case_events e JOIN cases c ON c.id = e.case_id LEFT JOIN tasks t ON t.id = e.task_id"
-    " WHERE c.case_number = $1 AND c.query_code_sha256 = sha256(convert_to($2, 'UTF8'))"
-    " AND e.type IN ('received', 'triaged', 'needs_triage', 'dispatched', 'signed', 'replied',"
-    "  'closed', 'reopened', 'duplicate', 'informed', 'callback', 'out_of_jurisdiction')"
-    " AND coalesce(e.detail->>'role', t.role, 'lead') <> 'co'"
-    " ORDER BY e.id";
-/* clang-format on */
-
 int intake_public_prepare(pg_t *pg)
 {
     intake_public_form_init();
-    return pg_prepare(pg, "public_status", s_status_sql) |
-           pg_prepare(pg, "public_steps", s_steps_sql);
+    return intake_public_status_prepare(pg);
 }
 
 bool intake_public_handles(const char *path)
@@ -73,22 +31,7 @@ bool intake_public_handles(const char *path)
            strncmp(path, "/api/v1/public/cases/", 21) == 0;
 }
 
-typedef enum { PUBLIC_FORM_POST, PUBLIC_JSON_POST, PUBLIC_JSON_STATUS, PUBLIC_HTML_STATUS } kind_t;
-
-/* A public request waiting for the rate limiter, then for the photos and
- * PostgreSQL. */
-typedef struct {
-    intake_t *in;
-    http_held_t *held;
-    kind_t kind;
-    char number[40];
-    char code[24];
-    intake_public_form_t form;  /* the report form, as typed */
-    intake_request_t *req;      /* built from it */
-    intake_photo_result_t photos; /* stored, until the case is */
-} public_req_t;
-
-static void s_public_free(public_req_t *p)
+void intake_public_free(intake_public_req_t *p)
 {
     http_release(&p->held);
     intake_public_form_clear(&p->form);
@@ -96,7 +39,7 @@ static void s_public_free(public_req_t *p)
     free(p);
 }
 
-static void s_send_html(struct evhttp_request *req, int code, struct evbuffer *page)
+void intake_public_send_html(struct evhttp_request *req, int code, struct evbuffer *page)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
@@ -127,13 +70,13 @@ static void s_form_page(intake_t *in, struct evhttp_request *req, int code,
         return;
     }
     intake_html_form(page, in->org, view);
-    s_send_html(req, code, page);
+    intake_public_send_html(req, code, page);
     evbuffer_free(page);
 }
 
 /* The form again, everything typed kept, with one error for the page or a field. */
-static void s_form_error(public_req_t *p, struct evhttp_request *req, int code, const char *field,
-                         const char *error)
+static void s_form_error(intake_public_req_t *p, struct evhttp_request *req, int code,
+                         const char *field, const char *error)
 {
     intake_form_view_t view;
     s_view_init(p->in, &view, &p->form.fields);
@@ -142,7 +85,7 @@ static void s_form_error(public_req_t *p, struct evhttp_request *req, int code, 
     s_form_page(p->in, req, code, &view);
 }
 
-static void s_too_many(public_req_t *p, struct evhttp_request *req)
+static void s_too_many(intake_public_req_t *p, struct evhttp_request *req)
 {
     evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
     if (p->kind == PUBLIC_FORM_POST) {
@@ -151,7 +94,7 @@ static void s_too_many(public_req_t *p, struct evhttp_request *req)
         struct evbuffer *page = evbuffer_new();
         intake_html_status(page, p->in->org, p->in->bureau_name, NULL, NULL, p->number,
                            "查询过于频繁，请一分钟后再试。");
-        s_send_html(req, 429, page);
+        intake_public_send_html(req, 429, page);
         evbuffer_free(page);
     } else {
         http_reply_problem(req, 429, "请求过于频繁", "这个地址的请求过多，请一分钟后再试", NULL);
@@ -186,7 +129,7 @@ static const char *s_form_field(const char *field, const char **label)
 /* Builds a web case from the form's fields into p->req; false with the
  * errors (every missing required field, else the validator's first) in
  * view. */
-static bool s_from_form(public_req_t *p, intake_form_view_t *view)
+static bool s_from_form(intake_public_req_t *p, intake_form_view_t *view)
 {
     struct evkeyvalq *fields = &p->form.fields;
     static const char *const required[][2] = {{"subject", "请填写 标题：用一句话说明问题"},
@@ -249,7 +192,7 @@ static bool s_from_form(public_req_t *p, intake_form_view_t *view)
 static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char *response,
                         const intake_problem_t *problem, void *arg)
 {
-    public_req_t *p = arg;
+    intake_public_req_t *p = arg;
     struct evhttp_request *req = held ? http_held_request(held) : NULL;
     bool html = p->kind == PUBLIC_FORM_POST;
     bool stored = outcome == INTAKE_CREATED || outcome == INTAKE_REPLAYED;
@@ -266,7 +209,7 @@ static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char 
             struct evbuffer *page = evbuffer_new();
             intake_html_receipt(page, p->in->bureau_name, number,
                                 json_string_value(json_object_get(body, "query_code")));
-            s_send_html(req, 201, page);
+            intake_public_send_html(req, 201, page);
             evbuffer_free(page);
         } else {
             if (outcome == INTAKE_REPLAYED)
@@ -288,7 +231,7 @@ static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char 
     }
     json_decref(body);
     http_release(&held);
-    s_public_free(p);
+    intake_public_free(p);
 }
 
 /* The idempotency scope of one public client: its address, hashed (the
@@ -303,7 +246,7 @@ static void s_public_scope(const char *peer, char *out, size_t len)
 }
 
 /* Commits p->req (taken) with the photos stored for it. */
-static void s_commit(public_req_t *p, struct evhttp_request *req)
+static void s_commit(intake_public_req_t *p, struct evhttp_request *req)
 {
     intake_submission_t *sub = calloc(1, sizeof(*sub));
     if (!sub || (p->photos.ok && p->photos.count > 0 &&
@@ -322,14 +265,14 @@ static void s_commit(public_req_t *p, struct evhttp_request *req)
 
 static void s_photos_stored(const intake_photo_result_t *result, void *arg)
 {
-    public_req_t *p = arg;
+    intake_public_req_t *p = arg;
     struct evhttp_request *req = http_held_request(p->held);
     http_release(&p->held);
     p->photos = *result;
     if (!req) {
         if (result->ok)
             intake_photo_store_forget(p->in->photos, result);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     if (!result->ok) {
@@ -337,14 +280,14 @@ static void s_photos_stored(const intake_photo_result_t *result, void *arg)
                  log_addr(http_client_addr(req, &p->in->trusted_proxies)), result->why);
         intake_count_refused("web_form", "photo");
         s_form_error(p, req, result->failed >= 0 ? 400 : 503, "photo", result->why);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     s_commit(p, req);
 }
 
 /* Reads, checks and stores the report form: fields, then photos, then the case. */
-static void s_form_post(public_req_t *p, struct evhttp_request *req)
+static void s_form_post(intake_public_req_t *p, struct evhttp_request *req)
 {
     intake_t *in = p->in;
     char *body = NULL, why[256];
@@ -357,7 +300,7 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
         snprintf(detail, sizeof(detail), "内容过长：照片每张不超过 %zu MB，最多 %d 张，请精简后再提交。",
                  in->photo_max_bytes / (1024 * 1024), INTAKE_PHOTO_MAX);
         s_form_error(p, req, 413, "photo", detail);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     const char *type = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
@@ -368,7 +311,7 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
                  log_addr(http_client_addr(req, &in->trusted_proxies)), why);
         intake_count_refused("web_form", "malformed form");
         s_form_error(p, req, 400, "", why);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     intake_form_view_t view;
@@ -376,7 +319,7 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
     view.photos_dropped = p->form.nphotos > 0;
     if (!s_from_form(p, &view)) {
         s_form_page(in, req, 400, &view);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     if (p->form.nphotos == 0) {
@@ -389,14 +332,14 @@ static void s_form_post(public_req_t *p, struct evhttp_request *req)
         http_release(&p->held);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
         s_form_error(p, req, 503, "photo", "照片暂时无法处理，请稍后再提交");
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     p->form.nphotos = 0; /* the store has them now */
 }
 
 /* Reads, checks and submits the body of a JSON submission. */
-static void s_json_post(public_req_t *p, struct evhttp_request *req)
+static void s_json_post(intake_public_req_t *p, struct evhttp_request *req)
 {
     intake_t *in = p->in;
     char *body = NULL;
@@ -407,7 +350,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
                  log_addr(http_client_addr(req, &in->trusted_proxies)), in->max_body);
         intake_count_refused("web", "body too large");
         http_reply_problem(req, 413, "内容过长", "请求正文超过上限，请精简后再提交", NULL);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     intake_request_t *r = intake_request_parse(in->org, body, len, &err);
@@ -422,7 +365,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
                            "division、external_ref 或 received_at",
                            "channel");
         free(body);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     if (!r) {
@@ -434,7 +377,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
         http_reply_problem(req, refusal.status, refusal.title, refusal.detail,
                            err.field[0] ? err.field : NULL);
         free(body);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     intake_submission_t *sub = calloc(1, sizeof(*sub));
@@ -442,7 +385,7 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
         free(body);
         intake_request_destroy(&r);
         intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     sub->req = r;
@@ -458,124 +401,20 @@ static void s_json_post(public_req_t *p, struct evhttp_request *req)
     intake_submit(in, req, &sub, s_submitted, p);
 }
 
-static void s_status_page(public_req_t *p, struct evhttp_request *req, int code, PGresult *c,
-                          PGresult *steps, const char *error)
-{
-    struct evbuffer *page = evbuffer_new();
-    if (!page) {
-        evhttp_send_error(req, 500, NULL);
-        return;
-    }
-    intake_html_status(page, p->in->org, p->in->bureau_name, c, steps, p->number, error);
-    s_send_html(req, code, page);
-    evbuffer_free(page);
-}
-
-static void s_status_json(public_req_t *p, struct evhttp_request *req, PGresult *c,
-                          PGresult *steps)
-{
-#define V(col) PQgetvalue(c, 0, col)
-#define OPT(col) (V(col)[0] ? V(col) : NULL)
-    const char *category = V(STATUS_COL_CATEGORY);
-    const org_category_t *cat = category[0] ? org_category_find(p->in->org, category) : NULL;
-    const org_named_t *kind = org_kind_find(p->in->org, V(STATUS_COL_KIND));
-    json_t *timeline = json_array();
-    for (int i = 0; i < PQntuples(steps); i++)
-        json_array_append_new(
-            timeline, json_pack("{s:s, s:s, s:s}", "step", PQgetvalue(steps, i, STEP_COL_TYPE),
-                                "label", intake_step_label(PQgetvalue(steps, i, STEP_COL_TYPE)),
-                                "at", PQgetvalue(steps, i, STEP_COL_AT)));
-    http_reply_json(
-        req, 200,
-        json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?,"
-                  " s:o}",
-                  "case_number", V(STATUS_COL_NUMBER), "kind", V(STATUS_COL_KIND), "kind_name",
-                  kind ? kind->name : NULL, "category", cat ? cat->code : NULL, "category_name",
-                  cat ? cat->name : NULL, "state", V(STATUS_COL_STATE), "state_name",
-                  intake_state_label(V(STATUS_COL_STATE)), "received_at", V(STATUS_COL_RECEIVED),
-                  "updated_at", V(STATUS_COL_UPDATED), "handled_by", OPT(STATUS_COL_LEAD),
-                  "co_handled_by", OPT(STATUS_COL_CO), "expected_completion",
-                  OPT(STATUS_COL_EXPECTED), "reply", OPT(STATUS_COL_RESULT), "merged_into",
-                  OPT(STATUS_COL_MERGED_INTO), "timeline", timeline));
-#undef OPT
-#undef V
-}
-
-static void s_status_read(pg_txn_t *txn, bool ok, void *arg)
-{
-    public_req_t *p = arg;
-    struct evhttp_request *req = http_held_request(p->held);
-    bool html = p->kind == PUBLIC_HTML_STATUS;
-    if (!ok) {
-        const intake_problem_t *problem =
-            intake_problem_of_txn(txn, INTAKE_PROBLEM_READ, "read public status");
-        if (req && problem->status == 503)
-            evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
-        if (req && html)
-            s_status_page(p, req, problem->status, NULL, NULL, problem->detail);
-        else if (req)
-            intake_problem_reply(req, problem);
-        goto out_free;
-    }
-    if (!req)
-        goto out_free;
-    PGresult *c = pg_txn_result(txn, 0), *steps = pg_txn_result(txn, 1);
-    if (PQntuples(c) != 1) {
-        /* The same answer for an unknown number and a wrong code, so that a
-         * case number alone reveals nothing; the number stays as typed. */
-        if (html)
-            s_status_page(p, req, 404, NULL, NULL,
-                          "案件编号或查询码不正确，请核对后重新输入查询码。");
-        else
-            http_reply_problem(req, 404, "未找到案件", "案件编号或查询码不正确", NULL);
-        goto out_free;
-    }
-    if (html)
-        s_status_page(p, req, 200, c, steps, NULL);
-    else
-        s_status_json(p, req, c, steps);
-out_free:
-    s_public_free(p);
-}
-
-static void s_status(public_req_t *p, struct evhttp_request *req)
-{
-    if (!p->number[0] || !p->code[0]) {
-        if (p->kind == PUBLIC_HTML_STATUS)
-            s_status_page(p, req, 200, NULL, NULL, NULL);
-        else
-            http_reply_problem(req, 400, "缺少查询码", "请在 ?code= 中提供受理时拿到的查询码",
-                               "code");
-        s_public_free(p);
-        return;
-    }
-    pg_txn_t *txn = pg_txn_new();
-    pg_param_t params[2] = {PG_TEXT(p->number), PG_TEXT(p->code)};
-    if (!txn || !(p->held = http_hold(req)) ||
-        pg_txn_add(txn, true, "public_status", 2, params) < 0 ||
-        pg_txn_add(txn, true, "public_steps", 2, params) < 0) {
-        pg_txn_destroy(&txn);
-        intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
-        s_public_free(p);
-        return;
-    }
-    pg_txn_submit(p->in->pg, &txn, s_status_read, p);
-}
-
 static void s_limited(void *arg, bool allowed)
 {
-    public_req_t *p = arg;
+    intake_public_req_t *p = arg;
     struct evhttp_request *req = http_held_request(p->held);
     http_release(&p->held);
     if (!req) {
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     if (!allowed) {
         log_info("rate limited", "peer=%s", log_addr(http_client_addr(req, &p->in->trusted_proxies)));
         intake_count_refused("public", "rate limited");
         s_too_many(p, req);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     if (p->kind == PUBLIC_FORM_POST)
@@ -583,7 +422,7 @@ static void s_limited(void *arg, bool allowed)
     else if (p->kind == PUBLIC_JSON_POST)
         s_json_post(p, req);
     else
-        s_status(p, req);
+        intake_public_status(p, req);
 }
 
 void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *path,
@@ -602,7 +441,7 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
         evbuffer_free(js);
         return;
     }
-    public_req_t *p = calloc(1, sizeof(*p));
+    intake_public_req_t *p = calloc(1, sizeof(*p));
     if (!p) {
         intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
         return;
@@ -613,7 +452,7 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
         intake_form_view_t view;
         s_view_init(in, &view, NULL);
         s_form_page(in, req, 200, &view);
-        s_public_free(p);
+        intake_public_free(p);
         return;
     }
     const char *bucket = "lookup";
@@ -632,7 +471,7 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
         snprintf(p->number, sizeof(p->number), "%s", path + 21);
         http_query_code(query, "code", p->code, sizeof(p->code));
     } else {
-        s_public_free(p);
+        intake_public_free(p);
         http_reply_problem(req, 405, "不支持的请求方法", "这个地址不接受该请求方法", NULL);
         return;
     }
@@ -641,7 +480,7 @@ void intake_public_handle(intake_t *in, struct evhttp_request *req, const char *
         limit = in->submit_per_minute;
     }
     if (!(p->held = http_hold(req))) {
-        s_public_free(p);
+        intake_public_free(p);
         intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
         return;
     }

@@ -59,7 +59,7 @@ enum {
 enum { STEP_COL_TYPE, STEP_COL_AT, STEP_COL_AT_CN, STEP_COL_ROLE };
 
 /* The status page: the lookup form (number kept as typed), and the case
- * when c holds it (intake_public.c's status and steps queries), or error. */
+ * when c holds it (intake_public_status.c's queries), or error. */
 void intake_html_status(struct evbuffer *out, const org_t *org, const char *bureau, PGresult *c,
                         PGresult *steps, const char *number, const char *error);
 
