@@ -1,25 +1,19 @@
-/* The work items' public pages and evaluations; see
+/* The work items' public pages, and the routing, rate limit and reply of
+ * their evaluations (checked and stored by intake_workitems_evaluate.c); see
  * intake_workitems_public.h. Every reply is sent exactly once, also when
  * the client left while the rate limiter or PostgreSQL was asked. */
-#include "intake_workitems_public.h"
+#include "intake_workitems_public_internal.h"
 
-#include "clock.h"
-#include "fingerprint.h"
 #include "intake_problem.h"
 #include "intake_workitems_public_html.h"
 #include "log.h"
-#include "pg_time.h"
-#include "text.h"
 
 #include <event2/buffer.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
-#include <time.h>
 
 /* clang-format off */
 #define WP_CN_DATE(col) "to_char((" col ") AT TIME ZONE 'Asia/Shanghai', 'YYYY\"年\"FMMM\"月\"FMDD\"日\"')"
@@ -92,21 +86,6 @@ static const char *s_item_sql =
     "  FROM work_item_evaluations e WHERE e.case_id = w.case_id AND NOT e.flagged) ev"
     " WHERE c.case_number = $1 AND c.kind = 'workitem'";
 
-/* Stores an evaluation once per item, period and visitor: answers whether
- * the item exists, whether this one was stored, and whether it was
- * flagged (the address on the watchlist, compared here, stored nowhere).
- * $7 is its instant on the service's clock, which its period is the month
- * of: the bulletins count it in that month. */
-static const char *s_evaluate_sql =
-    "WITH i AS (SELECT w.case_id FROM work_items w JOIN cases c ON c.id = w.case_id"
-    "  WHERE c.case_number = $1 AND c.kind = 'workitem'),"
-    " ins AS (INSERT INTO work_item_evaluations (case_id, period, visitor, rating, comment, flagged,"
-    "  at)"
-    "  SELECT i.case_id, $2, $3, $4, nullif($5, ''), EXISTS (SELECT 1 FROM watchlist x"
-    "   WHERE x.removed_at IS NULL AND x.kind = 'ip' AND x.value = $6), " PG_TIME_TS(7) " FROM i"
-    "  ON CONFLICT (case_id, period, visitor) DO NOTHING RETURNING flagged)"
-    " SELECT (SELECT count(*) FROM i)::int, (SELECT count(*) FROM ins)::int,"
-    " coalesce((SELECT flagged FROM ins), false)";
 /* clang-format on */
 
 int intake_workitems_public_prepare(pg_t *pg)
@@ -115,7 +94,7 @@ int intake_workitems_public_prepare(pg_t *pg)
            pg_prepare(pg, "wp_plan", s_plan_sql) | pg_prepare(pg, "wp_plan_head", s_plan_head_sql) |
            pg_prepare(pg, "wp_problems", s_problems_sql) |
            pg_prepare(pg, "wp_index", s_index_sql) | pg_prepare(pg, "wp_item", s_item_sql) |
-           pg_prepare(pg, "wp_evaluate", s_evaluate_sql);
+           intake_workitems_public_evaluation_prepare(pg);
 }
 
 #define WP_PAGES "/workitems"
@@ -126,24 +105,6 @@ bool intake_workitems_public_handles(const char *path)
     return strcmp(path, WP_PAGES) == 0 || strncmp(path, WP_PAGES "/", 11) == 0 ||
            strcmp(path, WP_API) == 0 || strncmp(path, WP_API "/", 25) == 0;
 }
-
-typedef enum { WP_INDEX, WP_PROBLEMS, WP_RECTIFICATION, WP_PLAN, WP_ITEM, WP_EVALUATE } wp_what_t;
-
-typedef struct {
-    intake_t *in;
-    http_held_t *held;
-    wp_what_t what;
-    bool json;
-    int page; /* 0-based */
-    char number[40];
-    char plan[64];
-    char division[64];
-    char rating[16];
-    char *comment;
-    const char *field; /* the evaluation's error: its field */
-    char error[200];   /* "" none */
-    char peer[64];
-} wp_req_t;
 
 static void s_free(wp_req_t *p)
 {
@@ -318,23 +279,8 @@ static void s_read_done(pg_txn_t *txn, bool ok, void *arg)
         const char *notice = NULL;
         if (p->what == WP_EVALUATE && !p->error[0]) {
             /* the insert came first, the item after it */
-            PGresult *ev = r0;
             item = pg_txn_result(txn, 1);
-            if (atoi(PQgetvalue(ev, 0, 0)) == 0) {
-                /* no such item: the 404 below */
-            } else if (atoi(PQgetvalue(ev, 0, 1)) == 0) {
-                code = 409;
-                p->field = "";
-                snprintf(p->error, sizeof(p->error),
-                         "您本月已经评价过这项工作，每月可评价一次，感谢参与。");
-                log_info("refused public evaluation: evaluated this period", "status=409 case=%s",
-                         p->number);
-            } else {
-                code = 201;
-                notice = "感谢您的评价！评价结果将计入这项工作的满意率。";
-                log_info("public evaluation stored", "case=%s rating=%s flagged=%s", p->number,
-                         p->rating, PQgetvalue(ev, 0, 2)[0] == 't' ? "true" : "false");
-            }
+            code = intake_workitems_public_evaluation_outcome(p, r0, &notice);
         } else if (p->error[0]) {
             code = 422;
         }
@@ -368,7 +314,7 @@ out_free:
 static void s_read(wp_req_t *p, struct evhttp_request *req)
 {
     pg_txn_t *txn = pg_txn_new();
-    char page[16], period[8], visitor[FINGERPRINT_HEX_LEN + 1];
+    char page[16];
     snprintf(page, sizeof(page), "%d", p->page);
     int rc = txn ? 0 : -1;
     switch (p->what) {
@@ -391,24 +337,8 @@ static void s_read(wp_req_t *p, struct evhttp_request *req)
         break;
     }
     case WP_EVALUATE:
-        if (!p->error[0]) {
-            /* The month in China (UTC+8 all year), on the service's clock. */
-            int64_t now_us = clock_now_us();
-            time_t now = (time_t)(now_us / 1000000) + 8 * 3600;
-            char at[24];
-            snprintf(at, sizeof(at), "%lld", (long long)now_us);
-            struct tm tm;
-            gmtime_r(&now, &tm);
-            strftime(period, sizeof(period), "%Y-%m", &tm);
-            char keyed[256];
-            int n = snprintf(keyed, sizeof(keyed), "workitem-evaluation\n%s\n%s\n%s", p->peer,
-                             p->number, period);
-            fingerprint_bytes(p->in->fingerprint, keyed, (size_t)n, visitor);
-            pg_param_t params[7] = {PG_TEXT(p->number), PG_TEXT(period),  PG_TEXT(visitor),
-                                    PG_TEXT(p->rating), PG_TEXT(p->comment ? p->comment : ""),
-                                    PG_TEXT(p->peer),   PG_TEXT(at)};
-            rc = rc < 0 ? rc : pg_txn_add(txn, true, "wp_evaluate", 7, params);
-        }
+        if (!p->error[0])
+            rc = rc < 0 ? rc : intake_workitems_public_evaluation_add(p, txn);
         break;
     case WP_ITEM:
         break;
@@ -425,95 +355,6 @@ static void s_read(wp_req_t *p, struct evhttp_request *req)
         return;
     }
     pg_txn_submit(p->in->pg, &txn, s_read_done, p);
-}
-
-/* ------------------------------------------------------------------------
- * The evaluation: read and checked before anything is asked of PostgreSQL */
-
-static void s_refuse(wp_req_t *p, const char *field, const char *error, const char *why)
-{
-    p->field = field;
-    snprintf(p->error, sizeof(p->error), "%s", error);
-    log_info("refused public evaluation", "status=422 field=%s case=%s reason=%s", field, p->number,
-             why);
-}
-
-/* Takes rating and comment (either may be NULL) into p, or the reason
- * they are refused into p->error. */
-static void s_evaluation_check(wp_req_t *p, const char *rating, const char *comment)
-{
-    static const char *const ratings[] = {"satisfied", "basically", "dissatisfied"};
-    bool known = false;
-    for (size_t i = 0; rating && i < sizeof(ratings) / sizeof(ratings[0]); i++)
-        known = known || strcmp(rating, ratings[i]) == 0;
-    if (known)
-        snprintf(p->rating, sizeof(p->rating), "%s", rating);
-    if (comment && !(p->comment = strdup(comment))) {
-        s_refuse(p, "", "服务器暂时繁忙，请稍后再试。", "out of memory");
-        return;
-    }
-    if (!known) {
-        s_refuse(p, "rating", "请选择 满意、基本满意 或 不满意。", "no known rating");
-        return;
-    }
-    if (!p->comment)
-        return;
-    text_normalize_newlines(p->comment);
-    size_t offset = 0;
-    uint32_t cp = 0;
-    text_status_t st = text_check(p->comment, true, &offset, &cp);
-    if (st != TEXT_OK) {
-        char why[128];
-        text_describe(st, offset, cp, why, sizeof(why));
-        s_refuse(p, "comment",
-                 st == TEXT_CONTROL ? "意见中含有不允许的控制字符，请删除后再提交。"
-                                    : "意见中含有无法识别的字符，请检查后再提交。",
-                 why);
-        return;
-    }
-    size_t chars = 0;
-    for (const unsigned char *c = (const unsigned char *)p->comment; *c; c++)
-        chars += (*c & 0xC0) != 0x80;
-    if (chars > WP_COMMENT_MAX_CHARS) {
-        char error[120];
-        snprintf(error, sizeof(error), "意见最多 %d 个字，请精简后再提交。", WP_COMMENT_MAX_CHARS);
-        s_refuse(p, "comment", error, "comment too long");
-    }
-}
-
-/* The form's fields or the JSON body. */
-static void s_evaluation_read(wp_req_t *p, struct evhttp_request *req)
-{
-    char *body = NULL;
-    size_t len = 0;
-    if (http_read_body(req, 4096, &body, &len) < 0) {
-        s_refuse(p, "comment", "内容过长：意见最多 300 个字，请精简后再提交。", "body too large");
-        return;
-    }
-    if (p->json) {
-        json_error_t jerr;
-        json_t *o = json_loadb(body ? body : "", len, 0, &jerr);
-        const json_t *rating = json_object_get(o, "rating"), *comment = json_object_get(o, "comment");
-        if (!json_is_object(o) || (rating && !json_is_string(rating)) ||
-            (comment && !json_is_null(comment) && !json_is_string(comment)))
-            s_refuse(p, "", "请求内容须为 JSON 对象：{\"rating\": \"satisfied\", \"comment\": \"…\"}。",
-                     "not a JSON object of strings");
-        else
-            s_evaluation_check(p, json_string_value(rating), json_string_value(comment));
-        json_decref(o);
-    } else {
-        struct evkeyvalq fields;
-        TAILQ_INIT(&fields);
-        if (!body || memchr(body, '\0', len) || evhttp_parse_query_str(body, &fields) < 0) {
-            s_refuse(p, "", "表单内容无法识别，请重新填写。", "form not parsed");
-        } else {
-            const char *comment = evhttp_find_header(&fields, "comment");
-            s_evaluation_check(p, evhttp_find_header(&fields, "rating"),
-                               comment && comment[0] ? comment : NULL);
-        }
-        evhttp_clear_headers(&fields);
-    }
-    free(body);
 }
 
 /* ------------------------------------------------------------------------
@@ -539,7 +380,7 @@ static void s_limited(void *arg, bool allowed)
         return;
     }
     if (p->what == WP_EVALUATE)
-        s_evaluation_read(p, req);
+        intake_workitems_public_evaluation_read(p, req);
     s_read(p, req);
 }
 
