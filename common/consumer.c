@@ -4,11 +4,13 @@
 #include "log.h"
 #include "metrics.h"
 
+#include <event2/event.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <zmq.h>
 
 #define CONSUMER_BATCH 256
@@ -19,6 +21,12 @@
  * cost grows with the square of the batch (measured with EXPLAIN ANALYZE on
  * triage's statement: 250 rows 139 ms, 64 rows 4 ms). */
 #define CONSUMER_FLUSH_BATCH 64
+/* A batch gathered for a window (consumer_gather_window) goes as soon as it
+ * holds this many: past it a statement's fixed cost is a small share of its
+ * cost per case. */
+#define CONSUMER_GATHER_TARGET 32
+/* ... and waits only when it would gather at least this many more. */
+#define CONSUMER_GATHER_GAIN 4
 /* Batches in flight at most: the second only when it is full (see
  * s_readable), as intake's group commit does. */
 #define CONSUMER_MAX_INFLIGHT 2
@@ -45,6 +53,12 @@ struct consumer {
     int max_attempts;
     int inflight;
     batch_t *held; /* received while a batch is in flight, not yet full */
+    struct event *gather_timer;
+    int64_t gather_window_us; /* 0: a batch never waits to gather */
+    int64_t held_since_us;    /* when held got its first message */
+    bool held_after_quiet;    /* ... and it came after a pause longer than the window */
+    int64_t last_arrival_us;
+    double gap_us; /* moving mean of the time between messages */
     unsigned long applied;
     unsigned long rejected;
     unsigned long committed; /* transactions */
@@ -114,6 +128,13 @@ static int64_t s_wall_us(void)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static int64_t s_monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void s_done(pg_txn_t *txn, bool ok, void *arg)
@@ -232,18 +253,78 @@ static void s_start(consumer_t *self, batch_t *b)
     s_submit(self, b);
 }
 
-/* Once nothing is in flight, the messages held meanwhile go as one batch. */
-static void s_start_held(consumer_t *self)
+/* How much longer the held messages wait to gather more: none when there is
+ * no window, when they are enough already, when the first of them ended a
+ * pause longer than the window, or when at the rate messages come in fewer
+ * than CONSUMER_GATHER_GAIN more would arrive before the window closes (at a
+ * quiet time a message goes at once: the wait would buy nothing). */
+static int64_t s_gather_wait_us(const consumer_t *self)
+{
+    if (self->gather_window_us <= 0 || self->held_after_quiet ||
+        self->held->count >= CONSUMER_GATHER_TARGET)
+        return 0;
+    int64_t left = self->held_since_us + self->gather_window_us - s_monotonic_us();
+    if (left <= 0 || self->gap_us * CONSUMER_GATHER_GAIN > (double)left)
+        return 0;
+    return left;
+}
+
+/* Once nothing is in flight, the messages held meanwhile go as one batch,
+ * after the gather window if there is one and may_wait. */
+static void s_release_held(consumer_t *self, bool may_wait)
 {
     if (self->inflight > 0 || !self->held)
         return;
     batch_t *b = self->held;
-    self->held = NULL;
     if (b->count == 0) {
+        self->held = NULL;
         free(b);
         return;
     }
+    int64_t wait_us = may_wait ? s_gather_wait_us(self) : 0;
+    if (wait_us > 0) {
+        if (!evtimer_pending(self->gather_timer, NULL)) {
+            struct timeval tv = {wait_us / 1000000, wait_us % 1000000};
+            evtimer_add(self->gather_timer, &tv);
+        }
+        return;
+    }
+    evtimer_del(self->gather_timer);
+    self->held = NULL;
     s_start(self, b);
+}
+
+static void s_start_held(consumer_t *self)
+{
+    s_release_held(self, true);
+}
+
+/* The gather window closed. */
+static void s_gathered(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    s_release_held(arg, false);
+}
+
+/* A message is about to join the held batch: the moving mean of the gaps between
+ * messages (a gap counts up to a second, so that a quiet spell does not
+ * hide a burst that follows it for long). */
+static void s_arrived(consumer_t *self)
+{
+    int64_t now = s_monotonic_us();
+    if (self->last_arrival_us > 0) {
+        int64_t gap = now - self->last_arrival_us;
+        self->gap_us = 0.9 * self->gap_us + 0.1 * (double)(gap < 1000000 ? gap : 1000000);
+    } else {
+        self->gap_us = 1000000;
+    }
+    if (self->held->count == 0) {
+        self->held_since_us = now;
+        self->held_after_quiet =
+            self->last_arrival_us == 0 || now - self->last_arrival_us > self->gather_window_us;
+    }
+    self->last_arrival_us = now;
 }
 
 /* Moves envelopes from the socket into b until it holds most or the socket
@@ -271,6 +352,7 @@ static void s_take(consumer_t *self, bus_sock_t *sock, batch_t *b, int most)
             duban__envelope__free_unpacked(env, NULL);
             continue;
         }
+        s_arrived(self);
         b->envs[b->count++] = env;
     }
 }
@@ -302,6 +384,7 @@ static void s_readable(bus_sock_t *sock, void *arg)
     if (self->held->count == most) {
         batch_t *full = self->held;
         self->held = NULL;
+        evtimer_del(self->gather_timer);
         s_start(self, full);
     } else {
         s_start_held(self);
@@ -341,8 +424,12 @@ consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const ch
     const char *producer = type == DUBAN__MSG_TYPE__CASE_RECEIVED  ? "intake"
                            : type == DUBAN__MSG_TYPE__CASE_TRIAGED ? "triage"
                                                                    : NULL;
+    self->gather_timer = evtimer_new(base, s_gathered, self);
     self->sock = bus_sock_connect(zctx, base, ZMQ_PULL, producer, endpoint, s_readable, self);
-    if (!self->sock) {
+    if (!self->sock || !self->gather_timer) {
+        bus_sock_destroy(&self->sock);
+        if (self->gather_timer)
+            event_free(self->gather_timer);
         free(self);
         return NULL;
     }
@@ -355,6 +442,7 @@ void consumer_destroy(consumer_t **self_p)
         return;
     consumer_t *self = *self_p;
     bus_sock_destroy(&self->sock);
+    event_free(self->gather_timer);
     if (self->held)
         s_batch_free(self->held);
     free(self);
@@ -364,6 +452,11 @@ void consumer_destroy(consumer_t **self_p)
 void consumer_park_after(consumer_t *self, int refusals)
 {
     self->max_attempts = refusals;
+}
+
+void consumer_gather_window(consumer_t *self, int ms)
+{
+    self->gather_window_us = ms > 0 ? (int64_t)ms * 1000 : 0;
 }
 
 void consumer_on_prepare(consumer_t *self, consumer_prepare_cb prepare)
