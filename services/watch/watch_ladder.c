@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define LADDER_MAX_NAMES 100000
 
@@ -31,11 +32,14 @@ typedef struct {
 } table_t;
 
 #define LADDER_FIRST_MS 100 /* how often to try the first read */
+/* A recount waits at least this many times as long as the last one took. */
+#define LADDER_SPACING 20
 
 struct watch_ladder {
     pg_t *pg;
     struct event *ev;
     int refresh_ms;
+    int64_t started_us; /* when the count in flight was sent */
     char period[24];
     bool busy;
     bool ready;
@@ -109,12 +113,35 @@ static int s_table_get(const table_t *t, const char *name)
     return name && name[0] && found ? t->items[i].count : 0;
 }
 
+int watch_ladder_interval_ms(int refresh_ms, int64_t took_us)
+{
+    int64_t spaced_ms = took_us / 1000 * LADDER_SPACING;
+    if (spaced_ms > 3600 * 1000)
+        spaced_ms = 3600 * 1000;
+    return spaced_ms > refresh_ms ? (int)spaced_ms : refresh_ms;
+}
+
+static int64_t s_monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void s_again_in(watch_ladder_t *self, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    event_add(self->ev, &tv);
+}
+
 static void s_counted(pg_txn_t *txn, bool ok, void *arg)
 {
     watch_ladder_t *self = arg;
     self->busy = false;
+    int64_t took_us = s_monotonic_us() - self->started_us;
     if (!ok) {
         log_warn("could not count violations for the ladder", "err=%s", pg_txn_error(txn));
+        s_again_in(self, self->ready ? self->refresh_ms : LADDER_FIRST_MS);
         return;
     }
     PGresult *res = pg_txn_result(txn, 0);
@@ -124,27 +151,35 @@ static void s_counted(pg_txn_t *txn, bool ok, void *arg)
         table_t *t = PQgetvalue(res, i, 0)[0] == 'd' ? &self->divisions : &self->handlers;
         s_table_add(t, PQgetvalue(res, i, 1), atoi(PQgetvalue(res, i, 2)));
     }
-    if (!self->ready) {
-        log_info("ladder counts read", "divisions=%d handlers=%d", self->divisions.n,
-                 self->handlers.n);
-        struct timeval tv = {self->refresh_ms / 1000, (self->refresh_ms % 1000) * 1000};
-        event_add(self->ev, &tv); /* from now on at the refresh interval */
-    }
+    int next_ms = watch_ladder_interval_ms(self->refresh_ms, took_us);
+    if (!self->ready)
+        log_info("ladder counts read", "divisions=%d handlers=%d took_ms=%lld next_ms=%d",
+                 self->divisions.n, self->handlers.n, (long long)(took_us / 1000), next_ms);
     self->ready = true;
+    s_again_in(self, next_ms);
 }
 
 static void s_refresh_cb(evutil_socket_t fd, short what, void *arg)
 {
+    (void)fd;
+    (void)what;
     watch_ladder_t *self = arg;
-    if (self->busy || !pg_is_up(self->pg))
+    int retry_ms = self->ready ? self->refresh_ms : LADDER_FIRST_MS;
+    if (self->busy)
         return;
+    if (!pg_is_up(self->pg)) {
+        s_again_in(self, retry_ms);
+        return;
+    }
     pg_param_t p[1] = {PG_TEXT(self->period)};
     pg_txn_t *txn = pg_txn_new();
     if (!txn || pg_txn_add(txn, true, "watch_ladder_counts", 1, p) < 0) {
         pg_txn_destroy(&txn);
+        s_again_in(self, retry_ms);
         return;
     }
     self->busy = true;
+    self->started_us = s_monotonic_us();
     pg_txn_submit(self->pg, &txn, s_counted, self);
 }
 
@@ -157,7 +192,7 @@ watch_ladder_t *watch_ladder_new(struct event_base *base, pg_t *pg, int64_t peri
     self->pg = pg;
     self->refresh_ms = refresh_ms;
     snprintf(self->period, sizeof(self->period), "%lld", (long long)period_us);
-    self->ev = event_new(base, -1, EV_PERSIST, s_refresh_cb, self);
+    self->ev = event_new(base, -1, 0, s_refresh_cb, self);
     struct timeval tv = {0, LADDER_FIRST_MS * 1000};
     if (!self->ev || event_add(self->ev, &tv) < 0) {
         watch_ladder_destroy(&self);

@@ -6,7 +6,10 @@
  * The counts are read afresh from PostgreSQL every refresh interval and
  * raised locally for each violation this process records in between, so
  * they are exact up to the interval (violations other instances record
- * meanwhile show at the next refresh). Before the first read completes,
+ * meanwhile show at the next refresh). The interval grows with what a
+ * recount costs (watch_ladder_interval_ms): a count over the whole period
+ * took 82 ms at 40,000 violations, and done every second it kept 8 % of a
+ * core busy in PostgreSQL. Before the first read completes,
  * watch_ladder_ready is false and callers count in SQL instead. */
 #ifndef DUBAN_WATCH_LADDER_H
 #define DUBAN_WATCH_LADDER_H
@@ -27,6 +30,12 @@ watch_ladder_t *watch_ladder_new(struct event_base *base, pg_t *pg, int64_t peri
                                  int refresh_ms);
 
 void watch_ladder_destroy(watch_ladder_t **self_p);
+
+/* The wait (ms) before the next recount, after one that took took_us:
+ * refresh_ms, or LADDER_SPACING (watch_ladder.c) times the recount's time
+ * when that is longer, so that recounting keeps PostgreSQL busy at most a
+ * twentieth of the time; an hour at most. */
+int watch_ladder_interval_ms(int refresh_ms, int64_t took_us);
 
 bool watch_ladder_ready(const watch_ladder_t *self);
 
