@@ -92,8 +92,8 @@ enum { ARG_MSG_ID, ARG_CASE, ARG_OUTCOME, ARG_CATEGORY, ARG_PRIORITY, ARG_RULE, 
 
 /* How long (ms) a batch may wait to gather more cases (triage.gather_ms,
  * consumer_gather_window). Measured with dubanctl bench --rate 1000:
- * PostgreSQL CPU per case 1.14-1.18 ms with no window, 0.84-0.87 ms with 20
- * or 40; intake's p99 20-32 ms -> 13-16 ms, the CPU it had to queue for
+ * PostgreSQL CPU per case 1.10-1.18 ms with no window, 0.84-0.94 ms with 20
+ * or 40; intake's p99 20-32 ms -> 13-18 ms, the CPU it had to queue for
  * being freed; end to end p50 15-26 -> 30-39 ms. */
 #define TRIAGE_GATHER_MS 40
 
