@@ -178,10 +178,15 @@ def office(c):
 
     # --- Look-back re-checks: one failed (the case reopens), one passed.
     d.get(WEB + "/console/rechecks")
-    c.wait(lambda: len(c.css("li.item[data-recheck]")) == 4, "four re-checks waiting")
-    first = c.css("li.item[data-recheck]")[0]
-    rid, rcase = first.get_attribute("data-recheck"), first.get_attribute("data-case")
-    first.find_element("css selector", 'button[data-action="recheck"]').click()
+    # The list is read whole within one attempt: a live update may render it
+    # afresh between finding an item and reading it (c.wait looks again).
+    def first_of_four():
+        items = c.css("li.item[data-recheck]")
+        if len(items) != 4:
+            return None
+        return items[0].get_attribute("data-recheck"), items[0].get_attribute("data-case")
+    rid, rcase = c.wait(first_of_four, "four re-checks waiting")
+    c.click('li[data-recheck="%s"] button[data-action="recheck"]' % rid, "click " + 'li[data-recheck="%s"] button[data-action="recheck"]' % rid)
     c.wait(lambda: c.css('li[data-recheck="%s"] form' % rid), "the re-check form")
     c.click('li[data-recheck="%s"] input[value="fail"]' % rid, "click " + 'li[data-recheck="%s"] input[value="fail"]' % rid)
     c.css("#note-" + rid)[0].send_keys("回访发现电子秤仍未更换")
@@ -191,7 +196,10 @@ def office(c):
     c.wait(lambda: "已重新交办" in c.text(".notes"), "the note says the case went back")
     c.check(psql("SELECT state FROM cases WHERE case_number = '%s'" % rcase) == "dispatched",
             "the failed re-check reopened the case")
-    second = c.css("li.item[data-recheck]")[0].get_attribute("data-recheck")
+    def first_left():
+        items = c.css("li.item[data-recheck]")
+        return items[0].get_attribute("data-recheck") if items else None
+    second = c.wait(first_left, "the next re-check")
     c.click('li[data-recheck="%s"] button[data-action="recheck"]' % second, "click " + 'li[data-recheck="%s"] button[data-action="recheck"]' % second)
     c.click('li[data-recheck="%s"] input[value="pass"]' % second, "click " + 'li[data-recheck="%s"] input[value="pass"]' % second)
     c.css("#note-" + second)[0].send_keys("整改到位")
