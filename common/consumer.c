@@ -1,6 +1,7 @@
 /* Batched, idempotent consumption of pipeline messages; see consumer.h. */
 #include "consumer.h"
 
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -10,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 #include <zmq.h>
 
 #define CONSUMER_BATCH 256
@@ -128,13 +128,6 @@ static int64_t s_wall_us(void)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
-static int64_t s_monotonic_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void s_done(pg_txn_t *txn, bool ok, void *arg)
@@ -263,7 +256,7 @@ static int64_t s_gather_wait_us(const consumer_t *self)
     if (self->gather_window_us <= 0 || self->held_after_quiet ||
         self->held->count >= CONSUMER_GATHER_TARGET)
         return 0;
-    int64_t left = self->held_since_us + self->gather_window_us - s_monotonic_us();
+    int64_t left = self->held_since_us + self->gather_window_us - clock_mono_us();
     if (left <= 0 || self->gap_us * CONSUMER_GATHER_GAIN > (double)left)
         return 0;
     return left;
@@ -312,7 +305,7 @@ static void s_gathered(evutil_socket_t fd, short what, void *arg)
  * hide a burst that follows it for long). */
 static void s_arrived(consumer_t *self)
 {
-    int64_t now = s_monotonic_us();
+    int64_t now = clock_mono_us();
     if (self->last_arrival_us > 0) {
         int64_t gap = now - self->last_arrival_us;
         self->gap_us = 0.9 * self->gap_us + 0.1 * (double)(gap < 1000000 ? gap : 1000000);

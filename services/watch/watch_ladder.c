@@ -3,13 +3,13 @@
  * bisection, replaced whole at each refresh. */
 #include "watch_ladder.h"
 
+#include "clock.h"
 #include "log.h"
 
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define LADDER_MAX_NAMES 100000
 
@@ -121,13 +121,6 @@ int watch_ladder_interval_ms(int refresh_ms, int64_t took_us)
     return spaced_ms > refresh_ms ? (int)spaced_ms : refresh_ms;
 }
 
-static int64_t s_monotonic_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void s_again_in(watch_ladder_t *self, int ms)
 {
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -138,7 +131,7 @@ static void s_counted(pg_txn_t *txn, bool ok, void *arg)
 {
     watch_ladder_t *self = arg;
     self->busy = false;
-    int64_t took_us = s_monotonic_us() - self->started_us;
+    int64_t took_us = clock_mono_us() - self->started_us;
     if (!ok) {
         log_warn("could not count violations for the ladder", "err=%s", pg_txn_error(txn));
         s_again_in(self, self->ready ? self->refresh_ms : LADDER_FIRST_MS);
@@ -179,7 +172,7 @@ static void s_refresh_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     self->busy = true;
-    self->started_us = s_monotonic_us();
+    self->started_us = clock_mono_us();
     pg_txn_submit(self->pg, &txn, s_counted, self);
 }
 
