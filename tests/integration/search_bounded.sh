@@ -5,7 +5,7 @@
 # narrow-the-search signal (complete false, the notice in Chinese, how far
 # back it searched), at most 601 cases read (2 x 300 + 1) as the query itself reports
 # (the same search without the bound reads every match of the word, and its
-# EXPLAIN (ANALYZE, BUFFERS) shows more buffers than the bounded one's); what
+# EXPLAIN (ANALYZE, BUFFERS) shows more than twice the bounded one's buffers); what
 # it returns is exactly every match received since searched_since. A date
 # range (from, to) narrows it to a whole answer; bad dates are refused;
 # dubanctl prints the notice. A caller's history by phone is bounded the
@@ -69,14 +69,23 @@ assert_eq "$examined" "$(psql_q "SELECT examined FROM $(call 300) WHERE id IS NU
   "the API reports the function's count"
 unbounded=$(psql_q "SELECT examined FROM $(call 10000000) WHERE id IS NULL")
 ((unbounded >= word_cases)) || fail "without the bound it reads every match of the word ($word_cases), read $unbounded"
+# Both are measured as the bound decides them: the GIN index's pending list
+# flushed first, as autovacuum would (every statement of the search reads
+# all of it; the seeding leaves up to 511 pages there, more than the bound
+# saves, and when autovacuum flushes them was up to chance), and each call
+# made once in the session before it is measured, so that neither pays for
+# reading the catalogs and planning.
+psql_q "SELECT gin_clean_pending_list('cases_search_day_idx')" > /dev/null
 buffers() {
-  psql_q "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM $(call "$1")" |
+  psql_q "SELECT count(*) FROM $(call "$1");
+          EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM $(call "$1")" | tail -n +2 |
     jq '.[0].Plan | (."Shared Hit Blocks" + ."Shared Read Blocks")'
 }
 b_bounded=$(buffers 300)
 b_unbounded=$(buffers 10000000)
-((b_bounded < b_unbounded)) ||
-  fail "bounded search touched $b_bounded buffers, unbounded $b_unbounded"
+# (measured: 2,308 against 6,872; the bound reads 601 of the word's matches)
+((b_bounded * 2 < b_unbounded)) ||
+  fail "bounded search touched $b_bounded buffers, unbounded $b_unbounded: not half"
 
 # --- Narrowed by the days received: a whole answer over those days.
 from=$(psql_q "SELECT to_char((timestamptz '$since' - interval '60 days') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')")
