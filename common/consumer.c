@@ -2,6 +2,7 @@
 #include "consumer.h"
 
 #include "clock.h"
+#include "gather.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -54,11 +55,7 @@ struct consumer {
     int inflight;
     batch_t *held; /* received while a batch is in flight, not yet full */
     struct event *gather_timer;
-    int64_t gather_window_us; /* 0: a batch never waits to gather */
-    int64_t held_since_us;    /* when held got its first message */
-    bool held_after_quiet;    /* ... and it came after a pause longer than the window */
-    int64_t last_arrival_us;
-    double gap_us; /* moving mean of the time between messages */
+    gather_t gather; /* when held waits for more (consumer_gather_window) */
     unsigned long applied;
     unsigned long rejected;
     unsigned long committed; /* transactions */
@@ -246,22 +243,6 @@ static void s_start(consumer_t *self, batch_t *b)
     s_submit(self, b);
 }
 
-/* How much longer the held messages wait to gather more: none when there is
- * no window, when they are enough already, when the first of them ended a
- * pause longer than the window, or when at the rate messages come in fewer
- * than CONSUMER_GATHER_GAIN more would arrive before the window closes (at a
- * quiet time a message goes at once: the wait would buy nothing). */
-static int64_t s_gather_wait_us(const consumer_t *self)
-{
-    if (self->gather_window_us <= 0 || self->held_after_quiet ||
-        self->held->count >= CONSUMER_GATHER_TARGET)
-        return 0;
-    int64_t left = self->held_since_us + self->gather_window_us - clock_mono_us();
-    if (left <= 0 || self->gap_us * CONSUMER_GATHER_GAIN > (double)left)
-        return 0;
-    return left;
-}
-
 /* Once nothing is in flight, the messages held meanwhile go as one batch,
  * after the gather window if there is one and may_wait. */
 static void s_release_held(consumer_t *self, bool may_wait)
@@ -274,7 +255,7 @@ static void s_release_held(consumer_t *self, bool may_wait)
         free(b);
         return;
     }
-    int64_t wait_us = may_wait ? s_gather_wait_us(self) : 0;
+    int64_t wait_us = may_wait ? gather_wait_us(&self->gather, clock_mono_us(), b->count) : 0;
     if (wait_us > 0) {
         if (!evtimer_pending(self->gather_timer, NULL)) {
             struct timeval tv = {wait_us / 1000000, wait_us % 1000000};
@@ -298,26 +279,6 @@ static void s_gathered(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     s_release_held(arg, false);
-}
-
-/* A message is about to join the held batch: the moving mean of the gaps between
- * messages (a gap counts up to a second, so that a quiet spell does not
- * hide a burst that follows it for long). */
-static void s_arrived(consumer_t *self)
-{
-    int64_t now = clock_mono_us();
-    if (self->last_arrival_us > 0) {
-        int64_t gap = now - self->last_arrival_us;
-        self->gap_us = 0.9 * self->gap_us + 0.1 * (double)(gap < 1000000 ? gap : 1000000);
-    } else {
-        self->gap_us = 1000000;
-    }
-    if (self->held->count == 0) {
-        self->held_since_us = now;
-        self->held_after_quiet =
-            self->last_arrival_us == 0 || now - self->last_arrival_us > self->gather_window_us;
-    }
-    self->last_arrival_us = now;
 }
 
 /* Moves envelopes from the socket into b until it holds most or the socket
@@ -345,7 +306,7 @@ static void s_take(consumer_t *self, bus_sock_t *sock, batch_t *b, int most)
             duban__envelope__free_unpacked(env, NULL);
             continue;
         }
-        s_arrived(self);
+        gather_arrived(&self->gather, clock_mono_us(), b->count);
         b->envs[b->count++] = env;
     }
 }
@@ -413,6 +374,7 @@ consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const ch
     self->arg = arg;
     self->relay = relay;
     self->max_attempts = OUTBOX_MAX_ATTEMPTS;
+    gather_init(&self->gather, 0, CONSUMER_GATHER_TARGET, CONSUMER_GATHER_GAIN);
     /* each stage consumes what one service produces: its key is the one to expect */
     const char *producer = type == DUBAN__MSG_TYPE__CASE_RECEIVED  ? "intake"
                            : type == DUBAN__MSG_TYPE__CASE_TRIAGED ? "triage"
@@ -449,7 +411,7 @@ void consumer_park_after(consumer_t *self, int refusals)
 
 void consumer_gather_window(consumer_t *self, int ms)
 {
-    self->gather_window_us = ms > 0 ? (int64_t)ms * 1000 : 0;
+    gather_init(&self->gather, ms, CONSUMER_GATHER_TARGET, CONSUMER_GATHER_GAIN);
 }
 
 void consumer_on_prepare(consumer_t *self, consumer_prepare_cb prepare)

@@ -74,7 +74,8 @@ void consumer_park_after(consumer_t *self, int refusals);
  * CONSUMER_GATHER_TARGET (consumer.c): each statement has a fixed cost,
  * which a batch of 5 pays five times as often per case as one of 25. It
  * waits only when the rate at which messages arrive would bring several
- * more within the window, so a message at a quiet time goes at once. */
+ * more within the window, so a message at a quiet time goes at once (the
+ * rule, shared with intake's group commit: gather.h). */
 void consumer_gather_window(consumer_t *self, int ms);
 
 /* Installs a prepare step (see consumer_prepare_cb). */
