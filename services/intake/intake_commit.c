@@ -3,8 +3,10 @@
 
 #include "intake.h"
 
+#include "clock.h"
 #include "duban.pb-c.h"
 #include "fingerprint.h"
+#include "gather.h"
 #include "log.h"
 #include "pg_array.h"
 
@@ -16,6 +18,13 @@
 /* Batches in flight at most: the second only behind a full queue (see
  * s_may_send). */
 #define INTAKE_MAX_INFLIGHT 2
+/* A batch gathered for a window (intake_commit_gather_window) goes as soon
+ * as it holds this many, and waits only when at least INTAKE_GATHER_GAIN
+ * more would come before the window closes. The gain is smaller than the
+ * pipeline's (consumer.c): intake's window is a caller's wait, kept short,
+ * and at 1,000 cases/s a window of a few milliseconds holds only a few. */
+#define INTAKE_GATHER_TARGET 32
+#define INTAKE_GATHER_GAIN 2
 
 /* First, when a submission of the batch has an idempotency key: the keys
  * claimed ($1 scope, $2 key, $3 request hash, one element per submission,
@@ -180,6 +189,8 @@ struct intake_commit {
     handoff_t *handoff;
     const fingerprint_t *fingerprint;
     struct event *flush_ev;
+    struct event *gather_ev; /* the gather window closed */
+    gather_t gather;
     int max_batch;
     int max_waiting;
     int waiting; /* submissions queued or in a batch in flight */
@@ -347,7 +358,7 @@ static void s_answer(pending_t *p, const batch_t *b, pg_txn_t *txn, const intake
 }
 
 static void s_send_batch(intake_commit_t *self, batch_t *b);
-static void s_flush(intake_commit_t *self);
+static void s_flush(intake_commit_t *self, bool may_wait);
 
 static void s_retry_singly(intake_commit_t *self, batch_t *b)
 {
@@ -385,7 +396,7 @@ static void s_batch_done(pg_txn_t *txn, bool ok, void *arg)
         return;
     }
     /* The next batch first: PostgreSQL commits it while this one is answered. */
-    s_flush(self);
+    s_flush(self, true);
     /* One mapping of PostgreSQL's refusal for all, logged once. */
     const intake_problem_t *problem =
         ok ? NULL : intake_problem_of_txn(txn, INTAKE_PROBLEM_WRITE, "insert case");
@@ -444,8 +455,22 @@ static bool s_may_send(const intake_commit_t *self)
                                                   self->queued >= self->max_batch));
 }
 
-static void s_flush(intake_commit_t *self)
+/* may_wait: the queue may wait for more (the gather window), when nothing
+ * is in flight and it is not full. */
+static void s_flush(intake_commit_t *self, bool may_wait)
 {
+    if (may_wait && self->inflight == 0 && self->head) {
+        int64_t wait_us = gather_wait_us(&self->gather, clock_mono_us(), self->queued);
+        if (wait_us > 0) {
+            if (!evtimer_pending(self->gather_ev, NULL)) {
+                struct timeval tv = {wait_us / 1000000, wait_us % 1000000};
+                evtimer_add(self->gather_ev, &tv);
+            }
+            return;
+        }
+    }
+    if (self->inflight == 0)
+        evtimer_del(self->gather_ev);
     while (s_may_send(self)) {
         batch_t *b = calloc(1, sizeof(*b));
         if (!b)
@@ -469,7 +494,12 @@ static void s_flush(intake_commit_t *self)
 
 static void s_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-    s_flush(arg);
+    s_flush(arg, true);
+}
+
+static void s_gathered_cb(evutil_socket_t fd, short what, void *arg)
+{
+    s_flush(arg, false);
 }
 
 int intake_commit_prepare(pg_t *pg)
@@ -492,8 +522,14 @@ intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_rel
     self->fingerprint = fingerprint;
     self->max_batch = max_batch > 0 ? max_batch : 1;
     self->max_waiting = max_waiting > 0 ? max_waiting : 1;
+    gather_init(&self->gather, 0, INTAKE_GATHER_TARGET, INTAKE_GATHER_GAIN);
     self->flush_ev = event_new(base, -1, 0, s_flush_cb, self);
-    if (!self->flush_ev) {
+    self->gather_ev = evtimer_new(base, s_gathered_cb, self);
+    if (!self->flush_ev || !self->gather_ev) {
+        if (self->flush_ev)
+            event_free(self->flush_ev);
+        if (self->gather_ev)
+            event_free(self->gather_ev);
         free(self);
         return NULL;
     }
@@ -511,6 +547,7 @@ void intake_commit_destroy(intake_commit_t **self_p)
         s_pending_free(p);
     }
     event_free(self->flush_ev);
+    event_free(self->gather_ev);
     free(self);
     *self_p = NULL;
 }
@@ -545,6 +582,7 @@ void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
         cb(ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
+    gather_arrived(&self->gather, clock_mono_us(), self->queued);
     if (self->tail)
         self->tail->next = p;
     else
@@ -553,4 +591,9 @@ void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
     self->queued++;
     /* Flush on the next loop turn, so requests read in this turn share it. */
     event_active(self->flush_ev, 0, 0);
+}
+
+void intake_commit_gather_window(intake_commit_t *self, int ms)
+{
+    gather_init(&self->gather, ms, INTAKE_GATHER_TARGET, INTAKE_GATHER_GAIN);
 }

@@ -79,6 +79,11 @@ intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_rel
                                    handoff_t *handoff, const fingerprint_t *fingerprint,
                                    int max_batch, int max_waiting);
 
+/* While cases keep coming in, a batch that could go waits up to ms (0, the
+ * default: never) for more (gather.h), so that each statement's fixed cost
+ * is shared by more cases. */
+void intake_commit_gather_window(intake_commit_t *self, int ms);
+
 /* Fails what is still waiting (callbacks with INTAKE_UNAVAILABLE) and frees. */
 void intake_commit_destroy(intake_commit_t **self_p);
 
