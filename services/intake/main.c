@@ -29,14 +29,14 @@
 /* How long (ms) a batch of new cases may wait to gather more
  * (intake.gather_ms, intake_commit_gather_window). Measured with dubanctl
  * bench --rate 1000 (no window / 3 / 4 / 5 / 8 ms): intake's statements
- * for 20,000 cases 11,808 / 5,933-6,085 / 4,422-4,436 / 3,156 / 2,028;
- * PostgreSQL CPU per case 0.90-0.95 / 0.71-0.81 / 0.69-0.73 / 0.52-0.57 /
- * 0.50-0.51 ms; services' CPU 0.29-0.35 / 0.25-0.26 / 0.24 / 0.23-0.25 /
- * 0.22 ms; intake's p50 3.1-4.0 / 5.1-5.8 / 6.2-6.8 / 7.8-7.9 / 10.7-11.1
- * ms, its p99 16.6-18.5 / 19-20 / 21-37 / 16.0-17.9 / 20-22 ms: 5 ms
- * takes 40 % of PostgreSQL's CPU off each case for 4 ms of a caller's
- * median, its p99 no worse. Closed loop (32 connections), where batches
- * are large anyway: no change beyond the runs' spread. */
+ * for 20,000 cases 9,621-13,347 / 5,933-6,085 / 4,422-4,436 / 2,935-3,247
+ * / 2,028; PostgreSQL CPU per case 0.90-0.99 / 0.71-0.81 / 0.69-0.73 /
+ * 0.52-0.69 / 0.50-0.51 ms; services' CPU 0.27-0.35 / 0.25-0.26 / 0.24 /
+ * 0.22-0.29 / 0.22 ms; intake's p50 3.1-5.1 / 5.1-5.8 / 6.2-6.8 / 7.8-8.9
+ * / 10.7-11.1 ms, its p99 13-23 / 19-20 / 21-37 / 16-23 / 20-22 ms: 5 ms
+ * takes a third of PostgreSQL's CPU off each case for 4 ms of a caller's
+ * median, its p99 within the runs' spread. Closed loop (32 connections),
+ * where batches are large anyway: no change beyond the runs' spread. */
 #define INTAKE_GATHER_MS 5
 
 static void s_pg_state(pg_t *pg, bool up, void *arg)
