@@ -172,6 +172,26 @@ int service_drain(service_t *self, struct pg *pg)
     return 0;
 }
 
+/* A service's event loop: epoll with its changelist, so that the changes a
+ * loop turn makes to one descriptor cost one epoll_ctl at most, not one
+ * each (evhttp turns a connection's reading off and on around every
+ * request). Measured with dubanctl bench --rate 1000 and perf stat:
+ * intake's epoll_ctl calls 4.0 -> 3.0 per case; its CPU per case 0.124-0.150
+ * ms without, 0.116-0.143 ms with (four runs each way). libevent warns
+ * that the changelist is unsafe for a descriptor that is a dup() of another
+ * one the loop watches: no service watches one (the only dup2 calls are in
+ * children, before exec). */
+static struct event_base *s_event_base_new(void)
+{
+    struct event_config *cfg = event_config_new();
+    if (!cfg)
+        return NULL;
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    struct event_base *base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    return base;
+}
+
 service_t *service_new(const char *name, const char *summary, int argc, char **argv,
                        int *exit_code)
 {
@@ -233,7 +253,7 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
         goto out_destroy;
     }
     self->org = org_new(org_path);
-    self->base = event_base_new();
+    self->base = s_event_base_new();
     self->zctx = zmq_ctx_new();
     if (!self->org || !self->base || !self->zctx)
         goto out_destroy;
@@ -252,8 +272,8 @@ service_t *service_new(const char *name, const char *summary, int argc, char **a
     signal(SIGPIPE, SIG_IGN);
     if (s_metrics_start(self) < 0)
         goto out_destroy;
-    log_info("starting", "settings=%s version=%s", settings_path(self->settings),
-             metrics_version());
+    log_info("starting", "settings=%s version=%s loop=%s", settings_path(self->settings),
+             metrics_version(), event_base_get_method(self->base));
     *exit_code = 0;
     return self;
 

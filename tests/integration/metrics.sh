@@ -3,7 +3,8 @@
 # stage latencies as histograms where messages are applied, the outbox
 # backlog, its oldest age and parked messages per destination, the deadline
 # index in Redis and open overdue tasks by division at watch, reconnects to
-# PostgreSQL and Redis, and the process's own RSS, CPU and version.
+# PostgreSQL and Redis, and the process's own RSS, CPU and version. Each
+# says at start which event loop it runs.
 export DUBAN_WATCH_METRICS_EVERY_S=1
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init metrics
@@ -38,6 +39,9 @@ for svc in intake triage dispatch watch bulletin web; do
     has "$svc" "^$family" || fail "$svc has no $family"
   done
   has "$svc" "^process_resident_memory_bytes [1-9][0-9]{5,}$" || fail "$svc: RSS not measured"
+  # (its event loop coalesces a loop turn's changes to a descriptor: service.c)
+  grep -q 'msg=starting .*loop="epoll (with changelist)"' "$H_DIR/$svc.log" ||
+    fail "$svc does not run epoll with its changelist"
 done
 has intake '^duban_cases_accepted_total\{channel="hotline"\} 1$' || fail "accepted case not counted"
 has intake '^duban_cases_refused_total\{channel="web",reason="missing field"\} 1$' ||
