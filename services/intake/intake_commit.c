@@ -523,6 +523,7 @@ intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_rel
     self->max_batch = max_batch > 0 ? max_batch : 1;
     self->max_waiting = max_waiting > 0 ? max_waiting : 1;
     gather_init(&self->gather, 0, INTAKE_GATHER_TARGET, INTAKE_GATHER_GAIN);
+    gather_callers_wait(&self->gather);
     self->flush_ev = event_new(base, -1, 0, s_flush_cb, self);
     self->gather_ev = evtimer_new(base, s_gathered_cb, self);
     if (!self->flush_ev || !self->gather_ev) {
@@ -582,7 +583,7 @@ void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
         cb(ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
-    gather_arrived(&self->gather, clock_mono_us(), self->queued);
+    gather_arrived_among(&self->gather, clock_mono_us(), self->queued, self->waiting - 1);
     if (self->tail)
         self->tail->next = p;
     else
@@ -596,4 +597,5 @@ void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
 void intake_commit_gather_window(intake_commit_t *self, int ms)
 {
     gather_init(&self->gather, ms, INTAKE_GATHER_TARGET, INTAKE_GATHER_GAIN);
+    gather_callers_wait(&self->gather);
 }

@@ -92,6 +92,25 @@ static void test_window_closes(void **state)
     assert_int_equal(gather_wait_us(&g, first + 30000 * MS, 3), 0);
 }
 
+static void test_callers_that_wait_need_company(void **state)
+{
+    gather_t g;
+    gather_init(&g, 5, 32, 2);
+    gather_callers_wait(&g);
+    /* a lone caller every 1 ms, each alone when it arrives: never waits */
+    int64_t t = 1000 * MS;
+    for (int i = 0; i < 150; i++, t += MS) {
+        gather_arrived_among(&g, t, 0, 0);
+        assert_int_equal(gather_wait_us(&g, t, 1), 0);
+    }
+    /* callers arriving while three others wait: the batch waits for more */
+    for (int i = 0; i < 30; i++, t += MS)
+        gather_arrived_among(&g, t, i, 3);
+    t += MS;
+    gather_arrived_among(&g, t, 0, 3);
+    assert_true(gather_wait_us(&g, t, 1) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +120,7 @@ int main(void)
         cmocka_unit_test(test_slow_stream_does_not_wait),
         cmocka_unit_test(test_full_batch_goes),
         cmocka_unit_test(test_window_closes),
+        cmocka_unit_test(test_callers_that_wait_need_company),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
