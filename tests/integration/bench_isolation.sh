@@ -81,11 +81,18 @@ newest_scratch() { psql_q "SELECT datname FROM pg_database WHERE datname LIKE 'd
 scratch_named() { [[ -n "$(newest_scratch)" ]] && grep -q '^bench: scratch services ' "$held_out"; }
 wait_until 60 scratch_named
 held_db=$(newest_scratch)
+# The run is paused (its database is named after dubanctl's pid) until the
+# session is in, so that a short run cannot end before it.
+bench_ctl_pid=${held_db#duban_bench_}
+harness_kill_on_exit "$bench_ctl_pid"
+harness_on_exit "kill -CONT $bench_ctl_pid 2>/dev/null || true"
+kill -STOP "$bench_ctl_pid"
 harness_psql -d "$held_db" -c "SELECT pg_sleep(600) /* held */" > /dev/null 2>&1 &
 holder_pid=$!
 harness_kill_on_exit "$holder_pid"
 holding() { [[ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = '$held_db' AND query LIKE '%/* held */%'")" == 1 ]]; }
 wait_until 20 holding
+kill -CONT "$bench_ctl_pid"
 held_pids=$(sed -n 's/^bench: scratch services //p' "$held_out")
 services_gone() {
   local p

@@ -133,6 +133,10 @@ int ctl_staff_set_password(struct pg_conn *conn, const char *staff, const char *
 
 struct pg_result;
 
+/* Drops database db WITH (FORCE), waiting up to 20 s for sessions it may not
+ * end to go; prints PostgreSQL's error and returns -1 when it cannot. */
+int ctl_pg_drop_database(struct pg_conn *admin, const char *db);
+
 /* Runs one statement with text parameters; prints PostgreSQL's error and
  * returns -1 when it fails. With out, the result is handed over (PQclear). */
 int ctl_pg_exec(struct pg_conn *conn, const char *sql, int nparams, const char *const *params,

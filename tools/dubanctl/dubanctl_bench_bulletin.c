@@ -453,7 +453,7 @@ out_finish:
     PQfinish(conn);
     bulletin_engine_destroy(&e);
     if (!keep && rc == CTL_OK)
-        s_exec(admin, "DROP DATABASE IF EXISTS " BENCH_DB " WITH (FORCE)");
+        ctl_pg_drop_database(admin, BENCH_DB);
     PQfinish(admin);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", outdir);

@@ -315,8 +315,7 @@ double ctl_bench_pgbench(ctl_t *ctl, int seconds)
         unlink(script_path);
     }
     PQfinish(conn);
-    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
-    PQclear(PQexec(admin, sql));
+    ctl_pg_drop_database(admin, db);
     PQfinish(admin);
     if (tps < 0)
         fprintf(stderr, "warning: pgbench gave no figure (is postgresql-contrib's pgbench "

@@ -444,7 +444,7 @@ static void s_cleanup(bw_t *b)
         PQfinish(b->conn);
     b->conn = NULL;
     if (b->admin && !b->keep && b->db[0])
-        s_execf(b->admin, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", b->db);
+        ctl_pg_drop_database(b->admin, b->db);
     if (b->admin)
         PQfinish(b->admin);
     b->admin = NULL;

@@ -265,36 +265,6 @@ int ctl_scratch_services(const ctl_scratch_t *self, pid_t *pids, const char **na
     return n;
 }
 
-/* Drops the scratch database. The services are gone by now, but the server
- * ends their sessions a moment later, and FORCE may end only the sessions
- * of roles the setup role belongs to: while one of another role is still
- * there (a service's, or anyone's who looked in), the drop is refused, and
- * the database was left behind, 60-90 MB a run. So it is tried again, for
- * up to SCRATCH_DROP_WAIT_MS, while the refusal is for a session still
- * there (insufficient privilege to end it, or the database in use). */
-#define SCRATCH_DROP_WAIT_MS 20000
-
-static int s_drop_database(PGconn *admin, const char *db)
-{
-    char sql[256];
-    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
-    for (int waited_ms = 0;; waited_ms += 100) {
-        PGresult *res = PQexec(admin, sql);
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        bool dropped = PQresultStatus(res) == PGRES_COMMAND_OK;
-        bool session_left = state && (strcmp(state, "42501") == 0 || strcmp(state, "55006") == 0);
-        if (!dropped && (!session_left || waited_ms >= SCRATCH_DROP_WAIT_MS))
-            fprintf(stderr, "error: %s", PQresultErrorMessage(res));
-        PQclear(res);
-        if (dropped)
-            return 0;
-        if (!session_left || waited_ms >= SCRATCH_DROP_WAIT_MS)
-            return -1;
-        struct timespec step = {0, 100 * 1000 * 1000};
-        nanosleep(&step, NULL);
-    }
-}
-
 void ctl_scratch_destroy(ctl_scratch_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -326,7 +296,7 @@ void ctl_scratch_destroy(ctl_scratch_t **self_p)
     }
     if (s->created) {
         PGconn *admin = ctl_pg_connect_as(s->ctl, "setup");
-        if (!admin || s_drop_database(admin, s->db) < 0)
+        if (!admin || ctl_pg_drop_database(admin, s->db) < 0)
             fprintf(stderr, "warning: could not drop the scratch database %s\n", s->db);
         PQfinish(admin);
     }
