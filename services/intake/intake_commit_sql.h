@@ -63,7 +63,7 @@
  * when none was made) and its message (OUTBOX_ROW_COLUMNS).
  *
  * A batch with no idempotency key, external reference or photo (the
- * hotline's, an import's without references) runs INTAKE_INSERT_PLAIN, the
+ * hotline's, an import's without references) runs INTAKE_INSERT_PLAIN_SQL, the
  * same statement without those parts: each part costs its statement's
  * start and end whether a case uses it or not, 0.1 ms of PostgreSQL's time
  * a statement (pgbench over the statement, one case a batch). */
@@ -98,7 +98,7 @@
     " cn AS (" INTAKE_CASES_INSERT("ok.external_ref IS NULL", "") "),"
 #define INTAKE_CR_CONFLICT "ON CONFLICT (external_ref) WHERE external_ref IS NOT NULL DO NOTHING"
 #define INTAKE_INSERT_CR                                                                           \
-    " cr AS (" INTAKE_CASES_INSERT("ok.external_ref IS NOT NULL", INTAKE_CR_CONFLICT) "),"        \
+    " cr AS (" INTAKE_CASES_INSERT("ok.external_ref IS NOT NULL", INTAKE_CR_CONFLICT) "),"         \
     " c AS (SELECT * FROM cn UNION ALL SELECT * FROM cr),"
 #define INTAKE_INSERT_C_PLAIN " c AS (SELECT * FROM cn),"
 #define INTAKE_INSERT_EVENT                                                                        \
@@ -114,16 +114,16 @@
     "  decode(p.sha256, 'hex') FROM cc, jsonb_to_recordset(coalesce(cc.photos::jsonb,"             \
     "  '[]'::jsonb)) AS p(file_id text, content_type text, bytes integer, width integer,"          \
     "  height integer, sha256 text)),"
-#define INTAKE_INSERT_ANSWERED                                                                                               \
-    " h AS (INSERT INTO case_handoffs (case_id) SELECT id FROM cc),"                                                         \
-    " o AS (SELECT " OUTBOX_UNSTORED_COLUMNS(                                                                                \
-        "'intake'", "NULL", OUTBOX_MSG(CASE_RECEIVED), "id", "case_number", "NULL",                                          \
-        "decode(body, 'hex')") "  FROM cc),"                                                                                 \
-                               " r AS (SELECT id, ord, idem_scope, idem_key, jsonb_build_object('case_number', case_number," \
-                               "  'query_code', query_code, 'state', state, 'first_responder', first_responder,"             \
-                               "  'channel', channel, 'kind', kind,"                                                         \
-                               "  'received_at', to_char(created_at AT TIME ZONE 'Asia/Shanghai',"                           \
-                               "   'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')) AS response FROM cc)"
+#define INTAKE_INSERT_ANSWERED                                                                     \
+    " h AS (INSERT INTO case_handoffs (case_id) SELECT id FROM cc),"                               \
+    " o AS (SELECT " OUTBOX_UNSTORED_COLUMNS("'intake'", "NULL", OUTBOX_MSG(CASE_RECEIVED), "id",  \
+                                             "case_number", "NULL", "decode(body, 'hex')")         \
+    "  FROM cc),"                                                                                  \
+    " r AS (SELECT id, ord, idem_scope, idem_key, jsonb_build_object('case_number', case_number,"  \
+    "  'query_code', query_code, 'state', state, 'first_responder', first_responder,"              \
+    "  'channel', channel, 'kind', kind,"                                                          \
+    "  'received_at', to_char(created_at AT TIME ZONE 'Asia/Shanghai',"                            \
+    "   'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')) AS response FROM cc)"
 #define INTAKE_INSERT_KEYS_ANSWERED                                                                \
     ", k AS (UPDATE idempotency_keys SET case_id = r.id, response = r.response - 'query_code'"     \
     "  FROM r WHERE r.idem_scope <> '' AND scope = r.idem_scope AND key = r.idem_key)"
@@ -184,17 +184,18 @@ enum {
  * reference. The query code was shown once, in the first answer; it is not
  * kept, so a retry learns the case number and that the code is not shown
  * again. A row per submission, in their order. */
-#define INTAKE_LOOKUP_SQL                                                                             \
-    "SELECT coalesce((k.response - 'query_code' || jsonb_build_object('query_code', NULL::text,"      \
-    "  'query_code_notice', '" INTAKE_QUERY_CODE_NOTICE "'))::text, '') AS replay,"                   \
-    " k.request_sha256 = decode(i.request_sha256, 'hex') AS same_body, k.scope IS NOT NULL AS keyed," \
-    " (SELECT jsonb_build_object('case_number', case_number, 'state', state,"                         \
-    "  'already_imported', true)::text FROM cases c WHERE c.external_ref = i.external_ref)"           \
-    "  AS imported"                                                                                   \
-    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY"                    \
-    "  AS i(idem_scope, idem_key, request_sha256, external_ref, ord)"                                 \
-    " LEFT JOIN idempotency_keys k ON i.idem_scope <> '' AND k.scope = i.idem_scope"                  \
-    "  AND k.key = i.idem_key"                                                                        \
+#define INTAKE_LOOKUP_SQL                                                                          \
+    "SELECT coalesce((k.response - 'query_code' || jsonb_build_object('query_code', NULL::text,"   \
+    "  'query_code_notice', '" INTAKE_QUERY_CODE_NOTICE "'))::text, '') AS replay,"                \
+    " k.request_sha256 = decode(i.request_sha256, 'hex') AS same_body,"                            \
+    " k.scope IS NOT NULL AS keyed,"                                                               \
+    " (SELECT jsonb_build_object('case_number', case_number, 'state', state,"                      \
+    "  'already_imported', true)::text FROM cases c WHERE c.external_ref = i.external_ref)"        \
+    "  AS imported"                                                                                \
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY"                 \
+    "  AS i(idem_scope, idem_key, request_sha256, external_ref, ord)"                              \
+    " LEFT JOIN idempotency_keys k ON i.idem_scope <> '' AND k.scope = i.idem_scope"               \
+    "  AND k.key = i.idem_key"                                                                     \
     " ORDER BY i.ord"
 
 enum { LOOKUP_REPLAY, LOOKUP_SAME_BODY, LOOKUP_KEYED, LOOKUP_IMPORTED };
