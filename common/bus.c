@@ -327,6 +327,38 @@ int bus_send_envelope(bus_sock_t *self, const char *topic, const Duban__Envelope
     return rc;
 }
 
+int bus_bundle_add(bus_bundle_t *bundle, const Duban__Envelope *env)
+{
+    if (bundle->count >= BUS_BUNDLE_MAX)
+        return -1;
+    size_t len = duban__envelope__get_packed_size(env);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return -1;
+    duban__envelope__pack(env, buf);
+    bundle->frames[bundle->count] = buf;
+    bundle->lengths[bundle->count++] = len;
+    return 0;
+}
+
+int bus_bundle_send(bus_sock_t *self, bus_bundle_t *bundle)
+{
+    int rc = bundle->count == 0 ? 0
+                                : bus_send_frames(self, (const void *const *)bundle->frames,
+                                                  bundle->lengths, bundle->count);
+    int saved = errno;
+    bus_bundle_clear(bundle);
+    errno = saved;
+    return rc;
+}
+
+void bus_bundle_clear(bus_bundle_t *bundle)
+{
+    for (int i = 0; i < bundle->count; i++)
+        free(bundle->frames[i]);
+    bundle->count = 0;
+}
+
 Duban__Envelope *bus_envelope_unpack(const void *data, size_t len)
 {
     if (len > BUS_MAX_MESSAGE)

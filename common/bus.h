@@ -99,6 +99,32 @@ int bus_recv_frames(bus_sock_t *self, void **frames, size_t *lengths, int max_fr
  * given. Returns 0 / -1 as bus_send_frames. */
 int bus_send_envelope(bus_sock_t *self, const char *topic, const Duban__Envelope *env);
 
+/* A message on a link between stages (PUSH to PULL) carries up to
+ * BUS_BUNDLE_MAX envelopes, one a frame: what one commit moved on goes out
+ * together (outbox_relay_cork), so that the bus pays its costs per message
+ * (a wake-up of ZeroMQ's I/O threads on both sides, a CURVE box, a read
+ * and a write, the loop's callbacks) once a batch rather than once a case.
+ * Each envelope stays whole and is applied, acknowledged or refused on its
+ * own. */
+#define BUS_BUNDLE_MAX 32
+
+typedef struct {
+    uint8_t *frames[BUS_BUNDLE_MAX];
+    size_t lengths[BUS_BUNDLE_MAX];
+    int count;
+} bus_bundle_t;
+
+/* Packs env into the bundle's next frame. -1 when the bundle is full or
+ * memory ran out (nothing added). */
+int bus_bundle_add(bus_bundle_t *bundle, const Duban__Envelope *env);
+
+/* Sends the bundle's envelopes as one message, all or none, and empties it.
+ * Returns 0 / -1 as bus_send_frames (0 for an empty bundle). */
+int bus_bundle_send(bus_sock_t *self, bus_bundle_t *bundle);
+
+/* Frees what the bundle holds (unsent). */
+void bus_bundle_clear(bus_bundle_t *bundle);
+
 /* Unpacks an envelope from bytes received from outside: NULL when malformed
  * or oversize (the caller logs and drops it). Free with
  * duban__envelope__free_unpacked(env, NULL). */

@@ -32,11 +32,16 @@
  * s_readable), as intake's group commit does. */
 #define CONSUMER_MAX_INFLIGHT 2
 
+/* A batch is taken until it holds its most (CONSUMER_BATCH, or
+ * CONSUMER_FLUSH_BATCH), and a bus message's envelopes are taken whole: it
+ * may end a bundle past that (bus.h). */
+#define CONSUMER_ROOM (CONSUMER_BATCH + BUS_BUNDLE_MAX - 1)
+
 typedef struct {
     consumer_t *owner;
-    Duban__Envelope *envs[CONSUMER_BATCH];
-    int first_stmt[CONSUMER_BATCH];
-    int row[CONSUMER_BATCH]; /* the envelope's row in its first statement's result */
+    Duban__Envelope *envs[CONSUMER_ROOM];
+    int first_stmt[CONSUMER_ROOM];
+    int row[CONSUMER_ROOM]; /* the envelope's row in its first statement's result */
     int count;
     bool single;
 } batch_t;
@@ -51,6 +56,7 @@ struct consumer {
     consumer_applied_cb applied_cb;
     void *arg;
     outbox_relay_t *relay;
+    outbox_relay_t *corked; /* the applied callbacks send through it (consumer_cork) */
     int max_attempts;
     int inflight;
     batch_t *held; /* received while a batch is in flight, not yet full */
@@ -136,6 +142,7 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
         self->committed++;
         metrics_family_t *latency = metrics_stage_latency();
         int64_t now_us = s_wall_us();
+        outbox_relay_cork(self->corked);
         for (int i = 0; i < b->count; i++) {
             self->applied++;
             if (b->envs[i]->time_us > 0 && now_us >= b->envs[i]->time_us)
@@ -145,6 +152,7 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
                 self->applied_cb(b->envs[i], pg_txn_result(txn, b->first_stmt[i]), b->row[i],
                                  self->arg);
         }
+        outbox_relay_uncork(self->corked);
         if (self->relay)
             outbox_relay_kick(self->relay);
     } else if (pg_txn_connection_lost(txn)) {
@@ -281,33 +289,42 @@ static void s_gathered(evutil_socket_t fd, short what, void *arg)
     s_release_held(arg, false);
 }
 
+/* env, received, joins b; what cannot be applied is refused. */
+static void s_take_one(consumer_t *self, batch_t *b, Duban__Envelope *env)
+{
+    if (env->type != self->type) {
+        char why[96];
+        snprintf(why, sizeof(why), "a %s where %s is expected", bus_msg_type_str(env->type),
+                 bus_msg_type_str(self->type));
+        s_refuse(self, env, why);
+        duban__envelope__free_unpacked(env, NULL);
+        return;
+    }
+    gather_arrived(&self->gather, clock_mono_us(), b->count);
+    b->envs[b->count++] = env;
+}
+
 /* Moves envelopes from the socket into b until it holds most or the socket
- * is empty; what cannot be applied is refused on the way. */
+ * is empty, a bus message's whole (up to BUS_BUNDLE_MAX, one a frame); what
+ * cannot be applied is refused on the way. */
 static void s_take(consumer_t *self, bus_sock_t *sock, batch_t *b, int most)
 {
     while (b->count < most) {
-        void *frames[1];
-        size_t lengths[1];
-        int n = bus_recv_frames(sock, frames, lengths, 1);
+        void *frames[BUS_BUNDLE_MAX];
+        size_t lengths[BUS_BUNDLE_MAX];
+        int n = bus_recv_frames(sock, frames, lengths, BUS_BUNDLE_MAX);
         if (n <= 0)
             break;
-        Duban__Envelope *env = bus_envelope_unpack(frames[0], lengths[0]);
-        free(frames[0]);
-        if (!env) {
-            self->rejected++;
-            log_warn("dropped malformed message", "bytes=%zu", lengths[0]);
-            continue;
+        for (int i = 0; i < n; i++) {
+            Duban__Envelope *env = bus_envelope_unpack(frames[i], lengths[i]);
+            free(frames[i]);
+            if (!env) {
+                self->rejected++;
+                log_warn("dropped malformed message", "bytes=%zu", lengths[i]);
+                continue;
+            }
+            s_take_one(self, b, env);
         }
-        if (env->type != self->type) {
-            char why[96];
-            snprintf(why, sizeof(why), "a %s where %s is expected", bus_msg_type_str(env->type),
-                     bus_msg_type_str(self->type));
-            s_refuse(self, env, why);
-            duban__envelope__free_unpacked(env, NULL);
-            continue;
-        }
-        gather_arrived(&self->gather, clock_mono_us(), b->count);
-        b->envs[b->count++] = env;
     }
 }
 
@@ -335,7 +352,7 @@ static void s_readable(bus_sock_t *sock, void *arg)
         self->held->owner = self;
     }
     s_take(self, sock, self->held, most);
-    if (self->held->count == most) {
+    if (self->held->count >= most) {
         batch_t *full = self->held;
         self->held = NULL;
         evtimer_del(self->gather_timer);
@@ -349,11 +366,13 @@ out_drain_dropped:
     /* Nothing can be applied; receive and forget so the socket does not
      * wake us forever. The producer's outbox still holds every message. */
     for (;;) {
-        void *frames[1];
-        size_t lengths[1];
-        if (bus_recv_frames(sock, frames, lengths, 1) <= 0)
+        void *frames[BUS_BUNDLE_MAX];
+        size_t lengths[BUS_BUNDLE_MAX];
+        int n = bus_recv_frames(sock, frames, lengths, BUS_BUNDLE_MAX);
+        if (n <= 0)
             break;
-        free(frames[0]);
+        for (int i = 0; i < n; i++)
+            free(frames[i]);
     }
 }
 
@@ -402,6 +421,11 @@ void consumer_destroy(consumer_t **self_p)
         s_batch_free(self->held);
     free(self);
     *self_p = NULL;
+}
+
+void consumer_cork(consumer_t *self, outbox_relay_t *relay)
+{
+    self->corked = relay;
 }
 
 void consumer_park_after(consumer_t *self, int refusals)

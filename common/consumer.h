@@ -65,6 +65,11 @@ typedef int (*consumer_flush_cb)(pg_txn_t *txn, void *arg);
 typedef void (*consumer_prepare_cb)(Duban__Envelope *const *envs, int count, void *arg,
                                     void (*done)(void *done_arg), void *done_arg);
 
+/* The relay the applied callbacks send through (outbox_relay_send_claimed):
+ * corked while they run for a batch, so that what the batch moved on goes
+ * out in as few bus messages as it can (outbox_relay_cork). */
+void consumer_cork(consumer_t *self, outbox_relay_t *relay);
+
 /* Refusals after which a message is parked (outbox_max_attempts(settings);
  * OUTBOX_MAX_ATTEMPTS until set). */
 void consumer_park_after(consumer_t *self, int refusals);

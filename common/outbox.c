@@ -2,6 +2,7 @@
 #include "outbox.h"
 
 #include "clock.h"
+#include "handoff.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -89,9 +90,18 @@ struct outbox_relay {
     bool counting;            /* a count of parked rows is in flight */
     int64_t counted_mono_us;  /* when the last count started */
     unsigned long sent;
+    unsigned long bus_sent; /* bus messages: a bundle is one */
     unsigned long pruned;
     unsigned long parked;
     unsigned long backlog; /* not delivered nor parked, at the last count */
+    handoff_t *handoff;    /* told of unstored messages refused (outbox_relay_handoff) */
+    bool corked;
+    bus_bundle_t bundle; /* envelopes held to go out as one message */
+    struct {
+        int64_t case_id;
+        bool stored; /* a row to release when refused; else the hand-off's case */
+        char msg_id[40];
+    } held[BUS_BUNDLE_MAX];
 };
 
 /* Where the OUTBOX_ROW_COLUMNS are in a result. */
@@ -123,8 +133,50 @@ static int s_row_cols(PGresult *res, row_cols_t *c)
     return 0;
 }
 
-/* Sends one claimed row; -1 when the socket would not take it (no consumer
- * connected yet, or its queue is full). */
+static void s_release(outbox_relay_t *self, const char *msg_ids);
+static void s_refused(outbox_relay_t *self, int n);
+
+/* The socket would not take the first n held messages (no consumer
+ * connected yet, or its queue is full): stored rows go back to unsent, the
+ * hand-off writes unstored ones to the outbox (a PUB's are gone, as they
+ * would be at its high-water mark). */
+static void s_not_taken(outbox_relay_t *self, int n)
+{
+    s_refused(self, n);
+    char ids[BUS_BUNDLE_MAX * 41 + 3];
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        if (self->held[i].stored)
+            len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%s", len ? "," : "{",
+                                    self->held[i].msg_id);
+        else if (self->handoff)
+            handoff_unsent(self->handoff, self->held[i].case_id);
+    }
+    if (len > 0) {
+        snprintf(ids + len, sizeof(ids) - len, "}");
+        s_release(self, ids);
+    }
+}
+
+/* Sends what the bundle holds as one message. Returns the messages the
+ * socket would not take. */
+static int s_flush(outbox_relay_t *self)
+{
+    int n = self->bundle.count;
+    if (n == 0)
+        return 0;
+    if (bus_bundle_send(self->sock, &self->bundle) == 0) {
+        self->sent += (unsigned long)n;
+        self->bus_sent++;
+        return 0;
+    }
+    s_not_taken(self, n);
+    return n;
+}
+
+/* Sends one claimed row, or holds it for the bundle while the relay is
+ * corked. Returns the messages the socket would not take (this one, or
+ * those of a bundle it completed). */
 static int s_send_row(outbox_relay_t *self, PGresult *res, int row, const row_cols_t *c)
 {
     size_t body_len = 0;
@@ -145,12 +197,35 @@ static int s_send_row(outbox_relay_t *self, PGresult *res, int row, const row_co
     env.time_us = strtoll(PQgetvalue(res, row, c->created_us), NULL, 10);
     env.body.data = body;
     env.body.len = body_len;
+    int refused = 0;
     const char *topic = PQgetisnull(res, row, c->topic) ? NULL : PQgetvalue(res, row, c->topic);
-    int rc = bus_send_envelope(self->sock, topic, &env);
-    if (rc == 0)
-        self->sent++;
+    /* a subscriber's message is its topic and one envelope: what is held
+     * goes out first, so that messages keep their order */
+    if (topic || self->bundle.count == BUS_BUNDLE_MAX)
+        refused += s_flush(self);
+    int at = self->bundle.count;
+    self->held[at].case_id = env.case_id;
+    self->held[at].stored = env.seq != 0;
+    snprintf(self->held[at].msg_id, sizeof(self->held[at].msg_id), "%s", env.msg_id);
+    if (topic) {
+        if (bus_send_envelope(self->sock, topic, &env) == 0) {
+            self->sent++;
+            self->bus_sent++;
+        } else {
+            s_not_taken(self, 1);
+            refused++;
+        }
+    } else if (bus_bundle_add(&self->bundle, &env) < 0) {
+        /* out of memory: sent again as a message not taken */
+        refused += s_flush(self);
+        self->held[0] = self->held[at];
+        s_not_taken(self, 1);
+        refused++;
+    } else if (!self->corked) {
+        refused += s_flush(self);
+    }
     PQfreemem(body);
-    return rc;
+    return refused;
 }
 
 /* A re-sent row that its consumer neither acknowledged nor refused all this
@@ -231,10 +306,8 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
         return;
     }
     int rows = 0;
-    char *unsent = NULL;
-    size_t unsent_len = 0;
-    FILE *ids = open_memstream(&unsent, &unsent_len);
     int nunsent = 0, claimed = 0;
+    outbox_relay_cork(self);
     for (int r = 0; r < pg_txn_count(txn); r++) {
         PGresult *res = pg_txn_result(txn, r);
         int n = PQntuples(res);
@@ -247,23 +320,15 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
         for (int i = 0; i < n; i++) {
             if (r > 0)
                 s_warn_unanswered(self, res, i, &cols);
-            if (s_send_row(self, res, i, &cols) < 0 && ids)
-                fprintf(ids, "%s%s", nunsent++ ? "," : "{", PQgetvalue(res, i, cols.msg_id));
+            nunsent += s_send_row(self, res, i, &cols);
         }
         rows = r == 0 ? n : rows;
         claimed += n;
     }
-    if (ids) {
-        fputs("}", ids);
-        fclose(ids);
-    }
-    if (nunsent > 0) {
-        s_refused(self, nunsent);
-        s_release(self, unsent);
-        free(unsent);
+    self->corked = false;
+    nunsent += s_flush(self);
+    if (nunsent > 0)
         return;
-    }
-    free(unsent);
     if (claimed > 0)
         s_taken(self);
     if (rows == OUTBOX_BATCH_ROWS || self->again) {
@@ -473,6 +538,7 @@ void outbox_relay_destroy(outbox_relay_t **self_p)
         event_free(self->retry_ev);
     if (self->prune_ev)
         event_free(self->prune_ev);
+    bus_bundle_clear(&self->bundle);
     free(self);
     *self_p = NULL;
 }
@@ -487,23 +553,35 @@ unsigned long outbox_relay_sent(const outbox_relay_t *self)
     return self->sent;
 }
 
-int outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
+void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
 {
     row_cols_t cols;
     if (!self || s_row_cols(res, &cols) < 0 || PQgetisnull(res, row, cols.id))
-        return 0;
-    if (s_send_row(self, res, row, &cols) == 0) {
-        if (self->refused_since_us != 0 && !event_pending(self->retry_ev, EV_TIMEOUT, NULL))
-            s_taken(self);
-        return 0;
-    }
-    s_refused(self, 1);
-    if (strcmp(PQgetvalue(res, row, cols.id), "0") == 0)
-        return -1; /* unstored: nothing to release */
-    char ids[64];
-    snprintf(ids, sizeof(ids), "{%s}", PQgetvalue(res, row, cols.msg_id));
-    s_release(self, ids);
-    return 0;
+        return;
+    if (s_send_row(self, res, row, &cols) == 0 && !self->corked && self->refused_since_us != 0 &&
+        !event_pending(self->retry_ev, EV_TIMEOUT, NULL))
+        s_taken(self);
+}
+
+void outbox_relay_cork(outbox_relay_t *self)
+{
+    if (self)
+        self->corked = true;
+}
+
+void outbox_relay_uncork(outbox_relay_t *self)
+{
+    if (!self)
+        return;
+    self->corked = false;
+    if (s_flush(self) == 0 && self->refused_since_us != 0 &&
+        !event_pending(self->retry_ev, EV_TIMEOUT, NULL))
+        s_taken(self);
+}
+
+void outbox_relay_handoff(outbox_relay_t *self, handoff_t *handoff)
+{
+    self->handoff = handoff;
 }
 
 unsigned long outbox_relay_pruned(const outbox_relay_t *self)
@@ -519,6 +597,7 @@ unsigned long outbox_relay_parked(const outbox_relay_t *self)
 void outbox_relay_health(const outbox_relay_t *self, json_t *report)
 {
     json_object_set_new(report, "outbox_sent", json_integer((json_int_t)self->sent));
+    json_object_set_new(report, "outbox_bus_messages", json_integer((json_int_t)self->bus_sent));
     json_object_set_new(report, "outbox_parked", json_integer((json_int_t)self->parked));
     json_object_set_new(report, "outbox_backlog", json_integer((json_int_t)self->backlog));
 }

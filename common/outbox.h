@@ -197,9 +197,23 @@ int outbox_txn_notify(pg_txn_t *txn, const char *destination);
  * claim path. A crash before the send is covered by the re-send sweep. An
  * unstored message (OUTBOX_UNSTORED_COLUMNS, id 0) is sent once: refused,
  * it is gone, as it would be at a PUB socket's high-water mark, and the
- * call returns -1 (a case's hand-off then writes it to the outbox:
- * handoff_unsent); 0 otherwise. */
-int outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row);
+ * relay's hand-off, if it has one (outbox_relay_handoff), writes it to the
+ * outbox. */
+void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row);
+
+/* Between cork and uncork, the messages sent without a topic (a PUSH
+ * link's) are held and go out together, BUS_BUNDLE_MAX to a bus message
+ * (bus.h): a stage corks its relay while it sends what one commit moved on.
+ * A message with a topic (a PUB's) sends what is held first, then itself,
+ * so that order is kept. Both take NULL (no relay: nothing to do). */
+void outbox_relay_cork(outbox_relay_t *self);
+void outbox_relay_uncork(outbox_relay_t *self);
+
+/* The hand-off of a case's way in (handoff.h) that this relay's unstored
+ * messages stand for: told of each one the socket would not take
+ * (handoff_unsent), so that it writes it to the outbox at once. */
+struct handoff;
+void outbox_relay_handoff(outbox_relay_t *self, struct handoff *handoff);
 
 /* Messages sent so far (including re-sends). */
 unsigned long outbox_relay_sent(const outbox_relay_t *self);
@@ -212,8 +226,9 @@ unsigned long outbox_relay_pruned(const outbox_relay_t *self);
  * acknowledge). */
 unsigned long outbox_relay_parked(const outbox_relay_t *self);
 
-/* Adds the relay's figures to a /healthz report: outbox_sent and
- * outbox_parked. */
+/* Adds the relay's figures to a /healthz report: outbox_sent (messages),
+ * outbox_bus_messages (what carried them: a bundle is one), outbox_parked
+ * and outbox_backlog. */
 void outbox_relay_health(const outbox_relay_t *self, json_t *report);
 
 #endif

@@ -55,7 +55,6 @@ typedef struct batch {
 struct intake_commit {
     pg_t *pg;
     outbox_relay_t *relay;
-    handoff_t *handoff;
     const fingerprint_t *fingerprint;
     struct event *flush_ev;
     struct event *gather_ev; /* the gather window closed */
@@ -191,17 +190,23 @@ static int s_add(pg_txn_t *txn, batch_t *b)
     return rc;
 }
 
-/* Reads p's outcome from the committed transaction's results; a new case's
- * message to triage goes out before the answer (or, the socket refusing it,
- * to the outbox). */
-static void s_answer(pending_t *p, const batch_t *b, pg_txn_t *txn, const intake_commit_t *owner)
+/* The new cases' messages to triage, before the answers: one bus message
+ * for the batch (or, the socket refusing it, the outbox: handoff.h). */
+static void s_relay_created(const batch_t *b, pg_txn_t *txn, const intake_commit_t *owner)
+{
+    PGresult *inserted = pg_txn_result(txn, b->insert_stmt);
+    outbox_relay_cork(owner->relay);
+    for (int row = 0; row < PQntuples(inserted); row++)
+        if (!PQgetisnull(inserted, row, 0))
+            outbox_relay_send_claimed(owner->relay, inserted, row);
+    outbox_relay_uncork(owner->relay);
+}
+
+/* Reads p's outcome from the committed transaction's results. */
+static void s_answer(pending_t *p, const batch_t *b, pg_txn_t *txn)
 {
     PGresult *inserted = pg_txn_result(txn, b->insert_stmt);
     if (PQntuples(inserted) > p->row && !PQgetisnull(inserted, p->row, 0)) {
-        if (outbox_relay_send_claimed(owner->relay, inserted, p->row) < 0)
-            handoff_unsent(owner->handoff,
-                           strtoll(PQgetvalue(inserted, p->row, PQfnumber(inserted, "outbox_case_id")),
-                                   NULL, 10));
         p->cb(p->ctx, INTAKE_CREATED, PQgetvalue(inserted, p->row, 0), NULL);
         return;
     }
@@ -272,10 +277,12 @@ static void s_batch_done(pg_txn_t *txn, bool ok, void *arg)
         ok ? NULL : intake_problem_of_txn(txn, INTAKE_PROBLEM_WRITE, "insert case");
     intake_outcome_t failed = problem && problem->status == 503 ? INTAKE_UNAVAILABLE
                                                                 : INTAKE_FAILED;
+    if (ok)
+        s_relay_created(b, txn, self);
     for (pending_t *p = b->items, *next; p; p = next) {
         next = p->next;
         if (ok)
-            s_answer(p, b, txn, self);
+            s_answer(p, b, txn);
         else
             p->cb(p->ctx, failed, NULL, problem);
         s_pending_free(p);
@@ -381,15 +388,13 @@ int intake_commit_prepare(pg_t *pg)
 }
 
 intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_relay_t *relay,
-                                   handoff_t *handoff, const fingerprint_t *fingerprint,
-                                   int max_batch, int max_waiting)
+                                   const fingerprint_t *fingerprint, int max_batch, int max_waiting)
 {
     intake_commit_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
     self->pg = pg;
     self->relay = relay;
-    self->handoff = handoff;
     self->fingerprint = fingerprint;
     self->max_batch = max_batch > 0 ? max_batch : 1;
     self->max_waiting = max_waiting > 0 ? max_waiting : 1;

@@ -70,14 +70,15 @@ typedef void (*intake_commit_cb)(void *ctx, intake_outcome_t outcome, const char
 int intake_commit_prepare(pg_t *pg);
 
 /* fingerprint (borrowed) makes the requester fingerprint each CaseReceived
- * carries to triage; relay sends it, and handoff (borrowed) writes it to the
- * outbox when the socket does not take it. At most max_waiting submissions wait for a commit
+ * carries to triage; relay sends it (and its hand-off writes it to the
+ * outbox when the socket does not take it: outbox_relay_handoff), a batch's
+ * messages together. At most max_waiting submissions wait for a commit
  * (queued or in flight); beyond, a submission is answered INTAKE_UNAVAILABLE
  * at once, so that a database that stalls holds a bounded number of clients
  * and memory. */
 intake_commit_t *intake_commit_new(struct event_base *base, pg_t *pg, outbox_relay_t *relay,
-                                   handoff_t *handoff, const fingerprint_t *fingerprint,
-                                   int max_batch, int max_waiting);
+                                   const fingerprint_t *fingerprint, int max_batch,
+                                   int max_waiting);
 
 /* While cases keep coming in, a batch that could go waits up to ms (0, the
  * default: never) for more (gather.h), so that each statement's fixed cost

@@ -114,7 +114,9 @@ int main(int argc, char **argv)
     relay = outbox_relay_new(svc->base, in.pg, out, "triage", true, st);
     in.relay = relay;
     in.handoff = intake_handoff_new(svc->base, in.pg, fingerprint, st);
-    in.commit = intake_commit_new(svc->base, in.pg, relay, in.handoff, fingerprint,
+    if (relay && in.handoff)
+        outbox_relay_handoff(relay, in.handoff);
+    in.commit = intake_commit_new(svc->base, in.pg, relay, fingerprint,
                                   (int)settings_int(st, "intake.max_batch", 500),
                                   (int)settings_int(st, "intake.max_waiting_commits", 2000));
     if (in.commit)

@@ -197,8 +197,7 @@ static void s_applied(const Duban__Envelope *env, PGresult *res, int row, void *
         log_info("case triaged", "case=%s msg_id=%s", env->case_number, env->msg_id);
     if (moved && PQgetisnull(res, row, TRIAGE_COL_DUPLICATE_OF))
         triage_duplicate_remember(self, env);
-    if (outbox_relay_send_claimed(self->relay, res, row) < 0) /* the case, to dispatch */
-        handoff_unsent(self->handoff, env->case_id);
+    outbox_relay_send_claimed(self->relay, res, row); /* the case, to dispatch */
 }
 
 static bool s_health(json_t *report, void *arg)
@@ -257,6 +256,8 @@ int main(int argc, char **argv)
     if (!self.redis || !self.relay || !self.handoff || !self.consumer ||
         service_health_start(self.svc, NULL, s_health, &self) < 0)
         goto out_teardown;
+    outbox_relay_handoff(self.relay, self.handoff);
+    consumer_cork(self.consumer, self.relay);
     consumer_park_after(self.consumer, outbox_max_attempts(st));
     /* Triage, first after intake, re-forms intake's small commits (a few
      * cases each at a moderate rate, since intake answers at once) into

@@ -16,7 +16,7 @@ before=$(psql_q "SELECT (SELECT count(*) FROM cases) || '/' || (SELECT count(*) 
 # triage consumes from intake's endpoint: play intake.
 BUS_INJECT_KEY=$H_DIR/secrets/bus_intake.key \
   "$INJECT" push "$H_INTAKE_OUT" CASE_RECEIVED || fail "could not inject into triage"
-triage_rejected() { (( $(rejected "$H_TRIAGE_HEALTH_URL") >= 4 )); }
+triage_rejected() { (( $(rejected "$H_TRIAGE_HEALTH_URL") >= 7 )); } # 1, 2, 3, 4 and 7's three
 wait_until 10 triage_rejected
 # dispatch consumes from triage's endpoint: stop triage and play it.
 harness_stop triage
@@ -33,6 +33,7 @@ assert_eq "$before" "$(psql_q "SELECT (SELECT count(*) FROM cases) || '/' || (SE
 # the last message of a burst (the ignored duplicate) has been handled.
 logged() { grep -q "$1" "$H_DIR/$2.log"; }
 wait_until 10 logged "dropped malformed message" triage
+wait_until 10 logged "dropped message: too many frames" triage
 wait_until 10 logged "msg=\"could not apply message\" msg_id=00000000-0000-4000-8000-000000000003 .*reason=\"a CASE_TRIAGED where CASE_RECEIVED is expected" triage
 wait_until 10 logged "msg=\"ignored duplicate\" msg_id=00000000-0000-4000-8000-000000000005 " triage
 wait_until 10 logged "no route for category weather" dispatch

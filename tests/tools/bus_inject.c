@@ -185,10 +185,17 @@ static int s_push(const char *endpoint, const char *type_name)
         rc |= s_send_one(sock, buf, s_envelope(buf, "00000000-0000-4000-8000-000000000006", type,
                                                body, body_len));
     }
-    /* 7: too many frames */
-    const void *frames[3] = {garbage, garbage, garbage};
-    size_t lengths[3] = {sizeof(garbage), sizeof(garbage), sizeof(garbage)};
+    /* 7: a bundle of three frames that are not envelopes, each dropped */
+    const void *frames[33];
+    size_t lengths[33];
+    for (int i = 0; i < 33; i++) {
+        frames[i] = garbage;
+        lengths[i] = sizeof(garbage);
+    }
     rc |= s_send(sock, frames, lengths, 3);
+    /* 8: more frames than a bundle has (BUS_BUNDLE_MAX, common/bus.h: 32),
+     * the whole message dropped */
+    rc |= s_send(sock, frames, lengths, 33);
     zmq_close(sock);
     zmq_ctx_term(ctx);
     if (rc)

@@ -167,6 +167,74 @@ static void test_oversize_frame_counts_are_dropped(void **state)
     zmq_ctx_term(zctx);
 }
 
+/* A bundle goes as one message of one envelope a frame, whole; a full
+ * bundle takes no more; a bundle the socket refuses is emptied all the same
+ * (its owner sends its envelopes again another way). */
+static void test_bundle_is_one_message_of_whole_envelopes(void **state)
+{
+    void *zctx = zmq_ctx_new();
+    struct event_base *base = event_base_new();
+    bus_sock_t *push = bus_sock_new(zctx, base, ZMQ_PUSH, "inproc://bundle", true, NULL, NULL);
+    bus_bundle_t bundle = {0};
+    char numbers[BUS_BUNDLE_MAX][24];
+    for (int i = 0; i < BUS_BUNDLE_MAX; i++) {
+        Duban__Envelope env = DUBAN__ENVELOPE__INIT;
+        env.msg_id = "0b5e9b3a-1111-2222-3333-444455556666";
+        env.type = DUBAN__MSG_TYPE__CASE_RECEIVED;
+        env.case_id = 100 + i;
+        snprintf(numbers[i], sizeof(numbers[i]), "DB2026120500%04d", i);
+        env.case_number = numbers[i];
+        assert_int_equal(bus_bundle_add(&bundle, &env), 0);
+    }
+    Duban__Envelope extra = DUBAN__ENVELOPE__INIT;
+    extra.msg_id = "x";
+    assert_int_equal(bus_bundle_add(&bundle, &extra), -1);
+    assert_int_equal(bundle.count, BUS_BUNDLE_MAX);
+    /* no peer yet: a PUSH takes nothing, and the bundle is emptied */
+    assert_int_equal(bus_bundle_send(push, &bundle), -1);
+    assert_int_equal(errno, EAGAIN);
+    assert_int_equal(bundle.count, 0);
+    assert_int_equal(bus_bundle_send(push, &bundle), 0); /* empty: nothing to send */
+
+    bus_sock_t *pull = bus_sock_new(zctx, base, ZMQ_PULL, "inproc://bundle", false, NULL, NULL);
+    int sent = -1;
+    /* until the PUSH has taken in its new peer */
+    for (int tries = 0; tries < 1000 && sent < 0; tries++) {
+        for (int i = 0; i < 3; i++) {
+            Duban__Envelope env = DUBAN__ENVELOPE__INIT;
+            env.msg_id = "0b5e9b3a-1111-2222-3333-444455556666";
+            env.case_id = 7 + i;
+            assert_int_equal(bus_bundle_add(&bundle, &env), 0);
+        }
+        if ((sent = bus_bundle_send(push, &bundle)) < 0) {
+            assert_int_equal(errno, EAGAIN);
+            usleep(1000);
+        }
+        assert_int_equal(bundle.count, 0);
+    }
+    assert_int_equal(sent, 0);
+    void *got[BUS_BUNDLE_MAX];
+    size_t got_len[BUS_BUNDLE_MAX];
+    int n = 0;
+    for (int tries = 0;
+         tries < 1000 && (n = bus_recv_frames(pull, got, got_len, BUS_BUNDLE_MAX)) == 0; tries++)
+        event_base_loop(base, EVLOOP_NONBLOCK);
+    assert_int_equal(n, 3);
+    for (int i = 0; i < n; i++) {
+        Duban__Envelope *env = bus_envelope_unpack(got[i], got_len[i]);
+        assert_non_null(env);
+        assert_int_equal(env->case_id, 7 + i);
+        duban__envelope__free_unpacked(env, NULL);
+        free(got[i]);
+    }
+    assert_int_equal(bus_recv_frames(pull, got, got_len, BUS_BUNDLE_MAX), 0);
+    bus_bundle_clear(&bundle);
+    bus_sock_destroy(&push);
+    bus_sock_destroy(&pull);
+    event_base_free(base);
+    zmq_ctx_term(zctx);
+}
+
 /* bus_sock_new of type with option refused: NULL, and the log names it. */
 static void s_expect_refused(int type, int option, const char *name)
 {
@@ -232,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_burst_is_drained_in_small_batches),
         cmocka_unit_test(test_burst_survives_pause_and_resume),
         cmocka_unit_test(test_oversize_frame_counts_are_dropped),
+        cmocka_unit_test(test_bundle_is_one_message_of_whole_envelopes),
         cmocka_unit_test(test_refused_options_leave_no_socket),
         cmocka_unit_test(test_setsockopt_helper_reports),
     };
