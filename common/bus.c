@@ -69,10 +69,14 @@ static int s_set_options(void *zsock, int type)
         BUS_SETSOCKOPT(zsock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0)
         return -1;
     /* Bursts (a product scare) must queue, not drop; the outbox still covers
-     * what is lost beyond this. */
+     * what is lost beyond this. ZeroMQ counts whole messages: a PUSH's carry
+     * up to BUS_BUNDLE_MAX envelopes, so its mark is as many fewer, and what
+     * waits stays as bounded in memory as the PUB's. */
     int hwm = 200000;
-    if ((type == ZMQ_PUB || type == ZMQ_PUSH) &&
-        BUS_SETSOCKOPT(zsock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0)
+    int push_hwm = hwm / BUS_BUNDLE_MAX;
+    if (type == ZMQ_PUB && BUS_SETSOCKOPT(zsock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0)
+        return -1;
+    if (type == ZMQ_PUSH && BUS_SETSOCKOPT(zsock, ZMQ_SNDHWM, &push_hwm, sizeof(push_hwm)) < 0)
         return -1;
     if (type == ZMQ_SUB && BUS_SETSOCKOPT(zsock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0)
         return -1;

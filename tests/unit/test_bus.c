@@ -235,6 +235,28 @@ static void test_bundle_is_one_message_of_whole_envelopes(void **state)
     zmq_ctx_term(zctx);
 }
 
+/* A PUSH's messages carry up to BUS_BUNDLE_MAX envelopes: its high-water
+ * mark holds no more envelopes than a PUB's one-envelope messages. */
+static void test_push_mark_counts_bundles(void **state)
+{
+    void *zctx = zmq_ctx_new();
+    struct event_base *base = event_base_new();
+    bus_sock_t *push = bus_sock_new(zctx, base, ZMQ_PUSH, "inproc://marks", true, NULL, NULL);
+    bus_sock_t *pub = bus_sock_new(zctx, base, ZMQ_PUB, "inproc://marks-pub", true, NULL, NULL);
+    int push_hwm = 0, pub_hwm = 0;
+    size_t len = sizeof(int);
+    assert_int_equal(zmq_getsockopt(bus_sock_handle(push), ZMQ_SNDHWM, &push_hwm, &len), 0);
+    len = sizeof(int);
+    assert_int_equal(zmq_getsockopt(bus_sock_handle(pub), ZMQ_SNDHWM, &pub_hwm, &len), 0);
+    assert_true(push_hwm > 0);
+    assert_true((long)push_hwm * BUS_BUNDLE_MAX <= pub_hwm);
+    assert_true((long)(push_hwm + 1) * BUS_BUNDLE_MAX > pub_hwm);
+    bus_sock_destroy(&push);
+    bus_sock_destroy(&pub);
+    event_base_free(base);
+    zmq_ctx_term(zctx);
+}
+
 /* bus_sock_new of type with option refused: NULL, and the log names it. */
 static void s_expect_refused(int type, int option, const char *name)
 {
@@ -301,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_burst_survives_pause_and_resume),
         cmocka_unit_test(test_oversize_frame_counts_are_dropped),
         cmocka_unit_test(test_bundle_is_one_message_of_whole_envelopes),
+        cmocka_unit_test(test_push_mark_counts_bundles),
         cmocka_unit_test(test_refused_options_leave_no_socket),
         cmocka_unit_test(test_setsockopt_helper_reports),
     };
