@@ -31,6 +31,14 @@
 /* Batches in flight at most: the second only when it is full (see
  * s_readable), as intake's group commit does. */
 #define CONSUMER_MAX_INFLIGHT 2
+/* A stage just started takes nothing until its database connection is
+ * first up, checked this often, for at most this long: what its producers
+ * send as soon as it connects (their backlog, claimed at once) would
+ * otherwise be dropped and wait outbox.resend_after_ms to be sent again.
+ * Past the wait, messages are dropped while the database is down, as
+ * later on (s_readable), rather than held without bound. */
+#define CONSUMER_FIRST_UP_CHECK_MS 20
+#define CONSUMER_FIRST_UP_WAIT_MS 5000
 
 /* A batch is taken until it holds its most (CONSUMER_BATCH, or
  * CONSUMER_FLUSH_BATCH), and a bus message's envelopes are taken whole: it
@@ -61,6 +69,8 @@ struct consumer {
     int inflight;
     batch_t *held; /* received while a batch is in flight, not yet full */
     struct event *gather_timer;
+    struct event *first_up_timer; /* while waiting for the first connection */
+    int first_up_waited_ms;
     gather_t gather; /* when held waits for more (consumer_gather_window) */
     unsigned long applied;
     unsigned long rejected;
@@ -376,6 +386,23 @@ out_drain_dropped:
     }
 }
 
+/* Takes messages once the database connection is first up, or the wait
+ * is over. */
+static void s_first_up(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    consumer_t *self = arg;
+    self->first_up_waited_ms += CONSUMER_FIRST_UP_CHECK_MS;
+    if (!pg_is_up(self->pg) && self->first_up_waited_ms < CONSUMER_FIRST_UP_WAIT_MS)
+        return;
+    if (!pg_is_up(self->pg))
+        log_warn("database still not connected; messages are dropped until it is, and sent again",
+                 "waited_ms=%d", self->first_up_waited_ms);
+    event_del(self->first_up_timer);
+    bus_sock_resume(self->sock);
+}
+
 consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const char *endpoint,
                          Duban__MsgType type, consumer_build_cb build, consumer_applied_cb applied,
                          void *arg, outbox_relay_t *relay)
@@ -399,14 +426,20 @@ consumer_t *consumer_new(struct event_base *base, void *zctx, pg_t *pg, const ch
                            : type == DUBAN__MSG_TYPE__CASE_TRIAGED ? "triage"
                                                                    : NULL;
     self->gather_timer = evtimer_new(base, s_gathered, self);
+    self->first_up_timer = event_new(base, -1, EV_PERSIST, s_first_up, self);
     self->sock = bus_sock_connect(zctx, base, ZMQ_PULL, producer, endpoint, s_readable, self);
-    if (!self->sock || !self->gather_timer) {
+    struct timeval check = {0, CONSUMER_FIRST_UP_CHECK_MS * 1000};
+    if (!self->sock || !self->gather_timer || !self->first_up_timer ||
+        event_add(self->first_up_timer, &check) < 0) {
         bus_sock_destroy(&self->sock);
         if (self->gather_timer)
             event_free(self->gather_timer);
+        if (self->first_up_timer)
+            event_free(self->first_up_timer);
         free(self);
         return NULL;
     }
+    bus_sock_pause(self->sock);
     return self;
 }
 
@@ -417,6 +450,7 @@ void consumer_destroy(consumer_t **self_p)
     consumer_t *self = *self_p;
     bus_sock_destroy(&self->sock);
     event_free(self->gather_timer);
+    event_free(self->first_up_timer);
     if (self->held)
         s_batch_free(self->held);
     free(self);
