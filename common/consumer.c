@@ -32,17 +32,18 @@
  * s_readable), as intake's group commit does. */
 #define CONSUMER_MAX_INFLIGHT 2
 /* A stage just started takes nothing until its database connection is
- * first up, checked this often, for at most this long: what its producers
- * send as soon as it connects (their backlog, claimed at once) would
- * otherwise be dropped and wait outbox.resend_after_ms to be sent again.
- * Past the wait, messages are dropped while the database is down, as
- * later on (s_readable), rather than held without bound. */
+ * first up, checked this often: what its producers send as soon as it
+ * connects (their backlog, claimed at once) would otherwise be dropped and
+ * wait outbox.resend_after_ms to be sent again. Meanwhile messages wait in
+ * ZeroMQ's queues, as when the stage is busy (bus_sock_pause), bounded by
+ * their high-water marks; past them the producers' sends are refused and
+ * go through their outbox. */
 #define CONSUMER_FIRST_UP_CHECK_MS 20
-#define CONSUMER_FIRST_UP_WAIT_MS 5000
 
 /* A batch is taken until it holds its most (CONSUMER_BATCH, or
  * CONSUMER_FLUSH_BATCH), and a bus message's envelopes are taken whole: it
- * may end a bundle past that (bus.h). */
+ * may end a bundle past that (bus.h), and what is past it goes to the next
+ * batch (s_hold_past). */
 #define CONSUMER_ROOM (CONSUMER_BATCH + BUS_BUNDLE_MAX - 1)
 
 typedef struct {
@@ -70,7 +71,6 @@ struct consumer {
     batch_t *held; /* received while a batch is in flight, not yet full */
     struct event *gather_timer;
     struct event *first_up_timer; /* while waiting for the first connection */
-    int first_up_waited_ms;
     gather_t gather; /* when held waits for more (consumer_gather_window) */
     unsigned long applied;
     unsigned long rejected;
@@ -338,6 +338,19 @@ static void s_take(consumer_t *self, bus_sock_t *sock, batch_t *b, int most)
     }
 }
 
+/* A bundle taken whole may end past the batch's most: what is past it is
+ * held for the next batch, so that a batch never holds more than most
+ * (a flush's statements cost the square of their rows). */
+static void s_hold_past(consumer_t *self, batch_t *full, int most)
+{
+    if (full->count <= most || !(self->held = calloc(1, sizeof(*self->held))))
+        return;
+    self->held->owner = self;
+    for (int i = most; i < full->count; i++)
+        self->held->envs[self->held->count++] = full->envs[i];
+    full->count = most;
+}
+
 static void s_readable(bus_sock_t *sock, void *arg)
 {
     consumer_t *self = arg;
@@ -366,7 +379,9 @@ static void s_readable(bus_sock_t *sock, void *arg)
         batch_t *full = self->held;
         self->held = NULL;
         evtimer_del(self->gather_timer);
+        s_hold_past(self, full, most);
         s_start(self, full);
+        s_start_held(self); /* what was past it, should nothing be in flight */
     } else {
         s_start_held(self);
     }
@@ -386,19 +401,14 @@ out_drain_dropped:
     }
 }
 
-/* Takes messages once the database connection is first up, or the wait
- * is over. */
+/* Takes messages once the database connection is first up. */
 static void s_first_up(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     consumer_t *self = arg;
-    self->first_up_waited_ms += CONSUMER_FIRST_UP_CHECK_MS;
-    if (!pg_is_up(self->pg) && self->first_up_waited_ms < CONSUMER_FIRST_UP_WAIT_MS)
-        return;
     if (!pg_is_up(self->pg))
-        log_warn("database still not connected; messages are dropped until it is, and sent again",
-                 "waited_ms=%d", self->first_up_waited_ms);
+        return;
     event_del(self->first_up_timer);
     bus_sock_resume(self->sock);
 }

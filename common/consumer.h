@@ -13,8 +13,8 @@
  * undelivered in the producer's outbox (or its cases still waiting in
  * their state) and will be sent again. So is what arrives while the
  * database is down, except when the stage has just started: it takes
- * nothing until its connection is first up (for at most 5 s), so that its
- * producers' backlog, sent as soon as it connects, is applied at once.
+ * nothing until its connection is first up, so that its producers'
+ * backlog, sent as soon as it connects, is applied at once.
  *
  * A message that cannot be applied (not acceptable to the stage, of another
  * type, or refused by PostgreSQL on its own) is refused: the refusal and

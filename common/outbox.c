@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 #define OUTBOX_BATCH "500"
 #define OUTBOX_BATCH_ROWS 500
@@ -95,7 +96,12 @@ struct outbox_relay {
     unsigned long parked;
     unsigned long backlog; /* not delivered nor parked, at the last count */
     handoff_t *handoff;    /* told of unstored messages refused (outbox_relay_handoff) */
+    bool bundles;          /* a PUSH: its messages may carry several envelopes */
     bool corked;
+    unsigned long bus_sent_at_cork;
+    int corked_refused; /* messages the socket would not take since the cork */
+    char *unsent;       /* msg ids of stored rows not taken, to release at once */
+    size_t unsent_len, unsent_cap;
     bus_bundle_t bundle; /* envelopes held to go out as one message */
     struct {
         int64_t case_id;
@@ -136,25 +142,46 @@ static int s_row_cols(PGresult *res, row_cols_t *c)
 static void s_release(outbox_relay_t *self, const char *msg_ids);
 static void s_refused(outbox_relay_t *self, int n);
 
+/* Notes msg_id (36 characters) to be released by s_release_unsent. */
+static void s_note_unsent(outbox_relay_t *self, const char *msg_id)
+{
+    size_t need = self->unsent_len + strlen(msg_id) + 3;
+    if (need > self->unsent_cap) {
+        size_t cap = self->unsent_cap ? self->unsent_cap * 2 : 1024;
+        char *grown = realloc(self->unsent, cap < need ? need : cap);
+        if (!grown) /* claimed, not released: the re-send sweep sends it */
+            return;
+        self->unsent = grown;
+        self->unsent_cap = cap < need ? need : cap;
+    }
+    self->unsent_len +=
+        (size_t)snprintf(self->unsent + self->unsent_len, self->unsent_cap - self->unsent_len,
+                         "%s%s", self->unsent_len ? "," : "{", msg_id);
+}
+
+/* Releases, in one statement, the stored rows noted since the last time. */
+static void s_release_unsent(outbox_relay_t *self)
+{
+    if (self->unsent_len == 0)
+        return;
+    snprintf(self->unsent + self->unsent_len, self->unsent_cap - self->unsent_len, "}");
+    s_release(self, self->unsent);
+    self->unsent_len = 0;
+}
+
 /* The socket would not take the first n held messages (no consumer
- * connected yet, or its queue is full): stored rows go back to unsent, the
- * hand-off writes unstored ones to the outbox (a PUB's are gone, as they
- * would be at its high-water mark). */
+ * connected yet, or its queue is full): stored rows are noted, to go back
+ * to unsent (s_release_unsent), the hand-off writes unstored ones to the
+ * outbox (a PUB's are gone, as they would be at its high-water mark). */
 static void s_not_taken(outbox_relay_t *self, int n)
 {
     s_refused(self, n);
-    char ids[BUS_BUNDLE_MAX * 41 + 3];
-    size_t len = 0;
+    self->corked_refused += n;
     for (int i = 0; i < n; i++) {
         if (self->held[i].stored)
-            len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%s", len ? "," : "{",
-                                    self->held[i].msg_id);
+            s_note_unsent(self, self->held[i].msg_id);
         else if (self->handoff)
             handoff_unsent(self->handoff, self->held[i].case_id);
-    }
-    if (len > 0) {
-        snprintf(ids + len, sizeof(ids) - len, "}");
-        s_release(self, ids);
     }
 }
 
@@ -201,13 +228,14 @@ static int s_send_row(outbox_relay_t *self, PGresult *res, int row, const row_co
     const char *topic = PQgetisnull(res, row, c->topic) ? NULL : PQgetvalue(res, row, c->topic);
     /* a subscriber's message is its topic and one envelope: what is held
      * goes out first, so that messages keep their order */
-    if (topic || self->bundle.count == BUS_BUNDLE_MAX)
+    bool single = topic || !self->bundles;
+    if (single || self->bundle.count == BUS_BUNDLE_MAX)
         refused += s_flush(self);
     int at = self->bundle.count;
     self->held[at].case_id = env.case_id;
     self->held[at].stored = env.seq != 0;
     snprintf(self->held[at].msg_id, sizeof(self->held[at].msg_id), "%s", env.msg_id);
-    if (topic) {
+    if (single) {
         if (bus_send_envelope(self->sock, topic, &env) == 0) {
             self->sent++;
             self->bus_sent++;
@@ -307,7 +335,7 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
     }
     int rows = 0;
     int nunsent = 0, claimed = 0;
-    outbox_relay_cork(self);
+    outbox_relay_cork(self); /* uncorked below, on every path */
     for (int r = 0; r < pg_txn_count(txn); r++) {
         PGresult *res = pg_txn_result(txn, r);
         int n = PQntuples(res);
@@ -327,6 +355,7 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
     }
     self->corked = false;
     nunsent += s_flush(self);
+    s_release_unsent(self);
     if (nunsent > 0)
         return;
     if (claimed > 0)
@@ -495,6 +524,10 @@ outbox_relay_t *outbox_relay_new(struct event_base *base, pg_t *pg, bus_sock_t *
         return NULL;
     self->pg = pg;
     self->sock = sock;
+    int type = 0;
+    size_t type_len = sizeof(type);
+    self->bundles =
+        zmq_getsockopt(bus_sock_handle(sock), ZMQ_TYPE, &type, &type_len) == 0 && type == ZMQ_PUSH;
     self->acked = acked;
     self->max_attempts = max_attempts;
     snprintf(self->destination, sizeof(self->destination), "%s", destination);
@@ -538,7 +571,9 @@ void outbox_relay_destroy(outbox_relay_t **self_p)
         event_free(self->retry_ev);
     if (self->prune_ev)
         event_free(self->prune_ev);
+    /* (never corked here: cork and uncork pair within one callback) */
     bus_bundle_clear(&self->bundle);
+    free(self->unsent);
     free(self);
     *self_p = NULL;
 }
@@ -553,20 +588,38 @@ unsigned long outbox_relay_sent(const outbox_relay_t *self)
     return self->sent;
 }
 
+/* What the socket took since the cork (a message, and none refused) shows
+ * that the destination takes messages again. */
+static void s_maybe_taken(outbox_relay_t *self, unsigned long bus_sent_before)
+{
+    if (self->bus_sent > bus_sent_before && self->corked_refused == 0 &&
+        self->refused_since_us != 0 && !event_pending(self->retry_ev, EV_TIMEOUT, NULL))
+        s_taken(self);
+}
+
 void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
 {
     row_cols_t cols;
     if (!self || s_row_cols(res, &cols) < 0 || PQgetisnull(res, row, cols.id))
         return;
-    if (s_send_row(self, res, row, &cols) == 0 && !self->corked && self->refused_since_us != 0 &&
-        !event_pending(self->retry_ev, EV_TIMEOUT, NULL))
-        s_taken(self);
+    if (self->corked) {
+        s_send_row(self, res, row, &cols);
+        return;
+    }
+    unsigned long before = self->bus_sent;
+    self->corked_refused = 0;
+    s_send_row(self, res, row, &cols);
+    s_release_unsent(self);
+    s_maybe_taken(self, before);
 }
 
 void outbox_relay_cork(outbox_relay_t *self)
 {
-    if (self)
-        self->corked = true;
+    if (!self)
+        return;
+    self->corked = true;
+    self->corked_refused = 0;
+    self->bus_sent_at_cork = self->bus_sent;
 }
 
 void outbox_relay_uncork(outbox_relay_t *self)
@@ -574,9 +627,9 @@ void outbox_relay_uncork(outbox_relay_t *self)
     if (!self)
         return;
     self->corked = false;
-    if (s_flush(self) == 0 && self->refused_since_us != 0 &&
-        !event_pending(self->retry_ev, EV_TIMEOUT, NULL))
-        s_taken(self);
+    s_flush(self);
+    s_release_unsent(self);
+    s_maybe_taken(self, self->bus_sent_at_cork);
 }
 
 void outbox_relay_handoff(outbox_relay_t *self, handoff_t *handoff)

@@ -74,25 +74,26 @@ rm -rf "$log_dir"
 # yet, or anyone's who looked in), holds up the drop only until it is gone:
 # the database is not left behind (it was, 60-90 MB a run).
 held_out="$H_DIR/bench_held.out"
-harness_ctl bench -n 30 -c 4 -t 120 --pgbench-seconds 0 > "$held_out" 2>&1 &
+"$DUBAN_BIN_DIR/dubanctl" --config "$H_CONF" bench -n 30 -c 4 -t 120 --pgbench-seconds 0 \
+  > "$held_out" 2>&1 &
 bench_pid=$!
 harness_kill_on_exit "$bench_pid"
-newest_scratch() { psql_q "SELECT datname FROM pg_database WHERE datname LIKE 'duban_bench_%' ORDER BY oid DESC LIMIT 1"; }
-scratch_named() { [[ -n "$(newest_scratch)" ]] && grep -q '^bench: scratch services ' "$held_out"; }
-wait_until 60 scratch_named
-held_db=$(newest_scratch)
-# The run is paused (its database is named after dubanctl's pid) until the
-# session is in, so that a short run cannot end before it.
-bench_ctl_pid=${held_db#duban_bench_}
-harness_kill_on_exit "$bench_ctl_pid"
-harness_on_exit "kill -CONT $bench_ctl_pid 2>/dev/null || true"
-kill -STOP "$bench_ctl_pid"
+harness_on_exit "kill -CONT $bench_pid 2>/dev/null || true"
+# The run is paused from the moment its database is made (named after
+# dubanctl's pid, long before its cases: the schema is set up first) until
+# the session is in, so that a short run cannot end before it.
+held_db=duban_bench_$bench_pid
+made() { [[ "$(psql_q "SELECT count(*) FROM pg_database WHERE datname = '$held_db'")" == 1 ]]; }
+wait_until 60 made
+kill -STOP "$bench_pid"
 harness_psql -d "$held_db" -c "SELECT pg_sleep(600) /* held */" > /dev/null 2>&1 &
 holder_pid=$!
 harness_kill_on_exit "$holder_pid"
 holding() { [[ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = '$held_db' AND query LIKE '%/* held */%'")" == 1 ]]; }
 wait_until 20 holding
-kill -CONT "$bench_ctl_pid"
+kill -CONT "$bench_pid"
+services_named() { grep -q '^bench: scratch services ' "$held_out"; }
+wait_until 60 services_named
 held_pids=$(sed -n 's/^bench: scratch services //p' "$held_out")
 services_gone() {
   local p
@@ -101,7 +102,7 @@ services_gone() {
 }
 wait_until 120 services_gone
 sleep 1 # the drop is refused meanwhile
-[[ "$(newest_scratch)" == "$held_db" ]] || fail "the held database was dropped while a session was in it"
+made || fail "the held database was dropped while a session was in it"
 psql_q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$held_db' AND query LIKE '%/* held */%'" > /dev/null
 st=0
 wait "$bench_pid" || st=$?

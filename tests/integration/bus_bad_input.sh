@@ -22,7 +22,7 @@ wait_until 10 triage_rejected
 harness_stop triage
 BUS_INJECT_KEY=$H_DIR/secrets/bus_triage.key \
   "$INJECT" push "$H_TRIAGE_OUT" CASE_TRIAGED || fail "could not inject into dispatch"
-dispatch_rejected() { (( $(rejected "$H_DISPATCH_HEALTH_URL") >= 5 )); }
+dispatch_rejected() { (( $(rejected "$H_DISPATCH_HEALTH_URL") >= 8 )); } # 1, 2, 3, 4, 6 and 7's three
 wait_until 10 dispatch_rejected
 BUS_INJECT_KEY=$H_DIR/secrets/bus_ctl.key BUS_INJECT_SERVER_KEY=$(harness_bus_key dispatch) \
   "$INJECT" console "$H_DISPATCH_CONSOLE" || fail "broken console hellos were not refused"
