@@ -1,8 +1,8 @@
-/* Outbox relay; see outbox.h for the delivery contract. */
-#include "outbox.h"
+/* Outbox relay: claims, sweeps and prunes (sending is outbox_send.c); see
+ * outbox.h for the delivery contract. */
+#include "outbox_internal.h"
 
 #include "clock.h"
-#include "handoff.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -14,13 +14,6 @@
 
 #define OUTBOX_BATCH "500"
 #define OUTBOX_BATCH_ROWS 500
-/* A message the socket refuses (its consumer not connected yet, or away) is
- * retried after 10 ms, doubling up to 100 ms; refusals that last over a
- * second are logged, then once per 10 s. */
-#define OUTBOX_RETRY_MIN_MS 10
-#define OUTBOX_RETRY_MS 100
-#define OUTBOX_REFUSED_LOG_AFTER_US (1000000LL)
-#define OUTBOX_UNSENT_LOG_US (10 * 1000000LL)
 
 /* New rows: those never sent ($2 is unused but keeps one parameter list). */
 static const char *s_claim_new_sql =
@@ -66,196 +59,6 @@ static const char *s_prune_sql =
     " ORDER BY created_at LIMIT $3::int FOR UPDATE SKIP LOCKED) RETURNING 1)"
     " SELECT count(*) FROM gone";
 
-struct outbox_relay {
-    pg_t *pg;
-    bus_sock_t *sock;
-    char destination[64];
-    bool acked;
-    char resend_ms[16];
-    struct event *kick_ev;
-    struct event *sweep_ev;
-    struct event *retry_ev;
-    bool busy;
-    bool again;
-    bool stale_due; /* the sweep timer asked for a re-send pass */
-    bool prepared;  /* the statements below are prepared on the connection */
-    char keep_s[24];
-    struct event *prune_ev;
-    bool pruning;
-    int64_t pruned_mono_us; /* when the last prune pass started */
-    int64_t prune_period_us;
-    int64_t refused_since_us; /* first refusal of the current run of them; 0: none */
-    int64_t unsent_logged_us; /* when "not taken" was last logged; 0: not logged */
-    int retry_ms;             /* the next retry's delay after a refusal */
-    int max_attempts;         /* outbox.max_attempts: a re-send warning at twice this */
-    bool counting;            /* a count of parked rows is in flight */
-    int64_t counted_mono_us;  /* when the last count started */
-    unsigned long sent;
-    unsigned long bus_sent; /* bus messages: a bundle is one */
-    unsigned long pruned;
-    unsigned long parked;
-    unsigned long backlog; /* not delivered nor parked, at the last count */
-    handoff_t *handoff;    /* told of unstored messages refused (outbox_relay_handoff) */
-    bool bundles;          /* a PUSH: its messages may carry several envelopes */
-    bool corked;
-    unsigned long bus_sent_at_cork;
-    int corked_refused; /* messages the socket would not take since the cork */
-    char *unsent;       /* msg ids of stored rows not taken, to release at once */
-    size_t unsent_len, unsent_cap;
-    bus_bundle_t bundle; /* envelopes held to go out as one message */
-    struct {
-        int64_t case_id;
-        bool stored; /* a row to release when refused; else the hand-off's case */
-        char msg_id[40];
-    } held[BUS_BUNDLE_MAX];
-};
-
-/* Where the OUTBOX_ROW_COLUMNS are in a result. */
-typedef struct {
-    int id, msg_id, msg_type, case_id, case_number, task_id, topic, body, created_us, producer,
-        attempts;
-} row_cols_t;
-
-/* Finds the columns by name; -1 (logged) when a result lacks one. */
-static int s_row_cols(PGresult *res, row_cols_t *c)
-{
-    c->id = PQfnumber(res, "outbox_id");
-    c->msg_id = PQfnumber(res, "outbox_msg_id");
-    c->msg_type = PQfnumber(res, "outbox_msg_type");
-    c->case_id = PQfnumber(res, "outbox_case_id");
-    c->case_number = PQfnumber(res, "outbox_case_number");
-    c->task_id = PQfnumber(res, "outbox_task_id");
-    c->topic = PQfnumber(res, "outbox_topic");
-    c->body = PQfnumber(res, "outbox_body");
-    c->created_us = PQfnumber(res, "outbox_created_us");
-    c->producer = PQfnumber(res, "outbox_producer");
-    c->attempts = PQfnumber(res, "outbox_attempts");
-    if (c->id < 0 || c->msg_id < 0 || c->msg_type < 0 || c->case_id < 0 || c->case_number < 0 ||
-        c->task_id < 0 || c->topic < 0 || c->body < 0 || c->created_us < 0 || c->producer < 0 ||
-        c->attempts < 0) {
-        log_error("could not send outbox rows: the result lacks the outbox row columns");
-        return -1;
-    }
-    return 0;
-}
-
-static void s_release(outbox_relay_t *self, const char *msg_ids);
-static void s_refused(outbox_relay_t *self, int n);
-
-/* Notes msg_id (36 characters) to be released by s_release_unsent. */
-static void s_note_unsent(outbox_relay_t *self, const char *msg_id)
-{
-    size_t need = self->unsent_len + strlen(msg_id) + 3;
-    if (need > self->unsent_cap) {
-        size_t cap = self->unsent_cap ? self->unsent_cap * 2 : 1024;
-        char *grown = realloc(self->unsent, cap < need ? need : cap);
-        if (!grown) /* claimed, not released: the re-send sweep sends it */
-            return;
-        self->unsent = grown;
-        self->unsent_cap = cap < need ? need : cap;
-    }
-    self->unsent_len +=
-        (size_t)snprintf(self->unsent + self->unsent_len, self->unsent_cap - self->unsent_len,
-                         "%s%s", self->unsent_len ? "," : "{", msg_id);
-}
-
-/* Releases, in one statement, the stored rows noted since the last time. */
-static void s_release_unsent(outbox_relay_t *self)
-{
-    if (self->unsent_len == 0)
-        return;
-    snprintf(self->unsent + self->unsent_len, self->unsent_cap - self->unsent_len, "}");
-    s_release(self, self->unsent);
-    self->unsent_len = 0;
-}
-
-/* The socket would not take the first n held messages (no consumer
- * connected yet, or its queue is full): stored rows are noted, to go back
- * to unsent (s_release_unsent), the hand-off writes unstored ones to the
- * outbox (a PUB's are gone, as they would be at its high-water mark). */
-static void s_not_taken(outbox_relay_t *self, int n)
-{
-    s_refused(self, n);
-    self->corked_refused += n;
-    for (int i = 0; i < n; i++) {
-        if (self->held[i].stored)
-            s_note_unsent(self, self->held[i].msg_id);
-        else if (self->handoff)
-            handoff_unsent(self->handoff, self->held[i].case_id);
-    }
-}
-
-/* Sends what the bundle holds as one message. Returns the messages the
- * socket would not take. */
-static int s_flush(outbox_relay_t *self)
-{
-    int n = self->bundle.count;
-    if (n == 0)
-        return 0;
-    if (bus_bundle_send(self->sock, &self->bundle) == 0) {
-        self->sent += (unsigned long)n;
-        self->bus_sent++;
-        return 0;
-    }
-    s_not_taken(self, n);
-    return n;
-}
-
-/* Sends one claimed row, or holds it for the bundle while the relay is
- * corked. Returns the messages the socket would not take (this one, or
- * those of a bundle it completed). */
-static int s_send_row(outbox_relay_t *self, PGresult *res, int row, const row_cols_t *c)
-{
-    size_t body_len = 0;
-    unsigned char *body =
-        PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, c->body), &body_len);
-    if (!body) {
-        log_error("could not decode outbox row", "row=%s", PQgetvalue(res, row, c->id));
-        return 0;
-    }
-    Duban__Envelope env = DUBAN__ENVELOPE__INIT;
-    env.msg_id = PQgetvalue(res, row, c->msg_id);
-    env.type = (Duban__MsgType)atoi(PQgetvalue(res, row, c->msg_type));
-    env.case_id = strtoll(PQgetvalue(res, row, c->case_id), NULL, 10);
-    env.case_number = PQgetvalue(res, row, c->case_number);
-    env.task_id = strtoll(PQgetvalue(res, row, c->task_id), NULL, 10);
-    env.producer = PQgetvalue(res, row, c->producer);
-    env.seq = strtoull(PQgetvalue(res, row, c->id), NULL, 10);
-    env.time_us = strtoll(PQgetvalue(res, row, c->created_us), NULL, 10);
-    env.body.data = body;
-    env.body.len = body_len;
-    int refused = 0;
-    const char *topic = PQgetisnull(res, row, c->topic) ? NULL : PQgetvalue(res, row, c->topic);
-    /* a subscriber's message is its topic and one envelope: what is held
-     * goes out first, so that messages keep their order */
-    bool single = topic || !self->bundles;
-    if (single || self->bundle.count == BUS_BUNDLE_MAX)
-        refused += s_flush(self);
-    int at = self->bundle.count;
-    self->held[at].case_id = env.case_id;
-    self->held[at].stored = env.seq != 0;
-    snprintf(self->held[at].msg_id, sizeof(self->held[at].msg_id), "%s", env.msg_id);
-    if (single) {
-        if (bus_send_envelope(self->sock, topic, &env) == 0) {
-            self->sent++;
-            self->bus_sent++;
-        } else {
-            s_not_taken(self, 1);
-            refused++;
-        }
-    } else if (bus_bundle_add(&self->bundle, &env) < 0) {
-        /* out of memory: sent again as a message not taken */
-        refused += s_flush(self);
-        self->held[0] = self->held[at];
-        s_not_taken(self, 1);
-        refused++;
-    } else if (!self->corked) {
-        refused += s_flush(self);
-    }
-    PQfreemem(body);
-    return refused;
-}
-
 /* A re-sent row that its consumer neither acknowledged nor refused all this
  * time: logged at 2, 3, 4 ... x max_attempts sends (not parked: it cannot
  * be told from a consumer away). */
@@ -268,60 +71,6 @@ static void s_warn_unanswered(outbox_relay_t *self, PGresult *res, int row, cons
         "message sent many times, neither acknowledged nor refused (consumer away, or failing on it without a word?); still re-sending",
         "msg_id=%s case=%s to=%s attempts=%ld", PQgetvalue(res, row, c->msg_id),
         PQgetvalue(res, row, c->case_number), self->destination, attempts);
-}
-
-static void s_release_done(pg_txn_t *txn, bool ok, void *arg)
-{
-    if (!ok)
-        log_warn("could not release unsent outbox rows", "err=%s", pg_txn_error(txn));
-}
-
-/* Rows claimed (msg_ids, a uuid[] literal) but not taken by the socket go
- * back to unsent, to be tried again shortly rather than after the whole
- * re-send period; a send that did not happen is not counted as an attempt. */
-static void s_release(outbox_relay_t *self, const char *msg_ids)
-{
-    pg_txn_t *txn = pg_txn_new();
-    pg_param_t params[1] = {PG_TEXT(msg_ids)};
-    if (!txn || pg_txn_add(txn, false,
-                           "UPDATE outbox SET sent_at = NULL, attempts = greatest(attempts - 1, 0)"
-                           " WHERE msg_id = ANY($1::uuid[])"
-                           " AND delivered_at IS NULL",
-                           1, params) < 0) {
-        pg_txn_destroy(&txn);
-        return;
-    }
-    pg_txn_submit(self->pg, &txn, s_release_done, self);
-    if (self->retry_ms < OUTBOX_RETRY_MIN_MS)
-        self->retry_ms = OUTBOX_RETRY_MIN_MS;
-    struct timeval tv = {0, self->retry_ms * 1000};
-    event_add(self->retry_ev, &tv);
-    self->retry_ms = self->retry_ms * 2 > OUTBOX_RETRY_MS ? OUTBOX_RETRY_MS : self->retry_ms * 2;
-}
-
-/* n messages were refused by the socket. */
-static void s_refused(outbox_relay_t *self, int n)
-{
-    int64_t now = clock_mono_us();
-    if (self->refused_since_us == 0)
-        self->refused_since_us = now;
-    if (now - self->refused_since_us < OUTBOX_REFUSED_LOG_AFTER_US ||
-        (self->unsent_logged_us != 0 && now - self->unsent_logged_us < OUTBOX_UNSENT_LOG_US))
-        return;
-    log_warn("messages not taken by the socket (no consumer connected?); retrying",
-             "messages=%d to=%s for_s=%.1f retry_ms=%d", n, self->destination,
-             (double)(now - self->refused_since_us) / 1e6, OUTBOX_RETRY_MS);
-    self->unsent_logged_us = now;
-}
-
-/* The socket took what was sent. */
-static void s_taken(outbox_relay_t *self)
-{
-    if (self->unsent_logged_us != 0)
-        log_info("destination takes messages again", "to=%s", self->destination);
-    self->unsent_logged_us = 0;
-    self->refused_since_us = 0;
-    self->retry_ms = OUTBOX_RETRY_MIN_MS;
 }
 
 static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
@@ -340,7 +89,7 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
         PGresult *res = pg_txn_result(txn, r);
         int n = PQntuples(res);
         row_cols_t cols;
-        if (n > 0 && s_row_cols(res, &cols) < 0)
+        if (n > 0 && outbox_row_cols(res, &cols) < 0)
             continue;
         if (r > 0 && n > 0)
             log_info("re-sending unacknowledged messages", "messages=%d to=%s", n,
@@ -348,18 +97,18 @@ static void s_claim_done(pg_txn_t *txn, bool ok, void *arg)
         for (int i = 0; i < n; i++) {
             if (r > 0)
                 s_warn_unanswered(self, res, i, &cols);
-            nunsent += s_send_row(self, res, i, &cols);
+            nunsent += outbox_send_row(self, res, i, &cols);
         }
         rows = r == 0 ? n : rows;
         claimed += n;
     }
     self->corked = false;
-    nunsent += s_flush(self);
-    s_release_unsent(self);
+    nunsent += outbox_flush(self);
+    outbox_release_unsent(self);
     if (nunsent > 0)
         return;
     if (claimed > 0)
-        s_taken(self);
+        outbox_taken(self);
     if (rows == OUTBOX_BATCH_ROWS || self->again) {
         self->again = false;
         outbox_relay_kick(self);
@@ -586,55 +335,6 @@ void outbox_relay_kick(outbox_relay_t *self)
 unsigned long outbox_relay_sent(const outbox_relay_t *self)
 {
     return self->sent;
-}
-
-/* What the socket took since the cork (a message, and none refused) shows
- * that the destination takes messages again. */
-static void s_maybe_taken(outbox_relay_t *self, unsigned long bus_sent_before)
-{
-    if (self->bus_sent > bus_sent_before && self->corked_refused == 0 &&
-        self->refused_since_us != 0 && !event_pending(self->retry_ev, EV_TIMEOUT, NULL))
-        s_taken(self);
-}
-
-void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
-{
-    row_cols_t cols;
-    if (!self || s_row_cols(res, &cols) < 0 || PQgetisnull(res, row, cols.id))
-        return;
-    if (self->corked) {
-        s_send_row(self, res, row, &cols);
-        return;
-    }
-    unsigned long before = self->bus_sent;
-    self->corked_refused = 0;
-    s_send_row(self, res, row, &cols);
-    s_release_unsent(self);
-    s_maybe_taken(self, before);
-}
-
-void outbox_relay_cork(outbox_relay_t *self)
-{
-    if (!self)
-        return;
-    self->corked = true;
-    self->corked_refused = 0;
-    self->bus_sent_at_cork = self->bus_sent;
-}
-
-void outbox_relay_uncork(outbox_relay_t *self)
-{
-    if (!self)
-        return;
-    self->corked = false;
-    s_flush(self);
-    s_release_unsent(self);
-    s_maybe_taken(self, self->bus_sent_at_cork);
-}
-
-void outbox_relay_handoff(outbox_relay_t *self, handoff_t *handoff)
-{
-    self->handoff = handoff;
 }
 
 unsigned long outbox_relay_pruned(const outbox_relay_t *self)
