@@ -218,22 +218,6 @@ static void s_maybe_taken(outbox_relay_t *self, unsigned long bus_sent_before)
         outbox_taken(self);
 }
 
-void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
-{
-    row_cols_t cols;
-    if (!self || outbox_row_cols(res, &cols) < 0 || PQgetisnull(res, row, cols.id))
-        return;
-    if (self->corked) {
-        outbox_send_row(self, res, row, &cols);
-        return;
-    }
-    unsigned long before = self->bus_sent;
-    self->corked_refused = 0;
-    outbox_send_row(self, res, row, &cols);
-    outbox_release_unsent(self);
-    s_maybe_taken(self, before);
-}
-
 void outbox_relay_cork(outbox_relay_t *self)
 {
     if (!self)
@@ -251,6 +235,21 @@ void outbox_relay_uncork(outbox_relay_t *self)
     outbox_flush(self);
     outbox_release_unsent(self);
     s_maybe_taken(self, self->bus_sent_at_cork);
+}
+
+void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
+{
+    row_cols_t cols;
+    if (!self || outbox_row_cols(res, &cols) < 0 || PQgetisnull(res, row, cols.id))
+        return;
+    if (self->corked) {
+        outbox_send_row(self, res, row, &cols);
+        return;
+    }
+    /* alone: a bundle of one */
+    outbox_relay_cork(self);
+    outbox_send_row(self, res, row, &cols);
+    outbox_relay_uncork(self);
 }
 
 void outbox_relay_handoff(outbox_relay_t *self, handoff_t *handoff)
