@@ -187,6 +187,17 @@ double ctl_bench_pgbench(ctl_t *ctl, int seconds);
 struct bench_ledger;
 int ctl_bench_count_lost(ctl_t *ctl, struct bench_ledger *ledger, int64_t now_us,
                          int64_t grace_us);
+/* A finished dubanctl bench run, for its report (dubanctl_bench_report.c):
+ * conns connections, rate cases/s offered (0: closed loop), every case's
+ * times in ledger. */
+typedef struct {
+    int total, conns, failed;
+    double rate;
+    int64_t start_us, intake_done_us;
+    struct bench_ledger *ledger;
+} ctl_bench_run_t;
+void ctl_bench_report(ctl_t *ctl, const ctl_bench_run_t *run, json_t *cost, double pg_before,
+                      double pg_after);
 void ctl_scratch_destroy(ctl_scratch_t **self_p);
 int ctl_calendar(ctl_t *ctl, int argc, char **argv);
 
