@@ -20,7 +20,7 @@ sleep 1 # let the last relay and re-check timers settle
 
 cpu_ticks() { # PID: user + system time so far, in clock ticks
   local stat
-  stat=$(< "/proc/$1/stat")
+  read -r stat <"/proc/$1/stat" # a read fails loudly under set -e; $(<) would exit silently
   stat=${stat##*) } # the command name may hold spaces; fields follow ") "
   read -r -a f <<< "$stat"
   echo $((f[11] + f[12]))

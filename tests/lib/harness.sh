@@ -239,7 +239,7 @@ harness_kill_on_exit() {
 
 _harness_kill_child() {
   local pid=$1 sig=$2 stat ppid
-  { stat=$(<"/proc/$pid/stat"); } 2>/dev/null || return 0
+  { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || return 0 # not $(<): see duban_pid_alive
   stat=${stat##*) }
   read -r _ ppid _ <<<"$stat"
   [[ "$ppid" == "$$" ]] || return 0

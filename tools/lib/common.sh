@@ -144,7 +144,10 @@ duban_pid_alive() {
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
   if [[ -d /proc/$pid ]]; then
-    { st=$(<"/proc/$pid/stat"); } 2>/dev/null || return 1
+    # read, not $(<file): the process may end between the test and the read,
+    # and bash (5.2) exits a `set -e` shell when $(<file) cannot open its
+    # file, `|| return` or not (silently here, its stderr being /dev/null)
+    { read -r st <"/proc/$pid/stat"; } 2>/dev/null || return 1
     st=${st##*) }
     [[ "${st:0:1}" != Z ]] || return 1
   fi
