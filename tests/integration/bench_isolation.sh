@@ -53,12 +53,25 @@ rm -rf "$log_dir"
 
 # --- Open loop: a fixed rate offered, latency from each case's intended send
 # time (a run of 40 cases at 20/s takes about 2 s however fast intake is).
+# Beside intake's latency, PostgreSQL's own: its one-row durable commits
+# offered at the same rate (a 201 waits for such a commit).
+open_tmp=$H_DIR/open-loop-tmp
+mkdir -p "$open_tmp"
 start=$(date +%s%N)
-out=$(harness_ctl bench -n 40 -c 4 -t 120 --rate 20 --pgbench-seconds 0 2>&1)
+out=$(TMPDIR=$open_tmp harness_ctl bench -n 40 -c 4 -t 120 --rate 20 --pgbench-seconds 1 2>&1)
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 assert_contains "$out" "accepted=40 failed=0 delivered=40" "open loop measured"
 assert_contains "$out" "open loop: 20 cases/s offered" "open loop said"
 ((elapsed_ms >= 1900)) || fail "40 cases at 20/s were offered over about 2 s, not at once (${elapsed_ms} ms)"
+[[ "$out" =~ offered\ at\ 20/s,\ 8\ clients\ \(pgbench\ -R,\ same\ server\):\ p50\ ([0-9.]+)\ ms,\ p99\ ([0-9.]+)\ ms ]] \
+  || fail "PostgreSQL's own commit latency at the offered rate: $out"
+awk -v a="${BASH_REMATCH[1]}" -v b="${BASH_REMATCH[2]}" 'BEGIN { exit !(a > 0 && b >= a) }' \
+  || fail "its p50 (${BASH_REMATCH[1]} ms) is above 0 and at most its p99 (${BASH_REMATCH[2]} ms)"
+[[ "$out" =~ pgbench,\ same\ server\):\ before\ [1-9][0-9]*\ tps ]] \
+  || fail "the unthrottled rate still measured beside it: $out"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM pg_database WHERE datname LIKE 'duban_pgbench_%'")" \
+  "pgbench's database is dropped"
+compgen -G "$open_tmp/duban-pgbench.*" > /dev/null && fail "pgbench's folder and logs are removed"
 log_dir=$(sed -n 's/.*logs in \([^)]*\)).*/\1/p' <<< "$out")
 rm -rf "$log_dir"
 

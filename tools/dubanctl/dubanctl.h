@@ -175,10 +175,23 @@ ctl_bench_cost_t *ctl_bench_cost_start(ctl_t *ctl, const pid_t *pids, const char
                                        int npids);
 json_t *ctl_bench_cost_stop(ctl_bench_cost_t **self_p, int cases);
 
-/* PostgreSQL's own durable one-row-per-commit rate on the server of
- * pg.conninfo: pgbench with 8 clients for seconds, in a database made and
- * dropped for it. -1 (said why) when it cannot be had. */
-double ctl_bench_pgbench(ctl_t *ctl, int seconds);
+/* PostgreSQL's own durable one-row commit on the server of pg.conninfo
+ * (dubanctl_bench_pgbench.c): pgbench with 8 clients for seconds, in a
+ * database made and dropped for it; its rate unthrottled, and when rate >
+ * 0 the latency of commits offered at that rate, from each one's scheduled
+ * start. A figure that cannot be had (said why) is -1; rate is 0 when no
+ * latency was had. Returns 0 when the rate was had, else -1. */
+typedef struct {
+    double tps;
+    double rate_asked, rate;
+    double p50_ms, p99_ms;
+} ctl_pgbench_t;
+int ctl_bench_pgbench(ctl_t *ctl, int seconds, double rate, ctl_pgbench_t *out);
+
+/* Sorts n microsecond figures; the p-quantile (0..1) of sorted ones in ms
+ * (0 when n is 0). */
+void ctl_sort_us(int64_t *us, int n);
+double ctl_percentile_ms(const int64_t *sorted_us, int n, double p);
 
 /* For dubanctl bench (dubanctl_bench_lost.c): counts from the database the
  * cases of ledger whose console message never came (their lead task
@@ -196,8 +209,8 @@ typedef struct {
     int64_t start_us, intake_done_us;
     struct bench_ledger *ledger;
 } ctl_bench_run_t;
-void ctl_bench_report(ctl_t *ctl, const ctl_bench_run_t *run, json_t *cost, double pg_before,
-                      double pg_after);
+void ctl_bench_report(ctl_t *ctl, const ctl_bench_run_t *run, json_t *cost,
+                      const ctl_pgbench_t *pg_before, const ctl_pgbench_t *pg_after);
 void ctl_scratch_destroy(ctl_scratch_t **self_p);
 int ctl_calendar(ctl_t *ctl, int argc, char **argv);
 

@@ -414,11 +414,12 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
         ctl_scratch_destroy(&scratch);
         return CTL_FAILED;
     }
-    double pg_before = -1, pg_after = -1;
+    ctl_pgbench_t pg_before = {.tps = -1}, pg_after = {.tps = -1};
     if (pgbench_s > 0) {
-        printf("bench: pgbench, %d s ...\n", pgbench_s);
+        printf("bench: pgbench, %d s%s ...\n", pgbench_s,
+               rate > 0 ? " at the offered rate, then as long unthrottled" : "");
         fflush(stdout);
-        pg_before = ctl_bench_pgbench(ctl, pgbench_s);
+        ctl_bench_pgbench(ctl, pgbench_s, rate, &pg_before);
     }
     json_t *cost_json = NULL;
     ctl_bench_cost_t *cost = NULL;
@@ -488,7 +489,7 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
     if (cost)
         cost_json = ctl_bench_cost_stop(&cost, counts.delivered);
     if (pgbench_s > 0)
-        pg_after = ctl_bench_pgbench(ctl, pgbench_s);
+        ctl_bench_pgbench(ctl, pgbench_s, 0, &pg_after);
     ctl_bench_run_t run = {.total = b.total,
                            .conns = conns,
                            .failed = b.failed,
@@ -496,7 +497,7 @@ int ctl_bench(ctl_t *ctl, int argc, char **argv)
                            .start_us = b.start_us,
                            .intake_done_us = b.intake_done_us,
                            .ledger = b.ledger};
-    ctl_bench_report(ctl, &run, cost_json, pg_before, pg_after);
+    ctl_bench_report(ctl, &run, cost_json, &pg_before, &pg_after);
     rc = (b.failed == 0 && counts.delivered == counts.accepted) ? CTL_OK : CTL_FAILED;
 out_free:
     for (int i = 0; b.slots && i < conns; i++)

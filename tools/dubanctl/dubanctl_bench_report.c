@@ -15,12 +15,18 @@ static int s_cmp64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double s_pct(int64_t *v, int n, double p)
+void ctl_sort_us(int64_t *us, int n)
 {
-    if (n == 0)
+    if (n > 1)
+        qsort(us, (size_t)n, sizeof(int64_t), s_cmp64);
+}
+
+double ctl_percentile_ms(const int64_t *sorted_us, int n, double p)
+{
+    if (n <= 0)
         return 0;
     int i = (int)(p * (n - 1) + 0.5);
-    return v[i] / 1000.0;
+    return sorted_us[i] / 1000.0;
 }
 
 static void s_print_cpu(json_t *cpu, const char *key, const char *label)
@@ -30,9 +36,10 @@ static void s_print_cpu(json_t *cpu, const char *key, const char *label)
         printf(" %s %.3f", label, json_real_value(v));
 }
 
-void ctl_bench_report(ctl_t *ctl, const ctl_bench_run_t *b, json_t *cost, double pg_before,
-                      double pg_after)
+void ctl_bench_report(ctl_t *ctl, const ctl_bench_run_t *b, json_t *cost, const ctl_pgbench_t *pg_b,
+                      const ctl_pgbench_t *pg_a)
 {
+    double pg_before = pg_b->tps, pg_after = pg_a->tps;
     int64_t *intake = calloc((size_t)b->total + 1, sizeof(int64_t));
     int64_t *e2e = calloc((size_t)b->total + 1, sizeof(int64_t));
     int ni = 0, ne = 0;
@@ -40,20 +47,20 @@ void ctl_bench_report(ctl_t *ctl, const ctl_bench_run_t *b, json_t *cost, double
         ni = bench_ledger_intake_us(b->ledger, intake);
         ne = bench_ledger_e2e_us(b->ledger, e2e);
     }
-    qsort(intake, (size_t)ni, sizeof(int64_t), s_cmp64);
-    qsort(e2e, (size_t)ne, sizeof(int64_t), s_cmp64);
+    ctl_sort_us(intake, ni);
+    ctl_sort_us(e2e, ne);
     bench_ledger_counts_t n;
     bench_ledger_counts(b->ledger, &n);
     int64_t last_us = bench_ledger_last_delivery_us(b->ledger);
     double intake_s = (b->intake_done_us - b->start_us) / 1e6;
     double e2e_s = ((last_us ? last_us : clock_mono_us()) - b->start_us) / 1e6;
-    json_t *j =
-        json_pack("{s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f}", "cases", b->total,
-                  "concurrency", b->conns, "accepted", n.accepted, "failed", b->failed, "delivered",
-                  n.delivered, "intake_per_s", intake_s > 0 ? n.accepted / intake_s : 0.0,
-                  "end_to_end_per_s", e2e_s > 0 ? n.delivered / e2e_s : 0.0, "intake_p50_ms",
-                  s_pct(intake, ni, 0.50), "intake_p99_ms", s_pct(intake, ni, 0.99), "e2e_p50_ms",
-                  s_pct(e2e, ne, 0.50), "e2e_p99_ms", s_pct(e2e, ne, 0.99));
+    json_t *j = json_pack(
+        "{s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f}", "cases", b->total, "concurrency",
+        b->conns, "accepted", n.accepted, "failed", b->failed, "delivered", n.delivered,
+        "intake_per_s", intake_s > 0 ? n.accepted / intake_s : 0.0, "end_to_end_per_s",
+        e2e_s > 0 ? n.delivered / e2e_s : 0.0, "intake_p50_ms", ctl_percentile_ms(intake, ni, 0.50),
+        "intake_p99_ms", ctl_percentile_ms(intake, ni, 0.99), "e2e_p50_ms",
+        ctl_percentile_ms(e2e, ne, 0.50), "e2e_p99_ms", ctl_percentile_ms(e2e, ne, 0.99));
     json_object_set_new(j, "console",
                         json_pack("{s:i, s:i, s:i, s:i, s:i}", "received", n.console, "before_201",
                                   n.before_201, "lost_counted_from_database", n.database,
@@ -68,6 +75,10 @@ void ctl_bench_report(ctl_t *ctl, const ctl_bench_run_t *b, json_t *cost, double
     double e2e_rate = json_real_value(json_object_get(j, "end_to_end_per_s"));
     if (pg_best > 0)
         json_object_set_new(j, "ratio_to_pgbench", json_real(e2e_rate / pg_best));
+    if (pg_b->rate > 0)
+        json_object_set_new(j, "pgbench_at_offered_rate",
+                            json_pack("{s:f, s:f, s:f}", "per_s", pg_b->rate, "p50_ms",
+                                      pg_b->p50_ms, "p99_ms", pg_b->p99_ms));
     if (cost)
         json_object_update(j, cost);
     if (ctl->json) {
@@ -82,9 +93,9 @@ void ctl_bench_report(ctl_t *ctl, const ctl_bench_run_t *b, json_t *cost, double
                json_real_value(json_object_get(j, "intake_per_s")),
                json_real_value(json_object_get(j, "end_to_end_per_s")));
         printf("intake latency (to durable 201): p50 %.2f ms, p99 %.2f ms\n",
-               s_pct(intake, ni, 0.50), s_pct(intake, ni, 0.99));
+               ctl_percentile_ms(intake, ni, 0.50), ctl_percentile_ms(intake, ni, 0.99));
         printf("end-to-end latency (to division console): p50 %.2f ms, p99 %.2f ms\n",
-               s_pct(e2e, ne, 0.50), s_pct(e2e, ne, 0.99));
+               ctl_percentile_ms(e2e, ne, 0.50), ctl_percentile_ms(e2e, ne, 0.99));
         if (b->rate > 0)
             printf("open loop: %.0f cases/s offered, latencies from each case's intended send "
                    "time\n",
@@ -117,6 +128,10 @@ void ctl_bench_report(ctl_t *ctl, const ctl_bench_run_t *b, json_t *cost, double
             printf("postgresql one-row durable commits, 8 clients (pgbench, same server): "
                    "before %.0f tps, after %.0f tps\nratio end to end / best pgbench: %.3f\n",
                    pg_before, pg_after, e2e_rate / pg_best);
+        if (pg_b->rate > 0)
+            printf("postgresql one-row durable commits offered at %.0f/s, 8 clients (pgbench -R, "
+                   "same server): p50 %.2f ms, p99 %.2f ms, from each one's scheduled start\n",
+                   pg_b->rate, pg_b->p50_ms, pg_b->p99_ms);
     }
     json_decref(j);
     free(intake);
