@@ -1,25 +1,19 @@
 /* The bulletin console; see bulletin_console.h and
  * bulletin_console_internal.h. On the loop: receive, unpack, authenticate,
- * authorise, queue. In the worker: one job at a time on the worker's own
- * connection (the actions are in bulletin_console_actions.c). Back on the
- * loop (through a pipe, as web_pwcheck.c does): answer, kick the relay. The
- * worker owns a job from the queue until it writes the job's pointer to the
- * pipe. */
+ * authorise, queue. On the worker thread (common/worker.h): one job at a
+ * time on its own connection (the actions are in
+ * bulletin_console_actions.c). Back on the loop: answer, kick the relay. */
 #include "bulletin_console_internal.h"
 
 #include "bus.h"
 #include "log.h"
 #include "pg.h"
 
-#include <errno.h>
 #include <event2/event.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zmq.h>
 
 #define CONSOLE_MAX_REQUEST (64 * 1024)
@@ -91,52 +85,24 @@ static void s_refuse(job_t *job, int status, const char *message)
 }
 
 /* ---------------------------------------------------------------------
- * The worker's side: blocking libpq on its own connection, one job at a
- * time (bulletin_console_work). */
+ * The worker thread's side: blocking libpq on its own connection, one job
+ * at a time (bulletin_console_work). */
 
-static void *s_worker(void *arg)
+static void s_work(worker_job_t *base, void *arg)
 {
-    bulletin_console_t *self = arg;
-    for (;;) {
-        pthread_mutex_lock(&self->lock);
-        while (!self->head && !self->stop)
-            pthread_cond_wait(&self->wake, &self->lock);
-        if (self->stop) {
-            pthread_mutex_unlock(&self->lock);
-            return NULL;
-        }
-        job_t *job = self->head;
-        self->head = job->next;
-        if (!self->head)
-            self->tail = NULL;
-        pthread_mutex_unlock(&self->lock);
-        bulletin_console_work(self, job);
-        ssize_t n;
-        do
-            n = write(self->pipe_fd[1], &job, sizeof(job));
-        while (n < 0 && errno == EINTR);
-        if (n != (ssize_t)sizeof(job)) {
-            log_error("could not hand a bulletin answer back to the loop", "err=%s",
-                      strerror(errno));
-            if (job->req)
-                duban__bulletin_request__free_unpacked(job->req, NULL);
-            free(job->body);
-            free(job); /* the caller times out; what was committed stays */
-        }
-    }
+    bulletin_console_work(arg, (job_t *)base);
 }
 
-static void s_done_cb(evutil_socket_t fd, short what, void *arg)
+/* Back on the loop: the answer, or for a job the worker never took (it is
+ * stopping) a refusal. */
+static void s_end(worker_job_t *base, bool ran, void *arg)
 {
-    bulletin_console_t *self = arg;
-    job_t *jobs[16];
-    ssize_t n = read(fd, jobs, sizeof(jobs));
-    for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(job_t *); i++) {
-        pthread_mutex_lock(&self->lock);
-        self->queued--;
-        pthread_mutex_unlock(&self->lock);
-        s_answer(jobs[i]);
-    }
+    (void)arg;
+    job_t *job = (job_t *)base;
+    if (ran)
+        s_answer(job);
+    else
+        s_refuse(job, 503, "the bulletin service is stopping; try again");
 }
 
 /* ---------------------------------------------------------------------
@@ -175,18 +141,7 @@ static void s_authed(void *arg, auth_result_t result, const auth_identity_t *who
         s_answer(job);
         return;
     }
-    pthread_mutex_lock(&self->lock);
-    bool full = self->queued >= BULLETIN_CONSOLE_QUEUE;
-    if (!full) {
-        self->queued++;
-        if (self->tail)
-            self->tail->next = job;
-        else
-            self->head = job;
-        self->tail = job;
-        pthread_cond_signal(&self->wake);
-    }
-    pthread_mutex_unlock(&self->lock);
+    bool full = worker_submit(self->worker, &job->base) < 0;
     if (full)
         s_refuse(job, 503, "the bulletin service is busy; try again in a moment");
 }
@@ -252,23 +207,19 @@ bulletin_console_t *bulletin_console_new(struct event_base *base, void *zctx, au
     bulletin_console_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
-    self->pipe_fd[0] = self->pipe_fd[1] = -1;
     self->auth = auth;
     self->engine = engine;
     self->relay = relay;
-    pthread_mutex_init(&self->lock, NULL);
-    pthread_cond_init(&self->wake, NULL);
     self->conninfo = strdup(conninfo);
-    if (!self->conninfo || pipe2(self->pipe_fd, O_CLOEXEC) < 0 ||
-        fcntl(self->pipe_fd[0], F_SETFL, O_NONBLOCK) < 0)
-        goto out_fail;
-    self->done_ev = event_new(base, self->pipe_fd[0], EV_READ | EV_PERSIST, s_done_cb, self);
-    if (!self->done_ev || event_add(self->done_ev, NULL) < 0)
+    if (!self->conninfo)
         goto out_fail;
     self->sock = bus_sock_bind(zctx, base, ZMQ_ROUTER, "bulletin.console", endpoint, s_readable, self);
-    if (!self->sock || pthread_create(&self->thread, NULL, s_worker, self) != 0)
+    if (!self->sock)
         goto out_fail;
-    self->started = true;
+    self->worker =
+        worker_new(base, "the bulletin console", BULLETIN_CONSOLE_QUEUE, s_work, s_end, self);
+    if (!self->worker)
+        goto out_fail;
     return self;
 
 out_fail:
@@ -282,32 +233,12 @@ void bulletin_console_destroy(bulletin_console_t **self_p)
     if (!self_p || !*self_p)
         return;
     bulletin_console_t *self = *self_p;
-    if (self->started) {
-        pthread_mutex_lock(&self->lock);
-        self->stop = true;
-        pthread_cond_signal(&self->wake);
-        pthread_mutex_unlock(&self->lock);
-        pthread_join(self->thread, NULL);
-    }
-    /* Answer what waits: finished (in the pipe), then queued. */
-    if (self->pipe_fd[0] >= 0)
-        s_done_cb(self->pipe_fd[0], EV_READ, self);
-    while (self->head) {
-        job_t *job = self->head;
-        self->head = job->next;
-        s_refuse(job, 503, "the bulletin service is stopping; try again");
-    }
-    if (self->done_ev)
-        event_free(self->done_ev);
-    for (int i = 0; i < 2; i++)
-        if (self->pipe_fd[i] >= 0)
-            close(self->pipe_fd[i]);
+    /* what waits is answered: finished jobs, then refusals for the rest */
+    worker_destroy(&self->worker);
     bus_sock_destroy(&self->sock);
     if (self->conn)
         PQfinish(self->conn);
     free(self->conninfo);
-    pthread_cond_destroy(&self->wake);
-    pthread_mutex_destroy(&self->lock);
     free(self);
     *self_p = NULL;
 }

@@ -7,18 +7,17 @@
 
 #include "bulletin_console.h"
 #include "bus.h"
+#include "worker.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-struct event;
 
 /* In the order of s_actions in bulletin_console.c: a request's action is
  * the index of its name there. */
 typedef enum { A_LIST, A_SHOW, A_HTML, A_RUN, A_RECHECKS, A_RECHECK, A_TO_DATE } action_t;
 
 typedef struct job {
+    worker_job_t base; /* first: the worker's */
     bulletin_console_t *owner;
     bus_peer_t to;
     Duban__BulletinRequest *req;
@@ -31,7 +30,6 @@ typedef struct job {
     char *body;
     size_t body_len;
     bool kick; /* something for the relay to send */
-    struct job *next;
 } job_t;
 
 struct bulletin_console {
@@ -40,16 +38,8 @@ struct bulletin_console {
     const bulletin_engine_t *engine;
     outbox_relay_t *relay;
     char *conninfo;
-    PGconn *conn; /* the worker's */
-    pthread_t thread;
-    bool started;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    job_t *head, *tail;
-    int queued; /* waiting or running */
-    bool stop;
-    int pipe_fd[2];
-    struct event *done_ev;
+    PGconn *conn; /* the worker thread's */
+    worker_t *worker;
     unsigned long answered, refused;
 };
 

@@ -1,15 +1,13 @@
-/* Photo files on a worker thread; see intake_photo_store.h. The worker
- * owns a job from the queue until it writes the job's pointer to the pipe;
- * the loop then owns it again, calls back and frees it. */
+/* Photo files on a worker thread (common/worker.h); see
+ * intake_photo_store.h. */
 #include "intake_photo_store.h"
 
 #include "log.h"
+#include "worker.h"
 
 #include <errno.h>
-#include <event2/event.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +18,7 @@
 #define STORE_QUEUE 64 /* submits waiting: beyond, the form is asked to retry */
 
 typedef struct job {
+    worker_job_t base; /* first: the worker's */
     intake_upload_t uploads[INTAKE_PHOTO_MAX];
     int n;
     bool forget;   /* remove result's files instead */
@@ -27,21 +26,12 @@ typedef struct job {
     intake_photo_result_t result;
     intake_photo_store_cb cb;
     void *arg;
-    struct job *next;
 } job_t;
 
 struct intake_photo_store {
     char dir[512];
     intake_photo_limits_t limits;
-    pthread_t thread;
-    bool started;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    job_t *head, *tail;
-    int queued;
-    bool stop;
-    int pipe_fd[2];
-    struct event *done_ev;
+    worker_t *worker;
 };
 
 int intake_photo_store_path(const intake_photo_store_t *self, const char *file_id, char *out,
@@ -184,56 +174,32 @@ static void s_free_uploads(job_t *job)
     }
 }
 
-static void *s_worker(void *arg)
+static void s_work(worker_job_t *base, void *arg)
 {
     intake_photo_store_t *self = arg;
-    for (;;) {
-        pthread_mutex_lock(&self->lock);
-        while (!self->head && !self->stop)
-            pthread_cond_wait(&self->wake, &self->lock);
-        if (self->stop) {
-            pthread_mutex_unlock(&self->lock);
-            return NULL;
-        }
-        job_t *job = self->head;
-        self->head = job->next;
-        if (!self->head)
-            self->tail = NULL;
-        pthread_mutex_unlock(&self->lock);
-        if (job->forget)
-            s_remove(self, &job->result);
-        else
-            s_run(self, job);
-        s_free_uploads(job);
-        ssize_t n;
-        do
-            n = write(self->pipe_fd[1], &job, sizeof(job));
-        while (n < 0 && errno == EINTR);
-        if (n != (ssize_t)sizeof(job)) {
-            log_error("could not hand stored photos back to the loop", "err=%s", strerror(errno));
-            free(job); /* the request then times out; its files have no row */
-        }
-    }
+    job_t *job = (job_t *)base;
+    if (job->forget)
+        s_remove(self, &job->result);
+    else
+        s_run(self, job);
+    s_free_uploads(job);
 }
 
-static void s_finish(intake_photo_store_t *self, job_t *job)
+/* A job the worker never ran (it was stopped) fails with a reason the form
+ * shows. */
+static void s_end(worker_job_t *base, bool ran, void *arg)
 {
-    pthread_mutex_lock(&self->lock);
-    self->queued--;
-    pthread_mutex_unlock(&self->lock);
+    (void)arg;
+    job_t *job = (job_t *)base;
+    if (!ran) {
+        job->result.ok = false;
+        job->result.failed = -1;
+        snprintf(job->result.why, sizeof(job->result.why), "服务正在重启，请稍后再提交");
+    }
     if (job->cb)
         job->cb(&job->result, job->arg);
     s_free_uploads(job);
     free(job);
-}
-
-static void s_done_cb(evutil_socket_t fd, short what, void *arg)
-{
-    intake_photo_store_t *self = arg;
-    job_t *jobs[16];
-    ssize_t n = read(fd, jobs, sizeof(jobs));
-    for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(job_t *); i++)
-        s_finish(self, jobs[i]);
 }
 
 intake_photo_store_t *intake_photo_store_new(struct event_base *base, const char *dir,
@@ -242,9 +208,6 @@ intake_photo_store_t *intake_photo_store_new(struct event_base *base, const char
     intake_photo_store_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
-    self->pipe_fd[0] = self->pipe_fd[1] = -1;
-    pthread_mutex_init(&self->lock, NULL);
-    pthread_cond_init(&self->wake, NULL);
     self->limits = *limits;
     if (!dir || !dir[0] || strlen(dir) >= sizeof(self->dir) - 40) {
         log_error("intake.photos_dir is not set: name the folder for the report form's photos");
@@ -259,13 +222,9 @@ intake_photo_store_t *intake_photo_store_new(struct event_base *base, const char
         log_error("cannot write photo folder", "dir=%s err=%s", dir, strerror(errno));
         goto out_fail;
     }
-    if (pipe2(self->pipe_fd, O_CLOEXEC) < 0 || fcntl(self->pipe_fd[0], F_SETFL, O_NONBLOCK) < 0)
+    self->worker = worker_new(base, "the photo store", STORE_QUEUE, s_work, s_end, self);
+    if (!self->worker)
         goto out_fail;
-    self->done_ev = event_new(base, self->pipe_fd[0], EV_READ | EV_PERSIST, s_done_cb, self);
-    if (!self->done_ev || event_add(self->done_ev, NULL) < 0 ||
-        pthread_create(&self->thread, NULL, s_worker, self) != 0)
-        goto out_fail;
-    self->started = true;
     return self;
 
 out_fail:
@@ -277,51 +236,14 @@ void intake_photo_store_destroy(intake_photo_store_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    intake_photo_store_t *self = *self_p;
-    if (self->started) {
-        pthread_mutex_lock(&self->lock);
-        self->stop = true;
-        pthread_cond_signal(&self->wake);
-        pthread_mutex_unlock(&self->lock);
-        pthread_join(self->thread, NULL);
-    }
-    if (self->pipe_fd[0] >= 0)
-        s_done_cb(self->pipe_fd[0], EV_READ, self);
-    while (self->head) {
-        job_t *job = self->head;
-        self->head = job->next;
-        job->result.ok = false;
-        job->result.failed = -1;
-        snprintf(job->result.why, sizeof(job->result.why), "服务正在重启，请稍后再提交");
-        s_finish(self, job);
-    }
-    if (self->done_ev)
-        event_free(self->done_ev);
-    for (int i = 0; i < 2; i++)
-        if (self->pipe_fd[i] >= 0)
-            close(self->pipe_fd[i]);
-    pthread_cond_destroy(&self->wake);
-    pthread_mutex_destroy(&self->lock);
-    free(self);
+    worker_destroy(&(*self_p)->worker);
+    free(*self_p);
     *self_p = NULL;
 }
 
 static int s_queue(intake_photo_store_t *self, job_t *job)
 {
-    pthread_mutex_lock(&self->lock);
-    if (self->queued >= STORE_QUEUE) {
-        pthread_mutex_unlock(&self->lock);
-        return -1;
-    }
-    self->queued++;
-    if (self->tail)
-        self->tail->next = job;
-    else
-        self->head = job;
-    self->tail = job;
-    pthread_cond_signal(&self->wake);
-    pthread_mutex_unlock(&self->lock);
-    return 0;
+    return worker_submit(self->worker, &job->base);
 }
 
 int intake_photo_store_submit(intake_photo_store_t *self, intake_upload_t *uploads, int n,
