@@ -141,6 +141,26 @@ static void test_burst_survives_pause_and_resume(void **state)
     s_burst(64, true);
 }
 
+/* bus_recv_frames on sock, the loop turned until a message (or an error)
+ * comes: its result. */
+static int s_recv_waiting(struct event_base *base, bus_sock_t *sock, void **got, size_t *lens,
+                          int max)
+{
+    int n = 0;
+    for (int tries = 0; tries < 1000 && (n = bus_recv_frames(sock, got, lens, max)) == 0; tries++)
+        event_base_loop(base, EVLOOP_NONBLOCK);
+    return n;
+}
+
+/* Closes both sockets, then the loop and the context. */
+static void s_close_all(void *zctx, struct event_base *base, bus_sock_t **a, bus_sock_t **b)
+{
+    bus_sock_destroy(a);
+    bus_sock_destroy(b);
+    event_base_free(base);
+    zmq_ctx_term(zctx);
+}
+
 static void test_oversize_frame_counts_are_dropped(void **state)
 {
     void *zctx = zmq_ctx_new();
@@ -153,18 +173,11 @@ static void test_oversize_frame_counts_are_dropped(void **state)
     assert_int_equal(bus_send_frames(push, frames, lengths, 1), 0);
     void *got[2];
     size_t got_len[2];
-    int n = -2;
-    for (int tries = 0; tries < 1000 && (n = bus_recv_frames(pull, got, got_len, 2)) == 0; tries++)
-        event_base_loop(base, EVLOOP_NONBLOCK);
-    assert_int_equal(n, -1); /* three frames where two are allowed */
-    for (int tries = 0; tries < 1000 && (n = bus_recv_frames(pull, got, got_len, 2)) == 0; tries++)
-        event_base_loop(base, EVLOOP_NONBLOCK);
-    assert_int_equal(n, 1);
+    /* three frames where two are allowed */
+    assert_int_equal(s_recv_waiting(base, pull, got, got_len, 2), -1);
+    assert_int_equal(s_recv_waiting(base, pull, got, got_len, 2), 1);
     free(got[0]);
-    bus_sock_destroy(&push);
-    bus_sock_destroy(&pull);
-    event_base_free(base);
-    zmq_ctx_term(zctx);
+    s_close_all(zctx, base, &push, &pull);
 }
 
 /* A bundle goes as one message of one envelope a frame, whole; a full
@@ -215,10 +228,7 @@ static void test_bundle_is_one_message_of_whole_envelopes(void **state)
     assert_int_equal(sent, 0);
     void *got[BUS_BUNDLE_MAX];
     size_t got_len[BUS_BUNDLE_MAX];
-    int n = 0;
-    for (int tries = 0;
-         tries < 1000 && (n = bus_recv_frames(pull, got, got_len, BUS_BUNDLE_MAX)) == 0; tries++)
-        event_base_loop(base, EVLOOP_NONBLOCK);
+    int n = s_recv_waiting(base, pull, got, got_len, BUS_BUNDLE_MAX);
     assert_int_equal(n, 3);
     for (int i = 0; i < n; i++) {
         Duban__Envelope *env = bus_envelope_unpack(got[i], got_len[i]);
@@ -229,10 +239,7 @@ static void test_bundle_is_one_message_of_whole_envelopes(void **state)
     }
     assert_int_equal(bus_recv_frames(pull, got, got_len, BUS_BUNDLE_MAX), 0);
     bus_bundle_clear(&bundle);
-    bus_sock_destroy(&push);
-    bus_sock_destroy(&pull);
-    event_base_free(base);
-    zmq_ctx_term(zctx);
+    s_close_all(zctx, base, &push, &pull);
 }
 
 /* A PUSH's messages carry up to BUS_BUNDLE_MAX envelopes: its high-water
@@ -251,10 +258,7 @@ static void test_push_mark_counts_bundles(void **state)
     assert_true(push_hwm > 0);
     assert_true((long)push_hwm * BUS_BUNDLE_MAX <= pub_hwm);
     assert_true((long)(push_hwm + 1) * BUS_BUNDLE_MAX > pub_hwm);
-    bus_sock_destroy(&push);
-    bus_sock_destroy(&pub);
-    event_base_free(base);
-    zmq_ctx_term(zctx);
+    s_close_all(zctx, base, &push, &pub);
 }
 
 /* bus_sock_new of type with option refused: NULL, and the log names it. */
