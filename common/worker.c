@@ -115,7 +115,7 @@ worker_t *worker_new(struct event_base *base, const char *what, int max_jobs, wo
 {
     worker_t *self = calloc(1, sizeof(*self));
     if (!self) {
-        log_error("could not start a worker thread", "for=%s err=out of memory", what);
+        log_error("could not start a worker thread: out of memory", "for=%s", what);
         return NULL;
     }
     self->run = run;
