@@ -12,6 +12,11 @@
 #define ORG_MAX_ATTRIBUTES 8 /* per category */
 #define ORG_MAX_VALUES 16    /* per list attribute */
 
+/* The constraint name of the database's refusal of a code it lacks
+ * (deploy/schema/080, 081): the org file is newer than the database, which
+ * dubanctl setup brings up to it. */
+#define ORG_CODES_CONSTRAINT "org_codes"
+
 typedef struct {
     char *code;
     char *name;

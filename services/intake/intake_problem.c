@@ -3,6 +3,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "org.h"
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -35,6 +36,11 @@ static const intake_problem_t s_conflict_write = {
 static const intake_problem_t s_conflict_read = {409, "与已有记录冲突",
                                                  "查询与已保存的记录冲突，请稍后重试"};
 static const intake_problem_t s_internal_read = {500, "系统内部错误", "系统内部错误，请稍后重试"};
+/* The request names a code (a category, a division, ...) this service knows
+ * and the database does not yet: not the caller's fault, and it passes once
+ * the database is set up again. */
+static const intake_problem_t s_codes_behind = {
+    503, "暂时无法处理", "系统配置正在更新，本次请求未保存任何内容，请稍后重试"};
 
 /* Failures that pass by themselves: the connection, the server shutting
  * down or out of resources, a serialization failure or deadlock. */
@@ -79,6 +85,12 @@ const intake_problem_t *intake_problem_of_txn(pg_txn_t *txn, intake_problem_op_t
     const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
     bool lost = pg_txn_connection_lost(txn);
     const intake_problem_t *problem = intake_problem_of_sqlstate(state, lost, op);
+    if (state && strncmp(state, "23", 2) == 0 && constraint &&
+        strcmp(constraint, ORG_CODES_CONSTRAINT) == 0) {
+        log_error("the database lacks a code of this service's org file: run dubanctl setup",
+                  "op=%s err=%s", what, primary ? primary : "-");
+        return &s_codes_behind;
+    }
     /* PostgreSQL's primary text only: its DETAIL can quote the failing row
      * ("Failing row contains (...)"), a requester's phone and address with it,
      * which no log may keep. */

@@ -33,6 +33,7 @@ out=$(psql_err "$(cases_sql "$(new_case DBT0001 "'metrology'")" "$(new_case DBT0
 assert_contains "$out" "23503: insert or update on table \"cases\" names an unknown code: category 'nowhere'" \
   "a batch with an unknown category is refused, as a foreign key refused"
 assert_contains "$out" "run dubanctl setup" "with the remedy"
+assert_contains "$out" "CONSTRAINT NAME:  org_codes" "named as a code the database lacks (081), not a caller's conflict"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM cases WHERE case_number LIKE 'DBT%'")" "none of the batch stored"
 out=$(psql_err "$(cases_sql "$(new_case DBT0001 "'metrology'")" "$(new_case DBT0002 NULL)")")
 assert_eq "" "$out" "known codes and a missing category are taken"
@@ -112,13 +113,25 @@ post() { # CATEGORY: prints the status, the answer in $H_DIR/r
     "$H_INTAKE_URL/api/v1/cases"
 }
 before=$(psql_q "SELECT count(*) FROM cases")
-# (the answer the foreign key's refusal got: class 23, nothing saved)
-assert_eq 409 "$(post ghost)" "a case of the category the database lacks is refused"
+# Not the caller's conflict (409) but a set-up behind the service, which
+# passes once dubanctl setup has run: 503, try again later.
+assert_eq 503 "$(post ghost)" "a case of the category the database lacks is refused for now"
 assert_contains "$(jq -r .detail "$H_DIR/r")" "未保存任何内容" "saying nothing was saved"
+assert_contains "$(jq -r .detail "$H_DIR/r")" "请稍后重试" "and to try again later"
 assert_eq "$before" "$(psql_q "SELECT count(*) FROM cases")" "nothing stored"
 assert_contains "$(cat "$H_DIR/intake.log")" "names an unknown code: category 'ghost'" "intake logs what the database refused"
+assert_contains "$(cat "$H_DIR/intake.log")" "level=error svc=intake msg=\"the database lacks a code of this service's org file: run dubanctl setup\"" \
+  "as an error for the operator, with the remedy"
 assert_eq 201 "$(post metrology)" "a case of a known category, right after"
 assert_eq "$((before + 1))" "$(psql_q "SELECT count(*) FROM cases")" "stored"
+# A caller's own conflict is still 409: another body under a key already used.
+key_post() { # BODY_SUBJECT: a hotline case under one key; prints the status
+  curl -s -o "$H_DIR/r" -w '%{http_code}' -H "$(auth_as op001)" -H 'Idempotency-Key: codes-checked-1' --data-binary \
+    "{\"channel\":\"hotline\",\"kind\":\"complaint\",\"category\":\"metrology\",\"subject\":\"$1\",\"description\":\"描述\"}" \
+    "$H_INTAKE_URL/api/v1/cases"
+}
+assert_eq 201 "$(key_post 主题一)" "a case under a key"
+assert_eq 409 "$(key_post 主题二)" "another body under the same key is the caller's conflict"
 assert_eq 1 "$(psql_q "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('cases'::regclass, 'tasks'::regclass)")" \
   "of the keys of cases and tasks, only the duplicate's is left"
 assert_references_hold
