@@ -1,7 +1,7 @@
 /* Password checks off the event loop. argon2id is slow and memory-hard on
  * purpose (tens of milliseconds, tens of megabytes per check), so one worker
- * thread verifies, one at a time, and hands each result back to the loop
- * through a pipe; the loop never waits. At most WEB_PWCHECK_QUEUE checks
+ * thread (common/worker.h) verifies, one at a time, and hands each result
+ * back to the loop; the loop never waits. At most WEB_PWCHECK_QUEUE checks
  * wait: a flood of sign-ins is refused (busy) rather than queued for ever. */
 #ifndef DUBAN_WEB_PWCHECK_H
 #define DUBAN_WEB_PWCHECK_H
