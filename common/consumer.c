@@ -5,7 +5,6 @@
 #include "gather.h"
 #include "log.h"
 #include "metrics.h"
-#include "org.h"
 
 #include <event2/event.h>
 #include <stdbool.h>
@@ -102,15 +101,6 @@ static PGresult *s_refused_result(pg_txn_t *txn)
     return NULL;
 }
 
-/* Whether refused names a code of this service's org file that the
- * database lacks (ORG_CODES_CONSTRAINT): a set-up behind the service, which
- * dubanctl setup ends. */
-static bool s_codes_behind(PGresult *refused)
-{
-    const char *constraint = refused ? PQresultErrorField(refused, PG_DIAG_CONSTRAINT_NAME) : NULL;
-    return constraint && strcmp(constraint, ORG_CODES_CONSTRAINT) == 0;
-}
-
 /* Whether refused (from s_refused_result) is not the message's fault: a
  * deadlock, a serialization failure, a lock or statement timeout, resources,
  * shutdown (SQLSTATE classes 40, 53, 57, 58, 08 and 55P03), a code the
@@ -119,7 +109,7 @@ static bool s_codes_behind(PGresult *refused)
 static bool s_transient(PGresult *refused)
 {
     const char *state = refused ? PQresultErrorField(refused, PG_DIAG_SQLSTATE) : NULL;
-    if (!state || strlen(state) != 5 || s_codes_behind(refused))
+    if (!state || strlen(state) != 5 || pg_refused_unknown_code(refused))
         return true;
     static const char *const classes[] = {"40", "53", "57", "58", "08"};
     for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++)
@@ -178,7 +168,7 @@ static void s_done(pg_txn_t *txn, bool ok, void *arg)
     } else if (pg_txn_connection_lost(txn)) {
         log_warn("lost messages with the database connection; the producer will resend them",
                  "messages=%d", b->count);
-    } else if ((b->single || b->count == 1) && s_codes_behind(s_refused_result(txn))) {
+    } else if ((b->single || b->count == 1) && pg_refused_unknown_code(s_refused_result(txn))) {
         log_error("the database lacks a code of this service's org file: run dubanctl setup; "
                   "the producer will resend the message",
                   "msg_id=%s case=%s err=%s", b->envs[0]->msg_id, b->envs[0]->case_number,

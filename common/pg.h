@@ -113,6 +113,11 @@ void pg_txn_submit(pg_t *self, pg_txn_t **txn_p, pg_txn_cb cb, void *arg);
 /* Result of statement i, valid inside the callback; NULL if it never ran. */
 PGresult *pg_txn_result(pg_txn_t *txn, int i);
 
+/* Whether res is the database's refusal of a code of the org file it lacks
+ * (a foreign_key_violation named ORG_CODES_CONSTRAINT, deploy/schema/081):
+ * a set-up behind the service, not the request's fault. */
+bool pg_refused_unknown_code(const PGresult *res);
+
 /* First error message of a failed transaction, "" when ok. */
 const char *pg_txn_error(const pg_txn_t *txn);
 

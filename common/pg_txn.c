@@ -2,6 +2,8 @@
  * results kept until the transaction's callback returns. */
 #include "pg_internal.h"
 
+#include "org.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,4 +136,12 @@ const char *pg_txn_error(const pg_txn_t *txn)
 bool pg_txn_connection_lost(const pg_txn_t *txn)
 {
     return txn->connection_lost;
+}
+
+bool pg_refused_unknown_code(const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    return state && strncmp(state, "23", 2) == 0 && constraint &&
+           strcmp(constraint, ORG_CODES_CONSTRAINT) == 0;
 }

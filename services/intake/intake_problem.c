@@ -3,7 +3,6 @@
 
 #include "http.h"
 #include "log.h"
-#include "org.h"
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -85,8 +84,7 @@ const intake_problem_t *intake_problem_of_txn(pg_txn_t *txn, intake_problem_op_t
     const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
     bool lost = pg_txn_connection_lost(txn);
     const intake_problem_t *problem = intake_problem_of_sqlstate(state, lost, op);
-    if (state && strncmp(state, "23", 2) == 0 && constraint &&
-        strcmp(constraint, ORG_CODES_CONSTRAINT) == 0) {
+    if (pg_refused_unknown_code(res)) {
         log_error("the database lacks a code of this service's org file: run dubanctl setup",
                   "op=%s err=%s", what, primary ? primary : "-");
         return &s_codes_behind;
