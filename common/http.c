@@ -60,14 +60,10 @@ int http_split_hostport(const char *hostport, char *host, size_t hostlen, int *p
     return 0;
 }
 
-static void s_send(struct evhttp_request *req, int code, const char *type, json_t *body)
+static void s_send_text(struct evhttp_request *req, int code, const char *type, const char *text)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
-    struct evbuffer *buf = evbuffer_new();
-    if (!text || !buf) {
-        free(text);
-        if (buf)
-            evbuffer_free(buf);
+    struct evbuffer *buf = text ? evbuffer_new() : NULL;
+    if (!buf) {
         evhttp_send_error(req, 500, "out of memory");
         return;
     }
@@ -76,6 +72,12 @@ static void s_send(struct evhttp_request *req, int code, const char *type, json_
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
     evhttp_send_reply(req, code, NULL, buf);
     evbuffer_free(buf);
+}
+
+static void s_send(struct evhttp_request *req, int code, const char *type, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    s_send_text(req, code, type, text);
     free(text);
 }
 
@@ -85,6 +87,11 @@ void http_reply_json(struct evhttp_request *req, int code, json_t *body)
         body = json_object();
     s_send(req, code, "application/json; charset=utf-8", body);
     json_decref(body);
+}
+
+void http_reply_json_text(struct evhttp_request *req, int code, const char *text)
+{
+    s_send_text(req, code, "application/json; charset=utf-8", text);
 }
 
 void http_reply_problem(struct evhttp_request *req, int code, const char *title,

@@ -64,6 +64,11 @@ int http_split_hostport(const char *hostport, char *host, size_t hostlen, int *p
 /* Sends body (stolen, may be NULL for an empty object) as application/json. */
 void http_reply_json(struct evhttp_request *req, int code, json_t *body);
 
+/* Sends text, a JSON document already made (PostgreSQL's text of a jsonb
+ * value, never text from outside), as application/json: what would be
+ * parsed only to be printed again is sent as it is. */
+void http_reply_json_text(struct evhttp_request *req, int code, const char *text);
+
 /* Sends an application/problem+json error naming field (may be NULL). */
 void http_reply_problem(struct evhttp_request *req, int code, const char *title,
                         const char *detail, const char *field);

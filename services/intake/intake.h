@@ -58,11 +58,11 @@ typedef struct {
     const struct fingerprint *fingerprint; /* keys the public evaluations' visitors */
 } intake_t;
 
-/* Called when a submission is settled: outcome, response and problem as in
- * intake_commit_cb. held is the waiting request (NULL when the client left);
- * the callee replies (if it can) and releases held. */
-typedef void (*intake_submit_cb)(http_held_t *held, intake_outcome_t outcome,
-                                 const char *response, const intake_problem_t *problem,
+/* Called when a submission is settled: outcome, response, case_number and
+ * problem as in intake_commit_cb. held is the waiting request (NULL when the
+ * client left); the callee replies (if it can) and releases held. */
+typedef void (*intake_submit_cb)(http_held_t *held, intake_outcome_t outcome, const char *response,
+                                 const char *case_number, const intake_problem_t *problem,
                                  void *arg);
 
 /* Counts a submission refused before it reached the database, by channel

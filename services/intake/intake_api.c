@@ -90,16 +90,19 @@ static bool s_staff_may_record(const auth_identity_t *who, intake_request_t *r,
 }
 
 static void s_case_submitted(http_held_t *held, intake_outcome_t outcome, const char *response,
-                             const intake_problem_t *problem, void *arg)
+                             const char *case_number, const intake_problem_t *problem, void *arg)
 {
     struct evhttp_request *req = held ? http_held_request(held) : NULL;
     if (req) {
         struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-        json_t *body = response ? json_loads(response, 0, NULL) : NULL;
         switch (outcome) {
         case INTAKE_CREATED:
         case INTAKE_REPLAYED: {
-            const char *number = json_string_value(json_object_get(body, "case_number"));
+            /* A new case's answer goes out as PostgreSQL wrote it; a replay's
+             * (rare) is read for its number. */
+            json_t *body = case_number ? NULL : json_loads(response, 0, NULL);
+            const char *number =
+                case_number ? case_number : json_string_value(json_object_get(body, "case_number"));
             char location[96];
             snprintf(location, sizeof(location), "/api/v1/cases/%s", number ? number : "");
             evhttp_add_header(out, "Location", location);
@@ -107,13 +110,12 @@ static void s_case_submitted(http_held_t *held, intake_outcome_t outcome, const 
                 evhttp_add_header(out, "Idempotent-Replayed", "true");
             else
                 log_info("case accepted", "case=%s", number ? number : "?");
-            http_reply_json(req, 201, body);
-            body = NULL;
+            json_decref(body);
+            http_reply_json_text(req, 201, response);
             break;
         }
         case INTAKE_ALREADY_IMPORTED:
-            http_reply_json(req, 200, body);
-            body = NULL;
+            http_reply_json_text(req, 200, response);
             break;
         case INTAKE_CONFLICT:
         case INTAKE_UNAVAILABLE:
@@ -121,7 +123,6 @@ static void s_case_submitted(http_held_t *held, intake_outcome_t outcome, const 
             intake_problem_reply(req, problem ? problem : &INTAKE_PROBLEM_INTERNAL);
             break;
         }
-        json_decref(body);
     }
     http_release(&held);
 }

@@ -50,6 +50,7 @@ typedef struct batch {
     bool single;     /* a retry of one case after its batch failed */
     int insert_stmt; /* the statements' indexes in the transaction */
     int lookup_stmt; /* -1 when no submission has a key or a reference */
+    int number_col;  /* of the inserted rows: the new case's number */
 } batch_t;
 
 struct intake_commit {
@@ -207,7 +208,9 @@ static void s_answer(pending_t *p, const batch_t *b, pg_txn_t *txn)
 {
     PGresult *inserted = pg_txn_result(txn, b->insert_stmt);
     if (PQntuples(inserted) > p->row && !PQgetisnull(inserted, p->row, 0)) {
-        p->cb(p->ctx, INTAKE_CREATED, PQgetvalue(inserted, p->row, 0), NULL);
+        const char *number =
+            b->number_col >= 0 ? PQgetvalue(inserted, p->row, b->number_col) : NULL;
+        p->cb(p->ctx, INTAKE_CREATED, PQgetvalue(inserted, p->row, 0), number, NULL);
         return;
     }
     PGresult *look = b->lookup_stmt >= 0 ? pg_txn_result(txn, b->lookup_stmt) : NULL;
@@ -215,21 +218,22 @@ static void s_answer(pending_t *p, const batch_t *b, pg_txn_t *txn)
     if (have && p->sub->idem_scope[0] &&
         strcmp(PQgetvalue(look, p->row, LOOKUP_KEYED), "t") == 0) {
         if (strcmp(PQgetvalue(look, p->row, LOOKUP_SAME_BODY), "f") == 0) {
-            p->cb(p->ctx, INTAKE_CONFLICT, NULL, &INTAKE_PROBLEM_KEY_REUSED);
+            p->cb(p->ctx, INTAKE_CONFLICT, NULL, NULL, &INTAKE_PROBLEM_KEY_REUSED);
             return;
         }
         if (PQgetvalue(look, p->row, LOOKUP_REPLAY)[0]) {
-            p->cb(p->ctx, INTAKE_REPLAYED, PQgetvalue(look, p->row, LOOKUP_REPLAY), NULL);
+            p->cb(p->ctx, INTAKE_REPLAYED, PQgetvalue(look, p->row, LOOKUP_REPLAY), NULL, NULL);
             return;
         }
     }
     if (have && p->sub->req->external_ref && !PQgetisnull(look, p->row, LOOKUP_IMPORTED)) {
-        p->cb(p->ctx, INTAKE_ALREADY_IMPORTED, PQgetvalue(look, p->row, LOOKUP_IMPORTED), NULL);
+        p->cb(p->ctx, INTAKE_ALREADY_IMPORTED, PQgetvalue(look, p->row, LOOKUP_IMPORTED), NULL,
+              NULL);
         return;
     }
     log_error("could not insert case: it was neither created nor found", "source=%s",
               p->sub->source);
-    p->cb(p->ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
+    p->cb(p->ctx, INTAKE_FAILED, NULL, NULL, &INTAKE_PROBLEM_INTERNAL);
 }
 
 static void s_send_batch(intake_commit_t *self, batch_t *b);
@@ -243,7 +247,7 @@ static void s_retry_singly(intake_commit_t *self, batch_t *b)
         batch_t *one = calloc(1, sizeof(*one));
         p->next = NULL;
         if (!one) {
-            p->cb(p->ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
+            p->cb(p->ctx, INTAKE_FAILED, NULL, NULL, &INTAKE_PROBLEM_INTERNAL);
             s_pending_free(p);
         } else {
             one->owner = self;
@@ -277,14 +281,16 @@ static void s_batch_done(pg_txn_t *txn, bool ok, void *arg)
         ok ? NULL : intake_problem_of_txn(txn, INTAKE_PROBLEM_WRITE, "insert case");
     intake_outcome_t failed = problem && problem->status == 503 ? INTAKE_UNAVAILABLE
                                                                 : INTAKE_FAILED;
-    if (ok)
+    if (ok) {
         s_relay_created(b, txn, self);
+        b->number_col = PQfnumber(pg_txn_result(txn, b->insert_stmt), "outbox_case_number");
+    }
     for (pending_t *p = b->items, *next; p; p = next) {
         next = p->next;
         if (ok)
             s_answer(p, b, txn);
         else
-            p->cb(p->ctx, failed, NULL, problem);
+            p->cb(p->ctx, failed, NULL, NULL, problem);
         s_pending_free(p);
     }
     free(b);
@@ -298,7 +304,7 @@ static void s_send_batch(intake_commit_t *self, batch_t *b)
         pg_txn_destroy(&txn);
         for (pending_t *p = b->items, *next; p; p = next) {
             next = p->next;
-            p->cb(p->ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
+            p->cb(p->ctx, INTAKE_FAILED, NULL, NULL, &INTAKE_PROBLEM_INTERNAL);
             s_pending_free(p);
         }
         free(b);
@@ -420,7 +426,7 @@ void intake_commit_destroy(intake_commit_t **self_p)
     intake_commit_t *self = *self_p;
     for (pending_t *p = self->head, *next; p; p = next) {
         next = p->next;
-        p->cb(p->ctx, INTAKE_UNAVAILABLE, NULL, &INTAKE_PROBLEM_UNAVAILABLE);
+        p->cb(p->ctx, INTAKE_UNAVAILABLE, NULL, NULL, &INTAKE_PROBLEM_UNAVAILABLE);
         s_pending_free(p);
     }
     event_free(self->flush_ev);
@@ -439,13 +445,13 @@ void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
 {
     if (self->waiting >= self->max_waiting) {
         intake_submission_destroy(sub_p);
-        cb(ctx, INTAKE_UNAVAILABLE, NULL, &INTAKE_PROBLEM_BUSY);
+        cb(ctx, INTAKE_UNAVAILABLE, NULL, NULL, &INTAKE_PROBLEM_BUSY);
         return;
     }
     pending_t *p = calloc(1, sizeof(*p));
     if (!p) {
         intake_submission_destroy(sub_p);
-        cb(ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
+        cb(ctx, INTAKE_FAILED, NULL, NULL, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
     p->owner = self;
@@ -456,7 +462,7 @@ void intake_commit_submit(intake_commit_t *self, intake_submission_t **sub_p,
     p->ctx = ctx;
     if (s_pack_body(p) < 0) {
         s_pending_free(p);
-        cb(ctx, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL);
+        cb(ctx, INTAKE_FAILED, NULL, NULL, &INTAKE_PROBLEM_INTERNAL);
         return;
     }
     gather_arrived_among(&self->gather, clock_mono_us(), self->queued, self->waiting - 1);

@@ -60,11 +60,13 @@ typedef enum {
 } intake_outcome_t;
 
 /* Called once per submission. response is JSON text for CREATED, REPLAYED
- * and ALREADY_IMPORTED (NULL otherwise); problem is what to answer for the
- * other outcomes (NULL for those three), never PostgreSQL's text. Both are
- * valid during the call. */
+ * and ALREADY_IMPORTED (NULL otherwise), PostgreSQL's own; case_number is
+ * the new case's for CREATED (NULL otherwise: it is in response), so that
+ * the answer is sent without being parsed; problem is what to answer for
+ * the other outcomes (NULL for those three), never PostgreSQL's text. All
+ * are valid during the call. */
 typedef void (*intake_commit_cb)(void *ctx, intake_outcome_t outcome, const char *response,
-                                 const intake_problem_t *problem);
+                                 const char *case_number, const intake_problem_t *problem);
 
 /* Registers the statements it needs with pg (call before the loop runs). */
 int intake_commit_prepare(pg_t *pg);

@@ -262,7 +262,7 @@ int intake_open311_build(const org_t *org, struct evkeyvalq *args, intake_reques
 }
 
 static void s_post_reply(http_held_t *held, intake_outcome_t outcome, const char *response,
-                         const intake_problem_t *problem, void *arg)
+                         const char *case_number, const intake_problem_t *problem, void *arg)
 {
     posted_t *posted = arg;
     struct evhttp_request *req = held ? http_held_request(held) : NULL;

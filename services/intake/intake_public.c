@@ -190,7 +190,7 @@ static bool s_from_form(intake_public_req_t *p, intake_form_view_t *view)
 }
 
 static void s_submitted(http_held_t *held, intake_outcome_t outcome, const char *response,
-                        const intake_problem_t *problem, void *arg)
+                        const char *case_number, const intake_problem_t *problem, void *arg)
 {
     intake_public_req_t *p = arg;
     struct evhttp_request *req = held ? http_held_request(held) : NULL;
@@ -252,7 +252,7 @@ static void s_commit(intake_public_req_t *p, struct evhttp_request *req)
     if (!sub || (p->photos.ok && p->photos.count > 0 &&
                  !(sub->photos_json = intake_photo_store_json(&p->photos)))) {
         intake_submission_destroy(&sub);
-        s_submitted(NULL, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL, p);
+        s_submitted(NULL, INTAKE_FAILED, NULL, NULL, &INTAKE_PROBLEM_INTERNAL, p);
         intake_problem_reply(req, &INTAKE_PROBLEM_INTERNAL);
         return;
     }

@@ -71,7 +71,7 @@ void intake_reply_unavailable(struct evhttp_request *req)
 }
 
 static void s_committed(void *ctx, intake_outcome_t outcome, const char *response,
-                        const intake_problem_t *problem)
+                        const char *case_number, const intake_problem_t *problem)
 {
     waiting_t *w = ctx;
     if (outcome == INTAKE_CREATED) {
@@ -83,7 +83,7 @@ static void s_committed(void *ctx, intake_outcome_t outcome, const char *respons
     } else if (outcome != INTAKE_REPLAYED && outcome != INTAKE_ALREADY_IMPORTED) {
         intake_count_refused(w->channel, s_outcome_str(outcome));
     }
-    w->cb(w->held, outcome, response, problem, w->arg);
+    w->cb(w->held, outcome, response, case_number, problem, w->arg);
     free(w);
 }
 
@@ -97,7 +97,7 @@ void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission
     if (!held || !w) {
         free(w);
         intake_submission_destroy(&sub);
-        cb(held, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_INTERNAL, arg);
+        cb(held, INTAKE_FAILED, NULL, NULL, &INTAKE_PROBLEM_INTERNAL, arg);
         return;
     }
     w->held = held;
@@ -113,7 +113,7 @@ void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission
             intake_count_refused(w->channel, "nobody_on_duty");
             intake_submission_destroy(&sub);
             free(w);
-            cb(held, INTAKE_FAILED, NULL, &INTAKE_PROBLEM_NO_ACCEPTOR, arg);
+            cb(held, INTAKE_FAILED, NULL, NULL, &INTAKE_PROBLEM_NO_ACCEPTOR, arg);
             return;
         }
     }
@@ -121,7 +121,7 @@ void intake_submit(intake_t *self, struct evhttp_request *req, intake_submission
         intake_count_refused(w->channel, "unavailable");
         intake_submission_destroy(&sub);
         free(w);
-        cb(held, INTAKE_UNAVAILABLE, NULL, &INTAKE_PROBLEM_UNAVAILABLE, arg);
+        cb(held, INTAKE_UNAVAILABLE, NULL, NULL, &INTAKE_PROBLEM_UNAVAILABLE, arg);
         return;
     }
     intake_commit_submit(self->commit, &sub, s_committed, w);
