@@ -16,8 +16,11 @@
 /* Digits kept of a phone number: more than any real number has. */
 #define FINGERPRINT_MAX_DIGITS 32
 
+/* The HMAC's state after the key, made once: a fingerprint then hashes its
+ * message and the outer block, two SHA-256 compressions instead of four
+ * (intake computes one per case). */
 struct fingerprint {
-    unsigned char key[FINGERPRINT_KEY_BYTES];
+    crypto_auth_hmacsha256_state keyed;
 };
 
 _Static_assert(FINGERPRINT_KEY_BYTES == crypto_auth_hmacsha256_KEYBYTES,
@@ -80,7 +83,7 @@ fingerprint_t *fingerprint_new_with_key(const unsigned char key[FINGERPRINT_KEY_
         return NULL;
     fingerprint_t *self = calloc(1, sizeof(*self));
     if (self)
-        memcpy(self->key, key, FINGERPRINT_KEY_BYTES);
+        crypto_auth_hmacsha256_init(&self->keyed, key, FINGERPRINT_KEY_BYTES);
     return self;
 }
 
@@ -109,7 +112,7 @@ void fingerprint_destroy(fingerprint_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    sodium_memzero((*self_p)->key, sizeof((*self_p)->key));
+    sodium_memzero(&(*self_p)->keyed, sizeof((*self_p)->keyed));
     free(*self_p);
     *self_p = NULL;
 }
@@ -122,17 +125,18 @@ bool fingerprint_phone(const fingerprint_t *self, const char *phone,
     int n = phone_digits(phone, digits, sizeof(digits));
     if (n <= 0)
         return false;
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256(mac, (const unsigned char *)digits, (size_t)n, self->key);
-    sodium_bin2hex(out, FINGERPRINT_HEX_LEN + 1, mac, sizeof(mac));
+    fingerprint_bytes(self, digits, (size_t)n, out);
     return true;
 }
 
 void fingerprint_bytes(const fingerprint_t *self, const void *data, size_t len,
                        char out[FINGERPRINT_HEX_LEN + 1])
 {
+    crypto_auth_hmacsha256_state st = self->keyed;
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256(mac, (const unsigned char *)data, len, self->key);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)data, len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_memzero(&st, sizeof(st));
     sodium_bin2hex(out, FINGERPRINT_HEX_LEN + 1, mac, sizeof(mac));
 }
 
