@@ -11,6 +11,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Where the OUTBOX_ROW_COLUMNS are in a result. */
+typedef struct {
+    int id, msg_id, msg_type, case_id, case_number, task_id, topic, body, created_us, producer,
+        attempts;
+} row_cols_t;
+
 struct outbox_relay {
     pg_t *pg;
     bus_sock_t *sock;
@@ -48,18 +54,14 @@ struct outbox_relay {
     char *unsent;       /* msg ids of stored rows not taken, to release at once */
     size_t unsent_len, unsent_cap;
     bus_bundle_t bundle; /* envelopes held to go out as one message */
+    row_cols_t cols;     /* of the last result outbox_relay_send_claimed read */
+    bool cols_known;
     struct {
         int64_t case_id;
         bool stored; /* a row to release when refused; else the hand-off's case */
         char msg_id[40];
     } held[BUS_BUNDLE_MAX];
 };
-
-/* Where the OUTBOX_ROW_COLUMNS are in a result. */
-typedef struct {
-    int id, msg_id, msg_type, case_id, case_number, task_id, topic, body, created_us, producer,
-        attempts;
-} row_cols_t;
 
 /* Finds the columns by name; -1 (logged) when a result lacks one. */
 int outbox_row_cols(PGresult *res, row_cols_t *c);

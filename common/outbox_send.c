@@ -72,27 +72,45 @@ void outbox_taken(outbox_relay_t *self)
     self->retry_ms = OUTBOX_RETRY_MIN_MS;
 }
 
+/* The OUTBOX_ROW_COLUMNS: row_cols_t's field and the column's name. */
+#define ROW_COLS(X)                                                                                \
+    X(id, "outbox_id")                                                                             \
+    X(msg_id, "outbox_msg_id")                                                                     \
+    X(msg_type, "outbox_msg_type")                                                                 \
+    X(case_id, "outbox_case_id")                                                                   \
+    X(case_number, "outbox_case_number")                                                           \
+    X(task_id, "outbox_task_id")                                                                   \
+    X(topic, "outbox_topic")                                                                       \
+    X(body, "outbox_body")                                                                         \
+    X(created_us, "outbox_created_us")                                                             \
+    X(producer, "outbox_producer")                                                                 \
+    X(attempts, "outbox_attempts")
+
 /* Finds the columns by name; -1 (logged) when a result lacks one. */
 int outbox_row_cols(PGresult *res, row_cols_t *c)
 {
-    c->id = PQfnumber(res, "outbox_id");
-    c->msg_id = PQfnumber(res, "outbox_msg_id");
-    c->msg_type = PQfnumber(res, "outbox_msg_type");
-    c->case_id = PQfnumber(res, "outbox_case_id");
-    c->case_number = PQfnumber(res, "outbox_case_number");
-    c->task_id = PQfnumber(res, "outbox_task_id");
-    c->topic = PQfnumber(res, "outbox_topic");
-    c->body = PQfnumber(res, "outbox_body");
-    c->created_us = PQfnumber(res, "outbox_created_us");
-    c->producer = PQfnumber(res, "outbox_producer");
-    c->attempts = PQfnumber(res, "outbox_attempts");
-    if (c->id < 0 || c->msg_id < 0 || c->msg_type < 0 || c->case_id < 0 || c->case_number < 0 ||
-        c->task_id < 0 || c->topic < 0 || c->body < 0 || c->created_us < 0 || c->producer < 0 ||
-        c->attempts < 0) {
+    bool lacks = false;
+#define FIND(field, name)                                                                          \
+    c->field = PQfnumber(res, name);                                                               \
+    lacks = lacks || c->field < 0;
+    ROW_COLS(FIND)
+#undef FIND
+    if (lacks) {
         log_error("could not send outbox rows: the result lacks the outbox row columns");
         return -1;
     }
     return 0;
+}
+
+/* Whether the columns c found in an earlier result are where res has them. */
+static bool s_cols_hold(PGresult *res, const row_cols_t *c)
+{
+    int n = PQnfields(res);
+    bool hold = true;
+#define HOLDS(field, name) hold = hold && c->field < n && strcmp(PQfname(res, c->field), name) == 0;
+    ROW_COLS(HOLDS)
+#undef HOLDS
+    return hold;
 }
 
 /* Notes msg_id (36 characters) to be released by s_release_unsent. */
@@ -239,16 +257,26 @@ void outbox_relay_uncork(outbox_relay_t *self)
 
 void outbox_relay_send_claimed(outbox_relay_t *self, PGresult *res, int row)
 {
-    row_cols_t cols;
-    if (!self || outbox_row_cols(res, &cols) < 0 || PQgetisnull(res, row, cols.id))
+    if (!self)
+        return;
+    /* Called for every row of a result: the columns are looked up by name
+     * once (a lookup is a scan of the result's names) and checked, cheaply,
+     * for the rows and results that follow. */
+    if (!self->cols_known || !s_cols_hold(res, &self->cols)) {
+        self->cols_known = outbox_row_cols(res, &self->cols) == 0;
+        if (!self->cols_known)
+            return;
+    }
+    const row_cols_t *cols = &self->cols;
+    if (PQgetisnull(res, row, cols->id))
         return;
     if (self->corked) {
-        outbox_send_row(self, res, row, &cols);
+        outbox_send_row(self, res, row, cols);
         return;
     }
     /* alone: a bundle of one */
     outbox_relay_cork(self);
-    outbox_send_row(self, res, row, &cols);
+    outbox_send_row(self, res, row, cols);
     outbox_relay_uncork(self);
 }
 
