@@ -31,16 +31,38 @@ static bool s_date_valid(int y, int m, int d)
     return y >= 0 && y < CALENDAR_YEARS && m >= 1 && m <= 12 && d >= 1 && d <= s_month_days(y, m);
 }
 
+/* The year of a day count and the day of that year, 0 = 1 January: all a
+ * day's kind needs, asked for every day a deadline walks over (about fifty
+ * a task), so without the month. */
+static int64_t s_year_of_days(int64_t days, int *yday)
+{
+    /* The last year found, per thread: a walk stays in one year. */
+    static _Thread_local int64_t last_year, last_start = 1, last_end = 0;
+    if (days >= last_start && days < last_end) {
+        *yday = (int)(days - last_start);
+        return last_year;
+    }
+    int64_t year = 1970 + calendar_floor_div(days * 400, 146097);
+    int64_t start = calendar_days_from_year(year);
+    while (start > days)
+        start = calendar_days_from_year(--year);
+    for (int64_t next = calendar_days_from_year(year + 1); next <= days;
+         next = calendar_days_from_year(year + 1)) {
+        start = next;
+        year++;
+    }
+    *yday = (int)(days - start);
+    last_year = year;
+    last_start = start;
+    last_end = calendar_days_from_year(year + 1);
+    return year;
+}
+
 /* The date of a day count; *yday is the day of the year, 0 = 1 January. */
 static void s_date_from_days(int64_t days, int64_t *y, int *m, int *d, int *yday)
 {
-    int64_t year = 1970 + calendar_floor_div(days * 400, 146097);
-    while (calendar_days_from_year(year) > days)
-        year--;
-    while (calendar_days_from_year(year + 1) <= days)
-        year++;
-    int rest = (int)(days - calendar_days_from_year(year));
-    *yday = rest;
+    int64_t year = s_year_of_days(days, yday);
+    int rest = *yday;
     int month = 1;
     while (rest >= s_month_days(year, month))
         rest -= s_month_days(year, month++);
@@ -94,9 +116,8 @@ static calendar_day_t s_kind(const calendar_t *self, int64_t days)
 {
     if (self->round_the_clock)
         return CALENDAR_DAY_WORKING;
-    int64_t y;
-    int m, d, yday;
-    s_date_from_days(days, &y, &m, &d, &yday);
+    int yday;
+    int64_t y = s_year_of_days(days, &yday);
     const calendar_year_t *year = s_year_find(self, y);
     if (!year)
         s_warn_year(self, y);

@@ -133,6 +133,14 @@ static void test_holidays_2025_2026(void **state)
     s_check_kind(2026, 2, 23, CALENDAR_DAY_HOLIDAY); /* Monday */
     s_check_kind(2026, 2, 28, CALENDAR_DAY_MAKEUP);
     s_check_kind(2026, 10, 8, CALENDAR_DAY_WORKING);
+    /* back and forth across the new year: the year found last is kept
+     * (per thread) and must serve no day outside it */
+    s_check_kind(2025, 12, 31, CALENDAR_DAY_WORKING);
+    s_check_kind(2026, 1, 1, CALENDAR_DAY_HOLIDAY);
+    s_check_kind(2025, 10, 8, CALENDAR_DAY_HOLIDAY);
+    s_check_kind(2026, 1, 4, CALENDAR_DAY_MAKEUP);
+    s_check_kind(2025, 1, 1, CALENDAR_DAY_HOLIDAY);
+    s_check_kind(2026, 12, 31, CALENDAR_DAY_WORKING);
     calendar_day_t kind = CALENDAR_DAY_WORKING;
     assert_int_equal(calendar_day_kind(s_cal, 2025, 2, 29, &kind), -1);
     assert_false(calendar_is_working_day(s_cal, 2025, 13, 1));
