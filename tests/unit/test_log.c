@@ -3,6 +3,7 @@
  * citizen's network, never the whole address. */
 #include "log.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +39,9 @@ static const char *s_after_svc(const char *line)
     assert_non_null(p);
     return p + 1;
 }
+
+/* A null string argument the compiler cannot see is one. */
+static const char *volatile s_none = NULL;
 
 static int s_setup(void **state)
 {
@@ -87,6 +91,23 @@ static void test_values_quoted_and_escaped(void **state)
     CAPTURE(out, log_info("x", "n=%lld z=%zu f=%.1f p=%.*s pct=%d%%", -5LL, (size_t)7, 2.25, 3,
                           "abcdef", 9));
     assert_string_equal(s_after_svc(out), "msg=x n=-5 z=7 f=2.2 p=abc pct=9%\n");
+    free(out);
+    /* the conversions formatted without snprintf, at their edges, beside
+     * snprintf's own for the rest (a width) */
+    CAPTURE(out,
+            log_info("x", "a=%lld b=%lld c=%d d=%d e=%ld f=%zu g=%zu h=%s i=%5d j=%s", LLONG_MIN,
+                     LLONG_MAX, INT_MIN, 0, -1L, (size_t)0, SIZE_MAX, s_none, 42, ""));
+    char want[256];
+    snprintf(want, sizeof(want),
+             "msg=x a=%lld b=%lld c=%d d=0 e=-1 f=0 g=%zu h=(null) i=\"   42\" j=\"\"\n", LLONG_MIN,
+             LLONG_MAX, INT_MIN, SIZE_MAX);
+    assert_string_equal(s_after_svc(out), want);
+    /* ts=YYYY-MM-DDTHH:MM:SS.mmmZ, the time of the second kept per thread */
+    assert_int_equal(strspn(out + 3, "0123456789"), 4);
+    assert_true(out[7] == '-' && out[10] == '-' && out[13] == 'T' && out[16] == ':' &&
+                out[19] == ':' && out[22] == '.');
+    assert_int_equal(strspn(out + 23, "0123456789"), 3);
+    assert_int_equal(0, strncmp(out + 26, "Z level=info svc=test ", 22));
     free(out);
     /* the event text itself is escaped the same way */
     CAPTURE(out, log_info("a \"b\"\n"));
