@@ -36,6 +36,22 @@ notices_pid=$!
 harness_on_exit "kill $notices_pid 2>/dev/null || true"
 sleep 0.3
 
+# Waits until the database's clock is past the deadline COLUMN of the case's
+# open task: what a step refused for lateness means.
+wait_past() { # CASE COLUMN
+  local due
+  due=$(due_of "$1" "$2")
+  [[ -n "$due" ]] || fail "$1 has no open task with $2"
+  is_past() { [[ "$(psql_q "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint > $due + 5")" == t ]]; }
+  wait_until 60 is_past
+}
+
+# Two cases that must outlive a window (the response window, 6 s; the
+# completion deadline, 30 s) come in first, so that the windows pass while
+# the rest runs.
+late=$(submit --subject '标准咨询' --description '企业标准如何备案' --category standards)
+overdue=$(submit --subject '认证咨询' --description '认证证书查询' --category certification)
+
 # --- Lead and co-handling; sign, reply, inform, callback satisfied -> closed.
 shop=$(submit --subject '网购手机有质量问题' --description '电商平台购买的手机质量差' --phone 13800002222 --category e-commerce)
 wait_state "$shop" dispatched
@@ -107,9 +123,8 @@ step inform "$outside" --as op001 --how '电话告知向市场监督管理局反
 step close "$outside" --as op001 --reason '来电人不需回访' | grep -q "case is closed" || fail "closed without callback"
 
 # --- A return after the response window (6 s here) is refused.
-late=$(submit --subject '标准咨询' --description '企业标准如何备案' --category standards)
 wait_state "$late" dispatched
-sleep 6.5
+wait_past "$late" response_due
 refused "return refused: response window closed at" return "$late" --as h-standards --reason '不属于' --to licensing
 
 # --- Waiting for material moves the deadline by the paused time.
@@ -132,9 +147,8 @@ before=$(due_of "$paused" completion_due)
 step decide-extension "$paused" --as insp001 --grant --decision '同意延期' > /dev/null
 after=$(due_of "$paused" completion_due)
 assert_eq 20000 "$((after - before))" "granted extension moves the deadline"
-overdue=$(submit --subject '认证咨询' --description '认证证书查询' --category certification)
 wait_state "$overdue" dispatched
-sleep 31
+wait_past "$overdue" completion_due
 refused "extensions are asked before it" extend "$overdue" --as h-certification --by 5s --reason late
 
 # --- The manual triage queue, and a duplicate merged into the open case.
