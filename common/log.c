@@ -9,7 +9,6 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -275,18 +274,18 @@ static int s_format_one(const char **fmt, va_list *ap, char *out, size_t cap)
     return -1;
 }
 
-/* The decimal digits of v into out (22 bytes); their count. */
-static int s_decimal(long long v, char *out)
+/* The decimal digits of u, after a '-' when negative, into out (22 bytes);
+ * their count. */
+static int s_decimal(unsigned long long u, bool negative, char *out)
 {
     char rev[24];
     int n = 0;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     do {
         rev[n++] = (char)('0' + u % 10);
         u /= 10;
     } while (u);
     int len = 0;
-    if (v < 0)
+    if (negative)
         out[len++] = '-';
     while (n)
         out[len++] = rev[--n];
@@ -307,6 +306,10 @@ static int s_format_plain(const char **fmt, va_list *ap, const char **value, cha
         *value = arg ? arg : "(null)";
         *fmt = f + 1;
         return (int)strlen(*value);
+    } else if (f[0] == 'z' && f[1] == 'u') {
+        *fmt = f + 2;
+        *value = out;
+        return s_decimal(va_arg(*ap, size_t), false, out);
     } else if (f[0] == 'd') {
         v = va_arg(*ap, int);
         *fmt = f + 1;
@@ -316,19 +319,11 @@ static int s_format_plain(const char **fmt, va_list *ap, const char **value, cha
     } else if (f[0] == 'l' && f[1] == 'd') {
         v = va_arg(*ap, long);
         *fmt = f + 2;
-    } else if (f[0] == 'z' && f[1] == 'u') {
-        size_t z = va_arg(*ap, size_t);
-        *fmt = f + 2;
-        if (z > (size_t)LLONG_MAX) {
-            *value = out;
-            return snprintf(out, 24, "%zu", z);
-        }
-        v = (long long)z;
     } else {
         return -1;
     }
     *value = out;
-    return s_decimal(v, out);
+    return s_decimal(v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, v < 0, out);
 }
 
 /* "ts=YYYY-MM-DDTHH:MM:SS" of the second sec, kept per thread while the
