@@ -127,6 +127,51 @@ SELECT count(*) FILTER (WHERE case_search_text(s, d, p, e, r) IS DISTINCT FROM p
   FROM texts;
 SQL
 )" "073's search text, day and keys are 063's and 060's for every input"
+# search_bigrams walks words (082), not characters (021): the same keys, in
+# the same order and with the same repeats, for every text, so the index
+# built with 021's stays valid. Texts: every code point of the BMP (but the
+# surrogates) doubled between two letters, and the first above it; words of
+# every length from 0 to 70 on either side of the walk's switch at 32, of
+# ideographs, letters and digits mixed, between runs of separators (spaces,
+# new lines, punctuation, capitals, other scripts), at either end or none; a
+# word of 2,000 ideographs; and every seeded case's search text.
+assert_eq "0 $((65535 - 2048 + 2 + 71 * 4 + 1 + ncases))" "$(harness_psql -v ON_ERROR_STOP=1 <<'SQL'
+CREATE FUNCTION pg_temp.bigrams_021(t text) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    c text[] := string_to_array(regexp_replace(t,
+        '[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+', ' ', 'g'), NULL);
+    out text[] := '{}';
+    k int := 0;
+BEGIN
+    FOR i IN 1 .. coalesce(cardinality(c), 0) - 1 LOOP
+        IF c[i] <> ' ' AND c[i + 1] <> ' ' THEN
+            k := k + 1;
+            out[k] := c[i] || c[i + 1];
+        END IF;
+    END LOOP;
+    RETURN out;
+END
+$$;
+CREATE TEMP TABLE bigram_texts AS
+    SELECT 'a' || chr(cp) || chr(cp) || '9' AS t FROM generate_series(1, 65535) cp
+     WHERE cp NOT BETWEEN x'D800'::int AND x'DFFF'::int
+    UNION ALL VALUES ('电' || chr(x'10000'::int) || chr(x'20000'::int) || '梯'), ('')
+    UNION ALL SELECT CASE WHEN n % 2 = 0 THEN '' ELSE sep END || w
+                     || CASE WHEN n % 3 = 0 THEN '' ELSE sep END || w || sep
+      FROM generate_series(0, 70) n,
+           LATERAL (SELECT coalesce(string_agg(substr('电梯a1锅炉9z丒龥', 1 + (i * 7 + n) % 11, 1), ''
+                                              ORDER BY i), '') AS w
+                      FROM generate_series(1, n) i) x,
+           unnest(ARRAY[' ', E'\n \t', '，！ABC。', 'ÀΣ—…']) sep
+    UNION ALL SELECT string_agg(chr(x'4e00'::int + g * 7919 % 20902), '') FROM generate_series(1, 2000) g
+    UNION ALL SELECT case_search_text(subject, description, place, enterprise, product) FROM cases;
+SELECT count(*) FILTER (WHERE search_bigrams(t) IS DISTINCT FROM pg_temp.bigrams_021(t))
+       || ' ' || count(*) FROM bigram_texts;
+SQL
+)" "082's bigrams are 021's for every text"
+
 # ... and inlined into the index's expression, not run as statements.
 plan=$(psql_q "EXPLAIN (VERBOSE, COSTS OFF) SELECT case_search_index_keys(subject, description, place,
                  enterprise, product, created_at) FROM cases")
