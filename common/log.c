@@ -7,6 +7,8 @@
  * field or line, and none can act on the terminal that shows the log. */
 #include "log.h"
 
+#include "decimal.h"
+
 #include <arpa/inet.h>
 #include <assert.h>
 #include <stdarg.h>
@@ -274,24 +276,6 @@ static int s_format_one(const char **fmt, va_list *ap, char *out, size_t cap)
     return -1;
 }
 
-/* The decimal digits of u, after a '-' when negative, into out (22 bytes);
- * their count. */
-static int s_decimal(unsigned long long u, bool negative, char *out)
-{
-    char rev[24];
-    int n = 0;
-    do {
-        rev[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    int len = 0;
-    if (negative)
-        out[len++] = '-';
-    while (n)
-        out[len++] = rev[--n];
-    return len;
-}
-
 /* The plain conversions nearly every line uses ("%s", "%d", "%lld", "%ld",
  * "%zu"), formatted without snprintf: a service logs a line per case, and
  * these were most of its cost. Returns the value's length and sets *value
@@ -300,7 +284,7 @@ static int s_decimal(unsigned long long u, bool negative, char *out)
 static int s_format_plain(const char **fmt, va_list *ap, const char **value, char *out)
 {
     const char *f = *fmt;
-    long long v;
+    int64_t v;
     if (f[0] == 's') {
         const char *arg = va_arg(*ap, const char *);
         *value = arg ? arg : "(null)";
@@ -309,7 +293,7 @@ static int s_format_plain(const char **fmt, va_list *ap, const char **value, cha
     } else if (f[0] == 'z' && f[1] == 'u') {
         *fmt = f + 2;
         *value = out;
-        return s_decimal(va_arg(*ap, size_t), false, out);
+        return decimal_u64(va_arg(*ap, size_t), out);
     } else if (f[0] == 'd') {
         v = va_arg(*ap, int);
         *fmt = f + 1;
@@ -323,7 +307,7 @@ static int s_format_plain(const char **fmt, va_list *ap, const char **value, cha
         return -1;
     }
     *value = out;
-    return s_decimal(v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, v < 0, out);
+    return decimal_i64(v, out);
 }
 
 /* "ts=YYYY-MM-DDTHH:MM:SS" of the second sec, kept per thread while the

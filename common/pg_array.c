@@ -1,8 +1,8 @@
 /* PostgreSQL array literals; see pg_array.h. */
 #include "pg_array.h"
 
-#include <inttypes.h>
-#include <stdio.h>
+#include "decimal.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,10 +64,10 @@ void pg_array_add_text(pg_array_t *a, const char *v)
 
 void pg_array_add_i64(pg_array_t *a, int64_t v)
 {
-    if (s_reserve(a, 22) < 0)
+    if (s_reserve(a, DECIMAL_MAX) < 0)
         return;
     s_comma(a);
-    a->len += (size_t)snprintf(a->buf + a->len, 22, "%" PRId64, v);
+    a->len += (size_t)decimal_i64(v, a->buf + a->len);
 }
 
 void pg_array_add_hex(pg_array_t *a, const uint8_t *bytes, size_t len)

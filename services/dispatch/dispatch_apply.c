@@ -9,6 +9,7 @@
  * records it (CTE k, DEADLINE_SQL_STEP) with the last four parameters. */
 #include "dispatch_apply.h"
 
+#include "decimal.h"
 #include "outbox.h"
 
 #include <stdio.h>
@@ -148,8 +149,8 @@ int dispatch_apply_prepare(pg_t *pg)
 /* Fills the six parameters every step statement shares. */
 void dispatch_apply_common(const dispatch_apply_t *a, char (*buf)[32], pg_param_t *p)
 {
-    snprintf(buf[0], 32, "%lld", (long long)a->ctx->case_id);
-    snprintf(buf[1], 32, "%lld", (long long)a->ctx->task_id);
+    decimal_i64(a->ctx->case_id, buf[0]);
+    decimal_i64(a->ctx->task_id, buf[1]);
     snprintf(buf[2], 32, "staff.%.24s|", a->ctx->first_responder);
     p[0] = PG_TEXT(buf[0]);
     p[1] = PG_TEXT(buf[1]);
@@ -164,7 +165,7 @@ void dispatch_apply_clocks(const dispatch_apply_t *a, char (*buf)[32], pg_param_
     for (int i = 0; i < DEADLINE_CLOCKS; i++) {
         deadline_action_t action = a->clocks.action[i];
         int64_t due = a->clocks.due_us[i];
-        snprintf(buf[14 + i], 32, "%lld", (long long)due);
+        decimal_i64(due, buf[14 + i]);
         p[first + 2 * i] = PG_TEXT(deadline_action_str(action));
         p[first + 2 * i + 1] = PG_TEXT(due && action != DEADLINE_KEEP ? buf[14 + i] : NULL);
     }

@@ -44,7 +44,11 @@ static void test_numbers_and_bytes(void **state)
     pg_array_add_i64(&n, 0);
     pg_array_add_i64(&n, -1);
     pg_array_add_i64(&n, INT64_MAX);
-    assert_string_equal(pg_array_text(&n), "{0,-1,9223372036854775807}");
+    pg_array_add_i64(&n, INT64_MIN);
+    pg_array_add_i64(&n, 1000000);
+    pg_array_add_i64(&n, -9);
+    assert_string_equal(pg_array_text(&n),
+                        "{0,-1,9223372036854775807,-9223372036854775808,1000000,-9}");
     const uint8_t bytes[] = {0x00, 0x0a, 0xff, 0x7f};
     pg_array_add_hex(&h, bytes, sizeof(bytes));
     pg_array_add_hex(&h, bytes, 0);
