@@ -58,7 +58,7 @@ static const char *s_find_fmt =
     "  OFFSET 0) x"
     " WHERE h.outbox_state IS DISTINCT FROM $1 ORDER BY h.case_id LIMIT " HANDOFF_BATCH;
 
-/* Writes the messages ($1 case ids, $2 bodies as hex) of the cases still in
+/* Writes the messages ($1 case ids, $2 bodies, bytea) of the cases still in
  * $3 whose message is not in the outbox yet, marking them so: the update of
  * the case's row decides between sweeps of several instances, and the
  * stage that ends the hand-off (deleting the row) decides against a message
@@ -67,17 +67,19 @@ static const char *s_find_fmt =
  * commits that share its connection, nor deadlocks with a stage's batch;
  * the next sweep looks again. The message is unclaimed: the relay of $5
  * sends it when the notification wakes it at the commit. */
+/* clang-format off */
 static const char *s_move_sql =
-    "WITH u AS (SELECT * FROM unnest($1::bigint[], $2::text[]) AS u(case_id, body)),"
+    "WITH u AS (SELECT * FROM unnest($1::bigint[], $2::bytea[]) AS u(case_id, body)),"
     " l AS (SELECT h.case_id FROM case_handoffs h WHERE h.case_id = ANY($1::bigint[])"
     "  AND h.outbox_state IS DISTINCT FROM $3 ORDER BY h.case_id FOR UPDATE SKIP LOCKED),"
     " m AS (UPDATE case_handoffs h SET outbox_state = $3 FROM l, cases c"
     "  WHERE h.case_id = l.case_id AND c.id = l.case_id AND c.state = $3"
     "  RETURNING h.case_id, c.case_number),"
     " o AS (" OUTBOX_INSERT("$4", "$5", "NULL", "$6::int", "m.case_id", "m.case_number", "NULL",
-                            "decode(u.body, 'hex')", OUTBOX_UNCLAIMED)
+                            "u.body", OUTBOX_UNCLAIMED)
     "  FROM m JOIN u ON u.case_id = m.case_id ORDER BY m.case_id RETURNING 1)"
     " SELECT count(*) FROM o";
+/* clang-format on */
 
 struct handoff {
     pg_t *pg;
@@ -163,17 +165,19 @@ static int s_move(handoff_t *self, PGresult *found)
             continue;
         }
         pg_array_add_text(&ids, PQgetvalue(found, i, 0));
-        pg_array_add_hex(&bodies, body, len);
+        pg_array_add_bytes(&bodies, body, len);
         free(body);
         built++;
     }
     int rc = -1;
     pg_txn_t *txn = built > 0 ? pg_txn_new() : NULL;
-    const char *ids_text = pg_array_text(&ids), *bodies_text = pg_array_text(&bodies);
-    if (txn && ids_text && bodies_text) {
-        pg_param_t params[] = {PG_TEXT(ids_text),           PG_TEXT(bodies_text),
-                               PG_TEXT(self->spec.state),   PG_TEXT(self->spec.producer),
-                               PG_TEXT(self->spec.destination), PG_TEXT(self->spec.msg_type)};
+    pg_param_t params[] = {PG_NULL,
+                           PG_NULL,
+                           PG_TEXT(self->spec.state),
+                           PG_TEXT(self->spec.producer),
+                           PG_TEXT(self->spec.destination),
+                           PG_TEXT(self->spec.msg_type)};
+    if (txn && pg_array_param(&ids, &params[0]) == 0 && pg_array_param(&bodies, &params[1]) == 0) {
         if (pg_txn_add(txn, true, "handoff_move", 6, params) == 0 &&
             outbox_txn_notify(txn, self->spec.destination) == 0) {
             pg_txn_submit(self->pg, &txn, s_moved, self);

@@ -17,7 +17,7 @@
 
 /* A batch of CaseTriaged messages in one statement: parallel arrays, one
  * element per message in the order received ($1 msg_id, $2 case id, $3 lead
- * division, $4 TaskDispatched body as hex, $5-$8 response_due,
+ * division, $4 TaskDispatched body (bytea), $5-$8 response_due,
  * completion_due, response_warn, completion_warn in microseconds).
  * A message the outbox holds (from manual triage, or one a hand-off wrote
  * there: common/handoff.h) is acknowledged. For each case named (by the
@@ -36,8 +36,9 @@
  * in their order: acked, moved, the lead task, its division, the clock
  * states the batch recorded (all its tasks' in one statement, 068), then the
  * console message's OUTBOX_ROW_COLUMNS (NULL when none). */
+/* clang-format off */
 static const char *s_lead_sql =
-    "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[],"
+    "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bytea[],"
     "  $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) WITH ORDINALITY"
     "  AS i(msg_id, case_id, division, body, rdue, cdue, rwarn, cwarn, ord)),"
     " ack AS (" OUTBOX_ACK_MANY_SQL("$1::uuid[]") "),"
@@ -61,25 +62,27 @@ static const char *s_lead_sql =
                                             "response_due", "completion_due") " AS n FROM t),"
     " o AS (SELECT " OUTBOX_UNSTORED_COLUMNS("'dispatch'", "'div.' || t.division || '|'",
                                              OUTBOX_MSG(TASK_DISPATCHED), "t.case_id",
-                                             "c.case_number", "t.id", "decode(c.body, 'hex')")
+                                             "c.case_number", "t.id", "c.body")
     "  FROM t JOIN c ON c.id = t.case_id)"
     " SELECT (a.ord IS NOT NULL)::int AS acked, (c.id IS NOT NULL)::int AS moved, t.id,"
     "  i.division, k.n AS clocks, o.*"
     " FROM i CROSS JOIN k LEFT JOIN a ON a.ord = i.ord"
     " LEFT JOIN c ON c.id = i.case_id AND c.ord = i.ord LEFT JOIN t ON t.case_id = c.id"
     " LEFT JOIN o ON o.outbox_task_id = t.id ORDER BY i.ord";
+/* clang-format on */
 
 /* The co-handling tasks of the batch, after its lead tasks: parallel arrays
- * ($1 case id, $2 division, $3 case number, $4 body as hex, $5-$8 the
+ * ($1 case id, $2 division, $3 case number, $4 body (bytea), $5-$8 the
  * deadlines as above). A case gets them with its lead task, made in this
  * transaction (dispatched at its now()): a message that comes again later
  * (a case's way in sends it once unstored, and once more stored when it
  * waits: common/handoff.h) makes none, even if the routes changed
  * meanwhile; one that exists already is not made again. Their console
  * messages are left for the relay to claim. */
+/* clang-format off */
 static const char *s_co_sql =
     "WITH x AS (SELECT DISTINCT ON (case_id, division) * FROM unnest($1::bigint[], $2::text[],"
-    "  $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])"
+    "  $3::text[], $4::bytea[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])"
     "  WITH ORDINALITY AS x(case_id, division, case_number, body, rdue, cdue, rwarn, cwarn, ord)"
     "  ORDER BY case_id, division, ord),"
     " t AS (INSERT INTO tasks (case_id, division, role, response_due, completion_due,"
@@ -97,9 +100,10 @@ static const char *s_co_sql =
                                             "response_due", "completion_due") " AS n FROM t),"
     " o AS (" OUTBOX_INSERT("'dispatch'", "'console'", "'div.' || t.division || '|'",
                             OUTBOX_MSG(TASK_DISPATCHED), "t.case_id", "x.case_number", "t.id",
-                            "decode(x.body, 'hex')", OUTBOX_UNCLAIMED)
+                            "x.body", OUTBOX_UNCLAIMED)
     "  FROM t JOIN x ON x.case_id = t.case_id AND x.division = t.division)"
     " SELECT count(*), (SELECT n FROM k) FROM t";
+/* clang-format on */
 
 /* The columns of a batch's statements, filled as its messages are built. */
 enum { COL_MSG_ID, COL_CASE, COL_DIVISION, COL_BODY, COL_RDUE, COL_CDUE, COL_RWARN, COL_CWARN };
@@ -225,14 +229,14 @@ int dispatch_task_gather(const org_t *org, const dispatch_deadline_t *deadline,
     pg_array_add_text(&batch->lead[COL_MSG_ID], env->msg_id);
     pg_array_add_text(&batch->lead[COL_CASE], case_id);
     pg_array_add_text(&batch->lead[COL_DIVISION], route.lead);
-    pg_array_add_hex(&batch->lead[COL_BODY], bodies[0], lens[0]);
+    pg_array_add_bytes(&batch->lead[COL_BODY], bodies[0], lens[0]);
     s_add_dues(&batch->lead[COL_RDUE], &dues);
     batch->nlead++;
     for (int i = 0; i < route.nco; i++) {
         pg_array_add_text(&batch->co[CO_CASE], case_id);
         pg_array_add_text(&batch->co[CO_DIVISION], route.co[i]);
         pg_array_add_text(&batch->co[CO_NUMBER], env->case_number);
-        pg_array_add_hex(&batch->co[CO_BODY], bodies[1 + i], lens[1 + i]);
+        pg_array_add_bytes(&batch->co[CO_BODY], bodies[1 + i], lens[1 + i]);
         s_add_dues(&batch->co[CO_RDUE], &dues);
         batch->nco++;
     }

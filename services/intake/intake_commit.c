@@ -142,7 +142,7 @@ static void s_gather(pg_array_t *col, const pending_t *p)
     pg_array_add_text(&col[COL_IDEM_SCOPE], s->idem_scope);
     pg_array_add_text(&col[COL_IDEM_KEY], s->idem_key);
     pg_array_add_text(&col[COL_REQUEST_SHA256], s->request_sha256);
-    pg_array_add_hex(&col[COL_BODY], p->body, p->body_len);
+    pg_array_add_bytes(&col[COL_BODY], p->body, p->body_len);
     pg_array_add_text(&col[COL_CONFIDENTIAL], r->confidential ? "true" : "false");
     pg_array_add_text(&col[COL_PHOTOS], s->photos_json);
     pg_array_add_text(&col[COL_PRIORITY], r->priority);

@@ -72,7 +72,7 @@
     "  $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"                   \
     "  $11::boolean[], $12::text[], $13::text[], $14::text[], $15::text[], $16::float8[],"         \
     "  $17::float8[], $18::text[], $19::text[], $20::text[], $21::text[], $22::timestamptz[],"     \
-    "  $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::boolean[],"           \
+    "  $23::text[], $24::text[], $25::text[], $26::text[], $27::bytea[], $28::boolean[],"          \
     "  $29::text[], $30::text[]) WITH ORDINALITY AS i(query_code, channel, kind, category,"        \
     "  lead_hint, subject, description, requester_name, requester_phone, requester_email,"         \
     "  anonymous, callback_phone, place, enterprise, product, latitude, longitude,"                \
@@ -117,7 +117,7 @@
 #define INTAKE_INSERT_ANSWERED                                                                     \
     " h AS (INSERT INTO case_handoffs (case_id) SELECT id FROM cc),"                               \
     " o AS (SELECT " OUTBOX_UNSTORED_COLUMNS("'intake'", "NULL", OUTBOX_MSG(CASE_RECEIVED), "id",  \
-                                             "case_number", "NULL", "decode(body, 'hex')")         \
+                                             "case_number", "NULL", "body")                        \
     "  FROM cc),"                                                                                  \
     " r AS (SELECT id, ord, idem_scope, idem_key, jsonb_build_object('case_number', case_number,"  \
     "  'query_code', query_code, 'state', state, 'first_responder', first_responder,"              \

@@ -20,12 +20,10 @@
 #include <string.h>
 #include <zmq.h>
 
-
-
 /* A batch of CaseReceived messages in one statement: parallel arrays, one
  * element per message in the order received ($1 msg_id, $2 case id, $3
  * outcome: triaged or needs_triage, $4 category, $5 priority, $6 rule, $7
- * CaseTriaged body as hex, $8 whether Redis holds the requester's
+ * CaseTriaged body (bytea), $8 whether Redis holds the requester's
  * fingerprint for that category), $9 the duplicate window in seconds.
  * A message the outbox holds (one its hand-off wrote there, common/handoff.h)
  * is acknowledged. Each case named (by the first of its messages in the
@@ -44,9 +42,10 @@
  * their order: acked, moved, the case it duplicates, then its message to
  * dispatch, sent from these results and not stored (OUTBOX_ROW_COLUMNS,
  * NULL when none). */
+/* clang-format off */
 static const char *s_apply_sql =
     "WITH i AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[],"
-    "  $5::text[], $6::text[], $7::text[], $8::boolean[]) WITH ORDINALITY"
+    "  $5::text[], $6::text[], $7::bytea[], $8::boolean[]) WITH ORDINALITY"
     "  AS i(msg_id, case_id, outcome, category, priority, rule, body, hit, ord)),"
     " ack AS (" OUTBOX_ACK_MANY_SQL("$1::uuid[]") "),"
     " a AS (SELECT DISTINCT ON (msg_id) ord FROM i WHERE msg_id IN (SELECT msg_id FROM ack)"
@@ -76,12 +75,13 @@ static const char *s_apply_sql =
     "  SELECT dup_id, 'duplicate_linked', 'triage', jsonb_build_object('case_number',"
     "   case_number) FROM c WHERE state = 'merged' ORDER BY ord),"
     " o AS (SELECT " OUTBOX_UNSTORED_COLUMNS("'triage'", "NULL", OUTBOX_MSG(CASE_TRIAGED), "id",
-                                             "case_number", "NULL", "decode(body, 'hex')")
+                                             "case_number", "NULL", "body")
     "  FROM c WHERE state = 'triaged')"
     " SELECT (a.ord IS NOT NULL)::int AS acked, (c.id IS NOT NULL)::int AS moved,"
     "  c.dup_number AS duplicate_of, o.*"
     " FROM i LEFT JOIN a ON a.ord = i.ord LEFT JOIN c ON c.id = i.case_id AND c.ord = i.ord"
     " LEFT JOIN o ON o.outbox_case_id = c.id ORDER BY i.ord";
+/* clang-format on */
 
 /* The columns of s_apply_sql's row before the outbox row's. */
 enum { TRIAGE_COL_ACKED, TRIAGE_COL_MOVED, TRIAGE_COL_DUPLICATE_OF };
@@ -146,7 +146,7 @@ static int s_build(pg_txn_t *txn, const Duban__Envelope *env, void *arg, char *w
     pg_array_add_text(&s_arrays[ARG_CATEGORY], d.category ? d.category->code : NULL);
     pg_array_add_text(&s_arrays[ARG_PRIORITY], d.priority);
     pg_array_add_text(&s_arrays[ARG_RULE], d.rule);
-    pg_array_add_hex(&s_arrays[ARG_BODY], body, len);
+    pg_array_add_bytes(&s_arrays[ARG_BODY], body, len);
     pg_array_add_text(&s_arrays[ARG_HIT],
                       triage_duplicate_hit(self, env->msg_id) ? "true" : "false");
     s_gathered++;
@@ -167,12 +167,8 @@ static int s_flush(pg_txn_t *txn, void *arg)
     triage_t *self = arg;
     pg_param_t params[TRIAGE_ARRAYS + 1];
     int rc = s_gathered > 0 ? 0 : -1;
-    for (int i = 0; rc == 0 && i < TRIAGE_ARRAYS; i++) {
-        const char *text = pg_array_text(&s_arrays[i]);
-        if (!text)
-            rc = -1;
-        params[i] = PG_TEXT(text);
-    }
+    for (int i = 0; rc == 0 && i < TRIAGE_ARRAYS; i++)
+        rc = pg_array_param(&s_arrays[i], &params[i]);
     params[TRIAGE_ARRAYS] = PG_TEXT(self->duplicate_window_s);
     int stmt = rc == 0 ? pg_txn_add_batch(txn, "triage_apply", TRIAGE_ARRAYS + 1, params)
                        : -1;

@@ -36,11 +36,10 @@ static void test_text_quoted_and_escaped(void **state)
     pg_array_free(&a);
 }
 
-static void test_numbers_and_bytes(void **state)
+static void test_numbers(void **state)
 {
-    pg_array_t n, h;
+    pg_array_t n;
     pg_array_init(&n);
-    pg_array_init(&h);
     pg_array_add_i64(&n, 0);
     pg_array_add_i64(&n, -1);
     pg_array_add_i64(&n, INT64_MAX);
@@ -49,12 +48,70 @@ static void test_numbers_and_bytes(void **state)
     pg_array_add_i64(&n, -9);
     assert_string_equal(pg_array_text(&n),
                         "{0,-1,9223372036854775807,-9223372036854775808,1000000,-9}");
-    const uint8_t bytes[] = {0x00, 0x0a, 0xff, 0x7f};
-    pg_array_add_hex(&h, bytes, sizeof(bytes));
-    pg_array_add_hex(&h, bytes, 0);
-    assert_string_equal(pg_array_text(&h), "{\"000aff7f\",\"\"}");
     pg_array_free(&n);
-    pg_array_free(&h);
+}
+
+/* Bytes go as a bytea[] in PostgreSQL's binary form (array_recv reads it):
+ * one dimension, no NULLs, element type bytea (17), the count, lower bound
+ * 1, then each element's length and bytes, every integer 32-bit big-endian. */
+static void test_bytes_binary(void **state)
+{
+    pg_array_t a;
+    pg_array_init(&a);
+    const uint8_t bytes[] = {0x00, 0x0a, 0xff, 0x7f};
+    pg_array_add_bytes(&a, bytes, sizeof(bytes));
+    pg_array_add_bytes(&a, bytes, 0);
+    pg_array_add_bytes(&a, bytes + 2, 1);
+    pg_param_t p;
+    assert_int_equal(pg_array_param(&a, &p), 0);
+    const uint8_t expected[] = {0,    0,    0, 1, 0, 0, 0, 0, 0, 0, 0,   17,   0,
+                                0,    0,    3, 0, 0, 0, 1, 0, 0, 0, 4,   0x00, 0x0a,
+                                0xff, 0x7f, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+    assert_int_equal(p.binary, 1);
+    assert_int_equal(p.len, sizeof(expected));
+    assert_memory_equal(p.value, expected, sizeof(expected));
+    assert_null(pg_array_text(&a));
+    /* More after a parameter was taken: the header counts them. */
+    pg_array_add_bytes(&a, bytes, 2);
+    assert_int_equal(pg_array_param(&a, &p), 0);
+    assert_int_equal(p.len, sizeof(expected) + 6);
+    assert_int_equal(((const uint8_t *)p.value)[15], 4);
+    pg_array_free(&a);
+
+    /* Text and numbers stay a literal, a text parameter. */
+    pg_array_init(&a);
+    pg_array_add_i64(&a, 7);
+    assert_int_equal(pg_array_param(&a, &p), 0);
+    assert_int_equal(p.binary, 0);
+    assert_string_equal(p.value, "{7}");
+    pg_array_free(&a);
+}
+
+/* An array holds one kind: bytes after text, or text after bytes, fail it,
+ * so that a column never reaches the server half in each form. */
+static void test_kinds_not_mixed(void **state)
+{
+    const uint8_t byte = 1;
+    pg_param_t p;
+    pg_array_t a;
+    pg_array_init(&a);
+    pg_array_add_text(&a, "x");
+    pg_array_add_bytes(&a, &byte, 1);
+    assert_int_equal(pg_array_param(&a, &p), -1);
+    assert_null(pg_array_text(&a));
+    pg_array_free(&a);
+
+    pg_array_init(&a);
+    pg_array_add_bytes(&a, &byte, 1);
+    pg_array_add_i64(&a, 1);
+    assert_int_equal(pg_array_param(&a, &p), -1);
+    pg_array_free(&a);
+
+    pg_array_init(&a);
+    pg_array_add_bytes(&a, &byte, 1);
+    pg_array_add_text(&a, NULL);
+    assert_int_equal(pg_array_param(&a, &p), -1);
+    pg_array_free(&a);
 }
 
 /* A batch's worth: the buffer grows as needed. */
@@ -75,10 +132,9 @@ static void test_grows(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_text_quoted_and_escaped),
-        cmocka_unit_test(test_numbers_and_bytes),
-        cmocka_unit_test(test_grows),
+        cmocka_unit_test(test_empty),           cmocka_unit_test(test_text_quoted_and_escaped),
+        cmocka_unit_test(test_numbers),         cmocka_unit_test(test_bytes_binary),
+        cmocka_unit_test(test_kinds_not_mixed), cmocka_unit_test(test_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
