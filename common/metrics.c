@@ -234,11 +234,15 @@ metrics_family_t *metrics_histogram(const char *name, const char *help, const ch
  * "invalid" (the format wants UTF-8, and a log reader a clean value). */
 static void s_label_value(const char *in, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s", in ? in : "");
-    size_t n = strlen(out);
-    if (in && strlen(in) > n)
-        while (n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80)
-            out[--n] = '\0';
+    /* Copied without snprintf: a label is looked up on every case. A value
+     * cut inside a character (the first byte left out continues one) is
+     * cut before that character instead. */
+    size_t n = in ? strnlen(in, cap - 1) : 0;
+    if (in && in[n])
+        while (n > 0 && ((unsigned char)in[n] & 0xC0) == 0x80)
+            n--;
+    memcpy(out, in ? in : "", n);
+    out[n] = '\0';
     if (text_check(out, false, NULL, NULL) != TEXT_OK)
         snprintf(out, cap, "invalid");
 }

@@ -65,6 +65,27 @@ static void test_label_values_escaped(void **state)
     free(text);
 }
 
+/* A label value keeps at most 64 bytes, cut before a character that would
+ * not fit whole: a long division name stays a valid, recognisable value. */
+static void test_label_values_cut(void **state)
+{
+    metrics_family_t *g = metrics_gauge("duban_cut", "Cut values.", "division");
+    char cjk[22 * 3 + 1] = "", ascii[66];
+    for (int i = 0; i < 22; i++)
+        strcat(cjk, "计");
+    memset(ascii, 'a', 65);
+    ascii[65] = '\0';
+    metrics_set(g, 1, cjk);   /* 66 bytes: 21 whole characters fit */
+    metrics_set(g, 2, ascii); /* 65 bytes: 64 kept */
+    char *text = s_render();
+    char want_cjk[128], want_ascii[128];
+    snprintf(want_cjk, sizeof(want_cjk), "duban_cut{division=\"%.63s\"} 1\n", cjk);
+    snprintf(want_ascii, sizeof(want_ascii), "duban_cut{division=\"%.64s\"} 2\n", ascii);
+    s_contains(text, want_cjk);
+    s_contains(text, want_ascii);
+    free(text);
+}
+
 static void test_histogram_cumulative(void **state)
 {
     static const double bounds[] = {0.1, 0.5, 2};
@@ -149,6 +170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_counter_with_labels, s_setup),
         cmocka_unit_test_setup(test_label_values_escaped, s_setup),
+        cmocka_unit_test_setup(test_label_values_cut, s_setup),
         cmocka_unit_test_setup(test_histogram_cumulative, s_setup),
         cmocka_unit_test_setup(test_numbers_and_no_labels, s_setup),
         cmocka_unit_test_setup(test_series_bounded, s_setup),
