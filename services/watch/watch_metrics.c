@@ -1,6 +1,6 @@
-/* See watch_metrics.h. The count reads tasks_open_due_idx (open tasks by
- * completion deadline), so it costs what the overdue tasks cost, not the
- * whole table. */
+/* See watch_metrics.h. The count reads tasks_division_warn_idx, partial
+ * to open tasks, from the index alone (083), so it costs what the open tasks
+ * cost, not the whole table. */
 #include "watch_metrics.h"
 
 #include "log.h"

@@ -1,0 +1,17 @@
+-- tasks_completion_due_idx (completion_due, 005) serves no query (issue 13):
+-- every task dispatched wrote an entry, and so did every update of a task
+-- that is not heap-only (a signature, a reply, a return: each changes the
+-- state, which partial indexes of tasks name).
+--  * It was made for month-checks, which now read deadlines from the
+--    clocks' history (task_clocks_due_idx, 016).
+--  * The statements that filter or sort tasks by their completion deadline
+--    read a partial index of open tasks: watch's overdue count
+--    (watch_metrics.c) tasks_division_warn_idx, the extension board
+--    tasks_extension_requested_idx, the division queue and console
+--    tasks_division_queue_idx; the others name the task or its case.
+-- Checked with EXPLAIN ANALYZE over 1,000,000 cases (dubanctl bench-bulletin):
+-- the overdue count reads tasks_division_warn_idx (358 entries, index only)
+-- and the extension board tasks_extension_requested_idx, with the index and
+-- without it; its only scans in a month-check, a quarter, a half-year and a
+-- year were of a benchmark's own count(*) of tasks.
+DROP INDEX tasks_completion_due_idx;
