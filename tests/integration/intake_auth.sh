@@ -59,6 +59,29 @@ assert_contains "$(cat "$H_DIR/r")" "$call_case" "own task listed"
 assert_eq 403 "$(call h-fiber GET /api/v1/divisions/metrology/tasks)" "another division's tasks"
 assert_eq 403 "$(call op002 GET /api/v1/divisions/metrology/tasks)" "operators do not read task lists"
 assert_eq 200 "$(call insp001 GET /api/v1/divisions/metrology/tasks)" "the inspection office reads every list"
+# The list by state; each shape is a statement of its own (intake_staff_read.c).
+listed() {
+  [[ "$(call h-metrology GET "/api/v1/divisions/metrology/tasks?state=$1")" == 200 ]] || fail "tasks?state=$1"
+  grep -q "$call_case" "$H_DIR/r" && echo yes || echo no
+}
+assert_eq "yes yes yes no no no" "$(listed open) $(listed dispatched) $(listed all) $(listed signed) $(listed replied) $(listed returned)" \
+  "a dispatched task: open, dispatched and all"
+assert_eq 200 "$(call h-metrology POST "/api/v1/cases/$call_case/steps/sign" '{}')" "the division signs"
+task_signed() { [[ "$(psql_q "SELECT state FROM tasks WHERE division = 'metrology' AND case_id = (SELECT id FROM cases WHERE case_number = '$call_case')")" == signed ]]; }
+wait_until 10 task_signed
+assert_eq "yes no yes yes no no" "$(listed open) $(listed dispatched) $(listed all) $(listed signed) $(listed replied) $(listed returned)" \
+  "a signed task: open, signed and all"
+assert_eq 201 "$(call op001 POST /api/v1/cases '{"channel":"hotline","kind":"complaint","subject":"电子秤不准","description":"超市电子秤缺斤短两","requester":{"name":"赵六","phone":"13700000001"}}')" "a second call"
+[[ "$(cat "$H_DIR/r")" =~ \"case_number\":\ ?\"(DB[0-9]+)\" ]] || fail "no case number"
+first_case=$call_case call_case=${BASH_REMATCH[1]}
+wait_until 10 dispatched
+assert_eq 200 "$(call h-metrology POST "/api/v1/cases/$call_case/steps/return" '{"text":"属于纤维检验机构职责","to":"fiber"}')" "the division returns it"
+task_returned() { [[ "$(psql_q "SELECT state FROM tasks WHERE division = 'metrology' AND case_id = (SELECT id FROM cases WHERE case_number = '$call_case')")" == returned ]]; }
+wait_until 10 task_returned
+assert_eq "no no yes no no yes" "$(listed open) $(listed dispatched) $(listed all) $(listed signed) $(listed replied) $(listed returned)" \
+  "a returned task: all and returned, no longer open (as in the queue)"
+call_case=$first_case
+assert_eq 400 "$(call h-metrology GET "/api/v1/divisions/metrology/tasks?state=closed")" "an unknown state"
 assert_eq 200 "$(call h-metrology GET "/api/v1/cases/$call_case")" "the handling division reads the case"
 assert_contains "$(cat "$H_DIR/r")" "13700000000" "handlers see the requester"
 assert_eq 404 "$(call h-fiber GET "/api/v1/cases/$call_case")" "other divisions do not even learn it exists"

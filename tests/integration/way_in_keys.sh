@@ -10,8 +10,10 @@
 #    confirmation record in the WAL.
 #  * outbox (078): none on the way in; the case's state is the hand-off,
 #    and case_handoffs lists it between stages.
-#  * tasks (041, 043, 083): the indexes a reader needs and no other; none
-#    on completion_due alone (the overdue count reads an index of open tasks).
+#  * tasks (041, 043, 083, 084): the indexes a reader needs and no other;
+#    none on completion_due alone, nor on a division's tasks not replied
+#    (the overdue count and the division task list read indexes of open
+#    tasks).
 # Proven on the pages: three cases through intake, triage and dispatch
 # leave one entry per event in each of case_events' two indexes, and none
 # anywhere for an outbox id.
@@ -31,7 +33,7 @@ assert_not_contains "$(index_defs outbox)" "btree (id)" "no index on the outbox 
 assert_eq "btree (at)
 btree (at) WHERE (type = ANY (ARRAY['returned'::text, 'arbitrated'::text, 'reopened'::text, 'extension_granted'::text, 'callback'::text, 'closed'::text]))
 btree (case_id, id)" "$(index_defs case_events)" "case_events: its key, and by instant (bulletin events apart)"
-assert_eq "tasks_dispatched_at_idx tasks_division_open_idx tasks_division_queue_idx tasks_division_updated_idx tasks_division_warn_idx tasks_extension_requested_idx tasks_lead_replied_idx tasks_pkey tasks_replied_at_idx tasks_returned_idx tasks_round_key" \
+assert_eq "tasks_dispatched_at_idx tasks_division_queue_idx tasks_division_updated_idx tasks_division_warn_idx tasks_extension_requested_idx tasks_lead_replied_idx tasks_pkey tasks_replied_at_idx tasks_returned_idx tasks_round_key" \
   "$(psql_q "SELECT string_agg(indexname, ' ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'tasks'")" \
   "tasks: the indexes some reader needs"
 

@@ -1,0 +1,14 @@
+-- tasks_division_open_idx (division, id) WHERE state <> 'replied' (001)
+-- served one statement, the division task list of the staff API
+-- (GET /api/v1/divisions/{code}/tasks), and only in the custom plans of a
+-- connection's first five calls: its statement took the state as a
+-- parameter, so its generic plan could not prove the index's predicate and
+-- read every task by id (1.1 s a call over 1,000,000 tasks). The list's open
+-- tasks are now those dispatched or signed, as in the division queue, and
+-- its statement names them (intake_staff_read.c): the generic plan reads a
+-- partial index of open tasks (tasks_division_warn_idx; 15 ms cold, 1 ms
+-- warm for a division's 324 open tasks of 1,000,000, EXPLAIN ANALYZE).
+-- Every task dispatched wrote an entry here (104 bytes of WAL a case in
+-- dubanctl bench), and so did every update of a task that is not
+-- heap-only; a returned task kept its entry for good (issue 13).
+DROP INDEX tasks_division_open_idx;
