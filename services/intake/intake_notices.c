@@ -1,6 +1,6 @@
 /* Notices of the past from the event log; see intake_notices.h. One range
- * scan on case_events_at_idx from the instant asked for, the cases joined by
- * key; a first responder's cases are those whose first_responder they are
+ * scan on case_events_notice_idx from the instant asked for, the cases joined
+ * by key; a first responder's cases are those whose first_responder they are
  * (never changed after intake, DESIGN.md rule 2). */
 #include "intake_notices.h"
 
@@ -20,6 +20,13 @@
 #define NOTICES_DEFAULT_LIMIT 200
 #define NOTICES_MAX_LIMIT 1000
 
+/* The events told live (CaseNotice): those of the workflow's steps and of a
+ * requester's follow-ups, not those of the way in (a case received, its
+ * automatic triage, tasks dispatched). Spelt as the predicate of
+ * case_events_notice_idx (migration 085), so that the generic plan reads it. */
+#define INTAKE_NOTICE_EVENT(e)                                                                     \
+    e ".type NOT IN ('received', 'dispatched') AND " e ".actor <> 'triage'"
+
 /* $1 the first responder ("" for the inspection office), $2 since (us),
  * $3 limit + 1 (one more tells that the list was cut). The inspection
  * office is told when a case goes to arbitration and when an extension is
@@ -30,7 +37,7 @@ static const char *s_notices_sql =
     "SELECT c.case_number, e.type, e.actor, " PG_TIME_US("e.at") ", e.detail::text,"
     " coalesce(e.detail->>'division', t.division, ''), c.state"
     " FROM case_events e JOIN cases c ON c.id = e.case_id LEFT JOIN tasks t ON t.id = e.task_id"
-    " WHERE e.at >= " PG_TIME_TS(2) " AND CASE WHEN $1::text = ''"
+    " WHERE e.at >= " PG_TIME_TS(2) " AND " INTAKE_NOTICE_EVENT("e") " AND CASE WHEN $1::text = ''"
     "  THEN e.type IN ('arbitration_requested', 'extension_requested')"
     "   OR (e.type = 'reopen_requested' AND e.detail->>'decided_by' = 'inspection')"
     "  ELSE c.first_responder = $1 END"

@@ -95,6 +95,9 @@ assert_contains "$past" "$first signed" "the signing, though nobody listened"
 assert_contains "$past" "$first replied" "the reply"
 assert_contains "$past" "已复秤" "with what the division said"
 assert_contains "$past" "+08:00" "when, in the bureau's zone"
+for way_in in received triaged dispatched; do
+  assert_not_contains "$past" "$first $way_in" "no $way_in: the live feed never told the way in"
+done
 json=$(harness_ctl notices --staff op001 --since "$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%SZ)" --seconds 1 --json)
 assert_eq 1 "$(jq -s "map(select(.case_number == \"$first\" and .event == \"replied\" and .source == \"history\")) | length" <<< "$json")" \
   "the JSON lines carry the history"
