@@ -202,10 +202,17 @@ bool deadline_state_overdue_at(int64_t since_us, int64_t until_us, int64_t due_u
     " AND (" k ".until IS NULL OR " k ".until > " k ".due))"
 #define DEADLINE_SQL_MET(k)                                                                        \
     "(NOT " k ".missed_before AND " k ".ended = 'met' AND " k ".until <= " k ".due)"
-/* Overdue at instant at (a timestamptz expression); the GiST index
- * task_clocks_span_idx serves the first condition. */
+/* Overdue at instant at (a timestamptz expression): in force then, its
+ * deadline passed. For a completion state (k.clock = 'completion'), two
+ * partial indexes serve it (migration 086): the GiST task_clocks_span_idx
+ * the ended states by their span, task_clocks_open_due_idx the states still
+ * in force (in force at every instant since they began) by their deadline.
+ * The second arm spells its deadline test "at > due" so that the planner
+ * does not take the test common to both arms out of the OR, which would
+ * leave that index read without it. */
 #define DEADLINE_SQL_OVERDUE_AT(k, at)                                                             \
-    "(task_clock_span(" k ".since, " k ".until) @> " at " AND " k ".due < " at ")"
+    "((" k ".until IS NOT NULL AND task_clock_span(" k ".since, " k ".until) @> " at " AND " k     \
+    ".due < " at ") OR (" k ".until IS NULL AND " at " > " k ".due AND " k ".since <= " at "))"
 
 /* Recording a step in the same statement as the step itself, at now():
  * DEADLINE_SQL_START over a new task (its id, case id, division, role and

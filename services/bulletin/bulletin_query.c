@@ -182,7 +182,8 @@ static const char *s_sql[BQ_COUNT] = {
         " GROUP BY 1, 2, 3, 4",
 
     /* Census at each month's end: the completion states in force then
-     * (the GiST index on their span) whose deadline had passed. A task
+     * whose deadline had passed (the ended ones by the GiST index on their
+     * span, those still in force by their deadline: DEADLINE_SQL_OVERDUE_AT). A task
      * waiting for material then has a standing state, with no deadline: it is
      * not overdue, whenever the material came. */
     [BQ_CENSUS] =

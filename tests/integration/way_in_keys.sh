@@ -7,6 +7,8 @@
 #    database still refuses one that names another case's event.
 #  * case_events (085): by instant only the events notices tell (not the
 #    way in) and, apart, those bulletins count.
+#  * task_clocks (086): a completion state in force by its deadline (a
+#    B-tree), only an ended one by its span (a GiST).
 #  * tasks: dispatch inserts a lead task without an arbiter (the case's
 #    guarded transition is its idempotence), so not speculatively: no
 #    confirmation record in the WAL.
@@ -49,6 +51,11 @@ assert_eq 9 "$events" "received, triaged and dispatched for each case"
 assert_eq "$events" "$(psql_q "SELECT count(*) FROM bt_page_items('case_events_pkey', 1)")" "one key per event"
 assert_eq 0 "$(psql_q "SELECT root FROM bt_metap('case_events_notice_idx')")" \
   "no notice entry for the way in (the live feed tells none of it): the index has no root page"
+# The clocks (086): a state in force is indexed by its deadline, not its span.
+assert_eq 0 "$(psql_q "SELECT count(*) FROM gist_page_items(get_raw_page('task_clocks_span_idx', 0), 'task_clocks_span_idx')")" \
+  "no GiST entry for a completion state in force"
+assert_eq 3 "$(psql_q "SELECT count(*) FROM bt_page_items('task_clocks_open_due_idx', 1)")" \
+  "the three tasks' completion states in force, by their deadline"
 # (the tests' server commits without waiting for the flush, and WAL is read
 # only up to the flushed end)
 wal_end=$(psql_q "SELECT pg_current_wal_insert_lsn()")
