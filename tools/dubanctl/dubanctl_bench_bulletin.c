@@ -98,15 +98,18 @@ static const char *s_fill[] = {
     "  at + interval '19 days', at + interval '18 hours', at + interval '15 days',"
     "  at + interval '3 hours', CASE WHEN at <= now() - interval '20 days'"
     "   THEN at + interval '10 days' END, at FROM g WHERE i % 10 = 0",
-    /* each clock's history: one state from dispatch to the step that ended it */
+    /* each clock's history: one state from dispatch to the step that ended it,
+     * still in force (until NULL) where no step has ended it */
     "INSERT INTO task_clocks (task_id, clock, seq, case_id, division, role, since, until, due,"
     " ended)"
     " SELECT id, 'response', 1, case_id, division, role, dispatched_at,"
-    "  greatest(dispatched_at, coalesce(signed_at, returned_at)), response_due,"
+    "  CASE WHEN coalesce(signed_at, returned_at) IS NOT NULL"
+    "   THEN greatest(dispatched_at, coalesce(signed_at, returned_at)) END, response_due,"
     "  CASE WHEN coalesce(signed_at, returned_at) IS NOT NULL THEN 'met' END FROM tasks"
     " UNION ALL"
     " SELECT id, 'completion', 1, case_id, division, role, dispatched_at,"
-    "  greatest(dispatched_at, coalesce(replied_at, returned_at)), completion_due,"
+    "  CASE WHEN coalesce(replied_at, returned_at) IS NOT NULL"
+    "   THEN greatest(dispatched_at, coalesce(replied_at, returned_at)) END, completion_due,"
     "  CASE WHEN replied_at IS NOT NULL THEN 'met' WHEN returned_at IS NOT NULL THEN 'returned'"
     "  END FROM tasks",
     "INSERT INTO case_events (case_id, task_id, type, actor, detail, at)"
@@ -171,7 +174,8 @@ static int s_fill_db(PGconn *conn, long tasks, int months, int64_t first_us, int
     PQclear(idx);
     if (rc == 0)
         rc = (skip_checks ? s_exec(conn, "RESET session_replication_role") : 0) |
-             s_exec(conn, "VACUUM ANALYZE");
+             s_exec(conn,
+                    "VACUUM ANALYZE cases, tasks, task_clocks, case_events, alerts, violations");
     return rc;
 }
 
