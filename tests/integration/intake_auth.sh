@@ -67,8 +67,11 @@ listed() {
 assert_eq "yes yes yes no no no" "$(listed open) $(listed dispatched) $(listed all) $(listed signed) $(listed replied) $(listed returned)" \
   "a dispatched task: open, dispatched and all"
 assert_eq 200 "$(call h-metrology POST "/api/v1/cases/$call_case/steps/sign" '{}')" "the division signs"
-task_signed() { [[ "$(psql_q "SELECT state FROM tasks WHERE division = 'metrology' AND case_id = (SELECT id FROM cases WHERE case_number = '$call_case')")" == signed ]]; }
-wait_until 10 task_signed
+# metrology_task_is STATE: the metrology task of $call_case is in STATE.
+metrology_task_is() {
+  [[ "$(psql_q "SELECT state FROM tasks WHERE division = 'metrology' AND case_id = (SELECT id FROM cases WHERE case_number = '$call_case')")" == "$1" ]]
+}
+wait_until 10 metrology_task_is signed
 assert_eq "yes no yes yes no no" "$(listed open) $(listed dispatched) $(listed all) $(listed signed) $(listed replied) $(listed returned)" \
   "a signed task: open, signed and all"
 assert_eq 201 "$(call op001 POST /api/v1/cases '{"channel":"hotline","kind":"complaint","subject":"电子秤不准","description":"超市电子秤缺斤短两","requester":{"name":"赵六","phone":"13700000001"}}')" "a second call"
@@ -76,8 +79,7 @@ assert_eq 201 "$(call op001 POST /api/v1/cases '{"channel":"hotline","kind":"com
 first_case=$call_case call_case=${BASH_REMATCH[1]}
 wait_until 10 dispatched
 assert_eq 200 "$(call h-metrology POST "/api/v1/cases/$call_case/steps/return" '{"text":"属于纤维检验机构职责","to":"fiber"}')" "the division returns it"
-task_returned() { [[ "$(psql_q "SELECT state FROM tasks WHERE division = 'metrology' AND case_id = (SELECT id FROM cases WHERE case_number = '$call_case')")" == returned ]]; }
-wait_until 10 task_returned
+wait_until 10 metrology_task_is returned
 assert_eq "no no yes no no yes" "$(listed open) $(listed dispatched) $(listed all) $(listed signed) $(listed replied) $(listed returned)" \
   "a returned task: all and returned, no longer open (as in the queue)"
 call_case=$first_case
